@@ -1,0 +1,26 @@
+// One ESM bundle per entry point: the action (index) and the CLI share the pipeline.
+import commonjs from '@rollup/plugin-commonjs'
+import { nodeResolve } from '@rollup/plugin-node-resolve'
+import typescript from '@rollup/plugin-typescript'
+
+/** @type {import('rollup').RollupOptions} */
+export default {
+  input: { index: 'src/index.ts', cli: 'src/cli.ts' },
+  output: {
+    dir: 'dist',
+    format: 'es',
+    entryFileNames: '[name].js',
+    chunkFileNames: '[name].js',
+    banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
+  },
+  plugins: [
+    typescript({ tsconfig: './tsconfig.build.json' }),
+    nodeResolve({ preferBuiltins: true, exportConditions: ['node'] }),
+    commonjs(),
+  ],
+  onwarn(warning, warn) {
+    // @actions/* and octokit shims use top-level `this` and import cycles; harmless in ESM.
+    if (warning.code === 'THIS_IS_UNDEFINED' || warning.code === 'CIRCULAR_DEPENDENCY') return
+    warn(warning)
+  },
+}

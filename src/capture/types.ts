@@ -1,0 +1,62 @@
+// What one side's measurement produces: raw bytes and counters only.
+// Nothing here is decoded while the service is under load; decoding and
+// analysis run after both sides are measured, so they never steal its CPU.
+
+export type SideName = 'base' | 'head'
+
+/** Resident memory and open descriptors of the service process. */
+export interface ProcessStats {
+  rssBytes: number
+  /** null where the platform would not tell (no /proc, no lsof). */
+  openFds: number | null
+}
+
+/** Latency and counts of the built-in load generator. */
+export interface LoadStats {
+  requests: number
+  /** Non-2xx/3xx answers plus transport failures (reset, timeout). */
+  errors: number
+  durationMs: number
+  requestsPerSecond: number
+  latencyMs: { p50: number; p90: number; p99: number; max: number }
+  /** HTTP status -> count; transport failures under "error". */
+  statusCounts: Record<string, number>
+  /** A few distinct error descriptions, for the report. */
+  errorSamples: string[]
+}
+
+/** One point of the schedule: S0..Sn during load, Sf after it settles. */
+export interface RawSnapshot {
+  label: string
+  /** Milliseconds since the measured load started (S0 is ~0). */
+  elapsedMs: number
+  /** Requests completed (any status) when the snapshot was taken. */
+  requests: number
+  errors: number
+  /** Body of /debug/pprof/heap?gc=1 as served (gzipped protobuf). */
+  heap: Uint8Array
+  /** Body of /debug/pprof/goroutine (gzipped protobuf); absent if it failed. */
+  goroutine?: Uint8Array
+  /** Body of /debug/pprof/heap?debug=1 (text; MemStats footer at the end). */
+  heapText?: string
+  process?: ProcessStats
+}
+
+export interface SideMeasurement {
+  side: SideName
+  /** S0..Sn in order. */
+  snapshots: RawSnapshot[]
+  /** Sf: taken after the load stopped and the service settled. */
+  settled: RawSnapshot
+  load: LoadStats
+  /** /debug/pprof/goroutine?debug=2 at the end of the measured load. */
+  goroutineDump?: string
+  /** /debug/pprof/goroutineleak (gzipped protobuf) where the service serves it. */
+  goroutineLeak?: Uint8Array
+  /** /debug/pprof/trace?seconds=N bytes, when asked for. */
+  trace?: Uint8Array
+  /** Path of the service's combined stdout/stderr log. */
+  logPath: string
+  /** GOGC / GOMEMLIMIT / GODEBUG as given to the service. */
+  runtimeEnv: Record<string, string>
+}

@@ -1,0 +1,38 @@
+// The JSON report: the one model both renderings (Markdown, JSON) come from.
+import type { Analysis } from '../analysis/types.js'
+
+export const REPORT_SCHEMA_VERSION = 1
+
+export interface ReportMeta {
+  /** "owner/name" when known. */
+  repository?: string
+  pullRequest?: number
+  baseSha?: string
+  headSha?: string
+  /** The Go package measured, as given (e.g. ./cmd/api). */
+  package: string
+  workingDirectory: string
+  modulePath: string
+  /** Load as configured. */
+  requests: string[]
+  durationMs: number
+  warmupMs: number
+  connections: number
+  snapshots: number
+  regressionThreshold: number
+  failOn: string[]
+  goVersion?: string
+  platform: string
+  generatedAt: string
+  /** Identifies the sticky comment (several services in one PR each keep their own). */
+  commentId: string
+}
+
+export interface Report {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION
+  tool: { name: 'memleak-action'; version: string }
+  meta: ReportMeta
+  analysis: Analysis
+  /** Outcome under fail-on: empty when the step passes. */
+  failures: string[]
+}
