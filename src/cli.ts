@@ -1,1 +1,136 @@
-process.stdout.write('memleak\n')
+// `memleak`: the action's pipeline for a terminal, so a result can be reproduced on a laptop.
+//   memleak run [--input-name value ...]   the whole job; prints the Markdown report
+//   memleak diff BASE HEAD                 top growing allocators between two heap profiles
+import { readFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { resolve } from 'node:path'
+import { UsageError, oneLine } from './errors.js'
+import { INPUT_DEFAULTS, readInputs, type InputName } from './inputs.js'
+import { runPipeline, type Logger } from './pipeline.js'
+import { diffFiles } from './profile/diff.js'
+import { runCommand } from './build/command.js'
+import { VERSION } from './version.js'
+
+const USAGE = `usage:
+  memleak run [options]          build, load and compare; prints the Markdown report
+  memleak diff BASE HEAD         top growing allocators between two heap profiles
+  memleak --version
+
+run options (the action's inputs, same names and defaults):
+${Object.entries(INPUT_DEFAULTS)
+  .map(([name, value]) => `  --${name}${value ? ` (default ${JSON.stringify(value)})` : ''}`)
+  .join('\n')}
+  --out DIR                      where profiles, logs and report.json go (default .memleak)
+  --json                         print the JSON report instead of Markdown
+
+diff options:
+  --sample-type NAME             inuse_space (default), inuse_objects, alloc_space, alloc_objects
+  --limit N                      rows to print (default 20)
+
+exit status: 0 pass, 1 fail-on matched, 2 bad usage or input`
+
+const stderrLogger: Logger = {
+  info: (line) => process.stderr.write(`${line}\n`),
+  warn: (line) => process.stderr.write(`warning: ${line}\n`),
+  async group(title, fn) {
+    process.stderr.write(`== ${title}\n`)
+    return fn()
+  },
+}
+
+async function gitTopLevel(dir: string): Promise<string> {
+  try {
+    const r = await runCommand('git', ['rev-parse', '--show-toplevel'], { cwd: dir, timeoutMs: 10_000 })
+    return r.code === 0 ? r.output.trim() : dir
+  } catch {
+    return dir
+  }
+}
+
+async function commandRun(argv: string[]): Promise<number> {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { out: { type: 'string' }, json: { type: 'boolean' } }
+  for (const name of Object.keys(INPUT_DEFAULTS)) options[name] = { type: 'string' }
+  const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true })
+  if (positionals.length > 0) throw new UsageError(`run: unexpected argument ${JSON.stringify(positionals[0])}`)
+  const inputs = readInputs((name: InputName) => (values[name] as string | undefined) ?? '')
+  const workspace = await gitTopLevel(process.cwd())
+  const controller = new AbortController()
+  const deadline = setTimeout(() => controller.abort(new Error(`timeout: the run took longer than ${values.timeout ?? INPUT_DEFAULTS.timeout}`)), inputs.timeoutMs)
+  const stop = (): void => controller.abort(new Error('interrupted'))
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  try {
+    const result = await runPipeline(inputs, {
+      workspace,
+      baseRef: inputs.baseRef || undefined,
+      outDir: resolve(String(values.out ?? '.memleak')),
+      commentId: inputs.commentId || `cli:${inputs.package}`,
+      log: stderrLogger,
+      signal: controller.signal,
+    })
+    process.stdout.write(values.json ? await readFile(result.reportPath, 'utf8') : `${result.markdown}\n`)
+    process.stderr.write(`report: ${result.reportPath}\n`)
+    for (const failure of result.report.failures) process.stderr.write(`fail: ${failure}\n`)
+    return result.report.failures.length > 0 ? 1 : 0
+  } finally {
+    clearTimeout(deadline)
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+  }
+}
+
+async function commandDiff(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { 'sample-type': { type: 'string' }, limit: { type: 'string' } },
+    strict: true,
+    allowPositionals: true,
+  })
+  if (positionals.length !== 2) throw new UsageError('diff: expected two profile files, memleak diff BASE HEAD')
+  const limit = values.limit === undefined ? 20 : Number(values.limit)
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit: expected a whole number above 0, got ${JSON.stringify(values.limit)}`)
+  const read = async (path: string): Promise<Uint8Array> => {
+    try {
+      return await readFile(path)
+    } catch (error) {
+      throw new UsageError(`${path}: cannot read the profile: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    }
+  }
+  const [base, head] = await Promise.all(positionals.map(read))
+  process.stdout.write(diffFiles(base, head, { sampleType: values['sample-type'], limit, names: positionals as [string, string] }))
+  return 0
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    if (command === 'run') return await commandRun(rest)
+    if (command === 'diff') return await commandDiff(rest)
+    if (command === '--version' || command === 'version') {
+      process.stdout.write(`memleak ${VERSION}\n`)
+      return 0
+    }
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(`${USAGE}\n`)
+      return command === undefined ? 2 : 0
+    }
+    throw new UsageError(`unknown command ${JSON.stringify(command)}; expected run or diff (memleak --help)`)
+  } catch (error) {
+    // One line, no stack trace: what is wrong and where.
+    process.stderr.write(`memleak: ${oneLine(error)}\n`)
+    return isUsage(error) ? 2 : 1
+  }
+}
+
+function isUsage(error: unknown): boolean {
+  // Bad flags, bad inputs and unreadable profiles are the user's to fix: exit 2.
+  const { name, code } = (error ?? {}) as { name?: string; code?: string }
+  return (
+    error instanceof UsageError ||
+    name === 'ProfileError' ||
+    name === 'SnapshotError' ||
+    String(code ?? '').startsWith('ERR_PARSE_ARGS')
+  )
+}
+
+process.exitCode = await main(process.argv.slice(2))

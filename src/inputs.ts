@@ -1,0 +1,168 @@
+// One typed Inputs object, validated up front: every error names the input and
+// shows the expected form, before anything is built or started.
+import { UsageError } from './errors.js'
+import { parseEnvLines } from './service/env.js'
+import {
+  parseArgs,
+  parseBoolean,
+  parseDuration,
+  parseFraction,
+  parseHttpUrl,
+  parseInteger,
+} from './inputs-parse.js'
+
+export const FAIL_ON_WORDS = ['leak', 'new-leak', 'regression', 'none'] as const
+export type FailOnWord = (typeof FAIL_ON_WORDS)[number]
+
+/** Defaults of every input; action.yml states the same (a test keeps them equal). */
+export const INPUT_DEFAULTS = {
+  'working-directory': '.',
+  package: '.',
+  'build-command': '',
+  args: '',
+  env: '',
+  port: '8080',
+  'pprof-url': '',
+  'ready-url': '',
+  'ready-timeout': '30s',
+  requests: 'GET /',
+  duration: '60s',
+  warmup: '10s',
+  connections: '16',
+  snapshots: '6',
+  'base-ref': '',
+  'fail-on': 'new-leak,regression',
+  'regression-threshold': '10%',
+  memprofilerate: '',
+  comment: 'true',
+  'comment-id': '',
+  timeout: '15m',
+} as const
+
+export type InputName = keyof typeof INPUT_DEFAULTS
+
+export interface RequestLine {
+  method: string
+  path: string
+  body?: string
+}
+
+export interface Inputs {
+  workingDirectory: string
+  package: string
+  buildCommand: string
+  args: string[]
+  env: Record<string, string>
+  port: number
+  pprofUrl: string
+  readyUrl: string
+  readyTimeoutMs: number
+  requests: RequestLine[]
+  durationMs: number
+  warmupMs: number
+  connections: number
+  snapshots: number
+  baseRef: string
+  failOn: FailOnWord[]
+  regressionThreshold: number
+  /** Bytes per heap sample; undefined keeps Go's default. */
+  memProfileRate?: number
+  comment: boolean
+  commentId: string
+  timeoutMs: number
+}
+
+const GO_DEFAULT_MEMPROFILERATE = 512 * 1024
+export function effectiveMemProfileRate(inputs: Inputs): number {
+  return inputs.memProfileRate ?? GO_DEFAULT_MEMPROFILERATE
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
+
+/** `requests`: one request a line, `METHOD /path [body]`. */
+export function parseRequestLines(raw: string): RequestLine[] {
+  const lines: RequestLine[] = []
+  raw.split(/\r?\n/).forEach((line, i) => {
+    const text = line.trim()
+    if (!text || text.startsWith('#')) return
+    const m = /^(\S+)\s+(\S+)(?:\s+(.*))?$/.exec(text)
+    const where = `requests line ${i + 1}`
+    if (!m) throw new UsageError(`${where}: expected "METHOD /path [body]", got ${JSON.stringify(text)}`)
+    const method = m[1].toUpperCase()
+    if (!METHODS.has(m[1])) {
+      throw new UsageError(`${where}: expected an upper-case HTTP method (${[...METHODS].join(', ')}), got ${JSON.stringify(m[1])}`)
+    }
+    if (!m[2].startsWith('/')) {
+      throw new UsageError(`${where}: expected a path starting with / (like /users?id=1), got ${JSON.stringify(m[2])}`)
+    }
+    lines.push(m[3] === undefined ? { method, path: m[2] } : { method, path: m[2], body: m[3] })
+  })
+  if (lines.length === 0) throw new UsageError('requests: expected at least one line like "GET /", got none')
+  return lines
+}
+
+function parseFailOn(raw: string): FailOnWord[] {
+  const words = raw
+    .split(/[\s,]+/)
+    .map((w) => w.trim())
+    .filter(Boolean)
+  for (const word of words) {
+    if (!(FAIL_ON_WORDS as readonly string[]).includes(word)) {
+      throw new UsageError(`fail-on: expected any of ${FAIL_ON_WORDS.join(', ')} separated by commas, got ${JSON.stringify(word)}`)
+    }
+  }
+  if (words.length === 0) throw new UsageError(`fail-on: expected any of ${FAIL_ON_WORDS.join(', ')}, got nothing`)
+  if (words.includes('none') && words.length > 1) throw new UsageError('fail-on: "none" cannot be combined with other words')
+  return words as FailOnWord[]
+}
+
+function relativePath(name: string, raw: string): string {
+  const text = raw.trim() || '.'
+  if (text.startsWith('/') || text.split(/[\\/]/).includes('..')) {
+    throw new UsageError(`${name}: expected a path inside the repository like ./cmd/api, got ${JSON.stringify(raw)}`)
+  }
+  return text
+}
+
+/**
+ * Reads and validates every input. `get` returns the raw text of an input or ''
+ * (core.getInput in the action, flags in the CLI); '' means the default.
+ */
+export function readInputs(get: (name: InputName) => string): Inputs {
+  const value = (name: InputName): string => {
+    const raw = get(name)
+    return raw.trim() === '' ? INPUT_DEFAULTS[name] : raw
+  }
+  const port = parseInteger('port', value('port'), 1, 65535)
+  const pprofUrl = parseHttpUrl('pprof-url', value('pprof-url') || `http://127.0.0.1:${port}/debug/pprof`).replace(/\/+$/, '')
+  const readyUrl = parseHttpUrl('ready-url', value('ready-url') || `${pprofUrl}/`)
+  const durationMs = parseDuration('duration', value('duration'))
+  const snapshots = parseInteger('snapshots', value('snapshots'), 3, 60)
+  if (durationMs / snapshots < 500) {
+    throw new UsageError(`snapshots: ${snapshots} snapshots in ${value('duration')} leaves under 0.5 s between them; use fewer or a longer duration`)
+  }
+  const memprofilerate = value('memprofilerate').trim()
+  return {
+    workingDirectory: relativePath('working-directory', value('working-directory')),
+    package: value('package').trim(),
+    buildCommand: value('build-command').trim(),
+    args: parseArgs('args', value('args')),
+    env: parseEnvLines(value('env')),
+    port,
+    pprofUrl,
+    readyUrl,
+    readyTimeoutMs: parseDuration('ready-timeout', value('ready-timeout')),
+    requests: parseRequestLines(value('requests')),
+    durationMs,
+    warmupMs: parseDuration('warmup', value('warmup'), { allowZero: true }),
+    connections: parseInteger('connections', value('connections'), 1, 1024),
+    snapshots,
+    baseRef: value('base-ref').trim(),
+    failOn: parseFailOn(value('fail-on')),
+    regressionThreshold: parseFraction('regression-threshold', value('regression-threshold')),
+    memProfileRate: memprofilerate ? parseInteger('memprofilerate', memprofilerate, 1, 1 << 30) : undefined,
+    comment: parseBoolean('comment', value('comment')),
+    commentId: value('comment-id').trim(),
+    timeoutMs: parseDuration('timeout', value('timeout')),
+  }
+}

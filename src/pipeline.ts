@@ -1,0 +1,182 @@
+// The whole job, shared by the action (main.ts) and the CLI (cli.ts):
+// build both sides, measure each under load, then decode, analyse and report.
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { analyse } from './analysis/analyse.js'
+import type { Analysis } from './analysis/types.js'
+import { buildSide, goVersion, type BuiltSide } from './build/go-build.js'
+import { addBaseWorktree, type BaseTree } from './build/worktree.js'
+import { measureSide } from './capture/measure.js'
+import type { SideMeasurement, SideName } from './capture/types.js'
+import { effectiveMemProfileRate, type Inputs } from './inputs.js'
+import { renderMarkdown } from './report/markdown.js'
+import { toJson } from './report/json.js'
+import { REPORT_SCHEMA_VERSION, type Report } from './report/types.js'
+import { failuresFor } from './report/verdict.js'
+import { serviceEnvironment } from './service/env.js'
+import { decodeSide } from './decode-side.js'
+import { VERSION } from './version.js'
+
+export interface Logger {
+  info(line: string): void
+  warn(line: string): void
+  /** Runs fn inside a collapsible group (the action) or under a heading (the CLI). */
+  group<T>(title: string, fn: () => Promise<T>): Promise<T>
+}
+
+export interface PipelineContext {
+  /** Root of the head tree: the workspace. */
+  workspace: string
+  /** Base commit-ish; undefined on a push: head is checked for leaks alone. */
+  baseRef?: string
+  headSha?: string
+  repository?: string
+  pullRequest?: number
+  /** Where profiles, logs and the JSON report are written. */
+  outDir: string
+  commentId: string
+  artifactUrl?: string
+  log: Logger
+  signal?: AbortSignal
+}
+
+export interface PipelineResult {
+  report: Report
+  markdown: string
+  reportPath: string
+  /** Every file worth keeping as an artifact (profiles, logs, report). */
+  files: string[]
+}
+
+async function writeMeasurement(dir: string, m: SideMeasurement): Promise<string[]> {
+  await mkdir(dir, { recursive: true })
+  const files: string[] = [m.logPath]
+  const put = async (name: string, data: Uint8Array | string): Promise<void> => {
+    const path = join(dir, name)
+    await writeFile(path, data)
+    files.push(path)
+  }
+  for (const s of [...m.snapshots, m.settled]) {
+    await put(`${s.label}.heap.pb.gz`, s.heap)
+    if (s.goroutine) await put(`${s.label}.goroutine.pb.gz`, s.goroutine)
+  }
+  // The last in-run heap profile, named for `go tool pprof -diff_base base.pb.gz head.pb.gz`.
+  await put(`../${m.side}.pb.gz`, m.snapshots[m.snapshots.length - 1].heap)
+  if (m.goroutineDump) await put('goroutine-debug2.txt', m.goroutineDump)
+  if (m.goroutineLeak) await put('goroutineleak.pb.gz', m.goroutineLeak)
+  if (m.trace) await put('trace.out', m.trace)
+  return files
+}
+
+export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise<PipelineResult> {
+  const { log } = ctx
+  await rm(ctx.outDir, { recursive: true, force: true })
+  await mkdir(ctx.outDir, { recursive: true })
+  const sides: SideName[] = ctx.baseRef ? ['base', 'head'] : ['head']
+  let baseTree: BaseTree | undefined
+  try {
+    // Build both sides before measuring anything: build CPU must not overlap a measurement.
+    const built = await log.group('Build', async () => {
+      const result: Partial<Record<SideName, BuiltSide>> = {}
+      if (ctx.baseRef) {
+        baseTree = await addBaseWorktree(ctx.workspace, ctx.baseRef, log.info)
+        log.info(`base: ${ctx.baseRef} at ${baseTree.sha.slice(0, 12)} in ${baseTree.dir}`)
+      }
+      for (const side of sides) {
+        const treeDir = side === 'base' ? baseTree!.dir : ctx.workspace
+        const b = await buildSide({
+          side,
+          treeDir,
+          workingDirectory: inputs.workingDirectory,
+          package: inputs.package,
+          buildCommand: inputs.buildCommand,
+          binary: join(ctx.outDir, `${side}.bin`),
+          signal: ctx.signal,
+        })
+        log.info(`${side}: built ${inputs.package} (${b.modulePath}) in ${(b.durationMs / 1000).toFixed(1)}s`)
+        result[side] = b
+      }
+      return result
+    })
+
+    const runtimeExtra: Record<string, string> = { ...inputs.env }
+    if (inputs.memProfileRate !== undefined) {
+      const godebug = [runtimeExtra.GODEBUG, `memprofilerate=${inputs.memProfileRate}`].filter(Boolean).join(',')
+      runtimeExtra.GODEBUG = godebug
+    }
+
+    const measured: Partial<Record<SideName, SideMeasurement>> = {}
+    for (const side of sides) {
+      const b = built[side]!
+      measured[side] = await log.group(`Measure ${side}`, () =>
+        measureSide(
+          {
+            side,
+            binary: b.binary,
+            args: inputs.args,
+            cwd: b.moduleDir,
+            env: serviceEnvironment(process.env, runtimeExtra, inputs.port),
+            port: inputs.port,
+            pprofUrl: inputs.pprofUrl,
+            readyUrl: inputs.readyUrl,
+            readyTimeoutMs: inputs.readyTimeoutMs,
+            requests: inputs.requests,
+            connections: inputs.connections,
+            warmupMs: inputs.warmupMs,
+            durationMs: inputs.durationMs,
+            snapshots: inputs.snapshots,
+            traceSeconds: side === 'head' ? Math.min(3, inputs.durationMs / 2000) : 0,
+            workDir: join(ctx.outDir, side),
+            signal: ctx.signal,
+          },
+          log.info,
+        ),
+      )
+    }
+
+    // Only now, with every service stopped, decode and analyse.
+    const files: string[] = []
+    for (const side of sides) files.push(...(await writeMeasurement(join(ctx.outDir, side), measured[side]!)))
+    const head = decodeSide(measured.head!)
+    const base = measured.base ? decodeSide(measured.base) : undefined
+    const analysis: Analysis = analyse(head, base, {
+      modulePath: built.head!.modulePath,
+      regressionThreshold: inputs.regressionThreshold,
+      alpha: 0.05,
+      memProfileRate: effectiveMemProfileRate(inputs),
+    })
+
+    const report: Report = {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      tool: { name: 'memleak-action', version: VERSION },
+      meta: {
+        repository: ctx.repository,
+        pullRequest: ctx.pullRequest,
+        baseSha: baseTree?.sha,
+        headSha: ctx.headSha,
+        package: inputs.package,
+        workingDirectory: inputs.workingDirectory,
+        modulePath: built.head!.modulePath,
+        requests: inputs.requests.map((r) => [r.method, r.path, r.body].filter((x) => x !== undefined).join(' ')),
+        durationMs: inputs.durationMs,
+        warmupMs: inputs.warmupMs,
+        connections: inputs.connections,
+        snapshots: inputs.snapshots,
+        regressionThreshold: inputs.regressionThreshold,
+        failOn: inputs.failOn,
+        goVersion: await goVersion(),
+        platform: `${process.platform}-${process.arch}`,
+        generatedAt: new Date().toISOString(),
+        commentId: ctx.commentId,
+      },
+      analysis,
+      failures: failuresFor(analysis.verdict, inputs.failOn),
+    }
+    const reportPath = join(ctx.outDir, 'report.json')
+    await writeFile(reportPath, toJson(report))
+    files.push(reportPath)
+    return { report, markdown: renderMarkdown(report, { artifactUrl: ctx.artifactUrl }), reportPath, files }
+  } finally {
+    await baseTree?.remove()
+  }
+}
