@@ -31,7 +31,7 @@ export function robustSigma(values: readonly number[]): number {
 
 // ---------------------------------------------------------------- normal law
 
-const LN_SQRT_2PI = 0.918938533204672741780329736406
+const LN_SQRT_2PI = 0.9189385332046728
 
 /** Standard normal density. */
 export function normalPdf(x: number): number {
