@@ -26,6 +26,13 @@ export interface ReportMeta {
   generatedAt: string
   /** Identifies the sticky comment (several services in one PR each keep their own). */
   commentId: string
+  /**
+   * Absolute directories that hold a checkout of the repository (head's workspace,
+   * base's worktree): pprof's absolute file paths under them are shown repository-relative.
+   */
+  sourceRoots?: string[]
+  /** e.g. https://github.com: with repository and headSha, locations link to the PR's files. */
+  serverUrl?: string
 }
 
 export interface Report {

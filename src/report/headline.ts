@@ -1,0 +1,187 @@
+// The first thing a reviewer reads: is this PR safe? One verdict, one number,
+// one place in the code; the other verdicts as short lines under it.
+import type { AllocatorChange, Finding, FindingKind } from '../analysis/types.js'
+import { codeSpan, escapeMarkdown } from './escape.js'
+import { formatBytes, formatChange, formatCount, formatDuration, formatRate, shortSha } from './format.js'
+import { fn, prose, shortLocation, type RenderContext } from './inline.js'
+
+export const KIND_LABEL: Record<FindingKind, string> = {
+  'heap-leak': 'heap leak',
+  'goroutine-leak': 'goroutine leak',
+  'connection-leak': 'connection leak',
+  'rss-growth': 'RSS growth',
+  'bounded-growth': 'bounded growth',
+  crash: 'crash',
+}
+
+const LEAK_KINDS: readonly FindingKind[] = [
+  'crash',
+  'heap-leak',
+  'goroutine-leak',
+  'connection-leak',
+  'rss-growth',
+]
+const STATUS_RANK: Record<Finding['status'], number> = { new: 0, worsened: 1, unknown: 2, 'pre-existing': 3 }
+
+export function isLeak(f: Finding): boolean {
+  return LEAK_KINDS.includes(f.kind)
+}
+
+/** Leaks before information, new before old, the kinds in order of harm; stable otherwise. */
+export function orderFindings(findings: readonly Finding[]): Finding[] {
+  const rank = (f: Finding): number =>
+    (isLeak(f) ? 0 : 100) + STATUS_RANK[f.status] * 10 + Math.max(0, LEAK_KINDS.indexOf(f.kind))
+  return findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+    .map(({ f }) => f)
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
+const VERB: Record<FindingKind, string> = {
+  'heap-leak': 'retained in',
+  'goroutine-leak': 'stuck in',
+  'connection-leak': 'left open by',
+  'rss-growth': 'of RSS outside the Go heap, near',
+  'bounded-growth': 'held by',
+  crash: 'in',
+}
+
+/** "+412 B/req retained in `main.rememberResponse` (handlers.go:42)". */
+export function findingNumber(f: Finding): string {
+  if (f.kind === 'crash') return prose(f.summary, 300)
+  const frame = f.site.ownFrame
+  const where = shortLocation(frame)
+  const name = frame?.function || f.site.function
+  const site = name
+    ? ` ${VERB[f.kind]} ${fn(name)}${where ? ` (${escapeMarkdown(where, { max: 80 })})` : ''}`
+    : ''
+  return `${escapeMarkdown(formatRate(f.rate, f.unit))}${site}`
+}
+
+function allocationNumber(total: AllocatorChange, top: AllocatorChange | undefined): string {
+  const base = total.base ? formatBytes(total.base.bytesPerRequest) : undefined
+  let text = `${escapeMarkdown(formatChange(total.change))} bytes allocated per request`
+  if (base) text += ` (${escapeMarkdown(`${base} → ${formatBytes(total.head.bytesPerRequest)}`)})`
+  if (top) {
+    const where = shortLocation(top.site.ownFrame)
+    text += `, most in ${fn(top.site.ownFrame?.function || top.site.function)}${where ? ` (${escapeMarkdown(where, { max: 80 })})` : ''}`
+  }
+  return text
+}
+
+export function headline(ctx: RenderContext): string[] {
+  const { analysis } = ctx.report
+  const { verdict } = analysis
+  const findings = orderFindings(analysis.findings)
+  const leaks = findings.filter(isLeak)
+  const fresh = leaks.filter((f) => f.status === 'new' || f.status === 'worsened')
+  const crash = leaks.find((f) => f.kind === 'crash')
+  const topGrowing = analysis.growing.find((g) => g.significant)
+  const hasBase = analysis.base !== undefined
+
+  let title: string
+  const others: string[] = []
+  if (crash) {
+    title = `❌ Service crashed under load: ${findingNumber(crash)}`
+  } else if (verdict.newLeak || (!hasBase && verdict.leak)) {
+    const f = fresh[0] ?? leaks[0]
+    const label = f ? KIND_LABEL[f.kind] : 'leak'
+    const prefix =
+      !f || f.status === 'new'
+        ? `New ${label}`
+        : f.status === 'worsened'
+          ? `Worse ${label}`
+          : capitalise(label)
+    title = f ? `❌ ${prefix}: ${findingNumber(f)}` : `❌ ${prefix}`
+  } else if (verdict.regression) {
+    title = `⚠️ Allocation regression: ${allocationNumber(analysis.total, topGrowing)}`
+  } else if (verdict.leak) {
+    const f = leaks[0]
+    title = f
+      ? `ℹ️ No new leak; pre-existing ${KIND_LABEL[f.kind]}: ${findingNumber(f)}`
+      : 'ℹ️ No new leak; a pre-existing one'
+  } else {
+    const change = hasBase
+      ? ` (${escapeMarkdown(formatChange(analysis.total.change))} allocated per request)`
+      : ''
+    title = hasBase ? `✅ No leak, no allocation regression${change}` : '✅ No leak found'
+  }
+
+  // What the title did not say.
+  const shownLeak =
+    crash ??
+    (verdict.newLeak || (!hasBase && verdict.leak)
+      ? (fresh[0] ?? leaks[0])
+      : verdict.leak && !verdict.regression
+        ? leaks[0]
+        : undefined)
+  if (verdict.regression && !title.startsWith('⚠️'))
+    others.push(`⚠️ Allocation regression: ${allocationNumber(analysis.total, topGrowing)}`)
+  const moreLeaks = leaks.filter((f) => f !== shownLeak)
+  const moreFresh = moreLeaks.filter((f) => f.status === 'new' || f.status === 'worsened')
+  const moreOld = moreLeaks.filter((f) => f.status === 'pre-existing' || f.status === 'unknown')
+  if (moreFresh.length)
+    others.push(`❌ ${moreFresh.length} more new ${moreFresh.length === 1 ? 'leak' : 'leaks'} below`)
+  if (moreOld.length)
+    others.push(
+      `ℹ️ ${moreOld.length} pre-existing ${moreOld.length === 1 ? 'leak' : 'leaks'} (on base too) below`,
+    )
+  const bounded = findings.filter((f) => f.kind === 'bounded-growth').length
+  if (bounded)
+    others.push(
+      `ℹ️ ${bounded} bounded growth ${bounded === 1 ? 'site' : 'sites'} (fills, then plateaus: not a leak)`,
+    )
+
+  const lines = [`### ${title}`, '']
+  lines.push(contextLine(ctx))
+  lines.push('')
+  lines.push(checkLine(ctx))
+  if (others.length) {
+    lines.push('')
+    for (const o of others) lines.push(`- ${o}`)
+  }
+  return lines
+}
+
+function contextLine(ctx: RenderContext): string {
+  const { meta, analysis } = ctx.report
+  const parts = [codeSpan(meta.package || '.', { max: 80 })]
+  const base = shortSha(meta.baseSha)
+  const head = shortSha(meta.headSha)
+  if (analysis.base)
+    parts.push(`base ${base ? codeSpan(base) : ''} → head ${head ? codeSpan(head) : ''}`.replace(/ +/g, ' '))
+  else parts.push(`head ${head ? codeSpan(head) : ''} only (no base to compare)`.replace(/ +/g, ' '))
+  const reqs = analysis.base
+    ? `${formatCount(analysis.base.requests)} / ${formatCount(analysis.head.requests)} requests`
+    : `${formatCount(analysis.head.requests)} requests`
+  parts.push(`${escapeMarkdown(reqs)} in ${escapeMarkdown(formatDuration(meta.durationMs))} per side`)
+  return parts.join(' · ')
+}
+
+function checkLine(ctx: RenderContext): string {
+  const { meta, failures, analysis } = ctx.report
+  const words = meta.failOn.length ? meta.failOn : ['none']
+  const failOn = words.map((w) => codeSpan(w, { max: 20 })).join(', ')
+  if (failures.length === 0) return `**Check passes** (fail-on: ${failOn})`
+  const v = analysis.verdict
+  const matched = words.filter(
+    (w) =>
+      (w === 'leak' && v.leak) || (w === 'new-leak' && v.newLeak) || (w === 'regression' && v.regression),
+  )
+  if (matched.length)
+    return `**Check fails** (fail-on: ${failOn}; matched: ${matched.map((w) => codeSpan(w, { max: 20 })).join(', ')})`
+  // The reasons did not come from the verdict: show them as they are.
+  return `**Check fails** (fail-on: ${failOn}): ${failures
+    .slice(0, 5)
+    .map((f) => escapeMarkdown(f, { max: 400 }))
+    .join('; ')}`
+}
+
+/** One line per finding: for the compact forms when the comment is trimmed. */
+export function findingOneLiner(f: Finding): string {
+  return `${capitalise(KIND_LABEL[f.kind])} (${f.status}): ${findingNumber(f)}`
+}

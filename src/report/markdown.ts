@@ -1,0 +1,259 @@
+// The Markdown report: the PR comment and the job summary. Read top-down it
+// answers, in order: is this PR safe (headline), how do base and head compare
+// (summary table), where does the memory go (findings, allocators, chart), how do
+// I see it myself (reproduce). When it is too long for GitHub, detail is dropped
+// from the bottom up, whole sections at a time: a table or a code block is
+// never cut in half.
+import type { Report } from './types.js'
+import type { Finding } from '../analysis/types.js'
+import { heapChart } from './chart.js'
+import { codeBlock, codeSpan, escapeMarkdown, safeUrl } from './escape.js'
+import { renderFinding } from './findings.js'
+import { formatDuration, formatFraction } from './format.js'
+import { findingOneLiner, headline, orderFindings } from './headline.js'
+import { prose, renderContext, type RenderContext } from './inline.js'
+import { pprofCommands, reproduceCommand } from './reproduce.js'
+import { allocatorTable, summaryTable } from './tables.js'
+
+/** GitHub refuses a comment body longer than this. */
+export const MAX_COMMENT_CHARS = 65_536
+
+export interface RenderOptions {
+  /** Link to the uploaded artifact with the profiles and the JSON report. */
+  artifactUrl?: string
+  /** Cap on the length in UTF-16 code units (at least GitHub's count of characters). */
+  maxChars?: number
+  /** Cap on the UTF-8 size (the job summary's limit is 1 MiB). */
+  maxBytes?: number
+}
+
+/**
+ * The hidden first line that identifies our sticky comment. The id is reduced to
+ * characters that cannot end the HTML comment or the line.
+ */
+export function commentMarker(id: string): string {
+  const safe =
+    String(id)
+      .replace(/[^A-Za-z0-9._:/@+=-]/g, '_')
+      .replace(/-{2,}/g, '-')
+      .slice(0, 100) || 'default'
+  return `<!-- memleak-action:${safe} -->`
+}
+
+interface Detail {
+  stacks: boolean
+  improvements: number
+  chart: boolean
+  /** Findings (in order) whose evidence line is shown. */
+  evidence: number
+  /** Findings rendered in full; those after it get one line each. */
+  fullFindings: number
+  /** Findings named at all; the rest are counted. */
+  listedFindings: number
+  growingRows: number
+  notes: boolean
+  reproduce: boolean
+}
+
+const FULL: Detail = {
+  stacks: true,
+  improvements: 10,
+  chart: true,
+  evidence: Infinity,
+  fullFindings: 20,
+  listedFindings: 60,
+  growingRows: 10,
+  notes: true,
+  reproduce: true,
+}
+
+/** Cumulative: stage k applies every stage before it too. */
+const STAGES: { dropped: string; apply: (d: Detail) => Detail }[] = [
+  { dropped: 'stacks', apply: (d) => ({ ...d, stacks: false }) },
+  { dropped: 'improvements', apply: (d) => ({ ...d, improvements: 0 }) },
+  { dropped: 'the heap chart', apply: (d) => ({ ...d, chart: false }) },
+  { dropped: 'evidence of findings after the first', apply: (d) => ({ ...d, evidence: 1 }) },
+  {
+    dropped: 'allocators after the top 5',
+    apply: (d) => ({ ...d, growingRows: Math.min(d.growingRows, 5) }),
+  },
+  {
+    dropped: 'details of findings after the third',
+    apply: (d) => ({ ...d, fullFindings: 3, listedFindings: 20 }),
+  },
+  { dropped: 'notes', apply: (d) => ({ ...d, notes: false }) },
+  { dropped: 'reproduction steps', apply: (d) => ({ ...d, reproduce: false }) },
+  {
+    dropped: 'findings after the first, allocators after the top 3',
+    apply: (d) => ({ ...d, fullFindings: 1, listedFindings: 5, growingRows: 3 }),
+  },
+  {
+    dropped: 'the findings and the allocator table',
+    apply: (d) => ({ ...d, fullFindings: 0, listedFindings: 0, growingRows: 0 }),
+  },
+]
+
+type Section = string[]
+
+function findingsSection(findings: Finding[], ctx: RenderContext, d: Detail): Section {
+  const out: Section = ['#### Leak findings', '']
+  if (findings.length === 0) {
+    out.push(
+      "None: no site's live heap, goroutine count, open files or RSS grew with the requests served.",
+      '',
+    )
+    return out
+  }
+  if (d.listedFindings === 0) {
+    out.push(
+      escapeMarkdown(
+        `${findings.length} ${findings.length === 1 ? 'finding' : 'findings'} (left out to fit; see the JSON report).`,
+      ),
+      '',
+    )
+    return out
+  }
+  findings.slice(0, d.fullFindings).forEach((f, i) => {
+    out.push(...renderFinding(f, ctx, { evidence: i < d.evidence, stack: d.stacks }))
+  })
+  const brief = findings.slice(d.fullFindings, d.listedFindings)
+  if (brief.length) {
+    out.push(d.fullFindings > 0 ? 'More findings:' : 'Findings:', '')
+    for (const f of brief) out.push(`- ${findingOneLiner(f)}`)
+    out.push('')
+  }
+  const rest = findings.length - Math.max(d.fullFindings, d.listedFindings)
+  if (rest > 0) out.push(escapeMarkdown(`…and ${rest} more in the JSON report.`), '')
+  return out
+}
+
+function allocatorsSection(ctx: RenderContext, d: Detail): Section {
+  const { analysis, meta } = ctx.report
+  if (!analysis.base) return []
+  const out: Section = ['#### Top growing allocators', '']
+  const growing = analysis.growing
+  if (growing.length === 0) {
+    out.push('No allocation site grew between base and head.', '')
+  } else if (d.growingRows === 0) {
+    out.push(escapeMarkdown(`${growing.length} growing sites (left out to fit; see the JSON report).`), '')
+  } else {
+    out.push(allocatorTable(growing.slice(0, d.growingRows), ctx), '')
+    const more = growing.length - d.growingRows
+    const threshold = formatFraction(meta.regressionThreshold)
+    const tail = `Bytes allocated per request, median over snapshot windows; significant = Mann-Whitney U after Holm correction, and counted as a regression past ${threshold}.`
+    out.push(escapeMarkdown(more > 0 ? `${more} more growing sites in the JSON report. ${tail}` : tail), '')
+  }
+  if (d.improvements > 0 && analysis.improved.length > 0) {
+    const shown = analysis.improved.slice(0, d.improvements)
+    out.push(
+      `<details><summary>Top improvements (${shown.length} of ${analysis.improved.length})</summary>`,
+      '',
+    )
+    out.push(allocatorTable(shown, ctx), '', '</details>', '')
+  }
+  return out
+}
+
+function chartSection(ctx: RenderContext, d: Detail): Section {
+  const { analysis } = ctx.report
+  const chart = heapChart(analysis.head, analysis.base)
+  if (!chart) return []
+  const out: Section = ['#### Live heap over the run', '']
+  if (d.chart && chart.mermaid) out.push(chart.mermaid, '')
+  out.push(escapeMarkdown(chart.text, { max: 2000 }), '')
+  return out
+}
+
+function reproduceSection(ctx: RenderContext, artifactUrl: string | undefined): Section {
+  const out: Section = ['<details><summary>Reproduce locally</summary>', '']
+  out.push('Run the same measurement on your machine (Go and Node 20+):', '')
+  out.push(codeBlock(reproduceCommand(ctx.report.meta).join('\n'), 'sh'), '')
+  const artifact = artifactUrl ? `[the artifact of this run](${artifactUrl})` : 'the artifact of this run'
+  out.push(
+    `Or compare the heap profiles from ${artifact} (${codeSpan('base.pb.gz')}, ${codeSpan('head.pb.gz')}):`,
+    '',
+  )
+  out.push(codeBlock(pprofCommands().join('\n'), 'sh'), '', '</details>', '')
+  return out
+}
+
+function notesSection(ctx: RenderContext): Section {
+  const notes = ctx.report.analysis.notes
+  if (notes.length === 0) return []
+  return ['#### Notes', '', ...notes.slice(0, 20).map((n) => `- ${prose(n, 600)}`), '']
+}
+
+function footer(ctx: RenderContext): string {
+  const { meta, tool } = ctx.report
+  const reqs = meta.requests.slice(0, 3).map((r) => codeSpan(r, { max: 60 }))
+  if (meta.requests.length > 3) reqs.push(escapeMarkdown(`+${meta.requests.length - 3} more`))
+  const parts = [
+    escapeMarkdown(`${tool.name} ${tool.version}`, { max: 80 }),
+    escapeMarkdown(
+      `${meta.connections} connections, ${formatDuration(meta.warmupMs)} warmup + ${formatDuration(meta.durationMs)} measured, ${meta.snapshots} snapshots`,
+    ),
+    `requests: ${reqs.join(', ') || '—'}`,
+    escapeMarkdown([meta.goVersion, meta.platform].filter(Boolean).join(' '), { max: 80 }),
+    escapeMarkdown(`regression threshold ${formatFraction(meta.regressionThreshold)}`),
+  ]
+  return `<sub>${parts.filter(Boolean).join(' · ')}</sub>`
+}
+
+function render(ctx: RenderContext, d: Detail, artifactUrl: string | undefined, dropped: string[]): string {
+  const { analysis } = ctx.report
+  const sections: Section[] = [
+    [commentMarker(ctx.report.meta.commentId)],
+    [...headline(ctx), ''],
+    [analysis.base ? '#### Base vs head' : '#### Head', '', summaryTable(analysis.head, analysis.base), ''],
+    findingsSection(orderFindings(analysis.findings), ctx, d),
+    allocatorsSection(ctx, d),
+    chartSection(ctx, d),
+    d.reproduce ? reproduceSection(ctx, artifactUrl) : [],
+    d.notes ? notesSection(ctx) : [],
+  ]
+  if (dropped.length) sections.push([trimNote(dropped, artifactUrl), ''])
+  sections.push([footer(ctx)])
+  return sections.flat().join('\n') + '\n'
+}
+
+function trimNote(dropped: string[], artifactUrl: string | undefined): string {
+  const where = artifactUrl
+    ? `the JSON report in [the artifact](${artifactUrl})`
+    : 'the JSON report (the `report` output)'
+  return `> ✂️ Shortened to fit GitHub's size limit. Left out: ${dropped.join('; ')}. Everything is in ${where}.`
+}
+
+/** The report as Markdown, at most maxChars long (and maxBytes in UTF-8 when given). */
+export function renderMarkdown(report: Report, opts: RenderOptions = {}): string {
+  const maxChars = opts.maxChars ?? MAX_COMMENT_CHARS
+  const fits = (text: string): boolean =>
+    text.length <= maxChars &&
+    (opts.maxBytes === undefined || new TextEncoder().encode(text).length <= opts.maxBytes)
+  const ctx = renderContext(report)
+  const artifactUrl = safeUrl(opts.artifactUrl)
+
+  let detail = FULL
+  let text = render(ctx, detail, artifactUrl, [])
+  if (fits(text)) return text
+  const dropped: string[] = []
+  for (const stage of STAGES) {
+    detail = stage.apply(detail)
+    dropped.push(stage.dropped)
+    text = render(ctx, detail, artifactUrl, dropped)
+    if (fits(text)) return text
+  }
+  // Still too long (a tiny cap): whole lines from the top, never inside a block.
+  return cutAtBlockBoundary(text, fits)
+}
+
+/** The longest prefix of whole top-level paragraphs that fits; ends outside any fence or table. */
+function cutAtBlockBoundary(text: string, fits: (t: string) => boolean): string {
+  const blocks = text.split(/\n\n/)
+  let out = ''
+  for (const block of blocks) {
+    const next = out ? `${out}\n\n${block}` : block
+    if (!fits(next + '\n')) break
+    out = next
+  }
+  return out ? out + '\n' : ''
+}

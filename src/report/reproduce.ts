@@ -1,0 +1,66 @@
+// "Reproduce locally": the CLI command that repeats this run, built from the
+// report's meta. Values may come from an untrusted artifact, so every word is
+// shell-quoted: pasting the command runs memleak, never something else.
+import type { ReportMeta } from './types.js'
+
+/** The CLI's name as a user runs it (package.json bin). */
+export const CLI_COMMAND = 'npx memleak'
+
+/** A shell word that means exactly text: bare when safe, '…' or $'…' otherwise. */
+export function shellQuote(text: string): string {
+  if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(text)) return text
+  // eslint-disable-next-line no-control-regex
+  if (/[\n\r\t\u0000-\u001f\u007f]/.test(text)) {
+    const body = text
+      .replace(/[\\']/g, (c) => '\\' + c)
+      .replace(/[\u0000-\u001f\u007f]/g, (c) => {
+        if (c === '\n') return '\\n'
+        if (c === '\r') return '\\r'
+        if (c === '\t') return '\\t'
+        return '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0')
+      })
+    return `$'${body}'`
+  }
+  return `'${text.replace(/'/g, `'\\''`)}'`
+}
+
+function duration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${Math.round(ms)}ms`
+}
+
+/** Flags that differ from the action's defaults, in the CLI's spelling. */
+export function reproduceCommand(meta: ReportMeta): string[] {
+  const args: string[] = []
+  const flag = (name: string, value: string): void => {
+    args.push(`--${name}`, shellQuote(value))
+  }
+  const wd = meta.workingDirectory.replace(/\/+$/, '')
+  if (wd && wd !== '.' && wd !== './') flag('working-directory', meta.workingDirectory)
+  flag('package', meta.package || '.')
+  if (meta.baseSha) flag('base-ref', meta.baseSha)
+  const requests = meta.requests.join('\n')
+  if (requests && requests !== 'GET /') flag('requests', requests)
+  if (meta.durationMs !== 60_000) flag('duration', duration(meta.durationMs))
+  if (meta.warmupMs !== 10_000) flag('warmup', duration(meta.warmupMs))
+  if (meta.connections !== 16) flag('connections', String(meta.connections))
+  if (meta.snapshots !== 6) flag('snapshots', String(meta.snapshots))
+  if (Math.abs(meta.regressionThreshold - 0.1) > 1e-9)
+    flag('regression-threshold', `${+(meta.regressionThreshold * 100).toFixed(4)}%`)
+  const failOn = meta.failOn.join(',')
+  if (failOn && failOn !== 'new-leak,regression') flag('fail-on', failOn)
+
+  const lines: string[] = []
+  if (meta.headSha && /^[0-9a-f]{7,64}$/i.test(meta.headSha)) lines.push(`git checkout ${meta.headSha}`)
+  lines.push([CLI_COMMAND, 'run', ...args].join(' '))
+  return lines
+}
+
+/** Compare the two heap profiles the artifact holds. */
+export function pprofCommands(): string[] {
+  return [
+    '# what head keeps alive that base does not (live heap)',
+    'go tool pprof -top -sample_index=inuse_space -diff_base base.pb.gz head.pb.gz',
+    '# what head allocates more than base (since start)',
+    'go tool pprof -top -sample_index=alloc_space -diff_base base.pb.gz head.pb.gz',
+  ]
+}
