@@ -6,14 +6,18 @@ import type { ReportMeta } from './types.js'
 /** The CLI's name as a user runs it (package.json bin). */
 export const CLI_COMMAND = 'npx memleak'
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/
+// eslint-disable-next-line no-control-regex
+const CONTROL_ALL = /[\u0000-\u001f\u007f]/g
+
 /** A shell word that means exactly text: bare when safe, '…' or $'…' otherwise. */
 export function shellQuote(text: string): string {
   if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(text)) return text
-  // eslint-disable-next-line no-control-regex
-  if (/[\n\r\t\u0000-\u001f\u007f]/.test(text)) {
+  if (CONTROL.test(text)) {
     const body = text
       .replace(/[\\']/g, (c) => '\\' + c)
-      .replace(/[\u0000-\u001f\u007f]/g, (c) => {
+      .replace(CONTROL_ALL, (c) => {
         if (c === '\n') return '\\n'
         if (c === '\r') return '\\r'
         if (c === '\t') return '\\t'
