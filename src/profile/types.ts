@@ -19,6 +19,11 @@ export interface Frame {
   line: number
   /** Program counter of the location the frame came from (0 when unknown). */
   address: number
+  /**
+   * True when the frame was inlined into its caller (it is not the last line of
+   * its location). pprof marks such nodes "(inline)" in -top output.
+   */
+  inlined?: boolean
 }
 
 export interface Sample {
@@ -27,6 +32,8 @@ export interface Sample {
   /** One value per sample type, in Profile.sampleTypes order. */
   values: readonly number[]
   labels: Readonly<Record<string, string>>
+  /** Numeric labels, e.g. Go heap profiles' "bytes" (object size); absent when none. */
+  numLabels?: Readonly<Record<string, number>>
 }
 
 export interface Profile {
@@ -37,6 +44,11 @@ export interface Profile {
   timeNanos: number
   durationNanos: number
   defaultSampleType?: string
+  /** Free-form comments stored in the profile (rarely set by Go). */
+  comments?: readonly string[]
+  /** Path of the main binary (first mapping), when the profile names one. */
+  mainBinary?: string
+  buildId?: string
 }
 
 /** Runtime MemStats from the footer of /debug/pprof/heap?debug=1 (bytes unless noted). */
@@ -59,6 +71,16 @@ export interface MemStats {
   nextGC?: number
   numGC?: number
   gcCPUFraction?: number
+  mallocs?: number
+  frees?: number
+  mSpanSys?: number
+  mCacheSys?: number
+  buckHashSys?: number
+  /** Unix nanoseconds of the last GC. */
+  lastGC?: number
+  numForcedGC?: number
+  /** Peak RSS of the process, where the platform reports it (Linux, macOS). */
+  maxRSS?: number
   /** Every "# Name = value" pair as read, for anything not named above. */
   raw: Record<string, number>
 }
@@ -72,4 +94,16 @@ export interface GoroutineRecord {
   /** Leaf first. */
   frames: { func: string; file: string; line: number }[]
   createdBy?: { func: string; file: string; line: number; goroutine?: number }
+  /** Frames the runtime left out of a deep stack ("...N frames elided..."); 0 when it did not say how many. */
+  elidedFrames?: number
+  /** "locked to thread" in the header: the goroutine owns its OS thread. */
+  lockedToThread?: boolean
+  /** Go 1.26 goroutine leak detector's "(leaked)" mark. */
+  leaked?: boolean
+  /** "(durable)": blocked inside a synctest bubble, on something only the bubble can release. */
+  durable?: boolean
+  /** Goroutine labels (pprof.Do), when the runtime printed them. */
+  labels?: Record<string, string>
+  /** GODEBUG=tracebackancestors=N: the stacks of the goroutines that created this one, nearest first. */
+  ancestors?: { goroutine: number; frames: { func: string; file: string; line: number }[] }[]
 }
