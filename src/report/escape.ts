@@ -103,7 +103,11 @@ export function escapeHtml(text: string, opts: InlineOptions = {}): string {
   const max = opts.max ?? 300
   let s = oneLine(String(text))
   if (max > 0) s = truncateMiddle(s, max)
-  return s.replace(/[&<>"'`$]|[@#]/g, (c) => (c === '@' || c === '#' ? c + ZWSP : `&#${c.charCodeAt(0)};`))
+  return s.replace(/[&<>"'`$]|[@#]|(?<=\bGH)-(?=\d)|:(?=\/\/)|(?<=\bwww)\./gi, (c) => {
+    if (c === '.') return ZWSP + c
+    if (c === '@' || c === '#' || c === ':' || c === '-') return c + ZWSP
+    return `&#${c.charCodeAt(0)};`
+  })
 }
 
 /**
@@ -119,7 +123,9 @@ export function codeSpan(text: string, opts: CodeSpanOptions = {}): string {
   if (s === '') return '` `'
   const fence = '`'.repeat(longestBacktickRun(s) + 1)
   const pad = /^[` ]|[` ]$/.test(s) ? ' ' : ''
-  if (opts.table) s = s.replace(/\|/g, '\\|')
+  // `\\|` would be read as an escaped backslash and a cell boundary: a real (invisible)
+  // zero-width space keeps a backslash that precedes a pipe away from it.
+  if (opts.table) s = s.replace(/\\(?=\|)/g, '\\\u200b').replace(/\|/g, '\\|')
   return fence + pad + s + pad + fence
 }
 
