@@ -1,0 +1,269 @@
+// Lifecycle of the service under test: spawn it in its own process group with its
+// output in a log, wait until it answers, and make sure that whatever happens
+// (stop, readiness failure, our own death) no process of that group survives.
+import { spawn } from 'node:child_process'
+import * as fs from 'node:fs'
+import { assertPortFree } from './port.js'
+import { formatSeconds, httpGet } from './http.js'
+
+export interface StartServiceOptions {
+  binary: string
+  args: string[]
+  cwd: string
+  /** The service's whole environment (see serviceEnvironment). */
+  env: Record<string, string>
+  /** Combined stdout and stderr go here (truncated first). */
+  logPath: string
+  port: number
+  /** Polled with GET until it answers 2xx. */
+  readyUrl: string
+  readyTimeoutMs: number
+  /** Aborting stops the service (and startService rejects if it is still waiting). */
+  signal?: AbortSignal
+}
+
+export interface ExitStatus {
+  code: number | null
+  signal: NodeJS.Signals | null
+}
+
+export interface ServiceHandle {
+  pid: number
+  logPath: string
+  /** Sends SIGTERM to the group, SIGKILL after a grace period; resolves once the process is gone. */
+  stop(): Promise<void>
+  /** Resolves when the service process exits, for whatever reason. */
+  exited: Promise<ExitStatus>
+  /** The exit status once it has exited, else undefined. */
+  exitStatus(): ExitStatus | undefined
+  /** The last `lines` lines of the log. */
+  logTail(lines?: number): string
+}
+
+/** The service could not be started or never became ready; it has been stopped. */
+export class ServiceStartError extends Error {
+  override name = 'ServiceStartError'
+  constructor(
+    message: string,
+    readonly logTail: string,
+    readonly exit?: ExitStatus,
+  ) {
+    super(message)
+  }
+}
+
+const STOP_GRACE_MS = 3000
+const KILL_WAIT_MS = 10_000
+const POLL_INTERVAL_MS = 100
+const ATTEMPT_TIMEOUT_MS = 1000
+
+export async function startService(options: StartServiceOptions): Promise<ServiceHandle> {
+  options.signal?.throwIfAborted()
+  await assertPortFree(options.port)
+
+  const logFd = fs.openSync(options.logPath, 'w')
+  let child
+  try {
+    child = spawn(options.binary, options.args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ['ignore', logFd, logFd],
+    })
+  } finally {
+    fs.closeSync(logFd)
+  }
+  const logTail = (lines = 30): string => readLogTail(options.logPath, lines)
+
+  if (child.pid === undefined) {
+    const err = await new Promise<Error>((resolve) => child.once('error', resolve))
+    throw new ServiceStartError(`could not start the service ${options.binary}: ${err.message}`, logTail())
+  }
+  const pid = child.pid
+  registerGroup(pid)
+
+  let exitStatus: ExitStatus | undefined
+  const exited = new Promise<ExitStatus>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exitStatus = { code, signal }
+      resolve(exitStatus)
+    })
+  })
+  // After a successful spawn 'error' only reports a failed kill(); stop() handles that.
+  child.on('error', () => {})
+
+  let stopping: Promise<void> | undefined
+  const stop = (): Promise<void> => (stopping ??= stopGroup(pid, exited, () => exitStatus !== undefined))
+  const onAbort = (): void => void stop()
+  options.signal?.addEventListener('abort', onAbort, { once: true })
+  void exited.then(() => {
+    options.signal?.removeEventListener('abort', onAbort)
+    // The leader is gone; sweep anything it left in its group.
+    void stop()
+  })
+
+  const handle: ServiceHandle = {
+    pid,
+    logPath: options.logPath,
+    stop,
+    exited,
+    exitStatus: () => exitStatus,
+    logTail,
+  }
+  try {
+    await waitReady(options, handle)
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  return handle
+}
+
+async function waitReady(options: StartServiceOptions, handle: ServiceHandle): Promise<void> {
+  const started = Date.now()
+  const deadline = started + options.readyTimeoutMs
+  let lastProblem = 'no attempt finished'
+  const exitedEarly = handle.exited.then((exit) => ({ exit }))
+  for (;;) {
+    options.signal?.throwIfAborted()
+    const remaining = deadline - Date.now()
+    const attempt = httpGet(options.readyUrl, {
+      timeoutMs: Math.max(50, Math.min(ATTEMPT_TIMEOUT_MS, remaining)),
+      maxBytes: 64 * 1024,
+      signal: options.signal,
+    }).then(
+      (res) => ({ res }),
+      (error: unknown) => ({ error }),
+    )
+    const outcome = await Promise.race([attempt, exitedEarly])
+    if ('exit' in outcome) {
+      throw new ServiceStartError(
+        `service ${describeExit(outcome.exit)} before it was ready; last log lines:\n${handle.logTail()}`,
+        handle.logTail(),
+        outcome.exit,
+      )
+    }
+    if ('res' in outcome) {
+      if (outcome.res.status >= 200 && outcome.res.status < 300) return
+      lastProblem = `HTTP ${outcome.res.status}`
+    } else {
+      options.signal?.throwIfAborted()
+      const e = outcome.error as NodeJS.ErrnoException
+      lastProblem = e.code ?? e.message
+    }
+    if (Date.now() >= deadline) {
+      throw new ServiceStartError(
+        `service did not answer 2xx at ${options.readyUrl} within ${formatSeconds(options.readyTimeoutMs)} ` +
+          `(last attempt: ${lastProblem}); last log lines:\n${handle.logTail()}`,
+        handle.logTail(),
+      )
+    }
+    await Promise.race([sleep(Math.min(POLL_INTERVAL_MS, Math.max(0, deadline - Date.now()))), exitedEarly])
+  }
+}
+
+export function describeExit(exit: ExitStatus): string {
+  return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
+}
+
+async function stopGroup(pid: number, exited: Promise<ExitStatus>, hasExited: () => boolean): Promise<void> {
+  try {
+    if (!hasExited()) {
+      signalGroup(pid, 'SIGTERM')
+      if (!(await within(exited, STOP_GRACE_MS))) {
+        signalGroup(pid, 'SIGKILL')
+        if (!(await within(exited, KILL_WAIT_MS))) {
+          throw new Error(`service (pid ${pid}) did not exit ${formatSeconds(KILL_WAIT_MS)} after SIGKILL`)
+        }
+      }
+    }
+    // Children the service started share its group and may outlive it.
+    signalGroup(pid, 'SIGKILL')
+  } finally {
+    if (hasExited()) unregisterGroup(pid)
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
+  }
+}
+
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
+  try {
+    return await Promise.race([p.then(() => true as const), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** The last lines of a log file, reading only its end. */
+export function readLogTail(path: string, lines: number): string {
+  let fd: number | undefined
+  try {
+    fd = fs.openSync(path, 'r')
+    const size = fs.fstatSync(fd).size
+    const length = Math.min(size, 64 * 1024)
+    const buf = Buffer.alloc(length)
+    fs.readSync(fd, buf, 0, length, size - length)
+    const all = buf.toString('utf8').replace(/\n$/, '').split('\n')
+    if (length < size) all.shift() // probably a partial line
+    const tail = all.slice(-lines).map((l) => (l.length > 500 ? `${l.slice(0, 500)}…` : l))
+    return tail.join('\n') || '(log is empty)'
+  } catch {
+    return '(no log)'
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd)
+  }
+}
+
+// Safety net: process groups still running when our process ends are killed.
+// 'exit' covers normal ends and process.exit(); the signal handlers cover a
+// cancelled job (SIGINT/SIGTERM), after which the signal is re-raised so that
+// our process still ends the way it would have without us.
+const liveGroups = new Set<number>()
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
+
+function killAllSync(): void {
+  for (const pgid of liveGroups) {
+    try {
+      process.kill(-pgid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+  liveGroups.clear()
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  killAllSync()
+  removeHandlers()
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
+}
+
+function removeHandlers(): void {
+  process.removeListener('exit', killAllSync)
+  for (const s of SIGNALS) process.removeListener(s, onSignal)
+}
+
+function registerGroup(pgid: number): void {
+  if (liveGroups.size === 0) {
+    process.on('exit', killAllSync)
+    for (const s of SIGNALS) process.on(s, onSignal)
+  }
+  liveGroups.add(pgid)
+}
+
+function unregisterGroup(pgid: number): void {
+  if (!liveGroups.delete(pgid)) return
+  if (liveGroups.size === 0) removeHandlers()
+}
