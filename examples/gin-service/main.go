@@ -1,0 +1,75 @@
+// Command gin-service is the small Gin API from the memleak-action scenario:
+// GET /time and POST /users, with net/http/pprof exposed so the action can
+// profile it under load.
+package main
+
+import (
+	"context"
+	"errors"
+	"log"
+	"net/http"
+	_ "net/http/pprof" // registers /debug/pprof/* on http.DefaultServeMux
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+type user struct {
+	Name string `json:"name" binding:"required"`
+}
+
+func main() {
+	gin.SetMode(gin.ReleaseMode)
+	// gin.New rather than gin.Default: no per-request log line under load.
+	r := gin.New()
+	r.Use(gin.Recovery())
+
+	// Hand every /debug/pprof/ request to the handlers net/http/pprof registered.
+	r.Any("/debug/pprof/*any", gin.WrapH(http.DefaultServeMux))
+
+	r.GET("/time", func(c *gin.Context) {
+		c.JSON(http.StatusOK, gin.H{"time": time.Now().Format(time.RFC3339)})
+	})
+	r.POST("/users", createUser)
+
+	serve(r)
+}
+
+func createUser(c *gin.Context) {
+	var u user
+	if err := c.ShouldBindJSON(&u); err != nil {
+		c.JSON(http.StatusBadRequest, gin.H{"error": err.Error()})
+		return
+	}
+	c.JSON(http.StatusCreated, u)
+}
+
+// serve listens on :$PORT (default 8080) until SIGTERM or Ctrl-C, then lets
+// in-flight requests finish.
+func serve(h http.Handler) {
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "8080"
+	}
+	srv := &http.Server{Addr: ":" + port, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		<-ctx.Done()
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+	}()
+
+	log.Printf("listening on :%s", port)
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		log.Fatal(err)
+	}
+	<-drained // ListenAndServe returns at once on Shutdown; wait for in-flight requests
+}
