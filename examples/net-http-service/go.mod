@@ -1,0 +1,3 @@
+module example.com/net-http-service
+
+go 1.22
