@@ -57,7 +57,8 @@ export interface Site {
   stack: string[]
 }
 
-export type FindingKind = 'heap-leak' | 'goroutine-leak' | 'connection-leak' | 'rss-growth' | 'bounded-growth' | 'crash'
+export type FindingKind =
+  'heap-leak' | 'goroutine-leak' | 'connection-leak' | 'rss-growth' | 'bounded-growth' | 'crash'
 
 /** new: absent on base; worsened: at least twice base's rate; pre-existing: on both at a similar rate; unknown: no base measured. */
 export type FindingStatus = 'new' | 'worsened' | 'pre-existing' | 'unknown'
@@ -148,6 +149,8 @@ export interface Analysis {
   growing: AllocatorChange[]
   /** Sites whose allocation shrank, largest first. */
   improved: AllocatorChange[]
+  /** Head's largest allocators by bytes per request (with base beside them when measured), for head-only runs too. */
+  topAllocators?: AllocatorChange[]
   /** Things the reader should know that are not findings (noisy run, errors under load). */
   notes: string[]
 }

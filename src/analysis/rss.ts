@@ -1,0 +1,104 @@
+// RSS that grows while the live heap does not: memory the heap profile cannot
+// see (goroutine stacks, runtime metadata, freed memory not returned to the OS,
+// cgo). The MemStats footer says which, so it goes beside RSS in the details.
+import type { MemStats } from '../profile/types.js'
+import { formatBytes, formatCount } from './format.js'
+import { rssGrowthHint } from './hints.js'
+import { evaluateTrend, type Trend } from './trend.js'
+import type { AnalysisOptions, Finding, SideData } from './types.js'
+
+export const RSS_MIN_GROWTH = 8 * 1024 * 1024
+/** ...and at least this fraction of the RSS at the start. */
+export const RSS_MIN_FRACTION = 0.1
+/** Live heap growth explaining less than this share of the RSS growth counts as a flat heap. */
+export const HEAP_SHARE_MAX = 0.25
+export const RSS_KEY = '(process RSS)'
+
+export interface RssAnalysis {
+  trend?: Trend
+  finding?: Finding
+}
+
+const MEMSTAT_FIELDS = ['heapInuse', 'heapIdle', 'heapReleased', 'heapSys', 'stackInuse', 'sys'] as const
+
+export function analyseRss(
+  side: SideData,
+  options: AnalysisOptions,
+  liveHeap: Trend,
+  goroutineGrowth?: number,
+): RssAnalysis {
+  const snaps = side.snapshots
+  const n = snaps.length
+  const rss = snaps.map((s) => s.rssBytes)
+  if (n < 3 || !rss.every((r): r is number => typeof r === 'number' && r > 0)) return {}
+  const x = snaps.map((s) => s.requests)
+  // RSS is not expected to drop once the load stops (the scavenger is lazy), so no release check.
+  const trend = evaluateTrend(x, rss, undefined, {
+    alpha: options.alpha,
+    minGrowth: Math.max(RSS_MIN_GROWTH, RSS_MIN_FRACTION * rss[0]),
+  })
+  if (trend.verdict !== 'leak') return { trend }
+
+  const first = snaps[0].memstats
+  const last = snaps[n - 1].memstats
+  const inuse = snaps.map((s) => s.memstats?.heapInuse)
+  const inuseGrowth = inuse.every((v): v is number => typeof v === 'number')
+    ? evaluateTrend(x, inuse, undefined, { alpha: options.alpha, minGrowth: 0 }).growth
+    : -Infinity
+  const heapGrowth = Math.max(liveHeap.growth, inuseGrowth)
+  if (heapGrowth >= HEAP_SHARE_MAX * trend.growth) return { trend }
+
+  const delta = (f: (m: MemStats) => number | undefined) => {
+    const a = first ? f(first) : undefined
+    const b = last ? f(last) : undefined
+    return a !== undefined && b !== undefined ? b - a : undefined
+  }
+  const unreturned = (m: MemStats) =>
+    m.heapIdle !== undefined && m.heapReleased !== undefined ? m.heapIdle - m.heapReleased : undefined
+  const hint = rssGrowthHint({
+    rssGrowth: trend.growth,
+    stackInuseGrowth: delta((m) => m.stackInuse),
+    unreturnedGrowth: delta(unreturned),
+    sysGrowth: delta((m) => m.sys),
+    heapSysGrowth: delta((m) => m.heapSys),
+    goroutineGrowth,
+    gomemlimit: side.runtimeEnv.GOMEMLIMIT,
+  })
+  const details: Record<string, string | number> = {
+    rssStart: rss[0],
+    rssEnd: rss[n - 1],
+    rssPeak: Math.max(...rss, side.settled.rssBytes ?? 0),
+    liveHeapGrowth: liveHeap.growth,
+    pValue: trend.pValue,
+    hintRule: hint.rule,
+  }
+  if (typeof side.settled.rssBytes === 'number') details.rssSettled = side.settled.rssBytes
+  for (const field of MEMSTAT_FIELDS) {
+    const a = first?.[field]
+    const b = last?.[field]
+    const name = field[0].toUpperCase() + field.slice(1)
+    if (a !== undefined) details[`${name}Start`] = a
+    if (b !== undefined) details[`${name}End`] = b
+  }
+  const u0 = first ? unreturned(first) : undefined
+  const u1 = last ? unreturned(last) : undefined
+  if (u0 !== undefined) details.heapUnreturnedStart = u0
+  if (u1 !== undefined) details.heapUnreturnedEnd = u1
+  for (const k of ['GOGC', 'GOMEMLIMIT', 'GODEBUG']) if (side.runtimeEnv[k]) details[k] = side.runtimeEnv[k]
+
+  return {
+    trend,
+    finding: {
+      kind: 'rss-growth',
+      status: 'unknown',
+      site: { key: RSS_KEY, function: '(process RSS)', stack: [] },
+      rate: trend.slope,
+      unit: 'B/req',
+      growth: trend.growth,
+      summary: `RSS grew by ${formatBytes(trend.growth)} over ${formatCount(x[n - 1] - x[0])} requests (${formatBytes(rss[0])} -> ${formatBytes(rss[n - 1])}) while the live heap grew by ${formatBytes(Math.max(0, heapGrowth))}.`,
+      hint: hint.hint,
+      evidence: { requests: x, values: rss, settled: side.settled.rssBytes, pValue: trend.pValue },
+      details,
+    },
+  }
+}
