@@ -39,10 +39,10 @@ function oneLine(text: string): string {
 
 /**
  * What must change in inline text: Markdown punctuation that opens emphasis, code,
- * links, images, tables, strikethrough or HTML; `&` that would start an entity;
- * and the sigils of GitHub's post-render filters.
+ * links, images, tables or strikethrough; `<` that could open a tag, a comment or an
+ * autolink; `&` that would start an entity; and the sigils of GitHub's post-render filters.
  */
-const INLINE = /[\\`*_[\]|~<>$@]|&(?=#?\w+;)|#(?=\d)|(?<=\bGH)-(?=\d)|:(?=\/\/)|(?<=\bwww)\./gi
+const INLINE = /[\\`*_[\]|~$@]|<(?=[A-Za-z/!?])|&(?=#?\w+;)|#(?=\d)|(?<=\bGH)-(?=\d)|:(?=\/\/)|(?<=\bwww)\./gi
 
 export interface InlineOptions {
   /** Cut longer text in the middle (default 300 characters; 0 = no limit). */
@@ -67,8 +67,6 @@ export function escapeMarkdown(text: string, opts: InlineOptions = {}): string {
     switch (c) {
       case '<':
         return '&lt;'
-      case '>':
-        return '&gt;'
       case '&':
         return '&amp;'
       // GitHub's math filter runs on rendered text: a lone $ in its own span is never a delimiter.
@@ -91,7 +89,7 @@ export function escapeMarkdown(text: string, opts: InlineOptions = {}): string {
   // Block syntax only counts at the start of a line: a heading, quote, list item,
   // setext underline or thematic break if the caller puts the text there.
   return s
-    .replace(/^(?:#{1,6}(?=\s|$)|[+-](?=\s|$)|[=-]+\s*$)/, (m) => '\\' + m)
+    .replace(/^(?:#{1,6}(?=\s|$)|[+-](?=\s|$)|[=-]+\s*$|>)/, (m) => (m === '>' ? '&gt;' : '\\' + m))
     .replace(/^(\d{1,9})(?=[.)](?:\s|$))/, '$1\\')
 }
 

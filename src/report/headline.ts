@@ -158,7 +158,9 @@ function contextLine(ctx: RenderContext): string {
   const reqs = analysis.base
     ? `${formatCount(analysis.base.requests)} / ${formatCount(analysis.head.requests)} requests`
     : `${formatCount(analysis.head.requests)} requests`
-  parts.push(`${escapeMarkdown(reqs)} in ${escapeMarkdown(formatDuration(meta.durationMs))} per side`)
+  parts.push(
+    `${escapeMarkdown(reqs)} in ${escapeMarkdown(formatDuration(meta.durationMs))}${analysis.base ? ' per side' : ''}`,
+  )
   return parts.join(' · ')
 }
 
