@@ -1,0 +1,212 @@
+// The load loop run by each worker: keep-alive connections over raw sockets,
+// one request in flight per connection (no pipelining: a real client waits for
+// its answer), round-robin over the encoded requests. Every completed response
+// and every failure is counted in shared memory as it happens.
+import * as net from 'node:net'
+import { performance } from 'node:perf_hooks'
+import { bucketOf } from './histogram.js'
+import { ProtocolError, ResponseParser } from './response-parser.js'
+import {
+  CTRL_EPOCH,
+  CTRL_STOP,
+  ERRORS,
+  HISTOGRAM,
+  MAX_EPOCH,
+  MAX_US,
+  REQUESTS,
+  STATUS,
+  STATUS_CODES,
+  TRANSPORT_ERRORS,
+  type WorkerConfig,
+} from './shared.js'
+
+const MAX_ERROR_SAMPLES = 10
+const MAX_BACKOFF_MS = 200
+
+export interface LoadClient {
+  /** Closes every connection; requests in flight are dropped uncounted. */
+  stop(): void
+  stopped: Promise<void>
+}
+
+export function runClient(config: WorkerConfig, onErrorSample: (text: string) => void): LoadClient {
+  const counters = new Int32Array(config.counters)
+  const control = new Int32Array(config.control)
+  const requests = config.requests.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength))
+  const n = requests.length
+  let next = config.offset % n
+  let epoch = Atomics.load(control, CTRL_EPOCH)
+  let maxUs = 0
+  let stopping = false
+  const samples = new Set<string>()
+  const conns: Conn[] = []
+  let resolveStopped!: () => void
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve))
+
+  const sample = (text: string): void => {
+    if (samples.size >= MAX_ERROR_SAMPLES || samples.has(text)) return
+    samples.add(text)
+    onErrorSample(text)
+  }
+
+  const record = (status: number, us: number, label: string): void => {
+    const e = Atomics.load(control, CTRL_EPOCH)
+    if (e !== epoch) {
+      epoch = e
+      maxUs = 0
+    }
+    if (us > maxUs) {
+      maxUs = us
+      Atomics.store(counters, MAX_US, Math.min(Math.round(us), 0x7fffffff))
+      Atomics.store(counters, MAX_EPOCH, epoch)
+    }
+    Atomics.add(counters, HISTOGRAM + bucketOf(us), 1)
+    Atomics.add(counters, STATUS + (status < STATUS_CODES ? status : 0), 1)
+    if (status < 200 || status >= 400) {
+      Atomics.add(counters, ERRORS, 1)
+      sample(`HTTP ${status} from ${label}`)
+    }
+    Atomics.add(counters, REQUESTS, 1)
+  }
+
+  const fail = (what: string, label: string): void => {
+    Atomics.add(counters, TRANSPORT_ERRORS, 1)
+    Atomics.add(counters, ERRORS, 1)
+    sample(`${what} on ${label}`)
+  }
+
+  class Conn {
+    socket: net.Socket | undefined
+    parser = new ResponseParser()
+    /** performance.now() when the request in flight was written; 0 when idle. */
+    started = 0
+    index = 0
+    connected = false
+    failures = 0
+    retry: NodeJS.Timeout | undefined
+
+    connect(): void {
+      if (stopping) return
+      const socket = net.connect({ port: config.port, host: config.host, noDelay: true })
+      this.socket = socket
+      this.connected = false
+      this.parser.reset()
+      socket.on('connect', () => {
+        this.connected = true
+        this.send()
+      })
+      socket.on('data', (chunk: Buffer) => this.onData(socket, chunk))
+      socket.on('error', (err: NodeJS.ErrnoException) => this.onBroken(socket, err.code ?? err.message))
+      socket.on('close', () => this.onBroken(socket, 'connection closed'))
+    }
+
+    send(): void {
+      if (stopping || !this.socket) return
+      this.index = next
+      next = next + 1 === n ? 0 : next + 1
+      this.parser.expectNoBody = config.isHead[this.index]!
+      this.started = performance.now()
+      this.socket.write(requests[this.index]!)
+    }
+
+    onData(socket: net.Socket, chunk: Buffer): void {
+      if (socket !== this.socket || this.started === 0) return
+      let end: number
+      try {
+        end = this.parser.execute(chunk)
+      } catch (err) {
+        const what = err instanceof ProtocolError ? `malformed response (${err.message})` : String(err)
+        this.drop(socket, what)
+        return
+      }
+      if (end < 0) return
+      this.complete()
+      this.failures = 0
+      if (this.parser.keepAlive && end === chunk.length) this.send()
+      else this.reconnect(socket, 0)
+    }
+
+    complete(): void {
+      const us = (performance.now() - this.started) * 1000
+      this.started = 0
+      record(this.parser.status, us, config.labels[this.index]!)
+    }
+
+    onBroken(socket: net.Socket, what: string): void {
+      if (socket !== this.socket) return
+      if (this.started !== 0 && this.parser.endsAtClose && what === 'connection closed') {
+        this.parser.finishAtClose()
+        this.complete()
+        this.reconnect(socket, 0)
+        return
+      }
+      this.drop(socket, what)
+    }
+
+    /** The request in flight (if any) failed: count it, then reconnect with a backoff. */
+    drop(socket: net.Socket, what: string): void {
+      if (stopping) return
+      if (this.started !== 0) {
+        this.started = 0
+        fail(what, config.labels[this.index]!)
+      } else if (!this.connected) {
+        // Refused or unreachable: the request we were about to send failed too.
+        fail(`${what} (connect)`, config.labels[next]!)
+      }
+      this.failures++
+      this.reconnect(socket, Math.min(MAX_BACKOFF_MS, 2 ** this.failures))
+    }
+
+    reconnect(socket: net.Socket, delayMs: number): void {
+      socket.removeAllListeners()
+      socket.on('error', () => {})
+      socket.destroy()
+      this.socket = undefined
+      if (stopping) return
+      if (delayMs <= 0) this.connect()
+      else this.retry = setTimeout(() => this.connect(), delayMs)
+    }
+
+    close(): void {
+      clearTimeout(this.retry)
+      if (this.socket) {
+        this.socket.removeAllListeners()
+        this.socket.on('error', () => {})
+        this.socket.destroy()
+        this.socket = undefined
+      }
+    }
+  }
+
+  // One timer checks every connection's request for a timeout: cheaper than a timer per request.
+  const tick = Math.max(10, Math.min(250, config.timeoutMs / 4))
+  const watchdog = setInterval(() => {
+    if (Atomics.load(control, CTRL_STOP) !== 0) {
+      stop()
+      return
+    }
+    const now = performance.now()
+    for (const c of conns) {
+      if (c.started !== 0 && c.socket && now - c.started > config.timeoutMs) {
+        c.drop(c.socket, `timeout after ${config.timeoutMs} ms`)
+      }
+    }
+  }, tick)
+  const deadline = setTimeout(() => stop(), config.deadlineMs)
+
+  function stop(): void {
+    if (stopping) return
+    stopping = true
+    clearInterval(watchdog)
+    clearTimeout(deadline)
+    for (const c of conns) c.close()
+    resolveStopped()
+  }
+
+  for (let i = 0; i < config.connections; i++) {
+    const c = new Conn()
+    conns.push(c)
+    c.connect()
+  }
+  return { stop, stopped }
+}

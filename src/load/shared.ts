@@ -1,0 +1,43 @@
+// Layout of the memory each load worker shares with the main thread. The worker
+// is the only writer of its counters (Atomics.add); the main thread only reads,
+// so it can take the exact request count at a snapshot without a message round
+// trip through a busy worker.
+import { BUCKETS } from './histogram.js'
+
+/** Int32 slots. */
+export const REQUESTS = 0 // responses received, any status
+export const ERRORS = 1 // non-2xx/3xx responses plus transport failures
+export const TRANSPORT_ERRORS = 2 // reset, refused, timeout, malformed response
+export const MAX_US = 3 // highest latency (µs) in epoch MAX_EPOCH
+export const MAX_EPOCH = 4
+export const STATUS = 8 // STATUS + code for codes 0..599
+export const STATUS_CODES = 600
+export const HISTOGRAM = STATUS + STATUS_CODES
+export const SLOTS = HISTOGRAM + BUCKETS
+
+/** Control slots, written by the main thread and read by every worker. */
+export const CTRL_STOP = 0
+export const CTRL_EPOCH = 1 // bumped by resetStats: workers restart their max
+export const CTRL_SLOTS = 2
+
+export interface WorkerConfig {
+  port: number
+  host: string
+  /** Encoded requests, round-robin. */
+  requests: Uint8Array[]
+  /** Whether each request is a HEAD (no response body whatever the headers say). */
+  isHead: boolean[]
+  /** A label for error samples, e.g. "GET /time". */
+  labels: string[]
+  connections: number
+  timeoutMs: number
+  /** Round-robin offset so that several workers do not all start on line 1. */
+  offset: number
+  counters: SharedArrayBuffer
+  control: SharedArrayBuffer
+  /** The worker stops itself after this long (ms), whatever the main thread does. */
+  deadlineMs: number
+}
+
+/** Worker -> main messages. */
+export type WorkerMessage = { type: 'started' } | { type: 'error-sample'; text: string } | { type: 'stopped' }
