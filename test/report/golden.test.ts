@@ -13,15 +13,27 @@ import { toHtml } from './gfm.js'
 const GOLDEN_DIR = join(import.meta.dirname, 'golden')
 const UPDATE = process.env.UPDATE_GOLDEN === '1'
 
+// CI runs `prettier --check .`, which would reformat a golden's tables: the
+// ignore-range comments keep each file byte-for-byte what the renderer wrote.
+const IGNORE_START = '<!-- prettier-ignore-start -->\n'
+const IGNORE_END = '<!-- prettier-ignore-end -->\n'
+
 function expectGolden(name: string, text: string): void {
   const path = join(GOLDEN_DIR, `${name}.md`)
   if (UPDATE || !existsSync(path)) {
     mkdirSync(GOLDEN_DIR, { recursive: true })
-    writeFileSync(path, text)
+    writeFileSync(path, IGNORE_START + text + IGNORE_END)
     if (!UPDATE) throw new Error(`${path} did not exist: written now, check it and commit it`)
     return
   }
-  expect(text, `${name}.md differs; UPDATE_GOLDEN=1 rewrites it`).toBe(readFileSync(path, 'utf8'))
+  const golden = readFileSync(path, 'utf8')
+  expect(
+    golden.startsWith(IGNORE_START) && golden.endsWith(IGNORE_END),
+    `${name}.md lost its prettier-ignore range`,
+  ).toBe(true)
+  expect(text, `${name}.md differs; UPDATE_GOLDEN=1 rewrites it`).toBe(
+    golden.slice(IGNORE_START.length, -IGNORE_END.length),
+  )
 }
 
 function reportFor(analysis: Analysis, metaOver: Parameters<typeof F.report>[2] = {}) {
