@@ -121,6 +121,10 @@ const STATUSES: readonly FindingStatus[] = ['new', 'worsened', 'pre-existing', '
 
 function finding(value: unknown, path: string): Finding {
   const o = object(value, path)
+  // What the finding is first, so a wrong one is named before its parts are.
+  const kind = oneOf(o.kind, `${path}.kind`, KINDS)
+  const status = oneOf(o.status, `${path}.status`, STATUSES)
+  const s = site(o.site, `${path}.site`)
   const ev = object(o.evidence, `${path}.evidence`)
   const requests = numbers(ev.requests, `${path}.evidence.requests`)
   const values = numbers(ev.values, `${path}.evidence.values`)
@@ -131,9 +135,9 @@ function finding(value: unknown, path: string): Finding {
     )
   }
   return {
-    kind: oneOf(o.kind, `${path}.kind`, KINDS),
-    status: oneOf(o.status, `${path}.status`, STATUSES),
-    site: site(o.site, `${path}.site`),
+    kind,
+    status,
+    site: s,
     rate: num(o.rate, `${path}.rate`),
     unit: string(o.unit, `${path}.unit`, 40),
     baseRate: optNum(o.baseRate, `${path}.baseRate`),

@@ -20,8 +20,9 @@ function cell(text: string): string {
   return escapeMarkdown(text, { max: 200 })
 }
 
-function table(rows: string[][], align: ('l' | 'r' | 'c')[]): string {
-  return markdownTable(rows, { align, alignDelimiters: false })
+/** Aligned columns read well in a terminal (the CLI prints this Markdown); wide ones are not padded. */
+function table(rows: string[][], align: ('l' | 'r' | 'c')[], aligned = false): string {
+  return markdownTable(rows, { align, alignDelimiters: aligned, stringLength: (s) => Array.from(s).length })
 }
 
 interface Row {
@@ -109,7 +110,7 @@ export function summaryTable(head: SideSummary, base?: SideSummary): string {
     ])
   }
   const header = base ? ['', 'base', 'head', 'change'] : ['', 'head']
-  return table([header, ...rows], base ? ['l', 'r', 'r', 'r'] : ['l', 'r'])
+  return table([header, ...rows], base ? ['l', 'r', 'r', 'r'] : ['l', 'r'], true)
 }
 
 function significance(c: AllocatorChange): string {

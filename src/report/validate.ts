@@ -13,6 +13,7 @@ export class ReportValidationError extends Error {
 
 function typeName(value: unknown): string {
   if (value === null) return 'null'
+  if (value === undefined) return 'nothing'
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value)
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`
