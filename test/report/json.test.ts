@@ -3,6 +3,8 @@ import { ReportValidationError, parseReport, toJson } from '../../src/report/jso
 import { renderMarkdown } from '../../src/report/markdown.js'
 import * as F from './fixtures.js'
 
+// The tests poke at arbitrary depths of parsed JSON, which is untyped by nature.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function mutate(fn: (r: Record<string, any>) => void): string {
   const raw = JSON.parse(toJson(F.report(F.regressionAnalysis(), ['x'])))
   fn(raw)
