@@ -69,7 +69,9 @@ export function analyseGoroutines(side: SideData, options: AnalysisOptions): Gor
   }
   const x = snaps.map((s) => s.requests)
   const series = byStack([...snaps.map((s) => s.goroutines), side.settled.goroutines])
-  const opts = { alpha: options.alpha, minGrowth: GOROUTINE_MIN_GROWTH }
+  // Counts of in-flight work fluctuate like Poisson counts (variance ~ level), and a
+  // handful of snapshots cannot estimate the scatter reliably: use that as a prior.
+  const opts = { alpha: options.alpha, minGrowth: GOROUTINE_MIN_GROWTH, sampleBytes: 1 }
   const leakKeys = new Set(side.goroutineLeak?.samples.map((s) => goroutineStackKey(s.stack)) ?? [])
 
   // Connections first: all persistConn read-loop stacks together count open client connections.

@@ -39,6 +39,12 @@ export function heapLeakHint(e: HeapHintEvidence): Hint {
       hint: `Entries are added to a map in ${e.where} and never removed. Bound it: an LRU or TTL cache with a maximum size, or delete the entry when the request or session it belongs to ends.`,
     }
   }
+  if (any(e.functions, BUFFER_FRAME)) {
+    return {
+      rule: 'buffer',
+      hint: `A strings.Builder or bytes.Buffer filled in ${e.where} stays reachable. Do not keep it in a long-lived struct or global; Reset() it after use, and copy out the bytes you keep (a slice of its bytes pins the whole buffer).`,
+    }
+  }
   const growingObject =
     e.largestObjectEnd >= GROWING_OBJECT_MIN &&
     e.largestObjectEnd >= 1.5 * Math.max(e.largestObjectStart, 1) &&
@@ -50,12 +56,6 @@ export function heapLeakHint(e: HeapHintEvidence): Hint {
     return {
       rule: 'slice',
       hint: `A slice appended to in ${e.where} only grows${size}. Cap it (drop the oldest entries, or use a ring buffer), or reset it with s = s[:0] once its contents are consumed; remember that a sub-slice keeps the whole backing array alive.`,
-    }
-  }
-  if (any(e.functions, BUFFER_FRAME)) {
-    return {
-      rule: 'buffer',
-      hint: `A strings.Builder or bytes.Buffer filled in ${e.where} stays reachable. Do not keep it in a long-lived struct or global; Reset() it after use, and copy out the bytes you keep (a slice of its bytes pins the whole buffer).`,
     }
   }
   if (e.inuseObjectsEnd - e.inuseObjectsStart >= 100 && e.inuseEnd / Math.max(1, e.inuseObjectsEnd) < 4096) {

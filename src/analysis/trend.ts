@@ -9,7 +9,8 @@ export interface TrendOptions {
   /**
    * Bytes one heap-profile sample stands for (MemProfileRate) when the series
    * is a sampled heap estimate: its sampling error is Poisson, sd ~ sqrt(bytes * rate).
-   * Leave out for exact counts (goroutines, descriptors, RSS).
+   * Counts whose noise is Poisson-like (goroutines) use 1. Leave out where the
+   * scatter alone must tell (descriptors, RSS).
    */
   sampleBytes?: number
   /** Smallest growth over the run that can count, whatever the statistics say. */
@@ -50,7 +51,7 @@ export interface Trend {
 export const Z_SAMPLING = 3.5
 export const Z_SCATTER = 3.5
 /** How far short of continued growth the second half may fall before it counts as a plateau. */
-export const Z_PLATEAU = 2
+export const Z_PLATEAU = 2.5
 /** A second half growing at less than this fraction of the overall slope has levelled off... */
 export const LATE_FRACTION = 0.5
 /** ...and a settled value keeping less than this fraction of the growth was released. */
@@ -102,7 +103,15 @@ export function evaluateTrend(
   const lateSpan = xn - x[mid]
   const expectedLate = slope * lateSpan
   const observedLate = lateSlope * lateSpan
-  const lateNoise = Math.sqrt((opts.sampleBytes ?? 0) * Math.max(0, expectedLate) + 2 * scatter * scatter)
+  // sd of (expected - observed): both slopes' estimation error from the point noise,
+  // plus the Poisson count of the samples the late half should have added.
+  // The late slope's error comes from the late points' own noise (zero on a plateau of
+  // retained samples, which is exactly when the global estimate is inflated by the rise).
+  const lateScatter = lateX.length >= 3 ? localNoise(lateX, lateY) : scatter
+  const slopeNoise =
+    (growthSdFactor(lateX.length) * lateScatter) ** 2 +
+    (growthSdFactor(n) * (lateSpan / (xn - x0)) * scatter) ** 2
+  const lateNoise = Math.sqrt((opts.sampleBytes ?? 0) * Math.max(0, expectedLate) + slopeNoise)
   const keepsUp =
     observedLate >= LATE_FRACTION * expectedLate || expectedLate - observedLate <= Z_PLATEAU * lateNoise
   const lastAboveFirstHalf = y[n - 1] > median(y.slice(0, mid + 1))

@@ -336,3 +336,26 @@ export const STACKS = {
   ],
   dialConn: ['bufio.NewReaderSize', 'net/http.(*Transport).dialConn', 'net/http.(*Transport).dialConnFor'],
 } as const
+
+/** A side from hand-made heap profiles S0..Sn and Sf (requests per snapshot given). */
+export function sideFromHeaps(
+  requests: readonly number[],
+  heaps: readonly Profile[],
+  settled: Profile,
+): SideData {
+  const snapshots: DecodedSnapshot[] = requests.map((r, i) => ({
+    label: `S${i}`,
+    elapsedMs: i * 10_000,
+    requests: r,
+    errors: 0,
+    heap: heaps[i],
+  }))
+  const last = requests[requests.length - 1]
+  return {
+    side: 'head',
+    snapshots,
+    settled: { label: 'Sf', elapsedMs: requests.length * 10_000, requests: last, errors: 0, heap: settled },
+    load: loadStats(last - requests[0]),
+    runtimeEnv: {},
+  }
+}

@@ -40,6 +40,22 @@ describe('trend rule under heap sampling noise (calibration)', () => {
     expect(verdicts(1000, (rand) => leakSeries(rand, 12)).leak).toBeGreaterThanOrEqual(650)
     expect(verdicts(1000, (rand) => leakSeries(rand, 40)).leak).toBeGreaterThanOrEqual(995)
   })
+  it('a leak under a churning live set: found, and hardly ever mistaken for a plateau', () => {
+    const onChurn = (growth: number, level: number) =>
+      verdicts(1000, (rand) => {
+        let k = 0
+        const y = xs.map(
+          (_, i) => ((i === 0 ? 0 : (k += poisson(rand, growth / 6))) + poisson(rand, level)) * R,
+        )
+        return { y, settled: (k + poisson(rand, level)) * R }
+      })
+    const a = onChurn(40, 20)
+    expect(a.leak).toBeGreaterThanOrEqual(800)
+    expect(a.bounded).toBeLessThanOrEqual(15)
+    const b = onChurn(80, 80)
+    expect(b.leak).toBeGreaterThanOrEqual(850)
+    expect(b.bounded).toBeLessThanOrEqual(15)
+  })
   it('a cache that fills in the first half, then stops, is bounded growth, not a leak', () => {
     const c = verdicts(1000, (rand) => {
       let k = 0
