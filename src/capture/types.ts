@@ -13,6 +13,7 @@ export interface ProcessStats {
 
 /** Latency and counts of the built-in load generator. */
 export interface LoadStats {
+  /** Responses received, any status (transport failures are not responses: see statusCounts.error). */
   requests: number
   /** Non-2xx/3xx answers plus transport failures (reset, timeout). */
   errors: number
@@ -59,4 +60,12 @@ export interface SideMeasurement {
   logPath: string
   /** GOGC / GOMEMLIMIT / GODEBUG as given to the service. */
   runtimeEnv: Record<string, string>
+  /** Failed requests / attempted requests during the measured load (0..1). */
+  errorFraction?: number
+  /**
+   * Why this measurement may not be trustworthy, in words for the report: more
+   * than 1% failed requests, no answer at all, stalls; also optional scrapes that
+   * failed. Absent when there is nothing to say.
+   */
+  problems?: string[]
 }

@@ -47,6 +47,8 @@ export class ServiceStartError extends Error {
     message: string,
     readonly logTail: string,
     readonly exit?: ExitStatus,
+    /** What the last readiness attempt got: "HTTP 404", "ECONNREFUSED", ... */
+    readonly lastAttempt?: string,
   ) {
     super(message)
   }
@@ -156,6 +158,8 @@ async function waitReady(options: StartServiceOptions, handle: ServiceHandle): P
         `service did not answer 2xx at ${options.readyUrl} within ${formatSeconds(options.readyTimeoutMs)} ` +
           `(last attempt: ${lastProblem}); last log lines:\n${handle.logTail()}`,
         handle.logTail(),
+        undefined,
+        lastProblem,
       )
     }
     await Promise.race([sleep(Math.min(POLL_INTERVAL_MS, Math.max(0, deadline - Date.now()))), exitedEarly])

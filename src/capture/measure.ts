@@ -1,0 +1,355 @@
+// One side's measurement: start the service, load it, take snapshots on a
+// schedule while the load runs, let it settle, take the "released after GC?"
+// snapshot, stop everything. Only raw bytes and counters come out.
+import { join } from 'node:path'
+import { startLoad, type LoadHandle } from '../load/generator.js'
+import type { LoadRequest } from '../load/requests.js'
+import { formatSeconds } from '../service/http.js'
+import {
+  describeExit,
+  ServiceStartError,
+  startService,
+  type ExitStatus,
+  type ServiceHandle,
+} from '../service/process.js'
+import { processStats } from '../service/stats.js'
+import {
+  checkPprof,
+  DUMP_TIMEOUT_MS,
+  fetchBytes,
+  fetchOptional,
+  PprofUnavailableError,
+  pprofHint,
+  PROFILE_TIMEOUT_MS,
+} from './pprof.js'
+import { formatCount, formatProgress, parseHeapAlloc } from './progress.js'
+import type { LoadStats, RawSnapshot, SideMeasurement, SideName } from './types.js'
+
+export interface MeasureOptions {
+  side: SideName
+  binary: string
+  args: string[]
+  cwd: string
+  /** Already scrubbed (serviceEnvironment). */
+  env: Record<string, string>
+  port: number
+  /** e.g. http://127.0.0.1:8080/debug/pprof (a trailing slash is ignored). */
+  pprofUrl: string
+  readyUrl: string
+  readyTimeoutMs: number
+  requests: LoadRequest[]
+  connections: number
+  warmupMs: number
+  durationMs: number
+  /** Snapshots during the measured load after S0 (default 6). */
+  snapshots?: number
+  /** Pause between the end of the load and Sf (default 2000). */
+  settleMs?: number
+  /** Seconds of /debug/pprof/trace in the middle of the load; 0 = none (default). */
+  traceSeconds?: number
+  /** Per-request timeout of the load generator (default 10 s). */
+  requestTimeoutMs?: number
+  /** Where the service's log goes. */
+  workDir: string
+  signal?: AbortSignal
+  /** Load generator threads (default 1). */
+  loadThreads?: number
+  /** Load worker script, when not the bundled or source one. */
+  loadWorkerUrl?: URL
+}
+
+/** The service died (or exited) during the measurement; the snapshots before that are kept. */
+export class ServiceCrashedError extends Error {
+  override name = 'ServiceCrashedError'
+  constructor(
+    message: string,
+    readonly side: SideName,
+    readonly exit: ExitStatus,
+    readonly logTail: string,
+    readonly logPath: string,
+    readonly snapshots: RawSnapshot[],
+    /** Milliseconds since the measured load started (negative: during warmup). */
+    readonly elapsedMs: number,
+    readonly load?: LoadStats,
+  ) {
+    super(message)
+  }
+}
+
+/** Above this share of failed requests the measurement is not trustworthy. */
+export const MAX_ERROR_FRACTION = 0.01
+
+const RUNTIME_ENV = ['GOGC', 'GOMEMLIMIT', 'GODEBUG', 'GOMAXPROCS']
+const DEADLINE_MARGIN_MS = 5 * 60 * 1000
+
+/** Thrown inside measureSide when the service exits; turned into ServiceCrashedError. */
+class Exited extends Error {
+  constructor(readonly exit: ExitStatus) {
+    super('service exited')
+  }
+}
+
+export async function measureSide(
+  opts: MeasureOptions,
+  log: (line: string) => void,
+): Promise<SideMeasurement> {
+  const side = opts.side
+  const pprofUrl = opts.pprofUrl.replace(/\/+$/, '')
+  const count = Math.max(1, Math.floor(opts.snapshots ?? 6))
+  const settleMs = opts.settleMs ?? 2000
+  const traceSeconds = Math.max(0, Math.min(opts.traceSeconds ?? 0, Math.floor(opts.durationMs / 1000)))
+  const logPath = join(opts.workDir, `${side}-service.log`)
+  const signal = opts.signal
+  const runtimeEnv = Object.fromEntries(
+    RUNTIME_ENV.filter((k) => opts.env[k] !== undefined).map((k) => [k, opts.env[k]!]),
+  )
+
+  log(`${side}: starting ${opts.binary} (port ${opts.port}, log ${logPath})`)
+  const startedAt = Date.now()
+  let service: ServiceHandle
+  try {
+    service = await startService({
+      binary: opts.binary,
+      args: opts.args,
+      cwd: opts.cwd,
+      env: opts.env,
+      logPath,
+      port: opts.port,
+      readyUrl: opts.readyUrl,
+      readyTimeoutMs: opts.readyTimeoutMs,
+      signal,
+    })
+  } catch (err) {
+    // The default ready-url is pprof's index: a 404 there means pprof is missing, not slowness.
+    if (
+      err instanceof ServiceStartError &&
+      err.lastAttempt === 'HTTP 404' &&
+      opts.readyUrl.startsWith(pprofUrl)
+    ) {
+      throw new PprofUnavailableError(
+        `${pprofHint(pprofUrl)}; ${opts.readyUrl} answered 404 until the ready timeout`,
+      )
+    }
+    throw err
+  }
+  log(`${side}: ready after ${formatSeconds(Date.now() - startedAt)} (pid ${service.pid})`)
+
+  const exited = service.exited.then((exit) => {
+    throw new Exited(exit)
+  })
+  exited.catch(() => {})
+  const aborted = new Promise<never>((_, reject) => {
+    if (!signal) return
+    const onAbort = (): void => reject(signal.reason)
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
+  })
+  aborted.catch(() => {})
+  /** Waits for p, unless the service exits or the signal aborts first. */
+  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, exited, aborted])
+  const sleepUntil = (t: number): Promise<void> => guard(sleep(Math.max(0, t - performance.now())))
+
+  let load: LoadHandle | undefined
+  const snapshots: RawSnapshot[] = []
+  let t0 = performance.now()
+  let measuring = false
+  try {
+    await guard(checkPprof(pprofUrl, signal))
+    load = await guard(
+      startLoad({
+        port: opts.port,
+        requests: opts.requests,
+        connections: opts.connections,
+        timeoutMs: opts.requestTimeoutMs,
+        threads: opts.loadThreads,
+        workerUrl: opts.loadWorkerUrl,
+        deadlineMs: opts.warmupMs + opts.durationMs + traceSeconds * 1000 + DEADLINE_MARGIN_MS,
+      }),
+    )
+    const activeLoad = load
+    log(`${side}: warming up for ${formatSeconds(opts.warmupMs)} with ${opts.connections} connections`)
+    const warmupStart = performance.now()
+    await sleepUntil(warmupStart + opts.warmupMs)
+    const warm = activeLoad.counts()
+    const warmRate = (warm.requests / Math.max(1, performance.now() - warmupStart)) * 1000
+    activeLoad.resetStats()
+    t0 = performance.now()
+    measuring = true
+
+    const take = async (label: string): Promise<RawSnapshot> => {
+      const counts = activeLoad.counts()
+      const elapsedMs = Math.round(performance.now() - t0)
+      const heap = await guard(fetchBytes(`${pprofUrl}/heap?gc=1`, PROFILE_TIMEOUT_MS, signal))
+      const text = await guard(fetchOptional(`${pprofUrl}/heap?debug=1`, PROFILE_TIMEOUT_MS, signal))
+      const goroutine = await guard(fetchOptional(`${pprofUrl}/goroutine`, PROFILE_TIMEOUT_MS, signal))
+      const stats = await guard(processStats(service.pid).catch(() => undefined))
+      const snapshot: RawSnapshot = {
+        label,
+        elapsedMs,
+        requests: counts.requests,
+        errors: counts.errors,
+        heap,
+      }
+      if (goroutine.body) snapshot.goroutine = new Uint8Array(goroutine.body)
+      if (text.body) snapshot.heapText = text.body.toString('utf8')
+      if (stats) snapshot.process = stats
+      return snapshot
+    }
+
+    const interval = opts.durationMs / count
+    const progress = (s: RawSnapshot, index: number, rate: number): void =>
+      log(
+        formatProgress({
+          side,
+          label: s.label,
+          index,
+          total: count,
+          elapsedMs: s.elapsedMs,
+          durationMs: opts.durationMs,
+          requestsPerSecond: rate,
+          errors: s.errors,
+          heapAlloc: parseHeapAlloc(s.heapText),
+          rssBytes: s.process?.rssBytes,
+        }),
+      )
+
+    let trace: Promise<{ body?: Buffer; problem?: string }> | undefined
+    const startTrace = (): void => {
+      const url = `${pprofUrl}/trace?seconds=${traceSeconds}`
+      log(`${side}: tracing for ${traceSeconds} s`)
+      trace = fetchOptional(url, traceSeconds * 1000 + PROFILE_TIMEOUT_MS, signal, 512 * 1024 * 1024)
+      trace.catch(() => {})
+    }
+    const traceAt = t0 + Math.max(0, (opts.durationMs - traceSeconds * 1000) / 2)
+
+    const s0 = await take('S0')
+    snapshots.push(s0)
+    progress(s0, 0, warmRate)
+    for (let i = 1; i <= count; i++) {
+      const due = t0 + i * interval
+      if (traceSeconds > 0 && !trace && traceAt < due) {
+        await sleepUntil(traceAt)
+        startTrace()
+      }
+      await sleepUntil(due)
+      const s = await take(`S${i}`)
+      const prev = snapshots[snapshots.length - 1]!
+      snapshots.push(s)
+      progress(s, i, ((s.requests - prev.requests) / Math.max(1, s.elapsedMs - prev.elapsedMs)) * 1000)
+    }
+
+    // Near the end, while the load still runs: who is waiting where, and Go 1.26's leak detector.
+    const dump = await guard(fetchOptional(`${pprofUrl}/goroutine?debug=2`, DUMP_TIMEOUT_MS, signal))
+    const leak = await guard(fetchOptional(`${pprofUrl}/goroutineleak`, DUMP_TIMEOUT_MS, signal))
+    const traced = trace ? await guard(trace) : undefined
+
+    const loadStats = await activeLoad.stop()
+    measuring = false
+    log(
+      `${side}: load done: ${formatCount(loadStats.requests)} requests in ${formatSeconds(loadStats.durationMs)} ` +
+        `(${formatCount(loadStats.requestsPerSecond)} req/s, p50 ${loadStats.latencyMs.p50} ms, ` +
+        `p99 ${loadStats.latencyMs.p99} ms), ${formatCount(loadStats.errors)} errors; settling ${formatSeconds(settleMs)}`,
+    )
+    await sleepUntil(performance.now() + settleMs)
+    const settled = await take('Sf')
+    progress(settled, count, 0)
+
+    const problems = loadProblems(loadStats, snapshots)
+    for (const p of [dump.problem, leak.problem, traced?.problem]) if (p) problems.push(p)
+    for (const p of problems) log(`${side}: warning: ${p}`)
+
+    const result: SideMeasurement = {
+      side,
+      snapshots,
+      settled,
+      load: loadStats,
+      logPath,
+      runtimeEnv,
+      errorFraction: errorFraction(loadStats),
+    }
+    if (problems.length > 0) result.problems = problems
+    if (dump.body) result.goroutineDump = dump.body.toString('utf8')
+    if (leak.body) result.goroutineLeak = new Uint8Array(leak.body)
+    if (traced?.body) result.trace = new Uint8Array(traced.body)
+    return result
+  } catch (err) {
+    // A failed scrape is often the first sign of a crash: give the exit a moment to be seen.
+    const exit =
+      err instanceof Exited ? err.exit : (service.exitStatus() ?? (await within(service.exited, 500)))
+    if (!exit || signal?.aborted) throw err
+    const loadStats = await load?.stop()
+    const elapsedMs = Math.round(performance.now() - t0)
+    const when = measuring
+      ? `${formatSeconds(elapsedMs)} into the measured load`
+      : load
+        ? 'during warmup or after the load'
+        : 'before the load started'
+    const served = loadStats ? ` after ${formatCount(loadStats.requests)} measured requests` : ''
+    throw new ServiceCrashedError(
+      `${side}: the service ${describeExit(exit)} ${when}${served}; last log lines:\n${service.logTail()}`,
+      side,
+      exit,
+      service.logTail(),
+      logPath,
+      snapshots,
+      measuring ? elapsedMs : -1,
+      loadStats,
+    )
+  } finally {
+    await load?.stop()
+    await service.stop()
+  }
+}
+
+export function errorFraction(stats: LoadStats): number {
+  const attempts = stats.requests + (stats.statusCounts.error ?? 0)
+  return attempts === 0 ? 0 : stats.errors / attempts
+}
+
+/** Reasons the load makes this measurement untrustworthy, in words for the report. */
+export function loadProblems(stats: LoadStats, snapshots: RawSnapshot[]): string[] {
+  const problems: string[] = []
+  if (stats.requests === 0) {
+    problems.push('the service answered no request during the measured load')
+  } else {
+    const fraction = errorFraction(stats)
+    if (fraction > MAX_ERROR_FRACTION) {
+      const breakdown = Object.entries(stats.statusCounts)
+        .filter(([status]) => !/^[23]\d\d$/.test(status))
+        .map(
+          ([status, n]) => `${status === 'error' ? 'transport errors' : `HTTP ${status}`}: ${formatCount(n)}`,
+        )
+        .join(', ')
+      const example = stats.errorSamples[0] ? `; e.g. ${stats.errorSamples[0]}` : ''
+      problems.push(
+        `${(fraction * 100).toFixed(1)}% of requests failed (${breakdown})${example}: ` +
+          'errors take other code paths than successes, so the allocation and leak figures may not reflect the real service',
+      )
+    }
+  }
+  for (let i = 1; i < snapshots.length; i++) {
+    if (snapshots[i]!.requests === snapshots[i - 1]!.requests && stats.requests > 0) {
+      problems.push(
+        `no request completed between ${snapshots[i - 1]!.label} and ${snapshots[i]!.label}: the service stopped answering for a while`,
+      )
+      break
+    }
+  }
+  return problems
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([
+      p,
+      new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms))),
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
