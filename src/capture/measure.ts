@@ -1,6 +1,7 @@
 // One side's measurement: start the service, load it, take snapshots on a
 // schedule while the load runs, let it settle, take the "released after GC?"
 // snapshot, stop everything. Only raw bytes and counters come out.
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { startLoad, type LoadHandle } from '../load/generator.js'
 import type { LoadRequest } from '../load/requests.js'
@@ -104,6 +105,7 @@ export async function measureSide(
     RUNTIME_ENV.filter((k) => opts.env[k] !== undefined).map((k) => [k, opts.env[k]!]),
   )
 
+  mkdirSync(opts.workDir, { recursive: true })
   log(`${side}: starting ${opts.binary} (port ${opts.port}, log ${logPath})`)
   const startedAt = Date.now()
   let service: ServiceHandle
