@@ -5,7 +5,8 @@ import typescript from '@rollup/plugin-typescript'
 
 /** @type {import('rollup').RollupOptions} */
 export default {
-  input: { index: 'src/index.ts', cli: 'src/cli.ts' },
+  // The load generator runs in a worker thread, which needs a file of its own.
+  input: { index: 'src/index.ts', cli: 'src/cli.ts', 'load-worker': 'src/load/worker.ts' },
   output: {
     dir: 'dist',
     format: 'es',

@@ -2,6 +2,7 @@
 // Gin example twice (base: the seed's /time handler; head: the same plus a global
 // map cache that never evicts), loads each, and prints the report.
 import { execFileSync, spawnSync } from 'node:child_process'
+import { createServer } from 'node:net'
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -24,6 +25,16 @@ if (!existsSync(cli)) {
   process.exit(2)
 }
 
+function freePort() {
+  return new Promise((resolvePort) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolvePort(port))
+    })
+  })
+}
+const port = process.env.PORT ?? String(await freePort())
+
 const repo = mkdtempSync(join(tmpdir(), 'memleak-demo-'))
 const git = (...args) =>
   execFileSync('git', args, {
@@ -44,7 +55,7 @@ try {
   console.error(`demo: a pull request in ${repo}: base ${base.slice(0, 12)} (the seed's /time handler), head adds a global map cache\n`)
   const result = spawnSync(
     process.execPath,
-    [cli, 'run', '--base-ref', base, '--requests', 'GET /time', '--warmup', '2s', '--duration', '12s', '--out', join(repo, '.memleak'), '--port', process.env.PORT ?? '18080'],
+    [cli, 'run', '--base-ref', base, '--requests', 'GET /time', '--warmup', '2s', '--duration', '12s', '--out', join(repo, '.memleak'), '--port', port],
     { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] },
   )
   if (result.status === 1) {

@@ -27,7 +27,7 @@ diff options:
   --sample-type NAME             inuse_space (default), inuse_objects, alloc_space, alloc_objects
   --limit N                      rows to print (default 20)
 
-exit status: 0 pass, 1 fail-on matched, 2 bad usage or input`
+exit status: 0 pass, 1 fail-on matched, 2 bad usage or input, 3 could not measure (build, service or load failed)`
 
 const stderrLogger: Logger = {
   info: (line) => process.stderr.write(`${line}\n`),
@@ -118,7 +118,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     // One line, no stack trace: what is wrong and where.
     process.stderr.write(`memleak: ${oneLine(error)}\n`)
-    return isUsage(error) ? 2 : 1
+    return isUsage(error) ? 2 : 3
   }
 }
 

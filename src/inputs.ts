@@ -1,7 +1,9 @@
 // One typed Inputs object, validated up front: every error names the input and
 // shows the expected form, before anything is built or started.
 import { UsageError } from './errors.js'
+import { parseRequests, type LoadRequest } from './load/requests.js'
 import { parseEnvLines } from './service/env.js'
+import { FAIL_ON_WORDS, type FailOnWord } from './report/verdict.js'
 import {
   parseArgs,
   parseBoolean,
@@ -11,8 +13,6 @@ import {
   parseInteger,
 } from './inputs-parse.js'
 
-export const FAIL_ON_WORDS = ['leak', 'new-leak', 'regression', 'none'] as const
-export type FailOnWord = (typeof FAIL_ON_WORDS)[number]
 
 /** Defaults of every input; action.yml states the same (a test keeps them equal). */
 export const INPUT_DEFAULTS = {
@@ -41,12 +41,6 @@ export const INPUT_DEFAULTS = {
 
 export type InputName = keyof typeof INPUT_DEFAULTS
 
-export interface RequestLine {
-  method: string
-  path: string
-  body?: string
-}
-
 export interface Inputs {
   workingDirectory: string
   package: string
@@ -57,7 +51,7 @@ export interface Inputs {
   pprofUrl: string
   readyUrl: string
   readyTimeoutMs: number
-  requests: RequestLine[]
+  requests: LoadRequest[]
   durationMs: number
   warmupMs: number
   connections: number
@@ -75,30 +69,6 @@ export interface Inputs {
 const GO_DEFAULT_MEMPROFILERATE = 512 * 1024
 export function effectiveMemProfileRate(inputs: Inputs): number {
   return inputs.memProfileRate ?? GO_DEFAULT_MEMPROFILERATE
-}
-
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
-
-/** `requests`: one request a line, `METHOD /path [body]`. */
-export function parseRequestLines(raw: string): RequestLine[] {
-  const lines: RequestLine[] = []
-  raw.split(/\r?\n/).forEach((line, i) => {
-    const text = line.trim()
-    if (!text || text.startsWith('#')) return
-    const m = /^(\S+)\s+(\S+)(?:\s+(.*))?$/.exec(text)
-    const where = `requests line ${i + 1}`
-    if (!m) throw new UsageError(`${where}: expected "METHOD /path [body]", got ${JSON.stringify(text)}`)
-    const method = m[1].toUpperCase()
-    if (!METHODS.has(m[1])) {
-      throw new UsageError(`${where}: expected an upper-case HTTP method (${[...METHODS].join(', ')}), got ${JSON.stringify(m[1])}`)
-    }
-    if (!m[2].startsWith('/')) {
-      throw new UsageError(`${where}: expected a path starting with / (like /users?id=1), got ${JSON.stringify(m[2])}`)
-    }
-    lines.push(m[3] === undefined ? { method, path: m[2] } : { method, path: m[2], body: m[3] })
-  })
-  if (lines.length === 0) throw new UsageError('requests: expected at least one line like "GET /", got none')
-  return lines
 }
 
 function parseFailOn(raw: string): FailOnWord[] {
@@ -152,7 +122,7 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     pprofUrl,
     readyUrl,
     readyTimeoutMs: parseDuration('ready-timeout', value('ready-timeout')),
-    requests: parseRequestLines(value('requests')),
+    requests: parseRequests(value('requests')),
     durationMs,
     warmupMs: parseDuration('warmup', value('warmup'), { allowZero: true }),
     connections: parseInteger('connections', value('connections'), 1, 1024),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { INPUT_DEFAULTS, readInputs, parseRequestLines, type InputName } from '../../src/inputs.js'
+import { INPUT_DEFAULTS, readInputs, type InputName } from '../../src/inputs.js'
 import { parseArgs, parseDuration } from '../../src/inputs-parse.js'
 
 const given =
@@ -48,8 +48,8 @@ describe('readInputs', () => {
     [{ comment: 'maybe' }, 'comment: expected true or false, got "maybe"'],
     [{ 'pprof-url': 'http://10.0.0.5/debug/pprof' }, 'pprof-url: expected a loopback host'],
     [{ 'working-directory': '../elsewhere' }, 'working-directory: expected a path inside the repository'],
-    [{ requests: 'GET time' }, 'requests line 1: expected a path starting with /'],
-    [{ requests: 'GET /\nfetch /x' }, 'requests line 2: expected an upper-case HTTP method'],
+    [{ requests: 'GET time' }, 'requests line 1: the path must start with "/"'],
+    [{ requests: 'GET /\nFETCH /x' }, 'requests line 2: unknown method FETCH'],
     [{ env: 'GITHUB_TOKEN=x' }, 'env line 1: GITHUB_TOKEN is refused'],
     [{ env: 'FOO' }, 'env line 1: expected KEY=VALUE'],
     [{ args: '--name "unterminated' }, 'args: unterminated " quote'],
@@ -66,15 +66,6 @@ describe('readInputs', () => {
       const declared = block![1].trim().replace(/^'(.*)'$/, '$1')
       expect(declared, `default of ${name}`).toBe(value)
     }
-  })
-})
-
-describe('parseRequestLines', () => {
-  it('parses method, path and the rest of the line as body', () => {
-    expect(parseRequestLines('GET /time\n\n# comment\nPOST /users {"name":"gopher"}\n')).toEqual([
-      { method: 'GET', path: '/time' },
-      { method: 'POST', path: '/users', body: '{"name":"gopher"}' },
-    ])
   })
 })
 
