@@ -1,5 +1,6 @@
 // The analysis stage: pure, from both sides' decoded snapshots to findings,
 // allocation changes and a verdict.
+import { attributeHeapFindings } from './attribute.js'
 import { analyseGoroutines, CONNECTION_KEY, type GoroutineAnalysis } from './goroutines.js'
 import { analyseHeap, type HeapAnalysis } from './heap.js'
 import { runNotes, sideNotes } from './notes.js'
@@ -31,7 +32,10 @@ function analyseSide(side: SideData, options: AnalysisOptions): SideAnalysis {
     heap.total,
     g0 !== undefined && g1 !== undefined ? g1 - g0 : undefined,
   )
-  const findings = [...heap.findings, ...goroutines.findings, ...(rss.finding ? [rss.finding] : [])]
+  const { findings } = attributeHeapFindings(
+    [...heap.findings, ...goroutines.findings, ...(rss.finding ? [rss.finding] : [])],
+    heap.table.sites,
+  )
   return { heap, goroutines, rss, findings }
 }
 

@@ -138,8 +138,11 @@ export function waitFunction(stack: readonly Frame[]): string | undefined {
   return last
 }
 
+/** Where the goroutine waits: the first frame outside the runtime (internal/poll's runtime hooks count as runtime). */
 export function blockingFrame(stack: readonly Frame[]): Frame | undefined {
-  return stack.find((f) => !isRuntimeFunction(f.func.name)) ?? stack[0]
+  return (
+    stack.find((f) => !isRuntimeFunction(f.func.name) && !f.func.name.startsWith('internal/')) ?? stack[0]
+  )
 }
 
 const STATE_FROM_WAIT: [RegExp, string][] = [

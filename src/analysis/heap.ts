@@ -21,6 +21,10 @@ export interface HeapAnalysis {
   requests: number[]
 }
 
+export function heapLeakSummary(where: string, rate: number, growth: number, requests: number): string {
+  return `${where} keeps ${formatBytes(rate)} per request alive: ${formatBytes(growth)} more over ${formatCount(requests)} requests, still there after the load stopped.`
+}
+
 export function heapMinGrowth(options: AnalysisOptions): number {
   return Math.max(options.memProfileRate, HEAP_MIN_GROWTH)
 }
@@ -75,7 +79,7 @@ export function analyseHeap(side: SideData, options: AnalysisOptions): HeapAnaly
         ...common,
         rate: trend.slope,
         growth: trend.growth,
-        summary: `${where} keeps ${formatBytes(trend.slope)} per request alive: ${formatBytes(trend.growth)} more over ${formatCount(x[n - 1] - x[0])} requests, still there after the load stopped.`,
+        summary: heapLeakSummary(where, trend.slope, trend.growth, x[n - 1] - x[0]),
         hint: hint.hint,
         details: { ...details, hintRule: hint.rule },
       })

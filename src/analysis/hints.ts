@@ -110,6 +110,12 @@ export function goroutineLeakHint(e: GoroutineHintEvidence): Hint {
       hint: `HTTP client connections stay open, each holding a read and a write goroutine: close every response body (defer resp.Body.Close() right after the error check) and drain it (io.Copy(io.Discard, resp.Body)) so the connection is reused.`,
     }
   }
+  if (fns.includes('net/http.(*conn).serve')) {
+    return {
+      rule: 'server-conn',
+      hint: `Connections to this server stay open and idle: clients (perhaps this service calling itself, see any connection leak) open new ones without closing the old. Set http.Server ReadHeaderTimeout and IdleTimeout so idle connections are closed, and close response bodies on the client side.`,
+    }
+  }
   if (reason.startsWith('chan send') || /^runtime\.chansend/.test(wait)) {
     return {
       rule: 'chan-send',

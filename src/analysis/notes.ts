@@ -90,7 +90,7 @@ export function runNotes(
   if (options.memProfileRate >= 64 * 1024 && span > 0) {
     const g = smallestDetectableHeapGrowth(n, options)
     notes.push(
-      `Heap profiles sample one allocation per ${formatBytes(options.memProfileRate)}: a heap leak below about ${formatBytes(g / span)} per request (${formatBytes(g)} over this run) is within sampling noise. Set memprofilerate (e.g. 65536) or run longer to see smaller leaks.`,
+      `Heap profiles sample one allocation per ${formatBytes(options.memProfileRate)}: a heap leak below about ${formatBytes(g / span)} per request (${formatBytes(g)} over this run) is within sampling noise. Set memprofilerate (e.g. ${Math.max(4096, options.memProfileRate / 8)}) or run longer to see smaller leaks.`,
     )
   }
   const t = regressions.total
