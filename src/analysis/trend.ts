@@ -77,7 +77,9 @@ export function evaluateTrend(
   const slope = Number.isFinite(ts.slope) ? ts.slope : 0
   const x0 = x[0]
   const xn = x[n - 1]
-  const fit = (xi: number) => ts.intercept + slope * (xi - 0)
+  // All x equal (a stalled load): no slope to speak of, the level is the median.
+  const intercept = Number.isFinite(ts.intercept) ? ts.intercept : n > 0 ? median(y) : 0
+  const fit = (xi: number) => intercept + slope * xi
   const start = n > 0 ? fit(x0) : 0
   const end = n > 0 ? fit(xn) : 0
   const growth = slope * (xn - x0)
