@@ -40,7 +40,13 @@ const git = (...args) =>
   execFileSync('git', args, {
     cwd: repo,
     encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 'demo', GIT_AUTHOR_EMAIL: 'demo@example.com', GIT_COMMITTER_NAME: 'demo', GIT_COMMITTER_EMAIL: 'demo@example.com' },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'demo',
+      GIT_AUTHOR_EMAIL: 'demo@example.com',
+      GIT_COMMITTER_NAME: 'demo',
+      GIT_COMMITTER_EMAIL: 'demo@example.com',
+    },
   }).trim()
 
 try {
@@ -52,14 +58,33 @@ try {
   cpSync(join(example, 'demo-head/main.go'), join(repo, 'main.go'))
   git('commit', '-qam', 'head: cache every response in a global map')
 
-  console.error(`demo: a pull request in ${repo}: base ${base.slice(0, 12)} (the seed's /time handler), head adds a global map cache\n`)
+  console.error(
+    `demo: a pull request in ${repo}: base ${base.slice(0, 12)} (the seed's /time handler), head adds a global map cache\n`,
+  )
   const result = spawnSync(
     process.execPath,
-    [cli, 'run', '--base-ref', base, '--requests', 'GET /time', '--warmup', '2s', '--duration', '12s', '--out', join(repo, '.memleak'), '--port', port],
+    [
+      cli,
+      'run',
+      '--base-ref',
+      base,
+      '--requests',
+      'GET /time',
+      '--warmup',
+      '2s',
+      '--duration',
+      '12s',
+      '--out',
+      join(repo, '.memleak'),
+      '--port',
+      port,
+    ],
     { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] },
   )
   if (result.status === 1) {
-    console.error('\ndemo: as expected, this pull request would fail the memleak check (exit 1 from `memleak run`).')
+    console.error(
+      '\ndemo: as expected, this pull request would fail the memleak check (exit 1 from `memleak run`).',
+    )
   } else if (result.status !== 0) {
     console.error(`\ndemo: memleak run exited with ${result.status}`)
     process.exitCode = result.status ?? 1

@@ -18,13 +18,13 @@ export function readActionSections(yml) {
       continue
     }
     if (!section) continue
-    const name = /^  ([\w-]+):\s*$/.exec(line)
+    const name = /^ {2}([\w-]+):\s*$/.exec(line)
     if (name) {
       current = { name: name[1], description: '', default: undefined }
       sections[section].push(current)
       continue
     }
-    const field = /^    (description|default):\s*(.*)$/.exec(line)
+    const field = /^ {4}(description|default):\s*(.*)$/.exec(line)
     if (field && current) {
       let value = field[2].trim()
       if (/^'.*'$/.test(value)) value = value.slice(1, -1).replace(/''/g, "'")
@@ -39,7 +39,8 @@ const cell = (text) => text.replace(/\|/g, '\\|')
 export function renderTables(yml) {
   const { inputs, outputs } = readActionSections(yml)
   const lines = ['| input | default | meaning |', '|---|---|---|']
-  for (const i of inputs) lines.push(`| \`${i.name}\` | ${i.default ? `\`${cell(i.default)}\`` : ''} | ${cell(i.description)} |`)
+  for (const i of inputs)
+    lines.push(`| \`${i.name}\` | ${i.default ? `\`${cell(i.default)}\`` : ''} | ${cell(i.description)} |`)
   lines.push('', '| output | meaning |', '|---|---|')
   for (const o of outputs) lines.push(`| \`${o.name}\` | ${cell(o.description)} |`)
   return lines.join('\n')
@@ -57,7 +58,13 @@ export function updateReadme(readme, yml) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const readmePath = join(root, 'README.md')
   const readme = readFileSync(readmePath, 'utf8')
-  const next = updateReadme(readme, readFileSync(join(root, 'action.yml'), 'utf8'))
+  // Formatted as prettier formats the rest of the README, so format:check and this agree.
+  const prettier = await import('prettier')
+  const options = (await prettier.resolveConfig(readmePath)) ?? {}
+  const next = await prettier.format(updateReadme(readme, readFileSync(join(root, 'action.yml'), 'utf8')), {
+    ...options,
+    filepath: readmePath,
+  })
   if (process.argv.includes('--check')) {
     if (next !== readme) {
       console.error('README.md inputs table is stale: run node scripts/readme-inputs.mjs')

@@ -48,14 +48,24 @@ async function gitTopLevel(dir: string): Promise<string> {
 }
 
 async function commandRun(argv: string[]): Promise<number> {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { out: { type: 'string' }, json: { type: 'boolean' } }
+  const options: Record<string, { type: 'string' | 'boolean' }> = {
+    out: { type: 'string' },
+    json: { type: 'boolean' },
+  }
   for (const name of Object.keys(INPUT_DEFAULTS)) options[name] = { type: 'string' }
   const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true })
-  if (positionals.length > 0) throw new UsageError(`run: unexpected argument ${JSON.stringify(positionals[0])}`)
+  if (positionals.length > 0)
+    throw new UsageError(`run: unexpected argument ${JSON.stringify(positionals[0])}`)
   const inputs = readInputs((name: InputName) => (values[name] as string | undefined) ?? '')
   const workspace = await gitTopLevel(process.cwd())
   const controller = new AbortController()
-  const deadline = setTimeout(() => controller.abort(new Error(`timeout: the run took longer than ${values.timeout ?? INPUT_DEFAULTS.timeout}`)), inputs.timeoutMs)
+  const deadline = setTimeout(
+    () =>
+      controller.abort(
+        new Error(`timeout: the run took longer than ${values.timeout ?? INPUT_DEFAULTS.timeout}`),
+      ),
+    inputs.timeoutMs,
+  )
   const stop = (): void => controller.abort(new Error('interrupted'))
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
@@ -86,18 +96,28 @@ async function commandDiff(argv: string[]): Promise<number> {
     strict: true,
     allowPositionals: true,
   })
-  if (positionals.length !== 2) throw new UsageError('diff: expected two profile files, memleak diff BASE HEAD')
+  if (positionals.length !== 2)
+    throw new UsageError('diff: expected two profile files, memleak diff BASE HEAD')
   const limit = values.limit === undefined ? 20 : Number(values.limit)
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit: expected a whole number above 0, got ${JSON.stringify(values.limit)}`)
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError(`--limit: expected a whole number above 0, got ${JSON.stringify(values.limit)}`)
   const read = async (path: string): Promise<Uint8Array> => {
     try {
       return await readFile(path)
     } catch (error) {
-      throw new UsageError(`${path}: cannot read the profile: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+      throw new UsageError(
+        `${path}: cannot read the profile: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      )
     }
   }
   const [base, head] = await Promise.all(positionals.map(read))
-  process.stdout.write(diffFiles(base, head, { sampleType: values['sample-type'], limit, names: positionals as [string, string] }))
+  process.stdout.write(
+    diffFiles(base, head, {
+      sampleType: values['sample-type'],
+      limit,
+      names: positionals as [string, string],
+    }),
+  )
   return 0
 }
 

@@ -41,7 +41,9 @@ export function decodeSide(m: SideMeasurement): SideData {
     settled: decodeSnapshot(m.side, m.settled),
     load: m.load,
     goroutineDump: m.goroutineDump ? parseGoroutineDump(m.goroutineDump) : undefined,
-    goroutineLeak: m.goroutineLeak ? decodeNamed(m.goroutineLeak, `${m.side} goroutineleak profile`) : undefined,
+    goroutineLeak: m.goroutineLeak
+      ? decodeNamed(m.goroutineLeak, `${m.side} goroutineleak profile`)
+      : undefined,
     runtimeEnv: m.runtimeEnv,
   }
 }

@@ -12,7 +12,8 @@ export function parseDuration(name: string, raw: string, { allowZero = false } =
     throw new UsageError(`${name}: expected a duration like 30s, 2m or 1m30s, got ${JSON.stringify(raw)}`)
   }
   const ms = Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * UNITS_MS[p[2]], 0))
-  if (ms === 0 && !allowZero) throw new UsageError(`${name}: must be longer than 0, got ${JSON.stringify(raw)}`)
+  if (ms === 0 && !allowZero)
+    throw new UsageError(`${name}: must be longer than 0, got ${JSON.stringify(raw)}`)
   return ms
 }
 
@@ -28,7 +29,10 @@ export function parseInteger(name: string, raw: string, min: number, max: number
 export function parseFraction(name: string, raw: string): number {
   const text = raw.trim()
   const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text)
-  if (!m) throw new UsageError(`${name}: expected a percentage like 10% (or a fraction like 0.1), got ${JSON.stringify(raw)}`)
+  if (!m)
+    throw new UsageError(
+      `${name}: expected a percentage like 10% (or a fraction like 0.1), got ${JSON.stringify(raw)}`,
+    )
   const value = m[2] ? Number(m[1]) / 100 : Number(m[1])
   if (!(value > 0) || value > 100) {
     throw new UsageError(`${name}: expected a percentage above 0%, got ${JSON.stringify(raw)}`)
@@ -48,14 +52,18 @@ export function parseHttpUrl(name: string, raw: string): string {
   try {
     url = new URL(raw.trim())
   } catch {
-    throw new UsageError(`${name}: expected a URL like http://127.0.0.1:8080/debug/pprof, got ${JSON.stringify(raw)}`)
+    throw new UsageError(
+      `${name}: expected a URL like http://127.0.0.1:8080/debug/pprof, got ${JSON.stringify(raw)}`,
+    )
   }
   if (url.protocol !== 'http:') {
     throw new UsageError(`${name}: expected an http:// URL on this machine, got ${JSON.stringify(raw)}`)
   }
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
     // The service runs on the runner itself; anything else would send our traffic elsewhere.
-    throw new UsageError(`${name}: expected a loopback host (127.0.0.1, localhost or [::1]), got ${JSON.stringify(url.hostname)}`)
+    throw new UsageError(
+      `${name}: expected a loopback host (127.0.0.1, localhost or [::1]), got ${JSON.stringify(url.hostname)}`,
+    )
   }
   return url.toString()
 }

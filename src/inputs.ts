@@ -13,7 +13,6 @@ import {
   parseInteger,
 } from './inputs-parse.js'
 
-
 /** Defaults of every input; action.yml states the same (a test keeps them equal). */
 export const INPUT_DEFAULTS = {
   'working-directory': '.',
@@ -78,18 +77,24 @@ function parseFailOn(raw: string): FailOnWord[] {
     .filter(Boolean)
   for (const word of words) {
     if (!(FAIL_ON_WORDS as readonly string[]).includes(word)) {
-      throw new UsageError(`fail-on: expected any of ${FAIL_ON_WORDS.join(', ')} separated by commas, got ${JSON.stringify(word)}`)
+      throw new UsageError(
+        `fail-on: expected any of ${FAIL_ON_WORDS.join(', ')} separated by commas, got ${JSON.stringify(word)}`,
+      )
     }
   }
-  if (words.length === 0) throw new UsageError(`fail-on: expected any of ${FAIL_ON_WORDS.join(', ')}, got nothing`)
-  if (words.includes('none') && words.length > 1) throw new UsageError('fail-on: "none" cannot be combined with other words')
+  if (words.length === 0)
+    throw new UsageError(`fail-on: expected any of ${FAIL_ON_WORDS.join(', ')}, got nothing`)
+  if (words.includes('none') && words.length > 1)
+    throw new UsageError('fail-on: "none" cannot be combined with other words')
   return words as FailOnWord[]
 }
 
 function relativePath(name: string, raw: string): string {
   const text = raw.trim() || '.'
   if (text.startsWith('/') || text.split(/[\\/]/).includes('..')) {
-    throw new UsageError(`${name}: expected a path inside the repository like ./cmd/api, got ${JSON.stringify(raw)}`)
+    throw new UsageError(
+      `${name}: expected a path inside the repository like ./cmd/api, got ${JSON.stringify(raw)}`,
+    )
   }
   return text
 }
@@ -104,12 +109,17 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     return raw.trim() === '' ? INPUT_DEFAULTS[name] : raw
   }
   const port = parseInteger('port', value('port'), 1, 65535)
-  const pprofUrl = parseHttpUrl('pprof-url', value('pprof-url') || `http://127.0.0.1:${port}/debug/pprof`).replace(/\/+$/, '')
+  const pprofUrl = parseHttpUrl(
+    'pprof-url',
+    value('pprof-url') || `http://127.0.0.1:${port}/debug/pprof`,
+  ).replace(/\/+$/, '')
   const readyUrl = parseHttpUrl('ready-url', value('ready-url') || `${pprofUrl}/`)
   const durationMs = parseDuration('duration', value('duration'))
   const snapshots = parseInteger('snapshots', value('snapshots'), 3, 60)
   if (durationMs / snapshots < 500) {
-    throw new UsageError(`snapshots: ${snapshots} snapshots in ${value('duration')} leaves under 0.5 s between them; use fewer or a longer duration`)
+    throw new UsageError(
+      `snapshots: ${snapshots} snapshots in ${value('duration')} leaves under 0.5 s between them; use fewer or a longer duration`,
+    )
   }
   const memprofilerate = value('memprofilerate').trim()
   return {

@@ -25,12 +25,16 @@ export async function run(): Promise<void> {
     const inputs = readInputs((name: InputName) => core.getInput(name))
     const context = readRunContext(process.env)
     const baseRef = inputs.baseRef || context.pullRequest?.baseSha
-    if (!baseRef) core.info('No base to compare against (not a pull request and no base-ref): checking head for leaks only.')
+    if (!baseRef)
+      core.info(
+        'No base to compare against (not a pull request and no base-ref): checking head for leaks only.',
+      )
     const commentId = inputs.commentId || defaultCommentId(context, inputs)
 
     const controller = new AbortController()
     const deadline = setTimeout(
-      () => controller.abort(new Error(`timeout: the run took longer than ${core.getInput('timeout') || '15m'}`)),
+      () =>
+        controller.abort(new Error(`timeout: the run took longer than ${core.getInput('timeout') || '15m'}`)),
       inputs.timeoutMs,
     )
     try {
@@ -40,7 +44,10 @@ export async function run(): Promise<void> {
         headSha: context.pullRequest?.headSha || process.env.GITHUB_SHA,
         repository: context.owner && context.repo ? `${context.owner}/${context.repo}` : undefined,
         pullRequest: context.pullRequest?.number,
-        outDir: join(process.env.RUNNER_TEMP || join(context.workspace, '.memleak'), `memleak-${commentId.replace(/[^\w.-]/g, '_')}`),
+        outDir: join(
+          process.env.RUNNER_TEMP || join(context.workspace, '.memleak'),
+          `memleak-${commentId.replace(/[^\w.-]/g, '_')}`,
+        ),
         commentId,
         log: actionsLogger,
         signal: controller.signal,

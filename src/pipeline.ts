@@ -101,7 +101,9 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
 
     const runtimeExtra: Record<string, string> = { ...inputs.env }
     if (inputs.memProfileRate !== undefined) {
-      const godebug = [runtimeExtra.GODEBUG, `memprofilerate=${inputs.memProfileRate}`].filter(Boolean).join(',')
+      const godebug = [runtimeExtra.GODEBUG, `memprofilerate=${inputs.memProfileRate}`]
+        .filter(Boolean)
+        .join(',')
       runtimeExtra.GODEBUG = godebug
     }
 
@@ -157,7 +159,9 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
         package: inputs.package,
         workingDirectory: inputs.workingDirectory,
         modulePath: built.head!.modulePath,
-        requests: inputs.requests.map((r) => [r.method, r.path, r.body].filter((x) => x !== undefined).join(' ')),
+        requests: inputs.requests.map((r) =>
+          [r.method, r.path, r.body].filter((x) => x !== undefined).join(' '),
+        ),
         durationMs: inputs.durationMs,
         warmupMs: inputs.warmupMs,
         connections: inputs.connections,

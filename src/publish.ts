@@ -23,7 +23,10 @@ export interface PublishOptions {
 async function writeSummary(result: PipelineResult): Promise<void> {
   const path = process.env.GITHUB_STEP_SUMMARY
   if (!path) return
-  const body = renderMarkdown(result.report, { maxBytes: SUMMARY_MAX_BYTES, maxChars: Number.MAX_SAFE_INTEGER })
+  const body = renderMarkdown(result.report, {
+    maxBytes: SUMMARY_MAX_BYTES,
+    maxChars: Number.MAX_SAFE_INTEGER,
+  })
   await appendFile(path, `${body}\n`)
 }
 
@@ -35,7 +38,9 @@ async function postComment(result: PipelineResult, opts: PublishOptions): Promis
     return
   }
   if (!token || !context.owner || !context.repo) {
-    core.warning('No github-token or repository: the comment was not posted; the report is in the job summary.')
+    core.warning(
+      'No github-token or repository: the comment was not posted; the report is in the job summary.',
+    )
     return
   }
   const octokit = createOctokit(token, { baseUrl: context.apiUrl })

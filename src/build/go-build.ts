@@ -49,10 +49,19 @@ export async function buildSide(req: BuildRequest): Promise<BuiltSide> {
   // head (in the workspace) name the same file the same way.
   const [command, args, shown] = req.buildCommand
     ? ['sh', ['-c', req.buildCommand], req.buildCommand]
-    : ['go', ['build', '-trimpath', '-o', req.binary, req.package], `go build -trimpath -o <binary> ${req.package}`]
+    : [
+        'go',
+        ['build', '-trimpath', '-o', req.binary, req.package],
+        `go build -trimpath -o <binary> ${req.package}`,
+      ]
   let result
   try {
-    result = await runCommand(command, args, { cwd: moduleDir, env, timeoutMs: 15 * 60_000, signal: req.signal })
+    result = await runCommand(command, args, {
+      cwd: moduleDir,
+      env,
+      timeoutMs: 15 * 60_000,
+      signal: req.signal,
+    })
   } catch (error) {
     throw new BuildError(`build of ${req.side} could not start ${command}: ${(error as Error).message}`)
   }
@@ -62,7 +71,9 @@ export async function buildSide(req: BuildRequest): Promise<BuiltSide> {
     )
   }
   if (!existsSync(req.binary)) {
-    throw new BuildError(`build of ${req.side} succeeded but wrote no binary at $MEMLEAK_BINARY (${req.binary})`)
+    throw new BuildError(
+      `build of ${req.side} succeeded but wrote no binary at $MEMLEAK_BINARY (${req.binary})`,
+    )
   }
   return { side: req.side, binary: req.binary, moduleDir, modulePath, durationMs: Date.now() - started }
 }

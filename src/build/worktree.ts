@@ -26,7 +26,11 @@ async function resolveCommit(repoDir: string, ref: string): Promise<string | und
  * Resolves `ref` (fetching it when the checkout is shallow, as actions/checkout
  * leaves it by default) and adds a detached worktree for it.
  */
-export async function addBaseWorktree(repoDir: string, ref: string, log: (line: string) => void): Promise<BaseTree> {
+export async function addBaseWorktree(
+  repoDir: string,
+  ref: string,
+  log: (line: string) => void,
+): Promise<BaseTree> {
   let sha = await resolveCommit(repoDir, ref)
   if (!sha) {
     log(`base ${ref} is not in this checkout; fetching it from origin`)
@@ -41,7 +45,8 @@ export async function addBaseWorktree(repoDir: string, ref: string, log: (line: 
   }
   const dir = await mkdtemp(join(tmpdir(), 'memleak-base-'))
   const added = await git(repoDir, ['worktree', 'add', '--detach', '--force', dir, sha])
-  if (!added.ok) throw new Error(`git worktree add for base ${sha.slice(0, 12)} failed: ${lastLines(added.output, 5)}`)
+  if (!added.ok)
+    throw new Error(`git worktree add for base ${sha.slice(0, 12)} failed: ${lastLines(added.output, 5)}`)
   return {
     dir,
     sha,

@@ -31,13 +31,19 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
     try {
       event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8'))
     } catch (error) {
-      throw new Error(`GITHUB_EVENT_PATH: cannot read the event payload ${env.GITHUB_EVENT_PATH}: ${(error as Error).message}`)
+      throw new Error(
+        `GITHUB_EVENT_PATH: cannot read the event payload ${env.GITHUB_EVENT_PATH}: ${(error as Error).message}`,
+      )
     }
     const pr = event.pull_request as
-      | { number?: number; base?: { sha?: string; ref?: string }; head?: { sha?: string } }
-      | undefined
+      { number?: number; base?: { sha?: string; ref?: string }; head?: { sha?: string } } | undefined
     if (pr && typeof pr.number === 'number' && pr.base?.sha) {
-      context.pullRequest = { number: pr.number, baseSha: pr.base.sha, headSha: pr.head?.sha ?? '', baseRef: pr.base.ref }
+      context.pullRequest = {
+        number: pr.number,
+        baseSha: pr.base.sha,
+        headSha: pr.head?.sha ?? '',
+        baseRef: pr.base.ref,
+      }
     }
     if (!context.owner && event.repository?.full_name) {
       const [o, r] = event.repository.full_name.split('/')

@@ -26,7 +26,14 @@ describe('build stage', () => {
     const base = await addBaseWorktree(repo.dir, repo.baseSha, () => {})
     try {
       expect(base.sha).toBe(repo.baseSha)
-      const built = await buildSide({ side: 'base', treeDir: base.dir, workingDirectory: '.', package: './cmd/api', buildCommand: '', binary: join(out, 'base') })
+      const built = await buildSide({
+        side: 'base',
+        treeDir: base.dir,
+        workingDirectory: '.',
+        package: './cmd/api',
+        buildCommand: '',
+        binary: join(out, 'base'),
+      })
       expect(built.modulePath).toBe(MODULE_PATH)
       expect(existsSync(built.binary)).toBe(true)
       // -trimpath: file names in the binary are module-relative, not the worktree's temp path.
@@ -54,7 +61,14 @@ describe('build stage', () => {
     const repo = makeFixtureRepo('healthy', 'healthy')
     cleanups.push(repo.remove)
     writeFileSync(join(repo.dir, 'cmd/api/broken.go'), 'package main\n\nfunc broken() { undefinedThing() }\n')
-    const error = await buildSide({ side: 'head', treeDir: repo.dir, workingDirectory: '.', package: './cmd/api', buildCommand: '', binary: join(tmp(), 'head') }).catch((e) => e)
+    const error = await buildSide({
+      side: 'head',
+      treeDir: repo.dir,
+      workingDirectory: '.',
+      package: './cmd/api',
+      buildCommand: '',
+      binary: join(tmp(), 'head'),
+    }).catch((e) => e)
     expect(error).toBeInstanceOf(BuildError)
     expect(error.message).toMatch(/^build of head failed/)
     expect(error.message).toContain('undefined: undefinedThing')
@@ -86,7 +100,14 @@ describe('build stage', () => {
   it('says when build-command wrote no binary', async () => {
     const repo = makeFixtureRepo('healthy', 'healthy')
     cleanups.push(repo.remove)
-    const error = await buildSide({ side: 'base', treeDir: repo.dir, workingDirectory: '.', package: '.', buildCommand: 'true', binary: join(tmp(), 'none') }).catch((e) => e)
+    const error = await buildSide({
+      side: 'base',
+      treeDir: repo.dir,
+      workingDirectory: '.',
+      package: '.',
+      buildCommand: 'true',
+      binary: join(tmp(), 'none'),
+    }).catch((e) => e)
     expect(error.message).toMatch(/build of base succeeded but wrote no binary at \$MEMLEAK_BINARY/)
   })
 })

@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync, readFileSync } from 'node:fs'
 import { startGitHubApi, type GitHubApi } from '../support/github-api.js'
 import { makeFixtureRepo, type FixtureRepo } from '../support/fixture-repo.js'
-import { DIST_INDEX, freePort, processesMentioning, runAction, type ActionRun } from '../support/run-action.js'
+import {
+  DIST_INDEX,
+  freePort,
+  processesMentioning,
+  runAction,
+  type ActionRun,
+} from '../support/run-action.js'
 
 const SHORT_LOAD = { requests: 'GET /time', warmup: '1s', duration: '4s', snapshots: '4', connections: '8' }
 
@@ -20,14 +26,25 @@ describe.runIf(existsSync(DIST_INDEX))('action e2e (node dist/index.js)', () => 
     for (const repo of repos) repo.remove()
   })
 
-  async function prRun(base: string, head: string, number: number, extra: Record<string, string> = {}): Promise<ActionRun & { repo: FixtureRepo }> {
+  async function prRun(
+    base: string,
+    head: string,
+    number: number,
+    extra: Record<string, string> = {},
+  ): Promise<ActionRun & { repo: FixtureRepo }> {
     const repo = makeFixtureRepo(base, head)
     repos.push(repo)
     const run = await runAction({
       workspace: repo.dir,
       apiUrl: api.url,
       pullRequest: { number, baseSha: repo.baseSha, headSha: repo.headSha },
-      inputs: { package: './cmd/api', port: String(await freePort()), 'github-token': 'ghs_e2eSECRETtoken', ...SHORT_LOAD, ...extra },
+      inputs: {
+        package: './cmd/api',
+        port: String(await freePort()),
+        'github-token': 'ghs_e2eSECRETtoken',
+        ...SHORT_LOAD,
+        ...extra,
+      },
     })
     // Nothing the action started may outlive it.
     expect(processesMentioning(repo.dir)).toEqual([])
@@ -49,8 +66,12 @@ describe.runIf(existsSync(DIST_INDEX))('action e2e (node dist/index.js)', () => 
     expect(comments).toHaveLength(1)
     expect(comments[0].body).toMatch(/^<!-- memleak-action:/)
     expect(run.summary).toContain('memleak')
-    const authHeaders = api.requests.filter((r) => r.path.includes('/issues/1/')).map((r) => r.headers.authorization)
-    expect(authHeaders.every((h) => h === 'token ghs_e2eSECRETtoken' || h === 'Bearer ghs_e2eSECRETtoken')).toBe(true)
+    const authHeaders = api.requests
+      .filter((r) => r.path.includes('/issues/1/'))
+      .map((r) => r.headers.authorization)
+    expect(
+      authHeaders.every((h) => h === 'token ghs_e2eSECRETtoken' || h === 'Bearer ghs_e2eSECRETtoken'),
+    ).toBe(true)
   }, 120_000)
 
   it('healthy -> map cache leak: leak, new-leak, exit 1, the comment names the function', async () => {
@@ -78,7 +99,13 @@ describe.runIf(existsSync(DIST_INDEX))('action e2e (node dist/index.js)', () => 
       workspace: repo.dir,
       apiUrl: api.url,
       pullRequest: { number: 1, baseSha: repo.baseSha, headSha: repo.headSha },
-      inputs: { package: './cmd/api', port: String(await freePort()), 'github-token': 'ghs_e2eSECRETtoken', ...SHORT_LOAD, 'fail-on': 'none' },
+      inputs: {
+        package: './cmd/api',
+        port: String(await freePort()),
+        'github-token': 'ghs_e2eSECRETtoken',
+        ...SHORT_LOAD,
+        'fail-on': 'none',
+      },
     })
     expect(run.code).toBe(0)
     expect(api.comments('octo', 'service', 1)).toHaveLength(1)

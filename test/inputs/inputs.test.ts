@@ -42,7 +42,10 @@ describe('readInputs', () => {
     [{ warmup: '10' }, 'warmup: expected a duration'],
     [{ port: '70000' }, 'port: expected a whole number from 1 to 65535, got "70000"'],
     [{ connections: 'many' }, 'connections: expected a whole number'],
-    [{ 'fail-on': 'new-leak,leaks' }, 'fail-on: expected any of leak, new-leak, regression, none separated by commas, got "leaks"'],
+    [
+      { 'fail-on': 'new-leak,leaks' },
+      'fail-on: expected any of leak, new-leak, regression, none separated by commas, got "leaks"',
+    ],
     [{ 'fail-on': 'none,leak' }, 'fail-on: "none" cannot be combined'],
     [{ 'regression-threshold': 'ten' }, 'regression-threshold: expected a percentage like 10%'],
     [{ comment: 'maybe' }, 'comment: expected true or false, got "maybe"'],

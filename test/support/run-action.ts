@@ -79,7 +79,8 @@ export async function runAction(opts: {
     HOME: process.env.HOME ?? runnerTemp,
     GOPATH: process.env.GOPATH ?? '',
     GOCACHE: process.env.GOCACHE ?? execFileSync('go', ['env', 'GOCACHE'], { encoding: 'utf8' }).trim(),
-    GOMODCACHE: process.env.GOMODCACHE ?? execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim(),
+    GOMODCACHE:
+      process.env.GOMODCACHE ?? execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim(),
     GITHUB_ACTIONS: 'true',
     GITHUB_EVENT_NAME: opts.pullRequest ? 'pull_request' : 'push',
     GITHUB_EVENT_PATH: eventPath,
@@ -96,7 +97,11 @@ export async function runAction(opts: {
   }
   for (const [name, value] of Object.entries(opts.inputs)) env[`INPUT_${name.toUpperCase()}`] = value
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [DIST_INDEX], { cwd: opts.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [DIST_INDEX], {
+      cwd: opts.workspace,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
