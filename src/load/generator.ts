@@ -30,13 +30,15 @@ export interface LoadOptions {
   connections?: number
   /** Per-request timeout (default 10 s); a timeout counts as an error. */
   timeoutMs?: number
-  /** Worker threads (default 1; see README of src/load for why). */
+  /**
+   * Worker threads (default 1). One thread keeps up with wrk on a 2-core runner and leaves
+   * the other core to the service; more only help when cores are spare.
+   */
   threads?: number
   /** The load ends by itself this long after it started, stop() or not (default 1 h). */
   deadlineMs?: number
   /** The worker script; resolved automatically (dist/load-worker.js, or transpiled from source). */
   workerUrl?: URL
-  host?: string
 }
 
 export interface LoadCounts {
@@ -71,7 +73,8 @@ export async function startLoad(options: LoadOptions): Promise<LoadHandle> {
   if (options.requests.length === 0) throw new Error('startLoad: no requests')
   if (!Number.isInteger(connections) || connections < 1)
     throw new Error(`connections must be ≥ 1, got ${connections}`)
-  const host = options.host ?? '127.0.0.1'
+  // The load only ever goes to the service on this machine.
+  const host = '127.0.0.1'
   const workerUrl = await resolveWorkerUrl(options.workerUrl)
 
   const control = new SharedArrayBuffer(CTRL_SLOTS * 4)
