@@ -115,7 +115,8 @@ export function analyseGoroutines(side: SideData, options: AnalysisOptions): Gor
     if (connectionFlagged && persistKeys.includes(key)) continue
     const y = row.counts.slice(0, n)
     if (Math.max(...y) - Math.min(...y) < GOROUTINE_MIN_GROWTH) continue
-    const trend = evaluateTrend(x, y, row.counts[n], opts)
+    // Without a settled goroutine profile the release check cannot run (zeros would pass it).
+    const trend = evaluateTrend(x, y, side.settled.goroutines ? row.counts[n] : undefined, opts)
     trends.set(key, trend)
     if (trend.verdict !== 'leak') continue
     if (leakKeys.has(key)) confirmedStacks.add(key)
@@ -234,7 +235,6 @@ function goroutineFinding(
   const details: Record<string, string | number> = {
     countStart: row.counts[0],
     countEnd: row.counts[n - 1],
-    countSettled: row.counts[n],
     per1kRequests: trend.slope * 1000,
     blockingFrame: blocking
       ? `${blocking.func.name} ${blocking.func.filename}:${blocking.line}`
@@ -244,6 +244,7 @@ function goroutineFinding(
     slopeHigh: trend.slopeHigh,
     hintRule: hint.rule,
   }
+  if (trend.settled !== undefined) details.countSettled = trend.settled
   if (wait) details.waitFunction = wait
   if (waitReason) {
     details.waitReason = waitReason
@@ -264,7 +265,7 @@ function goroutineFinding(
     growth: trend.growth,
     summary: `Goroutines ${what} in ${blocking?.func.name ?? '(unknown)'}${by} pile up: ${row.counts[0]} -> ${row.counts[n - 1]} over ${formatCount(x[n - 1] - x[0])} requests (${formatNumber(trend.slope * 1000)} per 1k requests)${confirmed ? ', confirmed by the goroutineleak profile' : ''}.`,
     hint: hint.hint,
-    evidence: { requests: x, values: row.counts.slice(0, n), settled: row.counts[n], pValue: trend.pValue },
+    evidence: { requests: x, values: row.counts.slice(0, n), settled: trend.settled, pValue: trend.pValue },
     details,
   }
 }
@@ -371,12 +372,12 @@ function connectionFinding(
   const details: Record<string, string | number> = {
     readLoopStart: conns[0],
     readLoopEnd: conns[n - 1],
-    readLoopSettled: conns[n],
     writeLoopEnd: writers[n - 1],
     per1kRequests: trend.slope * 1000,
     pValue: trend.pValue,
     hintRule: hint.rule,
   }
+  if (trend.settled !== undefined) details.readLoopSettled = trend.settled
   if (fds) {
     details.openFdsStart = fds[0]
     details.openFdsEnd = fds[n - 1]
@@ -401,7 +402,7 @@ function connectionFinding(
     growth: trend.growth,
     summary: `${who} leave their connections open: ${conns[0]} -> ${conns[n - 1]} HTTP client connections over ${formatCount(x[n - 1] - x[0])} requests${fdText}.`,
     hint: hint.hint,
-    evidence: { requests: x, values: conns.slice(0, n), settled: conns[n], pValue: trend.pValue },
+    evidence: { requests: x, values: conns.slice(0, n), settled: trend.settled, pValue: trend.pValue },
     details,
   }
 }

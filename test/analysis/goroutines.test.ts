@@ -116,6 +116,17 @@ describe('goroutine leak', () => {
     for (let seed = 1; seed <= 20; seed++) expect(run({ ...spec, seed }).findings).toEqual([])
   })
 
+  it('a missing settled goroutine profile skips the release check instead of passing it', () => {
+    const side = simulateSide({
+      goroutines: [...steady, { stack: STACKS.chanSend, start: 2, perReq: 0.001 }],
+    })
+    delete side.settled.goroutines
+    const [f] = analyseGoroutines(side, options).findings
+    expect(f.kind).toBe('goroutine-leak')
+    expect(f.details.countSettled).toBeUndefined()
+    expect(f.evidence.settled).toBeUndefined()
+  })
+
   it('without goroutine profiles there is nothing to judge', () => {
     const g = analyseGoroutines(simulateSide({}), options)
     expect(g.available).toBe(false)
