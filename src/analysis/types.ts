@@ -79,7 +79,20 @@ export interface Finding {
   hint: string
   /** The series the verdict was drawn from: x = requests served, y = value. */
   evidence: { requests: number[]; values: number[]; settled?: number; pValue?: number }
-  /** Kind-specific facts (wait reason, created by, HeapInuse beside RSS...). */
+  /**
+   * Kind-specific facts. Always: hintRule (which hint rule fired). Heap: slopeLow/slopeHigh
+   * (Sen's 95% interval, B/req), start/end (fitted bytes), lateSlope, noiseFloor, scatter,
+   * memProfileRate, inuseObjectsStart/End, verdictReason, alsoRetaining (merged sites),
+   * contributors (whole-heap finding). Goroutine: countStart/End/Settled, per1kRequests,
+   * blockingFrame, waitFunction, waitReason (+ waitReasonSource: 'goroutine dump' | 'stack'),
+   * createdBy, createdAt, dumpMatches, confirmedBy ('goroutineleak profile'), heapSites and
+   * heapRetainedPerRequest (heap leaks it explains). Connection: readLoopStart/End/Settled,
+   * writeLoopEnd, per1kRequests, openFdsStart/End/Settled or openFds ('unavailable...'),
+   * fdsPer1kRequests, caller, callerEvidence, otherCallers, waitReason, createdBy, heapSites.
+   * RSS: rssStart/End/Peak/Settled, liveHeapGrowth, HeapInuse/HeapIdle/HeapReleased/HeapSys/
+   * StackInuse/Sys + Start/End, heapUnreturnedStart/End (HeapIdle - HeapReleased), GOGC,
+   * GOMEMLIMIT, GODEBUG. Status: baseBelowDetection (pre-existing although base was not flagged).
+   */
   details: Record<string, string | number>
 }
 
