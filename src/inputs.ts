@@ -36,6 +36,8 @@ export const INPUT_DEFAULTS = {
   comment: 'true',
   'comment-id': '',
   timeout: '15m',
+  trace: '3s',
+  'self-check': 'false',
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -63,6 +65,10 @@ export interface Inputs {
   comment: boolean
   commentId: string
   timeoutMs: number
+  /** Seconds of execution trace taken during head's load (0: none). */
+  traceSeconds: number
+  /** Measure head twice (A/A) and report the noise. */
+  selfCheck: boolean
 }
 
 const GO_DEFAULT_MEMPROFILERATE = 512 * 1024
@@ -144,5 +150,7 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     comment: parseBoolean('comment', value('comment')),
     commentId: value('comment-id').trim(),
     timeoutMs: parseDuration('timeout', value('timeout')),
+    traceSeconds: parseDuration('trace', value('trace'), { allowZero: true }) / 1000,
+    selfCheck: parseBoolean('self-check', value('self-check')),
   }
 }

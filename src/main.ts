@@ -49,6 +49,7 @@ export async function run(): Promise<void> {
           `memleak-${commentId.replace(/[^\w.-]/g, '_')}`,
         ),
         commentId,
+        serverUrl: context.serverUrl,
         log: actionsLogger,
         signal: controller.signal,
       })

@@ -6,7 +6,10 @@ import { analyse } from './analysis/analyse.js'
 import type { Analysis } from './analysis/types.js'
 import { buildSide, goVersion, type BuiltSide } from './build/go-build.js'
 import { addBaseWorktree, type BaseTree } from './build/worktree.js'
-import { measureSide } from './capture/measure.js'
+import { measureSide, ServiceCrashedError } from './capture/measure.js'
+import { crashFinding } from './crash.js'
+import { crashOnlyAnalysis, partialMeasurement, selfCheckNote } from './partial.js'
+import { oneLine } from './errors.js'
 import type { SideMeasurement, SideName } from './capture/types.js'
 import { effectiveMemProfileRate, type Inputs } from './inputs.js'
 import { renderMarkdown } from './report/markdown.js'
@@ -36,6 +39,8 @@ export interface PipelineContext {
   outDir: string
   commentId: string
   artifactUrl?: string
+  /** e.g. https://github.com, so locations in the report link to the PR's files. */
+  serverUrl?: string
   log: Logger
   signal?: AbortSignal
 }
@@ -107,10 +112,9 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
       runtimeExtra.GODEBUG = godebug
     }
 
-    const measured: Partial<Record<SideName, SideMeasurement>> = {}
-    for (const side of sides) {
+    const measureOne = (side: SideName, role: string): Promise<SideMeasurement> => {
       const b = built[side]!
-      measured[side] = await log.group(`Measure ${side}`, () =>
+      return log.group(`Measure ${role}`, () =>
         measureSide(
           {
             side,
@@ -127,8 +131,8 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
             warmupMs: inputs.warmupMs,
             durationMs: inputs.durationMs,
             snapshots: inputs.snapshots,
-            traceSeconds: side === 'head' ? Math.min(3, inputs.durationMs / 2000) : 0,
-            workDir: join(ctx.outDir, side),
+            traceSeconds: role === 'head' ? Math.min(inputs.traceSeconds, inputs.durationMs / 2000) : 0,
+            workDir: join(ctx.outDir, role === 'head (self-check)' ? 'self-check' : side),
             signal: ctx.signal,
           },
           log.info,
@@ -136,17 +140,59 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
       )
     }
 
+    const measured: Partial<Record<SideName, SideMeasurement>> = {}
+    const crashes: Partial<Record<SideName, ServiceCrashedError>> = {}
+    for (const side of sides) {
+      try {
+        measured[side] = await measureOne(side, side)
+      } catch (error) {
+        if (!(error instanceof ServiceCrashedError)) throw error
+        // A crash under load is a finding, not the end of the run: keep what was measured.
+        log.warn(oneLine(error.message.split('\n')[0]))
+        crashes[side] = error
+        const partial = partialMeasurement(error)
+        if (partial) measured[side] = partial
+      }
+    }
+    // Self-check: head measured a second time as its own base (A/A); what differs is noise.
+    const selfCheck =
+      inputs.selfCheck && measured.head && !crashes.head
+        ? await measureOne('head', 'head (self-check)')
+        : undefined
+
     // Only now, with every service stopped, decode and analyse.
     const files: string[] = []
-    for (const side of sides) files.push(...(await writeMeasurement(join(ctx.outDir, side), measured[side]!)))
-    const head = decodeSide(measured.head!)
-    const base = measured.base ? decodeSide(measured.base) : undefined
-    const analysis: Analysis = analyse(head, base, {
+    for (const side of sides) {
+      if (measured[side]) files.push(...(await writeMeasurement(join(ctx.outDir, side), measured[side]!)))
+    }
+    const options = {
       modulePath: built.head!.modulePath,
       regressionThreshold: inputs.regressionThreshold,
       alpha: 0.05,
       memProfileRate: effectiveMemProfileRate(inputs),
-    })
+    }
+    const headData = measured.head ? decodeSide(measured.head) : undefined
+    const baseData = measured.base ? decodeSide(measured.base) : undefined
+    const analysis: Analysis = headData
+      ? analyse(headData, baseData, options)
+      : crashOnlyAnalysis(crashes.head!)
+    for (const side of sides) {
+      for (const problem of measured[side]?.problems ?? []) analysis.notes.push(`${side}: ${problem}`)
+    }
+    if (crashes.base) {
+      analysis.notes.push(
+        `base: ${oneLine(crashes.base.message.split('\n')[0])}; head is judged on its own where base has no data.`,
+      )
+    }
+    if (crashes.head) {
+      analysis.findings.unshift(crashFinding(crashes.head, options.modulePath, !!crashes.base))
+      analysis.verdict.leak = true
+      if (!crashes.base) analysis.verdict.newLeak = true
+    }
+    if (selfCheck && headData) {
+      const aa = analyse(decodeSide(selfCheck), headData, options)
+      analysis.notes.push(selfCheckNote(aa))
+    }
 
     const report: Report = {
       schemaVersion: REPORT_SCHEMA_VERSION,
@@ -172,6 +218,8 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
         platform: `${process.platform}-${process.arch}`,
         generatedAt: new Date().toISOString(),
         commentId: ctx.commentId,
+        sourceRoots: [ctx.workspace, ...(baseTree ? [baseTree.dir] : [])],
+        serverUrl: ctx.serverUrl,
       },
       analysis,
       failures: failuresFor(analysis.verdict, inputs.failOn),
