@@ -32,6 +32,7 @@ function expectFinite(value: unknown, path = 'analysis'): void {
 
 describe('degenerate runs do not break the analysis', () => {
   const cases: [string, () => SideData][] = [
+    ['no snapshot, only the settled one', () => ({ ...simulateSide({ points: 1, sites }), snapshots: [] })],
     ['one snapshot', () => simulateSide({ points: 1, sites })],
     ['two snapshots', () => simulateSide({ points: 2, sites })],
     [
