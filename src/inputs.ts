@@ -32,7 +32,7 @@ export const INPUT_DEFAULTS = {
   'base-ref': '',
   'fail-on': 'new-leak,regression',
   'regression-threshold': '10%',
-  memprofilerate: '',
+  memprofilerate: '65536',
   comment: 'true',
   'comment-id': '',
   timeout: '15m',
@@ -60,8 +60,8 @@ export interface Inputs {
   baseRef: string
   failOn: FailOnWord[]
   regressionThreshold: number
-  /** Bytes per heap sample; undefined keeps Go's default. */
-  memProfileRate?: number
+  /** Bytes per heap sample, given to the service as GODEBUG=memprofilerate. */
+  memProfileRate: number
   comment: boolean
   commentId: string
   timeoutMs: number
@@ -69,11 +69,6 @@ export interface Inputs {
   traceSeconds: number
   /** Measure head twice (A/A) and report the noise. */
   selfCheck: boolean
-}
-
-const GO_DEFAULT_MEMPROFILERATE = 512 * 1024
-export function effectiveMemProfileRate(inputs: Inputs): number {
-  return inputs.memProfileRate ?? GO_DEFAULT_MEMPROFILERATE
 }
 
 function parseFailOn(raw: string): FailOnWord[] {
@@ -127,7 +122,6 @@ export function readInputs(get: (name: InputName) => string): Inputs {
       `snapshots: ${snapshots} snapshots in ${value('duration')} leaves under 0.5 s between them; use fewer or a longer duration`,
     )
   }
-  const memprofilerate = value('memprofilerate').trim()
   return {
     workingDirectory: relativePath('working-directory', value('working-directory')),
     package: value('package').trim(),
@@ -146,7 +140,7 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     baseRef: value('base-ref').trim(),
     failOn: parseFailOn(value('fail-on')),
     regressionThreshold: parseFraction('regression-threshold', value('regression-threshold')),
-    memProfileRate: memprofilerate ? parseInteger('memprofilerate', memprofilerate, 1, 1 << 30) : undefined,
+    memProfileRate: parseInteger('memprofilerate', value('memprofilerate'), 1, 1 << 30),
     comment: parseBoolean('comment', value('comment')),
     commentId: value('comment-id').trim(),
     timeoutMs: parseDuration('timeout', value('timeout')),

@@ -11,7 +11,7 @@ import { crashFinding } from './crash.js'
 import { crashOnlyAnalysis, partialMeasurement, selfCheckNote } from './partial.js'
 import { oneLine } from './errors.js'
 import type { SideMeasurement, SideName } from './capture/types.js'
-import { effectiveMemProfileRate, type Inputs } from './inputs.js'
+import type { Inputs } from './inputs.js'
 import { renderMarkdown } from './report/markdown.js'
 import { toJson } from './report/json.js'
 import { REPORT_SCHEMA_VERSION, type Report } from './report/types.js'
@@ -105,11 +105,13 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
     })
 
     const runtimeExtra: Record<string, string> = { ...inputs.env }
-    if (inputs.memProfileRate !== undefined) {
-      const godebug = [runtimeExtra.GODEBUG, `memprofilerate=${inputs.memProfileRate}`]
+    // A memprofilerate the user put in GODEBUG themselves wins; the analysis must know the rate in force.
+    const userRate = /(?:^|,)memprofilerate=(\d+)/.exec(runtimeExtra.GODEBUG ?? '')
+    const memProfileRate = userRate ? Number(userRate[1]) : inputs.memProfileRate
+    if (!userRate) {
+      runtimeExtra.GODEBUG = [runtimeExtra.GODEBUG, `memprofilerate=${memProfileRate}`]
         .filter(Boolean)
         .join(',')
-      runtimeExtra.GODEBUG = godebug
     }
 
     const measureOne = (side: SideName, role: string): Promise<SideMeasurement> => {
@@ -169,7 +171,7 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
       modulePath: built.head!.modulePath,
       regressionThreshold: inputs.regressionThreshold,
       alpha: 0.05,
-      memProfileRate: effectiveMemProfileRate(inputs),
+      memProfileRate,
     }
     const headData = measured.head ? decodeSide(measured.head) : undefined
     const baseData = measured.base ? decodeSide(measured.base) : undefined

@@ -27,7 +27,7 @@ describe('readInputs', () => {
       comment: true,
       timeoutMs: 15 * 60_000,
     })
-    expect(inputs.memProfileRate).toBeUndefined()
+    expect(inputs.memProfileRate).toBe(65536)
   })
 
   it('derives pprof-url and ready-url from port', () => {

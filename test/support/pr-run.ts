@@ -1,0 +1,58 @@
+// One pull request run of the bundled action on a fixture repository, with the
+// checks every e2e run shares: nothing left running, the token never printed.
+import { expect } from 'vitest'
+import { readFileSync } from 'node:fs'
+import type { Report } from '../../src/report/types.js'
+import type { GitHubApi } from './github-api.js'
+import { makeFixtureRepo, type FixtureRepo } from './fixture-repo.js'
+import { freePort, processesMentioning, runAction, type ActionRun } from './run-action.js'
+
+export const TOKEN = 'ghs_e2eSECRETtoken'
+export const SHORT_LOAD = {
+  requests: 'GET /time',
+  warmup: '1s',
+  duration: '4s',
+  snapshots: '4',
+  connections: '8',
+}
+
+export interface PrRun extends ActionRun {
+  repo: FixtureRepo
+  report: Report
+  comment: string
+}
+
+export async function prRun(
+  api: GitHubApi,
+  base: string,
+  head: string,
+  number: number,
+  inputs: Record<string, string> = {},
+): Promise<PrRun> {
+  const repo = makeFixtureRepo(base, head)
+  try {
+    const run = await runAction({
+      workspace: repo.dir,
+      apiUrl: api.url,
+      pullRequest: { number, baseSha: repo.baseSha, headSha: repo.headSha },
+      inputs: {
+        package: './cmd/api',
+        port: String(await freePort()),
+        'github-token': TOKEN,
+        ...SHORT_LOAD,
+        ...inputs,
+      },
+    })
+    expect(processesMentioning(repo.dir)).toEqual([])
+    expect(processesMentioning(run.runnerTemp)).toEqual([])
+    const printed = (run.stderr + run.stdout).replace(/^::add-mask::.*$/gm, '')
+    expect(printed).not.toContain(TOKEN)
+    expect(run.outputs.report, `no report output; stdout:\n${run.stdout.slice(-3000)}`).toBeTruthy()
+    const report = JSON.parse(readFileSync(run.outputs.report, 'utf8')) as Report
+    const comments = api.comments('octo', 'service', number)
+    expect(comments).toHaveLength(1)
+    return { ...run, repo, report, comment: comments[0].body }
+  } finally {
+    repo.remove()
+  }
+}
