@@ -1,5 +1,5 @@
 import { valueIndex } from './sample-types.js'
-import type { Func, Profile, Sample, ValueType } from './types.js'
+import type { Frame, Func, Profile, Sample, ValueType } from './types.js'
 
 /** One row of a by-function table, as a line of `go tool pprof -top`. */
 export interface FunctionRow {
@@ -24,12 +24,14 @@ export interface FunctionTable {
   /** Sorted as pprof -top sorts: |flat| descending, then name, then |cum| descending. */
   rows: FunctionRow[]
   /** The inline marks of a report that keeps only these rows (see FunctionAccumulator.inlineMarks). */
-  inlineMarks: (kept: ReadonlySet<string>) => Map<string, InlineMark>
+  inlineMarks: (kept?: ReadonlySet<string>, edgeFraction?: number) => Map<string, InlineMark>
 }
 
 export interface AggregateOptions {
   /** Groups functions; called once per distinct Func, not per frame. Default: the function name, as pprof does. */
   key?: (func: Func) => string
+  /** Fill FunctionRow.inline as pprof -top marks it (two more passes over the stacks). Default false. */
+  inlineMarks?: boolean
 }
 
 /** Per-key accumulator; `stamp` makes cum count a key once per sample without a Set. */
@@ -37,11 +39,29 @@ class Acc {
   flat = 0
   cum = 0
   stamp = -1
-  anyInlined = false
+  // State of the current inlineMarks pass, reset at its start (fields, not maps, keep the passes cheap).
+  kept = false
+  inlinable = false
+  /** Incoming edges by caller, for inlinable functions only. */
+  edges: Map<Acc, Edge> | undefined
   constructor(
     readonly name: string,
     readonly func: Func,
   ) {}
+}
+
+/** A caller → callee edge of pprof's graph: weight counted once per sample, inline if every call was inlined. */
+interface Edge {
+  weight: number
+  stamp: number
+  inline: boolean
+}
+
+interface Input {
+  samples: readonly Sample[]
+  index: number
+  sign: 1 | -1
+  accOf: (func: Func) => Acc
 }
 
 /** Groups by function, accumulating one or more profiles with a sign each (a diff is head +1, base −1). */
@@ -49,10 +69,10 @@ export class FunctionAccumulator {
   readonly #key: (func: Func) => string
   readonly #byFunc = new Map<Func, Acc>()
   readonly #byKey = new Map<string, Acc>()
-  readonly #inputs: { samples: readonly Sample[]; index: number }[] = []
+  readonly #inputs: Input[] = []
   #sampleSeq = 0
 
-  constructor(opts: AggregateOptions = {}) {
+  constructor(opts: { key?: (func: Func) => string } = {}) {
     this.#key = opts.key ?? ((f) => f.name)
   }
 
@@ -72,39 +92,50 @@ export class FunctionAccumulator {
   add(profile: Profile, sampleType: string, sign: 1 | -1 = 1): void {
     const index = valueIndex(profile, sampleType)
     const samples = profile.samples
-    this.#inputs.push({ samples, index })
+    // Decoded Funcs carry a dense index: an array lookup per frame instead of a hash lookup.
+    // Grown by push so V8 keeps it a fast array (a store far past the end would make it a dictionary).
+    const local: (Acc | undefined)[] = []
+    const accOf = (func: Func): Acc => {
+      const i = func.index
+      if (i === undefined) return this.#acc(func)
+      const hit = local[i]
+      if (hit) return hit
+      while (local.length <= i) local.push(undefined)
+      return (local[i] = this.#acc(func))
+    }
+    this.#inputs.push({ samples, index, sign, accOf })
     for (let si = 0; si < samples.length; si++) {
       const sample = samples[si]!
       const v = sign * sample.values[index]!
       // pprof skips zero-valued samples entirely (they do not even create nodes).
       if (v === 0) continue
       const stack = sample.stack
-      if (stack.length === 0) continue
+      const n = stack.length
+      if (n === 0) continue
       const stamp = this.#sampleSeq++
-      for (let i = 0; i < stack.length; i++) {
-        const frame = stack[i]!
-        const acc = this.#acc(frame.func)
-        if (i === 0) acc.flat += v
+      accOf(stack[0]!.func).flat += v
+      for (let i = 0; i < n; i++) {
+        const acc = accOf(stack[i]!.func)
         if (acc.stamp !== stamp) {
           acc.stamp = stamp
           acc.cum += v
         }
-        if (frame.inlined) acc.anyInlined = true
       }
     }
   }
 
   /**
-   * Rows with a non-zero flat or cum (pprof drops the others), with pprof's
-   * inline marks for the full graph.
+   * Rows with a non-zero flat or cum (pprof drops the others). With
+   * `inlineMarks`, each row also gets pprof's "(inline)" mark, which costs
+   * two more passes over the stacks.
    */
-  rows(): FunctionRow[] {
-    const marks = this.inlineMarks()
+  rows(opts: { inlineMarks?: boolean } = {}): FunctionRow[] {
+    const marks = opts.inlineMarks ? this.inlineMarks() : undefined
     const rows: FunctionRow[] = []
     for (const a of this.#byKey.values()) {
       if (a.flat === 0 && a.cum === 0) continue
       const row: FunctionRow = { name: a.name, func: a.func, flat: a.flat, cum: a.cum }
-      const mark = marks.get(a.name)
+      const mark = marks?.get(a.name)
       if (mark) row.inline = mark
       rows.push(row)
     }
@@ -112,46 +143,82 @@ export class FunctionAccumulator {
   }
 
   /**
-   * pprof's "(inline)" marks: a node is inline when every caller edge into it
-   * is inline (all its calls from that caller were inlined), partial-inline
-   * when only some are. When a report keeps only some nodes, pprof rebuilds
-   * the graph from the kept ones, so a node's caller becomes the nearest kept
-   * frame above it: pass `kept` to get the marks of such a report. Only the
-   * functions ever seen inlined are visited, in a second pass over the stacks.
+   * pprof's "(inline)" marks. pprof keeps one edge per (caller, callee) pair,
+   * inline only if every call along it was inlined, and drops edges whose
+   * |weight| is under edgeFraction (default 0.001) of the total before it
+   * labels nodes: "inline" when all remaining incoming edges are inline,
+   * "partial-inline" when only some are.
+   *
+   * When a report keeps only some nodes, pprof rebuilds the graph from them,
+   * so a node's caller becomes the nearest kept frame above it: pass `kept`
+   * (the names shown) to get the marks of such a report.
+   *
+   * Edges are only recorded into functions that were inlined somewhere, which
+   * keeps memory bounded by their callers.
    */
-  inlineMarks(kept?: ReadonlySet<string>): Map<string, InlineMark> {
-    const marks = new Map<string, InlineMark>()
+  inlineMarks(kept?: ReadonlySet<string>, edgeFraction = 0.001): Map<string, InlineMark> {
+    let netFlat = 0
+    for (const a of this.#byKey.values()) {
+      a.kept = !kept || kept.has(a.name)
+      a.inlinable = false
+      a.edges = undefined
+      netFlat += a.flat
+    }
+    const cutoff = Math.abs(Math.trunc(netFlat * edgeFraction))
     let any = false
-    for (const a of this.#byKey.values()) if (a.anyInlined && (!kept || kept.has(a.name))) any = true
-    if (!any) return marks
-    const isKept = (a: Acc): boolean => !kept || kept.has(a.name)
-    const edges = new Map<Acc, Map<Acc, boolean>>()
-    for (const { samples, index } of this.#inputs) {
+    for (const { samples, index, accOf } of this.#inputs) {
       for (const sample of samples) {
         if (sample.values[index] === 0) continue
         const stack = sample.stack
         for (let i = 0; i < stack.length - 1; i++) {
-          const frame = stack[i]!
-          const callee = this.#acc(frame.func)
-          if (!callee.anyInlined || !isKept(callee)) continue
-          let caller: Acc | undefined
-          for (let j = i + 1; j < stack.length && !caller; j++) {
-            const c = this.#acc(stack[j]!.func)
-            if (isKept(c)) caller = c
+          if (stack[i]!.inlined) {
+            const a = accOf(stack[i]!.func)
+            if (a.kept) any = a.inlinable = true
           }
-          if (!caller || caller === callee) continue
-          let callers = edges.get(callee)
-          if (!callers) edges.set(callee, (callers = new Map()))
-          const inline = frame.inlined === true
-          const prev = callers.get(caller)
-          callers.set(caller, prev === undefined ? inline : prev && inline)
         }
       }
     }
-    for (const [callee, callers] of edges) {
-      let inline = 0
-      for (const v of callers.values()) if (v) inline++
-      if (inline > 0) marks.set(callee.name, inline === callers.size ? 'inline' : 'partial-inline')
+    const marks = new Map<string, InlineMark>()
+    if (!any) return marks
+
+    let seq = 0
+    for (const { samples, index, accOf, sign } of this.#inputs) {
+      for (const sample of samples) {
+        const w = sign * sample.values[index]!
+        if (w === 0) continue
+        const stamp = seq++
+        const stack = sample.stack
+        for (let i = 0; i < stack.length - 1; i++) {
+          const frame = stack[i]!
+          const callee = accOf(frame.func)
+          if (!callee.inlinable) continue
+          let caller: Acc | undefined
+          for (let j = i + 1; j < stack.length && !caller; j++) {
+            const c = accOf(stack[j]!.func)
+            if (c.kept) caller = c
+          }
+          if (!caller || caller === callee) continue
+          const edges = (callee.edges ??= new Map())
+          let e = edges.get(caller)
+          if (!e) edges.set(caller, (e = { weight: 0, stamp: -1, inline: true }))
+          if (e.stamp !== stamp) {
+            e.stamp = stamp
+            e.weight += w
+          }
+          if (!frame.inlined) e.inline = false
+        }
+      }
+    }
+    for (const a of this.#byKey.values()) {
+      if (!a.edges) continue
+      let inline = false
+      let plain = false
+      for (const e of a.edges.values()) {
+        if (Math.abs(e.weight) < cutoff) continue
+        if (e.inline) inline = true
+        else plain = true
+      }
+      if (inline) marks.set(a.name, plain ? 'partial-inline' : 'inline')
     }
     return marks
   }
@@ -177,8 +244,8 @@ export function aggregateByFunction(
   return {
     sampleType: profile.sampleTypes[index]!,
     total: absTotal(profile, index),
-    rows: acc.rows(),
-    inlineMarks: (kept) => acc.inlineMarks(kept),
+    rows: acc.rows(opts),
+    inlineMarks: (kept, edgeFraction) => acc.inlineMarks(kept, edgeFraction),
   }
 }
 

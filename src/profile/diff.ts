@@ -27,7 +27,7 @@ export interface DiffTable {
   /** Sorted by |flat delta| descending, then name, then |cum delta|, like `go tool pprof -top -diff_base`. */
   rows: DiffRow[]
   /** The inline marks of a report that keeps only these rows. */
-  inlineMarks: (kept: ReadonlySet<string>) => Map<string, InlineMark>
+  inlineMarks: (kept?: ReadonlySet<string>, edgeFraction?: number) => Map<string, InlineMark>
 }
 
 /**
@@ -59,8 +59,8 @@ export function diffProfiles(
     total: baseTotal > 0 ? baseTotal : baseTotal + headTotal,
     baseTotal,
     headTotal,
-    rows: acc.rows(),
-    inlineMarks: (kept) => acc.inlineMarks(kept),
+    rows: acc.rows(opts),
+    inlineMarks: (kept, edgeFraction) => acc.inlineMarks(kept, edgeFraction),
   }
 }
 

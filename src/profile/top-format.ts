@@ -15,10 +15,16 @@ export interface FormatTopOptions {
   /** Drop rows whose |cum| is below this fraction of the net flat sum, as pprof's -nodefraction (default 0.005). */
   nodeFraction?: number
   /**
-   * When rows are dropped, pprof rebuilds its graph from the kept ones, which
-   * can change inline marks: give the table's inlineMarks to match it exactly.
+   * The table's inlineMarks: computes pprof's "(inline)" marks for the rows
+   * shown (pprof rebuilds its graph from the kept nodes, which can change
+   * them). Without it, each row's own `inline` is printed.
    */
-  inlineMarks?: (kept: ReadonlySet<string>) => ReadonlyMap<string, 'inline' | 'partial-inline'>
+  inlineMarks?: (
+    kept: ReadonlySet<string> | undefined,
+    edgeFraction?: number,
+  ) => ReadonlyMap<string, 'inline' | 'partial-inline'>
+  /** pprof's -edgefraction: edges under it do not count for inline marks (default 0.001). */
+  edgeFraction?: number
   /** Lines printed before the "Showing nodes" line (pprof prints File:, Type:, Time: there). */
   labels?: readonly string[]
 }
@@ -42,10 +48,9 @@ export function formatTop(rows: readonly TopRow[], sampleUnit: string, opts: For
   if (opts.limit !== undefined && opts.limit > 0 && shown.length > opts.limit)
     shown = shown.slice(0, opts.limit)
 
-  const marks =
-    opts.inlineMarks && shown.length < rows.length
-      ? opts.inlineMarks(new Set(shown.map((r) => r.name)))
-      : undefined
+  // pprof rebuilds its graph from the kept nodes only when it dropped some.
+  const trimmed = shown.length < rows.length
+  const marks = opts.inlineMarks?.(trimmed ? new Set(shown.map((r) => r.name)) : undefined, opts.edgeFraction)
   const unit = selectOutputUnit(shown, total, sampleUnit)
   const fmt = (v: number): string => scaledLabel(v, sampleUnit, unit)
   const shownFlat = shown.reduce((n, r) => n + r.flat, 0)

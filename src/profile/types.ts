@@ -11,6 +11,12 @@ export interface Func {
   systemName: string
   filename: string
   startLine: number
+  /**
+   * Dense index of the function within the profile it was decoded from
+   * (0..n-1), so hot loops can use arrays instead of maps. Absent on Funcs
+   * built by hand; never compare indexes across profiles.
+   */
+  index?: number
 }
 
 /** One frame of a stack, after inlining is expanded: a location with N lines gives N frames. */
