@@ -128,9 +128,7 @@ export async function measureSide(
       err.lastAttempt === 'HTTP 404' &&
       opts.readyUrl.startsWith(pprofUrl)
     ) {
-      throw new PprofUnavailableError(
-        `${pprofHint(pprofUrl)}; ${opts.readyUrl} answered 404 until the ready timeout`,
-      )
+      throw new PprofUnavailableError(`${pprofHint(pprofUrl)} (${opts.readyUrl} answers 404)`)
     }
     throw err
   }

@@ -18,6 +18,11 @@ export interface StartServiceOptions {
   /** Polled with GET until it answers 2xx. */
   readyUrl: string
   readyTimeoutMs: number
+  /**
+   * Stop waiting when the ready URL has answered 404 for this long (default 5 s):
+   * the service is up and the URL is wrong, more waiting will not change that.
+   */
+  notFoundGraceMs?: number
   /** Aborting stops the service (and startService rejects if it is still waiting). */
   signal?: AbortSignal
 }
@@ -58,6 +63,7 @@ const STOP_GRACE_MS = 3000
 const KILL_WAIT_MS = 10_000
 const POLL_INTERVAL_MS = 100
 const ATTEMPT_TIMEOUT_MS = 1000
+const NOT_FOUND_GRACE_MS = 5000
 
 export async function startService(options: StartServiceOptions): Promise<ServiceHandle> {
   options.signal?.throwIfAborted()
@@ -125,6 +131,8 @@ async function waitReady(options: StartServiceOptions, handle: ServiceHandle): P
   const started = Date.now()
   const deadline = started + options.readyTimeoutMs
   let lastProblem = 'no attempt finished'
+  let notFoundSince: number | undefined
+  const notFoundGraceMs = options.notFoundGraceMs ?? NOT_FOUND_GRACE_MS
   const exitedEarly = handle.exited.then((exit) => ({ exit }))
   for (;;) {
     options.signal?.throwIfAborted()
@@ -148,7 +156,18 @@ async function waitReady(options: StartServiceOptions, handle: ServiceHandle): P
     if ('res' in outcome) {
       if (outcome.res.status >= 200 && outcome.res.status < 300) return
       lastProblem = `HTTP ${outcome.res.status}`
+      if (outcome.res.status !== 404) notFoundSince = undefined
+      else if ((notFoundSince ??= Date.now()) + notFoundGraceMs <= Date.now()) {
+        throw new ServiceStartError(
+          `service answers 404 at ${options.readyUrl} (for ${formatSeconds(Date.now() - notFoundSince)}): ` +
+            `is the ready-url right? Last log lines:\n${handle.logTail()}`,
+          handle.logTail(),
+          undefined,
+          lastProblem,
+        )
+      }
     } else {
+      notFoundSince = undefined
       options.signal?.throwIfAborted()
       const e = outcome.error as NodeJS.ErrnoException
       lastProblem = e.code ?? e.message

@@ -130,10 +130,15 @@ describe('measureSide', () => {
   })
 
   it('with the default ready-url, a missing pprof is named as such, not as a timeout', async () => {
-    const opts = await options('nopprof', { readyTimeoutMs: 1000 })
-    await expect(measureSide(opts, () => {})).rejects.toThrow(
-      /^pprof is not served at .*answered 404 until the ready timeout$/,
+    const opts = await options('nopprof', { readyTimeoutMs: 30_000 })
+    const started = Date.now()
+    const err = await measureSide(opts, () => {}).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(PprofUnavailableError)
+    expect((err as Error).message).toMatch(
+      /^pprof is not served at .* \(http:\/\/127\.0\.0\.1:\d+\/debug\/pprof\/ answers 404\)$/,
     )
+    // Not the whole ready timeout: a steady 404 means the service is up and pprof is missing.
+    expect(Date.now() - started).toBeLessThan(10_000)
   })
 
   it('a crash mid-load is a ServiceCrashedError with the log tail and the snapshots so far', async () => {

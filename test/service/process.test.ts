@@ -99,6 +99,19 @@ describe('startService', () => {
     expect(leftovers()).toEqual([])
   })
 
+  it('gives up early on a ready URL that keeps answering 404', async () => {
+    const opts = await options('healthy', { readyTimeoutMs: 30_000, notFoundGraceMs: 500 })
+    opts.readyUrl = `http://127.0.0.1:${opts.port}/nope`
+    const started = Date.now()
+    const err = await startService(opts).catch((e: unknown) => e)
+    expect((err as Error).message).toMatch(
+      /^service answers 404 at http:\/\/127\.0\.0\.1:\d+\/nope \(for 0\.\d s\): is the ready-url right\?/,
+    )
+    expect((err as ServiceStartError).lastAttempt).toBe('HTTP 404')
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(await canConnect(opts.port)).toBe(false)
+  })
+
   it('falls back to SIGKILL when SIGTERM is ignored', async () => {
     const opts = await options('neverready', { readyTimeoutMs: 300 }, { IGNORE_SIGTERM: '1' })
     const started = Date.now()
