@@ -10,6 +10,7 @@ import {
   formatRate,
   sparkline,
 } from './format.js'
+import { detailParts } from './details.js'
 import { KIND_LABEL } from './headline.js'
 import { fn, location, prose, shortFunction, type RenderContext } from './inline.js'
 
@@ -54,27 +55,6 @@ function evidenceLine(f: Finding): string | undefined {
   return escapeMarkdown(parts.join(' · '), { max: 0 })
 }
 
-/** Kind-specific facts; multi-line values (a log tail) go in a folded code block. */
-function detailsParts(f: Finding): { inline: string[]; blocks: { title: string; text: string }[] } {
-  const inline: string[] = []
-  const blocks: { title: string; text: string }[] = []
-  for (const [key, v] of Object.entries(f.details).slice(0, 20)) {
-    const name = escapeMarkdown(key.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase(), { max: 60 })
-    if (typeof v === 'number') {
-      const shown =
-        /bytes|heap|rss|stack|inuse|released|sys|alloc|size|mem/i.test(key) && Math.abs(v) >= 1024
-          ? formatBytes(v)
-          : formatCount(v)
-      inline.push(`${name}: ${escapeMarkdown(shown)}`)
-    } else if (/[\r\n]/.test(v)) {
-      blocks.push({ title: key, text: v })
-    } else {
-      inline.push(`${name}: ${prose(v, 300)}`)
-    }
-  }
-  return { inline, blocks }
-}
-
 export interface FindingDetail {
   evidence: boolean
   stack: boolean
@@ -90,7 +70,14 @@ export function renderFinding(f: Finding, ctx: RenderContext, detail: FindingDet
 
   const facts: string[] = []
   const rate = escapeMarkdown(formatRate(f.rate, f.unit))
-  const baseRate = f.baseRate !== undefined ? ` (base ${escapeMarkdown(formatRate(f.baseRate, f.unit))})` : ''
+  const { slopeLow, slopeHigh } = f.details
+  const aside = [
+    typeof slopeLow === 'number' && typeof slopeHigh === 'number'
+      ? `95% interval ${formatRate(slopeLow, f.unit)} to ${formatRate(slopeHigh, f.unit)}`
+      : undefined,
+    f.baseRate !== undefined ? `base ${formatRate(f.baseRate, f.unit)}` : undefined,
+  ].filter(Boolean)
+  const baseRate = aside.length ? ` (${escapeMarkdown(aside.join('; '))})` : ''
   if (f.kind !== 'crash') {
     facts.push(
       `**Rate:** ${rate}${baseRate} · **growth over the run:** ${escapeMarkdown(formatQuantity(f.growth, f.unit))}`,
@@ -100,7 +87,7 @@ export function renderFinding(f: Finding, ctx: RenderContext, detail: FindingDet
     const ev = evidenceLine(f)
     if (ev) facts.push(`**Evidence:** ${ev}`)
   }
-  const { inline, blocks } = detailsParts(f)
+  const { inline, blocks } = detailParts(f.details)
   if (inline.length) facts.push(`**Details:** ${inline.join(' · ')}`)
   if (f.hint) facts.push(`**Fix:** ${prose(f.hint)}`)
   for (const fact of facts) out.push(`- ${fact}`)

@@ -194,7 +194,16 @@ export const heapLeakFinding = (): Finding => ({
     settled: 16_540_000,
     pValue: 0.0001,
   },
-  details: { heapInuse: 21_500_000, objects: 40_112 },
+  details: {
+    slopeLow: 398.2,
+    slopeHigh: 430.1,
+    start: 120_000,
+    end: 16_570_000,
+    inuseObjectsStart: 1_204,
+    inuseObjectsEnd: 41_316,
+    hintRule: 'map-grows',
+    noiseFloor: 5.1,
+  },
 })
 
 export function heapLeakAnalysis(): Analysis {
@@ -297,9 +306,14 @@ export function goroutineLeakAnalysis(): Analysis {
       pValue: 0.0001,
     },
     details: {
+      countStart: 8,
+      countEnd: 40_008,
+      countSettled: 40_008,
       waitReason: 'chan send',
-      createdBy: 'main.handleOrder cmd/api/orders.go:33',
-      stackBytes: 330_000_000,
+      blockingFrame: 'main.startWorker.func1 cmd/api/worker.go:57',
+      createdBy: 'main.handleOrder',
+      createdAt: 'cmd/api/orders.go:33',
+      hintRule: 'chan-send-no-receiver',
     },
   }
   const conn: Finding = {
