@@ -4,7 +4,7 @@
 import type { ReportMeta } from './types.js'
 
 /** The CLI's name as a user runs it (package.json bin). */
-export const CLI_COMMAND = 'npx memleak'
+export const CLI_COMMAND = 'npx -p memleak-action memleak'
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/
