@@ -1,5 +1,5 @@
 import { valueIndex } from './sample-types.js'
-import type { Frame, Func, Profile, Sample, ValueType } from './types.js'
+import type { Func, Profile, Sample, ValueType } from './types.js'
 
 /** One row of a by-function table, as a line of `go tool pprof -top`. */
 export interface FunctionRow {
