@@ -11,9 +11,52 @@ export class SnapshotError extends Error {
   override name = 'SnapshotError'
 }
 
-function decodeNamed(bytes: Uint8Array, what: string): Profile {
+/** The sample types the analysis reads; it treats a missing one as zeros, so its absence must fail here. */
+const HEAP_TYPES = ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space']
+const GOROUTINE_TYPES = ['goroutine']
+
+/**
+ * Checks what decodes but cannot be what Go serves: a profile of another kind
+ * (a CPU profile at the heap URL), negative live bytes or counts, values past
+ * 2^53 (9 PB; beyond that a double no longer counts bytes exactly). Any of these
+ * would silently turn into a wrong verdict.
+ */
+function checkProfile(p: Profile, kind: string, types: readonly string[]): string | undefined {
+  const has = p.sampleTypes.map((t) => t.type)
+  const missing = types.filter((t) => !has.includes(t))
+  if (missing.length > 0) {
+    return `not a ${kind} profile: no ${missing.join(', ')} sample type (has: ${has.join(', ') || 'none'})`
+  }
+  for (let si = 0; si < p.samples.length; si++) {
+    const values = p.samples[si]!.values
+    for (let vi = 0; vi < values.length; vi++) {
+      const v = values[vi]!
+      if (v >= 0 && v <= Number.MAX_SAFE_INTEGER) continue
+      const where = `${has[vi]} of sample ${si} (${p.samples[si]!.stack[0]?.func.name ?? 'no stack'})`
+      return v < 0
+        ? `negative ${where}: ${v}; a ${kind} profile counts what exists, it cannot be negative`
+        : `${where} is ${v.toExponential(2)}, beyond any real ${kind} profile (over 2^53)`
+    }
+  }
+  return undefined
+}
+
+function decodeNamed(bytes: Uint8Array, what: string, kind: string, types: readonly string[]): Profile {
+  let profile: Profile
   try {
-    return decodeProfile(bytes)
+    profile = decodeProfile(bytes)
+  } catch (error) {
+    throw new SnapshotError(`${what}: ${(error as Error).message}`)
+  }
+  const problem = checkProfile(profile, kind, types)
+  if (problem) throw new SnapshotError(`${what}: ${problem}`)
+  return profile
+}
+
+/** The runtime's text endpoints, named like the profiles when they cannot be read. */
+function parseNamed<T>(parse: (text: string) => T, text: string, what: string): T {
+  try {
+    return parse(text)
   } catch (error) {
     throw new SnapshotError(`${what}: ${(error as Error).message}`)
   }
@@ -26,9 +69,11 @@ function decodeSnapshot(side: string, s: RawSnapshot): DecodedSnapshot {
     elapsedMs: s.elapsedMs,
     requests: s.requests,
     errors: s.errors,
-    heap: decodeNamed(s.heap, `${where} heap profile`),
-    goroutines: s.goroutine ? decodeNamed(s.goroutine, `${where} goroutine profile`) : undefined,
-    memstats: s.heapText ? parseMemStats(s.heapText) : undefined,
+    heap: decodeNamed(s.heap, `${where} heap profile`, 'heap', HEAP_TYPES),
+    goroutines: s.goroutine
+      ? decodeNamed(s.goroutine, `${where} goroutine profile`, 'goroutine', GOROUTINE_TYPES)
+      : undefined,
+    memstats: s.heapText ? parseNamed(parseMemStats, s.heapText, `${where} heap?debug=1 text`) : undefined,
     rssBytes: s.process?.rssBytes,
     openFds: s.process?.openFds,
   }
@@ -40,9 +85,11 @@ export function decodeSide(m: SideMeasurement): SideData {
     snapshots: m.snapshots.map((s) => decodeSnapshot(m.side, s)),
     settled: decodeSnapshot(m.side, m.settled),
     load: m.load,
-    goroutineDump: m.goroutineDump ? parseGoroutineDump(m.goroutineDump) : undefined,
+    goroutineDump: m.goroutineDump
+      ? parseNamed(parseGoroutineDump, m.goroutineDump, `${m.side} goroutine dump (goroutine?debug=2)`)
+      : undefined,
     goroutineLeak: m.goroutineLeak
-      ? decodeNamed(m.goroutineLeak, `${m.side} goroutineleak profile`)
+      ? decodeNamed(m.goroutineLeak, `${m.side} goroutineleak profile`, 'goroutineleak', [])
       : undefined,
     runtimeEnv: m.runtimeEnv,
   }
