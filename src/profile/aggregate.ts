@@ -23,7 +23,10 @@ export interface FunctionTable {
   total: number
   /** Sorted as pprof -top sorts: |flat| descending, then name, then |cum| descending. */
   rows: FunctionRow[]
-  /** The inline marks of a report that keeps only these rows (see FunctionAccumulator.inlineMarks). */
+  /**
+   * pprof's "(inline)" marks for the whole graph, or for a report that keeps
+   * only the `kept` rows (see FunctionAccumulator.inlineMarks). formatTable uses it.
+   */
   inlineMarks: (kept?: ReadonlySet<string>, edgeFraction?: number) => Map<string, InlineMark>
 }
 
