@@ -1,0 +1,50 @@
+// Results: a Markdown table on stdout (pasted into the README as is) and
+// bench/results/<section>.json with every raw measurement behind it.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { markdownTable } from 'markdown-table'
+import { machine, type Machine } from './machine.js'
+
+export const RESULTS_DIR = join(import.meta.dirname, '..', 'results')
+
+export function table(header: string[], rows: (string | number)[][]): string {
+  return markdownTable([header, ...rows.map((r) => r.map(String))])
+}
+
+export function writeResults(section: string, data: Record<string, unknown>, startMachine: Machine): string {
+  mkdirSync(RESULTS_DIR, { recursive: true })
+  const path = join(RESULTS_DIR, `${section}.json`)
+  const record = {
+    section,
+    finishedAt: new Date().toISOString(),
+    machine: startMachine,
+    loadAverageAfter: machine().loadAverage,
+    ...data,
+  }
+  writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`)
+  return path
+}
+
+export function median(xs: number[]): number {
+  if (xs.length === 0) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+export function seconds(ms: number, digits = 2): string {
+  return `${(ms / 1000).toFixed(digits)} s`
+}
+
+export function mib(bytes: number | undefined): string {
+  return bytes === undefined ? 'n/a' : `${(bytes / 2 ** 20).toFixed(0)} MiB`
+}
+
+export function ratio(x: number, digits = 2): string {
+  return Number.isFinite(x) ? `${x.toFixed(digits)}×` : 'n/a'
+}
+
+/** Lines for humans go to stderr, so stdout stays the pasteable Markdown. */
+export function note(line: string): void {
+  process.stderr.write(`${line}\n`)
+}

@@ -1,0 +1,199 @@
+// Load generator throughput: the built-in generator (src/load, in this
+// process's worker threads) against wrk and ab -k, on one healthy Go service,
+// same connections and duration, runs alternating so drift in the machine's
+// load hits every tool alike.
+import { join } from 'node:path'
+import { startLoad } from '../../src/load/generator.js'
+import { parseRequests } from '../../src/load/requests.js'
+import type { BenchContext, Section } from '../lib/context.js'
+import { buildFixture } from '../lib/gobuild.js'
+import { busyNote, machine } from '../lib/machine.js'
+import { median, note, ratio, table, writeResults } from '../lib/output.js'
+import { freePort, run, sleep, start, waitReady, which } from '../lib/proc.js'
+
+const CONNECTIONS = 16
+const TARGET = 0.8
+const PATH = '/time'
+
+interface Measured {
+  tool: string
+  threads: number
+  round: number
+  requestsPerSecond: number
+  requests: number
+  errors: number
+  p99Ms?: number
+  raw?: string
+}
+
+async function ours(port: number, threads: number, seconds: number, round: number): Promise<Measured> {
+  const load = await startLoad({
+    port,
+    requests: parseRequests(`GET ${PATH}`),
+    connections: CONNECTIONS,
+    threads,
+    deadlineMs: (seconds + 30) * 1000,
+  })
+  // Count from the moment every worker is up, as wrk counts from its start.
+  load.resetStats()
+  await sleep(seconds * 1000)
+  const stats = await load.stop()
+  return {
+    tool: 'memleak (built-in)',
+    threads,
+    round,
+    requestsPerSecond: stats.requestsPerSecond,
+    requests: stats.requests,
+    errors: stats.errors,
+    p99Ms: stats.latencyMs.p99,
+  }
+}
+
+async function wrk(port: number, threads: number, seconds: number, round: number): Promise<Measured> {
+  const args = [`-t${threads}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '10s', '--latency']
+  const r = await run('wrk', [...args, `http://127.0.0.1:${port}${PATH}`], {
+    timeoutMs: (seconds + 30) * 1000,
+  })
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout)
+  if (r.code !== 0 || !rps) throw new Error(`wrk failed (${r.code}): ${r.stdout}${r.stderr}`)
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0)
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(r.stdout)
+  const socketErrors = sock ? sock.slice(1).reduce((s, x) => s + Number(x), 0) : 0
+  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(r.stdout)
+  const scale = { us: 0.001, ms: 1, s: 1000 }
+  return {
+    tool: 'wrk',
+    threads,
+    round,
+    requestsPerSecond: Number(rps[1]),
+    requests: Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? 0),
+    errors: non2xx + socketErrors,
+    p99Ms: p99 ? Number(p99[1]) * scale[p99[2] as keyof typeof scale] : undefined,
+    raw: r.stdout,
+  }
+}
+
+async function ab(port: number, seconds: number, round: number): Promise<Measured> {
+  // -n after -t: otherwise -t caps the run at 50,000 requests.
+  const args = ['-k', '-q', '-c', String(CONNECTIONS), '-t', String(seconds), '-n', '100000000', '-s', '10']
+  const r = await run('ab', [...args, `http://127.0.0.1:${port}${PATH}`], {
+    timeoutMs: (seconds + 30) * 1000,
+  })
+  const rps = /Requests per second:\s+([\d.]+)/.exec(r.stdout)
+  if (r.code !== 0 || !rps) throw new Error(`ab failed (${r.code}): ${r.stdout}${r.stderr}`)
+  const failed = Number(/Failed requests:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0)
+  const non2xx = Number(/Non-2xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0)
+  const p99 = /^\s+99%\s+(\d+)/m.exec(r.stdout)
+  return {
+    tool: 'ab -k',
+    threads: 1,
+    round,
+    requestsPerSecond: Number(rps[1]),
+    requests: Number(/Complete requests:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0),
+    errors: failed + non2xx,
+    p99Ms: p99 ? Number(p99[1]) : undefined,
+    raw: r.stdout,
+  }
+}
+
+export const loadSection: Section = {
+  name: 'load',
+  about: 'built-in load generator vs wrk (and ab -k) on the healthy fixture, 16 connections, alternating',
+  async run(ctx: BenchContext): Promise<string> {
+    const startMachine = machine()
+    const busy = busyNote(startMachine)
+    const seconds = ctx.durations?.[0] ?? (ctx.quick ? 5 : 10)
+    const rounds = ctx.reps ?? (ctx.quick ? 2 : 4)
+    const haveWrk = which('wrk') !== undefined
+    const haveAb = which('ab') !== undefined
+    const skipped: string[] = []
+    if (!haveWrk) {
+      skipped.push(
+        'wrk not found: the ratio needs it; install it with `apt-get install -y wrk` (Debian/Ubuntu) or `brew install wrk`',
+      )
+    }
+    if (!haveAb) skipped.push('ab not found: second reference skipped; `apt-get install -y apache2-utils`')
+    for (const s of skipped) note(`load: ${s}`)
+
+    const binary = await buildFixture('healthy', join(ctx.workDir, 'bin'))
+    const port = await freePort()
+    const service = start(binary, [], { env: { ...process.env, PORT: String(port) } })
+    const results: Measured[] = []
+    try {
+      await waitReady(port, PATH, 30_000)
+      note(`load: healthy service on 127.0.0.1:${port}; warm-up run (unmeasured)`)
+      await ours(port, ctx.threads[0]!, 2, 0)
+      for (let round = 1; round <= rounds; round++) {
+        const plan: (() => Promise<Measured>)[] = []
+        for (const t of ctx.threads) {
+          plan.push(() => ours(port, t, seconds, round))
+          if (haveWrk) plan.push(() => wrk(port, t, seconds, round))
+        }
+        if (haveAb) plan.push(() => ab(port, seconds, round))
+        if (round % 2 === 0) plan.reverse()
+        for (const step of plan) {
+          const m = await step()
+          results.push(m)
+          note(
+            `  round ${round}/${rounds}: ${m.tool} ${m.threads} thread(s): ${Math.round(m.requestsPerSecond).toLocaleString('en')} req/s, ${m.errors} errors`,
+          )
+          if (service.child.exitCode !== null) throw new Error(`the service exited: ${service.output()}`)
+        }
+      }
+    } finally {
+      await service.stop()
+    }
+
+    const rows: (string | number)[][] = []
+    const ratios: Record<string, number> = {}
+    const rps = (tool: string, threads: number): number[] =>
+      results.filter((r) => r.tool === tool && r.threads === threads).map((r) => r.requestsPerSecond)
+    for (const t of ctx.threads) {
+      const o = median(rps('memleak (built-in)', t))
+      const w = median(rps('wrk', t))
+      ratios[`threads${t}`] = o / w
+      rows.push([
+        `memleak (built-in), ${t} worker thread${t > 1 ? 's' : ''}`,
+        fmt(o),
+        haveWrk ? ratio(o / w) : 'n/a',
+      ])
+      if (haveWrk) rows.push([`wrk -t${t} -c${CONNECTIONS}`, fmt(w), '1×'])
+    }
+    if (haveAb) {
+      const a = median(rps('ab -k', 1))
+      const w = median(rps('wrk', ctx.threads[0]!))
+      rows.push([`ab -k -c${CONNECTIONS}`, fmt(a), haveWrk ? ratio(a / w) : 'n/a'])
+    }
+    const errors = results.reduce((s, r) => s + r.errors, 0)
+    writeResults(
+      'load',
+      {
+        busy,
+        skipped,
+        connections: CONNECTIONS,
+        secondsPerRun: seconds,
+        rounds,
+        threads: ctx.threads,
+        ratioOursOverWrk: ratios,
+        target: TARGET,
+        runs: results.map(({ raw: _raw, ...r }) => r),
+      },
+      startMachine,
+    )
+    let md = `### Load generator throughput\n\n`
+    md += `Healthy fixture (\`GET ${PATH}\`, test/fixtures/go/healthy), ${CONNECTIONS} keep-alive connections, ${seconds} s a run, ${rounds} alternating rounds, median requests/s. The service and the load share the machine's ${startMachine.cores} cores.\n\n`
+    md += table(['load generator', 'requests/s (median)', 'vs wrk', 'vs ab -k'], rows)
+    if (haveWrk) {
+      const r = ratios[`threads${ctx.threads[0]}`]!
+      md += `\n\nTarget: ≥ ${TARGET} of wrk's rate: ${r >= TARGET ? 'meets target' : '**misses target**'} (${ratio(r)}).`
+    }
+    if (errors > 0) md += ` ${errors} errors in total across runs (see bench/results/load.json).`
+    for (const s of skipped) md += `\n\n_Skipped: ${s}._`
+    if (busy) md += `\n\n_${busy}._`
+    return `${md}\n`
+  },
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? Math.round(x).toLocaleString('en') : 'n/a'
+}
