@@ -155,6 +155,13 @@ function resolve(pb: PbProfile, raw: Uint8Array, sampleFields: readonly Field[])
   const interned = new Map<string, Func>()
   for (const f of pb.function) {
     const id = uint(f.id)
+    // Which of two functions a location means would be a guess; pprof's CheckValid rejects it too.
+    const prior = funcs.get(id)
+    if (prior) {
+      throw new ProfileError(
+        `function ${id} defined twice (${prior.name}, ${str(f.name, `function ${id} name`)})`,
+      )
+    }
     const func: Func = {
       name: str(f.name, `function ${id} name`),
       systemName: str(f.systemName, `function ${id} system name`),
@@ -175,6 +182,7 @@ function resolve(pb: PbProfile, raw: Uint8Array, sampleFields: readonly Field[])
   const unsymbolized = new Map<number, Func>()
   for (const loc of pb.location) {
     const id = uint(loc.id)
+    if (locations.get(id)) throw new ProfileError(`location ${id} defined twice`)
     const address = uint(loc.address)
     // Go's runtime/pprof (and pprof's profile package) write an inlined call as
     // one location whose line[] runs from the innermost inlined callee to the

@@ -93,6 +93,19 @@ export function diffFiles(baseBytes: Uint8Array, headBytes: Uint8Array, opts: Di
     (hasSampleType(base, 'inuse_space') && hasSampleType(head, 'inuse_space')
       ? 'inuse_space'
       : defaultSampleType(head))
+  // Name the file that lacks the sample type (a CPU profile given where a heap profile belongs, say).
+  for (const [profile, name] of [
+    [base, baseName],
+    [head, headName],
+  ] as const) {
+    if (!hasSampleType(profile, sampleType)) {
+      try {
+        valueIndex(profile, sampleType)
+      } catch (err) {
+        throw new ProfileError(`${name}: ${(err as Error).message}`, { cause: err })
+      }
+    }
+  }
   const table = diffProfiles(base, head, sampleType)
   return formatTop(table.rows, table.sampleType.unit, {
     total: table.total,

@@ -268,6 +268,22 @@ describe('decodeProfile errors', () => {
     expect(decodeError(bytes).message).toBe('function 9 referenced by location 1 but not defined')
   })
 
+  it('rejects a function or location id defined twice', () => {
+    const twice = (what: 'function' | 'location') =>
+      buildProfile({
+        sampleTypes: [['inuse_space', 'bytes']],
+        functions: [{ name: 'main.f' }, { name: 'main.g' }],
+        locations: [[1], [2]],
+        samples: [{ locations: [1], values: [1] }],
+        patch: (input) => {
+          if (what === 'function') input.function![1]!.id = 1
+          else input.location![1]!.id = 1
+        },
+      })
+    expect(decodeError(twice('function')).message).toBe('function 1 defined twice (main.f, main.g)')
+    expect(decodeError(twice('location')).message).toBe('location 1 defined twice')
+  })
+
   it('rejects a sample with the wrong number of values', () => {
     const bytes = buildProfile({
       sampleTypes: [

@@ -85,6 +85,17 @@ describe('diff text reads like go tool pprof -top -diff_base', () => {
     expect(out).toContain(`Showing nodes accounting for 0, 0% of ${pprofTotal} total`)
   })
 
+  it('says which file lacks the sample type', () => {
+    expect(() =>
+      diffFiles(fixture('cpu.pb.gz'), fixture('heap.pb.gz'), { names: ['cpu.pb.gz', 'heap.pb.gz'] }),
+    ).toThrow(new ProfileError('cpu.pb.gz: profile has no inuse_space sample type (has: samples, cpu)'))
+    expect(() =>
+      diffFiles(fixture('heap.pb.gz'), fixture('heap.pb.gz'), { sampleType: 'cpu', names: ['a', 'b'] }),
+    ).toThrow(
+      /^a: profile has no cpu sample type \(has: alloc_objects, alloc_space, inuse_objects, inuse_space\)$/,
+    )
+  })
+
   it('says which file a decoding error is about', () => {
     expect(() =>
       diffFiles(fixture('heap-base.pb.gz'), Buffer.from('nope'), { names: ['a.pb.gz', 'b.pb.gz'] }),
