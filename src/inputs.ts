@@ -148,3 +148,64 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     selfCheck: parseBoolean('self-check', value('self-check')),
   }
 }
+
+/**
+ * Inputs of the action alone (the CLI has no use for them): what the step does
+ * with the measurement, or with reports measured elsewhere. action.yml states the
+ * same defaults (a test keeps them equal).
+ */
+export const ACTION_INPUT_DEFAULTS = {
+  mode: 'full',
+  'report-path': '',
+  'check-name': '',
+  'delete-comment-when-clean': 'false',
+  'comment-author': '',
+} as const
+
+export type ActionInputName = keyof typeof ACTION_INPUT_DEFAULTS
+
+export const MODES = ['full', 'analyze', 'comment', 'aggregate'] as const
+export type Mode = (typeof MODES)[number]
+
+export interface ActionInputs {
+  /** full: measure and publish; analyze: measure, no API; comment/aggregate: publish reports measured elsewhere. */
+  mode: Mode
+  /** A report.json, or a directory searched for them (comment and aggregate modes). */
+  reportPath: string
+  /** Creates a check run of this name on the head commit when set. */
+  checkName: string
+  deleteCommentWhenClean: boolean
+  /** Only comments by this login count as ours; any author when empty. */
+  commentAuthor: string
+}
+
+export function readActionInputs(get: (name: ActionInputName) => string): ActionInputs {
+  const value = (name: ActionInputName): string => {
+    const raw = get(name)
+    return raw.trim() === '' ? ACTION_INPUT_DEFAULTS[name] : raw.trim()
+  }
+  const mode = value('mode').toLowerCase()
+  if (!(MODES as readonly string[]).includes(mode))
+    throw new UsageError(`mode: expected one of ${MODES.join(', ')}, got ${JSON.stringify(value('mode'))}`)
+  const reportPath = value('report-path')
+  if ((mode === 'comment' || mode === 'aggregate') && !reportPath) {
+    throw new UsageError(
+      `report-path: mode ${mode} reads reports measured elsewhere; give the report.json or the directory actions/download-artifact wrote`,
+    )
+  }
+  const checkName = value('check-name')
+  if (checkName.length > 100 || /[\r\n]/.test(checkName))
+    throw new UsageError('check-name: expected one line of at most 100 characters')
+  const commentAuthor = value('comment-author')
+  if (commentAuthor && !/^[A-Za-z0-9-]+(\[bot\])?$/.test(commentAuthor))
+    throw new UsageError(
+      `comment-author: expected a GitHub login like github-actions[bot], got ${JSON.stringify(commentAuthor)}`,
+    )
+  return {
+    mode: mode as Mode,
+    reportPath,
+    checkName,
+    deleteCommentWhenClean: parseBoolean('delete-comment-when-clean', value('delete-comment-when-clean')),
+    commentAuthor,
+  }
+}

@@ -1,73 +1,159 @@
-// The action's edge: job summary, outputs, annotations, sticky comment, and the
-// step's verdict. Publishing never changes the verdict: a token that cannot write
-// (a fork's PR) degrades to the job summary with a warning; the exit status is the same.
+// The action's edge, shared by every mode: job summary, annotations, sticky
+// comment, check run, outputs, and the step's verdict. Publishing never changes
+// the verdict: a token that cannot write (a fork's PR, no `checks: write`)
+// degrades to the job summary with a warning; the exit status is the same.
 import * as core from '@actions/core'
-import { annotationsFor } from './github/annotations.js'
-import { upsertComment } from './github/comment.js'
-import type { RunContext } from './github/context.js'
-import { createOctokit } from './github/octokit.js'
-import { emitAnnotations, outputsFor, setOutputs, writeJobSummary } from './github/summary.js'
-import type { Inputs } from './inputs.js'
-import type { PipelineResult } from './pipeline.js'
-import { commentMarker } from './report/markdown.js'
+import type { Verdict } from './analysis/types.js'
+import type { Annotation } from './github/annotations.js'
+import { createCheckRun } from './github/check-run.js'
+import { deleteComment, MAX_COMMENT_BODY, upsertComment } from './github/comment.js'
+import type { GitHubClient } from './github/octokit.js'
+import { appendJobSummary, emitAnnotations, outputsFor, setOutputs } from './github/summary.js'
+import { headlineOf } from './modes/plain-text.js'
+import { MAX_CHECK_SUMMARY } from './github/check-run.js'
 
-export interface PublishOptions {
-  inputs: Inputs
-  context: RunContext
-  token: string
-  commentId: string
+/** Step annotations GitHub shows per step and level; more go to the check run only. */
+const STEP_ANNOTATIONS = 10
+const CHECK_ANNOTATIONS = 50
+
+/** What to publish: one report, or the aggregate of several. */
+export interface Publication {
+  /** The Markdown (comment, summary, check run), within the caps given. */
+  render(caps: { maxChars: number; maxBytes?: number }): string
+  verdict: Verdict
+  /** Why the step fails under this job's fail-on; empty when it passes. */
+  failures: string[]
+  /** The comment's hidden first line; every rendering starts with it. */
+  marker: string
+  /** At the PR's lines, best first. */
+  annotations: Annotation[]
+  /** The `report` output. */
+  reportPath: string
+  /** The `artifact-dir` output (modes that measure). */
+  artifactDir?: string
 }
 
-/** Posts or updates the sticky comment; returns its URL when written. */
-async function postComment(result: PipelineResult, opts: PublishOptions): Promise<string | undefined> {
-  const { context, inputs, token } = opts
-  if (!inputs.comment) return undefined
-  if (!context.pullRequest) {
-    core.info('Not a pull request: no comment; the report is in the job summary.')
+/** Where it goes. */
+export interface PublishTarget {
+  /** Undefined: no GitHub API at all (analyze mode, or no token). */
+  api?: { octokit: GitHubClient; owner: string; repo: string }
+  /** Why there is no API, said once when a comment or a check run was wanted. */
+  noApiReason?: string
+  pullRequest?: number
+  /** The commit a check run belongs to: the PR's head. */
+  headSha?: string
+  comment: boolean
+  deleteCommentWhenClean: boolean
+  commentAuthor?: string
+  checkName?: string
+  /** The check run's details link: the run with the profiles. */
+  detailsUrl?: string
+  /** Emit the annotations as workflow commands (only where this step measured: they belong to its run). */
+  stepAnnotations: boolean
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+function isClean(v: Verdict): boolean {
+  return !v.leak && !v.newLeak && !v.regression
+}
+
+async function publishComment(pub: Publication, target: PublishTarget): Promise<string | undefined> {
+  if (!target.comment) return undefined
+  if (target.pullRequest === undefined) {
+    core.info('No pull request to comment on; the report is in the job summary.')
     return undefined
   }
-  if (!token || !context.owner || !context.repo) {
+  if (!target.api) {
     core.warning(
-      'No github-token or repository: the comment was not posted; the report is in the job summary.',
+      `${target.noApiReason ?? 'No GitHub API'}: the comment was not posted; the report is in the job summary.`,
     )
     return undefined
   }
-  const octokit = createOctokit(token, { baseUrl: context.apiUrl })
-  const outcome = await upsertComment(octokit, {
-    owner: context.owner,
-    repo: context.repo,
-    issueNumber: context.pullRequest.number,
-    marker: commentMarker(opts.commentId),
-    body: result.markdown,
-  })
-  if (outcome.action === 'read-only') {
+  const { octokit, owner, repo } = target.api
+  const where = {
+    owner,
+    repo,
+    issueNumber: target.pullRequest,
+    marker: pub.marker,
+    author: target.commentAuthor,
+  }
+  const readOnly = (status: number): void =>
     core.warning(
-      `The token cannot comment on this pull request (HTTP ${outcome.status}; a fork's PR gets a read-only token). ` +
+      `The token cannot write to this pull request (HTTP ${status}; a fork's PR gets a read-only token). ` +
         'The report is in the job summary; see the README for the fork-safe two-workflow setup.',
     )
+  if (target.deleteCommentWhenClean && isClean(pub.verdict)) {
+    const outcome = await deleteComment(octokit, where)
+    if (outcome.action === 'read-only') readOnly(outcome.status)
+    else if (outcome.action === 'deleted')
+      core.info(`Clean: deleted the comment ${outcome.id} (delete-comment-when-clean).`)
+    else core.info('Clean: no comment to delete (delete-comment-when-clean).')
+    return undefined
+  }
+  const outcome = await upsertComment(octokit, { ...where, body: pub.render({ maxChars: MAX_COMMENT_BODY }) })
+  if (outcome.action === 'read-only') {
+    readOnly(outcome.status)
     return undefined
   }
   core.info(`Comment ${outcome.action}: ${outcome.url}`)
   return outcome.url
 }
 
-export async function publish(result: PipelineResult, opts: PublishOptions): Promise<void> {
-  const { report } = result
-  await writeJobSummary(report)
-  emitAnnotations(
-    annotationsFor(report.analysis, {
-      workspace: opts.context.workspace,
-      workingDirectory: opts.inputs.workingDirectory,
-      modulePath: report.meta.modulePath,
-    }),
+async function publishCheckRun(pub: Publication, target: PublishTarget): Promise<string | undefined> {
+  if (!target.checkName) return undefined
+  if (!target.api) {
+    core.warning(`${target.noApiReason ?? 'No GitHub API'}: no check run was created.`)
+    return undefined
+  }
+  if (!target.headSha) {
+    core.warning('check-name: no head commit known for this run, so no check run was created.')
+    return undefined
+  }
+  const summary = pub.render({ maxChars: MAX_CHECK_SUMMARY })
+  const outcome = await createCheckRun(target.api.octokit, {
+    owner: target.api.owner,
+    repo: target.api.repo,
+    name: target.checkName,
+    headSha: target.headSha,
+    conclusion: pub.failures.length ? 'failure' : 'success',
+    title: headlineOf(summary) || target.checkName,
+    summary,
+    annotations: pub.annotations.slice(0, CHECK_ANNOTATIONS),
+    detailsUrl: target.detailsUrl,
+  })
+  if (outcome.action === 'read-only') {
+    core.warning(
+      `The token cannot create the check run "${target.checkName}" (HTTP ${outcome.status}): grant \`checks: write\` in the workflow's permissions. The verdict stands.`,
+    )
+    return undefined
+  }
+  core.info(
+    `Check run "${target.checkName}" created with ${outcome.annotations} annotations: ${outcome.url ?? outcome.id}`,
   )
+  return outcome.url
+}
+
+export async function publish(pub: Publication, target: PublishTarget): Promise<void> {
+  await appendJobSummary((budget) => pub.render({ maxChars: budget, maxBytes: budget }))
+  if (target.stepAnnotations) emitAnnotations(pub.annotations.slice(0, STEP_ANNOTATIONS))
   let commentUrl: string | undefined
+  let checkRunUrl: string | undefined
   try {
-    commentUrl = await postComment(result, opts)
+    commentUrl = await publishComment(pub, target)
   } catch (error) {
     // The verdict stands whatever happened to the comment.
-    core.warning(`Could not post the comment: ${error instanceof Error ? error.message : String(error)}`)
+    core.warning(`Could not post the comment: ${message(error)}`)
   }
-  setOutputs(outputsFor(report, result.reportPath, commentUrl))
-  if (report.failures.length > 0) core.setFailed(report.failures.join('; '))
+  try {
+    checkRunUrl = await publishCheckRun(pub, target)
+  } catch (error) {
+    core.warning(`Could not create the check run: ${message(error)}`)
+  }
+  setOutputs(
+    outputsFor(pub.verdict, pub.reportPath, { commentUrl, checkRunUrl, artifactDir: pub.artifactDir }),
+  )
+  if (pub.failures.length > 0) core.setFailed(pub.failures.join('; '))
 }

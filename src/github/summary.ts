@@ -5,6 +5,7 @@ import * as core from '@actions/core'
 import type { Annotation } from './annotations.js'
 import { renderMarkdown } from '../report/markdown.js'
 import type { Report } from '../report/types.js'
+import type { Verdict } from '../analysis/types.js'
 
 /** GitHub drops a step summary larger than this. */
 export const MAX_SUMMARY_BYTES = 1024 * 1024
@@ -17,14 +18,13 @@ export interface SummaryResult {
 }
 
 /**
- * Appends the report to the step summary, rendered to fit what is left of its
- * 1 MiB (another call in the same step may have written before).
+ * Appends Markdown to the step summary; `render` gets the UTF-8 bytes left of its
+ * 1 MiB (another step or call may have written before) and must stay within them.
  */
-export async function writeJobSummary(
-  report: Report,
-  opts: { artifactUrl?: string; path?: string } = {},
+export async function appendJobSummary(
+  render: (budgetBytes: number) => string,
+  path: string | undefined = process.env.GITHUB_STEP_SUMMARY,
 ): Promise<SummaryResult> {
-  const path = opts.path ?? process.env.GITHUB_STEP_SUMMARY
   if (!path) return { written: false, bytes: 0 }
   const used = await stat(path).then(
     (s) => s.size,
@@ -33,14 +33,20 @@ export async function writeJobSummary(
   // A little room for the separating newline.
   const budget = MAX_SUMMARY_BYTES - used - 16
   if (budget < 1024) return { written: false, path, bytes: 0 }
-  const markdown = renderMarkdown(report, {
-    artifactUrl: opts.artifactUrl,
-    maxChars: budget,
-    maxBytes: budget,
-  })
-  const text = (used > 0 ? '\n' : '') + markdown
+  const text = (used > 0 ? '\n' : '') + render(budget)
   await appendFile(path, text, 'utf8')
   return { written: true, path, bytes: Buffer.byteLength(text) }
+}
+
+/** Appends the report to the step summary, rendered to fit what is left of its 1 MiB. */
+export async function writeJobSummary(
+  report: Report,
+  opts: { artifactUrl?: string; path?: string } = {},
+): Promise<SummaryResult> {
+  return appendJobSummary(
+    (budget) => renderMarkdown(report, { artifactUrl: opts.artifactUrl, maxChars: budget, maxBytes: budget }),
+    opts.path ?? process.env.GITHUB_STEP_SUMMARY,
+  )
 }
 
 export interface ActionOutputs {
@@ -49,18 +55,28 @@ export interface ActionOutputs {
   regression: string
   report: string
   'comment-url'?: string
+  'check-run-url'?: string
+  'artifact-dir'?: string
 }
 
-/** The action's outputs, as strings, from the report. */
-export function outputsFor(report: Report, reportPath: string, commentUrl?: string): ActionOutputs {
-  const v = report.analysis.verdict
+export interface OutputExtras {
+  commentUrl?: string
+  checkRunUrl?: string
+  /** The directory to upload with actions/upload-artifact (modes that measure). */
+  artifactDir?: string
+}
+
+/** The action's outputs, as strings. */
+export function outputsFor(verdict: Verdict, reportPath: string, extra: OutputExtras = {}): ActionOutputs {
   const outputs: ActionOutputs = {
-    leak: String(v.leak),
-    'new-leak': String(v.newLeak),
-    regression: String(v.regression),
+    leak: String(verdict.leak),
+    'new-leak': String(verdict.newLeak),
+    regression: String(verdict.regression),
     report: reportPath,
   }
-  if (commentUrl) outputs['comment-url'] = commentUrl
+  if (extra.commentUrl) outputs['comment-url'] = extra.commentUrl
+  if (extra.checkRunUrl) outputs['check-run-url'] = extra.checkRunUrl
+  if (extra.artifactDir) outputs['artifact-dir'] = extra.artifactDir
   return outputs
 }
 

@@ -70,7 +70,10 @@ describe('outputs', () => {
   it('are the verdict as strings plus the report path', () => {
     const set: [string, string][] = []
     setOutputs(
-      outputsFor(F.report(F.heapLeakAnalysis()), '/tmp/report.json', 'https://github.com/x#issuecomment-1'),
+      outputsFor(F.heapLeakAnalysis().verdict, '/tmp/report.json', {
+        commentUrl: 'https://github.com/x#issuecomment-1',
+        artifactDir: '/tmp/out',
+      }),
       (n, v) => set.push([n, v]),
     )
     expect(set).toEqual([
@@ -79,6 +82,7 @@ describe('outputs', () => {
       ['regression', 'false'],
       ['report', '/tmp/report.json'],
       ['comment-url', 'https://github.com/x#issuecomment-1'],
+      ['artifact-dir', '/tmp/out'],
     ])
   })
 })

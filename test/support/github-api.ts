@@ -35,12 +35,26 @@ export interface StoredCheckRun {
   [key: string]: unknown
 }
 
+export interface StoredPull {
+  owner: string
+  repo: string
+  number: number
+  state: 'open' | 'closed'
+  headSha: string
+  headRef: string
+  /** Owner of the head repository: a fork's owner for a fork's PR. */
+  headOwner: string
+}
+
 export interface GitHubApiState {
   /** Comments by "owner/repo#number", oldest first. */
   comments: Map<string, StoredComment[]>
   checkRuns: StoredCheckRun[]
+  pulls: StoredPull[]
   requests: RecordedRequest[]
   readOnly: boolean
+  /** GET /commits/{sha}/pulls leaves out PRs whose head is in a fork (as it can on GitHub). */
+  commitPullsSkipForks: boolean
 }
 
 export interface GitHubApi {
@@ -63,6 +77,14 @@ export interface GitHubApi {
   setReadOnly(readOnly: boolean): void
   /** The login new comments are written as (default github-actions[bot]). */
   setLogin(login: string): void
+  /** Adds a pull request (for the workflow_run lookups). */
+  addPull(
+    pull: Partial<StoredPull> & { owner: string; repo: string; number: number; headSha: string },
+  ): StoredPull
+  /** Requests whose method and path match answer 403 (e.g. POST check-runs without `checks: write`). */
+  forbid(method: string, path: RegExp): void
+  /** The commit's associated-PRs endpoint omits fork PRs, so the lookup must list open pulls. */
+  setCommitPullsSkipForks(skip: boolean): void
   close(): Promise<void>
 }
 
@@ -82,7 +104,15 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export async function startGitHubApi(): Promise<GitHubApi> {
-  const state: GitHubApiState = { comments: new Map(), checkRuns: [], requests: [], readOnly: false }
+  const state: GitHubApiState = {
+    comments: new Map(),
+    checkRuns: [],
+    pulls: [],
+    requests: [],
+    readOnly: false,
+    commitPullsSkipForks: false,
+  }
+  const forbidden: { method: string; path: RegExp }[] = []
   let nextId = 1000
   let login = BOT
   const failures: { status: number; message: string }[] = []
@@ -115,6 +145,18 @@ export async function startGitHubApi(): Promise<GitHubApi> {
       updated_at: now,
     }
   }
+
+  const pullJson = (p: StoredPull) => ({
+    number: p.number,
+    state: p.state,
+    html_url: `https://github.com/${p.owner}/${p.repo}/pull/${p.number}`,
+    head: {
+      sha: p.headSha,
+      ref: p.headRef,
+      repo: { full_name: `${p.headOwner}/${p.repo}`, owner: { login: p.headOwner } },
+    },
+    base: { ref: 'main', repo: { full_name: `${p.owner}/${p.repo}` } },
+  })
 
   const findById = (
     owner: string,
@@ -158,6 +200,8 @@ export async function startGitHubApi(): Promise<GitHubApi> {
     if (!req.headers.authorization) return error(401, 'Requires authentication')
 
     const method = req.method ?? 'GET'
+    if (forbidden.some((f) => f.method === method && f.path.test(record.path)))
+      return error(403, 'Resource not accessible by integration')
     const parts = record.path.split('/').filter(Boolean).map(decodeURIComponent)
     const isWrite = method !== 'GET' && method !== 'HEAD'
     if (isWrite && state.readOnly && parts[0] === 'repos')
@@ -230,6 +274,37 @@ export async function startGitHubApi(): Promise<GitHubApi> {
         return send(204)
       }
       return error(404, 'Not Found')
+    }
+
+    // GET /repos/:o/:r/commits/:sha/pulls
+    if (parts[0] === 'repos' && parts[3] === 'commits' && parts[5] === 'pulls' && method === 'GET') {
+      const [, owner, repo, , sha] = parts
+      if (!/^[0-9a-f]{7,64}$/i.test(sha)) return error(422, `No commit found for SHA: ${sha}`)
+      const found = state.pulls.filter(
+        (p) =>
+          p.owner === owner &&
+          p.repo === repo &&
+          p.headSha === sha &&
+          !(state.commitPullsSkipForks && p.headOwner !== owner),
+      )
+      return send(200, found.map(pullJson))
+    }
+
+    // GET /repos/:o/:r/pulls?state&head&per_page&page
+    if (parts[0] === 'repos' && parts[3] === 'pulls' && parts.length === 4 && method === 'GET') {
+      const [, owner, repo] = parts
+      const wanted = record.query.state ?? 'open'
+      const head = record.query.head
+      const list = state.pulls.filter(
+        (p) =>
+          p.owner === owner &&
+          p.repo === repo &&
+          (wanted === 'all' || p.state === wanted) &&
+          (!head || `${p.headOwner}:${p.headRef}` === head),
+      )
+      const perPage = Math.min(100, Math.max(1, Number(record.query.per_page ?? 30) || 30))
+      const page = Math.max(1, Number(record.query.page ?? 1) || 1)
+      return send(200, list.slice((page - 1) * perPage, page * perPage).map(pullJson))
     }
 
     // /repos/:o/:r/check-runs[/:id]
@@ -306,6 +381,17 @@ export async function startGitHubApi(): Promise<GitHubApi> {
     },
     setLogin(name) {
       login = name
+    },
+    addPull(pull) {
+      const stored: StoredPull = { state: 'open', headRef: 'feature', headOwner: pull.owner, ...pull }
+      state.pulls.push(stored)
+      return stored
+    },
+    forbid(method, path) {
+      forbidden.push({ method, path })
+    },
+    setCommitPullsSkipForks(skip) {
+      state.commitPullsSkipForks = skip
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -1,0 +1,23 @@
+// What every mode is given: the validated inputs, the run's context, the token.
+import type { RunContext } from '../github/context.js'
+import { createOctokit, type GitHubClient } from '../github/octokit.js'
+import type { ActionInputs, Inputs } from '../inputs.js'
+import type { PublishTarget } from '../publish.js'
+
+export interface ModeEnv {
+  inputs: Inputs
+  action: ActionInputs
+  context: RunContext
+  token: string
+  /** This job's sticky comment id (input, or derived from the job and the package). */
+  commentId: string
+}
+
+/** The API client, or why there is none. Created only by modes that use the API. */
+export function apiFor(env: ModeEnv): Pick<PublishTarget, 'api' | 'noApiReason'> {
+  const { context, token } = env
+  if (!context.owner || !context.repo) return { noApiReason: 'No repository (GITHUB_REPOSITORY is unset)' }
+  if (!token) return { noApiReason: 'No github-token' }
+  const octokit: GitHubClient = createOctokit(token, { baseUrl: context.apiUrl })
+  return { api: { octokit, owner: context.owner, repo: context.repo } }
+}

@@ -1,0 +1,119 @@
+// Modes `comment` and `aggregate`: publish reports measured by other jobs. In the
+// fork-safe setup this runs in a `workflow_run` workflow with a write token, on
+// reports the PR's own code could have written: each is validated (parseReport),
+// must name the commit the triggering run measured, and is posted under this
+// job's comment id and judged by this job's fail-on.
+import * as core from '@actions/core'
+import { resolve } from 'node:path'
+import { annotationsFor } from '../github/annotations.js'
+import { runUrl } from '../github/context.js'
+import { publish, type Publication } from '../publish.js'
+import { commentMarker, renderMarkdown } from '../report/markdown.js'
+import type { Report } from '../report/types.js'
+import { VERSION } from '../version.js'
+import { combinedVerdict, renderAggregate, serviceNames } from './aggregate.js'
+import { apiFor, type ModeEnv } from './env.js'
+import { resolveTarget, type Target } from './pull-request.js'
+import { readReports, type LoadedReport } from './reports.js'
+import { verifyReport, withTrustedFields } from './trust.js'
+
+function annotationsOf(report: Report, workspace: string) {
+  return annotationsFor(
+    report.analysis,
+    {
+      // The measuring job's checkout: pprof's absolute paths start with it.
+      workspace: report.meta.sourceRoots?.[0] ?? workspace,
+      workingDirectory: report.meta.workingDirectory,
+      modulePath: report.meta.modulePath,
+    },
+    50,
+  )
+}
+
+/** The PR to comment on: the event's, or the one the report itself names when the head is shared. */
+function choosePullRequest(target: Target, reports: readonly LoadedReport[]): number | undefined {
+  const named = reports[0]?.report.meta.pullRequest
+  if (named !== undefined && target.pullRequests.includes(named)) return named
+  return target.pullRequests[0]
+}
+
+export async function runFromReports(env: ModeEnv): Promise<void> {
+  const { inputs, action, context, commentId } = env
+  const path = resolve(context.workspace, action.reportPath)
+  const loaded = await readReports(path)
+  if (action.mode === 'comment' && loaded.length > 1) {
+    throw new Error(
+      `report-path: ${loaded.length} reports under ${path}; mode comment posts one. ` +
+        'Use mode aggregate for a matrix of services, or download one artifact by name.',
+    )
+  }
+
+  const api = apiFor(env)
+  let target: Target
+  try {
+    target = await resolveTarget(context, api.api)
+  } catch (error) {
+    core.warning(
+      `Could not look up the pull request: ${error instanceof Error ? error.message : String(error)}`,
+    )
+    target = { pullRequests: [], headSha: context.workflowRun?.headSha, runId: context.runId, source: 'none' }
+  }
+  const pullRequest = choosePullRequest(target, loaded)
+  if (pullRequest !== undefined) core.info(`Pull request #${pullRequest} (from the ${target.source}).`)
+  else if (context.workflowRun)
+    core.info(
+      `No open pull request has head ${context.workflowRun.headSha.slice(0, 12)}: nothing to comment on.`,
+    )
+
+  const repository = context.owner && context.repo ? `${context.owner}/${context.repo}` : undefined
+  const name = (l: LoadedReport): string => l.path.slice(path.length).replace(/^[\\/]/, '') || l.path
+  for (const l of loaded)
+    verifyReport(l.report, { headSha: target.headSha, repository, pullRequest }, name(l))
+
+  const reports = loaded.map((l) =>
+    withTrustedFields(l.report, {
+      commentId,
+      failOn: inputs.failOn,
+      serverUrl: context.serverUrl,
+      repository,
+    }),
+  )
+  const artifactUrl = runUrl(context, target.runId)
+  const marker = commentMarker(commentId)
+  let publication: Publication
+  if (action.mode === 'comment') {
+    const report = reports[0]
+    publication = {
+      render: (caps) => renderMarkdown(report, { artifactUrl, ...caps }),
+      verdict: report.analysis.verdict,
+      failures: report.failures,
+      marker,
+      annotations: annotationsOf(report, context.workspace),
+      reportPath: loaded[0].path,
+    }
+  } else {
+    const names = serviceNames(reports)
+    const services = reports.map((report, i) => ({ name: names[i], report }))
+    core.info(`Aggregating ${services.length} reports: ${names.join(', ')}`)
+    publication = {
+      render: (caps) => renderAggregate(services, { marker, artifactUrl, version: VERSION, ...caps }),
+      verdict: combinedVerdict(reports),
+      failures: services.flatMap((s) => s.report.failures.map((f) => `${s.name}: ${f}`)),
+      marker,
+      annotations: services.flatMap((s) => annotationsOf(s.report, context.workspace)),
+      reportPath: path,
+    }
+  }
+  await publish(publication, {
+    ...api,
+    pullRequest,
+    headSha: target.headSha,
+    comment: inputs.comment,
+    deleteCommentWhenClean: action.deleteCommentWhenClean,
+    commentAuthor: action.commentAuthor || undefined,
+    checkName: action.checkName || undefined,
+    detailsUrl: artifactUrl,
+    // Annotations as workflow commands would land on this run, not the PR's: the check run carries them.
+    stepAnnotations: false,
+  })
+}

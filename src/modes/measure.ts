@@ -1,0 +1,112 @@
+// Modes `full` and `analyze`: build, load and measure here, then publish. The
+// run's directory becomes the artifact directory: everything worth keeping
+// (every snapshot's profiles, the service logs, report.json) and nothing else
+// (the binaries go), for actions/upload-artifact to take as it is.
+import * as core from '@actions/core'
+import { lstat, readdir, rm, rmdir } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { annotationsFor } from '../github/annotations.js'
+import { runUrl } from '../github/context.js'
+import { runPipeline, type Logger } from '../pipeline.js'
+import { publish } from '../publish.js'
+import { commentMarker, renderMarkdown } from '../report/markdown.js'
+import { apiFor, type ModeEnv } from './env.js'
+
+const actionsLogger: Logger = {
+  info: (line) => core.info(line),
+  warn: (line) => core.warning(line),
+  group: (title, fn) => core.group(title, fn),
+}
+
+/** Removes every file under dir that is not in keep, then the directories left empty. */
+export async function keepOnly(dir: string, keep: readonly string[]): Promise<void> {
+  const wanted = new Set(keep.map((f) => resolve(f)))
+  const prune = async (path: string): Promise<boolean> => {
+    const info = await lstat(path)
+    if (!info.isDirectory()) {
+      if (wanted.has(resolve(path))) return true
+      await rm(path, { force: true })
+      return false
+    }
+    let kept = false
+    for (const entry of await readdir(path)) kept = (await prune(join(path, entry))) || kept
+    if (!kept && path !== dir) await rmdir(path).catch(() => undefined)
+    return kept
+  }
+  await prune(dir)
+}
+
+export async function runMeasure(env: ModeEnv): Promise<void> {
+  const { inputs, action, context, commentId } = env
+  const analyzeOnly = action.mode === 'analyze'
+  const baseRef = inputs.baseRef || context.pullRequest?.baseSha
+  if (!baseRef)
+    core.info(
+      'No base to compare against (not a pull request and no base-ref): checking head for leaks only.',
+    )
+  const artifactUrl = runUrl(context)
+  const outDir = join(
+    process.env.RUNNER_TEMP || join(context.workspace, '.memleak'),
+    `memleak-${commentId.replace(/[^\w.-]/g, '_')}`,
+  )
+
+  const controller = new AbortController()
+  const deadline = setTimeout(
+    () =>
+      controller.abort(new Error(`timeout: the run took longer than ${core.getInput('timeout') || '15m'}`)),
+    inputs.timeoutMs,
+  )
+  try {
+    const result = await runPipeline(inputs, {
+      workspace: context.workspace,
+      baseRef,
+      headSha: context.pullRequest?.headSha || context.sha,
+      repository: context.owner && context.repo ? `${context.owner}/${context.repo}` : undefined,
+      pullRequest: context.pullRequest?.number,
+      outDir,
+      commentId,
+      artifactUrl,
+      serverUrl: context.serverUrl,
+      log: actionsLogger,
+      signal: controller.signal,
+    })
+    await keepOnly(outDir, result.files)
+    const { report } = result
+    if (analyzeOnly)
+      core.info(
+        `mode analyze: no GitHub API calls. Upload ${outDir} (the artifact-dir output) for the comment workflow.`,
+      )
+    await publish(
+      {
+        render: (caps) => renderMarkdown(report, { artifactUrl, ...caps }),
+        verdict: report.analysis.verdict,
+        failures: report.failures,
+        marker: commentMarker(report.meta.commentId),
+        annotations: annotationsFor(
+          report.analysis,
+          {
+            workspace: context.workspace,
+            workingDirectory: inputs.workingDirectory,
+            modulePath: report.meta.modulePath,
+          },
+          50,
+        ),
+        reportPath: result.reportPath,
+        artifactDir: outDir,
+      },
+      {
+        ...(analyzeOnly ? {} : apiFor(env)),
+        pullRequest: context.pullRequest?.number,
+        headSha: context.pullRequest?.headSha || context.sha,
+        comment: inputs.comment && !analyzeOnly,
+        deleteCommentWhenClean: action.deleteCommentWhenClean,
+        commentAuthor: action.commentAuthor || undefined,
+        checkName: analyzeOnly ? undefined : action.checkName || undefined,
+        detailsUrl: artifactUrl,
+        stepAnnotations: true,
+      },
+    )
+  } finally {
+    clearTimeout(deadline)
+  }
+}
