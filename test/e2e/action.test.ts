@@ -92,23 +92,4 @@ describe.runIf(existsSync(DIST_INDEX))('action e2e (node dist/index.js)', () => 
     const [comment] = api.comments('octo', 'service', 3)
     expect(comment.body).toContain('renderVerbose')
   }, 120_000)
-
-  it('a second run updates the sticky comment instead of adding one', async () => {
-    const repo = repos[0]
-    const run = await runAction({
-      workspace: repo.dir,
-      apiUrl: api.url,
-      pullRequest: { number: 1, baseSha: repo.baseSha, headSha: repo.headSha },
-      inputs: {
-        package: './cmd/api',
-        port: String(await freePort()),
-        'github-token': 'ghs_e2eSECRETtoken',
-        ...SHORT_LOAD,
-        'fail-on': 'none',
-      },
-    })
-    expect(run.code).toBe(0)
-    expect(api.comments('octo', 'service', 1)).toHaveLength(1)
-    expect(api.requests.some((r) => r.method === 'PATCH')).toBe(true)
-  }, 120_000)
 })

@@ -67,31 +67,19 @@ function bigHeapProfile(seed: number): Uint8Array {
   return gzipSync(bytes, { level: 1 })
 }
 
-describe('performance', () => {
-  it('decodes and aggregates a 60k-sample profile in well under half a second', () => {
+// Speed is measured in `npm run bench`, not asserted here: this checks that a
+// profile of a busy service's size decodes, aggregates and diffs correctly.
+describe('a 60k-sample profile', () => {
+  it('decodes, aggregates and diffs against itself to nothing', () => {
     const bytes = bigHeapProfile(1)
-    // Warm the JIT once, as a long-running action would be after its first snapshot.
-    const warm = decodeProfile(bytes)
-    aggregateByFunction(warm, 'inuse_space')
-
-    // CPU time, not wall time: the test must not fail because the machine is busy with other work.
-    const cpu = (): number => process.cpuUsage().user / 1000
-    const t0 = cpu()
+    const first = decodeProfile(bytes)
     const p = decodeProfile(bytes)
-    const t1 = cpu()
     const table = aggregateByFunction(p, 'inuse_space')
-    const t2 = cpu()
-    const diff = diffProfiles(warm, p, 'alloc_space')
-    const t3 = cpu()
+    const diff = diffProfiles(first, p, 'alloc_space')
 
     expect(p.samples).toHaveLength(60_000)
     expect(table.rows.length).toBeGreaterThan(2000)
+    expect(table.total).toBe(p.samples.reduce((sum, s) => sum + Math.abs(s.values[3]!), 0))
     expect(diff.rows).toEqual([]) // a profile minus itself: everything cancels
-    console.log(
-      `60k samples, CPU time: decode ${(t1 - t0).toFixed(0)} ms, aggregate ${(t2 - t1).toFixed(0)} ms, ` +
-        `diff ${(t3 - t2).toFixed(0)} ms (${(bytes.length / 1024).toFixed(0)} KiB gzipped)`,
-    )
-    // The goal is well under 0.5 s; the bound leaves room for a slow CI runner.
-    expect(t2 - t0).toBeLessThan(1500)
   })
 })
