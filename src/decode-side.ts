@@ -12,8 +12,13 @@ export class SnapshotError extends Error {
 }
 
 /** The sample types the analysis reads; it treats a missing one as zeros, so its absence must fail here. */
-const HEAP_TYPES = ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space']
-const GOROUTINE_TYPES = ['goroutine']
+const TYPES = {
+  heap: ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space'],
+  goroutine: ['goroutine'],
+  goroutineleak: [],
+} as const
+
+export type SnapshotProfileKind = keyof typeof TYPES
 
 /**
  * Checks what decodes but cannot be what Go serves: a profile of another kind
@@ -41,14 +46,15 @@ function checkProfile(p: Profile, kind: string, types: readonly string[]): strin
   return undefined
 }
 
-function decodeNamed(bytes: Uint8Array, what: string, kind: string, types: readonly string[]): Profile {
+/** Decodes and checks one profile a snapshot holds; `what` ("head snapshot S3 heap profile") prefixes any error. */
+export function decodeSnapshotProfile(bytes: Uint8Array, what: string, kind: SnapshotProfileKind): Profile {
   let profile: Profile
   try {
     profile = decodeProfile(bytes)
   } catch (error) {
     throw new SnapshotError(`${what}: ${(error as Error).message}`)
   }
-  const problem = checkProfile(profile, kind, types)
+  const problem = checkProfile(profile, kind, TYPES[kind])
   if (problem) throw new SnapshotError(`${what}: ${problem}`)
   return profile
 }
@@ -69,9 +75,9 @@ function decodeSnapshot(side: string, s: RawSnapshot): DecodedSnapshot {
     elapsedMs: s.elapsedMs,
     requests: s.requests,
     errors: s.errors,
-    heap: decodeNamed(s.heap, `${where} heap profile`, 'heap', HEAP_TYPES),
+    heap: decodeSnapshotProfile(s.heap, `${where} heap profile`, 'heap'),
     goroutines: s.goroutine
-      ? decodeNamed(s.goroutine, `${where} goroutine profile`, 'goroutine', GOROUTINE_TYPES)
+      ? decodeSnapshotProfile(s.goroutine, `${where} goroutine profile`, 'goroutine')
       : undefined,
     memstats: s.heapText ? parseNamed(parseMemStats, s.heapText, `${where} heap?debug=1 text`) : undefined,
     rssBytes: s.process?.rssBytes,
@@ -89,7 +95,7 @@ export function decodeSide(m: SideMeasurement): SideData {
       ? parseNamed(parseGoroutineDump, m.goroutineDump, `${m.side} goroutine dump (goroutine?debug=2)`)
       : undefined,
     goroutineLeak: m.goroutineLeak
-      ? decodeNamed(m.goroutineLeak, `${m.side} goroutineleak profile`, 'goroutineleak', [])
+      ? decodeSnapshotProfile(m.goroutineLeak, `${m.side} goroutineleak profile`, 'goroutineleak')
       : undefined,
     runtimeEnv: m.runtimeEnv,
   }
