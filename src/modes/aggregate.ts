@@ -117,8 +117,11 @@ function headline(services: readonly ServiceReport[]): string {
   return `### ✅ ${n} ${noun(n)}: no leak, no allocation regression`
 }
 
-function detailsBlock(s: ServiceReport, body: string): string {
-  const title = escapeHtml(`${s.name}: ${headlineOf(body) || verdictWords(s.report)}`, { max: 300 })
+function detailsTitle(s: ServiceReport, body: string): string {
+  return escapeHtml(`${s.name}: ${headlineOf(body) || verdictWords(s.report)}`, { max: 300 })
+}
+
+function detailsBlock(title: string, body: string): string {
   return `<details><summary>${title}</summary>\n\n${body.trimEnd()}\n\n</details>\n`
 }
 
@@ -135,7 +138,7 @@ export function renderAggregate(services: readonly ServiceReport[], opts: Aggreg
   const cost = (t: string): number => (opts.maxBytes === undefined ? t.length : encoder.encode(t).length)
   const artifactUrl = safeUrl(opts.artifactUrl)
   const sorted = [...services].sort(
-    (a, b) => rank(a) - rank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+    (a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name, 'en', { numeric: true }),
   )
   const failOn = [...new Set(sorted.flatMap((s) => s.report.meta.failOn))]
 
@@ -160,7 +163,10 @@ export function renderAggregate(services: readonly ServiceReport[], opts: Aggreg
   const noteRoom = 600
 
   // Fair shares: the shortest reports first get what they need; what they leave goes to the rest.
-  const full = sorted.map((s) => detailsBlock(s, reportBody(s.report, artifactUrl)))
+  const bodies = sorted.map((s) => reportBody(s.report, artifactUrl))
+  // The headline survives any trimming: the title is the same at every size.
+  const titles = sorted.map((s, i) => detailsTitle(s, bodies[i]))
+  const full = bodies.map((body, i) => detailsBlock(titles[i], body))
   const blocks: (string | undefined)[] = [...full]
   let remaining = limit - cost(top) - cost(footer) - noteRoom
   if (full.reduce((sum, b) => sum + cost(b), 0) > remaining) {
@@ -169,10 +175,10 @@ export function renderAggregate(services: readonly ServiceReport[], opts: Aggreg
       const share = Math.floor(Math.max(0, remaining) / (order.length - k))
       let block: string | undefined = full[i]
       if (cost(block) > share) {
-        const wrapper = cost(detailsBlock(sorted[i], '')) + 16
+        const wrapper = cost(detailsBlock(titles[i], '')) + 8
         block =
           share - wrapper >= MIN_DETAILS
-            ? detailsBlock(sorted[i], reportBody(sorted[i].report, artifactUrl, share - wrapper))
+            ? detailsBlock(titles[i], reportBody(sorted[i].report, artifactUrl, share - wrapper))
             : undefined
         if (block !== undefined && cost(block) > share) block = undefined
       }
