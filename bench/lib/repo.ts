@@ -42,10 +42,7 @@ function putService(dir: string, side: SideSpec): void {
   cpSync(join(FIXTURES_DIR, side.fixture), target, { recursive: true })
   if (side.rewrite) {
     const file = join(target, 'main.go')
-    const before = readFileSync(file, 'utf8')
-    const after = side.rewrite(before)
-    if (after === before) throw new Error(`rewrite of ${side.fixture}/main.go changed nothing`)
-    writeFileSync(file, after)
+    writeFileSync(file, side.rewrite(readFileSync(file, 'utf8')))
   }
 }
 
@@ -99,5 +96,9 @@ export function demoPr(workDir: string): PrRepo {
  * differ in the code, as a real PR would.
  */
 export function plantedDefault(bytes: number): (mainGo: string) => string {
-  return (src) => src.replace(/svc\.EnvInt\("LEAK_BYTES", \d+\)/, `svc.EnvInt("LEAK_BYTES", ${bytes})`)
+  const pattern = /svc\.EnvInt\("LEAK_BYTES", \d+\)/
+  return (src) => {
+    if (!pattern.test(src)) throw new Error('planted/main.go: no svc.EnvInt("LEAK_BYTES", N) to rewrite')
+    return src.replace(pattern, `svc.EnvInt("LEAK_BYTES", ${bytes})`)
+  }
 }

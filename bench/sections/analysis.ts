@@ -53,7 +53,7 @@ export const analysisSection: Section = {
   async run(ctx: BenchContext): Promise<string> {
     const start = machine()
     const busy = busyNote(start)
-    const reps = ctx.reps ?? (ctx.quick ? 3 : 7)
+    const reps = ctx.reps ?? (ctx.quick ? 3 : 5)
     const cli = join(ctx.dist, 'cli.js')
     if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first (or pass --dist DIR)`)
     warnIfStale(ctx)
