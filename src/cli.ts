@@ -89,6 +89,12 @@ async function commandRun(argv: string[]): Promise<number> {
   }
 }
 
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+}
+
 async function commandDiff(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -105,9 +111,9 @@ async function commandDiff(argv: string[]): Promise<number> {
     try {
       return await readFile(path)
     } catch (error) {
-      throw new UsageError(
-        `${path}: cannot read the profile: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      )
+      const code = (error as NodeJS.ErrnoException).code ?? ''
+      const why = READ_ERRORS[code] ?? (error as Error).message
+      throw new UsageError(`${path}: cannot read the profile: ${why}`)
     }
   }
   const [base, head] = await Promise.all(positionals.map(read))
