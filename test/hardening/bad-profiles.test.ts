@@ -3,45 +3,14 @@
 // pipeline's decode of a side's snapshots. Broken ones fail with one line that
 // names the file (or the side and snapshot) and what is wrong; valid-but-odd
 // ones either decode sensibly or fail the same way, decided case by case below.
-import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { analyse } from '../../src/analysis/analyse.js'
 import { decodeSide, SnapshotError } from '../../src/decode-side.js'
 import { decodeProfile } from '../../src/profile/decode.js'
+import { CLI, expectOneLine, runCli } from './cli.js'
 import { brokenProfile, BROKEN, measurement, PROFILES, realProfile } from './measurement.js'
-
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
-
-interface Cli {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-export function runCli(args: string[], cwd = process.cwd(), timeoutMs = 20_000): Promise<Cli> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0
-        resolve({ code, stdout, stderr })
-      },
-    )
-  })
-}
-
-/** One line on stderr, "memleak: ...", no stack trace. */
-export function expectOneLine(stderr: string): string {
-  const lines = stderr.split('\n').filter(Boolean)
-  expect(lines, stderr).toHaveLength(1)
-  expect(stderr).not.toMatch(/^\s+at /m)
-  expect(lines[0]).toMatch(/^memleak: /)
-  return lines[0]!
-}
 
 type Outcome = { fails: RegExp } | { decodes: true }
 
