@@ -81,8 +81,8 @@ export interface GitHubApi {
   addPull(
     pull: Partial<StoredPull> & { owner: string; repo: string; number: number; headSha: string },
   ): StoredPull
-  /** Requests whose method and path match answer 403 (e.g. POST check-runs without `checks: write`). */
-  forbid(method: string, path: RegExp): void
+  /** Requests whose method and path match answer 403 (e.g. POST check-runs without `checks: write`); returns the undo. */
+  forbid(method: string, path: RegExp): () => void
   /** The commit's associated-PRs endpoint omits fork PRs, so the lookup must list open pulls. */
   setCommitPullsSkipForks(skip: boolean): void
   close(): Promise<void>
@@ -388,7 +388,12 @@ export async function startGitHubApi(): Promise<GitHubApi> {
       return stored
     },
     forbid(method, path) {
-      forbidden.push({ method, path })
+      const rule = { method, path }
+      forbidden.push(rule)
+      return () => {
+        const i = forbidden.indexOf(rule)
+        if (i >= 0) forbidden.splice(i, 1)
+      }
     },
     setCommitPullsSkipForks(skip) {
       state.commitPullsSkipForks = skip
