@@ -72,10 +72,15 @@ export async function runMeasure(env: ModeEnv): Promise<void> {
     })
     await keepOnly(outDir, result.files)
     const { report } = result
-    if (analyzeOnly)
+    if (analyzeOnly) {
       core.info(
         `mode analyze: no GitHub API calls. Upload ${outDir} (the artifact-dir output) for the comment workflow.`,
       )
+      if (action.checkName || action.deleteCommentWhenClean)
+        core.info(
+          'check-name and delete-comment-when-clean take effect in the comment workflow (mode comment).',
+        )
+    }
     await publish(
       {
         render: (caps) => renderMarkdown(report, { artifactUrl, ...caps }),
