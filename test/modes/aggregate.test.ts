@@ -1,7 +1,7 @@
 // One comment for a matrix of services, from the three real reports in
 // test/fixtures/reports (a leak, a regression, a clean service).
-import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { combinedVerdict, renderAggregate, serviceNames, verdictWords } from '../../src/modes/aggregate.js'
 import { commentMarker } from '../../src/report/markdown.js'
@@ -13,6 +13,28 @@ import * as F from '../report/fixtures.js'
 const REPORTS = resolve(import.meta.dirname, '../fixtures/reports')
 const load = (name: string): Report => parseReport(readFileSync(`${REPORTS}/${name}.json`, 'utf8'))
 const MARKER = commentMarker('memleak:aggregate')
+const GOLDEN = join(import.meta.dirname, 'golden', 'aggregate-skeleton.md')
+
+/**
+ * What this module adds around the services' own reports (headline, table,
+ * folded sections' titles, footer), as a golden reviewed by eye. The folded
+ * reports are the report stage's and have its goldens. After an intended
+ * change: UPDATE_GOLDEN=1 npx vitest run test/modes, then read the diff.
+ */
+function skeleton(text: string): string {
+  const lines = text.split('\n')
+  const out: string[] = []
+  let depth = 0
+  for (const line of lines) {
+    if (depth === 0) out.push(line)
+    if (line.startsWith('<details>')) depth++
+    if (line === '</details>') {
+      depth--
+      if (depth === 0) out.push('…', line)
+    }
+  }
+  return out.join('\n')
+}
 
 function three(): Report[] {
   return ['gateway-clean', 'api-leak', 'worker-regression'].map(load)
@@ -46,6 +68,15 @@ describe('renderAggregate', () => {
     expect(html.match(/<details>/g)?.length).toBeGreaterThanOrEqual(3)
     expect(html.match(/<table>/g)?.length).toBeGreaterThanOrEqual(1)
     expect(text.length).toBeLessThanOrEqual(65_536)
+
+    const shape = `<!-- prettier-ignore-start -->\n${skeleton(text)}<!-- prettier-ignore-end -->\n`
+    if (process.env.UPDATE_GOLDEN === '1' || !existsSync(GOLDEN)) {
+      mkdirSync(join(GOLDEN, '..'), { recursive: true })
+      writeFileSync(GOLDEN, shape)
+    }
+    expect(shape, 'aggregate-skeleton.md differs; UPDATE_GOLDEN=1 rewrites it').toBe(
+      readFileSync(GOLDEN, 'utf8'),
+    )
   })
 
   it('all clean: a green headline', () => {
