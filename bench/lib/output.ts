@@ -1,6 +1,7 @@
 // Results: a Markdown table on stdout (pasted into the README as is) and
 // bench/results/<section>.json with every raw measurement behind it.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { markdownTable } from 'markdown-table'
 import { machine, type Machine } from './machine.js'
@@ -18,6 +19,7 @@ export function writeResults(section: string, data: Record<string, unknown>, sta
     section,
     finishedAt: new Date().toISOString(),
     machine: startMachine,
+    code: codeVersion(),
     loadAverageAfter: machine().loadAverage,
     ...data,
   }
@@ -47,4 +49,28 @@ export function ratio(x: number, digits = 2): string {
 /** Lines for humans go to stderr, so stdout stays the pasteable Markdown. */
 export function note(line: string): void {
   process.stderr.write(`${line}\n`)
+}
+
+/** Which code was measured: the commit, uncommitted changes under src/, and when dist/ was built. */
+function codeVersion(): { commit?: string; srcUncommitted?: string[]; distBuiltAt?: string } {
+  const root = join(import.meta.dirname, '..', '..')
+  const git = (...args: string[]): string | undefined => {
+    try {
+      return execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim()
+    } catch {
+      return undefined
+    }
+  }
+  let distBuiltAt: string | undefined
+  try {
+    distBuiltAt = statSync(join(root, 'dist/cli.js')).mtime.toISOString()
+  } catch {
+    distBuiltAt = undefined
+  }
+  const dirty = git('status', '--porcelain', '--', 'src')
+  return {
+    commit: git('rev-parse', 'HEAD'),
+    srcUncommitted: dirty ? dirty.split('\n').map((l) => l.slice(3)) : [],
+    distBuiltAt,
+  }
 }

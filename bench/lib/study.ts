@@ -1,6 +1,7 @@
 // One end-to-end trial of the detection study or the time-to-verdict search:
 // a throwaway PR (base and head fixture code), one `memleak run`, and what the
 // verdict said about it.
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { memleakRun } from './memleak.js'
 import { note } from './output.js'
@@ -48,6 +49,8 @@ export interface Trial {
   atRetain: boolean
   /** Rate of that finding, B/request. */
   rate?: number
+  /** Where the full report was kept: for an unexpected outcome (a miss, a false alarm, an invalid run). */
+  keptReport?: string
   findings: { kind: string; status: string; function: string; rate: number; unit: string }[]
   headRequests?: number
   headRps?: number
@@ -110,6 +113,18 @@ export async function runTrial(
       wallMs: r.wallMs,
       notes: a?.notes,
       stderrTail: a ? undefined : r.stderrTail,
+    }
+    const unexpected =
+      trial.invalid || (c.kind === 'planted' ? !detected(trial) : trial.leak || trial.regression)
+    const reportPath = join(repo.dir, '.memleak', 'report.json')
+    if (unexpected && existsSync(reportPath)) {
+      const keep = join(opts.workDir, 'kept')
+      mkdirSync(keep, { recursive: true })
+      trial.keptReport = join(
+        keep,
+        `${c.name.replace(/[^\w]+/g, '-')}-${opts.durationS}s-rep${opts.rep}-${Date.now()}.json`,
+      )
+      copyFileSync(reportPath, trial.keptReport)
     }
     const said = trial.invalid
       ? `invalid (exit ${r.code}${r.timedOut ? ', timed out' : ''})`
