@@ -49,6 +49,10 @@ export async function runFromReports(env: ModeEnv): Promise<void> {
   }
 
   const api = apiFor(env)
+  if (!api.api && context.workflowRun && context.workflowRun.pullRequests.length === 0)
+    core.warning(
+      `${api.noApiReason}: the pull request of a fork cannot be looked up, so no comment is posted.`,
+    )
   let target: Target
   try {
     target = await resolveTarget(context, api.api)
