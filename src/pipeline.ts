@@ -133,7 +133,9 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
             warmupMs: inputs.warmupMs,
             durationMs: inputs.durationMs,
             snapshots: inputs.snapshots,
-            traceSeconds: role === 'head' ? Math.min(inputs.traceSeconds, inputs.durationMs / 2000) : 0,
+            // Whole seconds, at most half the measured load, so the trace never covers a snapshot window whole.
+            traceSeconds:
+              role === 'head' ? Math.floor(Math.min(inputs.traceSeconds, inputs.durationMs / 2000)) : 0,
             workDir: join(ctx.outDir, role === 'head (self-check)' ? 'self-check' : side),
             signal: ctx.signal,
           },
