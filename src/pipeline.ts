@@ -1,6 +1,7 @@
 // The whole job, shared by the action (main.ts) and the CLI (cli.ts):
 // build both sides, measure each under load, then decode, analyse and report.
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { analyse } from './analysis/analyse.js'
 import type { Analysis } from './analysis/types.js'
@@ -79,6 +80,8 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
   await mkdir(ctx.outDir, { recursive: true })
   const sides: SideName[] = ctx.baseRef ? ['base', 'head'] : ['head']
   let baseTree: BaseTree | undefined
+  // Binaries live outside outDir, which is uploaded as the artifact as it is.
+  const binDir = await mkdtemp(join(tmpdir(), 'memleak-bin-'))
   try {
     // Build both sides before measuring anything: build CPU must not overlap a measurement.
     const built = await log.group('Build', async () => {
@@ -95,7 +98,7 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
           workingDirectory: inputs.workingDirectory,
           package: inputs.package,
           buildCommand: inputs.buildCommand,
-          binary: join(ctx.outDir, `${side}.bin`),
+          binary: join(binDir, `${side}.bin`),
           signal: ctx.signal,
         })
         log.info(`${side}: built ${inputs.package} (${b.modulePath}) in ${(b.durationMs / 1000).toFixed(1)}s`)
@@ -226,7 +229,7 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
         serverUrl: ctx.serverUrl,
       },
       analysis,
-      failures: failuresFor(analysis.verdict, inputs.failOn),
+      failures: failuresFor(analysis.verdict, inputs.failOn, analysis),
     }
     const reportPath = join(ctx.outDir, 'report.json')
     await writeFile(reportPath, toJson(report))
@@ -234,5 +237,6 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
     return { report, markdown: renderMarkdown(report, { artifactUrl: ctx.artifactUrl }), reportPath, files }
   } finally {
     await baseTree?.remove()
+    await rm(binDir, { recursive: true, force: true })
   }
 }

@@ -1,10 +1,9 @@
 // Modes `full` and `analyze`: build, load and measure here, then publish. The
 // run's directory becomes the artifact directory: everything worth keeping
 // (every snapshot's profiles, the service logs, report.json) and nothing else
-// (the binaries go), for actions/upload-artifact to take as it is.
+// (the binaries are built elsewhere), for actions/upload-artifact to take as it is.
 import * as core from '@actions/core'
-import { lstat, readdir, rm, rmdir } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { annotationsFor } from '../github/annotations.js'
 import { runUrl } from '../github/context.js'
 import { runPipeline, type Logger } from '../pipeline.js'
@@ -16,24 +15,6 @@ const actionsLogger: Logger = {
   info: (line) => core.info(line),
   warn: (line) => core.warning(line),
   group: (title, fn) => core.group(title, fn),
-}
-
-/** Removes every file under dir that is not in keep, then the directories left empty. */
-export async function keepOnly(dir: string, keep: readonly string[]): Promise<void> {
-  const wanted = new Set(keep.map((f) => resolve(f)))
-  const prune = async (path: string): Promise<boolean> => {
-    const info = await lstat(path)
-    if (!info.isDirectory()) {
-      if (wanted.has(resolve(path))) return true
-      await rm(path, { force: true })
-      return false
-    }
-    let kept = false
-    for (const entry of await readdir(path)) kept = (await prune(join(path, entry))) || kept
-    if (!kept && path !== dir) await rmdir(path).catch(() => undefined)
-    return kept
-  }
-  await prune(dir)
 }
 
 export async function runMeasure(env: ModeEnv): Promise<void> {
@@ -70,7 +51,6 @@ export async function runMeasure(env: ModeEnv): Promise<void> {
       log: actionsLogger,
       signal: controller.signal,
     })
-    await keepOnly(outDir, result.files)
     const { report } = result
     if (analyzeOnly) {
       core.info(
