@@ -14,9 +14,13 @@ const NO_LOAD: LoadStats = {
   errorSamples: [],
 }
 
-/** The snapshots a crashed side took, as a measurement; undefined when too few to analyse. */
+/**
+ * The snapshots a crashed side took, as a measurement; undefined when it took none.
+ * Even one or two are kept: the analysis copes with so few (it says they show no
+ * trend), and analysing them keeps the other side's measurement in the report.
+ */
 export function partialMeasurement(error: ServiceCrashedError): SideMeasurement | undefined {
-  if (error.snapshots.length < 3) return undefined
+  if (error.snapshots.length === 0) return undefined
   const snapshots = error.snapshots.slice(0, -1)
   return {
     side: error.side,
@@ -32,8 +36,11 @@ export function partialMeasurement(error: ServiceCrashedError): SideMeasurement 
   }
 }
 
-/** Head died before anything could be measured: the crash is the whole report. */
-export function crashOnlyAnalysis(error: ServiceCrashedError): Analysis {
+/**
+ * Head died before anything could be measured: the crash is the report, with
+ * base's summary beside it when base was measured (`analyse(baseData, undefined, options).head`).
+ */
+export function crashOnlyAnalysis(error: ServiceCrashedError, base?: SideSummary): Analysis {
   const load = error.load ?? NO_LOAD
   const head: SideSummary = {
     side: 'head',
@@ -52,6 +59,7 @@ export function crashOnlyAnalysis(error: ServiceCrashedError): Analysis {
   return {
     verdict: { leak: true, newLeak: true, regression: false },
     findings: [],
+    ...(base ? { base: { ...base, side: 'base' as const } } : {}),
     head,
     total: {
       site: { key: 'total', function: '(whole process)', stack: [] },

@@ -1,0 +1,93 @@
+// A side that crashed part-way keeps whatever snapshots it took: even one or
+// two are analysed, so the report keeps the other side beside the crash.
+import { describe, expect, it } from 'vitest'
+import { analyse } from '../../src/analysis/analyse.js'
+import type { AnalysisOptions } from '../../src/analysis/types.js'
+import { ServiceCrashedError } from '../../src/capture/measure.js'
+import { crashFinding } from '../../src/crash.js'
+import { decodeSide } from '../../src/decode-side.js'
+import { crashOnlyAnalysis, partialMeasurement } from '../../src/partial.js'
+import { measurement } from './measurement.js'
+
+const options: AnalysisOptions = {
+  modulePath: 'memleak-action/profilegen',
+  regressionThreshold: 0.1,
+  alpha: 0.05,
+  memProfileRate: 1,
+}
+
+const LOG = [
+  'head.bin listening on http://127.0.0.1:8080 (pid 42)',
+  'panic: crashmid: simulated crash after 25000 requests',
+  '',
+  'goroutine 30054 [running]:',
+  'main.crash.func1()',
+  '\texample.com/fixtures/cmd/api/main.go:38 +0x65',
+  'created by main.crash in goroutine 29',
+  '\texample.com/fixtures/cmd/api/main.go:37 +0x37',
+].join('\n')
+
+function crashAfter(snapshots: number): ServiceCrashedError {
+  const m = measurement('head')
+  return new ServiceCrashedError(
+    'head: the service exited with code 2 1.5 s into the measured load',
+    'head',
+    { code: 2, signal: null },
+    LOG,
+    '/dev/null',
+    m.snapshots.slice(0, snapshots),
+    1500,
+    m.load,
+  )
+}
+
+describe('partialMeasurement', () => {
+  it('none taken: nothing to analyse', () => {
+    expect(partialMeasurement(crashAfter(0))).toBeUndefined()
+  })
+
+  for (const n of [1, 2, 3, 5]) {
+    it(`${n} taken: the last stands in for the settled one, and base stays in the analysis`, () => {
+      const partial = partialMeasurement(crashAfter(n))!
+      expect(partial.snapshots.map((s) => s.label)).toEqual(['S0', 'S1', 'S2', 'S3', 'S4'].slice(0, n - 1))
+      expect(partial.settled.label).toBe(`S${n - 1}`)
+      expect(partial.problems).toEqual([
+        `the service crashed ${n} snapshots into the run; figures cover the time before`,
+      ])
+      const analysis = analyse(decodeSide(partial), decodeSide(measurement('base')), options)
+      expect(analysis.base?.requests).toBe(5000)
+      expect(analysis.head.requests).toBe(5000)
+    })
+  }
+})
+
+describe('crashOnlyAnalysis', () => {
+  it('keeps base beside the crash when given', () => {
+    const base = analyse(decodeSide(measurement('base')), undefined, options).head
+    const analysis = crashOnlyAnalysis(crashAfter(0), base)
+    expect(analysis.base).toMatchObject({ side: 'base', requests: 5000 })
+    expect(analysis.verdict).toEqual({ leak: true, newLeak: true, regression: false })
+  })
+
+  it('without base, head alone', () => {
+    expect(crashOnlyAnalysis(crashAfter(0)).base).toBeUndefined()
+  })
+})
+
+describe('crashFinding', () => {
+  it('points at the panic in the service and carries the log tail', () => {
+    const f = crashFinding(crashAfter(2), 'example.com/fixtures', false)
+    expect(f).toMatchObject({
+      kind: 'crash',
+      status: 'new',
+      summary:
+        'The head service died under load after 5,000 requests: panic: crashmid: simulated crash after 25000 requests.',
+      site: {
+        function: 'main.crash.func1',
+        ownFrame: { file: 'example.com/fixtures/cmd/api/main.go', line: 38 },
+      },
+    })
+    expect(f.details).toMatchObject({ exit: 'code 2', 'seconds into the load': 1.5 })
+    expect(String(f.details!['log tail'])).toContain('panic: crashmid')
+  })
+})
