@@ -1,0 +1,216 @@
+// Service faults end to end: base is the healthy fixture, head misbehaves on
+// purpose. Each run must end with a clear message (its words asserted), keep
+// the other side's measurement where it can, leave no process running and the
+// port free (checked after every test by afterFault).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Report } from '../../src/report/types.js'
+import { CLI } from '../hardening/cli.js'
+import {
+  afterFault,
+  faultRepo,
+  lastLine,
+  runFault,
+  SHORT,
+  useBrokenService,
+  type FaultRepo,
+} from '../hardening/e2e.js'
+import { startGitHubApi, type GitHubApi } from '../support/github-api.js'
+import { DIST_INDEX, runAction } from '../support/run-action.js'
+
+const report = (repo: FaultRepo): Report =>
+  JSON.parse(readFileSync(join(repo.dir, '.memleak/report.json'), 'utf8')) as Report
+
+/** What each start failure printed last, for the checks on wording that are still open (below). */
+const startFailures = new Map<string, { line: string; repo: string }>()
+/** The Markdown headline of runs whose wording is still open. */
+const headlines = new Map<string, string>()
+
+describe.runIf(existsSync(CLI))('service faults (memleak run)', () => {
+  afterEach((ctx) => afterFault(ctx.task.id))
+
+  // These fail before or at head's start: independent, so they run side by side.
+  describe.concurrent('head cannot be built or started: exit 3, one clear last line', () => {
+    it('build fails: the compiler error, file and line, nothing started', async (ctx) => {
+      const repo = await faultRepo(ctx.task.id, 'healthy', 'healthy')
+      writeFileSync(join(repo.dir, 'cmd/api/broken.go'), 'package main\n\nfunc broken( {\n')
+      const run = await runFault(repo, SHORT)
+      expect(run.code, run.stderr).toBe(3)
+      const line = lastLine(run.stderr)
+      expect(line).toMatch(/^memleak: build of head failed \(go build .* \.\/cmd\/api in .*, exit 1\): /)
+      expect(line).toMatch(/cmd\/api\/broken\.go:3:\d+: syntax error/)
+      expect(run.stderr).not.toMatch(/^\s+at /m)
+      // Both sides are built before anything runs: no service was started.
+      expect(run.stderr).not.toMatch(/starting .*\.bin/)
+      expect(existsSync(join(repo.dir, '.memleak/base/base-service.log'))).toBe(false)
+    })
+
+    it('binary exits at once: its exit status and its last log line', async (ctx) => {
+      const repo = await faultRepo(ctx.task.id, 'healthy', 'exitnow')
+      const run = await runFault(repo, SHORT)
+      expect(run.code, run.stderr).toBe(3)
+      const line = lastLine(run.stderr)
+      expect(line).toMatch(/^memleak: service exited with code 3 before it was ready; last log lines: /)
+      expect(line).toContain('exitnow: fatal: cannot load configuration')
+      // Base was measured before head failed.
+      expect(run.stderr).toMatch(/base: load done: [\d,]+ requests/)
+      startFailures.set('exitnow', { line, repo: repo.dir })
+    })
+
+    it('never ready: the timeout, the last attempt and the log', async (ctx) => {
+      const repo = await faultRepo(ctx.task.id, 'healthy', 'neverready')
+      const run = await runFault(repo, [...SHORT, '--ready-timeout', '3s'])
+      expect(run.code, run.stderr).toBe(3)
+      const line = lastLine(run.stderr)
+      expect(line).toMatch(
+        new RegExp(
+          `^memleak: service did not answer 2xx at http://127\\.0\\.0\\.1:${repo.port}/debug/pprof/ within 3 s \\(last attempt: ECONNREFUSED\\)`,
+        ),
+      )
+      expect(line).toContain('will never listen')
+      startFailures.set('neverready', { line, repo: repo.dir })
+    })
+
+    it('pprof not mounted: how to import net/http/pprof and mount it in Gin', async (ctx) => {
+      const repo = await faultRepo(ctx.task.id, 'healthy', 'nopprof')
+      const run = await runFault(repo, SHORT)
+      expect(run.code, run.stderr).toBe(3)
+      const line = lastLine(run.stderr)
+      expect(line).toContain(`pprof is not served at http://127.0.0.1:${repo.port}/debug/pprof`)
+      expect(line).toContain('import _ "net/http/pprof"')
+      expect(line).toContain('r.Any("/debug/pprof/*any", gin.WrapH(http.DefaultServeMux))')
+      expect(line).toContain('answers 404')
+      startFailures.set('nopprof', { line, repo: repo.dir })
+    })
+
+    it('port already in use: names the port and the input to change, measures nothing', async (ctx) => {
+      const repo = await faultRepo(ctx.task.id, 'healthy', 'healthy')
+      const holder: Server = createServer((socket) => socket.destroy())
+      await new Promise<void>((resolve) => holder.listen(repo.port, '127.0.0.1', resolve))
+      try {
+        const run = await runFault(repo, SHORT)
+        expect(run.code, run.stderr).toBe(3)
+        expect(lastLine(run.stderr)).toBe(
+          `memleak: port ${repo.port} is already in use on 127.0.0.1; stop whatever listens there or set the port input`,
+        )
+        expect(run.stderr).not.toMatch(/ready after/)
+      } finally {
+        await new Promise((resolve) => holder.close(resolve))
+      }
+    })
+  })
+
+  it('crash in the middle of the load: a crash finding with the log tail, exit 1, base kept', async (ctx) => {
+    const repo = await faultRepo(ctx.task.id, 'healthy', 'crashmid')
+    // 25k requests: after the 1 s warmup and before the end of 8 s of load from ~3k to ~25k req/s.
+    const run = await runFault(repo, [
+      ...SHORT,
+      '--duration',
+      '8s',
+      '--snapshots',
+      '8',
+      '--env',
+      'CRASH_AFTER=25000',
+    ])
+    expect(run.code, run.stderr).toBe(1)
+    expect(run.stderr).toMatch(
+      /warning: head: the service exited with code 2 [\d.]+ s into the measured load/,
+    )
+    expect(run.stderr).toMatch(/^fail: new leak on head/m)
+    const r = report(repo)
+    const crash = r.analysis.findings[0]!
+    expect(crash.kind).toBe('crash')
+    expect(crash.status).toBe('new')
+    expect(crash.summary).toMatch(
+      /^The head service died under load after [\d,]+ requests: panic: crashmid: simulated crash after 25000 requests\.$/,
+    )
+    expect(crash.details?.['seconds into the load']).toBeGreaterThanOrEqual(0)
+    expect(crash.details?.['log tail']).toContain('panic: crashmid: simulated crash after 25000 requests')
+    expect(crash.site.ownFrame).toMatchObject({ function: 'main.crash.func1', line: 38 })
+    expect(r.analysis.verdict).toMatchObject({ leak: true, newLeak: true })
+    // The other side's measurement is in the report.
+    expect(r.analysis.base?.requests).toBeGreaterThan(1000)
+    // The report shows the panic line and the log tail.
+    expect(run.stdout).toContain('Service crashed under load')
+    expect(run.stdout).toContain('panic: crashmid: simulated crash after 25000 requests')
+  })
+
+  it('5xx under load: the measurement is flagged as untrustworthy, base kept', async (ctx) => {
+    const repo = await faultRepo(ctx.task.id, 'healthy', 'errors5xx')
+    const run = await runFault(repo, SHORT)
+    expect(run.stderr).toMatch(/head: warning: 100\.0% of requests failed \(HTTP 500: [\d,]+\)/)
+    const r = report(repo)
+    const notes = r.analysis.notes.join('\n')
+    expect(notes).toMatch(
+      /^head: 100\.0% of requests failed \(HTTP 500: [\d,]+\); e\.g\. HTTP 500 from GET \/time/m,
+    )
+    expect(notes).toContain('may not reflect the real service')
+    expect(r.analysis.head.errors).toBe(r.analysis.head.requests)
+    expect(r.analysis.base?.errors).toBe(0)
+    expect(r.analysis.base?.requests).toBeGreaterThan(1000)
+    expect(run.stdout).toContain('100.0% of requests failed')
+    expect([0, 1]).toContain(run.code)
+    expect(run.stdout.split('\n').find((l) => l.startsWith('### '))).toBeDefined()
+    headlines.set(
+      'errors5xx',
+      run.stdout.split('\n').find((l) => l.startsWith('### '))!,
+    )
+  })
+})
+
+// Open problems outside this suite's files, kept as failing checks until fixed (see the hardening report).
+describe.runIf(existsSync(CLI))('wording still to fix', () => {
+  it.fails('a start failure names the side that failed (head)', () => {
+    expect(startFailures.size).toBeGreaterThan(0)
+    for (const [name, { line }] of startFailures) expect(line, name).toMatch(/\bhead\b/)
+  })
+
+  it.fails('when head cannot start, base measured so far is still written to the out dir', () => {
+    for (const [name, { repo }] of startFailures) {
+      expect(existsSync(join(repo, '.memleak/base/S0.heap.pb.gz')), name).toBe(true)
+    }
+  })
+
+  it.fails('a head whose every request failed does not get a green headline', () => {
+    expect(headlines.get('errors5xx')).not.toMatch(/✅/)
+  })
+})
+
+describe.runIf(existsSync(DIST_INDEX))('a broken profile served by head (the action)', () => {
+  let api: GitHubApi
+  beforeAll(async () => {
+    api = await startGitHubApi()
+  })
+  afterAll(() => api.close())
+  afterEach((ctx) => afterFault(ctx.task.id))
+
+  it('fails the step with the side, the snapshot and what is wrong', async (ctx) => {
+    const repo = await faultRepo(ctx.task.id, 'healthy', 'healthy')
+    useBrokenService(repo, 'badpprof')
+    const run = await runAction({
+      workspace: repo.dir,
+      apiUrl: api.url,
+      pullRequest: { number: 70, baseSha: repo.baseSha, headSha: repo.headSha },
+      inputs: {
+        package: './cmd/api',
+        port: String(repo.port),
+        'github-token': 'ghs_faultsTOKEN',
+        requests: 'GET /time',
+        warmup: '1s',
+        duration: '4s',
+        snapshots: '4',
+      },
+      timeoutMs: 90_000,
+    })
+    repo.watch.push(run.runnerTemp)
+    expect(run.code).toBe(1)
+    const errors = run.stdout.match(/^::error::.*$/gm) ?? []
+    expect(errors).toEqual(['::error::head snapshot S2 heap profile: truncated gzip'])
+    expect(run.stdout + run.stderr).not.toMatch(/^\s+at /m)
+    // Both sides were measured to the end before decoding.
+    expect(run.stdout).toMatch(/base: load done/)
+    expect(run.stdout).toMatch(/head: load done/)
+  })
+})
