@@ -28,7 +28,7 @@ const startFailures = new Map<string, { line: string; repo: string }>()
 /** The Markdown headline of runs whose wording is still open. */
 const headlines = new Map<string, string>()
 
-describe.runIf(existsSync(CLI))('service faults (memleak run)', () => {
+describe.runIf(existsSync(CLI))('service faults (memleak run)', { timeout: 120_000 }, () => {
   afterEach((ctx) => afterFault(ctx.task.id))
 
   // These fail before or at head's start: independent, so they run side by side.
@@ -178,39 +178,43 @@ describe.runIf(existsSync(CLI))('wording still to fix', () => {
   })
 })
 
-describe.runIf(existsSync(DIST_INDEX))('a broken profile served by head (the action)', () => {
-  let api: GitHubApi
-  beforeAll(async () => {
-    api = await startGitHubApi()
-  })
-  afterAll(() => api.close())
-  afterEach((ctx) => afterFault(ctx.task.id))
-
-  it('fails the step with the side, the snapshot and what is wrong', async (ctx) => {
-    const repo = await faultRepo(ctx.task.id, 'healthy', 'healthy')
-    useBrokenService(repo, 'badpprof')
-    const run = await runAction({
-      workspace: repo.dir,
-      apiUrl: api.url,
-      pullRequest: { number: 70, baseSha: repo.baseSha, headSha: repo.headSha },
-      inputs: {
-        package: './cmd/api',
-        port: String(repo.port),
-        'github-token': 'ghs_faultsTOKEN',
-        requests: 'GET /time',
-        warmup: '1s',
-        duration: '4s',
-        snapshots: '4',
-      },
-      timeoutMs: 90_000,
+describe.runIf(existsSync(DIST_INDEX))(
+  'a broken profile served by head (the action)',
+  { timeout: 120_000 },
+  () => {
+    let api: GitHubApi
+    beforeAll(async () => {
+      api = await startGitHubApi()
     })
-    repo.watch.push(run.runnerTemp)
-    expect(run.code).toBe(1)
-    const errors = run.stdout.match(/^::error::.*$/gm) ?? []
-    expect(errors).toEqual(['::error::head snapshot S2 heap profile: truncated gzip'])
-    expect(run.stdout + run.stderr).not.toMatch(/^\s+at /m)
-    // Both sides were measured to the end before decoding.
-    expect(run.stdout).toMatch(/base: load done/)
-    expect(run.stdout).toMatch(/head: load done/)
-  })
-})
+    afterAll(() => api.close())
+    afterEach((ctx) => afterFault(ctx.task.id))
+
+    it('fails the step with the side, the snapshot and what is wrong', async (ctx) => {
+      const repo = await faultRepo(ctx.task.id, 'healthy', 'healthy')
+      useBrokenService(repo, 'badpprof')
+      const run = await runAction({
+        workspace: repo.dir,
+        apiUrl: api.url,
+        pullRequest: { number: 70, baseSha: repo.baseSha, headSha: repo.headSha },
+        inputs: {
+          package: './cmd/api',
+          port: String(repo.port),
+          'github-token': 'ghs_faultsTOKEN',
+          requests: 'GET /time',
+          warmup: '1s',
+          duration: '4s',
+          snapshots: '4',
+        },
+        timeoutMs: 90_000,
+      })
+      repo.watch.push(run.runnerTemp)
+      expect(run.code).toBe(1)
+      const errors = run.stdout.match(/^::error::.*$/gm) ?? []
+      expect(errors).toEqual(['::error::head snapshot S2 heap profile: truncated gzip'])
+      expect(run.stdout + run.stderr).not.toMatch(/^\s+at /m)
+      // Both sides were measured to the end before decoding.
+      expect(run.stdout).toMatch(/base: load done/)
+      expect(run.stdout).toMatch(/head: load done/)
+    })
+  },
+)
