@@ -18,21 +18,23 @@ const INHERITED = new Set([
 ])
 
 /**
- * GO* settings that only matter to the go command when fetching modules; some
- * carry credentials (GOAUTH commands, user:token@ in GOPROXY), and a running
- * binary never needs them.
+ * Go runtime settings a running binary reads. An explicit list, not a GO* prefix:
+ * GOOGLE_APPLICATION_CREDENTIALS and the module-fetch settings (GOPROXY with
+ * user:token@, GOAUTH commands) start with GO too, and must not reach the PR's code.
  */
-const GO_MODULE_FETCH = new Set([
-  'GOAUTH',
-  'GOPROXY',
-  'GONOPROXY',
-  'GOPRIVATE',
-  'GONOSUMDB',
-  'GONOSUMCHECK',
-  'GOSUMDB',
-  'GOINSECURE',
-  'GOVCS',
-  'GOFLAGS',
+const GO_RUNTIME = new Set([
+  'GOGC',
+  'GOMEMLIMIT',
+  'GOMAXPROCS',
+  'GODEBUG',
+  'GOTRACEBACK',
+  'GORACE',
+  'GOEXPERIMENT',
+  'GOCOVERDIR',
+  'GOROOT',
+  'GOPATH',
+  'GOCACHE',
+  'GOTMPDIR',
 ])
 
 const SECRET_NAME = /TOKEN|SECRET|PASSWORD|^ACTIONS_|^INPUT_|^GITHUB_/i
@@ -41,8 +43,7 @@ const VALID_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 /** Whether a name from our own environment is passed on to the service. */
 export function isInheritedEnvName(name: string): boolean {
   if (SECRET_NAME.test(name)) return false
-  if (INHERITED.has(name) || name.startsWith('LC_')) return true
-  return name.startsWith('GO') && !GO_MODULE_FETCH.has(name)
+  return INHERITED.has(name) || name.startsWith('LC_') || GO_RUNTIME.has(name)
 }
 
 /**
