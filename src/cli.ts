@@ -77,6 +77,9 @@ async function commandRun(argv: string[]): Promise<number> {
       commentId: inputs.commentId || `cli:${inputs.package}`,
       log: stderrLogger,
       signal: controller.signal,
+    }).catch((error: unknown) => {
+      // Whatever failed after an interrupt or the deadline failed because of it: say that.
+      throw controller.signal.aborted ? controller.signal.reason : error
     })
     process.stdout.write(values.json ? await readFile(result.reportPath, 'utf8') : `${result.markdown}\n`)
     process.stderr.write(`report: ${result.reportPath}\n`)

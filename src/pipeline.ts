@@ -10,7 +10,7 @@ import { addBaseWorktree, type BaseTree } from './build/worktree.js'
 import { measureSide, ServiceCrashedError } from './capture/measure.js'
 import { crashFinding } from './crash.js'
 import { crashOnlyAnalysis, partialMeasurement, selfCheckNote } from './partial.js'
-import { oneLine } from './errors.js'
+import { oneLine, UsageError } from './errors.js'
 import type { SideMeasurement, SideName } from './capture/types.js'
 import type { Inputs } from './inputs.js'
 import { renderMarkdown } from './report/markdown.js'
@@ -18,6 +18,7 @@ import { toJson } from './report/json.js'
 import { REPORT_SCHEMA_VERSION, type Report } from './report/types.js'
 import { failuresFor } from './report/verdict.js'
 import { serviceEnvironment } from './service/env.js'
+import { PortInUseError } from './service/port.js'
 import { decodeSide } from './decode-side.js'
 import { VERSION } from './version.js'
 
@@ -72,6 +73,20 @@ async function writeMeasurement(dir: string, m: SideMeasurement): Promise<string
   if (m.goroutineLeak) await put('goroutineleak.pb.gz', m.goroutineLeak)
   if (m.trace) await put('trace.out', m.trace)
   return files
+}
+
+/** Measurement problems that make a clean verdict meaningless. */
+const INVALIDATING = /requests failed|answered no request/
+
+/**
+ * A side that could not start says which side, once. Not a busy port (the same
+ * for both sides), not an input error, and not an interrupt or the deadline.
+ */
+function namedForSide(error: unknown, side: SideName, signal?: AbortSignal): unknown {
+  if (signal?.aborted || !(error instanceof Error)) return error
+  if (error instanceof UsageError || error instanceof PortInUseError) return error
+  if (!error.message.startsWith(`${side}:`)) error.message = `${side}: ${error.message}`
+  return error
 }
 
 export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise<PipelineResult> {
@@ -149,17 +164,20 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
 
     const measured: Partial<Record<SideName, SideMeasurement>> = {}
     const crashes: Partial<Record<SideName, ServiceCrashedError>> = {}
+    // Each side's files are written as soon as it is measured, so a later failure loses nothing.
+    const files: string[] = []
     for (const side of sides) {
       try {
         measured[side] = await measureOne(side, side)
       } catch (error) {
-        if (!(error instanceof ServiceCrashedError)) throw error
+        if (!(error instanceof ServiceCrashedError)) throw namedForSide(error, side, ctx.signal)
         // A crash under load is a finding, not the end of the run: keep what was measured.
         log.warn(oneLine(error.message.split('\n')[0]))
         crashes[side] = error
         const partial = partialMeasurement(error)
         if (partial) measured[side] = partial
       }
+      if (measured[side]) files.push(...(await writeMeasurement(join(ctx.outDir, side), measured[side]!)))
     }
     // Self-check: head measured a second time as its own base (A/A); what differs is noise.
     const selfCheck =
@@ -168,10 +186,6 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
         : undefined
 
     // Only now, with every service stopped, decode and analyse.
-    const files: string[] = []
-    for (const side of sides) {
-      if (measured[side]) files.push(...(await writeMeasurement(join(ctx.outDir, side), measured[side]!)))
-    }
     const options = {
       modulePath: built.head!.modulePath,
       regressionThreshold: inputs.regressionThreshold,
@@ -184,7 +198,11 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
       ? analyse(headData, baseData, options)
       : crashOnlyAnalysis(crashes.head!)
     for (const side of sides) {
-      for (const problem of measured[side]?.problems ?? []) analysis.notes.push(`${side}: ${problem}`)
+      for (const problem of measured[side]?.problems ?? []) {
+        analysis.notes.push(`${side}: ${problem}`)
+        // Errors take other code paths than successes: such a measurement cannot vouch for the code.
+        if (INVALIDATING.test(problem)) (analysis.untrustworthy ??= []).push(`${side}: ${problem}`)
+      }
     }
     if (crashes.base) {
       analysis.notes.push(

@@ -166,4 +166,6 @@ export interface Analysis {
   topAllocators?: AllocatorChange[]
   /** Things the reader should know that are not findings (noisy run, errors under load). */
   notes: string[]
+  /** Why a clean verdict cannot be trusted (most requests failed, no answers): set by the pipeline. */
+  untrustworthy?: string[]
 }

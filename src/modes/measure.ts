@@ -50,6 +50,9 @@ export async function runMeasure(env: ModeEnv): Promise<void> {
       serverUrl: context.serverUrl,
       log: actionsLogger,
       signal: controller.signal,
+    }).catch((error: unknown) => {
+      // Whatever failed after the deadline failed because of it: say that.
+      throw controller.signal.aborted ? controller.signal.reason : error
     })
     const { report } = result
     if (analyzeOnly) {

@@ -109,6 +109,9 @@ export function headline(ctx: RenderContext): string[] {
       ? ` (${escapeMarkdown(formatChange(analysis.total.change))} allocated per request)`
       : ''
     title = hasBase ? `✅ No leak, no allocation regression${change}` : '✅ No leak found'
+    if (analysis.untrustworthy?.length) {
+      title = `⚠️ No verdict: the measurement is not trustworthy (${escapeMarkdown(analysis.untrustworthy[0].split(':')[0])}: requests failed under load; see the notes)`
+    }
   }
 
   // What the title did not say.

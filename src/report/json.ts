@@ -242,6 +242,13 @@ function analysis(value: unknown, path: string): Analysis {
     growing: array(o.growing, `${path}.growing`, MAX_SITES, allocatorChange),
     improved: array(o.improved, `${path}.improved`, MAX_SITES, allocatorChange),
     notes: array(o.notes, `${path}.notes`, MAX_NOTES, (n, p) => string(n, p, SENTENCE)),
+    ...(o.untrustworthy === undefined
+      ? {}
+      : {
+          untrustworthy: array(o.untrustworthy, `${path}.untrustworthy`, MAX_NOTES, (n, p) =>
+            string(n, p, SENTENCE),
+          ),
+        }),
   }
 }
 

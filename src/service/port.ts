@@ -9,9 +9,14 @@ export async function isPortInUse(port: number, host = '127.0.0.1'): Promise<boo
   return !(await canListen(port, host))
 }
 
+/** The same for both sides: not a fault of either. */
+export class PortInUseError extends Error {
+  override name = 'PortInUseError'
+}
+
 export async function assertPortFree(port: number): Promise<void> {
   if (await isPortInUse(port)) {
-    throw new Error(
+    throw new PortInUseError(
       `port ${port} is already in use on 127.0.0.1; stop whatever listens there or set the port input`,
     )
   }
