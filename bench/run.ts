@@ -5,7 +5,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { defaultContext, type BenchContext, type Section } from './lib/context.js'
 import { machine, machineLine } from './lib/machine.js'
-import { note } from './lib/output.js'
+import { note, setInvocation } from './lib/output.js'
 import { analysisSection } from './sections/analysis.js'
 import { detectionSection } from './sections/detection.js'
 import { loadSection } from './sections/load.js'
@@ -79,6 +79,7 @@ async function main(): Promise<number> {
     controls: values.controls?.split(','),
   }
   if (values.dist) ctx.dist = resolve(values.dist)
+  setInvocation(process.argv.slice(2), ctx.quick)
 
   const m = machine()
   process.stdout.write(

@@ -40,7 +40,11 @@ export function hotFunctions(path: string, limit = 12): { totalMs: number; top: 
     total += us
     const f = byId.get(id)!.callFrame
     const name = f.functionName || '(anonymous)'
-    const file = f.url.replace(/^file:\/\//, '').replace(/^.*\/(dist|src|node_modules)\//, '$1/')
+    const file = f.url
+      .replace(/^file:\/\//, '')
+      .replace(/^.*\/(dist|src|node_modules)\//, '$1/')
+      // The load worker transpiled from src/load into a temporary folder.
+      .replace(/^.*\/memleak-load-worker-[^/]+\//, 'load-worker (src/load, transpiled)/')
     const where = file ? `${file}:${f.lineNumber + 1}` : ''
     const key = `${name}\0${where}`
     const m = merged.get(key) ?? { name, where, selfMs: 0, share: 0 }

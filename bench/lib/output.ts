@@ -12,12 +12,20 @@ export function table(header: string[], rows: (string | number)[][]): string {
   return markdownTable([header, ...rows.map((r) => r.map(String))])
 }
 
+let invocation: { argv: string[]; quick: boolean } = { argv: [], quick: false }
+
+/** How the bench was started, recorded in every results file (a --quick run is not a figure to quote). */
+export function setInvocation(argv: string[], quick: boolean): void {
+  invocation = { argv, quick }
+}
+
 export function writeResults(section: string, data: Record<string, unknown>, startMachine: Machine): string {
   mkdirSync(RESULTS_DIR, { recursive: true })
   const path = join(RESULTS_DIR, `${section}.json`)
   const record = {
     section,
     finishedAt: new Date().toISOString(),
+    invocation,
     machine: startMachine,
     code: codeVersion(),
     loadAverageAfter: machine().loadAverage,

@@ -2,14 +2,16 @@
 // process's worker threads) against wrk and ab -k, on one healthy Go service,
 // same connections and duration, runs alternating so drift in the machine's
 // load hits every tool alike.
+import { mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { startLoad } from '../../src/load/generator.js'
 import { parseRequests } from '../../src/load/requests.js'
 import type { BenchContext, Section } from '../lib/context.js'
+import { hotFunctions, type HotFunction } from '../lib/cpuprofile.js'
 import { buildFixture } from '../lib/gobuild.js'
 import { busyNote, machine } from '../lib/machine.js'
 import { median, note, ratio, table, writeResults } from '../lib/output.js'
-import { freePort, run, sleep, start, waitReady, which } from '../lib/proc.js'
+import { cpuMsFromTimeV, freePort, run, sleep, start, TIME_V, waitReady, which } from '../lib/proc.js'
 
 const CONNECTIONS = 16
 const TARGET = 0.8
@@ -23,7 +25,15 @@ interface Measured {
   requests: number
   errors: number
   p99Ms?: number
+  /** CPU time the load generator used (user + system): what it takes from the service on a shared machine. */
+  cpuMs?: number
   raw?: string
+}
+
+/** A reference tool as a process, under GNU time when present for its CPU time. */
+function timed(command: string, args: string[], seconds: number): ReturnType<typeof run> {
+  const [cmd, argv] = TIME_V ? [TIME_V, ['-v', command, ...args]] : [command, args]
+  return run(cmd, argv, { timeoutMs: (seconds + 30) * 1000 })
 }
 
 async function ours(port: number, threads: number, seconds: number, round: number): Promise<Measured> {
@@ -36,8 +46,11 @@ async function ours(port: number, threads: number, seconds: number, round: numbe
   })
   // Count from the moment every worker is up, as wrk counts from its start.
   load.resetStats()
+  // This process does nothing else meanwhile: its CPU time is the generator's (all threads).
+  const cpu0 = process.cpuUsage()
   await sleep(seconds * 1000)
   const stats = await load.stop()
+  const cpu = process.cpuUsage(cpu0)
   return {
     tool: 'memleak (built-in)',
     threads,
@@ -46,14 +59,13 @@ async function ours(port: number, threads: number, seconds: number, round: numbe
     requests: stats.requests,
     errors: stats.errors,
     p99Ms: stats.latencyMs.p99,
+    cpuMs: (cpu.user + cpu.system) / 1000,
   }
 }
 
 async function wrk(port: number, threads: number, seconds: number, round: number): Promise<Measured> {
   const args = [`-t${threads}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '10s', '--latency']
-  const r = await run('wrk', [...args, `http://127.0.0.1:${port}${PATH}`], {
-    timeoutMs: (seconds + 30) * 1000,
-  })
+  const r = await timed('wrk', [...args, `http://127.0.0.1:${port}${PATH}`], seconds)
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout)
   if (r.code !== 0 || !rps) throw new Error(`wrk failed (${r.code}): ${r.stdout}${r.stderr}`)
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0)
@@ -69,6 +81,7 @@ async function wrk(port: number, threads: number, seconds: number, round: number
     requests: Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? 0),
     errors: non2xx + socketErrors,
     p99Ms: p99 ? Number(p99[1]) * scale[p99[2] as keyof typeof scale] : undefined,
+    cpuMs: cpuMsFromTimeV(r.stderr),
     raw: r.stdout,
   }
 }
@@ -76,9 +89,7 @@ async function wrk(port: number, threads: number, seconds: number, round: number
 async function ab(port: number, seconds: number, round: number): Promise<Measured> {
   // -n after -t: otherwise -t caps the run at 50,000 requests.
   const args = ['-k', '-q', '-c', String(CONNECTIONS), '-t', String(seconds), '-n', '100000000', '-s', '10']
-  const r = await run('ab', [...args, `http://127.0.0.1:${port}${PATH}`], {
-    timeoutMs: (seconds + 30) * 1000,
-  })
+  const r = await timed('ab', [...args, `http://127.0.0.1:${port}${PATH}`], seconds)
   const rps = /Requests per second:\s+([\d.]+)/.exec(r.stdout)
   if (r.code !== 0 || !rps) throw new Error(`ab failed (${r.code}): ${r.stdout}${r.stderr}`)
   const failed = Number(/Failed requests:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0)
@@ -92,6 +103,7 @@ async function ab(port: number, seconds: number, round: number): Promise<Measure
     requests: Number(/Complete requests:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0),
     errors: failed + non2xx,
     p99Ms: p99 ? Number(p99[1]) : undefined,
+    cpuMs: cpuMsFromTimeV(r.stderr),
     raw: r.stdout,
   }
 }
@@ -119,6 +131,7 @@ export const loadSection: Section = {
     const port = await freePort()
     const service = start(binary, [], { env: { ...process.env, PORT: String(port) } })
     const results: Measured[] = []
+    let hot: { totalMs: number; top: HotFunction[] } | undefined
     try {
       await waitReady(port, PATH, 30_000)
       note(`load: healthy service on 127.0.0.1:${port}; warm-up run (unmeasured)`)
@@ -140,6 +153,8 @@ export const loadSection: Section = {
           if (service.child.exitCode !== null) throw new Error(`the service exited: ${service.output()}`)
         }
       }
+      note('load: one more run of the built-in generator under node --cpu-prof (unmeasured)')
+      hot = await profileOurs(ctx, port, Math.min(seconds, 5))
     } finally {
       await service.stop()
     }
@@ -148,21 +163,36 @@ export const loadSection: Section = {
     const ratios: Record<string, number> = {}
     const rps = (tool: string, threads: number): number[] =>
       results.filter((r) => r.tool === tool && r.threads === threads).map((r) => r.requestsPerSecond)
+    // CPU µs per request: a generator's cost to a service it shares the cores with.
+    const cpuPerReq = (tool: string, threads: number): string => {
+      const rs = results.filter((r) => r.tool === tool && r.threads === threads && r.cpuMs !== undefined)
+      return rs.length ? `${median(rs.map((r) => (r.cpuMs! * 1000) / r.requests)).toFixed(1)} µs` : 'n/a'
+    }
+    const abRps = haveAb ? median(rps('ab -k', 1)) : NaN
+    const vsAb = (x: number): string => (haveAb ? ratio(x / abRps) : 'n/a')
     for (const t of ctx.threads) {
       const o = median(rps('memleak (built-in)', t))
       const w = median(rps('wrk', t))
       ratios[`threads${t}`] = o / w
+      if (haveAb) ratios[`threads${t}OverAb`] = o / abRps
       rows.push([
         `memleak (built-in), ${t} worker thread${t > 1 ? 's' : ''}`,
         fmt(o),
         haveWrk ? ratio(o / w) : 'n/a',
+        vsAb(o),
+        cpuPerReq('memleak (built-in)', t),
       ])
-      if (haveWrk) rows.push([`wrk -t${t} -c${CONNECTIONS}`, fmt(w), '1×'])
+      if (haveWrk) rows.push([`wrk -t${t} -c${CONNECTIONS}`, fmt(w), '1×', vsAb(w), cpuPerReq('wrk', t)])
     }
     if (haveAb) {
-      const a = median(rps('ab -k', 1))
       const w = median(rps('wrk', ctx.threads[0]!))
-      rows.push([`ab -k -c${CONNECTIONS}`, fmt(a), haveWrk ? ratio(a / w) : 'n/a'])
+      rows.push([
+        `ab -k -c${CONNECTIONS}`,
+        fmt(abRps),
+        haveWrk ? ratio(abRps / w) : 'n/a',
+        '1×',
+        cpuPerReq('ab -k', 1),
+      ])
     }
     const errors = results.reduce((s, r) => s + r.errors, 0)
     writeResults(
@@ -177,17 +207,33 @@ export const loadSection: Section = {
         ratioOursOverWrk: ratios,
         target: TARGET,
         runs: results.map(({ raw: _raw, ...r }) => r),
+        workerCpuProfile: hot,
       },
       startMachine,
     )
     let md = `### Load generator throughput\n\n`
     md += `Healthy fixture (\`GET ${PATH}\`, test/fixtures/go/healthy), ${CONNECTIONS} keep-alive connections, ${seconds} s a run, ${rounds} alternating rounds, median requests/s. The service and the load share the machine's ${startMachine.cores} cores.\n\n`
-    md += table(['load generator', 'requests/s (median)', 'vs wrk', 'vs ab -k'], rows)
+    md += table(
+      ['load generator', 'requests/s (median)', 'vs wrk', 'vs ab -k', 'generator CPU per request'],
+      rows,
+    )
     if (haveWrk) {
       const r = ratios[`threads${ctx.threads[0]}`]!
       md += `\n\nTarget: ≥ ${TARGET} of wrk's rate: ${r >= TARGET ? 'meets target' : '**misses target**'} (${ratio(r)}).`
     }
     if (errors > 0) md += ` ${errors} errors in total across runs (see bench/results/load.json).`
+    if (hot) {
+      md += `\n\nThe built-in generator's worker thread under \`node --cpu-prof\` (${(hot.totalMs / 1000).toFixed(1)} s sampled), self time:\n\n`
+      md += table(
+        ['function', 'where', 'self', 'share'],
+        hot.top.map((h) => [
+          `\`${h.name}\``,
+          h.where,
+          `${h.selfMs.toFixed(0)} ms`,
+          `${(h.share * 100).toFixed(0)}%`,
+        ]),
+      )
+    }
     for (const s of skipped) md += `\n\n_Skipped: ${s}._`
     if (busy) md += `\n\n_${busy}._`
     return `${md}\n`
@@ -196,4 +242,42 @@ export const loadSection: Section = {
 
 function fmt(x: number): string {
   return Number.isFinite(x) ? Math.round(x).toLocaleString('en') : 'n/a'
+}
+
+/** The worker thread's hottest functions: the profile with the most samples is the worker's, not the idle main thread's. */
+async function profileOurs(
+  ctx: BenchContext,
+  port: number,
+  seconds: number,
+): Promise<{ totalMs: number; top: HotFunction[] } | undefined> {
+  const dir = join(ctx.workDir, 'cpuprof-load')
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  const script = join(ctx.root, 'bench/lib/load-once.ts')
+  const r = await run(
+    process.execPath,
+    [
+      '--cpu-prof',
+      '--cpu-prof-dir',
+      dir,
+      '--import',
+      'tsx',
+      script,
+      String(port),
+      String(ctx.threads[0]),
+      String(seconds),
+    ],
+    { timeoutMs: (seconds + 60) * 1000 },
+  )
+  if (r.code !== 0) {
+    note(`load: profiling run failed (${r.code}): ${r.stderr.slice(-400)}`)
+    return undefined
+  }
+  const profiles = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => hotFunctions(join(dir, f), 10))
+  // One profile per thread; the worker's is the one that ran the load worker's code.
+  const workerShare = (p: { top: HotFunction[] }): number =>
+    p.top.filter((h) => /load-worker/.test(h.where)).reduce((sum, h) => sum + h.selfMs, 0)
+  return profiles.sort((a, b) => workerShare(b) - workerShare(a))[0]
 }
