@@ -26,14 +26,15 @@ options:
   --reps N           repetitions (analysis, overhead, verdict, detection) or rounds (load)
   --duration S[,S]   load: seconds per run; verdict: durations to try; detection: measured seconds a side
   --threads N[,N]    load: worker threads of the built-in generator (and wrk -t), default 1
-  --sizes B[,B]      detection: planted leaks in bytes/request (default 8,32,128,1024)
-  --controls F[,F]   detection: A/A control fixtures (default healthy,churn,boundedcache)
+  --sizes B[,B]      detection: planted leaks in bytes/request (default 8,32,128,1024), or none
+  --controls F[,F]   detection: A/A control fixtures (default healthy,churn,boundedcache), or none
   --dist DIR         the built CLI to measure (default dist/; build it first with npm run build)
 
 Needs go, git, and for the load references wrk and ab (apt-get install -y wrk apache2-utils).`
 
 function list(v: string | undefined, name: string): number[] | undefined {
   if (v === undefined) return undefined
+  if (v === 'none') return []
   const xs = v.split(',').map(Number)
   if (xs.some((x) => !Number.isFinite(x) || x <= 0))
     throw new Error(`--${name}: expected positive numbers, got ${v}`)
@@ -76,7 +77,7 @@ async function main(): Promise<number> {
     durations: list(values.duration, 'duration'),
     threads: list(values.threads, 'threads') ?? [1],
     sizes: list(values.sizes, 'sizes'),
-    controls: values.controls?.split(','),
+    controls: values.controls === 'none' ? [] : values.controls?.split(','),
   }
   if (values.dist) ctx.dist = resolve(values.dist)
   setInvocation(process.argv.slice(2), ctx.quick)
