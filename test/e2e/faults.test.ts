@@ -2,6 +2,7 @@
 // purpose. Each run must end with a clear message (its words asserted), keep
 // the other side's measurement where it can, leave no process running and the
 // port free (checked after every test by afterFault).
+import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
@@ -10,34 +11,35 @@ import type { Report } from '../../src/report/types.js'
 import { CLI } from '../hardening/cli.js'
 import {
   afterFault,
+  canListen,
   faultRepo,
   lastLine,
   runFault,
   SHORT,
+  tail,
   useBrokenService,
   type FaultRepo,
 } from '../hardening/e2e.js'
 import { startGitHubApi, type GitHubApi } from '../support/github-api.js'
-import { DIST_INDEX, runAction } from '../support/run-action.js'
+import { DIST_INDEX, processesMentioning, runAction } from '../support/run-action.js'
 
 const report = (repo: FaultRepo): Report =>
   JSON.parse(readFileSync(join(repo.dir, '.memleak/report.json'), 'utf8')) as Report
 
-/** What each start failure printed last, for the checks on wording that are still open (below). */
-const startFailures = new Map<string, { line: string; repo: string }>()
-/** The Markdown headline of runs whose wording is still open. */
-const headlines = new Map<string, string>()
+/** How the run stopped by SIGTERM ended, for the check that is still open (below). */
+const stopped = new Map<string, { code: number | null; lastLine: string; worktrees: number }>()
 
 describe.runIf(existsSync(CLI))('service faults (memleak run)', { timeout: 120_000 }, () => {
   afterEach((ctx) => afterFault(ctx.task.id))
 
-  // These fail before or at head's start: independent, so they run side by side.
-  describe.concurrent('head cannot be built or started: exit 3, one clear last line', () => {
+  // These end the run early (head cannot be built or started, or the run is stopped from
+  // outside) and do not depend on a measurement's timing: they run side by side.
+  describe.concurrent('faults that end the run early: one clear last line, nothing left', () => {
     it('build fails: the compiler error, file and line, nothing started', async (ctx) => {
       const repo = await faultRepo(ctx.task.id, 'healthy', 'healthy')
       writeFileSync(join(repo.dir, 'cmd/api/broken.go'), 'package main\n\nfunc broken( {\n')
       const run = await runFault(repo, SHORT)
-      expect(run.code, run.stderr).toBe(3)
+      expect(run.code, tail(run.stderr)).toBe(3)
       const line = lastLine(run.stderr)
       expect(line).toMatch(/^memleak: build of head failed \(go build .* \.\/cmd\/api in .*, exit 1\): /)
       expect(line).toMatch(/cmd\/api\/broken\.go:3:\d+: syntax error/)
@@ -50,39 +52,42 @@ describe.runIf(existsSync(CLI))('service faults (memleak run)', { timeout: 120_0
     it('binary exits at once: its exit status and its last log line', async (ctx) => {
       const repo = await faultRepo(ctx.task.id, 'healthy', 'exitnow')
       const run = await runFault(repo, SHORT)
-      expect(run.code, run.stderr).toBe(3)
+      expect(run.code, tail(run.stderr)).toBe(3)
       const line = lastLine(run.stderr)
-      expect(line).toMatch(/^memleak: service exited with code 3 before it was ready; last log lines: /)
+      expect(line).toMatch(/^memleak: head: service exited with code 3 before it was ready; last log lines: /)
       expect(line).toContain('exitnow: fatal: cannot load configuration')
-      // Base was measured before head failed.
+      // Base was measured before head failed, and is kept on disk.
       expect(run.stderr).toMatch(/base: load done: [\d,]+ requests/)
-      startFailures.set('exitnow', { line, repo: repo.dir })
+      expect(existsSync(join(repo.dir, '.memleak/base/S0.heap.pb.gz'))).toBe(true)
     })
 
     it('never ready: the timeout, the last attempt and the log', async (ctx) => {
       const repo = await faultRepo(ctx.task.id, 'healthy', 'neverready')
       const run = await runFault(repo, [...SHORT, '--ready-timeout', '3s'])
-      expect(run.code, run.stderr).toBe(3)
+      expect(run.code, tail(run.stderr)).toBe(3)
       const line = lastLine(run.stderr)
       expect(line).toMatch(
         new RegExp(
-          `^memleak: service did not answer 2xx at http://127\\.0\\.0\\.1:${repo.port}/debug/pprof/ within 3 s \\(last attempt: ECONNREFUSED\\)`,
+          `^memleak: head: service did not answer 2xx at http://127\\.0\\.0\\.1:${repo.port}/debug/pprof/ within 3 s \\(last attempt: ECONNREFUSED\\)`,
         ),
       )
       expect(line).toContain('will never listen')
-      startFailures.set('neverready', { line, repo: repo.dir })
+      // Base, measured before head failed, is kept on disk.
+      expect(existsSync(join(repo.dir, '.memleak/base/S0.heap.pb.gz'))).toBe(true)
     })
 
     it('pprof not mounted: how to import net/http/pprof and mount it in Gin', async (ctx) => {
       const repo = await faultRepo(ctx.task.id, 'healthy', 'nopprof')
       const run = await runFault(repo, SHORT)
-      expect(run.code, run.stderr).toBe(3)
+      expect(run.code, tail(run.stderr)).toBe(3)
       const line = lastLine(run.stderr)
+      expect(line).toMatch(/^memleak: head: pprof is not served at /)
       expect(line).toContain(`pprof is not served at http://127.0.0.1:${repo.port}/debug/pprof`)
       expect(line).toContain('import _ "net/http/pprof"')
       expect(line).toContain('r.Any("/debug/pprof/*any", gin.WrapH(http.DefaultServeMux))')
       expect(line).toContain('answers 404')
-      startFailures.set('nopprof', { line, repo: repo.dir })
+      // Base, measured before head failed, is kept on disk.
+      expect(existsSync(join(repo.dir, '.memleak/base/S0.heap.pb.gz'))).toBe(true)
     })
 
     it('port already in use: names the port and the input to change, measures nothing', async (ctx) => {
@@ -91,13 +96,88 @@ describe.runIf(existsSync(CLI))('service faults (memleak run)', { timeout: 120_0
       await new Promise<void>((resolve) => holder.listen(repo.port, '127.0.0.1', resolve))
       try {
         const run = await runFault(repo, SHORT)
-        expect(run.code, run.stderr).toBe(3)
+        expect(run.code, tail(run.stderr)).toBe(3)
         expect(lastLine(run.stderr)).toBe(
           `memleak: port ${repo.port} is already in use on 127.0.0.1; stop whatever listens there or set the port input`,
         )
         expect(run.stderr).not.toMatch(/ready after/)
       } finally {
         await new Promise((resolve) => holder.close(resolve))
+      }
+    })
+
+    it('the timeout input, during the load: exit 3 naming the timeout, everything stopped', async (ctx) => {
+      const repo = await faultRepo(ctx.task.id, 'healthy', 'healthy')
+      // 25 s: past both builds even on a busy machine, inside base's 40 s of load.
+      const run = await runFault(repo, [...SHORT, '--duration', '40s', '--timeout', '25s'])
+      expect(run.code, tail(run.stderr)).toBe(3)
+      expect(run.stderr).toMatch(/^base S0\//m)
+      expect(lastLine(run.stderr)).toBe('memleak: timeout: the run took longer than 25s')
+      expect(run.stderr).not.toMatch(/^\s+at /m)
+    })
+
+    it('the timeout input, during the build: everything stopped', async (ctx) => {
+      const repo = await faultRepo(ctx.task.id, 'healthy', 'healthy')
+      const run = await runFault(repo, [...SHORT, '--timeout', '1s'])
+      expect(run.code, tail(run.stderr)).toBe(3)
+      expect(run.stderr).not.toMatch(/ready after/)
+      expect(run.stderr).not.toMatch(/^\s+at /m)
+      expect(lastLine(run.stderr)).toBe('memleak: timeout: the run took longer than 1s')
+    })
+
+    it('SIGTERM during the load of base: the service and the load stop, nothing survives', async (ctx) => {
+      const repo = await faultRepo(ctx.task.id, 'healthy', 'healthy')
+      const child = spawn(
+        process.execPath,
+        [
+          CLI,
+          'run',
+          '--base-ref',
+          repo.baseSha,
+          '--package',
+          './cmd/api',
+          '--port',
+          String(repo.port),
+          ...SHORT,
+          '--duration',
+          '20s',
+        ],
+        { cwd: repo.dir, stdio: ['ignore', 'ignore', 'pipe'] },
+      )
+      let stderr = ''
+      const exited = new Promise<number | null>((resolve) =>
+        child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + 15 : null))),
+      )
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no snapshot S1 within 90 s:\n${stderr}`)), 90_000)
+        child.stderr!.on('data', (d: Buffer) => {
+          stderr += d
+          if (/^base S1\//m.test(stderr)) {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+      })
+      child.kill('SIGTERM')
+      const code = await exited
+      // Checked now (the after-test check repeats it): the service was running a moment ago.
+      expect(processesMentioning(repo.dir)).toEqual([])
+      expect(await canListen(repo.port)).toBe(true)
+      const worktrees = execFileSync('git', ['worktree', 'list', '--porcelain'], {
+        cwd: repo.dir,
+        encoding: 'utf8',
+      })
+      stopped.set('SIGTERM', {
+        code,
+        lastLine: lastLine(stderr),
+        worktrees: worktrees.match(/^worktree /gm)!.length,
+      })
+      // Checked in 'after the faults'; cleared here so that a leftover shows there, not in the after-test check.
+      execFileSync('git', ['worktree', 'prune'], { cwd: repo.dir })
+      for (const dir of worktrees.match(/^worktree (.*)$/gm)!.slice(1)) {
+        execFileSync('git', ['worktree', 'remove', '--force', dir.slice('worktree '.length)], {
+          cwd: repo.dir,
+        })
       }
     })
   })
@@ -114,7 +194,7 @@ describe.runIf(existsSync(CLI))('service faults (memleak run)', { timeout: 120_0
       '--env',
       'CRASH_AFTER=25000',
     ])
-    expect(run.code, run.stderr).toBe(1)
+    expect(run.code, tail(run.stderr)).toBe(1)
     expect(run.stderr).toMatch(
       /warning: head: the service exited with code 2 [\d.]+ s into the measured load/,
     )
@@ -152,29 +232,25 @@ describe.runIf(existsSync(CLI))('service faults (memleak run)', { timeout: 120_0
     expect(r.analysis.base?.requests).toBeGreaterThan(1000)
     expect(run.stdout).toContain('100.0% of requests failed')
     expect([0, 1]).toContain(run.code)
-    expect(run.stdout.split('\n').find((l) => l.startsWith('### '))).toBeDefined()
-    headlines.set(
-      'errors5xx',
-      run.stdout.split('\n').find((l) => l.startsWith('### '))!,
+    // No green headline over a measurement that cannot vouch for the code.
+    const title = run.stdout.split('\n').find((l) => l.startsWith('### '))
+    expect(title).toMatch(
+      /^### ⚠️ No verdict: the measurement is not trustworthy \(head: requests failed under load/,
     )
   })
 })
 
-// Open problems outside this suite's files, kept as failing checks until fixed (see the hardening report).
-describe.runIf(existsSync(CLI))('wording still to fix', () => {
-  it.fails('a start failure names the side that failed (head)', () => {
-    expect(startFailures.size).toBeGreaterThan(0)
-    for (const [name, { line }] of startFailures) expect(line, name).toMatch(/\bhead\b/)
-  })
-
-  it.fails('when head cannot start, base measured so far is still written to the out dir', () => {
-    for (const [name, { repo }] of startFailures) {
-      expect(existsSync(join(repo, '.memleak/base/S0.heap.pb.gz')), name).toBe(true)
-    }
-  })
-
-  it.fails('a head whose every request failed does not get a green headline', () => {
-    expect(headlines.get('errors5xx')).not.toMatch(/✅/)
+// What is still open, checked on the runs above.
+describe.runIf(existsSync(CLI))('after the faults', () => {
+  // Known bug: src/service/process.ts onSignal re-raises the signal once no other listener is left,
+  // and cli.ts listens with process.once (already removed by then): the CLI dies at once, before its
+  // finally removes the base worktree and before it prints why.
+  it.fails('SIGTERM: the CLI says it was interrupted, exits 3 and removes the base worktree', () => {
+    const run = stopped.get('SIGTERM')!
+    expect(run).toBeDefined()
+    expect(run.lastLine).toBe('memleak: interrupted')
+    expect(run.code).toBe(3)
+    expect(run.worktrees).toBe(1)
   })
 })
 

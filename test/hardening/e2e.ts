@@ -44,6 +44,11 @@ export function runFault(repo: FaultRepo, args: string[], timeoutMs = 90_000): P
   )
 }
 
+/** The end of a run's output, for assertion messages. */
+export function tail(text: string, lines = 20): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n')
+}
+
 /** The last line on stderr: the one the CLI fails with. */
 export function lastLine(stderr: string): string {
   const lines = stderr.trimEnd().split('\n')
