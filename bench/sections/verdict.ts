@@ -61,9 +61,14 @@ export const verdictSection: Section = {
         const hits = ts.filter(detected).length
         const rates = ts.filter((t) => t.rate !== undefined).map((t) => t.rate!)
         const stopped = ts.length < reps && hits < ts.length ? ' (stopped at the first miss)' : ''
+        const served = ts.filter((t) => t.headRequests !== undefined).map((t) => t.headRequests!)
+        const range = served.length
+          ? `${Math.min(...served).toLocaleString('en')}–${Math.max(...served).toLocaleString('en')}`
+          : '–'
         return [
           `${d} s`,
           `${hits}/${ts.length}${stopped}`,
+          range,
           rates.length ? `${median(rates).toFixed(1)}` : '–',
           `${Math.round(median(ts.map((t) => t.wallMs)) / 1000)} s`,
         ]
@@ -76,6 +81,7 @@ export const verdictSection: Section = {
       rows,
     )
     md += `\n\nShortest duration detected ${reps}/${reps}: ${shortest === undefined ? `**none of ${durations.join(', ')} s**` : `**${shortest} s**`}.`
+    md += ` Detection depends on the requests served, not the seconds: a slower machine needs longer.`
     if (busy) md += `\n\n_${busy}._`
     return `${md}\n`
   },
