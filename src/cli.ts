@@ -67,8 +67,9 @@ async function commandRun(argv: string[]): Promise<number> {
     inputs.timeoutMs,
   )
   const stop = (): void => controller.abort(new Error('interrupted'))
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
+  // `on`, not `once`: the service safety net re-raises the signal when no other listener is left.
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
   try {
     const result = await runPipeline(inputs, {
       workspace,
