@@ -205,6 +205,7 @@ export const loadSection: Section = {
         rounds,
         threads: ctx.threads,
         ratioOursOverWrk: ratios,
+        pairedRatios: Object.fromEntries(ctx.threads.map((t) => [`threads${t}`, pairedRatios(results, t)])),
         target: TARGET,
         runs: results.map(({ raw: _raw, ...r }) => r),
         workerCpuProfile: hot,
@@ -220,6 +221,12 @@ export const loadSection: Section = {
     if (haveWrk) {
       const r = ratios[`threads${ctx.threads[0]}`]!
       md += `\n\nTarget: ≥ ${TARGET} of wrk's rate: ${r >= TARGET ? 'meets target' : '**misses target**'} (${ratio(r)}).`
+      // Runs next to each other in time share the machine's state: their ratios show how much is drift.
+      const t = ctx.threads[0]!
+      const paired = pairedRatios(results, t)
+      if (paired.length > 1) {
+        md += ` Per round (ours ÷ the wrk run beside it): ${paired.map((x) => x.toFixed(2)).join(', ')}; median ${median(paired).toFixed(2)}.`
+      }
     }
     if (errors > 0) md += ` ${errors} errors in total across runs (see bench/results/load.json).`
     if (hot) {
@@ -238,6 +245,16 @@ export const loadSection: Section = {
     if (busy) md += `\n\n_${busy}._`
     return `${md}\n`
   },
+}
+
+function pairedRatios(results: Measured[], threads: number): number[] {
+  const out: number[] = []
+  for (const r of results) {
+    if (r.tool !== 'memleak (built-in)' || r.threads !== threads) continue
+    const w = results.find((x) => x.tool === 'wrk' && x.threads === threads && x.round === r.round)
+    if (w) out.push(r.requestsPerSecond / w.requestsPerSecond)
+  }
+  return out
 }
 
 function fmt(x: number): string {
