@@ -50,6 +50,15 @@ function putService(dir: string, side: SideSpec): void {
 export function fixturePr(workDir: string, base: SideSpec, head: SideSpec): PrRepo {
   mkdirSync(workDir, { recursive: true })
   const dir = mkdtempSync(join(workDir, 'pr-'))
+  try {
+    return fillFixturePr(dir, base, head)
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+}
+
+function fillFixturePr(dir: string, base: SideSpec, head: SideSpec): PrRepo {
   git(dir, 'init', '-q', '-b', 'main')
   for (const entry of readdirSync(FIXTURES_DIR)) {
     if (entry === 'go.mod' || entry === 'go.sum' || entry === 'internal') {
@@ -75,6 +84,15 @@ export function fixturePr(workDir: string, base: SideSpec, head: SideSpec): PrRe
 export function demoPr(workDir: string): PrRepo {
   mkdirSync(workDir, { recursive: true })
   const dir = mkdtempSync(join(workDir, 'demo-'))
+  try {
+    return fillDemoPr(dir)
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+}
+
+function fillDemoPr(dir: string): PrRepo {
   for (const file of ['go.mod', 'go.sum', 'main.go']) cpSync(join(GIN_EXAMPLE, file), join(dir, file))
   git(dir, 'init', '-q', '-b', 'main')
   git(dir, 'add', '-A')
