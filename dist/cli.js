@@ -1,2 +1,662 @@
 #!/usr/bin/env node
-process.stdout.write('memleak\n');
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { P as ProfileError, d as decodeProfile, I as INPUT_DEFAULTS, V as VERSION, U as UsageError, o as oneLine, r as readInputs, a as runPipeline, b as runCommand } from './pipeline.js';
+import 'node:os';
+import 'node:fs';
+import 'node:child_process';
+import 'node:worker_threads';
+import './shared.js';
+import 'node:url';
+import 'node:http';
+import 'node:https';
+import 'node:net';
+import 'node:zlib';
+
+/**
+ * Index of the sample type called `name` in profile.sampleTypes. Values are
+ * always picked by name: Go's heap profile order is an implementation detail.
+ */
+function valueIndex(profile, name) {
+    const i = profile.sampleTypes.findIndex((t) => t.type === name);
+    if (i < 0) {
+        const has = profile.sampleTypes.map((t) => t.type).join(', ');
+        throw new ProfileError(`profile has no ${name} sample type (has: ${has || 'none'})`);
+    }
+    return i;
+}
+function hasSampleType(profile, name) {
+    return profile.sampleTypes.some((t) => t.type === name);
+}
+/**
+ * The sample type a report shows when none is asked for, as pprof picks it:
+ * the profile's default_sample_type, else the last one (inuse_space for a Go
+ * heap profile, cpu for a CPU profile).
+ */
+function defaultSampleType(profile) {
+    if (profile.defaultSampleType && hasSampleType(profile, profile.defaultSampleType)) {
+        return profile.defaultSampleType;
+    }
+    const last = profile.sampleTypes[profile.sampleTypes.length - 1];
+    if (!last)
+        throw new ProfileError('profile has no sample types');
+    return last.type;
+}
+
+/** Per-key accumulator; `stamp` makes cum count a key once per sample without a Set. */
+class Acc {
+    name;
+    func;
+    flat = 0;
+    cum = 0;
+    stamp = -1;
+    // State of the current inlineMarks pass, reset at its start (fields, not maps, keep the passes cheap).
+    kept = false;
+    inlinable = false;
+    /** Incoming edges by caller, for inlinable functions only. */
+    edges;
+    constructor(name, func) {
+        this.name = name;
+        this.func = func;
+    }
+}
+/** Groups by function, accumulating one or more profiles with a sign each (a diff is head +1, base −1). */
+class FunctionAccumulator {
+    #key;
+    #byFunc = new Map();
+    #byKey = new Map();
+    #inputs = [];
+    #sampleSeq = 0;
+    constructor(opts = {}) {
+        this.#key = opts.key ?? ((f) => f.name);
+    }
+    #acc(func) {
+        let acc = this.#byFunc.get(func);
+        if (acc)
+            return acc;
+        const key = this.#key(func);
+        acc = this.#byKey.get(key);
+        if (!acc) {
+            acc = new Acc(key, func);
+            this.#byKey.set(key, acc);
+        }
+        this.#byFunc.set(func, acc);
+        return acc;
+    }
+    add(profile, sampleType, sign = 1) {
+        const index = valueIndex(profile, sampleType);
+        const samples = profile.samples;
+        // Decoded Funcs carry a dense index: an array lookup per frame instead of a hash lookup.
+        // Grown by push so V8 keeps it a fast array (a store far past the end would make it a dictionary).
+        const local = [];
+        const accOf = (func) => {
+            const i = func.index;
+            if (i === undefined)
+                return this.#acc(func);
+            const hit = local[i];
+            if (hit)
+                return hit;
+            while (local.length <= i)
+                local.push(undefined);
+            return (local[i] = this.#acc(func));
+        };
+        this.#inputs.push({ samples, index, sign, accOf });
+        for (let si = 0; si < samples.length; si++) {
+            const sample = samples[si];
+            const v = sign * sample.values[index];
+            // pprof skips zero-valued samples entirely (they do not even create nodes).
+            if (v === 0)
+                continue;
+            const stack = sample.stack;
+            const n = stack.length;
+            if (n === 0)
+                continue;
+            const stamp = this.#sampleSeq++;
+            accOf(stack[0].func).flat += v;
+            for (let i = 0; i < n; i++) {
+                const acc = accOf(stack[i].func);
+                if (acc.stamp !== stamp) {
+                    acc.stamp = stamp;
+                    acc.cum += v;
+                }
+            }
+        }
+    }
+    /**
+     * Rows with a non-zero flat or cum (pprof drops the others). With
+     * `inlineMarks`, each row also gets pprof's "(inline)" mark, which costs
+     * two more passes over the stacks.
+     */
+    rows(opts = {}) {
+        const marks = opts.inlineMarks ? this.inlineMarks() : undefined;
+        const rows = [];
+        for (const a of this.#byKey.values()) {
+            if (a.flat === 0 && a.cum === 0)
+                continue;
+            const row = { name: a.name, func: a.func, flat: a.flat, cum: a.cum };
+            const mark = marks?.get(a.name);
+            if (mark)
+                row.inline = mark;
+            rows.push(row);
+        }
+        return rows.sort(compareRows);
+    }
+    /**
+     * pprof's "(inline)" marks. pprof keeps one edge per (caller, callee) pair,
+     * inline only if every call along it was inlined, and drops edges whose
+     * |weight| is under edgeFraction (default 0.001) of the total before it
+     * labels nodes: "inline" when all remaining incoming edges are inline,
+     * "partial-inline" when only some are.
+     *
+     * When a report keeps only some nodes, pprof rebuilds the graph from them,
+     * so a node's caller becomes the nearest kept frame above it: pass `kept`
+     * (the names shown) to get the marks of such a report.
+     *
+     * Edges are only recorded into functions that were inlined somewhere, which
+     * keeps memory bounded by their callers.
+     */
+    inlineMarks(kept, edgeFraction = 0.001) {
+        let netFlat = 0;
+        for (const a of this.#byKey.values()) {
+            a.kept = !kept || kept.has(a.name);
+            a.inlinable = false;
+            a.edges = undefined;
+            netFlat += a.flat;
+        }
+        const cutoff = Math.abs(Math.trunc(netFlat * edgeFraction));
+        let any = false;
+        for (const { samples, index, accOf } of this.#inputs) {
+            for (const sample of samples) {
+                if (sample.values[index] === 0)
+                    continue;
+                const stack = sample.stack;
+                for (let i = 0; i < stack.length - 1; i++) {
+                    if (stack[i].inlined) {
+                        const a = accOf(stack[i].func);
+                        if (a.kept)
+                            any = a.inlinable = true;
+                    }
+                }
+            }
+        }
+        const marks = new Map();
+        if (!any)
+            return marks;
+        let seq = 0;
+        for (const { samples, index, accOf, sign } of this.#inputs) {
+            for (const sample of samples) {
+                const w = sign * sample.values[index];
+                if (w === 0)
+                    continue;
+                const stamp = seq++;
+                const stack = sample.stack;
+                for (let i = 0; i < stack.length - 1; i++) {
+                    const frame = stack[i];
+                    const callee = accOf(frame.func);
+                    if (!callee.inlinable)
+                        continue;
+                    let caller;
+                    for (let j = i + 1; j < stack.length && !caller; j++) {
+                        const c = accOf(stack[j].func);
+                        if (c.kept)
+                            caller = c;
+                    }
+                    if (!caller || caller === callee)
+                        continue;
+                    const edges = (callee.edges ??= new Map());
+                    let e = edges.get(caller);
+                    if (!e)
+                        edges.set(caller, (e = { weight: 0, stamp: -1, inline: true }));
+                    if (e.stamp !== stamp) {
+                        e.stamp = stamp;
+                        e.weight += w;
+                    }
+                    if (!frame.inlined)
+                        e.inline = false;
+                }
+            }
+        }
+        for (const a of this.#byKey.values()) {
+            if (!a.edges)
+                continue;
+            let inline = false;
+            let plain = false;
+            for (const e of a.edges.values()) {
+                if (Math.abs(e.weight) < cutoff)
+                    continue;
+                if (e.inline)
+                    inline = true;
+                else
+                    plain = true;
+            }
+            if (inline)
+                marks.set(a.name, plain ? 'partial-inline' : 'inline');
+        }
+        return marks;
+    }
+}
+function compareRows(a, b) {
+    const fa = Math.abs(a.flat);
+    const fb = Math.abs(b.flat);
+    if (fa !== fb)
+        return fb - fa;
+    if (a.name !== b.name)
+        return a.name < b.name ? -1 : 1;
+    return Math.abs(b.cum) - Math.abs(a.cum);
+}
+function absTotal(profile, index) {
+    let sum = 0;
+    for (const s of profile.samples)
+        sum += Math.abs(s.values[index]);
+    return sum;
+}
+
+// Value formatting as pprof's internal/measurement does it, so a table we print
+// reads like `go tool pprof -top` for the same profile.
+const B = { name: 'B', aliases: ['b', 'byte'], factor: 1 };
+const S = { name: 's', aliases: [], factor: 1e9 };
+const UNIT_TYPES = [
+    {
+        units: [
+            B,
+            { name: 'kB', aliases: ['kb', 'kbyte', 'kilobyte'], factor: 2 ** 10 },
+            { name: 'MB', aliases: ['mb', 'mbyte', 'megabyte'], factor: 2 ** 20 },
+            { name: 'GB', aliases: ['gb', 'gbyte', 'gigabyte'], factor: 2 ** 30 },
+            { name: 'TB', aliases: ['tb', 'tbyte', 'terabyte'], factor: 2 ** 40 },
+            { name: 'PB', aliases: ['pb', 'pbyte', 'petabyte'], factor: 2 ** 50 },
+        ],
+        defaultUnit: B,
+    },
+    {
+        units: [
+            { name: 'ns', aliases: ['ns', 'nanosecond'], factor: 1 },
+            { name: 'us', aliases: ['μs', 'us', 'microsecond'], factor: 1e3 },
+            { name: 'ms', aliases: ['ms', 'millisecond'], factor: 1e6 },
+            { name: 's', aliases: ['s', 'sec', 'second'], factor: 1e9 },
+            { name: 'hrs', aliases: ['hour', 'hr'], factor: 3600e9 },
+        ],
+        defaultUnit: S,
+    },
+];
+function sniff(ut, unit) {
+    let u = unit.toLowerCase();
+    if (u.length > 2 && u.endsWith('s'))
+        u = u.slice(0, -1);
+    return ut.units.find((x) => x.aliases.includes(u));
+}
+/** measurement.Scale: value in `from` expressed in `to` ("minimum"/"auto" pick a readable unit). */
+function scale(value, from, to) {
+    if (value < 0) {
+        const [v, u] = scale(-value, from, to);
+        return [-v, u];
+    }
+    for (const ut of UNIT_TYPES) {
+        const fromUnit = sniff(ut, from);
+        if (!fromUnit)
+            continue;
+        const v = value * fromUnit.factor;
+        if (to === 'minimum' || to === 'auto') {
+            let best;
+            for (const u of ut.units)
+                if ((!best || u.factor >= best.factor) && v / u.factor >= 1)
+                    best = u;
+            if (best)
+                return [v / best.factor, best.name];
+            return [v / ut.defaultUnit.factor, ut.defaultUnit.name];
+        }
+        const toUnit = sniff(ut, to) ?? ut.defaultUnit;
+        return [v / toUnit.factor, toUnit.name];
+    }
+    return ['count', 'sample', 'unit', 'minimum', 'auto'].includes(to) ? [value, ''] : [value, to];
+}
+/** measurement.ScaledLabel: "1.50MB", "-32kB", "0". */
+function scaledLabel(value, from, to) {
+    const [v, u] = scale(value, from, to);
+    const s = formatFixed(v, 2).replace(/\.00$/, '');
+    if (s === '0' || s === '-0')
+        return '0';
+    return s + u;
+}
+/**
+ * The unit pprof's -top picks for a whole table (report.selectOutputUnit): that
+ * of the smallest non-zero value, unless it is more than 100 times smaller than
+ * the total, in which case the unit that shows it as 0.01 or more.
+ */
+function selectOutputUnit(rows, total, sampleUnit) {
+    let min = 0;
+    for (const r of rows) {
+        let v = Math.abs(r.flat);
+        if (v === 0)
+            v = Math.abs(r.cum);
+        if (v > 0 && (min === 0 || v < min))
+            min = v;
+    }
+    const max = total;
+    if (min === 0)
+        min = max;
+    const minUnit = scale(min, sampleUnit, 'minimum')[1];
+    const maxUnit = scale(max, sampleUnit, 'minimum')[1];
+    let unit = minUnit;
+    if (minUnit !== maxUnit && min * 100 < max)
+        unit = scale(100 * min, sampleUnit, 'minimum')[1];
+    return unit || sampleUnit;
+}
+/** measurement.Percentage: "  100%", "12.34%", "0.039%". */
+function percentage(value, total) {
+    const ratio = total !== 0 ? Math.abs(value / total) * 100 : 0;
+    if (ratio >= 99.95 && ratio <= 100.05)
+        return '  100%';
+    if (ratio >= 1)
+        return `${formatFixed(ratio, 2).padStart(5)}%`;
+    return `${formatG2(ratio).padStart(5)}%`;
+}
+/**
+ * Go's %.Nf: rounds the exact binary value, ties to even. JavaScript's toFixed
+ * rounds exact ties up (1.125 → "1.13", Go prints "1.12"), and such ties are
+ * common here: kB values are multiples of 1/1024.
+ */
+function formatFixed(x, decimals) {
+    const s = x.toFixed(decimals);
+    const tie = exactTie(Math.abs(x), decimals);
+    if (tie === undefined)
+        return s;
+    const digits = tie.toString().padStart(decimals + 1, '0');
+    const body = decimals > 0 ? `${digits.slice(0, -decimals)}.${digits.slice(-decimals)}` : digits;
+    return x < 0 ? `-${body}` : body;
+}
+/**
+ * When x lies exactly halfway between two numbers of `decimals` decimals, the
+ * even one scaled by 10^decimals; else undefined. An exact tie needs
+ * x·2^(decimals+1) to be an integer, which is exactly computable.
+ */
+function exactTie(x, decimals) {
+    const p = 2 ** (decimals + 1);
+    const y = x * p;
+    if (!Number.isInteger(y) || !Number.isSafeInteger(y))
+        return undefined;
+    const n = BigInt(y) * 5n ** BigInt(decimals + 1); // x · 10^(decimals+1), exactly
+    if (n % 10n !== 5n)
+        return undefined;
+    const q = n / 10n;
+    return q % 2n === 0n ? q : q + 1n;
+}
+/** Go's %.2g for 0 <= x < 1 (and beyond): two significant digits, no trailing zeros. */
+function formatG2(x) {
+    if (x === 0)
+        return '0';
+    let exp = Math.floor(Math.log10(Math.abs(x)));
+    // Rounding to two significant digits can carry into the next power of ten (0.0996 → 0.1).
+    const rounded = Number(formatFixed(x / 10 ** exp, 1));
+    if (Math.abs(rounded) >= 10)
+        exp++;
+    if (exp < -4 || exp >= 2) {
+        const m = formatFixed(x / 10 ** exp, 1).replace(/\.0$/, '');
+        const e = Math.abs(exp).toString().padStart(2, '0');
+        return `${m}e${exp < 0 ? '-' : '+'}${e}`;
+    }
+    const s = formatFixed(x, Math.max(0, 1 - exp));
+    return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+}
+
+/**
+ * A text table laid out like `go tool pprof -top`: rows are expected sorted
+ * (aggregateByFunction and diffProfiles sort them as pprof does).
+ */
+function formatTop(rows, sampleUnit, opts = {}) {
+    const total = opts.total ?? rows.reduce((n, r) => n + Math.abs(r.flat), 0);
+    const fraction = opts.nodeFraction ?? 0.005;
+    const lines = [...(opts.labels ?? [])];
+    // pprof's node cutoff is relative to the net flat sum of all nodes, its
+    // "Dropped" label to the report total; both truncate toward zero like int64().
+    const netFlat = rows.reduce((n, r) => n + r.flat, 0);
+    const cutoff = Math.abs(Math.trunc(netFlat * fraction));
+    let shown = cutoff > 0 ? rows.filter((r) => Math.abs(r.cum) >= cutoff) : [...rows];
+    const dropped = rows.length - shown.length;
+    const afterCutoff = shown.length;
+    if (opts.limit !== undefined && opts.limit > 0 && shown.length > opts.limit)
+        shown = shown.slice(0, opts.limit);
+    // pprof rebuilds its graph from the kept nodes only when it dropped some.
+    const trimmed = shown.length < rows.length;
+    const marks = opts.inlineMarks?.(trimmed ? new Set(shown.map((r) => r.name)) : undefined, opts.edgeFraction);
+    const unit = selectOutputUnit(shown, total, sampleUnit);
+    const fmt = (v) => scaledLabel(v, sampleUnit, unit);
+    const shownFlat = shown.reduce((n, r) => n + r.flat, 0);
+    lines.push(`Showing nodes accounting for ${fmt(shownFlat)}, ${percentage(shownFlat, total).trim()} of ${fmt(total)} total`);
+    if (total !== 0) {
+        if (dropped > 0) {
+            const plural = dropped > 1 ? 's' : '';
+            lines.push(`Dropped ${dropped} node${plural} (cum <= ${fmt(Math.abs(Math.trunc(total * fraction)))})`);
+        }
+        if (shown.length < afterCutoff)
+            lines.push(`Showing top ${shown.length} nodes out of ${afterCutoff}`);
+    }
+    lines.push(`${'flat'.padStart(10)} ${'flat'.padStart(5)}% ${'sum'.padStart(5)}% ${'cum'.padStart(10)} ${'cum'.padStart(5)}%`);
+    let sum = 0;
+    for (const r of shown) {
+        sum += r.flat;
+        const mark = marks ? marks.get(r.name) : r.inline;
+        const inl = mark ? ` (${mark})` : '';
+        lines.push(`${fmt(r.flat).padStart(10)} ${percentage(r.flat, total)} ${percentage(sum, total)} ` +
+            `${fmt(r.cum).padStart(10)} ${percentage(r.cum, total)}  ${r.name}${inl}`);
+    }
+    return lines.join('\n') + '\n';
+}
+
+/**
+ * head − base per function, as `go tool pprof -top -diff_base base head`
+ * computes it: base's samples count negatively, functions whose flat and cum
+ * both cancel out are dropped.
+ */
+function diffProfiles(base, head, sampleType, opts = {}) {
+    const bi = valueIndex(base, sampleType);
+    const hi = valueIndex(head, sampleType);
+    const unitOf = (p, i) => p.sampleTypes[i].unit;
+    if (unitOf(base, bi) !== unitOf(head, hi)) {
+        throw new ProfileError(`cannot diff ${sampleType}: base is in ${unitOf(base, bi)}, head in ${unitOf(head, hi)}`);
+    }
+    const acc = new FunctionAccumulator(opts);
+    acc.add(head, sampleType, 1);
+    acc.add(base, sampleType, -1);
+    const baseTotal = absTotal(base, bi);
+    const headTotal = absTotal(head, hi);
+    return {
+        sampleType: head.sampleTypes[hi],
+        total: baseTotal > 0 ? baseTotal : baseTotal + headTotal,
+        baseTotal,
+        headTotal,
+        rows: acc.rows(opts),
+        inlineMarks: (kept, edgeFraction) => acc.inlineMarks(kept, edgeFraction),
+    };
+}
+/** What `memleak diff BASE HEAD` prints: decode both, diff, and lay out a pprof -top table. */
+function diffFiles(baseBytes, headBytes, opts = {}) {
+    const [baseName, headName] = opts.names ?? ['base', 'head'];
+    const decode = (bytes, name) => {
+        try {
+            return decodeProfile(bytes, opts);
+        }
+        catch (err) {
+            if (err instanceof ProfileError)
+                throw new ProfileError(`${name}: ${err.message}`, { cause: err });
+            throw err;
+        }
+    };
+    const base = decode(baseBytes, baseName);
+    const head = decode(headBytes, headName);
+    const sampleType = opts.sampleType ??
+        (hasSampleType(base, 'inuse_space') && hasSampleType(head, 'inuse_space')
+            ? 'inuse_space'
+            : defaultSampleType(head));
+    // Name the file that lacks the sample type (a CPU profile given where a heap profile belongs, say).
+    for (const [profile, name] of [
+        [base, baseName],
+        [head, headName],
+    ]) {
+        if (!hasSampleType(profile, sampleType)) {
+            try {
+                valueIndex(profile, sampleType);
+            }
+            catch (err) {
+                throw new ProfileError(`${name}: ${err.message}`, { cause: err });
+            }
+        }
+    }
+    const table = diffProfiles(base, head, sampleType);
+    return formatTop(table.rows, table.sampleType.unit, {
+        total: table.total,
+        inlineMarks: table.inlineMarks,
+        limit: opts.limit,
+        nodeFraction: opts.nodeFraction,
+        labels: [`Type: ${sampleType}`, `Base: ${baseName}`, `Head: ${headName}`],
+    });
+}
+
+// `memleak`: the action's pipeline for a terminal, so a result can be reproduced on a laptop.
+//   memleak run [--input-name value ...]   the whole job; prints the Markdown report
+//   memleak diff BASE HEAD                 top growing allocators between two heap profiles
+const USAGE = `usage:
+  memleak run [options]          build, load and compare; prints the Markdown report
+  memleak diff BASE HEAD         top growing allocators between two heap profiles
+  memleak --version
+
+run options (the action's inputs, same names and defaults):
+${Object.entries(INPUT_DEFAULTS)
+    .map(([name, value]) => `  --${name}${value ? ` (default ${JSON.stringify(value)})` : ''}`)
+    .join('\n')}
+  --out DIR                      where profiles, logs and report.json go (default .memleak)
+  --json                         print the JSON report instead of Markdown
+
+diff options:
+  --sample-type NAME             inuse_space (default), inuse_objects, alloc_space, alloc_objects
+  --limit N                      rows to print (default 20)
+
+exit status: 0 pass, 1 fail-on matched, 2 bad usage or input, 3 could not measure (build, service or load failed)`;
+const stderrLogger = {
+    info: (line) => process.stderr.write(`${line}\n`),
+    warn: (line) => process.stderr.write(`warning: ${line}\n`),
+    async group(title, fn) {
+        process.stderr.write(`== ${title}\n`);
+        return fn();
+    },
+};
+async function gitTopLevel(dir) {
+    try {
+        const r = await runCommand('git', ['rev-parse', '--show-toplevel'], { cwd: dir, timeoutMs: 10_000 });
+        return r.code === 0 ? r.output.trim() : dir;
+    }
+    catch {
+        return dir;
+    }
+}
+async function commandRun(argv) {
+    const options = {
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+    };
+    for (const name of Object.keys(INPUT_DEFAULTS))
+        options[name] = { type: 'string' };
+    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    if (positionals.length > 0)
+        throw new UsageError(`run: unexpected argument ${JSON.stringify(positionals[0])}`);
+    const inputs = readInputs((name) => values[name] ?? '');
+    const workspace = await gitTopLevel(process.cwd());
+    const controller = new AbortController();
+    const deadline = setTimeout(() => controller.abort(new Error(`timeout: the run took longer than ${values.timeout ?? INPUT_DEFAULTS.timeout}`)), inputs.timeoutMs);
+    const stop = () => controller.abort(new Error('interrupted'));
+    // `on`, not `once`: the service safety net re-raises the signal when no other listener is left.
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    try {
+        const result = await runPipeline(inputs, {
+            workspace,
+            baseRef: inputs.baseRef || undefined,
+            outDir: resolve(String(values.out ?? '.memleak')),
+            commentId: inputs.commentId || `cli:${inputs.package}`,
+            log: stderrLogger,
+            signal: controller.signal,
+        }).catch((error) => {
+            // Whatever failed after an interrupt or the deadline failed because of it: say that.
+            throw controller.signal.aborted ? controller.signal.reason : error;
+        });
+        process.stdout.write(values.json ? await readFile(result.reportPath, 'utf8') : `${result.markdown}\n`);
+        process.stderr.write(`report: ${result.reportPath}\n`);
+        for (const failure of result.report.failures)
+            process.stderr.write(`fail: ${failure}\n`);
+        return result.report.failures.length > 0 ? 1 : 0;
+    }
+    finally {
+        clearTimeout(deadline);
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+    }
+}
+const READ_ERRORS = {
+    ENOENT: 'no such file',
+    EISDIR: 'is a directory',
+    EACCES: 'permission denied',
+};
+async function commandDiff(argv) {
+    const { values, positionals } = parseArgs({
+        args: argv,
+        options: { 'sample-type': { type: 'string' }, limit: { type: 'string' } },
+        strict: true,
+        allowPositionals: true,
+    });
+    if (positionals.length !== 2)
+        throw new UsageError('diff: expected two profile files, memleak diff BASE HEAD');
+    const limit = values.limit === undefined ? 20 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1)
+        throw new UsageError(`--limit: expected a whole number above 0, got ${JSON.stringify(values.limit)}`);
+    const read = async (path) => {
+        try {
+            return await readFile(path);
+        }
+        catch (error) {
+            const code = error.code ?? '';
+            const why = READ_ERRORS[code] ?? error.message;
+            throw new UsageError(`${path}: cannot read the profile: ${why}`);
+        }
+    };
+    const [base, head] = await Promise.all(positionals.map(read));
+    process.stdout.write(diffFiles(base, head, {
+        sampleType: values['sample-type'],
+        limit,
+        names: positionals,
+    }));
+    return 0;
+}
+async function main(argv) {
+    const [command, ...rest] = argv;
+    try {
+        if (command === 'run')
+            return await commandRun(rest);
+        if (command === 'diff')
+            return await commandDiff(rest);
+        if (command === '--version' || command === 'version') {
+            process.stdout.write(`memleak ${VERSION}\n`);
+            return 0;
+        }
+        if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+            process.stdout.write(`${USAGE}\n`);
+            return command === undefined ? 2 : 0;
+        }
+        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected run or diff (memleak --help)`);
+    }
+    catch (error) {
+        // One line, no stack trace: what is wrong and where.
+        process.stderr.write(`memleak: ${oneLine(error)}\n`);
+        return isUsage(error) ? 2 : 3;
+    }
+}
+function isUsage(error) {
+    // Bad flags, bad inputs and unreadable profiles are the user's to fix: exit 2.
+    const { name, code } = (error ?? {});
+    return (error instanceof UsageError ||
+        name === 'ProfileError' ||
+        name === 'SnapshotError' ||
+        String(code ?? '').startsWith('ERR_PARSE_ARGS'));
+}
+process.exitCode = await main(process.argv.slice(2));
+
+export { main };

@@ -1,0 +1,429 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import * as net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { a as CTRL_EPOCH, b as CTRL_STOP, c as MAX_US, M as MAX_EPOCH, H as HISTOGRAM, f as bucketOf, e as STATUS, d as STATUS_CODES, E as ERRORS, R as REQUESTS, T as TRANSPORT_ERRORS } from './shared.js';
+
+// A minimal HTTP/1.1 response parser for the load generator: it only needs the
+// status, where the response ends (Content-Length, chunked, or connection close)
+// and whether the connection stays open. Bodies are skipped, never copied.
+const HEAD = 0;
+const BODY_LENGTH = 1;
+const CHUNK_SIZE = 2;
+const CHUNK_DATA = 3;
+const CHUNK_CRLF = 4;
+const TRAILER = 5;
+const BODY_UNTIL_CLOSE = 6;
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const MAX_HEAD = 64 * 1024;
+class ProtocolError extends Error {
+    name = 'ProtocolError';
+}
+class ResponseParser {
+    /** Status of the response being parsed or just completed. */
+    status = 0;
+    /** False when the server said it will close the connection after this response. */
+    keepAlive = true;
+    /** Set before each request: a HEAD response has no body whatever its headers say. */
+    expectNoBody = false;
+    state = HEAD;
+    partial;
+    remaining = 0;
+    line = '';
+    /** Whether a response has started arriving (for telling a clean close from a cut). */
+    get inProgress() {
+        return this.state !== HEAD || this.partial !== undefined;
+    }
+    /** Whether the response ends at connection close (no length, not chunked). */
+    get endsAtClose() {
+        return this.state === BODY_UNTIL_CLOSE;
+    }
+    reset() {
+        this.state = HEAD;
+        this.partial = undefined;
+        this.remaining = 0;
+        this.line = '';
+    }
+    /**
+     * Consumes bytes from `buf` starting at `pos`. Returns the offset just after
+     * the end of a complete response (then `status` and `keepAlive` describe it and
+     * the parser is ready for the next one), or -1 when it needs more bytes.
+     */
+    execute(buf, pos = 0) {
+        // Offsets into `data` (which may be a partial head joined with buf) map back to buf by `shift`.
+        let data = buf;
+        let shift = 0;
+        for (;;) {
+            if (this.state !== HEAD) {
+                const done = this.body(data, pos);
+                return done < 0 ? -1 : done + shift;
+            }
+            if (pos >= data.length)
+                return -1;
+            let from = pos;
+            let searchFrom = pos;
+            if (this.partial) {
+                const before = this.partial;
+                data = Buffer.concat([before, data.subarray(pos)]);
+                shift = pos - before.length;
+                from = 0;
+                // The blank line may straddle the two pieces.
+                searchFrom = Math.max(0, before.length - 3);
+                this.partial = undefined;
+            }
+            const at = data.indexOf(CRLFCRLF, searchFrom);
+            if (at < 0)
+                return this.keepPartial(data, from);
+            pos = this.parseHead(data, from, at);
+        }
+    }
+    /** The connection closed: completes a response that ends at close. */
+    finishAtClose() {
+        if (this.state !== BODY_UNTIL_CLOSE)
+            return false;
+        this.reset();
+        return true;
+    }
+    keepPartial(data, from) {
+        if (data.length - from > MAX_HEAD)
+            throw new ProtocolError('response head larger than 64 KiB');
+        // Copy: the socket may reuse its buffer.
+        this.partial = Buffer.from(data.subarray(from));
+        return -1;
+    }
+    /** Parses the head in data[from, at) and returns the offset of the body. */
+    parseHead(data, from, at) {
+        const head = data.toString('latin1', from, at + 2);
+        if (!head.startsWith('HTTP/1.'))
+            throw new ProtocolError(`not an HTTP/1.x response: ${JSON.stringify(head.slice(0, 40))}`);
+        const status = Number(head.slice(9, 12));
+        if (!(status >= 100 && status < 600))
+            throw new ProtocolError(`bad status line: ${JSON.stringify(head.split('\r\n')[0])}`);
+        this.status = status;
+        const http10 = head.charCodeAt(7) === 48; // '0'
+        const connection = /\r\nconnection:([^\r]*)/i.exec(head)?.[1]?.toLowerCase();
+        this.keepAlive = http10
+            ? connection?.includes('keep-alive') === true
+            : connection?.includes('close') !== true;
+        const bodyStart = at + 4;
+        if (status < 200) {
+            // An interim answer (100, 103): the real one follows for the same request.
+            this.state = HEAD;
+            return bodyStart;
+        }
+        if (status === 204 || status === 304 || this.expectNoBody) {
+            this.state = BODY_LENGTH;
+            this.remaining = 0;
+            return bodyStart;
+        }
+        if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head)) {
+            this.state = CHUNK_SIZE;
+            this.line = '';
+            return bodyStart;
+        }
+        const length = /\r\ncontent-length:[ \t]*(\d+)/i.exec(head);
+        if (length) {
+            this.state = BODY_LENGTH;
+            this.remaining = Number(length[1]);
+            return bodyStart;
+        }
+        this.state = BODY_UNTIL_CLOSE;
+        this.keepAlive = false;
+        return bodyStart;
+    }
+    /** Consumes body bytes; returns the offset after the response's end, or -1. */
+    body(buf, pos) {
+        const end = buf.length;
+        for (;;) {
+            switch (this.state) {
+                case HEAD:
+                    return pos;
+                case BODY_LENGTH: {
+                    const take = Math.min(this.remaining, end - pos);
+                    this.remaining -= take;
+                    pos += take;
+                    if (this.remaining > 0)
+                        return -1;
+                    this.state = HEAD;
+                    return pos;
+                }
+                case BODY_UNTIL_CLOSE:
+                    return -1;
+                case CHUNK_SIZE:
+                case TRAILER: {
+                    const nl = buf.indexOf(10, pos); // '\n'
+                    if (nl < 0) {
+                        this.line += buf.toString('latin1', pos, end);
+                        if (this.line.length > 4096)
+                            throw new ProtocolError('chunk size line too long');
+                        return -1;
+                    }
+                    const line = (this.line + buf.toString('latin1', pos, nl)).replace(/\r$/, '');
+                    this.line = '';
+                    pos = nl + 1;
+                    if (this.state === TRAILER) {
+                        if (line === '') {
+                            this.state = HEAD;
+                            return pos;
+                        }
+                        continue;
+                    }
+                    const size = parseInt(line, 16);
+                    if (!Number.isFinite(size) || size < 0 || !/^[0-9a-fA-F]/.test(line)) {
+                        throw new ProtocolError(`bad chunk size line: ${JSON.stringify(line.slice(0, 40))}`);
+                    }
+                    if (size === 0)
+                        this.state = TRAILER;
+                    else {
+                        this.state = CHUNK_DATA;
+                        this.remaining = size;
+                    }
+                    continue;
+                }
+                case CHUNK_DATA: {
+                    if (pos >= end)
+                        return -1;
+                    const take = Math.min(this.remaining, end - pos);
+                    this.remaining -= take;
+                    pos += take;
+                    if (this.remaining > 0)
+                        return -1;
+                    this.state = CHUNK_CRLF;
+                    this.remaining = 2;
+                    continue;
+                }
+                case CHUNK_CRLF: {
+                    if (pos >= end)
+                        return -1;
+                    const take = Math.min(this.remaining, end - pos);
+                    this.remaining -= take;
+                    pos += take;
+                    if (this.remaining > 0)
+                        return -1;
+                    this.state = CHUNK_SIZE;
+                    continue;
+                }
+            }
+        }
+    }
+}
+
+// The load loop run by each worker: keep-alive connections over raw sockets,
+// one request in flight per connection (no pipelining: a real client waits for
+// its answer), round-robin over the encoded requests. Every completed response
+// and every failure is counted in shared memory as it happens.
+const MAX_ERROR_SAMPLES = 10;
+const MAX_BACKOFF_MS = 200;
+function runClient(config, onErrorSample) {
+    const counters = new Int32Array(config.counters);
+    const control = new Int32Array(config.control);
+    const requests = config.requests.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength));
+    const n = requests.length;
+    let next = config.offset % n;
+    let epoch = Atomics.load(control, CTRL_EPOCH);
+    let maxUs = 0;
+    let stopping = false;
+    const samples = new Set();
+    const conns = [];
+    // Reads are handled synchronously one at a time, so every connection can share it.
+    const readBuffer = Buffer.allocUnsafe(64 * 1024);
+    let resolveStopped;
+    const stopped = new Promise((resolve) => (resolveStopped = resolve));
+    const sample = (text) => {
+        if (samples.size >= MAX_ERROR_SAMPLES || samples.has(text))
+            return;
+        samples.add(text);
+        onErrorSample(text);
+    };
+    const record = (status, us, label) => {
+        const e = Atomics.load(control, CTRL_EPOCH);
+        if (e !== epoch) {
+            epoch = e;
+            maxUs = 0;
+        }
+        if (us > maxUs) {
+            maxUs = us;
+            Atomics.store(counters, MAX_US, Math.min(Math.round(us), 0x7fffffff));
+            Atomics.store(counters, MAX_EPOCH, epoch);
+        }
+        Atomics.add(counters, HISTOGRAM + bucketOf(us), 1);
+        Atomics.add(counters, STATUS + (status < STATUS_CODES ? status : 0), 1);
+        if (status < 200 || status >= 400) {
+            Atomics.add(counters, ERRORS, 1);
+            sample(`HTTP ${status} from ${label}`);
+        }
+        Atomics.add(counters, REQUESTS, 1);
+    };
+    const fail = (what, label) => {
+        Atomics.add(counters, TRANSPORT_ERRORS, 1);
+        Atomics.add(counters, ERRORS, 1);
+        sample(`${what} on ${label}`);
+    };
+    class Conn {
+        socket;
+        parser = new ResponseParser();
+        /** performance.now() when the request in flight was written; 0 when idle. */
+        started = 0;
+        index = 0;
+        connected = false;
+        failures = 0;
+        retry;
+        connect() {
+            if (stopping)
+                return;
+            // onread hands each read to us in one shared buffer, skipping the stream
+            // machinery and a Buffer allocation per read: a third of the per-request CPU.
+            const socket = net.connect({
+                port: config.port,
+                host: config.host,
+                noDelay: true,
+                onread: {
+                    buffer: readBuffer,
+                    callback: (nread, buf) => {
+                        this.onData(socket, buf.subarray(0, nread));
+                        return true;
+                    },
+                },
+            });
+            this.socket = socket;
+            this.connected = false;
+            this.parser.reset();
+            socket.on('connect', () => {
+                this.connected = true;
+                this.send();
+            });
+            socket.on('error', (err) => this.onBroken(socket, err.code ?? err.message));
+            socket.on('close', () => this.onBroken(socket, 'connection closed'));
+        }
+        send() {
+            if (stopping || !this.socket)
+                return;
+            this.index = next;
+            next = next + 1 === n ? 0 : next + 1;
+            this.parser.expectNoBody = config.isHead[this.index];
+            this.started = performance.now();
+            this.socket.write(requests[this.index]);
+        }
+        onData(socket, chunk) {
+            if (socket !== this.socket || this.started === 0)
+                return;
+            let end;
+            try {
+                end = this.parser.execute(chunk);
+            }
+            catch (err) {
+                const what = err instanceof ProtocolError ? `malformed response (${err.message})` : String(err);
+                this.drop(socket, what);
+                return;
+            }
+            if (end < 0)
+                return;
+            this.complete();
+            this.failures = 0;
+            if (this.parser.keepAlive && end === chunk.length)
+                this.send();
+            else
+                this.reconnect(socket, 0);
+        }
+        complete() {
+            const us = (performance.now() - this.started) * 1000;
+            this.started = 0;
+            record(this.parser.status, us, config.labels[this.index]);
+        }
+        onBroken(socket, what) {
+            if (socket !== this.socket)
+                return;
+            if (this.started !== 0 && this.parser.endsAtClose && what === 'connection closed') {
+                this.parser.finishAtClose();
+                this.complete();
+                this.reconnect(socket, 0);
+                return;
+            }
+            this.drop(socket, what);
+        }
+        /** The request in flight (if any) failed: count it, then reconnect with a backoff. */
+        drop(socket, what) {
+            if (stopping)
+                return;
+            if (this.started !== 0) {
+                this.started = 0;
+                fail(what, config.labels[this.index]);
+            }
+            else if (!this.connected) {
+                // Refused or unreachable: the request we were about to send failed too.
+                fail(`${what} (connect)`, config.labels[next]);
+            }
+            this.failures++;
+            this.reconnect(socket, Math.min(MAX_BACKOFF_MS, 2 ** this.failures));
+        }
+        reconnect(socket, delayMs) {
+            socket.removeAllListeners();
+            socket.on('error', () => { });
+            socket.destroy();
+            this.socket = undefined;
+            if (stopping)
+                return;
+            if (delayMs <= 0)
+                this.connect();
+            else
+                this.retry = setTimeout(() => this.connect(), delayMs);
+        }
+        close() {
+            clearTimeout(this.retry);
+            if (this.socket) {
+                this.socket.removeAllListeners();
+                this.socket.on('error', () => { });
+                this.socket.destroy();
+                this.socket = undefined;
+            }
+        }
+    }
+    // One timer checks every connection's request for a timeout: cheaper than a timer per request.
+    const tick = Math.max(10, Math.min(250, config.timeoutMs / 4));
+    const watchdog = setInterval(() => {
+        if (Atomics.load(control, CTRL_STOP) !== 0) {
+            stop();
+            return;
+        }
+        const now = performance.now();
+        for (const c of conns) {
+            if (c.started !== 0 && c.socket && now - c.started > config.timeoutMs) {
+                c.drop(c.socket, `timeout after ${config.timeoutMs} ms`);
+            }
+        }
+    }, tick);
+    const deadline = setTimeout(() => stop(), config.deadlineMs);
+    function stop() {
+        if (stopping)
+            return;
+        stopping = true;
+        clearInterval(watchdog);
+        clearTimeout(deadline);
+        for (const c of conns)
+            c.close();
+        resolveStopped();
+    }
+    for (let i = 0; i < config.connections; i++) {
+        const c = new Conn();
+        conns.push(c);
+        c.connect();
+    }
+    return { stop, stopped };
+}
+
+// Entry point of a load worker thread (bundled as dist/load-worker.js). The
+// load runs here so that generating it never delays the main thread's
+// snapshots, and the main thread reads the counters from shared memory.
+const port = parentPort;
+if (port) {
+    const post = (message) => port.postMessage(message);
+    const client = runClient(workerData, (text) => post({ type: 'error-sample', text }));
+    port.on('message', (message) => {
+        if (message === 'stop')
+            client.stop();
+    });
+    void client.stopped.then(() => {
+        post({ type: 'stopped' });
+        port.close();
+    });
+    post({ type: 'started' });
+}

@@ -1,0 +1,7801 @@
+import * as fs$1 from 'node:fs/promises';
+import { readFile, mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { resolve as resolve$1, join, posix } from 'node:path';
+import * as fs from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { spawn, execFile } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { C as CTRL_SLOTS, S as SLOTS, a as CTRL_EPOCH, E as ERRORS, R as REQUESTS, b as CTRL_STOP, B as BUCKETS, M as MAX_EPOCH, c as MAX_US, d as STATUS_CODES, q as quantile$1, e as STATUS, T as TRANSPORT_ERRORS, H as HISTOGRAM } from './shared.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as require$$2 from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import { gunzipSync } from 'node:zlib';
+
+/**
+ * A problem with what the user gave us (an input, a flag, a profile file).
+ * The action fails the step with its message; the CLI prints it on one line and exits 2.
+ */
+class UsageError extends Error {
+    name = 'UsageError';
+}
+/** The message of any thrown value, on one line. */
+function oneLine$1(error) {
+    const text = error instanceof Error ? error.message : String(error);
+    return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+// The `requests` input: one request a line, `METHOD /path [body]`. Parsed
+// strictly, because a typo here would silently load the wrong endpoint (a 404
+// handler allocates nothing and leaks nothing).
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+const EXPECTED = 'expected "METHOD /path [body]", e.g. "GET /time" or "POST /users {"name":"gopher"}"';
+const FORM = /^[^=&\s]+=[^&\s]*(&[^=&\s]+=[^&\s]*)*$/;
+/** Blank lines and lines starting with # are skipped; at least one request is required. */
+function parseRequests(text) {
+    const requests = [];
+    text.split(/\r?\n/).forEach((raw, i) => {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#'))
+            return;
+        const fail = (why) => {
+            throw new UsageError(`requests line ${i + 1}: ${why}: "${line}"; ${EXPECTED}`);
+        };
+        const m = /^(\S+)(?:\s+(\S+))?(?:\s+(.*))?$/.exec(line);
+        const method = m[1].toUpperCase();
+        const path = m[2];
+        const body = m[3]?.trim() || undefined;
+        if (!METHODS.includes(method)) {
+            fail(`unknown method ${m[1]} (one of ${METHODS.join(', ')})`);
+        }
+        if (path === undefined)
+            fail('missing path');
+        if (!path.startsWith('/')) {
+            fail(`the path must start with "/" (requests go to the service at http://127.0.0.1:<port>)`);
+        }
+        // eslint-disable-next-line no-control-regex
+        if (/[\x00-\x1f\x7f]/.test(path))
+            fail('control character in the path');
+        if (body !== undefined && method === 'HEAD')
+            fail('a HEAD request has no body');
+        const request = { method, path: path };
+        if (body !== undefined) {
+            request.body = body;
+            request.contentType = contentTypeOf(body, fail);
+        }
+        requests.push(request);
+    });
+    if (requests.length === 0)
+        throw new UsageError(`requests: no request given; ${EXPECTED}`);
+    return requests;
+}
+function contentTypeOf(body, fail) {
+    if (body.startsWith('{') || body.startsWith('[')) {
+        try {
+            JSON.parse(body);
+        }
+        catch (err) {
+            fail(`the body looks like JSON but does not parse (${err.message})`);
+        }
+        return 'application/json';
+    }
+    if (FORM.test(body))
+        return 'application/x-www-form-urlencoded';
+    return 'text/plain; charset=utf-8';
+}
+/** The bytes of one HTTP/1.1 keep-alive request, built once and written many times. */
+function encodeRequest(request, host) {
+    const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
+    const target = request.path.replace(/[^\x21-\x7e]+/g, (c) => encodeURIComponent(c));
+    let head = `${request.method} ${target} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: memleak-action\r\nAccept: */*\r\n`;
+    if (body)
+        head += `Content-Type: ${request.contentType}\r\nContent-Length: ${body.length}\r\n`;
+    else if (['POST', 'PUT', 'PATCH'].includes(request.method))
+        head += 'Content-Length: 0\r\n';
+    head += '\r\n';
+    return body ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1');
+}
+
+// The service is the PR's code: untrusted. It gets an allowlisted environment so
+// that nothing the workflow holds (tokens, runner internals, action inputs) can
+// reach it, even if a user's `env` line asks for it.
+/** Names the service inherits from our environment when present. */
+const INHERITED = new Set([
+    'PATH',
+    'HOME',
+    'TMPDIR',
+    'TMP',
+    'TEMP',
+    'LANG',
+    'TZ',
+    'USER',
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
+]);
+/**
+ * Go runtime settings a running binary reads. An explicit list, not a GO* prefix:
+ * GOOGLE_APPLICATION_CREDENTIALS and the module-fetch settings (GOPROXY with
+ * user:token@, GOAUTH commands) start with GO too, and must not reach the PR's code.
+ */
+const GO_RUNTIME = new Set([
+    'GOGC',
+    'GOMEMLIMIT',
+    'GOMAXPROCS',
+    'GODEBUG',
+    'GOTRACEBACK',
+    'GORACE',
+    'GOEXPERIMENT',
+    'GOCOVERDIR',
+    'GOROOT',
+    'GOPATH',
+    'GOCACHE',
+    'GOTMPDIR',
+]);
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|^ACTIONS_|^INPUT_|^GITHUB_/i;
+const VALID_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Whether a name from our own environment is passed on to the service. */
+function isInheritedEnvName(name) {
+    if (SECRET_NAME.test(name))
+        return false;
+    return INHERITED.has(name) || name.startsWith('LC_') || GO_RUNTIME.has(name);
+}
+/**
+ * Throws a UsageError when the user's `env` input names a variable that looks
+ * like a credential or a runner/action internal: refusing loudly beats passing
+ * a secret to untrusted code or silently dropping a line the user wrote.
+ */
+function assertAllowedEnvName(name) {
+    const why = refusal(name);
+    if (why)
+        throw new UsageError(`env: ${why}`);
+}
+function refusal(name) {
+    if (!VALID_NAME.test(name)) {
+        return `"${name}" is not a valid variable name (letters, digits, _; not starting with a digit)`;
+    }
+    if (SECRET_NAME.test(name)) {
+        return (`${name} is refused: names containing TOKEN, SECRET or PASSWORD, or starting with ACTIONS_, INPUT_ ` +
+            `or GITHUB_, are never given to the service under test (it runs the pull request's code). ` +
+            `Rename the variable, or give the service a dummy value under another name.`);
+    }
+    return undefined;
+}
+/**
+ * The service's whole environment: the allowlisted part of `parentEnv`, then the
+ * user's `extra` lines (checked with assertAllowedEnvName), then PORT.
+ */
+function serviceEnvironment(parentEnv, extra, port) {
+    const env = {};
+    for (const [name, value] of Object.entries(parentEnv)) {
+        if (value !== undefined && isInheritedEnvName(name))
+            env[name] = value;
+    }
+    for (const [name, value] of Object.entries(extra)) {
+        assertAllowedEnvName(name);
+        if (name === 'PORT' && value !== String(port)) {
+            throw new UsageError(`env: PORT=${value} conflicts with the port input (${port}); set the port input instead`);
+        }
+        env[name] = value;
+    }
+    env.PORT = String(port);
+    return env;
+}
+/**
+ * Parses the `env` input: one KEY=VALUE a line; blank lines and # comments are
+ * skipped; spaces around KEY and VALUE are trimmed and one pair of matching
+ * quotes around VALUE is removed. A later line for the same KEY wins.
+ */
+function parseEnvLines(text) {
+    const env = {};
+    const lines = text.split(/\r?\n/);
+    lines.forEach((raw, i) => {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#'))
+            return;
+        const eq = line.indexOf('=');
+        const name = eq < 0 ? '' : line.slice(0, eq).trim();
+        if (eq < 0 || !VALID_NAME.test(name)) {
+            throw new UsageError(`env line ${i + 1}: expected KEY=VALUE, got "${line}"`);
+        }
+        const why = refusal(name);
+        if (why)
+            throw new UsageError(`env line ${i + 1}: ${why}`);
+        let value = line.slice(eq + 1).trim();
+        if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0])) {
+            value = value.slice(1, -1);
+        }
+        env[name] = value;
+    });
+    return env;
+}
+
+// Human-friendly numbers for the report: binary byte units, k/M counts, signed
+// changes. Every formatter accepts any number (NaN, Infinity) and never throws:
+// a report from an untrusted artifact may hold anything the validator let pass.
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+/** Three significant digits at most, without trailing zeros (1.2, 12.3, 123, 1234). */
+function sig(value) {
+    const abs = Math.abs(value);
+    if (abs >= 100)
+        return Math.round(value).toString();
+    if (abs >= 10)
+        return trimZeros(value.toFixed(1));
+    return trimZeros(value.toFixed(abs >= 1 ? 2 : abs >= 0.1 ? 2 : 3));
+}
+function trimZeros(text) {
+    return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+}
+/** 0 B, 412 B, 1.2 KiB, 34.5 MiB. */
+function formatBytes$3(bytes) {
+    if (!Number.isFinite(bytes))
+        return bytes > 0 ? '∞' : bytes < 0 ? '-∞' : 'n/a';
+    const sign = bytes < 0 ? '-' : '';
+    let value = Math.abs(bytes);
+    let unit = 0;
+    while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    // Whole bytes stay whole; a fraction of a byte per request is still worth showing.
+    const text = unit === 0 && value >= 10 ? Math.round(value).toString() : sig(value);
+    return `${sign}${text} ${BYTE_UNITS[unit]}`;
+}
+/** +412 B, -1.2 KiB, 0 B. */
+function formatSignedBytes(bytes) {
+    const text = formatBytes$3(bytes);
+    return bytes > 0 ? `+${text}` : text;
+}
+/** 950, 1.2k, 48.3k, 1.2M. */
+function formatCount$2(count) {
+    if (!Number.isFinite(count))
+        return 'n/a';
+    const sign = count < 0 ? '-' : '';
+    const abs = Math.abs(count);
+    if (abs < 1000)
+        return sign + (Number.isInteger(abs) ? abs.toString() : sig(abs));
+    if (abs < 1e6)
+        return `${sign}${sig(abs / 1e3)}k`;
+    if (abs < 1e9)
+        return `${sign}${sig(abs / 1e6)}M`;
+    return `${sign}${sig(abs / 1e9)}G`;
+}
+function formatSignedCount(count) {
+    const text = formatCount$2(count);
+    return count > 0 ? `+${text}` : text;
+}
+/** A relative change: +38%, -8%, +0.4%, new (Infinity). */
+function formatChange(change) {
+    if (change === Infinity)
+        return 'new';
+    if (!Number.isFinite(change))
+        return 'n/a';
+    const pct = change * 100;
+    const abs = Math.abs(pct);
+    const text = abs >= 10 ? Math.round(abs).toString() : abs >= 1 ? trimZeros(abs.toFixed(1)) : trimZeros(abs.toFixed(2));
+    if (text === '0')
+        return '0%';
+    return `${pct > 0 ? '+' : '-'}${text}%`;
+}
+/** Relative change of head against base, or undefined when it means nothing. */
+function relativeChange(base, head) {
+    if (base === undefined || head === undefined || !Number.isFinite(base) || !Number.isFinite(head))
+        return undefined;
+    if (base === 0)
+        return head === 0 ? 0 : undefined;
+    return head / base - 1;
+}
+/** 0.8 ms, 12 ms, 1.2 s, 60 s, 2m 5s. */
+function formatDuration(ms) {
+    if (!Number.isFinite(ms))
+        return 'n/a';
+    if (ms < 1)
+        return `${trimZeros(ms.toFixed(2))} ms`;
+    if (ms < 1000)
+        return `${sig(ms)} ms`;
+    // Up to two minutes in seconds: "60 s" reads better than "1m" beside "10 s".
+    if (ms < 120_000)
+        return `${sig(ms / 1000)} s`;
+    const minutes = Math.floor(ms / 60_000);
+    const seconds = Math.round((ms % 60_000) / 1000);
+    return seconds ? `${minutes}m ${seconds}s` : `${minutes}m`;
+}
+/** 12.3k req/s. */
+function formatRps(rps) {
+    return `${formatCount$2(rps)} req/s`;
+}
+/** 1.2%, 0.05%. */
+function formatFraction(fraction) {
+    if (!Number.isFinite(fraction))
+        return 'n/a';
+    const pct = fraction * 100;
+    return `${pct >= 10 ? Math.round(pct) : pct >= 1 ? trimZeros(pct.toFixed(1)) : trimZeros(pct.toFixed(2))}%`;
+}
+/** p-values as a reader wants them: p < 0.001, p = 0.03. */
+function formatPValue(p) {
+    if (!Number.isFinite(p))
+        return 'p n/a';
+    if (p < 0.001)
+        return 'p < 0.001';
+    return `p = ${trimZeros(p.toFixed(p < 0.01 ? 3 : 2))}`;
+}
+/** A rate in the finding's unit: "+412 B/req", "+0.5 goroutines/req". */
+function formatRate(rate, unit) {
+    const perReq = /\/req(uest)?$/.test(unit);
+    const base = unit.replace(/\/req(uest)?$/, '');
+    if (base === 'B')
+        return `${formatSignedBytes(rate)}${perReq ? '/req' : ''}`;
+    const abs = Math.abs(rate);
+    const num = abs >= 1000 ? formatCount$2(rate) : abs >= 1 ? sig(rate) : abs === 0 ? '0' : rate.toPrecision(2);
+    return `${rate > 0 ? '+' : ''}${num} ${base}${perReq ? '/req' : ''}`;
+}
+/** Growth in a finding's base quantity: bytes for B, a count otherwise. */
+function formatQuantity(value, unit) {
+    const base = unit.replace(/\/req(uest)?$/, '');
+    if (base === 'B')
+        return formatSignedBytes(value);
+    return `${formatSignedCount(value)} ${base}`;
+}
+/** Seven characters of a commit. */
+function shortSha(sha) {
+    return sha && /^[0-9a-f]{7,64}$/i.test(sha) ? sha.slice(0, 7) : undefined;
+}
+const SPARKS = '▁▂▃▄▅▆▇█';
+/** A one-line trend: ▁▂▃▅▇. Empty for fewer than two finite values. */
+function sparkline(values) {
+    const finite = values.filter((v) => Number.isFinite(v));
+    if (finite.length < 2)
+        return '';
+    const min = Math.min(...finite);
+    const max = Math.max(...finite);
+    const span = max - min;
+    return values
+        .map((v) => {
+        if (!Number.isFinite(v))
+            return ' ';
+        const i = span === 0 ? 0 : Math.round(((v - min) / span) * (SPARKS.length - 1));
+        return SPARKS[i];
+    })
+        .join('');
+}
+/** At most n points of a series, evenly spaced, first and last kept. */
+function downsample(values, n) {
+    if (values.length <= n)
+        return [...values];
+    const out = [];
+    for (let i = 0; i < n; i++)
+        out.push(values[Math.round((i * (values.length - 1)) / (n - 1))]);
+    return out;
+}
+
+const FAIL_ON_WORDS = ['leak', 'new-leak', 'regression', 'none'];
+const LEAK_KINDS$2 = new Set([
+    'heap-leak',
+    'goroutine-leak',
+    'connection-leak',
+    'rss-growth',
+    'crash',
+]);
+function where(f) {
+    const frame = f.site.ownFrame;
+    const file = frame ? ` (${frame.file.split('/').pop()}:${frame.line})` : '';
+    return `${frame?.function ?? f.site.function}${file}`;
+}
+function describe(f) {
+    if (f.kind === 'crash')
+        return `the service crashed under load: ${f.summary}`;
+    return `${f.kind} ${formatRate(f.rate, f.unit)} in ${where(f)}`;
+}
+/**
+ * Why the step fails, one line per reason. `analysis`, when given, names the
+ * finding or the allocation change behind each reason.
+ */
+function failuresFor(verdict, failOn, analysis) {
+    const words = failOn.map((w) => w.trim().toLowerCase()).filter(Boolean);
+    for (const word of words) {
+        if (!FAIL_ON_WORDS.includes(word)) {
+            throw new Error(`fail-on: unknown word ${JSON.stringify(word)}; expected any of ${FAIL_ON_WORDS.join(', ')}`);
+        }
+    }
+    if (words.includes('none'))
+        return [];
+    const findings = (analysis?.findings ?? []).filter((f) => LEAK_KINDS$2.has(f.kind));
+    const reasons = [];
+    // new-leak is the narrower word: when both are given, the leak line says what is new.
+    if (words.includes('new-leak') && verdict.newLeak) {
+        const fresh = findings.filter((f) => f.status === 'new' || f.status === 'worsened');
+        const detail = fresh.length ? `: ${fresh.slice(0, 3).map(describe).join('; ')}` : '';
+        reasons.push(`new leak on head (fail-on: new-leak)${detail}`);
+    }
+    else if (words.includes('leak') && verdict.leak) {
+        const detail = findings.length ? `: ${findings.slice(0, 3).map(describe).join('; ')}` : '';
+        reasons.push(`head leaks (fail-on: leak)${detail}`);
+    }
+    if (words.includes('leak') && verdict.leak && words.includes('new-leak') && verdict.newLeak) {
+        // Already reported above with the new findings; the pre-existing ones still fail `leak`.
+        const old = findings.filter((f) => f.status === 'pre-existing' || f.status === 'unknown');
+        if (old.length)
+            reasons.push(`head leaks (fail-on: leak): ${old.slice(0, 3).map(describe).join('; ')}`);
+    }
+    if (words.includes('regression') && verdict.regression) {
+        const total = analysis?.total;
+        let detail = '';
+        if (total?.base) {
+            detail = `: ${formatChange(total.change)} bytes allocated per request (${formatBytes$3(total.base.bytesPerRequest)} -> ${formatBytes$3(total.head.bytesPerRequest)})`;
+            const top = analysis?.growing.find((g) => g.significant);
+            if (top)
+                detail += `, most in ${top.site.ownFrame?.function ?? top.site.function}`;
+        }
+        reasons.push(`allocation regression (fail-on: regression)${detail}`);
+    }
+    return reasons;
+}
+
+// Parsers for the scalar input forms. Each throws UsageError naming the input
+// and showing the expected form, so the message alone tells the user what to fix.
+const UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+function parseDuration(name, raw, { allowZero = false } = {}) {
+    const text = raw.trim();
+    const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+    const joined = parts.map((p) => p[0]).join('');
+    if (!text || joined !== text) {
+        throw new UsageError(`${name}: expected a duration like 30s, 2m or 1m30s, got ${JSON.stringify(raw)}`);
+    }
+    const ms = Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * UNITS_MS[p[2]], 0));
+    if (ms === 0 && !allowZero)
+        throw new UsageError(`${name}: must be longer than 0, got ${JSON.stringify(raw)}`);
+    return ms;
+}
+function parseInteger(name, raw, min, max) {
+    const text = raw.trim();
+    if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+        throw new UsageError(`${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    }
+    return Number(text);
+}
+/** "10%" or "0.1" → 0.1 */
+function parseFraction(name, raw) {
+    const text = raw.trim();
+    const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text);
+    if (!m)
+        throw new UsageError(`${name}: expected a percentage like 10% (or a fraction like 0.1), got ${JSON.stringify(raw)}`);
+    const value = m[2] ? Number(m[1]) / 100 : Number(m[1]);
+    if (!(value > 0) || value > 100) {
+        throw new UsageError(`${name}: expected a percentage above 0%, got ${JSON.stringify(raw)}`);
+    }
+    return value;
+}
+function parseBoolean(name, raw) {
+    const text = raw.trim().toLowerCase();
+    if (['true', 'yes', '1', 'on'].includes(text))
+        return true;
+    if (['false', 'no', '0', 'off', ''].includes(text))
+        return false;
+    throw new UsageError(`${name}: expected true or false, got ${JSON.stringify(raw)}`);
+}
+function parseHttpUrl(name, raw) {
+    let url;
+    try {
+        url = new URL(raw.trim());
+    }
+    catch {
+        throw new UsageError(`${name}: expected a URL like http://127.0.0.1:8080/debug/pprof, got ${JSON.stringify(raw)}`);
+    }
+    if (url.protocol !== 'http:') {
+        throw new UsageError(`${name}: expected an http:// URL on this machine, got ${JSON.stringify(raw)}`);
+    }
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+        // The service runs on the runner itself; anything else would send our traffic elsewhere.
+        throw new UsageError(`${name}: expected a loopback host (127.0.0.1, localhost or [::1]), got ${JSON.stringify(url.hostname)}`);
+    }
+    return url.toString();
+}
+/**
+ * Shell-like words for `args`: whitespace separates, single and double quotes group,
+ * backslash escapes. No expansion of any kind: the service gets exactly these strings.
+ */
+function parseArgs(name, raw) {
+    const words = [];
+    let word = '';
+    let inWord = false;
+    let quote = null;
+    for (let i = 0; i < raw.length; i++) {
+        const c = raw[i];
+        if (quote) {
+            if (c === quote)
+                quote = null;
+            else if (c === '\\' && quote === '"' && i + 1 < raw.length)
+                word += raw[++i];
+            else
+                word += c;
+        }
+        else if (c === '"' || c === "'") {
+            quote = c;
+            inWord = true;
+        }
+        else if (c === '\\' && i + 1 < raw.length) {
+            word += raw[++i];
+            inWord = true;
+        }
+        else if (/\s/.test(c)) {
+            if (inWord)
+                words.push(word);
+            word = '';
+            inWord = false;
+        }
+        else {
+            word += c;
+            inWord = true;
+        }
+    }
+    if (quote)
+        throw new UsageError(`${name}: unterminated ${quote} quote in ${JSON.stringify(raw)}`);
+    if (inWord)
+        words.push(word);
+    return words;
+}
+
+// One typed Inputs object, validated up front: every error names the input and
+// shows the expected form, before anything is built or started.
+/** Defaults of every input; action.yml states the same (a test keeps them equal). */
+const INPUT_DEFAULTS = {
+    'working-directory': '.',
+    package: '.',
+    'build-command': '',
+    args: '',
+    env: '',
+    port: '8080',
+    'pprof-url': '',
+    'ready-url': '',
+    'ready-timeout': '30s',
+    requests: 'GET /',
+    duration: '60s',
+    warmup: '10s',
+    connections: '16',
+    snapshots: '6',
+    'base-ref': '',
+    'fail-on': 'new-leak,regression',
+    'regression-threshold': '10%',
+    memprofilerate: '65536',
+    comment: 'true',
+    'comment-id': '',
+    timeout: '15m',
+    trace: '3s',
+    'self-check': 'false',
+};
+function parseFailOn(raw) {
+    const words = raw
+        .split(/[\s,]+/)
+        .map((w) => w.trim())
+        .filter(Boolean);
+    for (const word of words) {
+        if (!FAIL_ON_WORDS.includes(word)) {
+            throw new UsageError(`fail-on: expected any of ${FAIL_ON_WORDS.join(', ')} separated by commas, got ${JSON.stringify(word)}`);
+        }
+    }
+    if (words.length === 0)
+        throw new UsageError(`fail-on: expected any of ${FAIL_ON_WORDS.join(', ')}, got nothing`);
+    if (words.includes('none') && words.length > 1)
+        throw new UsageError('fail-on: "none" cannot be combined with other words');
+    return words;
+}
+function relativePath(name, raw) {
+    const text = raw.trim() || '.';
+    if (text.startsWith('/') || text.split(/[\\/]/).includes('..')) {
+        throw new UsageError(`${name}: expected a path inside the repository like ./cmd/api, got ${JSON.stringify(raw)}`);
+    }
+    return text;
+}
+/**
+ * Reads and validates every input. `get` returns the raw text of an input or ''
+ * (core.getInput in the action, flags in the CLI); '' means the default.
+ */
+function readInputs(get) {
+    const value = (name) => {
+        const raw = get(name);
+        return raw.trim() === '' ? INPUT_DEFAULTS[name] : raw;
+    };
+    const port = parseInteger('port', value('port'), 1, 65535);
+    const pprofUrl = parseHttpUrl('pprof-url', value('pprof-url') || `http://127.0.0.1:${port}/debug/pprof`).replace(/\/+$/, '');
+    const readyUrl = parseHttpUrl('ready-url', value('ready-url') || `${pprofUrl}/`);
+    const durationMs = parseDuration('duration', value('duration'));
+    const snapshots = parseInteger('snapshots', value('snapshots'), 3, 60);
+    if (durationMs / snapshots < 500) {
+        throw new UsageError(`snapshots: ${snapshots} snapshots in ${value('duration')} leaves under 0.5 s between them; use fewer or a longer duration`);
+    }
+    return {
+        workingDirectory: relativePath('working-directory', value('working-directory')),
+        package: value('package').trim(),
+        buildCommand: value('build-command').trim(),
+        args: parseArgs('args', value('args')),
+        env: parseEnvLines(value('env')),
+        port,
+        pprofUrl,
+        readyUrl,
+        readyTimeoutMs: parseDuration('ready-timeout', value('ready-timeout')),
+        requests: parseRequests(value('requests')),
+        durationMs,
+        warmupMs: parseDuration('warmup', value('warmup'), { allowZero: true }),
+        connections: parseInteger('connections', value('connections'), 1, 1024),
+        snapshots,
+        baseRef: value('base-ref').trim(),
+        failOn: parseFailOn(value('fail-on')),
+        regressionThreshold: parseFraction('regression-threshold', value('regression-threshold')),
+        memProfileRate: parseInteger('memprofilerate', value('memprofilerate'), 1, 1 << 30),
+        comment: parseBoolean('comment', value('comment')),
+        commentId: value('comment-id').trim(),
+        timeoutMs: parseDuration('timeout', value('timeout')),
+        traceSeconds: parseDuration('trace', value('trace'), { allowZero: true }) / 1000,
+        selfCheck: parseBoolean('self-check', value('self-check')),
+    };
+}
+/**
+ * Inputs of the action alone (the CLI has no use for them): what the step does
+ * with the measurement, or with reports measured elsewhere. action.yml states the
+ * same defaults (a test keeps them equal).
+ */
+const ACTION_INPUT_DEFAULTS = {
+    mode: 'full',
+    'report-path': '',
+    'check-name': '',
+    'delete-comment-when-clean': 'false',
+    'comment-author': '',
+};
+const MODES = ['full', 'analyze', 'comment', 'aggregate'];
+function readActionInputs(get) {
+    const value = (name) => {
+        const raw = get(name);
+        return raw.trim() === '' ? ACTION_INPUT_DEFAULTS[name] : raw.trim();
+    };
+    const mode = value('mode').toLowerCase();
+    if (!MODES.includes(mode))
+        throw new UsageError(`mode: expected one of ${MODES.join(', ')}, got ${JSON.stringify(value('mode'))}`);
+    const reportPath = value('report-path');
+    if ((mode === 'comment' || mode === 'aggregate') && !reportPath) {
+        throw new UsageError(`report-path: mode ${mode} reads reports measured elsewhere; give the report.json or the directory actions/download-artifact wrote`);
+    }
+    const checkName = value('check-name');
+    if (checkName.length > 100 || /[\r\n]/.test(checkName))
+        throw new UsageError('check-name: expected one line of at most 100 characters');
+    const commentAuthor = value('comment-author');
+    if (commentAuthor && !/^[A-Za-z0-9-]+(\[bot\])?$/.test(commentAuthor))
+        throw new UsageError(`comment-author: expected a GitHub login like github-actions[bot], got ${JSON.stringify(commentAuthor)}`);
+    return {
+        mode: mode,
+        reportPath,
+        checkName,
+        deleteCommentWhenClean: parseBoolean('delete-comment-when-clean', value('delete-comment-when-clean')),
+        commentAuthor,
+    };
+}
+
+// Plain-text quantities for the one-sentence summaries and hints (the report
+// escapes them; no Markdown here).
+function formatBytes$2(bytes) {
+    const sign = bytes < 0 ? '-' : '';
+    let v = Math.abs(bytes);
+    if (v < 1024)
+        return `${sign}${Math.round(v)} B`;
+    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+    let u = -1;
+    while (v >= 1024 && u < units.length - 1) {
+        v /= 1024;
+        u++;
+    }
+    return `${sign}${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[u]}`;
+}
+function formatCount$1(n) {
+    if (Math.abs(n) >= 1e6)
+        return `${(n / 1e6).toFixed(1)}M`;
+    if (Math.abs(n) >= 1e4)
+        return `${(n / 1e3).toFixed(0)}k`;
+    return Number.isInteger(n) ? String(n) : n.toPrecision(3);
+}
+function formatNumber(n, digits = 3) {
+    if (!Number.isFinite(n))
+        return String(n);
+    if (n === 0)
+        return '0';
+    return Math.abs(n) >= 10 ** digits ? Math.round(n).toString() : Number(n.toPrecision(digits)).toString();
+}
+function formatPercent(fraction) {
+    if (!Number.isFinite(fraction))
+        return fraction > 0 ? 'new' : String(fraction);
+    const p = fraction * 100;
+    return `${p >= 0 ? '+' : ''}${Math.abs(p) >= 10 ? p.toFixed(0) : p.toFixed(1)}%`;
+}
+
+// What to change, chosen by rules over the evidence. Each rule is a small
+// predicate over what the profiles show and a sentence naming the code to fix;
+// the first rule that matches wins, the last one always matches. The rule's id
+// goes into Finding.details.hintRule so a reader can see why this advice.
+const MAP_FRAME = /^(runtime\.(mapassign|makemap|hashGrow|growWork|evacuate)|internal\/runtime\/maps\.)/;
+const SLICE_FRAME = /^runtime\.growslice/;
+const BUFFER_FRAME = /^(strings\.\(\*Builder\)\.|bytes\.\(\*Buffer\)\.|bytes\.growSlice$)/;
+/** A single live object at least this big that keeps growing is a slice's backing array. */
+const GROWING_OBJECT_MIN = 64 * 1024;
+const any = (fns, re) => [...fns].some((f) => re.test(f));
+function heapLeakHint(e) {
+    if (any(e.functions, MAP_FRAME)) {
+        return {
+            rule: 'map',
+            hint: `Entries are added to a map in ${e.where} and never removed. Bound it: an LRU or TTL cache with a maximum size, or delete the entry when the request or session it belongs to ends.`,
+        };
+    }
+    if (any(e.functions, BUFFER_FRAME)) {
+        return {
+            rule: 'buffer',
+            hint: `A strings.Builder or bytes.Buffer filled in ${e.where} stays reachable. Do not keep it in a long-lived struct or global; Reset() it after use, and copy out the bytes you keep (a slice of its bytes pins the whole buffer).`,
+        };
+    }
+    const growingObject = e.largestObjectEnd >= GROWING_OBJECT_MIN &&
+        e.largestObjectEnd >= 1.5 * Math.max(e.largestObjectStart, 1) &&
+        e.largestObjectEnd >= 0.1 * e.inuseEnd;
+    if (any(e.functions, SLICE_FRAME) || growingObject) {
+        const size = growingObject
+            ? ` (its backing array is now one ${formatBytes$2(e.largestObjectEnd)} object)`
+            : '';
+        return {
+            rule: 'slice',
+            hint: `A slice appended to in ${e.where} only grows${size}. Cap it (drop the oldest entries, or use a ring buffer), or reset it with s = s[:0] once its contents are consumed; remember that a sub-slice keeps the whole backing array alive.`,
+        };
+    }
+    if (e.inuseObjectsEnd - e.inuseObjectsStart >= 100 && e.inuseEnd / Math.max(1, e.inuseObjectsEnd) < 4096) {
+        return {
+            rule: 'collection',
+            hint: `Small objects allocated in ${e.where} pile up, about one more per request: something long-lived (a global map or slice, a cache without eviction, a channel buffer, a goroutine that never exits) keeps them. Find that owner and bound it (LRU, TTL, maximum size) or remove the entries when done.`,
+        };
+    }
+    return {
+        rule: 'retained',
+        hint: `Memory allocated in ${e.where} is never freed: something long-lived still references it (a global, a cache, a closure held by a goroutine that never exits). Release the reference when the work is done, or bound the structure that holds it.`,
+    };
+}
+function boundedGrowthHint(where, plateau) {
+    return {
+        rule: 'bounded',
+        hint: `Live memory from ${where} grew, then levelled off at about ${formatBytes$2(plateau)}: a cache or pool filling to its bound, not a leak. Check that the bound suits production traffic and that entries expire.`,
+    };
+}
+function totalHeapHint(contributors) {
+    const who = contributors.length ? ` The largest contributors: ${contributors.join(', ')}.` : '';
+    return {
+        rule: 'spread',
+        hint: `The live heap keeps growing with requests, but no single allocation site does so clearly enough on its own: several sites grow a little each, or the leaked objects are allocated from many places.${who} Look for one structure that holds them all (a global map or slice, a registry of subscribers or callbacks).`,
+    };
+}
+function goroutineLeakHint(e) {
+    const who = e.creator ? `Goroutines started by ${e.creator}` : `Goroutines parked in ${e.blockingFunction}`;
+    const reason = (e.waitReason ?? '').toLowerCase();
+    const wait = e.waitFunction ?? '';
+    const fns = e.functions;
+    if (fns.some((f) => f.startsWith('net/http.(*persistConn).'))) {
+        return {
+            rule: 'persistconn',
+            hint: `HTTP client connections stay open, each holding a read and a write goroutine: close every response body (defer resp.Body.Close() right after the error check) and drain it (io.Copy(io.Discard, resp.Body)) so the connection is reused.`,
+        };
+    }
+    if (fns.includes('net/http.(*conn).serve')) {
+        return {
+            rule: 'server-conn',
+            hint: `Connections to this server stay open and idle: clients (perhaps this service calling itself, see any connection leak) open new ones without closing the old. Set http.Server ReadHeaderTimeout and IdleTimeout so idle connections are closed, and close response bodies on the client side.`,
+        };
+    }
+    if (reason.startsWith('chan send') || /^runtime\.chansend/.test(wait)) {
+        return {
+            rule: 'chan-send',
+            hint: `${who} block forever sending on a channel no one receives from (in ${e.blockingFunction}). Give the send a way out: select on ctx.Done() beside the send, or make the channel buffered so the sender can finish when the receiver has gone (e.g. after a timeout).`,
+        };
+    }
+    if (reason.startsWith('chan receive') || /^runtime\.chanrecv/.test(wait)) {
+        return {
+            rule: 'chan-receive',
+            hint: `${who} block forever receiving from a channel no one sends on or closes (in ${e.blockingFunction}). Close the channel when the producer is done, or select on ctx.Done() so the receiver can leave.`,
+        };
+    }
+    if (reason.startsWith('select (no cases)') || wait === 'runtime.block') {
+        return {
+            rule: 'select-empty',
+            hint: `${who} end in an empty select {} (in ${e.blockingFunction}), which never returns: return instead, or wait on a context.`,
+        };
+    }
+    if (reason.startsWith('select') || wait === 'runtime.selectgo') {
+        return {
+            rule: 'select',
+            hint: `${who} wait in a select where no case can fire (in ${e.blockingFunction}). Make sure one always can: add case <-ctx.Done() with a context cancelled when the work ends, or a timeout; close the channels the other cases wait on.`,
+        };
+    }
+    if (reason.startsWith('io wait') || wait === 'runtime.netpollblock') {
+        return {
+            rule: 'io-wait',
+            hint: `${who} wait on network I/O that never completes (in ${e.blockingFunction}). Set deadlines (http.Client.Timeout, SetReadDeadline, a context with a timeout) and close the connections you open.`,
+        };
+    }
+    if (reason.startsWith('semacquire') ||
+        reason.startsWith('sync.') ||
+        /^runtime\.(semacquire|notifyListWait)/.test(wait)) {
+        return {
+            rule: 'sync',
+            hint: `${who} wait on a lock, WaitGroup or Cond that is never released (in ${e.blockingFunction}). Pair every Add with a Done (defer wg.Done()), every Lock with an Unlock (defer mu.Unlock()), and signal or broadcast the Cond on every path.`,
+        };
+    }
+    if (reason.startsWith('sleep') ||
+        fns.includes('time.Sleep') ||
+        fns.some((f) => f.startsWith('time.(*Ticker)'))) {
+        return {
+            rule: 'sleep',
+            hint: `${who} loop forever on a timer or sleep (in ${e.blockingFunction}). Stop them with a context or a done channel, and Stop() tickers when done.`,
+        };
+    }
+    return {
+        rule: 'goroutine',
+        hint: `${who} never exit (parked in ${e.blockingFunction}). Give every goroutine a reachable exit: pass a context and return on ctx.Done(), and make sure whatever it waits for always happens.`,
+    };
+}
+// ------------------------------------------------------------------ connections
+function connectionLeakHint(caller) {
+    const where = caller ? ` in ${caller}` : '';
+    return {
+        rule: 'response-body',
+        hint: `Close the HTTP response body${where}: defer resp.Body.Close() right after checking the error of client.Do/Get/Post, and drain it first (io.Copy(io.Discard, resp.Body)) so the connection goes back to the pool instead of a new one being dialled for every request.`,
+    };
+}
+function rssGrowthHint(e) {
+    const half = 0.5 * e.rssGrowth;
+    if ((e.stackInuseGrowth ?? 0) >= half ||
+        ((e.stackInuseGrowth ?? 0) >= 0.25 * e.rssGrowth && (e.goroutineGrowth ?? 0) > 0)) {
+        return {
+            rule: 'stacks',
+            hint: `Goroutine stacks grew by ${formatBytes$2(e.stackInuseGrowth ?? 0)} (StackInuse): goroutines that do not exit, or deep recursion. Look at the goroutine counts; each parked goroutine keeps its stack.`,
+        };
+    }
+    if ((e.unreturnedGrowth ?? 0) >= half) {
+        const limit = e.gomemlimit ? `GOMEMLIMIT is ${e.gomemlimit}; lower it` : 'Set GOMEMLIMIT';
+        return {
+            rule: 'not-returned',
+            hint: `The heap is flat but the runtime keeps ${formatBytes$2(e.unreturnedGrowth ?? 0)} more of freed memory it has not returned to the OS (HeapIdle - HeapReleased), which RSS still counts (on macOS, MADV_FREE pages stay in RSS until there is memory pressure). ${limit} so the scavenger returns memory sooner, try GODEBUG=madvdontneed=1 on Linux, or call debug.FreeOSMemory() after bursts; it is not a leak in your code.`,
+        };
+    }
+    if (e.sysGrowth !== undefined && e.sysGrowth < 0.25 * e.rssGrowth) {
+        return {
+            rule: 'outside-go',
+            hint: `RSS grew by ${formatBytes$2(e.rssGrowth)} while the Go runtime's own memory (Sys) grew by only ${formatBytes$2(e.sysGrowth)}: the memory is outside the Go heap, in cgo or C libraries, or in memory-mapped files. Check C allocations are freed (C.free) and mappings unmapped.`,
+        };
+    }
+    if (e.heapSysGrowth !== undefined && e.heapSysGrowth >= half) {
+        return {
+            rule: 'fragmentation',
+            hint: `The runtime reserved ${formatBytes$2(e.heapSysGrowth)} more heap (HeapSys) while live data stayed flat: heap fragmentation or a GC that lets the heap grow (GOGC). Set GOMEMLIMIT to cap it, and look for large short-lived allocations.`,
+        };
+    }
+    return {
+        rule: 'runtime',
+        hint: `RSS grows while the live heap does not: runtime overhead, memory not yet returned to the OS, or allocations outside Go (cgo). Compare Sys, HeapReleased and StackInuse in the details; GOMEMLIMIT makes the runtime return memory sooner.`,
+    };
+}
+
+const MAX_STACK_FRAMES = 32;
+/** A frame of the service's own module: main, or under the module path from go.mod. */
+function isOwnFunction(name, modulePath) {
+    if (name.startsWith('main.'))
+        return true;
+    if (!modulePath)
+        return false;
+    return name.startsWith(modulePath + '.') || name.startsWith(modulePath + '/');
+}
+function isRuntimeFunction(name) {
+    return name.startsWith('runtime.') || name.startsWith('internal/runtime/');
+}
+function frameText(f) {
+    return `${f.func.name} ${f.func.filename}:${f.line}`;
+}
+function sourceFrame(f) {
+    return { function: f.func.name, file: f.func.filename, line: f.line };
+}
+function firstOwnFrame(stack, modulePath) {
+    return stack.find((f) => isOwnFunction(f.func.name, modulePath));
+}
+/** "leaf < own" (or just the leaf when the leaf is the own frame or there is none). */
+function heapSiteKey(stack, modulePath) {
+    if (stack.length === 0)
+        return '(no stack)';
+    const leaf = stack[0].func.name;
+    const own = firstOwnFrame(stack, modulePath);
+    return own && own.func.name !== leaf ? `${leaf} < ${own.func.name}` : leaf;
+}
+function makeSite(key, fn, stack, modulePath) {
+    const own = firstOwnFrame(stack, modulePath);
+    return {
+        key,
+        function: fn,
+        ownFrame: own ? sourceFrame(own) : undefined,
+        stack: stack.slice(0, MAX_STACK_FRAMES).map(frameText),
+    };
+}
+/** Index of a sample type by name, -1 when the profile lacks it. */
+function valueIndex(profile, type) {
+    if (!profile)
+        return -1;
+    return profile.sampleTypes.findIndex((t) => t.type === type);
+}
+const zeroHeapValues = () => ({
+    inuseSpace: 0,
+    inuseObjects: 0,
+    allocSpace: 0,
+    allocObjects: 0,
+    largestObject: 0,
+});
+function heapValues(profile) {
+    const iIS = valueIndex(profile, 'inuse_space');
+    const iIO = valueIndex(profile, 'inuse_objects');
+    const iAS = valueIndex(profile, 'alloc_space');
+    const iAO = valueIndex(profile, 'alloc_objects');
+    const at = (s, i) => (i >= 0 ? (s.values[i] ?? 0) : 0);
+    return (s) => {
+        const inuseSpace = at(s, iIS);
+        const inuseObjects = at(s, iIO);
+        return {
+            inuseSpace,
+            inuseObjects,
+            allocSpace: at(s, iAS),
+            allocObjects: at(s, iAO),
+            largestObject: inuseObjects > 0 ? inuseSpace / inuseObjects : 0,
+        };
+    };
+}
+/**
+ * Aggregates heap profiles (in snapshot order) by site. The site's representative
+ * stack (what the report shows) is its sample with the most live bytes in the
+ * latest profile where it is live, else the most allocated bytes.
+ */
+function heapBySite(profiles, modulePath) {
+    const sites = new Map();
+    const series = new Map();
+    const totals = [];
+    const best = new Map();
+    profiles.forEach((profile, pi) => {
+        const read = heapValues(profile);
+        const total = zeroHeapValues();
+        for (const sample of profile.samples) {
+            const v = read(sample);
+            const key = heapSiteKey(sample.stack, modulePath);
+            let row = series.get(key);
+            if (!row) {
+                row = profiles.map(zeroHeapValues);
+                series.set(key, row);
+                sites.set(key, {
+                    site: makeSite(key, sample.stack[0]?.func.name ?? '(no stack)', [], modulePath),
+                    functions: new Set(),
+                    stacks: [],
+                });
+            }
+            const cell = row[pi];
+            cell.inuseSpace += v.inuseSpace;
+            cell.inuseObjects += v.inuseObjects;
+            cell.allocSpace += v.allocSpace;
+            cell.allocObjects += v.allocObjects;
+            cell.largestObject = Math.max(cell.largestObject, v.largestObject);
+            total.inuseSpace += v.inuseSpace;
+            total.inuseObjects += v.inuseObjects;
+            total.allocSpace += v.allocSpace;
+            total.allocObjects += v.allocObjects;
+            total.largestObject = Math.max(total.largestObject, v.largestObject);
+            const info = sites.get(key);
+            for (const f of sample.stack)
+                info.functions.add(f.func.name);
+            if (info.stacks.length < 64)
+                info.stacks.push(sample.stack);
+            // Later profiles win; within one, live bytes beat allocated bytes.
+            const rank = [
+                pi,
+                v.inuseSpace > 0 ? 1 : 0,
+                v.inuseSpace > 0 ? v.inuseSpace : v.allocSpace,
+            ];
+            const prev = best.get(key);
+            if (!prev || compareRank(rank, prev.rank) > 0)
+                best.set(key, { rank, stack: sample.stack });
+        }
+        totals.push(total);
+    });
+    for (const [key, { stack }] of best) {
+        const info = sites.get(key);
+        info.site = makeSite(key, stack[0]?.func.name ?? '(no stack)', stack, modulePath);
+    }
+    return { sites, series, totals };
+}
+function compareRank(a, b) {
+    for (let i = 0; i < a.length; i++)
+        if (a[i] !== b[i])
+            return a[i] - b[i];
+    return 0;
+}
+
+// Small, dependency-free statistics for few, noisy points: robust estimators
+// (Theil-Sen, Hodges-Lehmann) and rank tests (Mann-Kendall, Mann-Whitney) whose
+// validity does not depend on the noise being normal. Heap profiles are sampled,
+// so every series here is count noise plus GC timing, not a bell curve.
+function median(values) {
+    return quantile(values, 0.5);
+}
+/** Linear interpolation between order statistics (Hyndman-Fan type 7, NumPy's default). */
+function quantile(values, q) {
+    if (values.length === 0)
+        return NaN;
+    const sorted = [...values].sort((a, b) => a - b);
+    return quantileSorted(sorted, q);
+}
+function quantileSorted(sorted, q) {
+    if (sorted.length === 0)
+        return NaN;
+    const h = (sorted.length - 1) * Math.min(1, Math.max(0, q));
+    const lo = Math.floor(h);
+    const hi = Math.ceil(h);
+    return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+// ---------------------------------------------------------------- normal law
+const LN_SQRT_2PI = 0.9189385332046728;
+/** Standard normal density. */
+function normalPdf(x) {
+    return Math.exp(-0.5 * x * x - LN_SQRT_2PI);
+}
+/** Upper tail P(Z > x), accurate in the far tail (p-values need that, not 1 - cdf). */
+function normalSf(x) {
+    if (Number.isNaN(x))
+        return NaN;
+    if (x < 0)
+        return 1 - normalSf(-x);
+    if (x > 40)
+        return 0;
+    if (x < 3) {
+        // Marsaglia (2004), "Evaluating the normal distribution": Taylor series of Phi around 0.
+        let s = x;
+        let t = 0;
+        let b = x;
+        const q = x * x;
+        let i = 1;
+        while (s !== t) {
+            t = s;
+            i += 2;
+            b *= q / i;
+            s = t + b;
+        }
+        return 0.5 - s * Math.exp(-0.5 * q - LN_SQRT_2PI);
+    }
+    // Mills ratio by the continued fraction x + 1/(x + 2/(x + 3/(x + ...))), Lentz's method.
+    const tiny = 1e-300;
+    let f = x;
+    let c = x;
+    let d = 0;
+    for (let k = 1; k < 500; k++) {
+        d = x + k * d;
+        d = d === 0 ? tiny : d;
+        c = x + k / c;
+        c = c === 0 ? tiny : c;
+        d = 1 / d;
+        const delta = c * d;
+        f *= delta;
+        if (Math.abs(delta - 1) < 1e-16)
+            break;
+    }
+    return normalPdf(x) / f;
+}
+function normalCdf(x) {
+    return normalSf(-x);
+}
+/** Inverse of normalCdf: Acklam's rational approximation, polished by one Halley step. */
+function normalQuantile(p) {
+    if (!(p > 0 && p < 1)) {
+        if (p === 0)
+            return -Infinity;
+        if (p === 1)
+            return Infinity;
+        return NaN;
+    }
+    const a = [
+        -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716,
+        2.506628277459239,
+    ];
+    const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+    const c = [
+        -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+        2.938163982698783,
+    ];
+    const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+    const pLow = 0.02425;
+    let x;
+    if (p < pLow) {
+        const q = Math.sqrt(-2 * Math.log(p));
+        x =
+            (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+                ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    }
+    else if (p <= 1 - pLow) {
+        const q = p - 0.5;
+        const r = q * q;
+        x =
+            ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+                (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    }
+    else {
+        const q = Math.sqrt(-2 * Math.log(1 - p));
+        x =
+            -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+                ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    }
+    // cdf(x) - p, each side computed from its accurate tail
+    const e = p < 0.5 ? normalCdf(x) - p : 1 - p - normalSf(x);
+    const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
+    return x - u / (1 + (x * u) / 2);
+}
+// ---------------------------------------------------------------- helpers
+/** Sizes of the groups of equal values (only groups of 2 or more). */
+function tieGroups(values) {
+    const sorted = [...values].sort((a, b) => a - b);
+    const groups = [];
+    let run = 1;
+    for (let i = 1; i <= sorted.length; i++) {
+        if (i < sorted.length && sorted[i] === sorted[i - 1])
+            run++;
+        else {
+            if (run > 1)
+                groups.push(run);
+            run = 1;
+        }
+    }
+    return groups;
+}
+/** Round half to even, as NumPy's round does (Sen's interval indices must match SciPy). */
+function roundHalfEven(x) {
+    const r = Math.round(x);
+    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+/** Median of the pairwise slopes; pairs with equal x are skipped. confidence is e.g. 0.95. */
+function theilSen(x, y, confidence = 0.95) {
+    const slopes = [];
+    for (let i = 0; i < x.length; i++) {
+        for (let j = 0; j < x.length; j++) {
+            const dx = x[j] - x[i];
+            if (dx > 0)
+                slopes.push((y[j] - y[i]) / dx);
+        }
+    }
+    if (slopes.length === 0)
+        return { slope: NaN, intercept: NaN, low: NaN, high: NaN };
+    slopes.sort((a, b) => a - b);
+    const slope = quantileSorted(slopes, 0.5);
+    const intercept = median(y) - slope * median(x);
+    const z = normalQuantile((1 - confidence) / 2);
+    const n = y.length;
+    const tieTerm = (k) => k * (k - 1) * (2 * k + 5);
+    const sigsq = (n * (n - 1) * (2 * n + 5) -
+        tieGroups(x).reduce((s, k) => s + tieTerm(k), 0) -
+        tieGroups(y).reduce((s, k) => s + tieTerm(k), 0)) /
+        18;
+    const nt = slopes.length;
+    if (!(sigsq > 0))
+        return { slope, intercept, low: NaN, high: NaN };
+    const sigma = Math.sqrt(sigsq);
+    const ru = Math.min(roundHalfEven((nt - z * sigma) / 2), nt - 1);
+    const rl = Math.max(roundHalfEven((nt + z * sigma) / 2) - 1, 0);
+    return { slope, intercept, low: slopes[rl], high: slopes[ru] };
+}
+/**
+ * Mann-Kendall trend test of y against its order in x (x sorts the points;
+ * pairs with equal x contribute 0, as in a time series with simultaneous points).
+ */
+function mannKendall(x, y) {
+    const order = x.map((_, i) => i).sort((a, b) => x[a] - x[b]);
+    const xs = order.map((i) => x[i]);
+    const ys = order.map((i) => y[i]);
+    const n = ys.length;
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+        for (let j = i + 1; j < n; j++) {
+            if (xs[j] === xs[i])
+                continue;
+            s += Math.sign(ys[j] - ys[i]);
+        }
+    }
+    const ties = tieGroups(ys);
+    const varS = (n * (n - 1) * (2 * n + 5) - ties.reduce((acc, t) => acc + t * (t - 1) * (2 * t + 5), 0)) / 18;
+    const z = varS > 0 ? (s - Math.sign(s)) / Math.sqrt(varS) : 0;
+    const pIncreasing = varS > 0 ? normalSf(z) : 1;
+    const pDecreasing = varS > 0 ? normalCdf(z) : 1;
+    const pTwoSided = varS > 0 ? Math.min(1, 2 * normalSf(Math.abs(z))) : 1;
+    const exact = ties.length === 0 && tieGroups(xs).length === 0 && n >= 2 && n <= 60;
+    const pIncreasingExact = exact ? kendallUpperTail(n, s) : pIncreasing;
+    return {
+        s,
+        varS,
+        z,
+        tau: n > 1 ? s / ((n * (n - 1)) / 2) : 0,
+        pTwoSided,
+        pIncreasing,
+        pDecreasing,
+        pIncreasingExact,
+        exact,
+    };
+}
+/** P(S >= s) for Kendall's S of n untied points under independence, from the Mahonian numbers. */
+function kendallUpperTail(n, s) {
+    // S = pairs - 2 * inversions, so S >= s  <=>  inversions <= (pairs - s) / 2.
+    const pairs = (n * (n - 1)) / 2;
+    const maxInv = Math.floor((pairs - s) / 2);
+    if (maxInv < 0)
+        return 0;
+    const dist = inversionDistribution(n);
+    let p = 0;
+    for (let k = 0; k <= Math.min(maxInv, pairs); k++)
+        p += dist[k];
+    return Math.min(1, p);
+}
+const inversionCache = new Map();
+/** Probability that a uniform random permutation of n has k inversions, k = 0..n(n-1)/2. */
+function inversionDistribution(n) {
+    const cached = inversionCache.get(n);
+    if (cached)
+        return cached;
+    let dist = new Float64Array([1]);
+    for (let m = 2; m <= n; m++) {
+        // Inserting the m-th element adds 0..m-1 inversions, each equally likely.
+        const next = new Float64Array(dist.length + m - 1);
+        let window = 0;
+        for (let k = 0; k < next.length; k++) {
+            if (k < dist.length)
+                window += dist[k];
+            if (k - m >= 0)
+                window -= dist[k - m];
+            next[k] = window / m;
+        }
+        dist = next;
+    }
+    inversionCache.set(n, dist);
+    return dist;
+}
+/** Ranks 1..n, ties given their average rank. */
+function averageRanks(values) {
+    const order = values.map((_, i) => i).sort((a, b) => values[a] - values[b]);
+    const ranks = new Array(values.length);
+    let i = 0;
+    while (i < order.length) {
+        let j = i;
+        while (j + 1 < order.length && values[order[j + 1]] === values[order[i]])
+            j++;
+        const rank = (i + j) / 2 + 1;
+        for (let k = i; k <= j; k++)
+            ranks[order[k]] = rank;
+        i = j + 1;
+    }
+    return ranks;
+}
+/**
+ * Mann-Whitney U test. 'greater' tests whether x tends to be larger than y.
+ * method 'auto' is exact without ties when both samples have at most 30 values
+ * (the normal approximation is poor at the 5..8 windows a side we usually have).
+ */
+function mannWhitney(x, y, alternative = 'two-sided', method = 'auto') {
+    const n1 = x.length;
+    const n2 = y.length;
+    if (n1 === 0 || n2 === 0)
+        return { u: NaN, p: NaN, method: 'asymptotic' };
+    const all = [...x, ...y];
+    const ranks = averageRanks(all);
+    const r1 = ranks.slice(0, n1).reduce((a, b) => a + b, 0);
+    const u1 = r1 - (n1 * (n1 + 1)) / 2;
+    const u2 = n1 * n2 - u1;
+    const ties = tieGroups(all);
+    const useExact = method === 'exact' || (method === 'auto' && ties.length === 0 && n1 <= 30 && n2 <= 30);
+    if (useExact) {
+        const cdf = mannWhitneyCdf(n1, n2);
+        const sf = (u) => (u <= 0 ? 1 : 1 - cdf[Math.ceil(u) - 1]); // P(U >= u)
+        let p;
+        if (alternative === 'greater')
+            p = sf(u1);
+        else if (alternative === 'less')
+            p = sf(u2);
+        else
+            p = 2 * sf(Math.max(u1, u2));
+        return { u: u1, p: Math.min(1, Math.max(0, p)), method: 'exact' };
+    }
+    const n = n1 + n2;
+    const mu = (n1 * n2) / 2;
+    const tieSum = ties.reduce((acc, t) => acc + t * t * t - t, 0);
+    const sigma = Math.sqrt(((n1 * n2) / 12) * (n + 1 - tieSum / (n * (n - 1))));
+    if (!(sigma > 0))
+        return { u: u1, p: 1, method: 'asymptotic' };
+    let p;
+    if (alternative === 'greater')
+        p = normalSf((u1 - mu - 0.5) / sigma);
+    else if (alternative === 'less')
+        p = normalSf((u2 - mu - 0.5) / sigma);
+    else
+        p = 2 * normalSf((Math.max(u1, u2) - mu - 0.5) / sigma);
+    return { u: u1, p: Math.min(1, Math.max(0, p)), method: 'asymptotic' };
+}
+const mwuCache = new Map();
+/** cdf[u] = P(U <= u) for untied samples of sizes m and n, u = 0..mn. */
+function mannWhitneyCdf(m, n) {
+    const key = `${Math.min(m, n)},${Math.max(m, n)}`;
+    const cached = mwuCache.get(key);
+    if (cached)
+        return cached;
+    const a = Math.min(m, n);
+    const b = Math.max(m, n);
+    // Counts of U are the coefficients of the Gaussian binomial [a+b choose a]_q;
+    // build it with [N,k] = [N-1,k-1] + q^k [N-1,k], keeping rows k = 0..a.
+    let rows = [new Float64Array([1])];
+    for (let total = 1; total <= a + b; total++) {
+        const next = [];
+        for (let k = 0; k <= Math.min(a, total); k++) {
+            const len = k * (total - k) + 1;
+            const row = new Float64Array(len);
+            const left = k > 0 ? rows[k - 1] : undefined; // [N-1, k-1]
+            const right = k <= total - 1 ? rows[k] : undefined; // [N-1, k]
+            if (left)
+                for (let i = 0; i < left.length && i < len; i++)
+                    row[i] += left[i];
+            if (right)
+                for (let i = 0; i < right.length && i + k < len; i++)
+                    row[i + k] += right[i];
+            next.push(row);
+        }
+        rows = next;
+    }
+    const counts = rows[a];
+    const total = counts.reduce((s, c) => s + c, 0);
+    const cdf = new Float64Array(counts.length);
+    let acc = 0;
+    for (let i = 0; i < counts.length; i++) {
+        acc += counts[i];
+        cdf[i] = acc / total;
+    }
+    mwuCache.set(key, cdf);
+    return cdf;
+}
+/** Smallest p-value a two-sided exact Mann-Whitney test can reach with samples of m and n. */
+function mannWhitneyMinP(m, n) {
+    if (m === 0 || n === 0)
+        return 1;
+    const cdf = mannWhitneyCdf(m, n);
+    return Math.min(1, 2 * cdf[0]);
+}
+/**
+ * Hodges-Lehmann estimate of the shift of y relative to x, with the interval
+ * [D(k), D(mn+1-k)] where k is the largest index with P(U <= k-1) <= (1-confidence)/2
+ * (exact null distribution of U without ties and small samples, normal approximation
+ * otherwise): the classical interval of Hollander & Wolfe (section 4.3).
+ */
+function hodgesLehmann(x, y, confidence = 0.95) {
+    const m = x.length;
+    const n = y.length;
+    if (m === 0 || n === 0)
+        return { shift: NaN };
+    const diffs = [];
+    for (const xi of x)
+        for (const yj of y)
+            diffs.push(yj - xi);
+    diffs.sort((a, b) => a - b);
+    const shift = quantileSorted(diffs, 0.5);
+    const alpha = 1 - confidence;
+    const mn = m * n;
+    let k;
+    let coverage;
+    if (m <= 30 && n <= 30) {
+        const cdf = mannWhitneyCdf(m, n);
+        k = 0;
+        while (k < cdf.length && cdf[k] <= alpha / 2)
+            k++; // now cdf[k-1] <= alpha/2 < cdf[k]
+        coverage = k > 0 ? 1 - 2 * cdf[k - 1] : 0;
+    }
+    else {
+        const z = normalQuantile(1 - alpha / 2);
+        k = Math.floor(mn / 2 - z * Math.sqrt((mn * (m + n + 1)) / 12));
+        coverage = confidence;
+    }
+    if (k < 1 || k > mn - k + 1)
+        return { shift };
+    return { shift, ci: [diffs[k - 1], diffs[mn - k]], coverage };
+}
+// ---------------------------------------------------------------- multiple testing
+/** Holm-Bonferroni step-down adjusted p-values, in the input order. */
+function holm(pValues) {
+    const m = pValues.length;
+    const order = pValues.map((_, i) => i).sort((a, b) => pValues[a] - pValues[b]);
+    const adjusted = new Array(m);
+    let running = 0;
+    order.forEach((idx, rank) => {
+        running = Math.max(running, Math.min(1, (m - rank) * pValues[idx]));
+        adjusted[idx] = running;
+    });
+    return adjusted;
+}
+
+// One rule for "is this series leaking?", shared by heap sites, goroutine
+// stacks, open descriptors and RSS: a robust slope against requests served, a
+// rank trend test, still growing at the end of the run, not given back after
+// the load stopped, and a total growth above what noise alone could produce.
+/** Normal scores of the floors: a growth must stand this many sds above noise. */
+const Z_SAMPLING = 3.5;
+const Z_SCATTER = 3.5;
+/** How far short of continued growth the second half may fall before it counts as a plateau. */
+const Z_PLATEAU = 2.5;
+/** A second half growing at less than this fraction of the overall slope has levelled off... */
+const LATE_FRACTION = 0.5;
+/** ...and a settled value keeping less than this fraction of the growth was released. */
+const RETAINED_FRACTION = 0.5;
+/**
+ * Sd of (fitted slope x span) per unit of iid noise, for n equally spaced points:
+ * sqrt(12 (n-1) / (n (n+1))) for least squares, x1.05 for Theil-Sen's ~91% efficiency.
+ */
+function growthSdFactor(n) {
+    if (n < 2)
+        return Infinity;
+    return 1.05 * Math.sqrt((12 * (n - 1)) / (n * (n + 1)));
+}
+function evaluateTrend(x, y, settled, opts) {
+    const n = x.length;
+    const ts = theilSen(x, y);
+    const slope = Number.isFinite(ts.slope) ? ts.slope : 0;
+    const x0 = x[0];
+    const xn = x[n - 1];
+    // All x equal (a stalled load): no slope to speak of, the level is the median.
+    const intercept = Number.isFinite(ts.intercept) ? ts.intercept : n > 0 ? median(y) : 0;
+    const fit = (xi) => intercept + slope * xi;
+    const start = n > 0 ? fit(x0) : 0;
+    const end = n > 0 ? fit(xn) : 0;
+    const growth = slope * (xn - x0);
+    const mk = mannKendall(x, y);
+    const pValue = n >= 3 ? mk.pIncreasingExact : 1;
+    const significant = pValue < opts.alpha && slope > 0;
+    const scatter = localNoise(x, y);
+    const factor = growthSdFactor(n);
+    // Under "no growth" every snapshot samples the same live level: use the mean level.
+    const level = Math.max(0, y.reduce((a, b) => a + b, 0) / Math.max(1, n));
+    const samplingSd = opts.sampleBytes ? Math.sqrt(opts.sampleBytes * level) : 0;
+    const noiseFloor = Math.max(opts.minGrowth, Z_SAMPLING * samplingSd * factor, Z_SCATTER * scatter * factor);
+    const aboveFloor = growth > noiseFloor;
+    // Still growing: the second half keeps up with the overall slope, or falls short of
+    // it by no more than its own noise; and the last value is above the first half's.
+    const mid = Math.floor((n - 1) / 2);
+    const lateX = x.slice(mid);
+    const lateY = y.slice(mid);
+    const lateFit = lateX.length >= 2 ? theilSen(lateX, lateY).slope : slope;
+    const lateSlope = Number.isFinite(lateFit) ? lateFit : 0;
+    const lateSpan = xn - x[mid];
+    const expectedLate = slope * lateSpan;
+    const observedLate = lateSlope * lateSpan;
+    // sd of (expected - observed): both slopes' estimation error from the point noise,
+    // plus the Poisson count of the samples the late half should have added.
+    // The late slope's error comes from the late points' own noise (zero on a plateau of
+    // retained samples, which is exactly when the global estimate is inflated by the rise).
+    const lateScatter = lateX.length >= 3 ? localNoise(lateX, lateY) : scatter;
+    const slopeNoise = (growthSdFactor(lateX.length) * lateScatter) ** 2 +
+        (growthSdFactor(n) * (lateSpan / (xn - x0)) * scatter) ** 2;
+    const lateNoise = Math.sqrt((opts.sampleBytes ?? 0) * Math.max(0, expectedLate) + slopeNoise);
+    const keepsUp = observedLate >= LATE_FRACTION * expectedLate || expectedLate - observedLate <= Z_PLATEAU * lateNoise;
+    const lastAboveFirstHalf = y[n - 1] > median(y.slice(0, mid + 1));
+    const stillGrowing = keepsUp && lastAboveFirstHalf;
+    const released = settled !== undefined && growth > 0 && settled - start < RETAINED_FRACTION * growth;
+    let verdict = 'none';
+    let reason;
+    if (n < 3)
+        reason = 'too few snapshots';
+    else if (!significant)
+        reason = `no significant increasing trend (p=${pValue.toPrecision(2)})`;
+    else if (!aboveFloor)
+        reason = `growth ${fmt(growth)} within the noise floor ${fmt(noiseFloor)}`;
+    else if (released)
+        reason = `released after the load stopped (settled ${fmt(settled)} vs start ${fmt(start)})`;
+    else if (!stillGrowing) {
+        verdict = 'bounded';
+        reason = 'grew, then levelled off';
+    }
+    else {
+        verdict = 'leak';
+        reason = 'growing with requests, still growing at the end, kept after the load stopped';
+    }
+    return {
+        slope,
+        slopeLow: ts.low,
+        slopeHigh: ts.high,
+        start,
+        end,
+        growth,
+        pValue,
+        significant,
+        scatter,
+        noiseFloor,
+        aboveFloor,
+        lateSlope,
+        stillGrowing,
+        settled,
+        released,
+        verdict,
+        reason,
+    };
+}
+/**
+ * Noise of a series that may bend: each inner point against the straight line
+ * through its two neighbours (e = y_i - interpolation). For iid noise of sd s and
+ * equal spacing, sd(e) = s * sqrt(1.5); a knee (a cache that fills, then stops)
+ * spoils one e, which the median ignores, where residuals around one global line
+ * would all inflate.
+ */
+function localNoise(x, y) {
+    const e = [];
+    for (let i = 1; i + 1 < x.length; i++) {
+        const span = x[i + 1] - x[i - 1];
+        if (!(span > 0))
+            continue;
+        const interp = (y[i - 1] * (x[i + 1] - x[i]) + y[i + 1] * (x[i] - x[i - 1])) / span;
+        e.push(Math.abs(y[i] - interp));
+    }
+    if (e.length === 0)
+        return 0;
+    return (1.482602218505602 * median(e)) / Math.sqrt(1.5);
+}
+function fmt(v) {
+    return Number.isInteger(v) ? String(v) : v.toPrecision(3);
+}
+
+// Heap leaks: per allocation site, live bytes (inuse_space) against requests
+// served; then the whole live heap, for leaks spread thinner than any one site.
+/** A site must grow at least this much, whatever the sampling rate (with memprofilerate=1 every byte is seen). */
+const HEAP_MIN_GROWTH = 256 * 1024;
+/** The total is flagged only when the flagged sites explain less than this share of its growth. */
+const TOTAL_EXPLAINED_FRACTION = 0.5;
+const TOTAL_KEY = '(live heap)';
+function heapLeakSummary(where, rate, growth, requests) {
+    return `${where} keeps ${formatBytes$2(rate)} per request alive: ${formatBytes$2(growth)} more over ${formatCount$1(requests)} requests, still there after the load stopped.`;
+}
+function heapMinGrowth(options) {
+    return Math.max(options.memProfileRate, HEAP_MIN_GROWTH);
+}
+function analyseHeap(side, options) {
+    const snaps = side.snapshots;
+    const n = snaps.length;
+    const table = heapBySite([...snaps.map((s) => s.heap), side.settled.heap], options.modulePath);
+    const x = snaps.map((s) => s.requests);
+    const trendOpts = {
+        alpha: options.alpha,
+        sampleBytes: options.memProfileRate,
+        minGrowth: heapMinGrowth(options),
+    };
+    const trends = new Map();
+    const findings = [];
+    for (const [key, row] of table.series) {
+        const y = row.slice(0, n).map((v) => v.inuseSpace);
+        // A site that never moved by the smallest growth that counts cannot be flagged: skip the work.
+        if (Math.max(...y) - Math.min(...y) < trendOpts.minGrowth &&
+            row[n].inuseSpace - Math.min(...y) < trendOpts.minGrowth)
+            continue;
+        const trend = evaluateTrend(x, y, row[n].inuseSpace, trendOpts);
+        trends.set(key, trend);
+        if (trend.verdict === 'none')
+            continue;
+        const info = table.sites.get(key);
+        const where = info.site.ownFrame?.function ?? info.site.function;
+        const common = {
+            status: 'unknown',
+            site: info.site,
+            unit: 'B/req',
+            evidence: { requests: x, values: y, settled: row[n].inuseSpace, pValue: trend.pValue },
+        };
+        const details = trendDetails(trend, options);
+        details.inuseObjectsStart = row[0].inuseObjects;
+        details.inuseObjectsEnd = row[n - 1].inuseObjects;
+        if (trend.verdict === 'leak') {
+            const hint = heapLeakHint({
+                where,
+                functions: info.functions,
+                inuseObjectsStart: row[0].inuseObjects,
+                inuseObjectsEnd: row[n - 1].inuseObjects,
+                inuseEnd: row[n - 1].inuseSpace,
+                largestObjectStart: row[0].largestObject,
+                largestObjectEnd: row[n - 1].largestObject,
+            });
+            findings.push({
+                kind: 'heap-leak',
+                ...common,
+                rate: trend.slope,
+                growth: trend.growth,
+                summary: heapLeakSummary(where, trend.slope, trend.growth, x[n - 1] - x[0]),
+                hint: hint.hint,
+                details: { ...details, hintRule: hint.rule },
+            });
+        }
+        else {
+            const plateau = Math.max(...y);
+            const hint = boundedGrowthHint(where, plateau);
+            findings.push({
+                kind: 'bounded-growth',
+                ...common,
+                rate: trend.slope,
+                growth: y[n - 1] - y[0],
+                summary: `${where} grew by ${formatBytes$2(y[n - 1] - y[0])}, then levelled off at about ${formatBytes$2(plateau)}.`,
+                hint: hint.hint,
+                details: { ...details, hintRule: hint.rule },
+            });
+        }
+    }
+    // The whole live heap: a leak spread over many sites, or one below every site's floor.
+    const totalY = table.totals.slice(0, n).map((v) => v.inuseSpace);
+    const total = evaluateTrend(x, totalY, table.totals[n].inuseSpace, trendOpts);
+    trends.set(TOTAL_KEY, total);
+    const explained = findings
+        .filter((f) => f.kind === 'heap-leak')
+        .reduce((s, f) => s + Math.max(0, f.growth), 0);
+    if (total.verdict === 'leak' && explained < TOTAL_EXPLAINED_FRACTION * total.growth) {
+        findings.push(totalFinding(table, total, x, totalY, options));
+    }
+    return { table, trends, findings, total, requests: x };
+}
+function trendDetails(t, options) {
+    return {
+        slopeLow: t.slopeLow,
+        slopeHigh: t.slopeHigh,
+        start: t.start,
+        end: t.end,
+        lateSlope: t.lateSlope,
+        noiseFloor: t.noiseFloor,
+        scatter: t.scatter,
+        memProfileRate: options.memProfileRate,
+        verdictReason: t.reason,
+    };
+}
+/** Attributes the whole heap's growth to the sites whose live bytes grew the most. */
+function totalFinding(table, total, x, y, options) {
+    const n = x.length;
+    const shares = [...table.series]
+        .map(([key, row]) => ({ key, growth: row[n - 1].inuseSpace - row[0].inuseSpace }))
+        .filter((s) => s.growth > 0)
+        .sort((a, b) => b.growth - a.growth);
+    const rise = y[n - 1] - y[0];
+    const top = shares.slice(0, 5);
+    const contributors = top.map((s) => {
+        const site = table.sites.get(s.key).site;
+        const name = site.ownFrame?.function ?? site.function;
+        return `${name} ${rise > 0 ? Math.round((100 * s.growth) / rise) : 0}%`;
+    });
+    const lead = top[0] && rise > 0 && top[0].growth >= 0.5 * rise ? table.sites.get(top[0].key).site : undefined;
+    const site = {
+        key: TOTAL_KEY,
+        function: '(whole live heap)',
+        ownFrame: lead?.ownFrame,
+        stack: lead?.stack ?? [],
+    };
+    const hint = totalHeapHint(contributors);
+    return {
+        kind: 'heap-leak',
+        status: 'unknown',
+        site,
+        rate: total.slope,
+        unit: 'B/req',
+        growth: total.growth,
+        summary: `The live heap grows by ${formatBytes$2(total.slope)} per request (${formatBytes$2(total.growth)} over ${formatCount$1(x[n - 1] - x[0])} requests) without one site standing out.`,
+        hint: hint.hint,
+        evidence: { requests: x, values: y, settled: table.totals[n].inuseSpace, pValue: total.pValue },
+        details: { ...trendDetails(total, options), contributors: contributors.join(', '), hintRule: hint.rule },
+    };
+}
+
+const CLIENT_CONN = /^net\/http\.(\(\*Transport\)\.(dialConn|dialConnFor)|\(\*persistConn\)\.)/;
+const SERVER_CONN = /^net\/http\.(\(\*Server\)\.(Serve|newConn)|\(\*conn\)\.serve)$/;
+/** Goroutine descriptors and the runtime's list of all goroutines. */
+const GOROUTINE_RUNTIME = /^runtime\.(malg|newproc1|allgadd)$/;
+function attributeHeapFindings(findings, sites) {
+    const folded = new Map();
+    const owners = findings.filter((f) => f.kind === 'connection-leak' || f.kind === 'goroutine-leak');
+    const heap = findings.filter((f) => f.kind === 'heap-leak' && sites.has(f.site.key));
+    const absorbed = new Map();
+    for (const h of heap) {
+        const fns = [...sites.get(h.site.key).functions];
+        const own = h.site.ownFrame?.function;
+        const owner = owners.find((o) => explains(o, fns, own));
+        if (!owner)
+            continue;
+        absorbed.set(owner, [...(absorbed.get(owner) ?? []), h]);
+        folded.set(h.site.key, owner.site.key);
+    }
+    // Remaining heap leaks that share the function a reviewer must change: one finding.
+    const byOwn = new Map();
+    for (const h of heap) {
+        if (folded.has(h.site.key) || !h.site.ownFrame)
+            continue;
+        const k = h.site.ownFrame.function;
+        byOwn.set(k, [...(byOwn.get(k) ?? []), h]);
+    }
+    const merged = new Map();
+    for (const group of byOwn.values()) {
+        if (group.length < 2)
+            continue;
+        const [lead, ...rest] = [...group].sort((a, b) => b.growth - a.growth);
+        merged.set(lead, mergeHeap(lead, rest));
+        for (const r of rest)
+            folded.set(r.site.key, lead.site.key);
+    }
+    const out = [];
+    for (const f of findings) {
+        if (folded.has(f.site.key) && f.kind === 'heap-leak')
+            continue;
+        const m = merged.get(f);
+        if (m) {
+            out.push(m);
+            continue;
+        }
+        const parts = absorbed.get(f);
+        if (!parts) {
+            out.push(f);
+            continue;
+        }
+        const rate = parts.reduce((s, p) => s + p.rate, 0);
+        out.push({
+            ...f,
+            details: {
+                ...f.details,
+                heapRetainedPerRequest: rate,
+                heapSites: parts.map((p) => `${p.site.function} ${formatBytes$2(p.rate)}/req`).join(', '),
+            },
+        });
+    }
+    return { findings: out, folded };
+}
+function explains(owner, heapFunctions, own) {
+    const stack = owner.site.stack.map((s) => s.split(' ')[0]);
+    const creator = typeof owner.details.createdBy === 'string' ? owner.details.createdBy : undefined;
+    if (own) {
+        // Objects allocated by the leaking goroutine's own code, or by the code that starts it.
+        return owner.kind === 'goroutine-leak' && (stack.includes(own) || own === creator);
+    }
+    const clientConn = owner.kind === 'connection-leak' || stack.some((f) => CLIENT_CONN.test(f));
+    if (clientConn && heapFunctions.some((f) => CLIENT_CONN.test(f)))
+        return true;
+    if (stack.some((f) => SERVER_CONN.test(f)) && heapFunctions.some((f) => SERVER_CONN.test(f)))
+        return true;
+    return (heapFunctions.some((f) => GOROUTINE_RUNTIME.test(f)) ||
+        heapFunctions.every((f) => f.startsWith('runtime.')));
+}
+function mergeHeap(lead, rest) {
+    const all = [lead, ...rest];
+    const sum = (pick) => all.reduce((s, f) => s + pick(f), 0);
+    const values = lead.evidence.values.map((_, i) => all.reduce((s, f) => s + (f.evidence.values[i] ?? 0), 0));
+    const settled = lead.evidence.settled === undefined ? undefined : sum((f) => f.evidence.settled ?? 0);
+    const rate = sum((f) => f.rate);
+    const growth = sum((f) => f.growth);
+    const where = lead.site.ownFrame.function;
+    const req = lead.evidence.requests;
+    const span = req.length ? req[req.length - 1] - req[0] : 0;
+    return {
+        ...lead,
+        rate,
+        growth,
+        summary: heapLeakSummary(where, rate, growth, span),
+        evidence: { ...lead.evidence, values, settled },
+        details: {
+            ...lead.details,
+            alsoRetaining: rest.map((f) => `${f.site.function} ${formatBytes$2(f.rate)}/req`).join(', '),
+        },
+    };
+}
+
+/** A goroutine stack must gain at least this many goroutines over the run. */
+const GOROUTINE_MIN_GROWTH = 8;
+/** Open descriptors must grow at least this much (and by a quarter of the connections) to confirm a connection leak. */
+const FD_MIN_GROWTH = 4;
+const CONNECTION_KEY = 'net/http.(*persistConn).readLoop';
+const READ_LOOP = 'net/http.(*persistConn).readLoop';
+const WRITE_LOOP = 'net/http.(*persistConn).writeLoop';
+/** Entry points of net/http's client: an own frame calling one of these made the request. */
+const CLIENT_ENTRY = /^net\/http\.(\(\*Client\)\.(Do|Get|Post|PostForm|Head|do|send)|Get|Post|PostForm|Head|send|\(\*Transport\)\.(RoundTrip|roundTrip))$/;
+const goroutineStackKey = (stack) => stack.length ? stack.map((f) => f.func.name).join(' < ') : '(no stack)';
+/** Goroutine counts by stack over the given profiles (absent profile: undefined counts). */
+function byStack(profiles) {
+    const out = new Map();
+    profiles.forEach((p, i) => {
+        if (!p)
+            return;
+        const vi = Math.max(0, valueIndex(p, 'goroutine'));
+        for (const s of p.samples) {
+            const key = goroutineStackKey(s.stack);
+            let row = out.get(key);
+            if (!row) {
+                row = { stack: s.stack, counts: profiles.map(() => 0) };
+                out.set(key, row);
+            }
+            row.counts[i] += s.values[vi] ?? 0;
+        }
+    });
+    return out;
+}
+function analyseGoroutines(side, options) {
+    const snaps = side.snapshots;
+    const n = snaps.length;
+    const trends = new Map();
+    const findings = [];
+    if (!snaps.every((s) => s.goroutines)) {
+        return { findings, trends, unconfirmedLeakProfileStacks: [], available: false };
+    }
+    const x = snaps.map((s) => s.requests);
+    const series = byStack([...snaps.map((s) => s.goroutines), side.settled.goroutines]);
+    // Counts of in-flight work fluctuate like Poisson counts (variance ~ level), and a
+    // handful of snapshots cannot estimate the scatter reliably: use that as a prior.
+    const opts = { alpha: options.alpha, minGrowth: GOROUTINE_MIN_GROWTH, sampleBytes: 1 };
+    const leakKeys = new Set(side.goroutineLeak?.samples.map((s) => goroutineStackKey(s.stack)) ?? []);
+    // Connections first: all persistConn read-loop stacks together count open client connections.
+    const persistKeys = [...series.keys()].filter((k) => k.includes(READ_LOOP) || k.includes(WRITE_LOOP));
+    const conns = new Array(n + 1).fill(0);
+    const writers = new Array(n + 1).fill(0);
+    for (const k of persistKeys) {
+        const into = k.includes(READ_LOOP) ? conns : writers;
+        series.get(k).counts.forEach((c, i) => (into[i] += c));
+    }
+    let connectionFlagged = false;
+    if (persistKeys.length) {
+        const connTrend = evaluateTrend(x, conns.slice(0, n), side.settled.goroutines ? conns[n] : undefined, opts);
+        trends.set(CONNECTION_KEY, connTrend);
+        const fds = snaps.map((s) => s.openFds);
+        const fdsKnown = fds.every((f) => typeof f === 'number');
+        const fdTrend = fdsKnown
+            ? evaluateTrend(x, fds, side.settled.openFds ?? undefined, {
+                alpha: options.alpha,
+                minGrowth: FD_MIN_GROWTH,
+            })
+            : undefined;
+        const fdsGrow = fdTrend
+            ? fdTrend.significant && fdTrend.growth >= Math.max(FD_MIN_GROWTH, 0.25 * connTrend.growth)
+            : true;
+        if (connTrend.verdict === 'leak' && fdsGrow) {
+            connectionFlagged = true;
+            findings.push(connectionFinding(side, options, x, conns, writers, connTrend, fdTrend, fdsKnown ? fds : undefined));
+        }
+    }
+    const confirmedStacks = new Set();
+    for (const [key, row] of series) {
+        if (connectionFlagged && persistKeys.includes(key))
+            continue;
+        const y = row.counts.slice(0, n);
+        if (Math.max(...y) - Math.min(...y) < GOROUTINE_MIN_GROWTH)
+            continue;
+        // Without a settled goroutine profile the release check cannot run (zeros would pass it).
+        const trend = evaluateTrend(x, y, side.settled.goroutines ? row.counts[n] : undefined, opts);
+        trends.set(key, trend);
+        if (trend.verdict !== 'leak')
+            continue;
+        if (leakKeys.has(key))
+            confirmedStacks.add(key);
+        findings.push(goroutineFinding(side, options, key, row, x, trend, leakKeys.has(key)));
+    }
+    const unconfirmed = [...leakKeys].filter((k) => !confirmedStacks.has(k) && !(connectionFlagged && k.includes('persistConn')));
+    return { findings, trends, unconfirmedLeakProfileStacks: unconfirmed, available: true };
+}
+/** The runtime function a goroutine is parked in: the last runtime frame before the first non-runtime one. */
+function waitFunction(stack) {
+    let last;
+    for (const f of stack) {
+        if (!isRuntimeFunction(f.func.name))
+            break;
+        last = f.func.name;
+    }
+    return last;
+}
+/** Where the goroutine waits: the first frame outside the runtime (internal/poll's runtime hooks count as runtime). */
+function blockingFrame(stack) {
+    return (stack.find((f) => !isRuntimeFunction(f.func.name) && !f.func.name.startsWith('internal/')) ?? stack[0]);
+}
+const STATE_FROM_WAIT = [
+    [/^runtime\.chansend/, 'chan send'],
+    [/^runtime\.chanrecv/, 'chan receive'],
+    [/^runtime\.selectgo$/, 'select'],
+    [/^runtime\.block$/, 'select (no cases)'],
+    [/^runtime\.netpollblock$/, 'IO wait'],
+    [/^runtime\.semacquire/, 'semacquire'],
+    [/^runtime\.notifyListWait$/, 'sync.Cond.Wait'],
+];
+/**
+ * Goroutines of the text dump (debug=2) standing on this stack. The dump hides
+ * runtime frames, so stacks are compared without them: exactly first, else by
+ * the blocking frame and the own frame alone (lines or inlining may differ).
+ * The state and creator reported are the most common among the matches.
+ */
+function matchDump(stack, dump, modulePath) {
+    if (!dump?.length)
+        return { matched: 0 };
+    const names = stack.map((f) => f.func.name).filter((n) => !isRuntimeFunction(n));
+    const sig = names.join(' < ');
+    const recNames = (r) => r.frames.map((f) => f.func).filter((n) => !isRuntimeFunction(n));
+    let matches = dump.filter((r) => recNames(r).join(' < ') === sig);
+    if (!matches.length && names.length) {
+        const own = names.find((n) => isOwnFunction(n, modulePath));
+        matches = dump.filter((r) => {
+            const rn = recNames(r);
+            return rn[0] === names[0] && (!own || rn.includes(own));
+        });
+    }
+    if (!matches.length)
+        return { matched: 0 };
+    const state = mostCommon(matches.map((r) => r.state));
+    const creator = mostCommon(matches.map((r) => r.createdBy?.func).filter((v) => !!v));
+    const at = matches.find((r) => r.createdBy?.func === creator)?.createdBy;
+    return {
+        state,
+        createdBy: creator,
+        createdAt: at ? `${at.file}:${at.line}` : undefined,
+        matched: matches.length,
+    };
+}
+function mostCommon(values) {
+    const counts = new Map();
+    for (const v of values)
+        counts.set(v, (counts.get(v) ?? 0) + 1);
+    let best;
+    let bestN = 0;
+    for (const [v, c] of counts)
+        if (c > bestN)
+            [best, bestN] = [v, c];
+    return best;
+}
+function goroutineFinding(side, options, key, row, x, trend, confirmed) {
+    const n = x.length;
+    const stack = row.stack;
+    const blocking = blockingFrame(stack);
+    const wait = waitFunction(stack);
+    const dump = matchDump(stack, side.goroutineDump, options.modulePath);
+    const stateFromStack = STATE_FROM_WAIT.find(([re]) => wait && re.test(wait))?.[1];
+    const waitReason = dump.state ?? stateFromStack;
+    const site = makeSite(key, blocking?.func.name ?? '(no stack)', stack, options.modulePath);
+    const creator = dump.createdBy ?? site.ownFrame?.function;
+    const hint = goroutineLeakHint({
+        creator: dump.createdBy ?? site.ownFrame?.function,
+        blockingFunction: blocking?.func.name ?? '(unknown)',
+        waitFunction: wait,
+        waitReason,
+        functions: stack.map((f) => f.func.name),
+    });
+    const details = {
+        countStart: row.counts[0],
+        countEnd: row.counts[n - 1],
+        per1kRequests: trend.slope * 1000,
+        blockingFrame: blocking
+            ? `${blocking.func.name} ${blocking.func.filename}:${blocking.line}`
+            : '(unknown)',
+        pValue: trend.pValue,
+        slopeLow: trend.slopeLow,
+        slopeHigh: trend.slopeHigh,
+        hintRule: hint.rule,
+    };
+    if (trend.settled !== undefined)
+        details.countSettled = trend.settled;
+    if (wait)
+        details.waitFunction = wait;
+    if (waitReason) {
+        details.waitReason = waitReason;
+        details.waitReasonSource = dump.state ? 'goroutine dump' : 'stack';
+    }
+    if (dump.createdBy)
+        details.createdBy = dump.createdBy;
+    if (dump.createdAt)
+        details.createdAt = dump.createdAt;
+    if (dump.matched)
+        details.dumpMatches = dump.matched;
+    if (confirmed)
+        details.confirmedBy = 'goroutineleak profile';
+    const what = waitReason ? `blocked in ${waitReason}` : 'parked';
+    const by = creator ? `, started by ${creator}` : '';
+    return {
+        kind: 'goroutine-leak',
+        status: 'unknown',
+        site,
+        rate: trend.slope,
+        unit: 'goroutines/req',
+        growth: trend.growth,
+        summary: `Goroutines ${what} in ${blocking?.func.name ?? '(unknown)'}${by} pile up: ${row.counts[0]} -> ${row.counts[n - 1]} over ${formatCount$1(x[n - 1] - x[0])} requests (${formatNumber(trend.slope * 1000)} per 1k requests)${confirmed ? ', confirmed by the goroutineleak profile' : ''}.`,
+        hint: hint.hint,
+        evidence: { requests: x, values: row.counts.slice(0, n), settled: trend.settled, pValue: trend.pValue },
+        details,
+    };
+}
+/**
+ * Who made the outbound requests whose connections stay open. The persistConn
+ * goroutines themselves were created by net/http.(*Transport).dialConn, which the
+ * transport runs in its own goroutine, so their stacks never reach the service's
+ * code. Instead, find stacks that pass through net/http's client entry points
+ * ((*Client).Do/Get/Post/..., (*Transport).RoundTrip) and take the first own frame
+ * above that call: weighted by the bytes allocated along those stacks in the last
+ * heap profile (alloc_space is cumulative, so every request leaves a trace), else
+ * by the goroutines found inside those calls across the snapshots.
+ */
+function findClientCaller(side, modulePath) {
+    const last = side.snapshots[side.snapshots.length - 1];
+    const heapScores = new Map();
+    if (last) {
+        const ia = valueIndex(last.heap, 'alloc_space');
+        for (const s of last.heap.samples) {
+            const caller = callerOfClient(s.stack, modulePath);
+            if (!caller)
+                continue;
+            const cur = heapScores.get(caller.func.name) ?? { frame: caller, score: 0 };
+            cur.score += ia >= 0 ? (s.values[ia] ?? 0) : 1;
+            heapScores.set(caller.func.name, cur);
+        }
+    }
+    const gScores = new Map();
+    for (const snap of side.snapshots) {
+        if (!snap.goroutines)
+            continue;
+        const vi = Math.max(0, valueIndex(snap.goroutines, 'goroutine'));
+        for (const s of snap.goroutines.samples) {
+            const caller = callerOfClient(s.stack, modulePath);
+            if (!caller)
+                continue;
+            const cur = gScores.get(caller.func.name) ?? { frame: caller, score: 0 };
+            cur.score += s.values[vi] ?? 0;
+            gScores.set(caller.func.name, cur);
+        }
+    }
+    const rank = (m) => [...m.values()].sort((a, b) => b.score - a.score);
+    const heap = rank(heapScores);
+    const gor = rank(gScores);
+    if (heap.length) {
+        return {
+            caller: heap[0].frame,
+            evidence: 'heap samples allocated through net/http client calls',
+            others: heap.slice(1, 4).map((h) => h.frame.func.name),
+        };
+    }
+    if (gor.length) {
+        return {
+            caller: gor[0].frame,
+            evidence: 'goroutines inside net/http client calls',
+            others: gor.slice(1, 4).map((h) => h.frame.func.name),
+        };
+    }
+    return { others: [] };
+}
+/** The own frame that called into net/http's client on this stack (leaf first), if any. */
+function callerOfClient(stack, modulePath) {
+    let seenClient = false;
+    for (const f of stack) {
+        if (CLIENT_ENTRY.test(f.func.name))
+            seenClient = true;
+        else if (seenClient && isOwnFunction(f.func.name, modulePath))
+            return f;
+    }
+    return undefined;
+}
+function connectionFinding(side, options, x, conns, writers, trend, fdTrend, fds) {
+    const n = x.length;
+    const caller = findClientCaller(side, options.modulePath);
+    const callerName = caller.caller?.func.name;
+    const hint = connectionLeakHint(callerName);
+    const readLoopStack = side.snapshots[n - 1].goroutines.samples.find((s) => s.stack.some((f) => f.func.name === READ_LOOP))?.stack;
+    const site = {
+        key: CONNECTION_KEY,
+        function: callerName ?? READ_LOOP,
+        ownFrame: caller.caller ? sourceFrame(caller.caller) : undefined,
+        stack: makeSite(CONNECTION_KEY, READ_LOOP, readLoopStack ?? [], options.modulePath).stack,
+    };
+    const dump = readLoopStack
+        ? matchDump(readLoopStack, side.goroutineDump, options.modulePath)
+        : { };
+    const details = {
+        readLoopStart: conns[0],
+        readLoopEnd: conns[n - 1],
+        writeLoopEnd: writers[n - 1],
+        per1kRequests: trend.slope * 1000,
+        pValue: trend.pValue,
+        hintRule: hint.rule,
+    };
+    if (trend.settled !== undefined)
+        details.readLoopSettled = trend.settled;
+    if (fds) {
+        details.openFdsStart = fds[0];
+        details.openFdsEnd = fds[n - 1];
+        if (typeof side.settled.openFds === 'number')
+            details.openFdsSettled = side.settled.openFds;
+        if (fdTrend)
+            details.fdsPer1kRequests = fdTrend.slope * 1000;
+    }
+    else {
+        details.openFds = 'unavailable on this platform';
+    }
+    if (callerName)
+        details.caller = callerName;
+    if (caller.evidence)
+        details.callerEvidence = caller.evidence;
+    if (caller.others.length)
+        details.otherCallers = caller.others.join(', ');
+    if (dump.state)
+        details.waitReason = dump.state;
+    if (dump.createdBy)
+        details.createdBy = dump.createdBy;
+    const who = callerName ? `Requests made by ${callerName}` : 'Outbound HTTP requests';
+    const fdText = fds ? `, open descriptors ${fds[0]} -> ${fds[n - 1]}` : '';
+    return {
+        kind: 'connection-leak',
+        status: 'unknown',
+        site,
+        rate: trend.slope,
+        unit: 'connections/req',
+        growth: trend.growth,
+        summary: `${who} leave their connections open: ${conns[0]} -> ${conns[n - 1]} HTTP client connections over ${formatCount$1(x[n - 1] - x[0])} requests${fdText}.`,
+        hint: hint.hint,
+        evidence: { requests: x, values: conns.slice(0, n), settled: trend.settled, pValue: trend.pValue },
+        details,
+    };
+}
+
+// What the reader should know that is not a finding: a run that cannot reach
+// significance, errors under load, coarse sampling, a stalled load.
+/** Error fraction above which a side's numbers are suspect / not representative. */
+const ERROR_NOTE_FRACTION = 0.01;
+const ERROR_INVALID_FRACTION = 0.5;
+/** Fewer requests than this in one window make its per-request numbers coarse. */
+const MIN_REQUESTS_PER_WINDOW = 200;
+/** Fewer heap samples than this per window make allocation rates coarse. */
+const MIN_SAMPLES_PER_WINDOW = 20;
+function factorial(n) {
+    let f = 1;
+    for (let i = 2; i <= n; i++)
+        f *= i;
+    return f;
+}
+/** Smallest growth from zero a heap site needs to clear the sampling floor over n snapshots. */
+function smallestDetectableHeapGrowth(points, options) {
+    const k = Z_SAMPLING * growthSdFactor(points);
+    // growth > k * sqrt(rate * growth / 2)  <=>  growth > k^2 * rate / 2
+    return Math.max(heapMinGrowth(options), (k * k * options.memProfileRate) / 2);
+}
+function sideNotes(side, options) {
+    const notes = [];
+    const name = side.side;
+    const { requests, errors } = side.load;
+    const snaps = side.snapshots;
+    const n = snaps.length;
+    if (requests > 0 && errors / requests >= ERROR_NOTE_FRACTION) {
+        const codes = Object.entries(side.load.statusCounts)
+            .filter(([code]) => !/^[23]/.test(code))
+            .map(([code, c]) => `${code} x${c}`)
+            .join(', ');
+        const share = errors / requests;
+        const what = share >= ERROR_INVALID_FRACTION
+            ? 'the measurement does not represent normal operation'
+            : 'error paths may allocate differently';
+        notes.push(`${name}: ${formatPercent(share).replace('+', '')} of ${formatCount$1(requests)} requests failed${codes ? ` (${codes})` : ''}; ${what}.`);
+    }
+    if (requests === 0)
+        notes.push(`${name}: no request completed under load; nothing per request can be measured.`);
+    const minTrendP = 1 / factorial(n);
+    if (n < 3 || minTrendP >= options.alpha) {
+        notes.push(`${name}: ${n} snapshots cannot show a significant trend (the smallest possible p is ${minTrendP.toPrecision(2)} >= ${options.alpha}); use more snapshots.`);
+    }
+    const stalled = snaps.slice(1).filter((s, i) => s.requests <= snaps[i].requests).length;
+    if (stalled)
+        notes.push(`${name}: the load made no progress between ${stalled} pair(s) of snapshots; the service may have stalled.`);
+    const perWindow = snaps.slice(1).map((s, i) => s.requests - snaps[i].requests);
+    const fewest = perWindow.length ? Math.min(...perWindow) : 0;
+    if (perWindow.length && fewest > 0 && fewest < MIN_REQUESTS_PER_WINDOW) {
+        notes.push(`${name}: only ${fewest} requests in the thinnest window between snapshots; per-request rates are coarse (longer duration or fewer snapshots).`);
+    }
+    if (!snaps.every((s) => s.goroutines)) {
+        notes.push(`${name}: goroutine profiles missing; goroutine and connection leaks were not checked.`);
+    }
+    return notes;
+}
+function runNotes(head, base, options, regressions) {
+    const notes = [];
+    if (!base)
+        notes.push('No base measured: findings are for head alone, none can be new, and allocation is not compared.');
+    const n = head.snapshots.length;
+    const span = n > 1 ? head.snapshots[n - 1].requests - head.snapshots[0].requests : 0;
+    if (options.memProfileRate >= 64 * 1024 && span > 0) {
+        const g = smallestDetectableHeapGrowth(n, options);
+        notes.push(`Heap profiles sample one allocation per ${formatBytes$2(options.memProfileRate)}: a heap leak below about ${formatBytes$2(g / span)} per request (${formatBytes$2(g)} over this run) is within sampling noise. Set memprofilerate (e.g. ${Math.max(4096, options.memProfileRate / 8)}) or run longer to see smaller leaks.`);
+    }
+    const t = regressions.total;
+    const hw = t.head.windows.length;
+    const bw = t.base?.windows.length ?? 0;
+    if (base && hw > 0 && bw > 0) {
+        const minP = mannWhitneyMinP(hw, bw);
+        if (minP >= options.alpha) {
+            notes.push(`With ${hw} head and ${bw} base windows the allocation comparison cannot reach significance (smallest possible p = ${minP.toPrecision(2)}); a regression cannot be reported. Use more snapshots.`);
+        }
+        else if (regressions.compared > 0 && minP * regressions.compared >= options.alpha) {
+            notes.push(`Per-site changes are adjusted for ${regressions.compared} sites (Holm); with ${hw} windows a side no single site can reach significance, only the total can.`);
+        }
+        if (t.change >= options.regressionThreshold && !t.significant && t.pValue !== undefined) {
+            notes.push(`Allocated bytes per request changed by ${formatPercent(t.change)}, past the threshold, but not significantly (p = ${t.pValue.toPrecision(2)}): not reported as a regression.`);
+        }
+        const samplesPerWindow = (t.head.bytesPerRequest * (span / Math.max(1, hw))) / options.memProfileRate;
+        if (samplesPerWindow > 0 && samplesPerWindow < MIN_SAMPLES_PER_WINDOW) {
+            notes.push(`Each window holds only about ${Math.round(samplesPerWindow)} allocation samples; allocation rates are coarse. A longer duration or a smaller memprofilerate sharpens them.`);
+        }
+        const rh = head.load.requestsPerSecond;
+        const rb = base.load.requestsPerSecond;
+        if (rh > 0 && rb > 0 && (rh / rb > 2 || rb / rh > 2)) {
+            notes.push(`Throughput differs a lot between base (${formatCount$1(rb)} req/s) and head (${formatCount$1(rh)} req/s); per-request numbers still compare, timings do not.`);
+        }
+    }
+    if (regressions.truncated)
+        notes.push(`Only the first rows of growing and improved sites are listed.`);
+    return notes;
+}
+
+/** Sites allocating less than both of these (per request, on both sides) are left out as noise. */
+const SITE_MIN_BYTES_PER_REQUEST = 64;
+const SITE_MIN_SHARE = 0.01;
+/** Rows kept in growing / improved / topAllocators. */
+const MAX_ROWS = 50;
+const TOP_ALLOCATORS = 20;
+const TOTAL_SITE = { key: '(total)', function: '(all allocations)', stack: [] };
+/** Per-window allocation per request; windows where no request completed are skipped. */
+function allocWindows(requests, bytes, objects) {
+    const out = { bytes: [], objects: [] };
+    for (let i = 1; i < requests.length; i++) {
+        const dr = requests[i] - requests[i - 1];
+        if (!(dr > 0))
+            continue;
+        out.bytes.push((bytes[i] - bytes[i - 1]) / dr);
+        out.objects.push((objects[i] - objects[i - 1]) / dr);
+    }
+    return out;
+}
+function allocRate$1(w) {
+    return {
+        bytesPerRequest: w.bytes.length ? median(w.bytes) : 0,
+        objectsPerRequest: w.objects.length ? median(w.objects) : 0,
+        windows: w.bytes,
+    };
+}
+/** Windows of every site and of the whole process, from S0..Sn (the settled profile is not a window). */
+function siteWindows(table, requests) {
+    const n = requests.length;
+    const total = allocWindows(requests, table.totals.slice(0, n).map((v) => v.allocSpace), table.totals.slice(0, n).map((v) => v.allocObjects));
+    const sites = new Map();
+    for (const [key, row] of table.series) {
+        sites.set(key, allocWindows(requests, row.slice(0, n).map((v) => v.allocSpace), row.slice(0, n).map((v) => v.allocObjects)));
+    }
+    return { total, sites };
+}
+/**
+ * head vs base for one site: change = median(head)/median(base) - 1; the interval
+ * is Hodges-Lehmann on log(window) (a shift of logs is a ratio), or on the raw
+ * windows relative to base's median when a window is zero; p from a two-sided
+ * Mann-Whitney U.
+ */
+function compareRates(site, head, base, alpha) {
+    if (!base)
+        return { site, head, change: 0, significant: false };
+    const hb = head.bytesPerRequest;
+    const bb = base.bytesPerRequest;
+    const change = bb > 0 ? hb / bb - 1 : hb > 0 ? Infinity : 0;
+    const out = { site, base, head, change, significant: false };
+    if (head.windows.length && base.windows.length) {
+        const p = mannWhitney(head.windows, base.windows, 'two-sided').p;
+        out.pValue = p;
+        out.significant = p < alpha;
+        if (head.windows.every((v) => v > 0) && base.windows.every((v) => v > 0)) {
+            const hl = hodgesLehmann(base.windows.map(Math.log), head.windows.map(Math.log));
+            if (hl.ci)
+                out.ci = [Math.exp(hl.ci[0]) - 1, Math.exp(hl.ci[1]) - 1];
+        }
+        else if (bb > 0) {
+            const hl = hodgesLehmann(base.windows, head.windows);
+            if (hl.ci)
+                out.ci = [hl.ci[0] / bb, hl.ci[1] / bb];
+        }
+    }
+    return out;
+}
+const zeroRate = (windows) => ({
+    bytesPerRequest: 0,
+    objectsPerRequest: 0,
+    windows: new Array(windows).fill(0),
+});
+function analyseRegressions(head, base, options) {
+    const hw = siteWindows(head.table, head.requests);
+    const bw = base ? siteWindows(base.table, base.requests) : undefined;
+    const total = compareRates(TOTAL_SITE, allocRate$1(hw.total), bw ? allocRate$1(bw.total) : undefined, options.alpha);
+    const floor = Math.min(SITE_MIN_BYTES_PER_REQUEST, SITE_MIN_SHARE * Math.max(total.head.bytesPerRequest, total.base?.bytesPerRequest ?? 0));
+    const siteOf = (key) => head.table.sites.get(key)?.site ?? base?.table.sites.get(key)?.site;
+    const headRates = new Map([...hw.sites].map(([k, w]) => [k, allocRate$1(w)]));
+    const baseRates = new Map([...(bw?.sites ?? [])].map(([k, w]) => [k, allocRate$1(w)]));
+    const topAllocators = [...headRates]
+        .sort((a, b) => b[1].bytesPerRequest - a[1].bytesPerRequest)
+        .slice(0, TOP_ALLOCATORS)
+        .filter(([, r]) => r.bytesPerRequest > 0)
+        .map(([k, r]) => compareRates(siteOf(k), r, bw ? (baseRates.get(k) ?? zeroRate(bw.total.bytes.length)) : undefined, options.alpha));
+    if (!bw)
+        return { total, growing: [], improved: [], topAllocators, compared: 0, truncated: false };
+    const keys = new Set([...headRates.keys(), ...baseRates.keys()]);
+    const rows = [];
+    for (const key of keys) {
+        const h = headRates.get(key) ?? zeroRate(hw.total.bytes.length);
+        const b = baseRates.get(key) ?? zeroRate(bw.total.bytes.length);
+        if (Math.max(h.bytesPerRequest, b.bytesPerRequest) < floor)
+            continue;
+        rows.push(compareRates(siteOf(key), h, b, options.alpha));
+    }
+    const adjusted = holm(rows.map((r) => r.pValue ?? 1));
+    rows.forEach((r, i) => {
+        r.adjustedPValue = adjusted[i];
+        r.significant = adjusted[i] < options.alpha;
+    });
+    const delta = (r) => r.head.bytesPerRequest - (r.base?.bytesPerRequest ?? 0);
+    const order = (sign) => (a, b) => Number(b.significant) - Number(a.significant) || sign * (delta(b) - delta(a));
+    const growing = rows.filter((r) => delta(r) > 0).sort(order(1));
+    const improved = rows.filter((r) => delta(r) < 0).sort(order(-1));
+    return {
+        total,
+        growing: growing.slice(0, MAX_ROWS),
+        improved: improved.slice(0, MAX_ROWS),
+        topAllocators,
+        compared: rows.length,
+        truncated: growing.length > MAX_ROWS || improved.length > MAX_ROWS,
+    };
+}
+
+const RSS_MIN_GROWTH = 8 * 1024 * 1024;
+/** ...and at least this fraction of the RSS at the start. */
+const RSS_MIN_FRACTION = 0.1;
+/** Live heap growth explaining less than this share of the RSS growth counts as a flat heap. */
+const HEAP_SHARE_MAX = 0.25;
+const RSS_KEY = '(process RSS)';
+const MEMSTAT_FIELDS = ['heapInuse', 'heapIdle', 'heapReleased', 'heapSys', 'stackInuse', 'sys'];
+function analyseRss(side, options, liveHeap, goroutineGrowth) {
+    const snaps = side.snapshots;
+    const n = snaps.length;
+    const rss = snaps.map((s) => s.rssBytes);
+    if (n < 3 || !rss.every((r) => typeof r === 'number' && r > 0))
+        return {};
+    const x = snaps.map((s) => s.requests);
+    // RSS is not expected to drop once the load stops (the scavenger is lazy), so no release check.
+    const trend = evaluateTrend(x, rss, undefined, {
+        alpha: options.alpha,
+        minGrowth: Math.max(RSS_MIN_GROWTH, RSS_MIN_FRACTION * rss[0]),
+    });
+    if (trend.verdict !== 'leak')
+        return { trend };
+    const first = snaps[0].memstats;
+    const last = snaps[n - 1].memstats;
+    const inuse = snaps.map((s) => s.memstats?.heapInuse);
+    const inuseGrowth = inuse.every((v) => typeof v === 'number')
+        ? evaluateTrend(x, inuse, undefined, { alpha: options.alpha, minGrowth: 0 }).growth
+        : -Infinity;
+    const heapGrowth = Math.max(liveHeap.growth, inuseGrowth);
+    if (heapGrowth >= HEAP_SHARE_MAX * trend.growth)
+        return { trend };
+    const delta = (f) => {
+        const a = first ? f(first) : undefined;
+        const b = last ? f(last) : undefined;
+        return a !== undefined && b !== undefined ? b - a : undefined;
+    };
+    const unreturned = (m) => m.heapIdle !== undefined && m.heapReleased !== undefined ? m.heapIdle - m.heapReleased : undefined;
+    const hint = rssGrowthHint({
+        rssGrowth: trend.growth,
+        stackInuseGrowth: delta((m) => m.stackInuse),
+        unreturnedGrowth: delta(unreturned),
+        sysGrowth: delta((m) => m.sys),
+        heapSysGrowth: delta((m) => m.heapSys),
+        goroutineGrowth,
+        gomemlimit: side.runtimeEnv.GOMEMLIMIT,
+    });
+    const details = {
+        rssStart: rss[0],
+        rssEnd: rss[n - 1],
+        rssPeak: Math.max(...rss, side.settled.rssBytes ?? 0),
+        liveHeapGrowth: liveHeap.growth,
+        pValue: trend.pValue,
+        hintRule: hint.rule,
+    };
+    if (typeof side.settled.rssBytes === 'number')
+        details.rssSettled = side.settled.rssBytes;
+    for (const field of MEMSTAT_FIELDS) {
+        const a = first?.[field];
+        const b = last?.[field];
+        const name = field[0].toUpperCase() + field.slice(1);
+        if (a !== undefined)
+            details[`${name}Start`] = a;
+        if (b !== undefined)
+            details[`${name}End`] = b;
+    }
+    const u0 = first ? unreturned(first) : undefined;
+    const u1 = last ? unreturned(last) : undefined;
+    if (u0 !== undefined)
+        details.heapUnreturnedStart = u0;
+    if (u1 !== undefined)
+        details.heapUnreturnedEnd = u1;
+    for (const k of ['GOGC', 'GOMEMLIMIT', 'GODEBUG'])
+        if (side.runtimeEnv[k])
+            details[k] = side.runtimeEnv[k];
+    return {
+        trend,
+        finding: {
+            kind: 'rss-growth',
+            status: 'unknown',
+            site: { key: RSS_KEY, function: '(process RSS)', stack: [] },
+            rate: trend.slope,
+            unit: 'B/req',
+            growth: trend.growth,
+            summary: `RSS grew by ${formatBytes$2(trend.growth)} over ${formatCount$1(x[n - 1] - x[0])} requests (${formatBytes$2(rss[0])} -> ${formatBytes$2(rss[n - 1])}) while the live heap grew by ${formatBytes$2(Math.max(0, heapGrowth))}.`,
+            hint: hint.hint,
+            evidence: { requests: x, values: rss, settled: side.settled.rssBytes, pValue: trend.pValue },
+            details,
+        },
+    };
+}
+
+/** Head leaks at least this many times faster than base: worsened. */
+const WORSENED_RATIO = 2;
+const LEAK_KINDS$1 = new Set([
+    'heap-leak',
+    'goroutine-leak',
+    'connection-leak',
+    'rss-growth',
+]);
+function assignStatus(head, base) {
+    for (const f of head) {
+        if (!base) {
+            f.status = 'unknown';
+            continue;
+        }
+        const match = base.findings.find((b) => b.kind === f.kind && b.site.key === f.site.key);
+        const trend = base.trend(f.kind, f.site.key);
+        const baseRate = match ? match.rate : Math.max(0, trend?.slope ?? 0);
+        f.baseRate = baseRate;
+        if (match) {
+            // Twice as fast, and beyond what base's own interval allows.
+            const high = trend && Number.isFinite(trend.slopeHigh) ? trend.slopeHigh : baseRate;
+            f.status = f.rate >= WORSENED_RATIO * baseRate && f.rate > high ? 'worsened' : 'pre-existing';
+        }
+        else if (baseRate > 0 && f.rate <= WORSENED_RATIO * baseRate) {
+            f.status = 'pre-existing';
+            f.details.baseBelowDetection = `base grows here too (${trend?.reason ?? 'below the detection thresholds'})`;
+        }
+        else {
+            f.status = 'new';
+        }
+    }
+}
+function verdictOf(findings, regression) {
+    const leaks = findings.filter((f) => LEAK_KINDS$1.has(f.kind));
+    return {
+        leak: leaks.length > 0,
+        newLeak: leaks.some((f) => f.status === 'new' || f.status === 'worsened'),
+        regression,
+    };
+}
+
+function goroutineTotal(p) {
+    if (!p)
+        return undefined;
+    const vi = Math.max(0, valueIndex(p, 'goroutine'));
+    return p.samples.reduce((s, x) => s + (x.values[vi] ?? 0), 0);
+}
+function summarise(side, heap, alloc) {
+    const snaps = side.snapshots;
+    const n = snaps.length;
+    const first = snaps[0];
+    const last = snaps[n - 1];
+    const totals = heap.table.totals;
+    const rss = [...snaps.map((s) => s.rssBytes), side.settled.rssBytes].filter((v) => typeof v === 'number');
+    const summary = {
+        side: side.side,
+        requests: side.load.requests,
+        errors: side.load.errors,
+        requestsPerSecond: side.load.requestsPerSecond,
+        p99LatencyMs: side.load.latencyMs.p99,
+        heapGrowthPer1kRequests: heap.total.slope * 1000,
+        liveHeapStart: totals[0]?.inuseSpace ?? 0,
+        liveHeapEnd: totals[n - 1]?.inuseSpace ?? 0,
+        liveHeapSettled: totals[n]?.inuseSpace ?? 0,
+        allocBytesPerRequest: alloc.bytesPerRequest,
+        allocObjectsPerRequest: alloc.objectsPerRequest,
+        heapSeries: [...snaps, side.settled].map((s, i) => ({
+            label: s.label,
+            requests: s.requests,
+            elapsedMs: s.elapsedMs,
+            inuseBytes: totals[i]?.inuseSpace ?? 0,
+        })),
+    };
+    const g0 = goroutineTotal(first?.goroutines);
+    const g1 = goroutineTotal(last?.goroutines);
+    if (g0 !== undefined)
+        summary.goroutinesStart = g0;
+    if (g1 !== undefined)
+        summary.goroutinesEnd = g1;
+    if (rss.length)
+        summary.rssPeakBytes = Math.max(...rss);
+    if (typeof first?.openFds === 'number')
+        summary.openFdsStart = first.openFds;
+    if (typeof last?.openFds === 'number')
+        summary.openFdsEnd = last.openFds;
+    const gc0 = first?.memstats?.numGC;
+    const gc1 = last?.memstats?.numGC;
+    const env = side.runtimeEnv;
+    if (gc0 !== undefined || gc1 !== undefined || env.GOGC || env.GOMEMLIMIT) {
+        summary.gc = {
+            numGC: gc0 !== undefined && gc1 !== undefined ? gc1 - gc0 : 0,
+            gcCPUFraction: last?.memstats?.gcCPUFraction,
+            gogc: env.GOGC,
+            gomemlimit: env.GOMEMLIMIT,
+        };
+    }
+    return summary;
+}
+
+// The analysis stage: pure, from both sides' decoded snapshots to findings,
+// allocation changes and a verdict.
+function analyseSide(side, options) {
+    const heap = analyseHeap(side, options);
+    const goroutines = analyseGoroutines(side, options);
+    const n = side.snapshots.length;
+    const gTotal = (i) => side.snapshots[i]?.goroutines?.samples.reduce((s, x) => s + (x.values[0] ?? 0), 0) ?? undefined;
+    const g0 = gTotal(0);
+    const g1 = gTotal(n - 1);
+    const rss = analyseRss(side, options, heap.total, g0 !== undefined && g1 !== undefined ? g1 - g0 : undefined);
+    const { findings } = attributeHeapFindings([...heap.findings, ...goroutines.findings, ...(rss.finding ? [rss.finding] : [])], heap.table.sites);
+    return { heap, goroutines, rss, findings };
+}
+function baseEvidence(base) {
+    return {
+        findings: base.findings,
+        trend(kind, key) {
+            switch (kind) {
+                case 'heap-leak':
+                case 'bounded-growth':
+                    return base.heap.trends.get(key);
+                case 'goroutine-leak':
+                    return base.goroutines.trends.get(key);
+                case 'connection-leak':
+                    return base.goroutines.trends.get(CONNECTION_KEY);
+                case 'rss-growth':
+                    return base.rss.trend;
+                default:
+                    return undefined;
+            }
+        },
+    };
+}
+const KIND_ORDER = [
+    'crash',
+    'connection-leak',
+    'goroutine-leak',
+    'heap-leak',
+    'rss-growth',
+    'bounded-growth',
+];
+const STATUS_ORDER = ['new', 'worsened', 'unknown', 'pre-existing'];
+/**
+ * Analyses head (and base, when measured). Findings are head's: leaks first
+ * (new before pre-existing), bounded growth last as information.
+ */
+function analyse(head, base, options) {
+    const h = analyseSide(head, options);
+    const b = base ? analyseSide(base, options) : undefined;
+    assignStatus(h.findings, b ? baseEvidence(b) : undefined);
+    const findings = [...h.findings].sort((x, y) => Number(x.kind === 'bounded-growth') - Number(y.kind === 'bounded-growth') ||
+        STATUS_ORDER.indexOf(x.status) - STATUS_ORDER.indexOf(y.status) ||
+        KIND_ORDER.indexOf(x.kind) - KIND_ORDER.indexOf(y.kind) ||
+        y.growth - x.growth);
+    const regressions = analyseRegressions({ table: h.heap.table, requests: h.heap.requests }, b && base ? { table: b.heap.table, requests: b.heap.requests } : undefined, options);
+    const total = regressions.total;
+    const regression = !!base && total.significant && total.change >= options.regressionThreshold;
+    const notes = [
+        ...sideNotes(head, options),
+        ...(base ? sideNotes(base, options) : []),
+        ...runNotes(head, base, options, regressions),
+    ];
+    for (const stack of h.goroutines.unconfirmedLeakProfileStacks.slice(0, 3)) {
+        notes.push(`The goroutineleak profile reports leaked goroutines whose count did not grow with requests: ${stack}`);
+    }
+    return {
+        verdict: verdictOf(findings, regression),
+        findings,
+        base: b && base ? summarise(base, b.heap, regressions.total.base) : undefined,
+        head: summarise(head, h.heap, total.head),
+        total,
+        growing: regressions.growing,
+        improved: regressions.improved,
+        topAllocators: regressions.topAllocators,
+        notes,
+    };
+}
+
+// Runs a build-time command (git, go, the user's build-command) and keeps its output.
+/** Environment for build tools: the runner's, less anything that grants access to GitHub. */
+function buildEnvironment(parent) {
+    const env = {};
+    for (const [key, value] of Object.entries(parent)) {
+        if (value === undefined)
+            continue;
+        // The PR's build scripts are untrusted too: no token, no runtime credentials.
+        if (/^(ACTIONS_|INPUT_)|TOKEN|SECRET|PASSWORD/i.test(key))
+            continue;
+        env[key] = value;
+    }
+    return env;
+}
+function runCommand(command, args, opts) {
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, {
+            cwd: opts.cwd,
+            env: opts.env ?? buildEnvironment(process.env),
+            stdio: ['ignore', 'pipe', 'pipe'],
+            detached: true,
+        });
+        const chunks = [];
+        let size = 0;
+        const keep = (chunk) => {
+            // Keep the tail that matters without holding megabytes of compiler chatter.
+            chunks.push(chunk);
+            size += chunk.length;
+            while (size > 1_000_000 && chunks.length > 1)
+                size -= chunks.shift().length;
+        };
+        child.stdout.on('data', keep);
+        child.stderr.on('data', keep);
+        const kill = () => {
+            try {
+                if (child.pid)
+                    process.kill(-child.pid, 'SIGKILL');
+            }
+            catch {
+                /* already gone */
+            }
+        };
+        const timer = opts.timeoutMs ? setTimeout(kill, opts.timeoutMs) : undefined;
+        opts.signal?.addEventListener('abort', kill, { once: true });
+        child.on('error', (error) => {
+            clearTimeout(timer);
+            reject(error);
+        });
+        child.on('close', (code) => {
+            clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', kill);
+            resolve({ code, output: Buffer.concat(chunks).toString('utf8') });
+        });
+    });
+}
+function lastLines(text, count) {
+    const lines = text.trimEnd().split('\n');
+    return lines.slice(-count).join('\n');
+}
+
+// Builds one side's service binary: `go build` of the package, or the user's build-command.
+class BuildError extends Error {
+    name = 'BuildError';
+}
+async function readModulePath(moduleDir) {
+    const goMod = join(moduleDir, 'go.mod');
+    if (!existsSync(goMod)) {
+        throw new UsageError(`working-directory: no go.mod in ${moduleDir}; point it at the Go module root`);
+    }
+    const match = /^module\s+("?)([^\s"]+)\1\s*$/m.exec(await readFile(goMod, 'utf8'));
+    if (!match)
+        throw new UsageError(`working-directory: ${goMod} has no module line`);
+    return match[2];
+}
+async function buildSide(req) {
+    const moduleDir = resolve$1(req.treeDir, req.workingDirectory);
+    const modulePath = await readModulePath(moduleDir);
+    const started = Date.now();
+    const env = { ...buildEnvironment(process.env), MEMLEAK_BINARY: req.binary, MEMLEAK_SIDE: req.side };
+    // -trimpath makes file names module-relative, so base (in a worktree) and
+    // head (in the workspace) name the same file the same way.
+    const [command, args, shown] = req.buildCommand
+        ? ['sh', ['-c', req.buildCommand], req.buildCommand]
+        : [
+            'go',
+            ['build', '-trimpath', '-o', req.binary, req.package],
+            `go build -trimpath -o <binary> ${req.package}`,
+        ];
+    let result;
+    try {
+        result = await runCommand(command, args, {
+            cwd: moduleDir,
+            env,
+            timeoutMs: 15 * 60_000,
+            signal: req.signal,
+        });
+    }
+    catch (error) {
+        throw new BuildError(`build of ${req.side} could not start ${command}: ${error.message}`);
+    }
+    if (result.code !== 0) {
+        throw new BuildError(`build of ${req.side} failed (${shown} in ${moduleDir}, exit ${result.code}):\n${lastLines(result.output, 40)}`);
+    }
+    if (!existsSync(req.binary)) {
+        throw new BuildError(`build of ${req.side} succeeded but wrote no binary at $MEMLEAK_BINARY (${req.binary})`);
+    }
+    return { side: req.side, binary: req.binary, moduleDir, modulePath, durationMs: Date.now() - started };
+}
+async function goVersion() {
+    try {
+        const result = await runCommand('go', ['env', 'GOVERSION'], { cwd: process.cwd(), timeoutMs: 30_000 });
+        return result.code === 0 ? result.output.trim() : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+// The base side comes from a detached git worktree at the base commit, so the
+// workspace (head) is never touched and both trees exist at once.
+async function git(repoDir, args) {
+    const result = await runCommand('git', args, { cwd: repoDir, timeoutMs: 120_000 });
+    return { ok: result.code === 0, output: result.output.trim() };
+}
+async function resolveCommit(repoDir, ref) {
+    const result = await git(repoDir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+    return result.ok ? result.output.split('\n')[0] : undefined;
+}
+/**
+ * Resolves `ref` (fetching it when the checkout is shallow, as actions/checkout
+ * leaves it by default) and adds a detached worktree for it.
+ */
+async function addBaseWorktree(repoDir, ref, log) {
+    let sha = await resolveCommit(repoDir, ref);
+    if (!sha) {
+        log(`base ${ref} is not in this checkout; fetching it from origin`);
+        const fetched = await git(repoDir, ['fetch', '--no-tags', '--depth=1', 'origin', ref]);
+        if (!fetched.ok) {
+            throw new UsageError(`base-ref: cannot find ${JSON.stringify(ref)} in the repository, and fetching it from origin failed: ${lastLines(fetched.output, 3)}`);
+        }
+        sha = (await resolveCommit(repoDir, ref)) ?? (await resolveCommit(repoDir, 'FETCH_HEAD'));
+        if (!sha)
+            throw new UsageError(`base-ref: fetched ${JSON.stringify(ref)} but it is not a commit`);
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'memleak-base-'));
+    const added = await git(repoDir, ['worktree', 'add', '--detach', '--force', dir, sha]);
+    if (!added.ok)
+        throw new Error(`git worktree add for base ${sha.slice(0, 12)} failed: ${lastLines(added.output, 5)}`);
+    return {
+        dir,
+        sha,
+        async remove() {
+            await git(repoDir, ['worktree', 'remove', '--force', dir]);
+        },
+    };
+}
+
+// Where the load worker's code is. From the bundle it is dist/load-worker.js,
+// beside the chunk that runs this. From source (Vitest, tsx) there is only
+// worker.ts, which a worker thread cannot run on Node 20: it is transpiled
+// once per process into a temporary folder with TypeScript (a dev dependency,
+// present whenever the sources are).
+const BUNDLED_WORKER_FILE = 'load-worker.js';
+let transpiled;
+async function resolveWorkerUrl(explicit) {
+    if (explicit)
+        return explicit;
+    const bundled = new URL(`./${BUNDLED_WORKER_FILE}`, import.meta.url);
+    if (bundled.protocol === 'file:' && fs.existsSync(fileURLToPath(bundled)))
+        return bundled;
+    const source = new URL('./worker.ts', import.meta.url);
+    if (source.protocol === 'file:' && fs.existsSync(fileURLToPath(source))) {
+        return (transpiled ??= transpileWorker(fileURLToPath(source)));
+    }
+    throw new Error(`the load generator's worker is missing: expected ${fileURLToPath(bundled)} beside the bundle ` +
+        `(rebuild dist with npm run build)`);
+}
+async function transpileWorker(entry) {
+    // A computed specifier keeps bundlers from pulling TypeScript into dist.
+    const specifier = 'typescript';
+    const ts = (await import(specifier)).default;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memleak-load-worker-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}\n');
+    const srcDir = path.dirname(entry);
+    const pending = [path.basename(entry)];
+    const done = new Set();
+    while (pending.length > 0) {
+        const file = pending.pop();
+        if (done.has(file))
+            continue;
+        done.add(file);
+        const code = fs.readFileSync(path.join(srcDir, file), 'utf8');
+        for (const m of code.matchAll(/from '(\.[^']+)\.js'/g)) {
+            const rel = m[1];
+            if (!rel.startsWith('./') || rel.slice(2).includes('/')) {
+                throw new Error(`load worker sources must only import from src/load: ${file} imports ${rel}.js`);
+            }
+            pending.push(`${rel.slice(2)}.ts`);
+        }
+        const out = ts.transpileModule(code, {
+            compilerOptions: {
+                module: ts.ModuleKind.ES2022,
+                target: ts.ScriptTarget.ES2022,
+                verbatimModuleSyntax: false,
+            },
+            fileName: file,
+        });
+        fs.writeFileSync(path.join(dir, file.replace(/\.ts$/, '.js')), out.outputText);
+    }
+    return pathToFileURL(path.join(dir, 'worker.js'));
+}
+
+// The built-in load generator, as the main thread sees it: worker threads do
+// the HTTP; counters live in shared memory, so counts() is exact and instant
+// even while the workers are saturated.
+const DEFAULT_CONNECTIONS = 16;
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_DEADLINE_MS = 60 * 60 * 1000;
+const STOP_WAIT_MS = 2000;
+async function startLoad(options) {
+    const connections = options.connections ?? DEFAULT_CONNECTIONS;
+    const threads = Math.max(1, Math.min(options.threads ?? 1, connections));
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    if (options.requests.length === 0)
+        throw new Error('startLoad: no requests');
+    if (!Number.isInteger(connections) || connections < 1)
+        throw new Error(`connections must be ≥ 1, got ${connections}`);
+    // The load only ever goes to the service on this machine.
+    const host = '127.0.0.1';
+    const workerUrl = await resolveWorkerUrl(options.workerUrl);
+    const control = new SharedArrayBuffer(CTRL_SLOTS * 4);
+    const ctrl = new Int32Array(control);
+    const encoded = options.requests.map((r) => new Uint8Array(encodeRequest(r, `${host}:${options.port}`)));
+    const labels = options.requests.map((r) => `${r.method} ${r.path.length > 60 ? `${r.path.slice(0, 60)}…` : r.path}`);
+    const isHead = options.requests.map((r) => r.method === 'HEAD');
+    const sections = [];
+    const workers = [];
+    const errorSamples = [];
+    const started = [];
+    const ended = [];
+    for (let t = 0; t < threads; t++) {
+        const counters = new SharedArrayBuffer(SLOTS * 4);
+        sections.push(new Int32Array(counters));
+        const config = {
+            port: options.port,
+            host,
+            requests: encoded,
+            isHead,
+            labels,
+            // Spread connections evenly: 16 over 3 threads is 6, 5, 5.
+            connections: Math.floor(connections / threads) + (t < connections % threads ? 1 : 0),
+            timeoutMs,
+            offset: Math.floor((t * options.requests.length) / threads),
+            counters,
+            control,
+            deadlineMs,
+        };
+        const worker = new Worker(workerUrl, { workerData: config, stdout: false, stderr: false });
+        workers.push(worker);
+        started.push(new Promise((resolve, reject) => {
+            worker.on('message', (m) => {
+                if (m.type === 'started')
+                    resolve();
+                else if (m.type === 'error-sample' && errorSamples.length < 10 && !errorSamples.includes(m.text)) {
+                    errorSamples.push(m.text);
+                }
+            });
+            worker.once('error', reject);
+            worker.once('exit', (code) => reject(new Error(`load worker exited with code ${code} before starting`)));
+        }));
+        ended.push(new Promise((resolve) => {
+            worker.once('exit', () => resolve());
+        }));
+    }
+    const allEnded = Promise.all(ended).then(() => { });
+    // A crash after start must not become an unhandled rejection; it shows as ended.
+    for (const w of workers)
+        w.on('error', () => { });
+    let baseline = new Int32Array(SLOTS);
+    let resetAt = performance.now();
+    let stoppedAt;
+    let finalStats;
+    let stopping;
+    const total = (slot) => {
+        let sum = 0;
+        for (const s of sections)
+            sum += Atomics.load(s, slot);
+        return sum;
+    };
+    const snapshot = () => {
+        const all = new Int32Array(SLOTS);
+        for (const s of sections)
+            for (let i = 0; i < SLOTS; i++)
+                all[i] += Atomics.load(s, i);
+        return all;
+    };
+    const computeStats = () => {
+        const now = snapshot();
+        const delta = (slot) => now[slot] - baseline[slot];
+        const requests = delta(REQUESTS);
+        const durationMs = (stoppedAt ?? performance.now()) - resetAt;
+        const histogram = new Array(BUCKETS);
+        for (let i = 0; i < BUCKETS; i++)
+            histogram[i] = delta(HISTOGRAM + i);
+        let maxUs = 0;
+        const epoch = Atomics.load(ctrl, CTRL_EPOCH);
+        // A worker's max belongs to the current period only once it has recorded a response in it.
+        for (const s of sections)
+            if (Atomics.load(s, MAX_EPOCH) === epoch)
+                maxUs = Math.max(maxUs, Atomics.load(s, MAX_US));
+        const statusCounts = {};
+        for (let code = 0; code < STATUS_CODES; code++) {
+            const c = delta(STATUS + code);
+            if (c > 0)
+                statusCounts[code === 0 ? 'other' : String(code)] = c;
+        }
+        const transport = delta(TRANSPORT_ERRORS);
+        if (transport > 0)
+            statusCounts.error = transport;
+        const ms = (us) => Math.round(us) / 1000;
+        return {
+            requests,
+            errors: delta(ERRORS),
+            durationMs: Math.round(durationMs),
+            requestsPerSecond: durationMs > 0 ? Math.round((requests / durationMs) * 1000 * 10) / 10 : 0,
+            latencyMs: {
+                p50: ms(quantile$1(histogram, 0.5, maxUs)),
+                p90: ms(quantile$1(histogram, 0.9, maxUs)),
+                p99: ms(quantile$1(histogram, 0.99, maxUs)),
+                max: ms(maxUs),
+            },
+            statusCounts,
+            errorSamples: [...errorSamples],
+        };
+    };
+    const stop = () => (stopping ??= (async () => {
+        Atomics.store(ctrl, CTRL_STOP, 1);
+        stoppedAt = performance.now();
+        for (const w of workers)
+            w.postMessage('stop');
+        const timer = setTimeout(() => {
+            for (const w of workers)
+                void w.terminate();
+        }, STOP_WAIT_MS);
+        await allEnded;
+        clearTimeout(timer);
+        finalStats = computeStats();
+        return finalStats;
+    })());
+    try {
+        await Promise.all(started);
+    }
+    catch (err) {
+        await stop();
+        throw err;
+    }
+    // Past the deadline, make sure the threads are gone even if a worker hangs.
+    const hardStop = setTimeout(() => void stop(), deadlineMs + STOP_WAIT_MS);
+    void allEnded.then(() => {
+        clearTimeout(hardStop);
+        stoppedAt ??= performance.now();
+    });
+    return {
+        counts: () => ({
+            requests: total(REQUESTS) - baseline[REQUESTS],
+            errors: total(ERRORS) - baseline[ERRORS],
+        }),
+        resetStats: () => {
+            Atomics.add(ctrl, CTRL_EPOCH, 1);
+            baseline = snapshot();
+            resetAt = performance.now();
+        },
+        stats: () => finalStats ?? computeStats(),
+        stop,
+        ended: allEnded,
+    };
+}
+
+// One small GET for readiness polls and pprof scrapes. node:http with no agent:
+// each call has its own connection, closed afterwards, so no pooled socket to the
+// service outlives the call or shows up in its descriptor count.
+class HttpTimeoutError extends Error {
+    name = 'HttpTimeoutError';
+}
+function httpGet(url, options) {
+    const maxBytes = options.maxBytes ?? 512 * 1024 * 1024;
+    const target = new URL(url);
+    const client = target.protocol === 'https:' ? https : require$$2;
+    return new Promise((resolve, reject) => {
+        let settled = false;
+        const finish = (err, result) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            options.signal?.removeEventListener('abort', onAbort);
+            req.destroy();
+            if (err)
+                reject(err);
+            else
+                resolve(result);
+        };
+        const onAbort = () => finish(options.signal?.reason ?? new Error('aborted'));
+        const timer = setTimeout(() => finish(new HttpTimeoutError(`GET ${url} timed out after ${formatSeconds(options.timeoutMs)}`)), options.timeoutMs);
+        const req = client.get(target, { agent: false, headers: { connection: 'close' } }, (res) => {
+            const chunks = [];
+            let size = 0;
+            res.on('data', (chunk) => {
+                if (size >= maxBytes)
+                    return;
+                chunks.push(chunk);
+                size += chunk.length;
+                if (size >= maxBytes) {
+                    finish(undefined, {
+                        status: res.statusCode ?? 0,
+                        body: Buffer.concat(chunks).subarray(0, maxBytes),
+                        truncated: true,
+                    });
+                }
+            });
+            res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, body: Buffer.concat(chunks), truncated: false }));
+            res.on('error', (err) => finish(err));
+            res.on('aborted', () => finish(new Error(`GET ${url}: connection closed before the body ended`)));
+        });
+        req.on('error', (err) => finish(err));
+        if (options.signal?.aborted)
+            onAbort();
+        else
+            options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+function formatSeconds(ms) {
+    const s = ms / 1000;
+    return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}
+
+// A busy port would make us measure whatever already listens there (often a
+// previous run's leftover) instead of the freshly built service: refuse early.
+/** True when something accepts connections on 127.0.0.1:port or holds the port. */
+async function isPortInUse(port, host = '127.0.0.1') {
+    if (await accepts(port, host))
+        return true;
+    // Nothing answered; a listen probe also catches a socket bound but not accepting.
+    return !(await canListen(port, host));
+}
+/** The same for both sides: not a fault of either. */
+class PortInUseError extends Error {
+    name = 'PortInUseError';
+}
+async function assertPortFree(port) {
+    if (await isPortInUse(port)) {
+        throw new PortInUseError(`port ${port} is already in use on 127.0.0.1; stop whatever listens there or set the port input`);
+    }
+}
+function accepts(port, host) {
+    return new Promise((resolve) => {
+        const socket = net.connect({ port, host });
+        const done = (result) => {
+            socket.destroy();
+            resolve(result);
+        };
+        socket.setTimeout(1000, () => done(false));
+        socket.once('connect', () => done(true));
+        socket.once('error', () => done(false));
+    });
+}
+function canListen(port, host) {
+    return new Promise((resolve) => {
+        const server = net.createServer();
+        server.once('error', () => resolve(false));
+        server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+    });
+}
+
+// Lifecycle of the service under test: spawn it in its own process group with its
+// output in a log, wait until it answers, and make sure that whatever happens
+// (stop, readiness failure, our own death) no process of that group survives.
+/** The service could not be started or never became ready; it has been stopped. */
+class ServiceStartError extends Error {
+    logTail;
+    exit;
+    lastAttempt;
+    name = 'ServiceStartError';
+    constructor(message, logTail, exit, 
+    /** What the last readiness attempt got: "HTTP 404", "ECONNREFUSED", ... */
+    lastAttempt) {
+        super(message);
+        this.logTail = logTail;
+        this.exit = exit;
+        this.lastAttempt = lastAttempt;
+    }
+}
+const STOP_GRACE_MS = 3000;
+const KILL_WAIT_MS = 10_000;
+const POLL_INTERVAL_MS = 100;
+const ATTEMPT_TIMEOUT_MS = 1000;
+const NOT_FOUND_GRACE_MS = 5000;
+async function startService(options) {
+    options.signal?.throwIfAborted();
+    await assertPortFree(options.port);
+    const logFd = fs.openSync(options.logPath, 'w');
+    let child;
+    try {
+        child = spawn(options.binary, options.args, {
+            cwd: options.cwd,
+            env: options.env,
+            detached: true,
+            stdio: ['ignore', logFd, logFd],
+        });
+    }
+    finally {
+        fs.closeSync(logFd);
+    }
+    const logTail = (lines = 30) => readLogTail(options.logPath, lines);
+    if (child.pid === undefined) {
+        const err = await new Promise((resolve) => child.once('error', resolve));
+        throw new ServiceStartError(`could not start the service ${options.binary}: ${err.message}`, logTail());
+    }
+    const pid = child.pid;
+    registerGroup(pid);
+    let exitStatus;
+    const exited = new Promise((resolve) => {
+        child.once('exit', (code, signal) => {
+            exitStatus = { code, signal };
+            resolve(exitStatus);
+        });
+    });
+    // After a successful spawn 'error' only reports a failed kill(); stop() handles that.
+    child.on('error', () => { });
+    let stopping;
+    const stop = () => (stopping ??= stopGroup(pid, exited, () => exitStatus !== undefined));
+    const onAbort = () => void stop();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    void exited.then(() => {
+        options.signal?.removeEventListener('abort', onAbort);
+        // The leader is gone; sweep anything it left in its group.
+        void stop();
+    });
+    const handle = {
+        pid,
+        logPath: options.logPath,
+        stop,
+        exited,
+        exitStatus: () => exitStatus,
+        logTail,
+    };
+    try {
+        await waitReady(options, handle);
+    }
+    catch (err) {
+        await stop();
+        throw err;
+    }
+    return handle;
+}
+async function waitReady(options, handle) {
+    const started = Date.now();
+    const deadline = started + options.readyTimeoutMs;
+    let lastProblem = 'no attempt finished';
+    let notFoundSince;
+    const notFoundGraceMs = options.notFoundGraceMs ?? NOT_FOUND_GRACE_MS;
+    const exitedEarly = handle.exited.then((exit) => ({ exit }));
+    for (;;) {
+        options.signal?.throwIfAborted();
+        const remaining = deadline - Date.now();
+        const attempt = httpGet(options.readyUrl, {
+            timeoutMs: Math.max(50, Math.min(ATTEMPT_TIMEOUT_MS, remaining)),
+            maxBytes: 64 * 1024,
+            signal: options.signal,
+        }).then((res) => ({ res }), (error) => ({ error }));
+        const outcome = await Promise.race([attempt, exitedEarly]);
+        if ('exit' in outcome) {
+            throw new ServiceStartError(`service ${describeExit(outcome.exit)} before it was ready; last log lines:\n${handle.logTail()}`, handle.logTail(), outcome.exit);
+        }
+        if ('res' in outcome) {
+            if (outcome.res.status >= 200 && outcome.res.status < 300)
+                return;
+            lastProblem = `HTTP ${outcome.res.status}`;
+            if (outcome.res.status !== 404)
+                notFoundSince = undefined;
+            else if ((notFoundSince ??= Date.now()) + notFoundGraceMs <= Date.now()) {
+                throw new ServiceStartError(`service answers 404 at ${options.readyUrl} (for ${formatSeconds(Date.now() - notFoundSince)}): ` +
+                    `is the ready-url right? Last log lines:\n${handle.logTail()}`, handle.logTail(), undefined, lastProblem);
+            }
+        }
+        else {
+            notFoundSince = undefined;
+            options.signal?.throwIfAborted();
+            const e = outcome.error;
+            lastProblem = e.code ?? e.message;
+        }
+        if (Date.now() >= deadline) {
+            throw new ServiceStartError(`service did not answer 2xx at ${options.readyUrl} within ${formatSeconds(options.readyTimeoutMs)} ` +
+                `(last attempt: ${lastProblem}); last log lines:\n${handle.logTail()}`, handle.logTail(), undefined, lastProblem);
+        }
+        await Promise.race([sleep$1(Math.min(POLL_INTERVAL_MS, Math.max(0, deadline - Date.now()))), exitedEarly]);
+    }
+}
+function describeExit(exit) {
+    return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+}
+async function stopGroup(pid, exited, hasExited) {
+    try {
+        if (!hasExited()) {
+            signalGroup(pid, 'SIGTERM');
+            if (!(await within$1(exited, STOP_GRACE_MS))) {
+                signalGroup(pid, 'SIGKILL');
+                if (!(await within$1(exited, KILL_WAIT_MS))) {
+                    throw new Error(`service (pid ${pid}) did not exit ${formatSeconds(KILL_WAIT_MS)} after SIGKILL`);
+                }
+            }
+        }
+        // Children the service started share its group and may outlive it.
+        signalGroup(pid, 'SIGKILL');
+    }
+    finally {
+        if (hasExited())
+            unregisterGroup(pid);
+    }
+}
+function signalGroup(pgid, signal) {
+    try {
+        process.kill(-pgid, signal);
+    }
+    catch (err) {
+        if (err.code !== 'ESRCH')
+            throw err;
+    }
+}
+async function within$1(p, ms) {
+    let timer;
+    const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    try {
+        return await Promise.race([p.then(() => true), timeout]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+function sleep$1(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+/** The last lines of a log file, reading only its end. */
+function readLogTail(path, lines) {
+    let fd;
+    try {
+        fd = fs.openSync(path, 'r');
+        const size = fs.fstatSync(fd).size;
+        const length = Math.min(size, 64 * 1024);
+        const buf = Buffer.alloc(length);
+        fs.readSync(fd, buf, 0, length, size - length);
+        const all = buf.toString('utf8').replace(/\n$/, '').split('\n');
+        if (length < size)
+            all.shift(); // probably a partial line
+        const tail = all.slice(-lines).map((l) => (l.length > 500 ? `${l.slice(0, 500)}…` : l));
+        return tail.join('\n') || '(log is empty)';
+    }
+    catch {
+        return '(no log)';
+    }
+    finally {
+        if (fd !== undefined)
+            fs.closeSync(fd);
+    }
+}
+// Safety net: process groups still running when our process ends are killed.
+// 'exit' covers normal ends and process.exit(); the signal handlers cover a
+// cancelled job (SIGINT/SIGTERM), after which the signal is re-raised so that
+// our process still ends the way it would have without us.
+const liveGroups = new Set();
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+function killAllSync() {
+    for (const pgid of liveGroups) {
+        try {
+            process.kill(-pgid, 'SIGKILL');
+        }
+        catch {
+            // already gone
+        }
+    }
+    liveGroups.clear();
+}
+function onSignal(signal) {
+    killAllSync();
+    removeHandlers();
+    if (process.listenerCount(signal) === 0)
+        process.kill(process.pid, signal);
+}
+function removeHandlers() {
+    process.removeListener('exit', killAllSync);
+    for (const s of SIGNALS)
+        process.removeListener(s, onSignal);
+}
+function registerGroup(pgid) {
+    if (liveGroups.size === 0) {
+        process.on('exit', killAllSync);
+        for (const s of SIGNALS)
+            process.on(s, onSignal);
+    }
+    liveGroups.add(pgid);
+}
+function unregisterGroup(pgid) {
+    if (!liveGroups.delete(pgid))
+        return;
+    if (liveGroups.size === 0)
+        removeHandlers();
+}
+
+// Resident memory and open descriptors of the service, read from outside the
+// process so they cost the service nothing: /proc on Linux, ps and lsof on macOS.
+const TOOL_TIMEOUT_MS = 10_000;
+async function processStats(pid, platform = process.platform) {
+    if (platform === 'linux') {
+        const status = await fs$1.readFile(`/proc/${pid}/status`, 'utf8');
+        const rssBytes = parseProcStatusRss(status);
+        if (rssBytes === undefined)
+            throw new Error(`no VmRSS line in /proc/${pid}/status (a zombie process?)`);
+        let openFds = null;
+        try {
+            openFds = (await fs$1.readdir(`/proc/${pid}/fd`)).length;
+        }
+        catch {
+            // another user's process, or /proc mounted with hidepid
+        }
+        return { rssBytes, openFds };
+    }
+    const rssBytes = parsePsRss(await run('ps', ['-o', 'rss=', '-p', String(pid)]));
+    if (rssBytes === undefined)
+        throw new Error(`ps printed no resident size for pid ${pid} (has it exited?)`);
+    let openFds = null;
+    try {
+        // -n -P: no DNS or port-name lookups (slow, irrelevant); -F f: one parseable line per descriptor.
+        openFds = parseLsofCount(await run('lsof', ['-n', '-P', '-p', String(pid), '-F', 'f']));
+    }
+    catch {
+        // no lsof on this machine
+    }
+    return { rssBytes, openFds };
+}
+/** VmRSS of /proc/<pid>/status, in bytes (the file says kB, meaning KiB). */
+function parseProcStatusRss(status) {
+    const m = /^VmRSS:\s+(\d+)\s*kB/m.exec(status);
+    return m ? Number(m[1]) * 1024 : undefined;
+}
+/** Output of `ps -o rss= -p PID`: resident size in KiB, possibly padded. */
+function parsePsRss(output) {
+    const m = /^\s*(\d+)\s*$/m.exec(output);
+    return m ? Number(m[1]) * 1024 : undefined;
+}
+/**
+ * Open file descriptors in the output of `lsof -p PID`, either the table or the
+ * field form (`-F f`: a `p<pid>` line, then `f<fd>` lines). Only rows whose FD
+ * is a number (0r, 3u, 12w) count: cwd, txt and memory-mapped rows are not
+ * descriptors, and counting them (or "lines minus header") would add a constant
+ * that differs from Linux's /proc/<pid>/fd count.
+ */
+function parseLsofCount(output) {
+    const lines = output.split('\n').filter((l) => l.trim() !== '');
+    if (lines.length === 0)
+        return 0;
+    if (/^p\d+$/.test(lines[0]))
+        return lines.filter((l) => /^f\d+$/.test(l)).length;
+    // Table: COMMAND PID USER FD TYPE ...; the first line is the header.
+    return lines.slice(1).filter((l) => /^\d/.test(l.trim().split(/\s+/)[3] ?? '')).length;
+}
+function run(cmd, args) {
+    return new Promise((resolve, reject) => {
+        execFile(cmd, args, { timeout: TOOL_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
+            // ps exits 1 when the pid is gone; lsof exits 1 when some files could not be listed.
+            if (err && stdout === '')
+                reject(err);
+            else
+                resolve(stdout);
+        });
+    });
+}
+
+// Scraping net/http/pprof: raw bytes only. Decoding waits until both sides are
+// measured so that it never competes with the service for CPU.
+/** pprof is missing or answers something that is not pprof. */
+class PprofUnavailableError extends Error {
+    name = 'PprofUnavailableError';
+}
+const PROFILE_TIMEOUT_MS = 30_000;
+const DUMP_TIMEOUT_MS = 60_000;
+const DUMP_MAX_BYTES = 64 * 1024 * 1024;
+function pprofHint(pprofUrl) {
+    return (`pprof is not served at ${pprofUrl}: import _ "net/http/pprof" ` +
+        `(Gin: r.Any("/debug/pprof/*any", gin.WrapH(http.DefaultServeMux)))`);
+}
+/** Fails with a message that says how to fix it when heap?debug=1 is not a heap profile. */
+async function checkPprof(pprofUrl, signal) {
+    const url = `${pprofUrl}/heap?debug=1`;
+    let res;
+    try {
+        res = await httpGet(url, { timeoutMs: PROFILE_TIMEOUT_MS, maxBytes: 4096, signal });
+    }
+    catch (err) {
+        signal?.throwIfAborted();
+        throw new PprofUnavailableError(`pprof at ${url} did not answer: ${err.message}`);
+    }
+    if (res.status === 404)
+        throw new PprofUnavailableError(pprofHint(pprofUrl));
+    if (res.status !== 200)
+        throw new PprofUnavailableError(`pprof at ${url} answered HTTP ${res.status}`);
+    if (!res.body.toString('latin1', 0, 64).startsWith('heap profile:')) {
+        throw new PprofUnavailableError(`${url} answered 200 but not with a heap profile (a catch-all route?); ${pprofHint(pprofUrl)}`);
+    }
+}
+/** A profile that must be there: non-200 is an error. */
+async function fetchBytes(url, timeoutMs, signal) {
+    const res = await httpGet(url, { timeoutMs, signal });
+    if (res.status !== 200) {
+        throw new Error(`GET ${url} answered HTTP ${res.status}: ${res.body.toString('utf8', 0, 200).trim()}`);
+    }
+    // A copy: small Buffers share Node's pool, and consumers may look at .buffer.
+    return new Uint8Array(res.body);
+}
+/** An optional profile or dump: undefined when it is not served (404) or fails. */
+async function fetchOptional(url, timeoutMs, signal, maxBytes = DUMP_MAX_BYTES) {
+    try {
+        const res = await httpGet(url, { timeoutMs, signal, maxBytes });
+        if (res.status === 404)
+            return {};
+        if (res.status !== 200)
+            return { problem: `GET ${url} answered HTTP ${res.status}` };
+        return { body: res.body, problem: res.truncated ? `GET ${url}: cut at ${maxBytes} bytes` : undefined };
+    }
+    catch (err) {
+        signal?.throwIfAborted();
+        return { problem: err.message };
+    }
+}
+
+// The one line per snapshot that tells a user watching the job that the
+// measurement is alive and sane: `base S3/6  30.1s/60s  12,345 req/s  0 errors  live heap 4.2 MB`.
+/** HeapAlloc from the MemStats footer of heap?debug=1, without decoding the profile. */
+function parseHeapAlloc(heapText) {
+    if (!heapText)
+        return undefined;
+    const m = /^# HeapAlloc = (\d+)/m.exec(heapText);
+    return m ? Number(m[1]) : undefined;
+}
+function formatBytes$1(bytes) {
+    const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+    let v = bytes;
+    let u = 0;
+    while (v >= 1000 && u < units.length - 1) {
+        v /= 1000;
+        u++;
+    }
+    return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+}
+function formatCount(n) {
+    return Math.round(n).toLocaleString('en-US');
+}
+function formatSecs(ms) {
+    return `${(ms / 1000).toFixed(1)}s`;
+}
+function formatProgress(p) {
+    const heap = p.heapAlloc === undefined ? 'live heap ?' : `live heap ${formatBytes$1(p.heapAlloc)}`;
+    const rss = p.rssBytes === undefined ? '' : `  RSS ${formatBytes$1(p.rssBytes)}`;
+    const when = p.label === 'Sf'
+        ? `${p.side} Sf  settled`
+        : `${p.side} ${p.label}/${p.total}  ${formatSecs(p.elapsedMs)}/${formatSecs(p.durationMs).replace(/\.0s$/, 's')}`;
+    const rate = p.label === 'Sf' ? '' : `  ${formatCount(p.requestsPerSecond)} req/s`;
+    return `${when}${rate}  ${formatCount(p.errors)} errors  ${heap}${rss}`;
+}
+
+// One side's measurement: start the service, load it, take snapshots on a
+// schedule while the load runs, let it settle, take the "released after GC?"
+// snapshot, stop everything. Only raw bytes and counters come out.
+/** The service died (or exited) during the measurement; the snapshots before that are kept. */
+class ServiceCrashedError extends Error {
+    side;
+    exit;
+    logTail;
+    logPath;
+    snapshots;
+    elapsedMs;
+    load;
+    name = 'ServiceCrashedError';
+    constructor(message, side, exit, logTail, logPath, snapshots, 
+    /** Milliseconds since the measured load started (negative: during warmup). */
+    elapsedMs, load) {
+        super(message);
+        this.side = side;
+        this.exit = exit;
+        this.logTail = logTail;
+        this.logPath = logPath;
+        this.snapshots = snapshots;
+        this.elapsedMs = elapsedMs;
+        this.load = load;
+    }
+}
+/** Above this share of failed requests the measurement is not trustworthy. */
+const MAX_ERROR_FRACTION = 0.01;
+const RUNTIME_ENV = ['GOGC', 'GOMEMLIMIT', 'GODEBUG', 'GOMAXPROCS'];
+const DEADLINE_MARGIN_MS = 5 * 60 * 1000;
+/** Thrown inside measureSide when the service exits; turned into ServiceCrashedError. */
+class Exited extends Error {
+    exit;
+    constructor(exit) {
+        super('service exited');
+        this.exit = exit;
+    }
+}
+async function measureSide(opts, log) {
+    const side = opts.side;
+    const pprofUrl = opts.pprofUrl.replace(/\/+$/, '');
+    const count = Math.max(1, Math.floor(opts.snapshots ?? 6));
+    const settleMs = opts.settleMs ?? 2000;
+    const traceSeconds = Math.max(0, Math.min(opts.traceSeconds ?? 0, Math.floor(opts.durationMs / 1000)));
+    const logPath = join(opts.workDir, `${side}-service.log`);
+    const signal = opts.signal;
+    const runtimeEnv = Object.fromEntries(RUNTIME_ENV.filter((k) => opts.env[k] !== undefined).map((k) => [k, opts.env[k]]));
+    mkdirSync(opts.workDir, { recursive: true });
+    log(`${side}: starting ${opts.binary} (port ${opts.port}, log ${logPath})`);
+    const startedAt = Date.now();
+    let service;
+    try {
+        service = await startService({
+            binary: opts.binary,
+            args: opts.args,
+            cwd: opts.cwd,
+            env: opts.env,
+            logPath,
+            port: opts.port,
+            readyUrl: opts.readyUrl,
+            readyTimeoutMs: opts.readyTimeoutMs,
+            signal,
+        });
+    }
+    catch (err) {
+        // The default ready-url is pprof's index: a 404 there means pprof is missing, not slowness.
+        if (err instanceof ServiceStartError &&
+            err.lastAttempt === 'HTTP 404' &&
+            opts.readyUrl.startsWith(pprofUrl)) {
+            throw new PprofUnavailableError(`${pprofHint(pprofUrl)} (${opts.readyUrl} answers 404)`);
+        }
+        throw err;
+    }
+    log(`${side}: ready after ${formatSeconds(Date.now() - startedAt)} (pid ${service.pid})`);
+    const exited = service.exited.then((exit) => {
+        throw new Exited(exit);
+    });
+    exited.catch(() => { });
+    const aborted = new Promise((_, reject) => {
+        if (!signal)
+            return;
+        const onAbort = () => reject(signal.reason);
+        if (signal.aborted)
+            onAbort();
+        else
+            signal.addEventListener('abort', onAbort, { once: true });
+    });
+    aborted.catch(() => { });
+    /** Waits for p, unless the service exits or the signal aborts first. */
+    const guard = (p) => Promise.race([p, exited, aborted]);
+    const sleepUntil = (t) => guard(sleep(Math.max(0, t - performance.now())));
+    let load;
+    const snapshots = [];
+    let t0 = performance.now();
+    let measuring = false;
+    try {
+        await guard(checkPprof(pprofUrl, signal));
+        load = await guard(startLoad({
+            port: opts.port,
+            requests: opts.requests,
+            connections: opts.connections,
+            timeoutMs: opts.requestTimeoutMs,
+            threads: opts.loadThreads,
+            workerUrl: opts.loadWorkerUrl,
+            deadlineMs: opts.warmupMs + opts.durationMs + traceSeconds * 1000 + DEADLINE_MARGIN_MS,
+        }));
+        const activeLoad = load;
+        log(`${side}: warming up for ${formatSeconds(opts.warmupMs)} with ${opts.connections} connections`);
+        const warmupStart = performance.now();
+        await sleepUntil(warmupStart + opts.warmupMs);
+        const warm = activeLoad.counts();
+        const warmRate = (warm.requests / Math.max(1, performance.now() - warmupStart)) * 1000;
+        activeLoad.resetStats();
+        t0 = performance.now();
+        measuring = true;
+        const take = async (label) => {
+            const counts = activeLoad.counts();
+            const elapsedMs = Math.round(performance.now() - t0);
+            const heap = await guard(fetchBytes(`${pprofUrl}/heap?gc=1`, PROFILE_TIMEOUT_MS, signal));
+            const text = await guard(fetchOptional(`${pprofUrl}/heap?debug=1`, PROFILE_TIMEOUT_MS, signal));
+            const goroutine = await guard(fetchOptional(`${pprofUrl}/goroutine`, PROFILE_TIMEOUT_MS, signal));
+            const stats = await guard(processStats(service.pid).catch(() => undefined));
+            const snapshot = {
+                label,
+                elapsedMs,
+                requests: counts.requests,
+                errors: counts.errors,
+                heap,
+            };
+            if (goroutine.body)
+                snapshot.goroutine = new Uint8Array(goroutine.body);
+            if (text.body)
+                snapshot.heapText = text.body.toString('utf8');
+            if (stats)
+                snapshot.process = stats;
+            return snapshot;
+        };
+        const interval = opts.durationMs / count;
+        const progress = (s, index, rate) => log(formatProgress({
+            side,
+            label: s.label,
+            index,
+            total: count,
+            elapsedMs: s.elapsedMs,
+            durationMs: opts.durationMs,
+            requestsPerSecond: rate,
+            errors: s.errors,
+            heapAlloc: parseHeapAlloc(s.heapText),
+            rssBytes: s.process?.rssBytes,
+        }));
+        let trace;
+        const startTrace = () => {
+            const url = `${pprofUrl}/trace?seconds=${traceSeconds}`;
+            log(`${side}: tracing for ${traceSeconds} s`);
+            trace = fetchOptional(url, traceSeconds * 1000 + PROFILE_TIMEOUT_MS, signal, 512 * 1024 * 1024);
+            trace.catch(() => { });
+        };
+        const traceAt = t0 + Math.max(0, (opts.durationMs - traceSeconds * 1000) / 2);
+        const s0 = await take('S0');
+        snapshots.push(s0);
+        progress(s0, 0, warmRate);
+        for (let i = 1; i <= count; i++) {
+            const due = t0 + i * interval;
+            if (traceSeconds > 0 && !trace && traceAt < due) {
+                await sleepUntil(traceAt);
+                startTrace();
+            }
+            await sleepUntil(due);
+            const s = await take(`S${i}`);
+            const prev = snapshots[snapshots.length - 1];
+            snapshots.push(s);
+            progress(s, i, ((s.requests - prev.requests) / Math.max(1, s.elapsedMs - prev.elapsedMs)) * 1000);
+        }
+        // Near the end, while the load still runs: who is waiting where, and Go 1.26's leak detector.
+        const dump = await guard(fetchOptional(`${pprofUrl}/goroutine?debug=2`, DUMP_TIMEOUT_MS, signal));
+        const leak = await guard(fetchOptional(`${pprofUrl}/goroutineleak`, DUMP_TIMEOUT_MS, signal));
+        const traced = trace ? await guard(trace) : undefined;
+        const loadStats = await activeLoad.stop();
+        measuring = false;
+        log(`${side}: load done: ${formatCount(loadStats.requests)} requests in ${formatSeconds(loadStats.durationMs)} ` +
+            `(${formatCount(loadStats.requestsPerSecond)} req/s, p50 ${loadStats.latencyMs.p50} ms, ` +
+            `p99 ${loadStats.latencyMs.p99} ms), ${formatCount(loadStats.errors)} errors; settling ${formatSeconds(settleMs)}`);
+        await sleepUntil(performance.now() + settleMs);
+        const settled = await take('Sf');
+        progress(settled, count, 0);
+        const problems = loadProblems(loadStats, snapshots);
+        for (const p of [dump.problem, leak.problem, traced?.problem])
+            if (p)
+                problems.push(p);
+        for (const p of problems)
+            log(`${side}: warning: ${p}`);
+        const result = {
+            side,
+            snapshots,
+            settled,
+            load: loadStats,
+            logPath,
+            runtimeEnv,
+            errorFraction: errorFraction(loadStats),
+        };
+        if (problems.length > 0)
+            result.problems = problems;
+        if (dump.body)
+            result.goroutineDump = dump.body.toString('utf8');
+        if (leak.body)
+            result.goroutineLeak = new Uint8Array(leak.body);
+        if (traced?.body)
+            result.trace = new Uint8Array(traced.body);
+        return result;
+    }
+    catch (err) {
+        // A failed scrape is often the first sign of a crash: give the exit a moment to be seen.
+        const exit = err instanceof Exited ? err.exit : (service.exitStatus() ?? (await within(service.exited, 500)));
+        if (!exit || signal?.aborted)
+            throw err;
+        const loadStats = await load?.stop();
+        const elapsedMs = Math.round(performance.now() - t0);
+        const when = measuring
+            ? `${formatSeconds(elapsedMs)} into the measured load`
+            : load
+                ? 'during warmup or after the load'
+                : 'before the load started';
+        const served = loadStats ? ` after ${formatCount(loadStats.requests)} measured requests` : '';
+        throw new ServiceCrashedError(`${side}: the service ${describeExit(exit)} ${when}${served}; last log lines:\n${service.logTail()}`, side, exit, service.logTail(), logPath, snapshots, measuring ? elapsedMs : -1, loadStats);
+    }
+    finally {
+        await load?.stop();
+        await service.stop();
+    }
+}
+function errorFraction(stats) {
+    const attempts = stats.requests + (stats.statusCounts.error ?? 0);
+    return attempts === 0 ? 0 : stats.errors / attempts;
+}
+/** Reasons the load makes this measurement untrustworthy, in words for the report. */
+function loadProblems(stats, snapshots) {
+    const problems = [];
+    if (stats.requests === 0) {
+        problems.push('the service answered no request during the measured load');
+    }
+    else {
+        const fraction = errorFraction(stats);
+        if (fraction > MAX_ERROR_FRACTION) {
+            const breakdown = Object.entries(stats.statusCounts)
+                .filter(([status]) => !/^[23]\d\d$/.test(status))
+                .map(([status, n]) => `${status === 'error' ? 'transport errors' : `HTTP ${status}`}: ${formatCount(n)}`)
+                .join(', ');
+            const example = stats.errorSamples[0] ? `; e.g. ${stats.errorSamples[0]}` : '';
+            problems.push(`${(fraction * 100).toFixed(1)}% of requests failed (${breakdown})${example}: ` +
+                'errors take other code paths than successes, so the allocation and leak figures may not reflect the real service');
+        }
+    }
+    for (let i = 1; i < snapshots.length; i++) {
+        if (snapshots[i].requests === snapshots[i - 1].requests && stats.requests > 0) {
+            problems.push(`no request completed between ${snapshots[i - 1].label} and ${snapshots[i].label}: the service stopped answering for a while`);
+            break;
+        }
+    }
+    return problems;
+}
+function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+async function within(p, ms) {
+    let timer;
+    try {
+        return await Promise.race([
+            p,
+            new Promise((r) => (timer = setTimeout(() => r(undefined), ms))),
+        ]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+
+/**
+ * A profile (or profile text) that cannot be used. The message is one line and
+ * names what is wrong, so callers can show it as is.
+ */
+class ProfileError extends Error {
+    name = 'ProfileError';
+    constructor(message, options) {
+        super(message.replace(/\s*\n\s*/g, ' ').trim(), options);
+    }
+}
+
+// goroutine 7 [chan send, 3 minutes]:
+// goroutine 1 gp=0xc000002380 m=0 mp=0x5c3ec0 [running]:   (GOTRACEBACK=system)
+const HEADER = /^goroutine (\d+)(?: gp=\S+(?: m=\S+)?(?: mp=\S+)?)? \[(.*)\]:$/;
+// \t/path/file.go:12 +0x1d   (maybe followed by fp= sp= pc=); the greedy path allows "C:/..."
+const FILE_LINE = /^\t(.+):(\d+)(?:\s|$)/;
+const CREATED_BY = /^created by (\S+)(?: in goroutine (\d+))?$/;
+const ANCESTOR = /^\[originating from goroutine (\d+)\]:$/;
+const ELIDED = /^\.\.\.(\d+|additional) frames elided\.\.\.$/;
+const MINUTES = /^(\d+) minutes?$/;
+/**
+ * Parses /debug/pprof/goroutine?debug=2 (the runtime's traceback format).
+ * Lines it does not recognise are skipped, so a newer runtime's additions do
+ * not break the parse; text with no goroutine header at all is an error.
+ */
+function parseGoroutineDump(debug2Text) {
+    const records = [];
+    let current;
+    // Where frame lines go: the goroutine's own stack, or an ancestor's.
+    let frames = [];
+    let pendingFunc;
+    let pendingCreatedBy;
+    let inAncestor = false;
+    for (const rawLine of debug2Text.split('\n')) {
+        const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+        if (line === '') {
+            pendingFunc = undefined;
+            pendingCreatedBy = undefined;
+            continue;
+        }
+        const header = HEADER.exec(line);
+        if (header) {
+            current = parseHeader(Number(header[1]), header[2]);
+            records.push(current);
+            frames = current.frames;
+            pendingFunc = undefined;
+            pendingCreatedBy = undefined;
+            inAncestor = false;
+            continue;
+        }
+        if (!current)
+            continue;
+        const file = FILE_LINE.exec(line);
+        if (file) {
+            const where = { file: file[1], line: Number(file[2]) };
+            if (pendingCreatedBy) {
+                if (!inAncestor)
+                    current.createdBy = { func: pendingCreatedBy.func, ...where, ...goroutineOf(pendingCreatedBy) };
+            }
+            else if (pendingFunc !== undefined) {
+                frames.push({ func: pendingFunc, ...where });
+            }
+            pendingFunc = undefined;
+            pendingCreatedBy = undefined;
+            continue;
+        }
+        const created = CREATED_BY.exec(line);
+        if (created) {
+            pendingCreatedBy = { func: created[1], ...(created[2] ? { goroutine: Number(created[2]) } : {}) };
+            pendingFunc = undefined;
+            continue;
+        }
+        const ancestor = ANCESTOR.exec(line);
+        if (ancestor) {
+            const a = { goroutine: Number(ancestor[1]), frames: [] };
+            (current.ancestors ??= []).push(a);
+            frames = a.frames;
+            inAncestor = true;
+            pendingFunc = undefined;
+            pendingCreatedBy = undefined;
+            continue;
+        }
+        const elided = ELIDED.exec(line);
+        if (elided) {
+            if (!inAncestor)
+                current.elidedFrames = elided[1] === 'additional' ? 0 : Number(elided[1]);
+            continue;
+        }
+        if (!line.startsWith('\t'))
+            pendingFunc = functionName(line);
+    }
+    if (records.length === 0 && debug2Text.trim() !== '') {
+        throw new ProfileError(`no "goroutine N [state]:" header in goroutine?debug=2 text (starts with ${JSON.stringify(debug2Text.slice(0, 40))})`);
+    }
+    return records;
+}
+function goroutineOf(c) {
+    return c.goroutine === undefined ? {} : { goroutine: c.goroutine };
+}
+/** "main.(*T).Run(0xc000010000, {0x1, 0x2})" → "main.(*T).Run"; argument lists never contain parentheses. */
+function functionName(line) {
+    const trimmed = line.trimEnd();
+    if (trimmed.endsWith(')')) {
+        const open = trimmed.lastIndexOf('(');
+        if (open > 0)
+            return trimmed.slice(0, open);
+    }
+    return trimmed;
+}
+/**
+ * The bracket of a header: "chan send (leaked), 3 minutes, locked to thread,
+ * synctest bubble 1 labels:{"k": "v"}" (runtime.goroutineheader).
+ */
+function parseHeader(id, bracket) {
+    const record = { id, state: '', frames: [] };
+    let rest = bracket;
+    const labelsAt = rest.indexOf(' labels:{');
+    if (labelsAt >= 0 && rest.endsWith('}')) {
+        record.labels = parseLabels(rest.slice(labelsAt + ' labels:{'.length, -1));
+        rest = rest.slice(0, labelsAt);
+    }
+    const parts = rest.split(', ');
+    let state = parts[0];
+    for (const part of parts.slice(1)) {
+        const minutes = MINUTES.exec(part);
+        if (minutes)
+            record.waitMinutes = Number(minutes[1]);
+        else if (part === 'locked to thread')
+            record.lockedToThread = true;
+        // "synctest bubble N" and anything newer: not needed by the analysis.
+    }
+    for (;;) {
+        if (state.endsWith(' (leaked)')) {
+            record.leaked = true;
+            state = state.slice(0, -' (leaked)'.length);
+        }
+        else if (state.endsWith(' (scan)')) {
+            state = state.slice(0, -' (scan)'.length);
+        }
+        else if (state.endsWith(' (durable)')) {
+            record.durable = true;
+            state = state.slice(0, -' (durable)'.length);
+        }
+        else
+            break;
+    }
+    record.state = state;
+    return record;
+}
+/** `"k": "v", "k2": "v2"` with Go-quoted strings. */
+function parseLabels(text) {
+    const labels = {};
+    const pair = /("(?:[^"\\]|\\.)*"): ("(?:[^"\\]|\\.)*")/g;
+    for (let m = pair.exec(text); m; m = pair.exec(text))
+        labels[unquote(m[1])] = unquote(m[2]);
+    return labels;
+}
+function unquote(q) {
+    try {
+        return JSON.parse(q);
+    }
+    catch {
+        // Go escapes JSON lacks (\x00, \a): keep the text between the quotes.
+        return q.slice(1, -1);
+    }
+}
+
+function isOwn(func, modulePath) {
+    return func.startsWith('main.') || func.startsWith(`${modulePath}.`) || func.startsWith(`${modulePath}/`);
+}
+/** The first panic/fatal line of the log tail, e.g. "fatal error: runtime: out of memory". */
+function crashReason(logTail) {
+    const line = logTail.split('\n').find((l) => /^(panic: |fatal error: |runtime: out of memory)/.test(l));
+    return line?.trim();
+}
+function crashFinding(error, modulePath, baseCrashed) {
+    const reason = crashReason(error.logTail);
+    const traceStart = error.logTail.search(/^goroutine \d+ \[/m);
+    const goroutines = traceStart >= 0 ? parseGoroutineDump(error.logTail.slice(traceStart)) : [];
+    const frames = goroutines[0]?.frames ?? [];
+    const own = frames.find((f) => isOwn(f.func, modulePath));
+    const oom = /out of memory|cannot allocate memory/i.test(error.logTail) || error.exit.signal === 'SIGKILL';
+    const requests = error.load?.requests ?? 0;
+    return {
+        kind: 'crash',
+        status: baseCrashed ? 'pre-existing' : 'new',
+        site: {
+            key: `crash:${own?.func ?? frames[0]?.func ?? 'unknown'}`,
+            function: own?.func ?? frames[0]?.func ?? '(unknown)',
+            ownFrame: own ? { function: own.func, file: own.file, line: own.line } : undefined,
+            stack: frames.slice(0, 32).map((f) => `${f.func} ${f.file}:${f.line}`),
+        },
+        rate: 0,
+        unit: '',
+        growth: 0,
+        summary: `The ${error.side} service died under load${requests ? ` after ${requests.toLocaleString('en-US')} requests` : ''}: ${reason ?? error.message.split('\n')[0]}.`,
+        hint: oom
+            ? 'The process ran out of memory (or was killed): a leak this fast ends in an OOM kill in production. Look at the heap findings and the last heap profile in the artifact.'
+            : `Fix the ${reason?.startsWith('panic') ? 'panic' : 'crash'}${own ? ` at ${own.file}:${own.line}` : ''}; a handler that panics under concurrency often shares state without a lock (run the tests with -race).`,
+        evidence: { requests: [], values: [] },
+        details: {
+            exit: error.exit.signal ? `signal ${error.exit.signal}` : `code ${error.exit.code}`,
+            ...(error.elapsedMs >= 0 ? { 'seconds into the load': Math.round(error.elapsedMs / 100) / 10 } : {}),
+            'log tail': error.logTail.split('\n').slice(-15).join('\n'),
+        },
+    };
+}
+
+const NO_LOAD = {
+    requests: 0,
+    errors: 0,
+    durationMs: 0,
+    requestsPerSecond: 0,
+    latencyMs: { p50: 0, p90: 0, p99: 0, max: 0 },
+    statusCounts: {},
+    errorSamples: [],
+};
+/**
+ * The snapshots a crashed side took, as a measurement; undefined when it took none.
+ * Even one or two are kept: the analysis copes with so few (it says they show no
+ * trend), and analysing them keeps the other side's measurement in the report.
+ */
+function partialMeasurement(error) {
+    if (error.snapshots.length === 0)
+        return undefined;
+    const snapshots = error.snapshots.slice(0, -1);
+    return {
+        side: error.side,
+        snapshots,
+        // No settled snapshot after a crash: the last one stands in, so "released after GC?" reads as "not released".
+        settled: error.snapshots[error.snapshots.length - 1],
+        load: error.load ?? NO_LOAD,
+        logPath: error.logPath,
+        runtimeEnv: {},
+        problems: [
+            `the service crashed ${error.snapshots.length} snapshots into the run; figures cover the time before`,
+        ],
+    };
+}
+/**
+ * Head died before anything could be measured: the crash is the report, with
+ * base's summary beside it when base was measured (`analyse(baseData, undefined, options).head`).
+ */
+function crashOnlyAnalysis(error, base) {
+    const load = error.load ?? NO_LOAD;
+    const head = {
+        side: 'head',
+        requests: load.requests,
+        errors: load.errors,
+        requestsPerSecond: load.requestsPerSecond,
+        p99LatencyMs: load.latencyMs.p99,
+        heapGrowthPer1kRequests: 0,
+        liveHeapStart: 0,
+        liveHeapEnd: 0,
+        liveHeapSettled: 0,
+        allocBytesPerRequest: 0,
+        allocObjectsPerRequest: 0,
+        heapSeries: [],
+    };
+    return {
+        verdict: { leak: true, newLeak: true, regression: false },
+        findings: [],
+        ...({}),
+        head,
+        total: {
+            site: { key: 'total', function: '(whole process)', stack: [] },
+            head: { bytesPerRequest: 0, objectsPerRequest: 0, windows: [] },
+            change: 0,
+            significant: false,
+        },
+        growing: [],
+        improved: [],
+        notes: ['head crashed before enough snapshots were taken: no heap or allocation figures.'],
+    };
+}
+/** One line on the A/A run: anything it flags is noise at this load and duration. */
+function selfCheckNote(aa) {
+    const leaks = aa.findings.filter((f) => f.kind !== 'bounded-growth' && f.kind !== 'crash');
+    const change = aa.total.change;
+    const ci = aa.total.ci ? ` (95% CI ${pct(aa.total.ci[0])} to ${pct(aa.total.ci[1])})` : '';
+    const verdict = leaks.length === 0 && !aa.verdict.regression
+        ? 'no leak and no regression, as it should'
+        : `FLAGGED ${[leaks.length ? `${leaks.length} leak(s)` : '', aa.verdict.regression ? 'a regression' : ''].filter(Boolean).join(' and ')} — the measurement is noisier than the verdict assumes; use a longer duration or more snapshots`;
+    return `Self-check (head measured twice, A/A): ${verdict}; allocated bytes per request differed by ${pct(change)}${ci}.`;
+}
+function pct(x) {
+    if (!Number.isFinite(x))
+        return 'n/a';
+    return `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+}
+
+// Escaping for text that comes from the PR's code (function names, file paths,
+// service log lines) or from an untrusted report artifact. GitHub renders a
+// comment in two passes: CommonMark/GFM first, then filters over the HTML text
+// (mentions, issue references, math). Backslash escapes only defeat the first
+// pass, so the second is defeated by a zero-width space or by splitting the
+// text node; code spans and code blocks are skipped by both passes.
+/** A zero-width space, as an entity so it is visible in the Markdown source. */
+const ZWSP = '&#8203;';
+/** Longest run of consecutive backticks in text. */
+function longestBacktickRun(text) {
+    let longest = 0;
+    for (const run of text.match(/`+/g) ?? [])
+        longest = Math.max(longest, run.length);
+    return longest;
+}
+/**
+ * Shortens text to at most max characters by cutting its middle: the start of a
+ * function name (package) and the end of a path (file name) carry the meaning.
+ */
+function truncateMiddle(text, max) {
+    const chars = Array.from(text);
+    if (chars.length <= max)
+        return text;
+    if (max <= 1)
+        return '…'.slice(0, max);
+    const head = Math.ceil((max - 1) / 2);
+    const tail = max - 1 - head;
+    return chars.slice(0, head).join('') + '…' + (tail > 0 ? chars.slice(-tail).join('') : '');
+}
+/** Control characters (except tab) and Unicode line/paragraph separators. */
+// eslint-disable-next-line no-control-regex
+const CONTROL$1 = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
+/** Collapses text to one line: a newline would end a table row or a code span. */
+function oneLine(text) {
+    return text.replace(/\r\n|\r|\n|\t/g, ' ').replace(CONTROL$1, '');
+}
+/**
+ * What must change in inline text: Markdown punctuation that opens emphasis, code,
+ * links, images, tables or strikethrough; `<` that could open a tag, a comment or an
+ * autolink; `&` that would start an entity; and the sigils of GitHub's post-render filters.
+ */
+const INLINE = /[\\`*_[\]|~$@]|<(?=[A-Za-z/!?])|&(?=#?\w+;)|#(?=\d)|(?<=\bGH)-(?=\d)|:(?=\/\/)|(?<=\bwww)\./gi;
+/**
+ * Plain inline text that renders exactly as given: no mention, issue reference,
+ * link, image, autolink, HTML tag or comment, emphasis, math, heading, list, quote.
+ * Newlines become spaces (inline text must not start a new block).
+ */
+function escapeMarkdown(text, opts = {}) {
+    const max = opts.max ?? 300;
+    let s = oneLine(String(text));
+    if (max > 0)
+        s = truncateMiddle(s, max);
+    s = s.replace(INLINE, (c) => {
+        switch (c) {
+            case '<':
+                return '&lt;';
+            case '&':
+                return '&amp;';
+            // GitHub's math filter runs on rendered text: a lone $ in its own span is never a delimiter.
+            case '$':
+                return '<span>$</span>';
+            // Mentions (@user, @org/team), issue references (#12, GH-12) and autolinks
+            // (https://x, www.x) are found in the rendered text, where backslashes are
+            // gone: a zero-width space breaks each pattern and stays invisible.
+            case '@':
+            case '#':
+            case '-':
+            case ':':
+                return c + ZWSP;
+            case '.':
+                return ZWSP + c;
+            default:
+                return '\\' + c;
+        }
+    });
+    // Block syntax only counts at the start of a line: a heading, quote, list item,
+    // setext underline or thematic break if the caller puts the text there.
+    return s
+        .replace(/^(?:#{1,6}(?=\s|$)|[+-](?=\s|$)|[=-]+\s*$|>)/, (m) => (m === '>' ? '&gt;' : '\\' + m))
+        .replace(/^(\d{1,9})(?=[.)](?:\s|$))/, '$1\\');
+}
+/**
+ * Text inside raw HTML (a `<summary>`), where Markdown is not parsed but
+ * entities are, and the mention filter still runs.
+ */
+function escapeHtml(text, opts = {}) {
+    const max = opts.max ?? 300;
+    let s = oneLine(String(text));
+    if (max > 0)
+        s = truncateMiddle(s, max);
+    return s.replace(/[&<>"'`$]|[@#]|(?<=\bGH)-(?=\d)|:(?=\/\/)|(?<=\bwww)\./gi, (c) => {
+        if (c === '.')
+            return ZWSP + c;
+        if (c === '@' || c === '#' || c === ':' || c === '-')
+            return c + ZWSP;
+        return `&#${c.charCodeAt(0)};`;
+    });
+}
+/**
+ * A code span that shows text verbatim. The fence is one backtick longer than any
+ * run inside, padded with spaces when the text starts or ends with a backtick or a
+ * space (CommonMark strips one space each side). In a table, `|` is escaped: GFM
+ * splits cells before it parses code spans and turns `\|` back into `|`.
+ */
+function codeSpan(text, opts = {}) {
+    const max = opts.max ?? 300;
+    let s = oneLine(String(text));
+    if (max > 0)
+        s = truncateMiddle(s, max);
+    if (s === '')
+        return '` `';
+    const fence = '`'.repeat(longestBacktickRun(s) + 1);
+    const pad = /^[` ]|[` ]$/.test(s) ? ' ' : '';
+    // `\\|` would be read as an escaped backslash and a cell boundary: a real (invisible)
+    // zero-width space keeps a backslash that precedes a pipe away from it.
+    if (opts.table)
+        s = s.replace(/\\(?=\|)/g, '\\\u200b').replace(/\|/g, '\\|');
+    return fence + pad + s + pad + fence;
+}
+/**
+ * A fenced code block (its own block: the caller surrounds it with blank lines).
+ * The fence is longer than any backtick run inside, so no line can close it early.
+ */
+function codeBlock(text, lang = '') {
+    const body = String(text)
+        .replace(/\r\n|\r/g, '\n')
+        .replace(CONTROL$1, '');
+    const fence = '`'.repeat(Math.max(3, longestBacktickRun(body) + 1));
+    const info = lang.replace(/[^A-Za-z0-9_+-]/g, '');
+    return `${fence}${info}\n${body}${body.endsWith('\n') || body === '' ? '' : '\n'}${fence}`;
+}
+/**
+ * A link whose text is escaped and whose URL is one we built from trusted parts;
+ * refuses anything but http(s) so no `javascript:` or data URL is ever emitted.
+ */
+function safeUrl(url) {
+    if (!url)
+        return undefined;
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return undefined;
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        return undefined;
+    // Percent-encode what would end or confuse a Markdown link destination.
+    return parsed.href.replace(/[()<>\s"'`\\]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+}
+
+/** Snapshot labels become chart categories: letters and digits only, so nothing can escape the quotes. */
+function label$1(text, i) {
+    const clean = text.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 12);
+    return clean || `#${i}`;
+}
+function scale(maxBytes) {
+    if (maxBytes >= 1024 * 1024 * 1024)
+        return { unit: 'GiB', div: 1024 ** 3 };
+    if (maxBytes >= 1024 * 1024)
+        return { unit: 'MiB', div: 1024 ** 2 };
+    return { unit: 'KiB', div: 1024 };
+}
+function round(value) {
+    if (!Number.isFinite(value))
+        return '0';
+    const abs = Math.abs(value);
+    return String(abs >= 100 ? Math.round(value) : abs >= 10 ? Math.round(value * 10) / 10 : Math.round(value * 100) / 100);
+}
+/** Base line grey, head line red: xychart has no legend, the caption names them. */
+const PALETTE = '#8b949e, #cf222e';
+const MAX_POINTS = 40;
+function heapChart(head, base) {
+    const h = head.heapSeries.slice(0, MAX_POINTS);
+    if (h.length === 0)
+        return undefined;
+    let b = base?.heapSeries.slice(0, MAX_POINTS);
+    // Both sides follow the same schedule; if they do not line up, draw what they share.
+    const n = b && b.length > 0 ? Math.min(h.length, b.length) : h.length;
+    const hs = h.slice(0, n);
+    if (b && b.length === 0)
+        b = undefined;
+    const bs = b?.slice(0, n);
+    const all = [...hs, ...(bs ?? [])].map((p) => p.inuseBytes).filter(Number.isFinite);
+    const { unit, div } = scale(Math.max(0, ...all));
+    const values = (series) => series.map((p) => round(p.inuseBytes / div));
+    const labels = hs.map((p, i) => label$1(p.label, i));
+    const text = `Live heap (${unit}) at ${labels.join(', ')} — ` +
+        [bs ? `base: ${values(bs).join(', ')}` : undefined, `head: ${values(hs).join(', ')}`]
+            .filter(Boolean)
+            .join(' · ');
+    if (n < 2)
+        return { text };
+    const top = Math.max(...all.map((v) => v / div), 0.01) * 1.15;
+    const lines = [
+        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${bs ? PALETTE : PALETTE.split(', ')[1]}"}}}}%%`,
+        'xychart-beta',
+        `  title "Live heap after GC, ${bs ? 'base (grey) vs head (red)' : 'head'}"`,
+        `  x-axis [${labels.map((l) => `"${l}"`).join(', ')}]`,
+        `  y-axis "${unit}" 0 --> ${round(top)}`,
+    ];
+    if (bs)
+        lines.push(`  line [${values(bs).join(', ')}]`);
+    lines.push(`  line [${values(hs).join(', ')}]`);
+    return { mermaid: codeBlock(lines.join('\n'), 'mermaid'), text };
+}
+
+// Where a frame's file lives in the repository. pprof reports a file either as an
+// absolute path on the machine that built it (under the workspace, or under the
+// base's worktree) or, built with -trimpath, as `<module path>/<dir>/<file>.go`.
+function normaliseDir(dir) {
+    const n = posix.normalize(dir.replace(/\\/g, '/')).replace(/\/+$/, '');
+    return n === '' ? '/' : n;
+}
+/** A repository-relative path, or undefined when it would leave the repository. */
+function inside(rel) {
+    const n = posix.normalize(rel.replace(/\\/g, '/')).replace(/^(\.\/)+/, '');
+    if (n === '' || n === '.' || n.startsWith('../') || n === '..' || posix.isAbsolute(n))
+        return undefined;
+    return n;
+}
+/**
+ * The file's path relative to the repository root, or undefined when it is not one
+ * of the repository's files (the standard library, a dependency in the module cache).
+ */
+function repoRelativePath(file, layout) {
+    if (!file)
+        return undefined;
+    const f = file.replace(/\\/g, '/');
+    if (posix.isAbsolute(f)) {
+        // Longest root first: a worktree may sit inside the workspace.
+        const roots = [...(layout.roots ?? [])].map(normaliseDir).sort((a, b) => b.length - a.length);
+        for (const root of roots) {
+            const prefix = root === '/' ? '/' : `${root}/`;
+            if (f.startsWith(prefix))
+                return inside(f.slice(prefix.length));
+        }
+        return undefined;
+    }
+    const mod = layout.modulePath.replace(/\/+$/, '');
+    if (mod && f.startsWith(`${mod}/`)) {
+        const rest = f.slice(mod.length + 1);
+        // A dependency whose path extends ours (example.com/app/v2) is another module.
+        if (/^v\d+\//.test(rest) && !/\/v\d+$/.test(mod))
+            return undefined;
+        const wd = layout.workingDirectory.replace(/\\/g, '/');
+        return inside(posix.join(wd === '' ? '.' : wd, rest));
+    }
+    return undefined;
+}
+/**
+ * A short, readable form of a file that is not in the repository: the module
+ * cache and GOROOT prefixes dropped (github.com/gin-gonic/gin@v1.9.1/context.go,
+ * net/http/server.go); otherwise the last three segments.
+ */
+function shortForeignPath(file) {
+    const f = file.replace(/\\/g, '/');
+    const mod = f.lastIndexOf('/pkg/mod/');
+    if (mod >= 0)
+        return f.slice(mod + '/pkg/mod/'.length);
+    // GOROOT (…/go/src/net/http/server.go, …/hostedtoolcache/go/1.26.0/x64/src/…):
+    // standard library import paths have no dot in their first element.
+    const src = f.lastIndexOf('/src/');
+    if (src >= 0) {
+        const rest = f.slice(src + '/src/'.length);
+        const first = rest.split('/')[0];
+        if (rest.includes('/') && !first.includes('.'))
+            return rest;
+    }
+    if (!posix.isAbsolute(f))
+        return f;
+    const parts = f.split('/').filter(Boolean);
+    return parts.length <= 3 ? f : `…/${parts.slice(-3).join('/')}`;
+}
+/** Repository-relative when possible, else the short foreign form. */
+function displayPath(file, layout) {
+    return repoRelativePath(file, layout) ?? shortForeignPath(file);
+}
+
+function renderContext(report) {
+    const { meta } = report;
+    const layout = {
+        roots: meta.sourceRoots,
+        workingDirectory: meta.workingDirectory,
+        modulePath: meta.modulePath,
+    };
+    let blobBase;
+    const server = safeUrl(meta.serverUrl);
+    if (server &&
+        meta.repository &&
+        /^[\w.-]+\/[\w.-]+$/.test(meta.repository) &&
+        meta.headSha &&
+        /^[0-9a-f]{7,64}$/i.test(meta.headSha)) {
+        blobBase = `${server.replace(/\/+$/, '')}/${meta.repository}/blob/${meta.headSha}/`;
+    }
+    return { report, layout, blobBase };
+}
+/**
+ * A Go function name without its package's directory (github.com/x/svc/handlers.(*S).Get
+ * -> handlers.(*S).Get); the full name is in the stack.
+ */
+function shortFunction(name) {
+    const end = name.search(/[[(]/);
+    const head = end < 0 ? name : name.slice(0, end);
+    const slash = head.lastIndexOf('/');
+    return slash < 0 ? name : name.slice(slash + 1);
+}
+function fn(name, table = false) {
+    return codeSpan(shortFunction(name), { max: 100, table });
+}
+function encodePath(path) {
+    return path
+        .split('/')
+        .map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()))
+        .join('/');
+}
+/** `path:line`, linked to the PR's file when it is one of the repository's files. */
+function location(frame, ctx, table = false) {
+    if (!frame)
+        return '—';
+    const line = Number.isInteger(frame.line) && frame.line > 0 ? frame.line : undefined;
+    const shown = displayPath(frame.file, ctx.layout);
+    const text = codeSpan(line ? `${shown}:${line}` : shown, { max: 120, table });
+    const rel = repoRelativePath(frame.file, ctx.layout);
+    if (!rel || !ctx.blobBase)
+        return text;
+    return `[${text}](${ctx.blobBase}${encodePath(rel)}${line ? `#L${line}` : ''})`;
+}
+/** file.go:42, for headlines. */
+function shortLocation(frame) {
+    if (!frame)
+        return undefined;
+    const base = frame.file.replace(/\\/g, '/').split('/').pop() || frame.file;
+    return frame.line > 0 ? `${base}:${frame.line}` : base;
+}
+/**
+ * Text that may quote code between single backticks (hints, summaries, notes):
+ * the quoted parts become code spans, everything else is escaped.
+ */
+function prose(text, max = 1000) {
+    const s = text.length > max ? text.slice(0, max - 1) + '…' : text;
+    const parts = s.split(/`([^`\n]+)`/);
+    return parts
+        .map((part, i) => (i % 2 === 1 ? codeSpan(part, { max: 200 }) : escapeMarkdown(part, { max: 0 })))
+        .join('');
+}
+
+// A finding's kind-specific facts (Finding.details, documented in the analysis
+// contract) as one readable line: start/end/settled/peak of one quantity merged
+// into "a → b", bytes in binary units, the analysis' internal bookkeeping left out.
+/** Bookkeeping of the analysis, not facts for a reviewer (the rate and hint already say it). */
+const HIDDEN = new Set([
+    'hintRule',
+    'scatter',
+    'noiseFloor',
+    'lateSlope',
+    'memProfileRate',
+    'dumpMatches',
+    'waitReasonSource',
+    'callerEvidence',
+    'per1kRequests',
+    'fdsPer1kRequests',
+    'slopeLow',
+    'slopeHigh',
+]);
+/** Base names (lower-cased, phase suffix removed) whose values are bytes. */
+const BYTES = new Set([
+    '',
+    'rss',
+    'heapinuse',
+    'heapidle',
+    'heapreleased',
+    'heapsys',
+    'stackinuse',
+    'sys',
+    'heapunreturned',
+    'liveheapgrowth',
+    'stackbytes',
+    'heapretainedperrequest',
+]);
+const LABEL = {
+    '': 'live heap at this site (fitted)',
+    rss: 'RSS',
+    count: 'goroutines',
+    readLoop: 'readLoop goroutines',
+    openFds: 'open fds',
+    inuseObjects: 'live objects',
+    heapUnreturned: 'heap not returned to the OS',
+    liveHeapGrowth: 'live heap growth',
+    heapRetainedPerRequest: 'heap retained per request',
+};
+function label(base) {
+    if (LABEL[base])
+        return LABEL[base];
+    // Runtime names (HeapInuse, GOGC) keep their spelling; camelCase becomes words.
+    if (/^[A-Z]/.test(base))
+        return base;
+    return base.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+}
+function value$1(base, v, signed = false) {
+    const lower = base.toLowerCase();
+    if (lower === 'heapretainedperrequest')
+        return `${formatSignedBytes(v)}/req`;
+    if (BYTES.has(lower))
+        return signed ? formatSignedBytes(v) : formatBytes$3(v);
+    return formatCount$2(v);
+}
+function detailParts(details) {
+    const inline = [];
+    const blocks = [];
+    const groups = new Map();
+    const order = [];
+    for (const [key, v] of Object.entries(details)) {
+        if (HIDDEN.has(key))
+            continue;
+        const m = /^(.*?)(Start|End|Settled|Peak)$/.exec(key);
+        // "start"/"end" alone are the fitted bytes of a heap finding.
+        const phaseKey = m ?? (/^(start|end|settled|peak)$/.exec(key) ? ['', '', key[0].toUpperCase() + key.slice(1)] : null);
+        if (phaseKey) {
+            const base = phaseKey[1];
+            if (!groups.has(base)) {
+                groups.set(base, {});
+                order.push({ key, group: base });
+            }
+            groups.get(base)[phaseKey[2]] = v;
+        }
+        else {
+            order.push({ key });
+        }
+    }
+    for (const item of order.slice(0, 24)) {
+        if (item.group !== undefined) {
+            const g = groups.get(item.group);
+            const show = (p) => g[p] === undefined
+                ? undefined
+                : typeof g[p] === 'number'
+                    ? value$1(item.group, g[p])
+                    : String(g[p]);
+            const span = [show('Start'), show('End')].filter(Boolean).join(' → ');
+            const extra = [
+                show('Settled') && `after the load ${show('Settled')}`,
+                show('Peak') && `peak ${show('Peak')}`,
+            ].filter(Boolean);
+            const text = [span, ...extra].filter(Boolean).join(', ');
+            inline.push(`${escapeMarkdown(label(item.group))}: ${escapeMarkdown(text, { max: 200 })}`);
+            continue;
+        }
+        const v = details[item.key];
+        const name = escapeMarkdown(label(item.key), { max: 60 });
+        if (typeof v === 'number')
+            inline.push(`${name}: ${escapeMarkdown(value$1(item.key, v, item.key === 'liveHeapGrowth'))}`);
+        else if (/[\r\n]/.test(v))
+            blocks.push({ title: item.key, text: v });
+        else
+            inline.push(`${name}: ${prose(v, 300)}`);
+    }
+    return { inline, blocks };
+}
+
+const KIND_LABEL = {
+    'heap-leak': 'heap leak',
+    'goroutine-leak': 'goroutine leak',
+    'connection-leak': 'connection leak',
+    'rss-growth': 'RSS growth',
+    'bounded-growth': 'bounded growth',
+    crash: 'crash',
+};
+const LEAK_KINDS = [
+    'crash',
+    'heap-leak',
+    'goroutine-leak',
+    'connection-leak',
+    'rss-growth',
+];
+const STATUS_RANK = { new: 0, worsened: 1, unknown: 2, 'pre-existing': 3 };
+function isLeak(f) {
+    return LEAK_KINDS.includes(f.kind);
+}
+/** Leaks before information, new before old, the kinds in order of harm; stable otherwise. */
+function orderFindings(findings) {
+    const rank = (f) => (isLeak(f) ? 0 : 100) + STATUS_RANK[f.status] * 10 + Math.max(0, LEAK_KINDS.indexOf(f.kind));
+    return findings
+        .map((f, i) => ({ f, i }))
+        .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+        .map(({ f }) => f);
+}
+function capitalise(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+const VERB = {
+    'heap-leak': 'retained in',
+    'goroutine-leak': 'stuck in',
+    'connection-leak': 'left open by',
+    'rss-growth': 'of RSS outside the Go heap, near',
+    'bounded-growth': 'held by',
+    crash: 'in',
+};
+/** "+412 B/req retained in `main.rememberResponse` (handlers.go:42)". */
+function findingNumber(f) {
+    if (f.kind === 'crash')
+        return prose(f.summary, 300);
+    const frame = f.site.ownFrame;
+    const where = shortLocation(frame);
+    const name = frame?.function || f.site.function;
+    const site = name
+        ? ` ${VERB[f.kind]} ${fn(name)}${where ? ` (${escapeMarkdown(where, { max: 80 })})` : ''}`
+        : '';
+    return `${escapeMarkdown(formatRate(f.rate, f.unit))}${site}`;
+}
+function allocationNumber(total, top) {
+    const base = total.base ? formatBytes$3(total.base.bytesPerRequest) : undefined;
+    let text = `${escapeMarkdown(formatChange(total.change))} bytes allocated per request`;
+    if (base)
+        text += ` (${escapeMarkdown(`${base} → ${formatBytes$3(total.head.bytesPerRequest)}`)})`;
+    if (top) {
+        const where = shortLocation(top.site.ownFrame);
+        text += `, most in ${fn(top.site.ownFrame?.function || top.site.function)}${where ? ` (${escapeMarkdown(where, { max: 80 })})` : ''}`;
+    }
+    return text;
+}
+function headline(ctx) {
+    const { analysis } = ctx.report;
+    const { verdict } = analysis;
+    const findings = orderFindings(analysis.findings);
+    const leaks = findings.filter(isLeak);
+    const fresh = leaks.filter((f) => f.status === 'new' || f.status === 'worsened');
+    const crash = leaks.find((f) => f.kind === 'crash');
+    const topGrowing = analysis.growing.find((g) => g.significant);
+    const hasBase = analysis.base !== undefined;
+    let title;
+    const others = [];
+    if (crash) {
+        title = `❌ Service crashed under load: ${findingNumber(crash)}`;
+    }
+    else if (verdict.newLeak || (!hasBase && verdict.leak)) {
+        const f = fresh[0] ?? leaks[0];
+        const label = f ? KIND_LABEL[f.kind] : 'leak';
+        const prefix = !f || f.status === 'new'
+            ? `New ${label}`
+            : f.status === 'worsened'
+                ? `Worse ${label}`
+                : capitalise(label);
+        title = f ? `❌ ${prefix}: ${findingNumber(f)}` : `❌ ${prefix}`;
+    }
+    else if (verdict.regression) {
+        title = `⚠️ Allocation regression: ${allocationNumber(analysis.total, topGrowing)}`;
+    }
+    else if (verdict.leak) {
+        const f = leaks[0];
+        title = f
+            ? `ℹ️ No new leak; pre-existing ${KIND_LABEL[f.kind]}: ${findingNumber(f)}`
+            : 'ℹ️ No new leak; a pre-existing one';
+    }
+    else {
+        const change = hasBase
+            ? ` (${escapeMarkdown(formatChange(analysis.total.change))} allocated per request)`
+            : '';
+        title = hasBase ? `✅ No leak, no allocation regression${change}` : '✅ No leak found';
+        if (analysis.untrustworthy?.length) {
+            title = `⚠️ No verdict: the measurement is not trustworthy (${escapeMarkdown(analysis.untrustworthy[0].split(':')[0])}: requests failed under load; see the notes)`;
+        }
+    }
+    // What the title did not say.
+    const shownLeak = crash ??
+        (verdict.newLeak || (!hasBase && verdict.leak)
+            ? (fresh[0] ?? leaks[0])
+            : verdict.leak && !verdict.regression
+                ? leaks[0]
+                : undefined);
+    if (verdict.regression && !title.startsWith('⚠️'))
+        others.push(`⚠️ Allocation regression: ${allocationNumber(analysis.total, topGrowing)}`);
+    const moreLeaks = leaks.filter((f) => f !== shownLeak);
+    const moreFresh = moreLeaks.filter((f) => f.status === 'new' || f.status === 'worsened');
+    const moreOld = moreLeaks.filter((f) => f.status === 'pre-existing' || f.status === 'unknown');
+    if (moreFresh.length)
+        others.push(`❌ ${moreFresh.length} more new ${moreFresh.length === 1 ? 'leak' : 'leaks'} below`);
+    if (moreOld.length)
+        others.push(`ℹ️ ${moreOld.length} pre-existing ${moreOld.length === 1 ? 'leak' : 'leaks'} (on base too) below`);
+    const bounded = findings.filter((f) => f.kind === 'bounded-growth').length;
+    if (bounded)
+        others.push(`ℹ️ ${bounded} bounded growth ${bounded === 1 ? 'site' : 'sites'} (fills, then plateaus: not a leak)`);
+    const lines = [`### ${title}`, ''];
+    lines.push(contextLine(ctx));
+    lines.push('');
+    lines.push(checkLine(ctx));
+    if (others.length) {
+        lines.push('');
+        for (const o of others)
+            lines.push(`- ${o}`);
+    }
+    return lines;
+}
+function contextLine(ctx) {
+    const { meta, analysis } = ctx.report;
+    const parts = [codeSpan(meta.package || '.', { max: 80 })];
+    const base = shortSha(meta.baseSha);
+    const head = shortSha(meta.headSha);
+    if (analysis.base)
+        parts.push(`base ${base ? codeSpan(base) : ''} → head ${head ? codeSpan(head) : ''}`.replace(/ +/g, ' '));
+    else
+        parts.push(`head ${head ? codeSpan(head) : ''} only (no base to compare)`.replace(/ +/g, ' '));
+    const reqs = analysis.base
+        ? `${formatCount$2(analysis.base.requests)} / ${formatCount$2(analysis.head.requests)} requests`
+        : `${formatCount$2(analysis.head.requests)} requests`;
+    parts.push(`${escapeMarkdown(reqs)} in ${escapeMarkdown(formatDuration(meta.durationMs))}${analysis.base ? ' per side' : ''}`);
+    return parts.join(' · ');
+}
+function checkLine(ctx) {
+    const { meta, failures, analysis } = ctx.report;
+    const words = meta.failOn.length ? meta.failOn : ['none'];
+    const failOn = words.map((w) => codeSpan(w, { max: 20 })).join(', ');
+    if (failures.length === 0)
+        return `**Check passes** (fail-on: ${failOn})`;
+    const v = analysis.verdict;
+    const matched = words.filter((w) => (w === 'leak' && v.leak) || (w === 'new-leak' && v.newLeak) || (w === 'regression' && v.regression));
+    if (matched.length)
+        return `**Check fails** (fail-on: ${failOn}; matched: ${matched.map((w) => codeSpan(w, { max: 20 })).join(', ')})`;
+    // The reasons did not come from the verdict: show them as they are.
+    return `**Check fails** (fail-on: ${failOn}): ${failures
+        .slice(0, 5)
+        .map((f) => escapeMarkdown(f, { max: 400 }))
+        .join('; ')}`;
+}
+/** One line per finding: for the compact forms when the comment is trimmed. */
+function findingOneLiner(f) {
+    return `${capitalise(KIND_LABEL[f.kind])} (${f.status}): ${findingNumber(f)}`;
+}
+
+/** The title of a finding says how it compares with base. */
+function titleOf(f) {
+    const label = KIND_LABEL[f.kind];
+    if (f.kind === 'bounded-growth')
+        return 'ℹ️ Bounded growth (fills, then plateaus: not a leak)';
+    if (f.kind === 'crash')
+        return '❌ Crash under load';
+    switch (f.status) {
+        case 'new':
+            return `❌ New ${label} (not on base)`;
+        case 'worsened':
+            return `❌ Worse ${label} (at least twice base's rate)`;
+        case 'pre-existing':
+            return `ℹ️ Pre-existing ${label} (base leaks at a similar rate)`;
+        default:
+            return `❌ ${label.charAt(0).toUpperCase()}${label.slice(1)} (no base measured)`;
+    }
+}
+function isBytes(unit) {
+    return unit.replace(/\/req(uest)?$/, '') === 'B';
+}
+function value(v, unit) {
+    return isBytes(unit) ? formatBytes$3(v) : formatCount$2(v);
+}
+/** ▁▂▄▆█ 3.1 MiB → 22.7 MiB over 48.2k requests · after the load, with a GC: 22.6 MiB · trend p < 0.001 */
+function evidenceLine(f) {
+    const { requests, values, settled, pValue } = f.evidence;
+    if (values.length === 0)
+        return undefined;
+    const spark = sparkline(downsample(values, 24));
+    const first = values[0];
+    const last = values[values.length - 1];
+    const span = requests.length ? requests[requests.length - 1] - requests[0] : NaN;
+    const parts = [
+        `${spark ? `${spark} ` : ''}${value(first, f.unit)} → ${value(last, f.unit)}${Number.isFinite(span) && span > 0 ? ` over ${formatCount$2(span)} requests` : ''}`,
+    ];
+    if (settled !== undefined)
+        parts.push(`after the load stopped: ${value(settled, f.unit)}`);
+    if (pValue !== undefined)
+        parts.push(`trend ${formatPValue(pValue)}`);
+    return escapeMarkdown(parts.join(' · '), { max: 0 });
+}
+function renderFinding(f, ctx, detail) {
+    const frame = f.site.ownFrame;
+    const name = frame?.function || f.site.function;
+    const title = `**${escapeMarkdown(titleOf(f))}**`;
+    const where = name ? ` in ${fn(name)}${frame ? ` at ${location(frame, ctx)}` : ''}` : '';
+    const out = [`${title}${where}`, ''];
+    if (f.summary)
+        out.push(prose(f.summary), '');
+    const facts = [];
+    const rate = escapeMarkdown(formatRate(f.rate, f.unit));
+    const { slopeLow, slopeHigh } = f.details;
+    const aside = [
+        typeof slopeLow === 'number' && typeof slopeHigh === 'number'
+            ? `95% interval ${formatRate(slopeLow, f.unit)} to ${formatRate(slopeHigh, f.unit)}`
+            : undefined,
+        f.baseRate !== undefined ? `base ${formatRate(f.baseRate, f.unit)}` : undefined,
+    ].filter(Boolean);
+    const baseRate = aside.length ? ` (${escapeMarkdown(aside.join('; '))})` : '';
+    if (f.kind !== 'crash') {
+        facts.push(`**Rate:** ${rate}${baseRate} · **growth over the run:** ${escapeMarkdown(formatQuantity(f.growth, f.unit))}`);
+    }
+    if (detail.evidence) {
+        const ev = evidenceLine(f);
+        if (ev)
+            facts.push(`**Evidence:** ${ev}`);
+    }
+    const { inline, blocks } = detailParts(f.details);
+    if (inline.length)
+        facts.push(`**Details:** ${inline.join(' · ')}`);
+    if (f.hint)
+        facts.push(`**Fix:** ${prose(f.hint)}`);
+    for (const fact of facts)
+        out.push(`- ${fact}`);
+    out.push('');
+    for (const b of detail.stack ? blocks : []) {
+        const lines = b.text.split(/\r\n|\r|\n/);
+        out.push(`<details><summary>${escapeHtml(b.title, { max: 60 })} (${lines.length} lines)</summary>`, '');
+        out.push(codeBlock(lines.slice(-60).join('\n'), 'text'), '', '</details>', '');
+    }
+    if (detail.stack && f.site.stack.length) {
+        out.push(`<details><summary>Stack of ${escapeHtml(shortFunction(f.site.function), { max: 100 })} (${f.site.stack.length} frames)</summary>`, '');
+        out.push(codeBlock(f.site.stack.map((s) => s.replace(/[\r\n]+/g, ' ').slice(0, 500)).join('\n'), 'text'), '', '</details>', '');
+    }
+    return out;
+}
+
+/** The CLI's name as a user runs it (package.json bin). */
+const CLI_COMMAND = 'npx -p memleak-action memleak';
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_ALL = /[\u0000-\u001f\u007f]/g;
+/** A shell word that means exactly text: bare when safe, '…' or $'…' otherwise. */
+function shellQuote(text) {
+    if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(text))
+        return text;
+    if (CONTROL.test(text)) {
+        const body = text
+            .replace(/[\\']/g, (c) => '\\' + c)
+            .replace(CONTROL_ALL, (c) => {
+            if (c === '\n')
+                return '\\n';
+            if (c === '\r')
+                return '\\r';
+            if (c === '\t')
+                return '\\t';
+            return '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0');
+        });
+        return `$'${body}'`;
+    }
+    return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+function duration(ms) {
+    return ms % 1000 === 0 ? `${ms / 1000}s` : `${Math.round(ms)}ms`;
+}
+/** Flags that differ from the action's defaults, in the CLI's spelling. */
+function reproduceCommand(meta) {
+    const args = [];
+    const flag = (name, value) => {
+        args.push(`--${name}`, shellQuote(value));
+    };
+    const wd = meta.workingDirectory.replace(/\/+$/, '');
+    if (wd && wd !== '.' && wd !== './')
+        flag('working-directory', meta.workingDirectory);
+    flag('package', meta.package || '.');
+    if (meta.baseSha)
+        flag('base-ref', meta.baseSha);
+    const requests = meta.requests.join('\n');
+    if (requests && requests !== 'GET /')
+        flag('requests', requests);
+    if (meta.durationMs !== 60_000)
+        flag('duration', duration(meta.durationMs));
+    if (meta.warmupMs !== 10_000)
+        flag('warmup', duration(meta.warmupMs));
+    if (meta.connections !== 16)
+        flag('connections', String(meta.connections));
+    if (meta.snapshots !== 6)
+        flag('snapshots', String(meta.snapshots));
+    if (Math.abs(meta.regressionThreshold - 0.1) > 1e-9)
+        flag('regression-threshold', `${+(meta.regressionThreshold * 100).toFixed(4)}%`);
+    const failOn = meta.failOn.join(',');
+    if (failOn && failOn !== 'new-leak,regression')
+        flag('fail-on', failOn);
+    const lines = [];
+    if (meta.headSha && /^[0-9a-f]{7,64}$/i.test(meta.headSha))
+        lines.push(`git checkout ${meta.headSha}`);
+    lines.push([CLI_COMMAND, 'run', ...args].join(' '));
+    return lines;
+}
+/** Compare the two heap profiles the artifact holds. */
+function pprofCommands() {
+    return [
+        '# what head keeps alive that base does not (live heap)',
+        'go tool pprof -top -sample_index=inuse_space -diff_base base.pb.gz head.pb.gz',
+        '# what head allocates more than base (since start)',
+        'go tool pprof -top -sample_index=alloc_space -diff_base base.pb.gz head.pb.gz',
+    ];
+}
+
+// To do: next major: remove.
+/**
+ * @typedef {Options} MarkdownTableOptions
+ *   Configuration.
+ */
+
+/**
+ * @typedef Options
+ *   Configuration.
+ * @property {boolean | null | undefined} [alignDelimiters=true]
+ *   Whether to align the delimiters (default: `true`);
+ *   they are aligned by default:
+ *
+ *   ```markdown
+ *   | Alpha | B     |
+ *   | ----- | ----- |
+ *   | C     | Delta |
+ *   ```
+ *
+ *   Pass `false` to make them staggered:
+ *
+ *   ```markdown
+ *   | Alpha | B |
+ *   | - | - |
+ *   | C | Delta |
+ *   ```
+ * @property {ReadonlyArray<string | null | undefined> | string | null | undefined} [align]
+ *   How to align columns (default: `''`);
+ *   one style for all columns or styles for their respective columns;
+ *   each style is either `'l'` (left), `'r'` (right), or `'c'` (center);
+ *   other values are treated as `''`, which doesn’t place the colon in the
+ *   alignment row but does align left;
+ *   *only the lowercased first character is used, so `Right` is fine.*
+ * @property {boolean | null | undefined} [delimiterEnd=true]
+ *   Whether to end each row with the delimiter (default: `true`).
+ *
+ *   > 👉 **Note**: please don’t use this: it could create fragile structures
+ *   > that aren’t understandable to some markdown parsers.
+ *
+ *   When `true`, there are ending delimiters:
+ *
+ *   ```markdown
+ *   | Alpha | B     |
+ *   | ----- | ----- |
+ *   | C     | Delta |
+ *   ```
+ *
+ *   When `false`, there are no ending delimiters:
+ *
+ *   ```markdown
+ *   | Alpha | B
+ *   | ----- | -----
+ *   | C     | Delta
+ *   ```
+ * @property {boolean | null | undefined} [fillRows=true]
+ *   Whether to fill rows with empty cells up to the most cells in a row
+ *   (default: `true`).
+ *
+ *   When `true`, all rows have as many cells as the longest row:
+ *
+ *   ```markdown
+ *   | Alpha | B    |   |
+ *   | ----- | ---- | - |
+ *   | C     |      |   |
+ *   | D     | Echo | F |
+ *   ```
+ *
+ *   When `false`, rows keep their cells,
+ *   and the delimiter row has as many cells as the header row:
+ *
+ *   ```markdown
+ *   | Alpha | B    |
+ *   | ----- | ---- |
+ *   | C     |
+ *   | D     | Echo | F |
+ *   ```
+ * @property {boolean | null | undefined} [delimiterStart=true]
+ *   Whether to begin each row with the delimiter (default: `true`).
+ *
+ *   > 👉 **Note**: please don’t use this: it could create fragile structures
+ *   > that aren’t understandable to some markdown parsers.
+ *
+ *   When `true`, there are starting delimiters:
+ *
+ *   ```markdown
+ *   | Alpha | B     |
+ *   | ----- | ----- |
+ *   | C     | Delta |
+ *   ```
+ *
+ *   When `false`, there are no starting delimiters:
+ *
+ *   ```markdown
+ *   Alpha | B     |
+ *   ----- | ----- |
+ *   C     | Delta |
+ *   ```
+ * @property {boolean | null | undefined} [padding=true]
+ *   Whether to add a space of padding between delimiters and cells
+ *   (default: `true`).
+ *
+ *   When `true`, there is padding:
+ *
+ *   ```markdown
+ *   | Alpha | B     |
+ *   | ----- | ----- |
+ *   | C     | Delta |
+ *   ```
+ *
+ *   When `false`, there is no padding:
+ *
+ *   ```markdown
+ *   |Alpha|B    |
+ *   |-----|-----|
+ *   |C    |Delta|
+ *   ```
+ * @property {((value: string) => number) | null | undefined} [stringLength]
+ *   Function to detect the length of table cell content (optional);
+ *   this is used when aligning the delimiters (`|`) between table cells;
+ *   full-width characters and emoji mess up delimiter alignment when viewing
+ *   the markdown source;
+ *   to fix this, you can pass this function,
+ *   which receives the cell content and returns its “visible” size;
+ *   note that what is and isn’t visible depends on where the text is displayed.
+ *
+ *   Without such a function, the following:
+ *
+ *   ```js
+ *   markdownTable([
+ *     ['Alpha', 'Bravo'],
+ *     ['中文', 'Charlie'],
+ *     ['👩‍❤️‍👩', 'Delta']
+ *   ])
+ *   ```
+ *
+ *   Yields:
+ *
+ *   ```markdown
+ *   | Alpha | Bravo |
+ *   | - | - |
+ *   | 中文 | Charlie |
+ *   | 👩‍❤️‍👩 | Delta |
+ *   ```
+ *
+ *   With [`string-width`](https://github.com/sindresorhus/string-width):
+ *
+ *   ```js
+ *   import stringWidth from 'string-width'
+ *
+ *   markdownTable(
+ *     [
+ *       ['Alpha', 'Bravo'],
+ *       ['中文', 'Charlie'],
+ *       ['👩‍❤️‍👩', 'Delta']
+ *     ],
+ *     {stringLength: stringWidth}
+ *   )
+ *   ```
+ *
+ *   Yields:
+ *
+ *   ```markdown
+ *   | Alpha | Bravo   |
+ *   | ----- | ------- |
+ *   | 中文  | Charlie |
+ *   | 👩‍❤️‍👩    | Delta   |
+ *   ```
+ */
+
+/**
+ * Get the length of a cell.
+ *
+ * @param {string} value
+ *   Cell value.
+ * @returns {number}
+ *   Cell size.
+ */
+function defaultStringLength(value) {
+  return value.length
+}
+
+/**
+ * Generate a markdown
+ * ([GFM](https://docs.github.com/en/github/writing-on-github/working-with-advanced-formatting/organizing-information-with-tables))
+ * table.
+ *
+ * @param {ReadonlyArray<ReadonlyArray<string | null | undefined>>} table
+ *   Table data (matrix of strings).
+ * @param {Readonly<Options> | null | undefined} [options]
+ *   Configuration (optional).
+ * @returns {string}
+ *   Result.
+ */
+function markdownTable(table, options) {
+  const settings = options || {};
+  // To do: next major: change to spread.
+  // eslint-disable-next-line unicorn/prefer-spread -- `align` can be a string.
+  const align = (settings.align || []).concat();
+  const stringLength = settings.stringLength || defaultStringLength;
+  /** @type {Array<number>} Character codes as symbols for alignment per column. */
+  const alignments = [];
+  /** @type {Array<Array<string>>} Cells per row. */
+  const cellMatrix = [];
+  /** @type {Array<Array<number>>} Sizes of each cell per row. */
+  const sizeMatrix = [];
+  /** @type {Array<number>} */
+  const longestCellByColumn = [];
+  let mostCellsPerRow = 0;
+  let rowIndex = -1;
+
+  // This is a superfluous loop if we don’t align delimiters, but otherwise we’d
+  // do superfluous work when aligning, so optimize for aligning.
+  while (++rowIndex < table.length) {
+    /** @type {Array<string>} */
+    const row = [];
+    /** @type {Array<number>} */
+    const sizes = [];
+    let columnIndex = -1;
+
+    if (table[rowIndex].length > mostCellsPerRow) {
+      mostCellsPerRow = table[rowIndex].length;
+    }
+
+    while (++columnIndex < table[rowIndex].length) {
+      const cell = serialize(table[rowIndex][columnIndex]);
+
+      if (settings.alignDelimiters !== false) {
+        const size = stringLength(cell);
+        sizes[columnIndex] = size;
+
+        if (
+          longestCellByColumn[columnIndex] === undefined ||
+          size > longestCellByColumn[columnIndex]
+        ) {
+          longestCellByColumn[columnIndex] = size;
+        }
+      }
+
+      row.push(cell);
+    }
+
+    cellMatrix[rowIndex] = row;
+    sizeMatrix[rowIndex] = sizes;
+  }
+
+  // Figure out which alignments to use.
+  let columnIndex = -1;
+
+  if (typeof align === 'object' && 'length' in align) {
+    while (++columnIndex < mostCellsPerRow) {
+      alignments[columnIndex] = toAlignment(align[columnIndex]);
+    }
+  } else {
+    const code = toAlignment(align);
+
+    while (++columnIndex < mostCellsPerRow) {
+      alignments[columnIndex] = code;
+    }
+  }
+
+  // Inject the alignment row.
+  columnIndex = -1;
+  /** @type {Array<string>} */
+  const row = [];
+  /** @type {Array<number>} */
+  const sizes = [];
+
+  while (++columnIndex < mostCellsPerRow) {
+    const code = alignments[columnIndex];
+    let before = '';
+    let after = '';
+
+    if (code === 99 /* `c` */) {
+      before = ':';
+      after = ':';
+    } else if (code === 108 /* `l` */) {
+      before = ':';
+    } else if (code === 114 /* `r` */) {
+      after = ':';
+    }
+
+    // There *must* be at least one hyphen-minus in each alignment cell.
+    let size =
+      settings.alignDelimiters === false
+        ? 1
+        : Math.max(
+            1,
+            longestCellByColumn[columnIndex] - before.length - after.length
+          );
+
+    const cell = before + '-'.repeat(size) + after;
+
+    if (settings.alignDelimiters !== false) {
+      size = before.length + size + after.length;
+
+      if (size > longestCellByColumn[columnIndex]) {
+        longestCellByColumn[columnIndex] = size;
+      }
+
+      sizes[columnIndex] = size;
+    }
+
+    row[columnIndex] = cell;
+  }
+
+  // Inject the alignment row.
+  cellMatrix.splice(1, 0, row);
+  sizeMatrix.splice(1, 0, sizes);
+
+  rowIndex = -1;
+  /** @type {Array<string>} */
+  const lines = [];
+
+  while (++rowIndex < cellMatrix.length) {
+    const row = cellMatrix[rowIndex];
+    const sizes = sizeMatrix[rowIndex];
+    const cellsInRow =
+      settings.fillRows === false
+        ? Math.max(1, cellMatrix[rowIndex === 1 ? 0 : rowIndex].length)
+        : mostCellsPerRow;
+    columnIndex = -1;
+    /** @type {Array<string>} */
+    const line = [];
+
+    while (++columnIndex < cellsInRow) {
+      const cell = row[columnIndex] || '';
+      let before = '';
+      let after = '';
+
+      if (settings.alignDelimiters !== false) {
+        const size =
+          longestCellByColumn[columnIndex] - (sizes[columnIndex] || 0);
+        const code = alignments[columnIndex];
+
+        if (code === 114 /* `r` */) {
+          before = ' '.repeat(size);
+        } else if (code === 99 /* `c` */) {
+          const half = size / 2;
+
+          if (size % 2) {
+            before = ' '.repeat(half + 0.5);
+            after = ' '.repeat(half - 0.5);
+          } else {
+            before = ' '.repeat(half);
+            after = before;
+          }
+        } else {
+          after = ' '.repeat(size);
+        }
+      }
+
+      if (settings.delimiterStart !== false && !columnIndex) {
+        line.push('|');
+      }
+
+      if (
+        settings.padding !== false &&
+        // Don’t add the opening space if we’re not aligning and the cell is
+        // empty: there will be a closing space.
+        !(settings.alignDelimiters === false && cell === '') &&
+        (settings.delimiterStart !== false || columnIndex)
+      ) {
+        line.push(' ');
+      }
+
+      if (settings.alignDelimiters !== false) {
+        line.push(before);
+      }
+
+      line.push(cell);
+
+      if (settings.alignDelimiters !== false) {
+        line.push(after);
+      }
+
+      if (settings.padding !== false) {
+        line.push(' ');
+      }
+
+      if (settings.delimiterEnd !== false || columnIndex !== cellsInRow - 1) {
+        line.push('|');
+      }
+    }
+
+    lines.push(
+      settings.delimiterEnd === false
+        ? line.join('').replace(/ +$/, '')
+        : line.join('')
+    );
+  }
+
+  return lines.join('\n')
+}
+
+/**
+ * Serialize a cell value.
+ *
+ * @param {string | null | undefined} [value]
+ *   Value to serialize.
+ * @returns {string}
+ *   Result.
+ */
+function serialize(value) {
+  return value === null || value === undefined ? '' : String(value)
+}
+
+/**
+ * Get the alignment character code from a value.
+ *
+ * @param {string | null | undefined} value
+ *   Value.
+ * @returns {number}
+ *   Alignment.
+ */
+function toAlignment(value) {
+  const code = typeof value === 'string' ? value.codePointAt(0) : 0;
+
+  return code === 67 /* `C` */ || code === 99 /* `c` */
+    ? 99 /* `c` */
+    : code === 76 /* `L` */ || code === 108 /* `l` */
+      ? 108 /* `l` */
+      : code === 82 /* `R` */ || code === 114 /* `r` */
+        ? 114 /* `r` */
+        : 0
+}
+
+// The base-vs-head summary table and the allocator tables. Every cell is escaped
+// for a table (no `|` can end a cell, no newline can end a row).
+function cell(text) {
+    return escapeMarkdown(text, { max: 200 });
+}
+/** Aligned columns read well in a terminal (the CLI prints this Markdown); wide ones are not padded. */
+function table(rows, align, aligned = false) {
+    return markdownTable(rows, { align, alignDelimiters: aligned, stringLength: (s) => Array.from(s).length });
+}
+const fromTo = (a, b, f) => a === undefined && b === undefined
+    ? undefined
+    : `${a === undefined ? '?' : f(a)} → ${b === undefined ? '?' : f(b)}`;
+const ROWS = [
+    {
+        name: 'Live heap growth per 1k requests',
+        value: (s) => `${formatSignedBytes(s.heapGrowthPer1kRequests)}`,
+    },
+    {
+        name: 'Live heap start → end (after load + GC)',
+        value: (s) => `${formatBytes$3(s.liveHeapStart)} → ${formatBytes$3(s.liveHeapEnd)} (${formatBytes$3(s.liveHeapSettled)})`,
+    },
+    {
+        name: 'Allocated per request',
+        value: (s) => formatBytes$3(s.allocBytesPerRequest),
+        change: (s) => s.allocBytesPerRequest,
+    },
+    {
+        name: 'Objects per request',
+        value: (s) => formatCount$2(s.allocObjectsPerRequest),
+        change: (s) => s.allocObjectsPerRequest,
+    },
+    { name: 'Goroutines start → end', value: (s) => fromTo(s.goroutinesStart, s.goroutinesEnd, formatCount$2) },
+    {
+        name: 'RSS peak',
+        value: (s) => (s.rssPeakBytes === undefined ? undefined : formatBytes$3(s.rssPeakBytes)),
+        change: (s) => s.rssPeakBytes,
+    },
+    { name: 'Open fds start → end', value: (s) => fromTo(s.openFdsStart, s.openFdsEnd, formatCount$2) },
+    { name: 'Throughput', value: (s) => formatRps(s.requestsPerSecond), change: (s) => s.requestsPerSecond },
+    { name: 'p99 latency', value: (s) => formatDuration(s.p99LatencyMs), change: (s) => s.p99LatencyMs },
+    {
+        name: 'Requests (errors)',
+        value: (s) => `${formatCount$2(s.requests)} (${s.errors === 0 ? 'no errors' : `${formatCount$2(s.errors)} errors`})`,
+    },
+    {
+        name: 'GC cycles · GC CPU',
+        value: (s) => s.gc
+            ? `${formatCount$2(s.gc.numGC)}${s.gc.gcCPUFraction === undefined ? '' : ` · ${formatFraction(s.gc.gcCPUFraction)}`}`
+            : undefined,
+    },
+    {
+        name: 'GOGC · GOMEMLIMIT',
+        value: (s) => s.gc && (s.gc.gogc || s.gc.gomemlimit)
+            ? `${s.gc.gogc || '100'} · ${s.gc.gomemlimit || 'off'}`
+            : undefined,
+    },
+];
+function summaryTable(head, base) {
+    const rows = [];
+    for (const row of ROWS) {
+        const h = row.value(head);
+        const b = base ? row.value(base) : undefined;
+        if (h === undefined && b === undefined)
+            continue;
+        if (!base) {
+            rows.push([cell(row.name), cell(h ?? '—')]);
+            continue;
+        }
+        const change = row.change ? relativeChange(row.change(base), row.change(head)) : undefined;
+        rows.push([
+            cell(row.name),
+            cell(b ?? '—'),
+            cell(h ?? '—'),
+            change === undefined ? '' : cell(formatChange(change)),
+        ]);
+    }
+    const header = base ? ['', 'base', 'head', 'change'] : ['', 'head'];
+    return table([header, ...rows], base ? ['l', 'r', 'r', 'r'] : ['l', 'r'], true);
+}
+function significance(c) {
+    const p = c.adjustedPValue ?? c.pValue;
+    const pText = p === undefined ? '' : ` (${formatPValue(p)})`;
+    return cell(c.significant ? `significant${pText}` : `not significant${pText}`);
+}
+function change(c) {
+    const main = formatChange(c.change);
+    if (!c.ci || !Number.isFinite(c.ci[0]) || !Number.isFinite(c.ci[1]))
+        return cell(main);
+    return cell(`${main} (${formatChange(c.ci[0])} to ${formatChange(c.ci[1])})`);
+}
+/** The PR's function that allocates, and the allocating leaf when that is elsewhere (json.Marshal). */
+function allocatorName(c) {
+    const own = c.site.ownFrame?.function;
+    if (!own || own === c.site.function)
+        return fn(c.site.function, true);
+    return `${fn(own, true)} via ${fn(c.site.function, true)}`;
+}
+function allocatorTable(changes, ctx) {
+    const rows = changes.map((c) => [
+        allocatorName(c),
+        location(c.site.ownFrame, ctx, true),
+        c.base ? cell(formatBytes$3(c.base.bytesPerRequest)) : '—',
+        cell(formatBytes$3(c.head.bytesPerRequest)),
+        change(c),
+        significance(c),
+    ]);
+    return table([['Function', 'Location', 'base B/req', 'head B/req', 'change', 'significance'], ...rows], ['l', 'l', 'r', 'r', 'r', 'l']);
+}
+
+/** GitHub refuses a comment body longer than this. */
+const MAX_COMMENT_CHARS = 65_536;
+/**
+ * The hidden first line that identifies our sticky comment. The id is reduced to
+ * characters that cannot end the HTML comment or the line.
+ */
+function commentMarker(id) {
+    const safe = String(id)
+        .replace(/[^A-Za-z0-9._:/@+=-]/g, '_')
+        .replace(/-{2,}/g, '-')
+        .slice(0, 100) || 'default';
+    return `<!-- memleak-action:${safe} -->`;
+}
+const FULL = {
+    stacks: true,
+    improvements: 10,
+    chart: true,
+    evidence: Infinity,
+    fullFindings: 20,
+    listedFindings: 60,
+    growingRows: 10,
+    notes: true,
+    reproduce: true,
+};
+/** Cumulative: stage k applies every stage before it too. */
+const STAGES = [
+    { dropped: 'stacks', apply: (d) => ({ ...d, stacks: false }) },
+    { dropped: 'improvements', apply: (d) => ({ ...d, improvements: 0 }) },
+    { dropped: 'the heap chart', apply: (d) => ({ ...d, chart: false }) },
+    { dropped: 'evidence of findings after the first', apply: (d) => ({ ...d, evidence: 1 }) },
+    {
+        dropped: 'allocators after the top 5',
+        apply: (d) => ({ ...d, growingRows: Math.min(d.growingRows, 5) }),
+    },
+    {
+        dropped: 'details of findings after the third',
+        apply: (d) => ({ ...d, fullFindings: 3, listedFindings: 20 }),
+    },
+    { dropped: 'notes', apply: (d) => ({ ...d, notes: false }) },
+    { dropped: 'reproduction steps', apply: (d) => ({ ...d, reproduce: false }) },
+    {
+        dropped: 'findings after the first, allocators after the top 3',
+        apply: (d) => ({ ...d, fullFindings: 1, listedFindings: 5, growingRows: 3 }),
+    },
+    {
+        dropped: 'the findings and the allocator table',
+        apply: (d) => ({ ...d, fullFindings: 0, listedFindings: 0, growingRows: 0 }),
+    },
+];
+function findingsSection(findings, ctx, d) {
+    const out = ['#### Leak findings', ''];
+    if (findings.length === 0) {
+        out.push("None: no site's live heap, goroutine count, open files or RSS grew with the requests served.", '');
+        return out;
+    }
+    if (d.listedFindings === 0) {
+        out.push(escapeMarkdown(`${findings.length} ${findings.length === 1 ? 'finding' : 'findings'} (left out to fit; see the JSON report).`), '');
+        return out;
+    }
+    findings.slice(0, d.fullFindings).forEach((f, i) => {
+        out.push(...renderFinding(f, ctx, { evidence: i < d.evidence, stack: d.stacks }));
+    });
+    const brief = findings.slice(d.fullFindings, d.listedFindings);
+    if (brief.length) {
+        out.push(d.fullFindings > 0 ? 'More findings:' : 'Findings:', '');
+        for (const f of brief)
+            out.push(`- ${findingOneLiner(f)}`);
+        out.push('');
+    }
+    const rest = findings.length - Math.max(d.fullFindings, d.listedFindings);
+    if (rest > 0)
+        out.push(escapeMarkdown(`…and ${rest} more in the JSON report.`), '');
+    return out;
+}
+function allocatorsSection(ctx, d) {
+    const { analysis, meta } = ctx.report;
+    if (!analysis.base)
+        return [];
+    const out = ['#### Top growing allocators', ''];
+    const growing = analysis.growing;
+    if (growing.length === 0) {
+        out.push('No allocation site grew between base and head.', '');
+    }
+    else if (d.growingRows === 0) {
+        out.push(escapeMarkdown(`${growing.length} growing sites (left out to fit; see the JSON report).`), '');
+    }
+    else {
+        out.push(allocatorTable(growing.slice(0, d.growingRows), ctx), '');
+        const more = growing.length - d.growingRows;
+        const threshold = formatFraction(meta.regressionThreshold);
+        const tail = `Bytes allocated per request, median over snapshot windows; significant = Mann-Whitney U after Holm correction, and counted as a regression past ${threshold}.`;
+        out.push(escapeMarkdown(more > 0 ? `${more} more growing sites in the JSON report. ${tail}` : tail), '');
+    }
+    if (d.improvements > 0 && analysis.improved.length > 0) {
+        const shown = analysis.improved.slice(0, d.improvements);
+        out.push(`<details><summary>Top improvements (${shown.length} of ${analysis.improved.length})</summary>`, '');
+        out.push(allocatorTable(shown, ctx), '', '</details>', '');
+    }
+    return out;
+}
+function chartSection(ctx, d) {
+    const { analysis } = ctx.report;
+    const chart = heapChart(analysis.head, analysis.base);
+    if (!chart)
+        return [];
+    const out = ['#### Live heap over the run', ''];
+    if (d.chart && chart.mermaid)
+        out.push(chart.mermaid, '');
+    out.push(escapeMarkdown(chart.text, { max: 2000 }), '');
+    return out;
+}
+function reproduceSection(ctx, artifactUrl) {
+    const out = ['<details><summary>Reproduce locally</summary>', ''];
+    out.push('Run the same measurement on your machine (Go and Node 20+):', '');
+    out.push(codeBlock(reproduceCommand(ctx.report.meta).join('\n'), 'sh'), '');
+    const artifact = artifactUrl ? `[the artifact of this run](${artifactUrl})` : 'the artifact of this run';
+    out.push(`Or compare the heap profiles from ${artifact} (${codeSpan('base.pb.gz')}, ${codeSpan('head.pb.gz')}):`, '');
+    out.push(codeBlock(pprofCommands().join('\n'), 'sh'), '', '</details>', '');
+    return out;
+}
+function notesSection(ctx) {
+    const notes = ctx.report.analysis.notes;
+    if (notes.length === 0)
+        return [];
+    return ['#### Notes', '', ...notes.slice(0, 20).map((n) => `- ${prose(n, 600)}`), ''];
+}
+function footer(ctx) {
+    const { meta, tool } = ctx.report;
+    const reqs = meta.requests.slice(0, 3).map((r) => codeSpan(r, { max: 60 }));
+    if (meta.requests.length > 3)
+        reqs.push(escapeMarkdown(`+${meta.requests.length - 3} more`));
+    const parts = [
+        escapeMarkdown(`${tool.name} ${tool.version}`, { max: 80 }),
+        escapeMarkdown(`${meta.connections} connections, ${formatDuration(meta.warmupMs)} warmup + ${formatDuration(meta.durationMs)} measured, ${meta.snapshots} snapshots`),
+        `requests: ${reqs.join(', ') || '—'}`,
+        escapeMarkdown([meta.goVersion, meta.platform].filter(Boolean).join(' '), { max: 80 }),
+        escapeMarkdown(`regression threshold ${formatFraction(meta.regressionThreshold)}`),
+    ];
+    return `<sub>${parts.filter(Boolean).join(' · ')}</sub>`;
+}
+function render(ctx, d, artifactUrl, dropped) {
+    const { analysis } = ctx.report;
+    const sections = [
+        [commentMarker(ctx.report.meta.commentId)],
+        [...headline(ctx), ''],
+        [analysis.base ? '#### Base vs head' : '#### Head', '', summaryTable(analysis.head, analysis.base), ''],
+        findingsSection(orderFindings(analysis.findings), ctx, d),
+        allocatorsSection(ctx, d),
+        chartSection(ctx, d),
+        d.reproduce ? reproduceSection(ctx, artifactUrl) : [],
+        d.notes ? notesSection(ctx) : [],
+    ];
+    if (dropped.length)
+        sections.push([trimNote(dropped, artifactUrl), '']);
+    sections.push([footer(ctx)]);
+    return sections.flat().join('\n') + '\n';
+}
+function trimNote(dropped, artifactUrl) {
+    const where = artifactUrl
+        ? `the JSON report in [the artifact](${artifactUrl})`
+        : 'the JSON report (the `report` output)';
+    return `> ✂️ Shortened to fit GitHub's size limit. Left out: ${dropped.join('; ')}. Everything is in ${where}.`;
+}
+/** The report as Markdown, at most maxChars long (and maxBytes in UTF-8 when given). */
+function renderMarkdown(report, opts = {}) {
+    const maxChars = opts.maxChars ?? MAX_COMMENT_CHARS;
+    const fits = (text) => text.length <= maxChars &&
+        (opts.maxBytes === undefined || new TextEncoder().encode(text).length <= opts.maxBytes);
+    const ctx = renderContext(report);
+    const artifactUrl = safeUrl(opts.artifactUrl);
+    let detail = FULL;
+    let text = render(ctx, detail, artifactUrl, []);
+    if (fits(text))
+        return text;
+    const dropped = [];
+    for (const stage of STAGES) {
+        detail = stage.apply(detail);
+        dropped.push(stage.dropped);
+        text = render(ctx, detail, artifactUrl, dropped);
+        if (fits(text))
+            return text;
+    }
+    // Still too long (a tiny cap): whole lines from the top, never inside a block.
+    return cutAtBlockBoundary(text, fits);
+}
+/** The longest prefix of whole top-level paragraphs that fits; ends outside any fence or table. */
+function cutAtBlockBoundary(text, fits) {
+    const blocks = text.split(/\n\n/);
+    let out = '';
+    for (const block of blocks) {
+        const next = out ? `${out}\n\n${block}` : block;
+        if (!fits(next + '\n'))
+            break;
+        out = next;
+    }
+    return out ? out + '\n' : '';
+}
+
+const REPORT_SCHEMA_VERSION = 1;
+
+// A small reader for untrusted JSON: every accessor checks the type, caps the
+// size and names the field path in its error ("report.analysis.findings[2].rate").
+class ReportValidationError extends Error {
+    path;
+    constructor(path, message) {
+        super(`${path}: ${message}`);
+        this.path = path;
+        this.name = 'ReportValidationError';
+    }
+}
+function typeName(value) {
+    if (value === null)
+        return 'null';
+    if (value === undefined)
+        return 'nothing';
+    if (Array.isArray(value))
+        return 'an array';
+    if (typeof value === 'number' && !Number.isFinite(value))
+        return String(value);
+    return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+function object(value, path) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new ReportValidationError(path, `expected an object, got ${typeName(value)}`);
+    }
+    return value;
+}
+/** A string, cut to max characters (a longer one is kept, not refused: it is only text). */
+function string(value, path, max) {
+    if (typeof value !== 'string')
+        throw new ReportValidationError(path, `expected a string, got ${typeName(value)}`);
+    return value.length > max ? value.slice(0, max - 1) + '…' : value;
+}
+function optString(value, path, max) {
+    return value === undefined || value === null ? undefined : string(value, path, max);
+}
+function number(value, path, opts = {}) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new ReportValidationError(path, `expected a finite number, got ${typeName(value)}`);
+    }
+    if (opts.integer && !Number.isInteger(value))
+        throw new ReportValidationError(path, `expected a whole number, got ${value}`);
+    if (opts.min !== undefined && value < opts.min)
+        throw new ReportValidationError(path, `expected at least ${opts.min}, got ${value}`);
+    return value;
+}
+function optNumber(value, path, opts = {}) {
+    return value === undefined || value === null ? undefined : number(value, path, opts);
+}
+function boolean(value, path) {
+    if (typeof value !== 'boolean')
+        throw new ReportValidationError(path, `expected true or false, got ${typeName(value)}`);
+    return value;
+}
+function array(value, path, max, item) {
+    if (!Array.isArray(value))
+        throw new ReportValidationError(path, `expected an array, got ${typeName(value)}`);
+    if (value.length > max)
+        throw new ReportValidationError(path, `expected at most ${max} items, got ${value.length}`);
+    return value.map((v, i) => item(v, `${path}[${i}]`));
+}
+function optArray(value, path, max, item) {
+    return value === undefined || value === null ? undefined : array(value, path, max, item);
+}
+function oneOf(value, path, allowed) {
+    if (typeof value !== 'string' || !allowed.includes(value)) {
+        const got = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeName(value);
+        throw new ReportValidationError(path, `expected one of ${allowed.join(', ')}, got ${got}`);
+    }
+    return value;
+}
+/** A string-keyed record of strings or numbers, at most max entries. */
+function record(value, path, max, maxString) {
+    const obj = object(value, path);
+    const keys = Object.keys(obj);
+    if (keys.length > max)
+        throw new ReportValidationError(path, `expected at most ${max} entries, got ${keys.length}`);
+    const out = {};
+    for (const key of keys) {
+        const p = `${path}.${key.length > 40 ? key.slice(0, 40) + '…' : key}`;
+        if (key.length > 100)
+            throw new ReportValidationError(p, 'key longer than 100 characters');
+        if (key === '__proto__' || key === 'constructor' || key === 'prototype')
+            throw new ReportValidationError(p, 'reserved key');
+        const v = obj[key];
+        if (typeof v === 'number')
+            out[key] = number(v, p);
+        else if (typeof v === 'string')
+            out[key] = string(v, p, maxString);
+        else
+            throw new ReportValidationError(p, `expected a string or a number, got ${typeName(v)}`);
+    }
+    return out;
+}
+
+/** Keys that lead wherever they appear; the rest follow in alphabetical order. */
+const LEADING_KEYS = ['schemaVersion', 'tool', 'meta', 'failures', 'verdict', 'analysis'];
+function ordered(value) {
+    if (Array.isArray(value))
+        return value.map(ordered);
+    if (typeof value === 'number') {
+        // JSON has no Infinity ("new" allocation sites have an infinite change); NaN means unknown.
+        if (Number.isNaN(value))
+            return null;
+        if (!Number.isFinite(value))
+            return value > 0 ? 'Infinity' : '-Infinity';
+        return value;
+    }
+    if (typeof value !== 'object' || value === null)
+        return value;
+    const obj = value;
+    const keys = Object.keys(obj)
+        .filter((k) => obj[k] !== undefined)
+        .sort((a, b) => {
+        const ia = LEADING_KEYS.indexOf(a);
+        const ib = LEADING_KEYS.indexOf(b);
+        if (ia >= 0 || ib >= 0)
+            return (ia < 0 ? Infinity : ia) - (ib < 0 ? Infinity : ib);
+        return a < b ? -1 : a > b ? 1 : 0;
+    });
+    const out = {};
+    for (const k of keys)
+        out[k] = ordered(obj[k]);
+    return out;
+}
+/** Pretty JSON with a stable key order, so two reports diff cleanly. Ends with a newline. */
+function toJson(report) {
+    return JSON.stringify(ordered(report), null, 2) + '\n';
+}
+// Caps: far above what a real report holds, low enough that a hostile one cannot
+// make the renderer slow or the comment huge.
+const MAX_TEXT = 100 * 1024 * 1024;
+const NAME = 1000;
+const SENTENCE = 2000;
+const SHORT = 200;
+const MAX_FINDINGS = 200;
+const MAX_SITES = 1000;
+const MAX_STACK = 64;
+const MAX_SERIES = 10_000;
+const MAX_NOTES = 100;
+/** A number that may have been written as null (NaN) or "Infinity". */
+function num(value, path) {
+    if (value === null)
+        return NaN;
+    if (value === 'Infinity')
+        return Infinity;
+    if (value === '-Infinity')
+        return -Infinity;
+    return number(value, path);
+}
+function optNum(value, path) {
+    return value === undefined ? undefined : num(value, path);
+}
+function numbers(value, path, max = MAX_SERIES) {
+    return array(value, path, max, num);
+}
+function frame(value, path) {
+    const o = object(value, path);
+    return {
+        function: string(o.function, `${path}.function`, NAME),
+        file: string(o.file, `${path}.file`, NAME),
+        line: number(o.line, `${path}.line`, { integer: true, min: 0 }),
+    };
+}
+function site(value, path) {
+    const o = object(value, path);
+    return {
+        key: string(o.key, `${path}.key`, 4 * NAME),
+        function: string(o.function, `${path}.function`, NAME),
+        ownFrame: o.ownFrame === undefined || o.ownFrame === null ? undefined : frame(o.ownFrame, `${path}.ownFrame`),
+        stack: array(o.stack, `${path}.stack`, MAX_STACK, (v, p) => string(v, p, 2 * NAME)),
+    };
+}
+const KINDS = [
+    'heap-leak',
+    'goroutine-leak',
+    'connection-leak',
+    'rss-growth',
+    'bounded-growth',
+    'crash',
+];
+const STATUSES = ['new', 'worsened', 'pre-existing', 'unknown'];
+function finding(value, path) {
+    const o = object(value, path);
+    // What the finding is first, so a wrong one is named before its parts are.
+    const kind = oneOf(o.kind, `${path}.kind`, KINDS);
+    const status = oneOf(o.status, `${path}.status`, STATUSES);
+    const s = site(o.site, `${path}.site`);
+    const ev = object(o.evidence, `${path}.evidence`);
+    const requests = numbers(ev.requests, `${path}.evidence.requests`);
+    const values = numbers(ev.values, `${path}.evidence.values`);
+    if (requests.length !== values.length) {
+        throw new ReportValidationError(`${path}.evidence`, `requests and values differ in length (${requests.length} vs ${values.length})`);
+    }
+    return {
+        kind,
+        status,
+        site: s,
+        rate: num(o.rate, `${path}.rate`),
+        unit: string(o.unit, `${path}.unit`, 40),
+        baseRate: optNum(o.baseRate, `${path}.baseRate`),
+        growth: num(o.growth, `${path}.growth`),
+        summary: string(o.summary, `${path}.summary`, SENTENCE),
+        hint: string(o.hint, `${path}.hint`, SENTENCE),
+        evidence: {
+            requests,
+            values,
+            settled: optNum(ev.settled, `${path}.evidence.settled`),
+            pValue: optNum(ev.pValue, `${path}.evidence.pValue`),
+        },
+        details: record(o.details ?? {}, `${path}.details`, 50, SENTENCE),
+    };
+}
+function allocRate(value, path) {
+    const o = object(value, path);
+    return {
+        bytesPerRequest: num(o.bytesPerRequest, `${path}.bytesPerRequest`),
+        objectsPerRequest: num(o.objectsPerRequest, `${path}.objectsPerRequest`),
+        windows: numbers(o.windows ?? [], `${path}.windows`, 1000),
+    };
+}
+function allocatorChange(value, path) {
+    const o = object(value, path);
+    let ci;
+    if (o.ci !== undefined && o.ci !== null) {
+        const pair = numbers(o.ci, `${path}.ci`, 2);
+        if (pair.length !== 2)
+            throw new ReportValidationError(`${path}.ci`, `expected two numbers, got ${pair.length}`);
+        ci = [pair[0], pair[1]];
+    }
+    return {
+        site: site(o.site, `${path}.site`),
+        base: o.base === undefined || o.base === null ? undefined : allocRate(o.base, `${path}.base`),
+        head: allocRate(o.head, `${path}.head`),
+        change: num(o.change, `${path}.change`),
+        ci,
+        pValue: optNum(o.pValue, `${path}.pValue`),
+        adjustedPValue: optNum(o.adjustedPValue, `${path}.adjustedPValue`),
+        significant: boolean(o.significant, `${path}.significant`),
+    };
+}
+function sideSummary(value, path) {
+    const o = object(value, path);
+    let gc;
+    if (o.gc !== undefined && o.gc !== null) {
+        const g = object(o.gc, `${path}.gc`);
+        gc = {
+            numGC: num(g.numGC, `${path}.gc.numGC`),
+            gcCPUFraction: optNum(g.gcCPUFraction, `${path}.gc.gcCPUFraction`),
+            gogc: optString(g.gogc, `${path}.gc.gogc`, 40),
+            gomemlimit: optString(g.gomemlimit, `${path}.gc.gomemlimit`, 40),
+        };
+    }
+    return {
+        side: oneOf(o.side, `${path}.side`, ['base', 'head']),
+        requests: num(o.requests, `${path}.requests`),
+        errors: num(o.errors, `${path}.errors`),
+        requestsPerSecond: num(o.requestsPerSecond, `${path}.requestsPerSecond`),
+        p99LatencyMs: num(o.p99LatencyMs, `${path}.p99LatencyMs`),
+        heapGrowthPer1kRequests: num(o.heapGrowthPer1kRequests, `${path}.heapGrowthPer1kRequests`),
+        liveHeapStart: num(o.liveHeapStart, `${path}.liveHeapStart`),
+        liveHeapEnd: num(o.liveHeapEnd, `${path}.liveHeapEnd`),
+        liveHeapSettled: num(o.liveHeapSettled, `${path}.liveHeapSettled`),
+        allocBytesPerRequest: num(o.allocBytesPerRequest, `${path}.allocBytesPerRequest`),
+        allocObjectsPerRequest: num(o.allocObjectsPerRequest, `${path}.allocObjectsPerRequest`),
+        goroutinesStart: optNum(o.goroutinesStart, `${path}.goroutinesStart`),
+        goroutinesEnd: optNum(o.goroutinesEnd, `${path}.goroutinesEnd`),
+        rssPeakBytes: optNum(o.rssPeakBytes, `${path}.rssPeakBytes`),
+        openFdsStart: optNum(o.openFdsStart, `${path}.openFdsStart`),
+        openFdsEnd: optNum(o.openFdsEnd, `${path}.openFdsEnd`),
+        gc,
+        heapSeries: array(o.heapSeries, `${path}.heapSeries`, 1000, (v, p) => {
+            const s = object(v, p);
+            return {
+                label: string(s.label, `${p}.label`, 40),
+                requests: num(s.requests, `${p}.requests`),
+                elapsedMs: num(s.elapsedMs, `${p}.elapsedMs`),
+                inuseBytes: num(s.inuseBytes, `${p}.inuseBytes`),
+            };
+        }),
+    };
+}
+function analysis(value, path) {
+    const o = object(value, path);
+    const v = object(o.verdict, `${path}.verdict`);
+    return {
+        verdict: {
+            leak: boolean(v.leak, `${path}.verdict.leak`),
+            newLeak: boolean(v.newLeak, `${path}.verdict.newLeak`),
+            regression: boolean(v.regression, `${path}.verdict.regression`),
+        },
+        findings: array(o.findings, `${path}.findings`, MAX_FINDINGS, finding),
+        base: o.base === undefined || o.base === null ? undefined : sideSummary(o.base, `${path}.base`),
+        head: sideSummary(o.head, `${path}.head`),
+        total: allocatorChange(o.total, `${path}.total`),
+        growing: array(o.growing, `${path}.growing`, MAX_SITES, allocatorChange),
+        improved: array(o.improved, `${path}.improved`, MAX_SITES, allocatorChange),
+        notes: array(o.notes, `${path}.notes`, MAX_NOTES, (n, p) => string(n, p, SENTENCE)),
+        ...(o.untrustworthy === undefined
+            ? {}
+            : {
+                untrustworthy: array(o.untrustworthy, `${path}.untrustworthy`, MAX_NOTES, (n, p) => string(n, p, SENTENCE)),
+            }),
+    };
+}
+function meta(value, path) {
+    const o = object(value, path);
+    const repository = optString(o.repository, `${path}.repository`, SHORT);
+    if (repository !== undefined && !/^[\w.-]+\/[\w.-]+$/.test(repository)) {
+        throw new ReportValidationError(`${path}.repository`, 'expected "owner/name"');
+    }
+    const sha = (key) => {
+        const s = optString(o[key], `${path}.${key}`, 64);
+        if (s !== undefined && !/^[0-9a-f]{7,64}$/i.test(s))
+            throw new ReportValidationError(`${path}.${key}`, 'expected a hexadecimal commit SHA');
+        return s;
+    };
+    return {
+        repository,
+        pullRequest: optNumber(o.pullRequest, `${path}.pullRequest`, { integer: true, min: 1 }),
+        baseSha: sha('baseSha'),
+        headSha: sha('headSha'),
+        package: string(o.package, `${path}.package`, SHORT),
+        workingDirectory: string(o.workingDirectory, `${path}.workingDirectory`, SHORT),
+        modulePath: string(o.modulePath, `${path}.modulePath`, SHORT),
+        requests: array(o.requests, `${path}.requests`, 1000, (r, p) => string(r, p, SENTENCE)),
+        durationMs: number(o.durationMs, `${path}.durationMs`, { min: 0 }),
+        warmupMs: number(o.warmupMs, `${path}.warmupMs`, { min: 0 }),
+        connections: number(o.connections, `${path}.connections`, { integer: true, min: 0 }),
+        snapshots: number(o.snapshots, `${path}.snapshots`, { integer: true, min: 0 }),
+        regressionThreshold: number(o.regressionThreshold, `${path}.regressionThreshold`),
+        failOn: array(o.failOn, `${path}.failOn`, 10, (w, p) => string(w, p, 40)),
+        goVersion: optString(o.goVersion, `${path}.goVersion`, 100),
+        platform: string(o.platform, `${path}.platform`, 100),
+        generatedAt: string(o.generatedAt, `${path}.generatedAt`, 100),
+        commentId: string(o.commentId, `${path}.commentId`, SHORT),
+        sourceRoots: optArray(o.sourceRoots, `${path}.sourceRoots`, 10, (r, p) => string(r, p, NAME)),
+        serverUrl: optString(o.serverUrl, `${path}.serverUrl`, SHORT),
+    };
+}
+/**
+ * Reads and validates a report written by toJson, possibly by an untrusted run.
+ * Throws ReportValidationError naming the offending field's path.
+ */
+function parseReport(text) {
+    if (typeof text !== 'string')
+        throw new ReportValidationError('report', 'expected JSON text');
+    if (text.length > MAX_TEXT)
+        throw new ReportValidationError('report', `larger than ${MAX_TEXT} characters`);
+    let raw;
+    try {
+        raw = JSON.parse(text);
+    }
+    catch (error) {
+        throw new ReportValidationError('report', `not valid JSON: ${error.message}`);
+    }
+    const o = object(raw, 'report');
+    if (o.schemaVersion !== REPORT_SCHEMA_VERSION) {
+        const got = typeof o.schemaVersion === 'number' ? o.schemaVersion : JSON.stringify(o.schemaVersion ?? null);
+        throw new ReportValidationError('report.schemaVersion', `expected ${REPORT_SCHEMA_VERSION}, got ${got}`);
+    }
+    const tool = object(o.tool, 'report.tool');
+    if (tool.name !== 'memleak-action')
+        throw new ReportValidationError('report.tool.name', 'expected "memleak-action"');
+    return {
+        schemaVersion: REPORT_SCHEMA_VERSION,
+        tool: { name: 'memleak-action', version: string(tool.version, 'report.tool.version', 60) },
+        meta: meta(o.meta, 'report.meta'),
+        analysis: analysis(o.analysis, 'report.analysis'),
+        failures: array(o.failures, 'report.failures', 20, (f, p) => string(f, p, SENTENCE)),
+    };
+}
+
+/**
+ * Unless explicitly stated otherwise all files in this repository are licensed under the MIT License.
+ *
+ * This product includes software developed at Datadog (https://www.datadoghq.com/  Copyright 2022 Datadog, Inc.
+ */
+var __classPrivateFieldGet = (undefined && undefined.__classPrivateFieldGet) || function (receiver, state, kind, f) {
+    if (kind === "a" && !f) throw new TypeError("Private accessor was defined without a getter");
+    if (typeof state === "function" ? receiver !== state || !f : !state.has(receiver)) throw new TypeError("Cannot read private member from an object whose class did not declare it");
+    return kind === "m" ? f : kind === "a" ? f.call(receiver) : f ? f.value : state.get(receiver);
+};
+var _StringTable_encodings, _StringTable_positions;
+/*!
+ * Private helpers. These are only used by other helpers.
+ */
+const lowMaxBig = 2n ** 32n - 1n;
+const lowMax = 2 ** 32 - 1;
+const lowMaxPlus1 = lowMax + 1;
+// Buffer.from(string, 'utf8') is faster, when available
+const toUtf8 = typeof Buffer === 'undefined'
+    ? (value) => new TextEncoder().encode(value)
+    : (value) => Buffer.from(value, 'utf8');
+function countNumberBytes(buffer) {
+    if (!buffer.length)
+        return 0;
+    let i = 0;
+    while (i < buffer.length && buffer[i++] >= 0b10000000)
+        ;
+    return i;
+}
+function decodeBigNumber(buffer) {
+    if (!buffer.length)
+        return BigInt(0);
+    let value = BigInt(buffer[0] & 0b01111111);
+    let i = 0;
+    while (buffer[i++] >= 0b10000000) {
+        value |= BigInt(buffer[i] & 0b01111111) << BigInt(7 * i);
+    }
+    return value;
+}
+function makeValue(value, offset = 0) {
+    return { value, offset };
+}
+function getValue(mode, buffer) {
+    switch (mode) {
+        case kTypeVarInt:
+            for (let i = 0; i < buffer.length; i++) {
+                if (!(buffer[i] & 0b10000000)) {
+                    return makeValue(buffer.subarray(0, i + 1));
+                }
+            }
+            return makeValue(buffer);
+        case kTypeLengthDelim: {
+            const offset = countNumberBytes(buffer);
+            const size = decodeNumber(buffer);
+            return makeValue(buffer.subarray(offset, Number(size) + offset), offset);
+        }
+        default:
+            throw new Error(`Unrecognized value type: ${mode}`);
+    }
+}
+function lowBits(number) {
+    return typeof number !== 'bigint'
+        ? (number >>> 0) % lowMaxPlus1
+        : Number(number & lowMaxBig);
+}
+function highBits(number) {
+    return typeof number !== 'bigint'
+        ? (number / lowMaxPlus1) >>> 0
+        : Number(number >> 32n & lowMaxBig);
+}
+function long(number) {
+    const sign = number < 0;
+    if (sign)
+        number = -number;
+    let lo = lowBits(number);
+    let hi = highBits(number);
+    if (sign) {
+        hi = ~hi >>> 0;
+        lo = ~lo >>> 0;
+        if (++lo > lowMax) {
+            lo = 0;
+            if (++hi > lowMax) {
+                hi = 0;
+            }
+        }
+    }
+    return [hi, lo];
+}
+/**
+ * Public helpers. These are used in the type definitions.
+ */
+const kTypeVarInt = 0;
+const kTypeLengthDelim = 2;
+function decodeNumber(buffer) {
+    const size = countNumberBytes(buffer);
+    if (size > 4)
+        return decodeBigNumber(buffer);
+    if (!buffer.length)
+        return 0;
+    let value = buffer[0] & 0b01111111;
+    let i = 0;
+    while (buffer[i++] >= 0b10000000) {
+        value |= (buffer[i] & 0b01111111) << (7 * i);
+    }
+    return value;
+}
+function decodeNumbers(buffer) {
+    const values = [];
+    let start = 0;
+    for (let i = 0; i < buffer.length; i++) {
+        if ((buffer[i] & 0b10000000) === 0) {
+            values.push(decodeNumber(buffer.subarray(start, i + 1)));
+            start = i + 1;
+        }
+    }
+    return values;
+}
+function push(value, list) {
+    if (list == null) {
+        return [value];
+    }
+    list.push(value);
+    return list;
+}
+function pushAll(values, list) {
+    if (list == null) {
+        return values;
+    }
+    for (const value of values) {
+        list.push(value);
+    }
+    return list;
+}
+function measureNumber(number) {
+    if (number === 0 || number === 0n)
+        return 0;
+    const [hi, lo] = long(number);
+    const a = lo;
+    const b = (lo >>> 28 | hi << 4) >>> 0;
+    const c = hi >>> 24;
+    if (c !== 0) {
+        return c < 128 ? 9 : 10;
+    }
+    if (b !== 0) {
+        if (b < 16384) {
+            return b < 128 ? 5 : 6;
+        }
+        return b < 2097152 ? 7 : 8;
+    }
+    if (a < 16384) {
+        return a < 128 ? 1 : 2;
+    }
+    return a < 2097152 ? 3 : 4;
+}
+function measureValue(value) {
+    if (typeof value === 'undefined')
+        return 0;
+    if (typeof value === 'number' || typeof value === 'bigint') {
+        return measureNumber(value) || 1;
+    }
+    return value.length;
+}
+function measureArray(list) {
+    let size = 0;
+    for (const item of list) {
+        size += measureValue(item);
+    }
+    return size;
+}
+function measureNumberField(number) {
+    const length = measureNumber(number);
+    return length ? 1 + length : 0;
+}
+function measureNumberArrayField(values) {
+    let total = 0;
+    for (const value of values) {
+        // Arrays should always include zeros to keep positions consistent
+        total += measureNumber(value) || 1;
+    }
+    // Packed arrays are encoded as Tag,Len,ConcatenatedElements
+    // Tag is only one byte because field number is always < 16 in pprof
+    return total ? 1 + measureNumber(total) + total : 0;
+}
+function measureLengthDelimField(value) {
+    const length = measureValue(value);
+    // Length delimited records / submessages are encoded as Tag,Len,EncodedRecord
+    // Tag is only one byte because field number is always < 16 in pprof
+    return length ? 1 + measureNumber(length) + length : 0;
+}
+function measureLengthDelimArrayField(values) {
+    let total = 0;
+    for (const value of values) {
+        total += measureLengthDelimField(value);
+    }
+    return total;
+}
+function encodeNumber(buffer, i, number) {
+    if (number === 0 || number === 0n) {
+        buffer[i++] = 0;
+        return i;
+    }
+    let [hi, lo] = long(number);
+    while (hi) {
+        buffer[i++] = lo & 127 | 128;
+        lo = (lo >>> 7 | hi << 25) >>> 0;
+        hi >>>= 7;
+    }
+    while (lo > 127) {
+        buffer[i++] = lo & 127 | 128;
+        lo = lo >>> 7;
+    }
+    buffer[i++] = lo;
+    return i;
+}
+const emptyTableToken = Symbol();
+class StringTable {
+    constructor(tok) {
+        this.strings = new Array();
+        _StringTable_encodings.set(this, new Array());
+        _StringTable_positions.set(this, new Map());
+        if (tok !== emptyTableToken) {
+            this.dedup('');
+        }
+    }
+    get encodedLength() {
+        let size = 0;
+        for (const encoded of __classPrivateFieldGet(this, _StringTable_encodings, "f")) {
+            size += encoded.length;
+        }
+        return size;
+    }
+    _encodeToBuffer(buffer, offset) {
+        for (const encoded of __classPrivateFieldGet(this, _StringTable_encodings, "f")) {
+            buffer.set(encoded, offset);
+            offset += encoded.length;
+        }
+        return offset;
+    }
+    encode(buffer = new Uint8Array(this.encodedLength)) {
+        this._encodeToBuffer(buffer, 0);
+        return buffer;
+    }
+    static _encodeStringFromUtf8(stringBuffer) {
+        const buffer = new Uint8Array(1 + stringBuffer.length + (measureNumber(stringBuffer.length) || 1));
+        let offset = 0;
+        buffer[offset++] = 50; // (6 << 3) + kTypeLengthDelim
+        offset = encodeNumber(buffer, offset, stringBuffer.length);
+        if (stringBuffer.length > 0) {
+            buffer.set(stringBuffer, offset);
+        }
+        return buffer;
+    }
+    static _encodeString(string) {
+        return StringTable._encodeStringFromUtf8(toUtf8(string));
+    }
+    dedup(string) {
+        if (typeof string === 'number')
+            return string;
+        if (!__classPrivateFieldGet(this, _StringTable_positions, "f").has(string)) {
+            const pos = this.strings.push(string) - 1;
+            __classPrivateFieldGet(this, _StringTable_positions, "f").set(string, pos);
+            // Encode strings on insertion
+            __classPrivateFieldGet(this, _StringTable_encodings, "f").push(StringTable._encodeString(string));
+        }
+        return __classPrivateFieldGet(this, _StringTable_positions, "f").get(string);
+    }
+    _decodeString(buffer) {
+        const string = new TextDecoder().decode(buffer);
+        __classPrivateFieldGet(this, _StringTable_positions, "f").set(string, this.strings.push(string) - 1);
+        __classPrivateFieldGet(this, _StringTable_encodings, "f").push(StringTable._encodeStringFromUtf8(buffer));
+    }
+}
+_StringTable_encodings = new WeakMap(), _StringTable_positions = new WeakMap();
+function decode(buffer, decoder) {
+    const data = {};
+    let index = 0;
+    while (index < buffer.length) {
+        const field = buffer[index] >> 3;
+        const mode = buffer[index] & 0b111;
+        index++;
+        const { offset, value } = getValue(mode, buffer.subarray(index));
+        index += value.length + offset;
+        decoder(data, field, value);
+    }
+    return data;
+}
+class ValueType {
+    static create(data) {
+        return data instanceof ValueType ? data : new ValueType(data);
+    }
+    constructor(data) {
+        this.type = data.type || 0;
+        this.unit = data.unit || 0;
+    }
+    get length() {
+        let total = 0;
+        total += measureNumberField(this.type);
+        total += measureNumberField(this.unit);
+        return total;
+    }
+    _encodeToBuffer(buffer, offset = 0) {
+        if (this.type) {
+            buffer[offset++] = 8; // (1 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.type);
+        }
+        if (this.unit) {
+            buffer[offset++] = 16; // (2 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.unit);
+        }
+        return offset;
+    }
+    encode(buffer = new Uint8Array(this.length)) {
+        this._encodeToBuffer(buffer, 0);
+        return buffer;
+    }
+    static decodeValue(data, field, buffer) {
+        switch (field) {
+            case 1:
+                data.type = decodeNumber(buffer);
+                break;
+            case 2:
+                data.unit = decodeNumber(buffer);
+                break;
+        }
+    }
+    static decode(buffer) {
+        return new this(decode(buffer, this.decodeValue));
+    }
+}
+class Label {
+    static create(data) {
+        return data instanceof Label ? data : new Label(data);
+    }
+    constructor(data) {
+        this.key = data.key || 0;
+        this.str = data.str || 0;
+        this.num = data.num || 0;
+        this.numUnit = data.numUnit || 0;
+    }
+    get length() {
+        let total = 0;
+        total += measureNumberField(this.key);
+        total += measureNumberField(this.str);
+        total += measureNumberField(this.num);
+        total += measureNumberField(this.numUnit);
+        return total;
+    }
+    _encodeToBuffer(buffer, offset = 0) {
+        if (this.key) {
+            buffer[offset++] = 8; // (1 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.key);
+        }
+        if (this.str) {
+            buffer[offset++] = 16; // (2 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.str);
+        }
+        if (this.num) {
+            buffer[offset++] = 24; // (3 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.num);
+        }
+        if (this.numUnit) {
+            buffer[offset++] = 32; // (4 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.numUnit);
+        }
+        return offset;
+    }
+    encode(buffer = new Uint8Array(this.length)) {
+        this._encodeToBuffer(buffer, 0);
+        return buffer;
+    }
+    static decodeValue(data, field, buffer) {
+        switch (field) {
+            case 1:
+                data.key = decodeNumber(buffer);
+                break;
+            case 2:
+                data.str = decodeNumber(buffer);
+                break;
+            case 3:
+                data.num = decodeNumber(buffer);
+                break;
+            case 4:
+                data.numUnit = decodeNumber(buffer);
+                break;
+        }
+    }
+    static decode(buffer) {
+        return new this(decode(buffer, this.decodeValue));
+    }
+}
+class Sample {
+    static create(data) {
+        return data instanceof Sample ? data : new Sample(data);
+    }
+    constructor(data) {
+        this.locationId = data.locationId || [];
+        this.value = data.value || [];
+        this.label = (data.label || []).map(Label.create);
+    }
+    get length() {
+        let total = 0;
+        total += measureNumberArrayField(this.locationId);
+        total += measureNumberArrayField(this.value);
+        total += measureLengthDelimArrayField(this.label);
+        return total;
+    }
+    _encodeToBuffer(buffer, offset = 0) {
+        if (this.locationId.length) {
+            buffer[offset++] = 10; // (1 << 3) + kTypeLengthDelim
+            offset = encodeNumber(buffer, offset, measureArray(this.locationId));
+            for (const locationId of this.locationId) {
+                offset = encodeNumber(buffer, offset, locationId);
+            }
+        }
+        if (this.value.length) {
+            buffer[offset++] = 18; // (2 << 3) + kTypeLengthDelim
+            offset = encodeNumber(buffer, offset, measureArray(this.value));
+            for (const value of this.value) {
+                offset = encodeNumber(buffer, offset, value);
+            }
+        }
+        for (const label of this.label) {
+            buffer[offset++] = 26; // (3 << 3) + kTypeLengthDelim
+            offset = encodeNumber(buffer, offset, label.length);
+            offset = label._encodeToBuffer(buffer, offset);
+        }
+        return offset;
+    }
+    encode(buffer = new Uint8Array(this.length)) {
+        this._encodeToBuffer(buffer, 0);
+        return buffer;
+    }
+    static decodeValue(data, field, buffer) {
+        switch (field) {
+            case 1:
+                data.locationId = pushAll(decodeNumbers(buffer), data.locationId);
+                break;
+            case 2:
+                data.value = pushAll(decodeNumbers(buffer), data.value);
+                break;
+            case 3:
+                data.label = push(Label.decode(buffer), data.label);
+                break;
+        }
+    }
+    static decode(buffer) {
+        return new this(decode(buffer, this.decodeValue));
+    }
+}
+class Mapping {
+    static create(data) {
+        return data instanceof Mapping ? data : new Mapping(data);
+    }
+    constructor(data) {
+        this.id = data.id || 0;
+        this.memoryStart = data.memoryStart || 0;
+        this.memoryLimit = data.memoryLimit || 0;
+        this.fileOffset = data.fileOffset || 0;
+        this.filename = data.filename || 0;
+        this.buildId = data.buildId || 0;
+        this.hasFunctions = !!data.hasFunctions;
+        this.hasFilenames = !!data.hasFilenames;
+        this.hasLineNumbers = !!data.hasLineNumbers;
+        this.hasInlineFrames = !!data.hasInlineFrames;
+    }
+    get length() {
+        let total = 0;
+        total += measureNumberField(this.id);
+        total += measureNumberField(this.memoryStart);
+        total += measureNumberField(this.memoryLimit);
+        total += measureNumberField(this.fileOffset);
+        total += measureNumberField(this.filename);
+        total += measureNumberField(this.buildId);
+        total += measureNumberField(this.hasFunctions ? 1 : 0);
+        total += measureNumberField(this.hasFilenames ? 1 : 0);
+        total += measureNumberField(this.hasLineNumbers ? 1 : 0);
+        total += measureNumberField(this.hasInlineFrames ? 1 : 0);
+        return total;
+    }
+    _encodeToBuffer(buffer, offset = 0) {
+        if (this.id) {
+            buffer[offset++] = 8; // (1 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.id);
+        }
+        if (this.memoryStart) {
+            buffer[offset++] = 16; // (2 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.memoryStart);
+        }
+        if (this.memoryLimit) {
+            buffer[offset++] = 24; // (3 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.memoryLimit);
+        }
+        if (this.fileOffset) {
+            buffer[offset++] = 32; // (4 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.fileOffset);
+        }
+        if (this.filename) {
+            buffer[offset++] = 40; // (5 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.filename);
+        }
+        if (this.buildId) {
+            buffer[offset++] = 48; // (6 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.buildId);
+        }
+        if (this.hasFunctions) {
+            buffer[offset++] = 56; // (7 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, 1);
+        }
+        if (this.hasFilenames) {
+            buffer[offset++] = 64; // (8 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, 1);
+        }
+        if (this.hasLineNumbers) {
+            buffer[offset++] = 72; // (9 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, 1);
+        }
+        if (this.hasInlineFrames) {
+            buffer[offset++] = 80; // (10 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, 1);
+        }
+        return offset;
+    }
+    encode(buffer = new Uint8Array(this.length)) {
+        this._encodeToBuffer(buffer, 0);
+        return buffer;
+    }
+    static decodeValue(data, field, buffer) {
+        switch (field) {
+            case 1:
+                data.id = decodeNumber(buffer);
+                break;
+            case 2:
+                data.memoryStart = decodeNumber(buffer);
+                break;
+            case 3:
+                data.memoryLimit = decodeNumber(buffer);
+                break;
+            case 4:
+                data.fileOffset = decodeNumber(buffer);
+                break;
+            case 5:
+                data.filename = decodeNumber(buffer);
+                break;
+            case 6:
+                data.buildId = decodeNumber(buffer);
+                break;
+            case 7:
+                data.hasFunctions = !!decodeNumber(buffer);
+                break;
+            case 8:
+                data.hasFilenames = !!decodeNumber(buffer);
+                break;
+            case 9:
+                data.hasLineNumbers = !!decodeNumber(buffer);
+                break;
+            case 10:
+                data.hasInlineFrames = !!decodeNumber(buffer);
+                break;
+        }
+    }
+    static decode(buffer) {
+        return new this(decode(buffer, this.decodeValue));
+    }
+}
+class Line {
+    static create(data) {
+        return data instanceof Line ? data : new Line(data);
+    }
+    constructor(data) {
+        this.functionId = data.functionId || 0;
+        this.line = data.line || 0;
+        this.column = data.column || 0;
+    }
+    get length() {
+        let total = 0;
+        total += measureNumberField(this.functionId);
+        total += measureNumberField(this.line);
+        total += measureNumberField(this.column);
+        return total;
+    }
+    _encodeToBuffer(buffer, offset = 0) {
+        if (this.functionId) {
+            buffer[offset++] = 8; // (1 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.functionId);
+        }
+        if (this.line) {
+            buffer[offset++] = 16; // (2 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.line);
+        }
+        if (this.column) {
+            buffer[offset++] = 24; // (3 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.column);
+        }
+        return offset;
+    }
+    encode(buffer = new Uint8Array(this.length)) {
+        this._encodeToBuffer(buffer, 0);
+        return buffer;
+    }
+    static decodeValue(data, field, buffer) {
+        switch (field) {
+            case 1:
+                data.functionId = decodeNumber(buffer);
+                break;
+            case 2:
+                data.line = decodeNumber(buffer);
+                break;
+            case 3:
+                data.column = decodeNumber(buffer);
+                break;
+        }
+    }
+    static decode(buffer) {
+        return new this(decode(buffer, this.decodeValue));
+    }
+}
+class Location {
+    static create(data) {
+        return data instanceof Location ? data : new Location(data);
+    }
+    constructor(data) {
+        this.id = data.id || 0;
+        this.mappingId = data.mappingId || 0;
+        this.address = data.address || 0;
+        this.line = (data.line || []).map(Line.create);
+        this.isFolded = !!data.isFolded;
+    }
+    get length() {
+        let total = 0;
+        total += measureNumberField(this.id);
+        total += measureNumberField(this.mappingId);
+        total += measureNumberField(this.address);
+        total += measureLengthDelimArrayField(this.line);
+        total += measureNumberField(this.isFolded ? 1 : 0);
+        return total;
+    }
+    _encodeToBuffer(buffer, offset = 0) {
+        if (this.id) {
+            buffer[offset++] = 8; // (1 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.id);
+        }
+        if (this.mappingId) {
+            buffer[offset++] = 16; // (2 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.mappingId);
+        }
+        if (this.address) {
+            buffer[offset++] = 24; // (3 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.address);
+        }
+        for (const line of this.line) {
+            buffer[offset++] = 34; // (4 << 3) + kTypeLengthDelim
+            offset = encodeNumber(buffer, offset, line.length);
+            offset = line._encodeToBuffer(buffer, offset);
+        }
+        if (this.isFolded) {
+            buffer[offset++] = 40; // (5 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, 1);
+        }
+        return offset;
+    }
+    encode(buffer = new Uint8Array(this.length)) {
+        this._encodeToBuffer(buffer, 0);
+        return buffer;
+    }
+    static decodeValue(data, field, buffer) {
+        switch (field) {
+            case 1:
+                data.id = decodeNumber(buffer);
+                break;
+            case 2:
+                data.mappingId = decodeNumber(buffer);
+                break;
+            case 3:
+                data.address = decodeNumber(buffer);
+                break;
+            case 4:
+                data.line = push(Line.decode(buffer), data.line);
+                break;
+            case 5:
+                data.isFolded = !!decodeNumber(buffer);
+                break;
+        }
+    }
+    static decode(buffer) {
+        return new this(decode(buffer, this.decodeValue));
+    }
+}
+class Function {
+    static create(data) {
+        return data instanceof Function ? data : new Function(data);
+    }
+    constructor(data) {
+        this.id = data.id || 0;
+        this.name = data.name || 0;
+        this.systemName = data.systemName || 0;
+        this.filename = data.filename || 0;
+        this.startLine = data.startLine || 0;
+    }
+    get length() {
+        let total = 0;
+        total += measureNumberField(this.id);
+        total += measureNumberField(this.name);
+        total += measureNumberField(this.systemName);
+        total += measureNumberField(this.filename);
+        total += measureNumberField(this.startLine);
+        return total;
+    }
+    _encodeToBuffer(buffer, offset = 0) {
+        if (this.id) {
+            buffer[offset++] = 8; // (1 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.id);
+        }
+        if (this.name) {
+            buffer[offset++] = 16; // (2 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.name);
+        }
+        if (this.systemName) {
+            buffer[offset++] = 24; // (3 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.systemName);
+        }
+        if (this.filename) {
+            buffer[offset++] = 32; // (4 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.filename);
+        }
+        if (this.startLine) {
+            buffer[offset++] = 40; // (5 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.startLine);
+        }
+        return offset;
+    }
+    encode(buffer = new Uint8Array(this.length)) {
+        this._encodeToBuffer(buffer, 0);
+        return buffer;
+    }
+    static decodeValue(data, field, buffer) {
+        switch (field) {
+            case 1:
+                data.id = decodeNumber(buffer);
+                break;
+            case 2:
+                data.name = decodeNumber(buffer);
+                break;
+            case 3:
+                data.systemName = decodeNumber(buffer);
+                break;
+            case 4:
+                data.filename = decodeNumber(buffer);
+                break;
+            case 5:
+                data.startLine = decodeNumber(buffer);
+                break;
+        }
+    }
+    static decode(buffer) {
+        return new this(decode(buffer, this.decodeValue));
+    }
+}
+class Profile {
+    constructor(data = {}) {
+        this.sampleType = (data.sampleType || []).map(ValueType.create);
+        this.sample = (data.sample || []).map(Sample.create);
+        this.mapping = (data.mapping || []).map(Mapping.create);
+        this.location = (data.location || []).map(Location.create);
+        this.function = (data.function || []).map(Function.create);
+        this.stringTable = data.stringTable || new StringTable();
+        this.dropFrames = data.dropFrames || 0;
+        this.keepFrames = data.keepFrames || 0;
+        this.timeNanos = data.timeNanos || 0;
+        this.durationNanos = data.durationNanos || 0;
+        this.periodType = data.periodType ? ValueType.create(data.periodType) : undefined;
+        this.period = data.period || 0;
+        this.comment = data.comment || [];
+        this.defaultSampleType = data.defaultSampleType || 0;
+        this.docUrl = data.docUrl || 0;
+    }
+    get length() {
+        let total = 0;
+        total += measureLengthDelimArrayField(this.sampleType);
+        total += measureLengthDelimArrayField(this.sample);
+        total += measureLengthDelimArrayField(this.mapping);
+        total += measureLengthDelimArrayField(this.location);
+        total += measureLengthDelimArrayField(this.function);
+        total += this.stringTable.encodedLength;
+        total += measureNumberField(this.dropFrames);
+        total += measureNumberField(this.keepFrames);
+        total += measureNumberField(this.timeNanos);
+        total += measureNumberField(this.durationNanos);
+        total += measureLengthDelimField(this.periodType);
+        total += measureNumberField(this.period);
+        total += measureNumberArrayField(this.comment);
+        total += measureNumberField(this.defaultSampleType);
+        total += measureNumberField(this.docUrl);
+        return total;
+    }
+    _encodeSampleTypesToBuffer(buffer, offset = 0) {
+        for (const sampleType of this.sampleType) {
+            buffer[offset++] = 10; // (1 << 3) + kTypeLengthDelim
+            offset = encodeNumber(buffer, offset, sampleType.length);
+            offset = sampleType._encodeToBuffer(buffer, offset);
+        }
+        return offset;
+    }
+    _encodeSamplesToBuffer(buffer, offset = 0) {
+        for (const sample of this.sample) {
+            buffer[offset++] = 18; // (2 << 3) + kTypeLengthDelim
+            offset = encodeNumber(buffer, offset, sample.length);
+            offset = sample._encodeToBuffer(buffer, offset);
+        }
+        return offset;
+    }
+    _encodeMappingsToBuffer(buffer, offset = 0) {
+        for (const mapping of this.mapping) {
+            buffer[offset++] = 26; // (3 << 3) + kTypeLengthDelim
+            offset = encodeNumber(buffer, offset, mapping.length);
+            offset = mapping._encodeToBuffer(buffer, offset);
+        }
+        return offset;
+    }
+    _encodeLocationsToBuffer(buffer, offset = 0) {
+        for (const location of this.location) {
+            buffer[offset++] = 34; // (4 << 3) + kTypeLengthDelim
+            offset = encodeNumber(buffer, offset, location.length);
+            offset = location._encodeToBuffer(buffer, offset);
+        }
+        return offset;
+    }
+    _encodeFunctionsToBuffer(buffer, offset = 0) {
+        for (const fun of this.function) {
+            buffer[offset++] = 42; // (5 << 3) + kTypeLengthDelim
+            offset = encodeNumber(buffer, offset, fun.length);
+            offset = fun._encodeToBuffer(buffer, offset);
+        }
+        return offset;
+    }
+    _encodeBasicValuesToBuffer(buffer, offset = 0) {
+        if (this.dropFrames) {
+            buffer[offset++] = 56; // (7 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.dropFrames);
+        }
+        if (this.keepFrames) {
+            buffer[offset++] = 64; // (8 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.keepFrames);
+        }
+        if (this.timeNanos) {
+            buffer[offset++] = 72; // (9 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.timeNanos);
+        }
+        if (this.durationNanos) {
+            buffer[offset++] = 80; // (10 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.durationNanos);
+        }
+        if (typeof this.periodType !== 'undefined') {
+            buffer[offset++] = 90; // (11 << 3) + kTypeLengthDelim
+            offset = encodeNumber(buffer, offset, this.periodType.length);
+            offset = this.periodType._encodeToBuffer(buffer, offset);
+        }
+        if (this.period) {
+            buffer[offset++] = 96; // (12 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.period);
+        }
+        if (this.comment.length) {
+            buffer[offset++] = 106; // (13 << 3) + kTypeLengthDelim
+            offset = encodeNumber(buffer, offset, measureArray(this.comment));
+            for (const comment of this.comment) {
+                offset = encodeNumber(buffer, offset, comment);
+            }
+        }
+        if (this.defaultSampleType) {
+            buffer[offset++] = 112; // (14 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.defaultSampleType);
+        }
+        if (this.docUrl) {
+            buffer[offset++] = 120; // (15 << 3) + kTypeVarInt
+            offset = encodeNumber(buffer, offset, this.docUrl);
+        }
+        return offset;
+    }
+    _encodeToBuffer(buffer, offset = 0) {
+        offset = this._encodeSampleTypesToBuffer(buffer, offset);
+        offset = this._encodeSamplesToBuffer(buffer, offset);
+        offset = this._encodeMappingsToBuffer(buffer, offset);
+        offset = this._encodeLocationsToBuffer(buffer, offset);
+        offset = this._encodeFunctionsToBuffer(buffer, offset);
+        offset = this.stringTable._encodeToBuffer(buffer, offset);
+        offset = this._encodeBasicValuesToBuffer(buffer, offset);
+        return offset;
+    }
+    async _encodeToBufferAsync(buffer, offset = 0) {
+        offset = this._encodeSampleTypesToBuffer(buffer, offset);
+        await new Promise(setImmediate);
+        offset = this._encodeSamplesToBuffer(buffer, offset);
+        await new Promise(setImmediate);
+        offset = this._encodeMappingsToBuffer(buffer, offset);
+        await new Promise(setImmediate);
+        offset = this._encodeLocationsToBuffer(buffer, offset);
+        await new Promise(setImmediate);
+        offset = this._encodeFunctionsToBuffer(buffer, offset);
+        await new Promise(setImmediate);
+        offset = this.stringTable._encodeToBuffer(buffer, offset);
+        await new Promise(setImmediate);
+        offset = this._encodeBasicValuesToBuffer(buffer, offset);
+        return offset;
+    }
+    encode(buffer = new Uint8Array(this.length)) {
+        this._encodeToBuffer(buffer, 0);
+        return buffer;
+    }
+    async encodeAsync(buffer = new Uint8Array(this.length)) {
+        await this._encodeToBufferAsync(buffer, 0);
+        return buffer;
+    }
+    static decodeValue(data, field, buffer) {
+        switch (field) {
+            case 1:
+                data.sampleType = push(ValueType.decode(buffer), data.sampleType);
+                break;
+            case 2:
+                data.sample = push(Sample.decode(buffer), data.sample);
+                break;
+            case 3:
+                data.mapping = push(Mapping.decode(buffer), data.mapping);
+                break;
+            case 4:
+                data.location = push(Location.decode(buffer), data.location);
+                break;
+            case 5:
+                data.function = push(Function.decode(buffer), data.function);
+                break;
+            case 6: {
+                if (data.stringTable === undefined) {
+                    data.stringTable = new StringTable(emptyTableToken);
+                }
+                data.stringTable._decodeString(buffer);
+                break;
+            }
+            case 7:
+                data.dropFrames = decodeNumber(buffer);
+                break;
+            case 8:
+                data.keepFrames = decodeNumber(buffer);
+                break;
+            case 9:
+                data.timeNanos = decodeNumber(buffer);
+                break;
+            case 10:
+                data.durationNanos = decodeNumber(buffer);
+                break;
+            case 11:
+                data.periodType = ValueType.decode(buffer);
+                break;
+            case 12:
+                data.period = decodeNumber(buffer);
+                break;
+            case 13:
+                data.comment = pushAll(decodeNumbers(buffer), data.comment);
+                break;
+            case 14:
+                data.defaultSampleType = decodeNumber(buffer);
+                break;
+            case 15:
+                data.docUrl = decodeNumber(buffer);
+                break;
+        }
+    }
+    static decode(buffer) {
+        return new this(decode(buffer, this.decodeValue));
+    }
+}
+
+// Just enough of the protobuf wire format to check a profile's framing and to
+// read its samples fast (see decode.ts for why samples are not left to pprof-format).
+/**
+ * Reads unsigned varints from a buffer; `pos` advances. Values are exact below
+ * 2^53; int64 fields use int64(), which also maps two's-complement negatives
+ * (10-byte varints) to negative numbers.
+ */
+class Reader {
+    buf;
+    end;
+    pos;
+    constructor(buf, start = 0, end = buf.length) {
+        this.buf = buf;
+        this.end = end;
+        this.pos = start;
+    }
+    /** An unsigned varint, or -1 when it runs past `end` or over 10 bytes. */
+    uvarint() {
+        const buf = this.buf;
+        let pos = this.pos;
+        const end = this.end;
+        if (pos < end) {
+            const b = buf[pos];
+            if (b < 0x80) {
+                this.pos = pos + 1;
+                return b;
+            }
+        }
+        let value = 0;
+        let scale = 1;
+        for (let i = 0; i < 10; i++, pos++) {
+            if (pos >= end)
+                return -1;
+            const b = buf[pos];
+            value += (b & 0x7f) * scale;
+            if (b < 0x80) {
+                this.pos = pos + 1;
+                return value;
+            }
+            scale *= 128;
+        }
+        return -1;
+    }
+    /** An int64 varint as a number (negative values come as 10-byte two's complement), or undefined. */
+    int64() {
+        const start = this.pos;
+        const v = this.uvarint();
+        if (v < 0)
+            return undefined;
+        if (this.pos - start < 8)
+            return v; // below 2^49: exact as read
+        let big = 0n;
+        for (let i = this.pos - 1; i >= start; i--)
+            big = (big << 7n) | BigInt(this.buf[i] & 0x7f);
+        return Number(BigInt.asIntN(64, big));
+    }
+}
+/** Walks the fields of one message; throws with `what` in the message when the framing is broken. */
+function fields(buf, start, end, what) {
+    const out = [];
+    const r = new Reader(buf, start, end);
+    while (r.pos < end) {
+        const at = r.pos;
+        const tag = r.uvarint();
+        if (tag <= 0)
+            throw new FramingError(`bad field tag in ${what} at byte ${at}`, r.pos >= end);
+        const field = Math.floor(tag / 8);
+        const wire = tag % 8;
+        if (field === 0)
+            throw new FramingError(`field number 0 in ${what} at byte ${at}`, false);
+        let valueStart = r.pos;
+        switch (wire) {
+            case 0:
+                if (r.uvarint() < 0)
+                    throw new FramingError(`varint of field ${field} of ${what} cut off at byte ${at}`, true);
+                break;
+            case 2: {
+                const len = r.uvarint();
+                if (len < 0)
+                    throw new FramingError(`length of field ${field} of ${what} cut off at byte ${at}`, true);
+                valueStart = r.pos;
+                r.pos += len;
+                if (r.pos > end) {
+                    throw new FramingError(`field ${field} of ${what} at byte ${at} needs ${len} bytes, ${end - valueStart} left`, true);
+                }
+                break;
+            }
+            case 1:
+                r.pos += 8;
+                break;
+            case 5:
+                r.pos += 4;
+                break;
+            default:
+                throw new FramingError(`invalid wire type ${wire} in ${what} at byte ${at}`, false);
+        }
+        if (r.pos > end)
+            throw new FramingError(`field ${field} of ${what} at byte ${at} cut off`, true);
+        out.push({ field, wire, start: at, valueStart, end: r.pos });
+    }
+    return out;
+}
+/** A framing problem; `truncated` when the data simply ends too soon. */
+class FramingError extends ProfileError {
+    truncated;
+    constructor(message, truncated) {
+        super(message);
+        this.truncated = truncated;
+    }
+}
+
+const DEFAULT_MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
+const EMPTY_LABELS = Object.freeze({});
+/**
+ * Decodes a pprof profile (gzipped or not) into the resolved model of types.ts.
+ * Every failure is a ProfileError with a one-line message.
+ *
+ * pprof-format decodes everything but the samples. Samples are most of a
+ * profile's bytes and pprof-format allocates a Buffer view per varint there
+ * (a 60k-sample heap profile took ~90% of its decode time in them), so they
+ * are read here straight into stacks, with no intermediate objects.
+ */
+function decodeProfile(bytes, opts = {}) {
+    if (bytes.length === 0)
+        throw new ProfileError('not a pprof profile: empty input');
+    const raw = isGzip(bytes)
+        ? gunzip(bytes, opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES)
+        : bytes;
+    if (raw.length === 0)
+        throw new ProfileError('not a pprof profile: empty after gunzip');
+    const { rest, samples } = splitTopLevel(raw);
+    let pb;
+    try {
+        pb = Profile.decode(rest);
+    }
+    catch (err) {
+        throw new ProfileError(`not a pprof profile: ${errorText(err)}`, { cause: err });
+    }
+    try {
+        return resolve(pb, raw, samples);
+    }
+    catch (err) {
+        if (err instanceof ProfileError)
+            throw err;
+        // A malformed nested message can surface as a TypeError deep in the resolver.
+        throw new ProfileError(`malformed pprof profile: ${errorText(err)}`, { cause: err });
+    }
+}
+function isGzip(bytes) {
+    return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+function gunzip(bytes, max) {
+    try {
+        return gunzipSync(bytes, { maxOutputLength: max });
+    }
+    catch (err) {
+        const code = err.code;
+        if (code === 'ERR_BUFFER_TOO_LARGE') {
+            throw new ProfileError(`decompressed size exceeds ${formatBytes(max)}`, { cause: err });
+        }
+        if (code === 'Z_BUF_ERROR')
+            throw new ProfileError('truncated gzip', { cause: err });
+        throw new ProfileError(`corrupt gzip: ${errorText(err)}`, { cause: err });
+    }
+}
+function formatBytes(n) {
+    const MiB = 1024 * 1024;
+    if (n % MiB === 0)
+        return `${n / MiB} MiB`;
+    if (n % 1024 === 0)
+        return `${n / 1024} KiB`;
+    return `${n} bytes`;
+}
+function errorText(err) {
+    return err instanceof Error ? err.message : String(err);
+}
+/** Fields of the Profile message (profile.proto numbers them 1..15). */
+const KNOWN_FIELDS = 15;
+/** Profile fields that are varints; the others (but comment, 13, which may be packed) are length-delimited. */
+const VARINT_FIELDS = new Set([7, 8, 9, 10, 12, 14, 15]);
+/**
+ * Checks the top-level framing (pprof-format walks it without bounds checks:
+ * a truncated profile would decode "successfully" into nonsense, and a tag
+ * longer than one byte, a field number above 15, is misread), and splits the
+ * samples from the rest. Unknown fields, which protobuf allows, are dropped.
+ */
+function splitTopLevel(raw) {
+    let top;
+    try {
+        top = fields(raw, 0, raw.length, 'profile');
+    }
+    catch (err) {
+        if (!(err instanceof FramingError))
+            throw err;
+        throw err.truncated
+            ? new ProfileError(`truncated pprof profile: ${err.message}`)
+            : notProfile(raw, err.message);
+    }
+    const samples = [];
+    const keep = [];
+    for (const f of top) {
+        if (f.field > KNOWN_FIELDS)
+            continue;
+        const wantVarint = VARINT_FIELDS.has(f.field);
+        const ok = f.field === 13 ? f.wire === 0 || f.wire === 2 : f.wire === (wantVarint ? 0 : 2);
+        if (!ok)
+            throw notProfile(raw, `field ${f.field} has wire type ${f.wire}`);
+        if (f.field === 2)
+            samples.push(f);
+        else
+            keep.push(f);
+    }
+    const rest = new Uint8Array(keep.reduce((n, f) => n + f.end - f.start, 0));
+    let at = 0;
+    for (const f of keep) {
+        rest.set(raw.subarray(f.start, f.end), at);
+        at += f.end - f.start;
+    }
+    return { rest, samples };
+}
+/** "not a pprof profile", with the start of the input when it is text (an HTML error page, say). */
+function notProfile(buf, why) {
+    const head = buf.subarray(0, 40);
+    const printable = head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127));
+    const text = printable
+        ? ` (input looks like text: ${JSON.stringify(Buffer.from(head).toString('latin1'))})`
+        : '';
+    return new ProfileError(`not a pprof profile: ${why}${text}`);
+}
+function int(v) {
+    return typeof v === 'number' ? v : Number(BigInt.asIntN(64, v));
+}
+function uint(v) {
+    return typeof v === 'number' ? v : Number(BigInt.asUintN(64, v));
+}
+function resolve(pb, raw, sampleFields) {
+    const strings = pb.stringTable?.strings ?? [];
+    if (strings.length === 0)
+        throw new ProfileError('not a pprof profile: no string table');
+    if (strings[0] !== '')
+        throw new ProfileError('not a pprof profile: string table entry 0 is not empty');
+    const str = (i, what) => {
+        const n = int(i);
+        const s = strings[n];
+        if (s === undefined)
+            throw new ProfileError(`missing string table entry ${n} (${what})`);
+        return s;
+    };
+    const valueType = (v, what) => ({
+        type: str(v.type, `${what} type`),
+        unit: str(v.unit, `${what} unit`),
+    });
+    const sampleTypes = pb.sampleType.map((v, i) => valueType(v, `sample type ${i}`));
+    if (sampleTypes.length === 0)
+        throw new ProfileError('not a pprof profile: no sample types');
+    // One Func object per distinct function, so aggregation can key on identity.
+    const funcs = new Map();
+    const interned = new Map();
+    for (const f of pb.function) {
+        const id = uint(f.id);
+        // Which of two functions a location means would be a guess; pprof's CheckValid rejects it too.
+        const prior = funcs.get(id);
+        if (prior) {
+            throw new ProfileError(`function ${id} defined twice (${prior.name}, ${str(f.name, `function ${id} name`)})`);
+        }
+        const func = {
+            name: str(f.name, `function ${id} name`),
+            systemName: str(f.systemName, `function ${id} system name`),
+            filename: str(f.filename, `function ${id} filename`),
+            startLine: int(f.startLine),
+            index: interned.size,
+        };
+        const key = `${func.name}\0${func.systemName}\0${func.filename}\0${func.startLine}`;
+        const same = interned.get(key);
+        if (same)
+            funcs.set(id, same);
+        else {
+            interned.set(key, func);
+            funcs.set(id, func);
+        }
+    }
+    const locations = new LocationTable();
+    const unsymbolized = new Map();
+    for (const loc of pb.location) {
+        const id = uint(loc.id);
+        if (locations.get(id))
+            throw new ProfileError(`location ${id} defined twice`);
+        const address = uint(loc.address);
+        // Go's runtime/pprof (and pprof's profile package) write an inlined call as
+        // one location whose line[] runs from the innermost inlined callee to the
+        // function it was inlined into: line[0] is the leaf, the last line is the
+        // physical caller. Our stacks are leaf first, so line order is frame order.
+        // Checked on test/fixtures/profiles/goroutine.pb.gz, where one location holds
+        // internal/sync.(*Mutex).Lock, sync.(*Mutex).Lock, main.parkGoroutines.func5.
+        const frames = [];
+        const n = loc.line.length;
+        for (let i = 0; i < n; i++) {
+            const line = loc.line[i];
+            const fid = uint(line.functionId);
+            const func = funcs.get(fid);
+            if (!func)
+                throw new ProfileError(`function ${fid} referenced by location ${id} but not defined`);
+            const frame = { func, line: int(line.line), address };
+            if (i < n - 1)
+                frame.inlined = true;
+            frames.push(frame);
+        }
+        if (n === 0) {
+            // Unsymbolized: pprof names such a node by its address.
+            let func = unsymbolized.get(address);
+            if (!func) {
+                const index = interned.size + unsymbolized.size;
+                func = { name: `0x${address.toString(16)}`, systemName: '', filename: '', startLine: 0, index };
+                unsymbolized.set(address, func);
+            }
+            frames.push({ func, line: 0, address });
+        }
+        locations.set(id, frames);
+    }
+    const samples = decodeSamples(raw, sampleFields, sampleTypes.length, locations, strings);
+    const profile = {
+        sampleTypes,
+        samples,
+        period: int(pb.period),
+        timeNanos: int(pb.timeNanos),
+        durationNanos: int(pb.durationNanos),
+    };
+    if (pb.periodType)
+        profile.periodType = valueType(pb.periodType, 'period type');
+    const dst = int(pb.defaultSampleType);
+    if (dst !== 0)
+        profile.defaultSampleType = str(dst, 'default sample type');
+    if (pb.comment.length > 0)
+        profile.comments = pb.comment.map((c) => str(c, 'comment'));
+    const main = pb.mapping[0];
+    if (main) {
+        const file = str(main.filename, 'mapping filename');
+        const build = str(main.buildId, 'mapping build id');
+        if (file)
+            profile.mainBinary = file;
+        if (build)
+            profile.buildId = build;
+    }
+    return profile;
+}
+/**
+ * Frames by location id. Go numbers locations 1..n, so an array indexed by id
+ * is the fast path; ids that are large or sparse go to a Map.
+ */
+class LocationTable {
+    #dense = [];
+    #sparse = new Map();
+    set(id, frames) {
+        const dense = this.#dense;
+        // Grown by push: a store far past the end would turn the array into a slow dictionary.
+        if (Number.isInteger(id) && id >= 0 && id < dense.length + 1024) {
+            while (dense.length < id)
+                dense.push(undefined);
+            dense[id] = frames;
+        }
+        else
+            this.#sparse.set(id, frames);
+    }
+    get(id) {
+        return this.#dense[id] ?? this.#sparse.get(id);
+    }
+}
+function locationFrames(locations, id) {
+    const frames = locations.get(id);
+    if (!frames)
+        throw new ProfileError(`location ${id} referenced by sample but not defined`);
+    return frames;
+}
+/**
+ * Reads Sample messages (location_id = 1, value = 2, label = 3) straight into
+ * the model. Location ids go to a scratch buffer first so each stack is
+ * allocated once at its final length: on a 60k-sample profile, growing stacks
+ * by push cost about twice as much.
+ */
+function decodeSamples(raw, sampleFields, nTypes, locations, strings) {
+    const samples = new Array(sampleFields.length);
+    const r = new Reader(raw);
+    let ids = new Float64Array(256);
+    const bad = (si, why) => new ProfileError(`malformed pprof profile: sample ${si}: ${why}`);
+    const str = (i, si, what) => {
+        const s = strings[i];
+        if (s === undefined)
+            throw new ProfileError(`missing string table entry ${i} (${what} of sample ${si})`);
+        return s;
+    };
+    for (let si = 0; si < sampleFields.length; si++) {
+        const f = sampleFields[si];
+        const end = f.end;
+        r.pos = f.valueStart;
+        let nIds = 0;
+        const values = [];
+        let text;
+        let numLabels;
+        while (r.pos < end) {
+            const tag = r.uvarint();
+            if (tag <= 0)
+                throw bad(si, 'bad field tag');
+            const field = Math.floor(tag / 8);
+            const wire = tag % 8;
+            if ((field === 1 || field === 2) && (wire === 0 || wire === 2)) {
+                // Repeated scalars: packed (wire 2) or one per tag (wire 0).
+                let stop = end;
+                if (wire === 2) {
+                    const len = r.uvarint();
+                    stop = r.pos + len;
+                    if (len < 0 || stop > end)
+                        throw bad(si, `field ${field} overruns the sample`);
+                }
+                do {
+                    if (field === 1) {
+                        const id = r.uvarint();
+                        if (id < 0 || r.pos > stop)
+                            throw bad(si, 'bad location id');
+                        if (nIds === ids.length) {
+                            const grown = new Float64Array(ids.length * 2);
+                            grown.set(ids);
+                            ids = grown;
+                        }
+                        ids[nIds++] = id;
+                    }
+                    else {
+                        const v = r.int64();
+                        if (v === undefined || r.pos > stop)
+                            throw bad(si, 'bad value');
+                        values.push(v);
+                    }
+                } while (wire === 2 && r.pos < stop);
+            }
+            else if (field === 3 && wire === 2) {
+                const len = r.uvarint();
+                const stop = r.pos + len;
+                if (len < 0 || stop > end)
+                    throw bad(si, 'label overruns the sample');
+                let key = 0;
+                let strIdx = 0;
+                let num = 0;
+                while (r.pos < stop) {
+                    const t = r.uvarint();
+                    if (t <= 0 || t % 8 !== 0)
+                        throw bad(si, 'bad label field');
+                    // num (3) is an int64; key (1), str (2) and num_unit (4) are string indexes.
+                    const v = t === 24 ? r.int64() : r.uvarint();
+                    if (v === undefined || (t !== 24 && v < 0))
+                        throw bad(si, 'bad label value');
+                    if (t === 8)
+                        key = v;
+                    else if (t === 16)
+                        strIdx = v;
+                    else if (t === 24)
+                        num = v;
+                }
+                const k = str(key, si, 'label key');
+                if (strIdx !== 0) {
+                    // pprof allows repeated keys; Go writes one value per key. Keep the first.
+                    text ??= {};
+                    if (!(k in text))
+                        text[k] = str(strIdx, si, 'label value');
+                }
+                else {
+                    numLabels ??= {};
+                    if (!(k in numLabels))
+                        numLabels[k] = num;
+                }
+            }
+            else {
+                skip(r, wire, end, () => bad(si, `bad field ${field}`));
+            }
+        }
+        if (values.length !== nTypes) {
+            throw new ProfileError(`sample ${si} has ${values.length} values, expected ${nTypes} (one per sample type)`);
+        }
+        let stack;
+        if (nIds === 0)
+            stack = EMPTY_STACK;
+        else if (nIds === 1)
+            stack = locationFrames(locations, ids[0]); // shared with the location: read-only
+        else {
+            let n = 0;
+            for (let i = 0; i < nIds; i++)
+                n += locationFrames(locations, ids[i]).length;
+            const out = new Array(n);
+            let o = 0;
+            for (let i = 0; i < nIds; i++) {
+                const frames = locations.get(ids[i]);
+                for (let j = 0; j < frames.length; j++)
+                    out[o++] = frames[j];
+            }
+            stack = out;
+        }
+        const labels = text ?? EMPTY_LABELS;
+        samples[si] = numLabels ? { stack, values, labels, numLabels } : { stack, values, labels };
+    }
+    return samples;
+}
+const EMPTY_STACK = Object.freeze([]);
+function skip(r, wire, end, bad) {
+    if (wire === 0) {
+        if (r.uvarint() < 0)
+            throw bad();
+    }
+    else if (wire === 2) {
+        const len = r.uvarint();
+        if (len < 0)
+            throw bad();
+        r.pos += len;
+    }
+    else if (wire === 1)
+        r.pos += 8;
+    else if (wire === 5)
+        r.pos += 4;
+    else
+        throw bad();
+    if (r.pos > end)
+        throw bad();
+}
+
+/** Footer names that map onto a MemStats field. */
+const FIELDS = {
+    Alloc: 'alloc',
+    TotalAlloc: 'totalAlloc',
+    Sys: 'sys',
+    Mallocs: 'mallocs',
+    Frees: 'frees',
+    HeapAlloc: 'heapAlloc',
+    HeapSys: 'heapSys',
+    HeapIdle: 'heapIdle',
+    HeapInuse: 'heapInuse',
+    HeapReleased: 'heapReleased',
+    HeapObjects: 'heapObjects',
+    StackInuse: 'stackInuse',
+    StackSys: 'stackSys',
+    MSpanInuse: 'mSpanInuse',
+    MSpanSys: 'mSpanSys',
+    MCacheInuse: 'mCacheInuse',
+    MCacheSys: 'mCacheSys',
+    BuckHashSys: 'buckHashSys',
+    GCSys: 'gcSys',
+    OtherSys: 'otherSys',
+    NextGC: 'nextGC',
+    LastGC: 'lastGC',
+    NumGC: 'numGC',
+    NumForcedGC: 'numForcedGC',
+    GCCPUFraction: 'gcCPUFraction',
+    MaxRSS: 'maxRSS',
+};
+/** "# Stack = inuse / sys": runtime/pprof prints these three as pairs. */
+const PAIRS = {
+    Stack: ['StackInuse', 'StackSys'],
+    MSpan: ['MSpanInuse', 'MSpanSys'],
+    MCache: ['MCacheInuse', 'MCacheSys'],
+};
+const LINE = /^# (\w+) = (.*)$/;
+const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+/**
+ * Reads the runtime.MemStats footer of /debug/pprof/heap?debug=1
+ * ("# HeapInuse = 1234"). Arrays (PauseNs, PauseEnd) and booleans (DebugGC)
+ * are skipped; "# Stack = a / b" gives StackInuse and StackSys.
+ */
+function parseMemStats(heapDebug1Text) {
+    const raw = {};
+    for (const line of heapDebug1Text.split('\n')) {
+        if (line.charCodeAt(0) !== 35 /* # */)
+            continue;
+        const m = LINE.exec(line.trimEnd());
+        if (!m)
+            continue;
+        const [, name, value] = m;
+        const pair = PAIRS[name];
+        if (pair) {
+            const parts = value.split(' / ');
+            if (parts.length === 2 && NUMBER.test(parts[0]) && NUMBER.test(parts[1])) {
+                raw[pair[0]] = Number(parts[0]);
+                raw[pair[1]] = Number(parts[1]);
+            }
+            continue;
+        }
+        if (NUMBER.test(value))
+            raw[name] = Number(value);
+    }
+    if (Object.keys(raw).length === 0) {
+        const start = heapDebug1Text.slice(0, 40);
+        throw new ProfileError(`no runtime.MemStats footer ("# Name = value" lines) in heap?debug=1 text (starts with ${JSON.stringify(start)})`);
+    }
+    const stats = { raw };
+    for (const [name, field] of Object.entries(FIELDS)) {
+        const v = raw[name];
+        if (v !== undefined)
+            stats[field] = v;
+    }
+    return stats;
+}
+
+class SnapshotError extends Error {
+    name = 'SnapshotError';
+}
+/** The sample types the analysis reads; it treats a missing one as zeros, so its absence must fail here. */
+const TYPES = {
+    heap: ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space'],
+    goroutine: ['goroutine'],
+    goroutineleak: [],
+};
+/**
+ * Checks what decodes but cannot be what Go serves: a profile of another kind
+ * (a CPU profile at the heap URL), negative live bytes or counts, values past
+ * 2^53 (9 PB; beyond that a double no longer counts bytes exactly). Any of these
+ * would silently turn into a wrong verdict.
+ */
+function checkProfile(p, kind, types) {
+    const has = p.sampleTypes.map((t) => t.type);
+    const missing = types.filter((t) => !has.includes(t));
+    if (missing.length > 0) {
+        return `not a ${kind} profile: no ${missing.join(', ')} sample type (has: ${has.join(', ') || 'none'})`;
+    }
+    for (let si = 0; si < p.samples.length; si++) {
+        const values = p.samples[si].values;
+        for (let vi = 0; vi < values.length; vi++) {
+            const v = values[vi];
+            if (v >= 0 && v <= Number.MAX_SAFE_INTEGER)
+                continue;
+            const where = `${has[vi]} of sample ${si} (${p.samples[si].stack[0]?.func.name ?? 'no stack'})`;
+            return v < 0
+                ? `negative ${where}: ${v}; a ${kind} profile counts what exists, it cannot be negative`
+                : `${where} is ${v.toExponential(2)}, beyond any real ${kind} profile (over 2^53)`;
+        }
+    }
+    return undefined;
+}
+/** Decodes and checks one profile a snapshot holds; `what` ("head snapshot S3 heap profile") prefixes any error. */
+function decodeSnapshotProfile(bytes, what, kind) {
+    let profile;
+    try {
+        profile = decodeProfile(bytes);
+    }
+    catch (error) {
+        throw new SnapshotError(`${what}: ${error.message}`);
+    }
+    const problem = checkProfile(profile, kind, TYPES[kind]);
+    if (problem)
+        throw new SnapshotError(`${what}: ${problem}`);
+    return profile;
+}
+/** The runtime's text endpoints, named like the profiles when they cannot be read. */
+function parseNamed(parse, text, what) {
+    try {
+        return parse(text);
+    }
+    catch (error) {
+        throw new SnapshotError(`${what}: ${error.message}`);
+    }
+}
+function decodeSnapshot(side, s) {
+    const where = `${side} snapshot ${s.label}`;
+    return {
+        label: s.label,
+        elapsedMs: s.elapsedMs,
+        requests: s.requests,
+        errors: s.errors,
+        heap: decodeSnapshotProfile(s.heap, `${where} heap profile`, 'heap'),
+        goroutines: s.goroutine
+            ? decodeSnapshotProfile(s.goroutine, `${where} goroutine profile`, 'goroutine')
+            : undefined,
+        memstats: s.heapText ? parseNamed(parseMemStats, s.heapText, `${where} heap?debug=1 text`) : undefined,
+        rssBytes: s.process?.rssBytes,
+        openFds: s.process?.openFds,
+    };
+}
+function decodeSide(m) {
+    return {
+        side: m.side,
+        snapshots: m.snapshots.map((s) => decodeSnapshot(m.side, s)),
+        settled: decodeSnapshot(m.side, m.settled),
+        load: m.load,
+        goroutineDump: m.goroutineDump
+            ? parseNamed(parseGoroutineDump, m.goroutineDump, `${m.side} goroutine dump (goroutine?debug=2)`)
+            : undefined,
+        goroutineLeak: m.goroutineLeak
+            ? decodeSnapshotProfile(m.goroutineLeak, `${m.side} goroutineleak profile`, 'goroutineleak')
+            : undefined,
+        runtimeEnv: m.runtimeEnv,
+    };
+}
+
+// Kept in step with package.json by a test; the bundle cannot read package.json at run time.
+const VERSION = '0.1.0';
+
+// The whole job, shared by the action (main.ts) and the CLI (cli.ts):
+// build both sides, measure each under load, then decode, analyse and report.
+async function writeMeasurement(dir, m) {
+    await mkdir(dir, { recursive: true });
+    const files = [m.logPath];
+    const put = async (name, data) => {
+        const path = join(dir, name);
+        await writeFile(path, data);
+        files.push(path);
+    };
+    for (const s of [...m.snapshots, m.settled]) {
+        await put(`${s.label}.heap.pb.gz`, s.heap);
+        if (s.goroutine)
+            await put(`${s.label}.goroutine.pb.gz`, s.goroutine);
+    }
+    // The last in-run heap profile, named for `go tool pprof -diff_base base.pb.gz head.pb.gz`.
+    await put(`../${m.side}.pb.gz`, m.snapshots[m.snapshots.length - 1].heap);
+    if (m.goroutineDump)
+        await put('goroutine-debug2.txt', m.goroutineDump);
+    if (m.goroutineLeak)
+        await put('goroutineleak.pb.gz', m.goroutineLeak);
+    if (m.trace)
+        await put('trace.out', m.trace);
+    return files;
+}
+/** Measurement problems that make a clean verdict meaningless. */
+const INVALIDATING = /requests failed|answered no request/;
+/**
+ * A side that could not start says which side, once. Not a busy port (the same
+ * for both sides), not an input error, and not an interrupt or the deadline.
+ */
+function namedForSide(error, side, signal) {
+    if (signal?.aborted || !(error instanceof Error))
+        return error;
+    if (error instanceof UsageError || error instanceof PortInUseError)
+        return error;
+    if (!error.message.startsWith(`${side}:`))
+        error.message = `${side}: ${error.message}`;
+    return error;
+}
+async function runPipeline(inputs, ctx) {
+    const { log } = ctx;
+    await rm(ctx.outDir, { recursive: true, force: true });
+    await mkdir(ctx.outDir, { recursive: true });
+    const sides = ctx.baseRef ? ['base', 'head'] : ['head'];
+    let baseTree;
+    // Binaries live outside outDir, which is uploaded as the artifact as it is.
+    const binDir = await mkdtemp(join(tmpdir(), 'memleak-bin-'));
+    try {
+        // Build both sides before measuring anything: build CPU must not overlap a measurement.
+        const built = await log.group('Build', async () => {
+            const result = {};
+            if (ctx.baseRef) {
+                baseTree = await addBaseWorktree(ctx.workspace, ctx.baseRef, log.info);
+                log.info(`base: ${ctx.baseRef} at ${baseTree.sha.slice(0, 12)} in ${baseTree.dir}`);
+            }
+            for (const side of sides) {
+                const treeDir = side === 'base' ? baseTree.dir : ctx.workspace;
+                const b = await buildSide({
+                    side,
+                    treeDir,
+                    workingDirectory: inputs.workingDirectory,
+                    package: inputs.package,
+                    buildCommand: inputs.buildCommand,
+                    binary: join(binDir, `${side}.bin`),
+                    signal: ctx.signal,
+                });
+                log.info(`${side}: built ${inputs.package} (${b.modulePath}) in ${(b.durationMs / 1000).toFixed(1)}s`);
+                result[side] = b;
+            }
+            return result;
+        });
+        const runtimeExtra = { ...inputs.env };
+        // A memprofilerate the user put in GODEBUG themselves wins; the analysis must know the rate in force.
+        const userRate = /(?:^|,)memprofilerate=(\d+)/.exec(runtimeExtra.GODEBUG ?? '');
+        const memProfileRate = userRate ? Number(userRate[1]) : inputs.memProfileRate;
+        if (!userRate) {
+            runtimeExtra.GODEBUG = [runtimeExtra.GODEBUG, `memprofilerate=${memProfileRate}`]
+                .filter(Boolean)
+                .join(',');
+        }
+        const measureOne = (side, role) => {
+            const b = built[side];
+            return log.group(`Measure ${role}`, () => measureSide({
+                side,
+                binary: b.binary,
+                args: inputs.args,
+                cwd: b.moduleDir,
+                env: serviceEnvironment(process.env, runtimeExtra, inputs.port),
+                port: inputs.port,
+                pprofUrl: inputs.pprofUrl,
+                readyUrl: inputs.readyUrl,
+                readyTimeoutMs: inputs.readyTimeoutMs,
+                requests: inputs.requests,
+                connections: inputs.connections,
+                warmupMs: inputs.warmupMs,
+                durationMs: inputs.durationMs,
+                snapshots: inputs.snapshots,
+                // Whole seconds, at most half the measured load, so the trace never covers a snapshot window whole.
+                traceSeconds: role === 'head' ? Math.floor(Math.min(inputs.traceSeconds, inputs.durationMs / 2000)) : 0,
+                workDir: join(ctx.outDir, role === 'head (self-check)' ? 'self-check' : side),
+                signal: ctx.signal,
+            }, log.info));
+        };
+        const measured = {};
+        const crashes = {};
+        // Each side's files are written as soon as it is measured, so a later failure loses nothing.
+        const files = [];
+        for (const side of sides) {
+            try {
+                measured[side] = await measureOne(side, side);
+            }
+            catch (error) {
+                if (!(error instanceof ServiceCrashedError))
+                    throw namedForSide(error, side, ctx.signal);
+                // A crash under load is a finding, not the end of the run: keep what was measured.
+                log.warn(oneLine$1(error.message.split('\n')[0]));
+                crashes[side] = error;
+                const partial = partialMeasurement(error);
+                if (partial)
+                    measured[side] = partial;
+            }
+            if (measured[side])
+                files.push(...(await writeMeasurement(join(ctx.outDir, side), measured[side])));
+        }
+        // Self-check: head measured a second time as its own base (A/A); what differs is noise.
+        const selfCheck = inputs.selfCheck && measured.head && !crashes.head
+            ? await measureOne('head', 'head (self-check)')
+            : undefined;
+        // Only now, with every service stopped, decode and analyse.
+        const options = {
+            modulePath: built.head.modulePath,
+            regressionThreshold: inputs.regressionThreshold,
+            alpha: 0.05,
+            memProfileRate,
+        };
+        const headData = measured.head ? decodeSide(measured.head) : undefined;
+        const baseData = measured.base ? decodeSide(measured.base) : undefined;
+        const analysis = headData
+            ? analyse(headData, baseData, options)
+            : crashOnlyAnalysis(crashes.head);
+        for (const side of sides) {
+            for (const problem of measured[side]?.problems ?? []) {
+                analysis.notes.push(`${side}: ${problem}`);
+                // Errors take other code paths than successes: such a measurement cannot vouch for the code.
+                if (INVALIDATING.test(problem))
+                    (analysis.untrustworthy ??= []).push(`${side}: ${problem}`);
+            }
+        }
+        if (crashes.base) {
+            analysis.notes.push(`base: ${oneLine$1(crashes.base.message.split('\n')[0])}; head is judged on its own where base has no data.`);
+        }
+        if (crashes.head) {
+            analysis.findings.unshift(crashFinding(crashes.head, options.modulePath, !!crashes.base));
+            analysis.verdict.leak = true;
+            if (!crashes.base)
+                analysis.verdict.newLeak = true;
+        }
+        if (selfCheck && headData) {
+            const aa = analyse(decodeSide(selfCheck), headData, options);
+            analysis.notes.push(selfCheckNote(aa));
+        }
+        const report = {
+            schemaVersion: REPORT_SCHEMA_VERSION,
+            tool: { name: 'memleak-action', version: VERSION },
+            meta: {
+                repository: ctx.repository,
+                pullRequest: ctx.pullRequest,
+                baseSha: baseTree?.sha,
+                headSha: ctx.headSha,
+                package: inputs.package,
+                workingDirectory: inputs.workingDirectory,
+                modulePath: built.head.modulePath,
+                requests: inputs.requests.map((r) => [r.method, r.path, r.body].filter((x) => x !== undefined).join(' ')),
+                durationMs: inputs.durationMs,
+                warmupMs: inputs.warmupMs,
+                connections: inputs.connections,
+                snapshots: inputs.snapshots,
+                regressionThreshold: inputs.regressionThreshold,
+                failOn: inputs.failOn,
+                goVersion: await goVersion(),
+                platform: `${process.platform}-${process.arch}`,
+                generatedAt: new Date().toISOString(),
+                commentId: ctx.commentId,
+                sourceRoots: [ctx.workspace, ...(baseTree ? [baseTree.dir] : [])],
+                serverUrl: ctx.serverUrl,
+            },
+            analysis,
+            failures: failuresFor(analysis.verdict, inputs.failOn, analysis),
+        };
+        const reportPath = join(ctx.outDir, 'report.json');
+        await writeFile(reportPath, toJson(report));
+        files.push(reportPath);
+        return { report, markdown: renderMarkdown(report, { artifactUrl: ctx.artifactUrl }), reportPath, files };
+    }
+    finally {
+        await baseTree?.remove();
+        await rm(binDir, { recursive: true, force: true });
+    }
+}
+
+export { INPUT_DEFAULTS as I, KIND_LABEL as K, MAX_COMMENT_CHARS as M, ProfileError as P, UsageError as U, VERSION as V, runPipeline as a, runCommand as b, orderFindings as c, decodeProfile as d, formatChange as e, formatBytes$3 as f, formatQuantity as g, formatRate as h, repoRelativePath as i, codeSpan as j, escapeMarkdown as k, formatSignedBytes as l, markdownTable as m, renderMarkdown as n, oneLine$1 as o, escapeHtml as p, isLeak as q, readInputs as r, safeUrl as s, parseReport as t, failuresFor as u, commentMarker as v, readActionInputs as w };
