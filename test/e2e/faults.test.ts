@@ -1,8 +1,9 @@
 // Service faults end to end: base is the healthy fixture, head misbehaves on
 // purpose. Each run must end with a clear message (its words asserted), keep
 // the other side's measurement where it can, leave no process running and the
-// port free (checked after every test by afterFault).
-import { execFileSync, spawn } from 'node:child_process'
+// port free (checked after every test by afterFault). The CLI runs most of them
+// (exit codes, faster); the action runs the broken profile.
+import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
@@ -11,7 +12,6 @@ import type { Report } from '../../src/report/types.js'
 import { CLI } from '../hardening/cli.js'
 import {
   afterFault,
-  canListen,
   faultRepo,
   lastLine,
   runFault,
@@ -26,15 +26,17 @@ import { DIST_INDEX, processesMentioning, runAction } from '../support/run-actio
 const report = (repo: FaultRepo): Report =>
   JSON.parse(readFileSync(join(repo.dir, '.memleak/report.json'), 'utf8')) as Report
 
-/** How the run stopped by SIGTERM ended, for the check that is still open (below). */
-const stopped = new Map<string, { code: number | null; lastLine: string; worktrees: number }>()
-
-describe.runIf(existsSync(CLI))('service faults (memleak run)', { timeout: 120_000 }, () => {
+describe.runIf(existsSync(CLI) && existsSync(DIST_INDEX))('service faults', { timeout: 120_000 }, () => {
+  let api: GitHubApi
+  beforeAll(async () => {
+    api = await startGitHubApi()
+  })
+  afterAll(() => api.close())
   afterEach((ctx) => afterFault(ctx.task.id))
 
-  // These end the run early (head cannot be built or started, or the run is stopped from
-  // outside) and do not depend on a measurement's timing: they run side by side.
-  describe.concurrent('faults that end the run early: one clear last line, nothing left', () => {
+  // None of these depends on a measurement's timing: they run side by side (the CLI, and the
+  // action for a broken profile).
+  describe.concurrent('side by side: one clear message, nothing left', () => {
     it('build fails: the compiler error, file and line, nothing started', async (ctx) => {
       const repo = await faultRepo(ctx.task.id, 'healthy', 'healthy')
       writeFileSync(join(repo.dir, 'cmd/api/broken.go'), 'package main\n\nfunc broken( {\n')
@@ -125,7 +127,7 @@ describe.runIf(existsSync(CLI))('service faults (memleak run)', { timeout: 120_0
       expect(lastLine(run.stderr)).toBe('memleak: timeout: the run took longer than 1s')
     })
 
-    it('SIGTERM during the load of base: the service and the load stop, nothing survives', async (ctx) => {
+    it('SIGTERM during the load of base: "interrupted", exit 3, nothing survives', async (ctx) => {
       const repo = await faultRepo(ctx.task.id, 'healthy', 'healthy')
       const child = spawn(
         process.execPath,
@@ -160,25 +162,58 @@ describe.runIf(existsSync(CLI))('service faults (memleak run)', { timeout: 120_0
       })
       child.kill('SIGTERM')
       const code = await exited
-      // Checked now (the after-test check repeats it): the service was running a moment ago.
+      // The CLI stops what it started, says why, and removes the base worktree (the after-test check).
+      expect(code, tail(stderr)).toBe(3)
+      expect(lastLine(stderr)).toBe('memleak: interrupted')
       expect(processesMentioning(repo.dir)).toEqual([])
-      expect(await canListen(repo.port)).toBe(true)
-      const worktrees = execFileSync('git', ['worktree', 'list', '--porcelain'], {
-        cwd: repo.dir,
-        encoding: 'utf8',
+    })
+
+    it('5xx under load: the measurement is flagged as untrustworthy, base kept', async (ctx) => {
+      const repo = await faultRepo(ctx.task.id, 'healthy', 'errors5xx')
+      const run = await runFault(repo, SHORT)
+      expect(run.stderr).toMatch(/head: warning: 100\.0% of requests failed \(HTTP 500: [\d,]+\)/)
+      const r = report(repo)
+      const notes = r.analysis.notes.join('\n')
+      expect(notes).toMatch(
+        /^head: 100\.0% of requests failed \(HTTP 500: [\d,]+\); e\.g\. HTTP 500 from GET \/time/m,
+      )
+      expect(notes).toContain('may not reflect the real service')
+      expect(r.analysis.head.errors).toBe(r.analysis.head.requests)
+      expect(r.analysis.base?.errors).toBe(0)
+      expect(r.analysis.base?.requests).toBeGreaterThan(1000)
+      expect(run.stdout).toContain('100.0% of requests failed')
+      expect([0, 1]).toContain(run.code)
+      // No green headline over a measurement that cannot vouch for the code.
+      const title = run.stdout.split('\n').find((l) => l.startsWith('### '))
+      expect(title).toMatch(/^### ⚠️ /)
+    })
+
+    it('a broken heap profile (the action): a failed step naming side, snapshot and what is wrong', async (ctx) => {
+      const repo = await faultRepo(ctx.task.id, 'healthy', 'healthy')
+      useBrokenService(repo, 'badpprof')
+      const run = await runAction({
+        workspace: repo.dir,
+        apiUrl: api.url,
+        pullRequest: { number: 70, baseSha: repo.baseSha, headSha: repo.headSha },
+        inputs: {
+          package: './cmd/api',
+          port: String(repo.port),
+          'github-token': 'ghs_faultsTOKEN',
+          requests: 'GET /time',
+          warmup: '1s',
+          duration: '4s',
+          snapshots: '4',
+        },
+        timeoutMs: 90_000,
       })
-      stopped.set('SIGTERM', {
-        code,
-        lastLine: lastLine(stderr),
-        worktrees: worktrees.match(/^worktree /gm)!.length,
-      })
-      // Checked in 'after the faults'; cleared here so that a leftover shows there, not in the after-test check.
-      execFileSync('git', ['worktree', 'prune'], { cwd: repo.dir })
-      for (const dir of worktrees.match(/^worktree (.*)$/gm)!.slice(1)) {
-        execFileSync('git', ['worktree', 'remove', '--force', dir.slice('worktree '.length)], {
-          cwd: repo.dir,
-        })
-      }
+      repo.watch.push(run.runnerTemp)
+      expect(run.code).toBe(1)
+      const errors = run.stdout.match(/^::error::.*$/gm) ?? []
+      expect(errors).toEqual(['::error::head snapshot S2 heap profile: truncated gzip'])
+      expect(run.stdout + run.stderr).not.toMatch(/^\s+at /m)
+      // Both sides were measured to the end before decoding.
+      expect(run.stdout).toMatch(/base: load done/)
+      expect(run.stdout).toMatch(/head: load done/)
     })
   })
 
@@ -216,81 +251,4 @@ describe.runIf(existsSync(CLI))('service faults (memleak run)', { timeout: 120_0
     expect(run.stdout).toContain('Service crashed under load')
     expect(run.stdout).toContain('panic: crashmid: simulated crash after 25000 requests')
   })
-
-  it('5xx under load: the measurement is flagged as untrustworthy, base kept', async (ctx) => {
-    const repo = await faultRepo(ctx.task.id, 'healthy', 'errors5xx')
-    const run = await runFault(repo, SHORT)
-    expect(run.stderr).toMatch(/head: warning: 100\.0% of requests failed \(HTTP 500: [\d,]+\)/)
-    const r = report(repo)
-    const notes = r.analysis.notes.join('\n')
-    expect(notes).toMatch(
-      /^head: 100\.0% of requests failed \(HTTP 500: [\d,]+\); e\.g\. HTTP 500 from GET \/time/m,
-    )
-    expect(notes).toContain('may not reflect the real service')
-    expect(r.analysis.head.errors).toBe(r.analysis.head.requests)
-    expect(r.analysis.base?.errors).toBe(0)
-    expect(r.analysis.base?.requests).toBeGreaterThan(1000)
-    expect(run.stdout).toContain('100.0% of requests failed')
-    expect([0, 1]).toContain(run.code)
-    // No green headline over a measurement that cannot vouch for the code.
-    const title = run.stdout.split('\n').find((l) => l.startsWith('### '))
-    expect(title).toMatch(
-      /^### ⚠️ No verdict: the measurement is not trustworthy \(head: requests failed under load/,
-    )
-  })
 })
-
-// What is still open, checked on the runs above.
-describe.runIf(existsSync(CLI))('after the faults', () => {
-  // Known bug: src/service/process.ts onSignal re-raises the signal once no other listener is left,
-  // and cli.ts listens with process.once (already removed by then): the CLI dies at once, before its
-  // finally removes the base worktree and before it prints why.
-  it.fails('SIGTERM: the CLI says it was interrupted, exits 3 and removes the base worktree', () => {
-    const run = stopped.get('SIGTERM')!
-    expect(run).toBeDefined()
-    expect(run.lastLine).toBe('memleak: interrupted')
-    expect(run.code).toBe(3)
-    expect(run.worktrees).toBe(1)
-  })
-})
-
-describe.runIf(existsSync(DIST_INDEX))(
-  'a broken profile served by head (the action)',
-  { timeout: 120_000 },
-  () => {
-    let api: GitHubApi
-    beforeAll(async () => {
-      api = await startGitHubApi()
-    })
-    afterAll(() => api.close())
-    afterEach((ctx) => afterFault(ctx.task.id))
-
-    it('fails the step with the side, the snapshot and what is wrong', async (ctx) => {
-      const repo = await faultRepo(ctx.task.id, 'healthy', 'healthy')
-      useBrokenService(repo, 'badpprof')
-      const run = await runAction({
-        workspace: repo.dir,
-        apiUrl: api.url,
-        pullRequest: { number: 70, baseSha: repo.baseSha, headSha: repo.headSha },
-        inputs: {
-          package: './cmd/api',
-          port: String(repo.port),
-          'github-token': 'ghs_faultsTOKEN',
-          requests: 'GET /time',
-          warmup: '1s',
-          duration: '4s',
-          snapshots: '4',
-        },
-        timeoutMs: 90_000,
-      })
-      repo.watch.push(run.runnerTemp)
-      expect(run.code).toBe(1)
-      const errors = run.stdout.match(/^::error::.*$/gm) ?? []
-      expect(errors).toEqual(['::error::head snapshot S2 heap profile: truncated gzip'])
-      expect(run.stdout + run.stderr).not.toMatch(/^\s+at /m)
-      // Both sides were measured to the end before decoding.
-      expect(run.stdout).toMatch(/base: load done/)
-      expect(run.stdout).toMatch(/head: load done/)
-    })
-  },
-)
