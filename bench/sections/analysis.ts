@@ -35,16 +35,10 @@ async function timed(command: string, args: string[], cwd: string): Promise<Time
   }
 }
 
-/** The first function row of a -top table (either tool), to check both looked at the same thing. */
-function firstRow(text: string): string | undefined {
-  const lines = text.split('\n')
-  const at = lines.findIndex((l) => /^\s*flat\s+flat%/.test(l))
-  return lines[at + 1]
-    ?.trim()
-    .split(/\s+/)
-    .slice(5)
-    .join(' ')
-    .replace(/ \((partial-)?inline\)$/, '')
+/** A -top table from its "Showing nodes" line on (before it, pprof prints the binary's name and the time). */
+function fromShowing(text: string): string | undefined {
+  const at = text.indexOf('Showing nodes')
+  return at < 0 ? undefined : text.slice(at)
 }
 
 export const analysisSection: Section = {
@@ -69,7 +63,9 @@ export const analysisSection: Section = {
     const files = ['base.pb.gz', 'head.pb.gz']
     const sizes = files.map((f) => statSync(join(dir, f)).size)
 
-    const ours = (): Promise<Timed> => timed(process.execPath, [cli, 'diff', ...files], dir)
+    // Every row, as go tool pprof -top prints them, so both do the same work and print the same table.
+    const ours = (): Promise<Timed> =>
+      timed(process.execPath, [cli, 'diff', '--limit', '1000000', ...files], dir)
     const pprof = (): Promise<Timed> => timed('go', ['tool', 'pprof', '-top', '-diff_base', ...files], dir)
     const nodeStart = (): Promise<Timed> => timed(process.execPath, ['-e', '0'], dir)
 
@@ -104,7 +100,11 @@ export const analysisSection: Section = {
     const speedup = goMs / oursMs
     const oursRss = peak(runs.ours)
     const goRss = go ? peak(runs.go) : undefined
-    const sameTop = warmGo ? firstRow(warmOurs.stdout) === firstRow(warmGo.stdout) : undefined
+    const oursTable = fromShowing(warmOurs.stdout)
+    const sameTable = warmGo ? oursTable !== undefined && oursTable === fromShowing(warmGo.stdout) : undefined
+    const tableLines = oursTable?.split('\n') ?? []
+    const header = tableLines.findIndex((l) => /^\s*flat\s+flat%/.test(l))
+    const rowsPrinted = header < 0 ? 0 : tableLines.slice(header + 1).filter((l) => l.trim() !== '').length
 
     // Where our time goes: phases in-process, from the sources, and a CPU profile of one CLI run.
     note('analysis: phase timings (src/profile, in-process) and one run under node --cpu-prof')
@@ -124,10 +124,14 @@ export const analysisSection: Section = {
     const profDir = join(ctx.workDir, 'cpuprof')
     rmSync(profDir, { recursive: true, force: true })
     mkdirSync(profDir, { recursive: true })
-    await run(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, cli, 'diff', ...files], {
-      cwd: dir,
-      timeoutMs: 300_000,
-    })
+    await run(
+      process.execPath,
+      ['--cpu-prof', '--cpu-prof-dir', profDir, cli, 'diff', '--limit', '1000000', ...files],
+      {
+        cwd: dir,
+        timeoutMs: 300_000,
+      },
+    )
     const profFile = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'))
     const hot = profFile ? hotFunctions(join(profDir, profFile), 10) : undefined
 
@@ -152,7 +156,8 @@ export const analysisSection: Section = {
         speedup,
         peakRssBytes: { ours: oursRss, goToolPprof: goRss },
         targets: { speedup: TARGET_SPEEDUP, peakRssBytes: TARGET_RSS },
-        sameTopRow: sameTop,
+        identicalTable: sameTable,
+        rowsPrinted,
         runs,
         phases,
         cpuProfile: profFile ? { file: join(profDir, profFile), ...hot } : undefined,
@@ -167,7 +172,7 @@ export const analysisSection: Section = {
       ['command', 'median wall', 'median CPU (user+sys)', 'peak RSS', 'wall vs go tool pprof'],
       [
         [
-          '`memleak diff A B`',
+          '`memleak diff --limit 1000000 A B`',
           seconds(oursMs),
           cpuCell(runs.ours),
           mib(oursRss),
@@ -190,7 +195,9 @@ export const analysisSection: Section = {
       ],
     )
     md += `\n\nTargets: ≥ ${TARGET_SPEEDUP}× faster (${go ? verdict(speedup >= TARGET_SPEEDUP) : 'not measured'}), peak RSS < ${mib(TARGET_RSS)} (${oursRss === undefined ? 'not measured' : verdict(oursRss < TARGET_RSS)}).`
-    if (sameTop !== undefined) md += ` Same top row in both outputs: ${sameTop ? 'yes' : '**no**'}.`
+    if (sameTable !== undefined) {
+      md += ` Same table printed by both (from "Showing nodes" on, ${rowsPrinted} rows): ${sameTable ? 'yes, byte for byte' : '**no**'}.`
+    }
     if (phases) {
       const cold = phases.rounds[0]!
       const warm = phases.rounds.slice(1)
