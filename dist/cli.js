@@ -485,7 +485,9 @@ function diffFiles(baseBytes, headBytes, opts = {}) {
     const base = decode(baseBytes, baseName);
     const head = decode(headBytes, headName);
     const sampleType = opts.sampleType ??
-        (hasSampleType(base, 'inuse_space') && hasSampleType(head, 'inuse_space')
+        // A heap profile on either side makes this a heap diff: the other file, if it is
+        // not one, is then the one named as wrong.
+        (hasSampleType(base, 'inuse_space') || hasSampleType(head, 'inuse_space')
             ? 'inuse_space'
             : defaultSampleType(head));
     // Name the file that lacks the sample type (a CPU profile given where a heap profile belongs, say).

@@ -11,8 +11,10 @@ export function buildEnvironment(parent: NodeJS.ProcessEnv): Record<string, stri
   const env: Record<string, string> = {}
   for (const [key, value] of Object.entries(parent)) {
     if (value === undefined) continue
-    // The PR's build scripts are untrusted too: no token, no runtime credentials.
-    if (/^(ACTIONS_|INPUT_)|TOKEN|SECRET|PASSWORD/i.test(key)) continue
+    // The PR's build scripts are untrusted too: no token, no runtime credentials, and
+    // none of the workflow-command files (GITHUB_OUTPUT, GITHUB_ENV...) through which a
+    // build could set this step's outputs or the environment of later steps.
+    if (/^(ACTIONS_|INPUT_|GITHUB_)|TOKEN|SECRET|PASSWORD/i.test(key)) continue
     env[key] = value
   }
   return env

@@ -65,7 +65,7 @@ export function diffProfiles(
 }
 
 export interface DiffFilesOptions extends DecodeOptions {
-  /** Default: inuse_space when both profiles have it (heap), else pprof's default for head. */
+  /** Default: inuse_space when either profile has it (heap), else pprof's default for head. */
   sampleType?: string
   /** Rows to print (pprof -nodecount). Default: all. */
   limit?: number
@@ -90,7 +90,9 @@ export function diffFiles(baseBytes: Uint8Array, headBytes: Uint8Array, opts: Di
   const head = decode(headBytes, headName)
   const sampleType =
     opts.sampleType ??
-    (hasSampleType(base, 'inuse_space') && hasSampleType(head, 'inuse_space')
+    // A heap profile on either side makes this a heap diff: the other file, if it is
+    // not one, is then the one named as wrong.
+    (hasSampleType(base, 'inuse_space') || hasSampleType(head, 'inuse_space')
       ? 'inuse_space'
       : defaultSampleType(head))
   // Name the file that lacks the sample type (a CPU profile given where a heap profile belongs, say).

@@ -128,9 +128,8 @@ describe.runIf(existsSync(CLI))('memleak diff BAD GOOD (node dist/cli.js)', () =
     expect(expectOneLine(run.stderr)).toBe(`memleak: ${bad}: truncated gzip`)
   })
 
-  // Known bug (src/profile/diff.ts diffFiles): with a CPU profile as HEAD the default sample type
-  // is head's (cpu), and the error blames the good BASE file for lacking it.
-  it.fails('a CPU profile as HEAD: the message names the CPU profile, not the good base', async () => {
+  // A heap profile on either side makes it a heap diff, so the CPU profile is the one named.
+  it('a CPU profile as HEAD: the message names the CPU profile, not the good base', async () => {
     const cpu = fileURLToPath(new URL('cpu.pb.gz', BROKEN))
     const run = await runCli(['diff', good, cpu])
     expect(run.code).toBe(2)

@@ -38,6 +38,8 @@ describe.runIf(existsSync(DIST_INDEX))("the service's environment (envdump throu
   let repo: FaultRepo
   let run: ActionRun
   let dumps: { side: string; text: string; env: Map<string, string> }[]
+  /** What the build-command (the PR's build scripts, untrusted too) saw, per side. */
+  let builds: { side: string; text: string; env: Map<string, string> }[]
   const ID = 'untrusted-env'
 
   beforeAll(async () => {
@@ -62,6 +64,7 @@ describe.runIf(existsSync(DIST_INDEX))("the service's environment (envdump throu
         port: String(repo.port),
         'github-token': INPUT_TOKEN,
         env: `ENV_DUMP_FILE=${join(dumpDir, 'env')}\nUSER_SETTING=from the env input`,
+        'build-command': `env > '${dumpDir}/build-'"$MEMLEAK_SIDE" && go build -trimpath -o "$MEMLEAK_BINARY" ./cmd/api`,
         requests: 'GET /time',
         warmup: '1s',
         duration: '4s',
@@ -71,13 +74,15 @@ describe.runIf(existsSync(DIST_INDEX))("the service's environment (envdump throu
       timeoutMs: 90_000,
     })
     repo.watch.push(run.runnerTemp)
-    dumps = [
-      ['base', join(dumpDir, 'env')],
-      ['head', join(dumpDir, 'env.head')],
-    ].map(([side, path]) => {
-      const text = existsSync(path!) ? readFileSync(path!, 'utf8') : ''
-      return { side: side!, text, env: parseDump(text) }
-    })
+    const read = (side: string, path: string): { side: string; text: string; env: Map<string, string> } => {
+      const text = existsSync(path) ? readFileSync(path, 'utf8') : ''
+      return { side, text, env: parseDump(text) }
+    }
+    dumps = [read('base', join(dumpDir, 'env')), read('head', join(dumpDir, 'env.head'))]
+    builds = [
+      read('base build', join(dumpDir, 'build-base')),
+      read('head build', join(dumpDir, 'build-head')),
+    ]
   }, 150_000)
 
   afterAll(async () => {
@@ -85,21 +90,37 @@ describe.runIf(existsSync(DIST_INDEX))("the service's environment (envdump throu
     await afterFault(ID)
   })
 
-  it('the run went through and both sides dumped their environment', () => {
+  it('the run went through and both sides (and both builds) dumped their environment', () => {
     expect(run.code, run.stdout.slice(-2000)).toBe(0)
-    for (const d of dumps) expect(d.env.size, `${d.side} dumped nothing`).toBeGreaterThan(0)
+    for (const d of [...dumps, ...builds]) expect(d.env.size, `${d.side} dumped nothing`).toBeGreaterThan(0)
   })
 
-  it('no token, runner internal or input reaches either side, by name or by value', () => {
-    for (const d of dumps) {
+  it('no token, runner internal or input reaches either side or its build, by name or by value', () => {
+    for (const d of [...dumps, ...builds]) {
       for (const [name, value] of [...Object.entries(SECRETS), ['INPUT_GITHUB-TOKEN', INPUT_TOKEN]]) {
         expect(d.env.has(name!), `${d.side} has ${name}`).toBe(false)
         expect(d.text, `${d.side} holds the value of ${name}`).not.toContain(value)
       }
+    }
+    // The service gets an allowlist; the build (which may need the runner's module credentials) a denylist.
+    for (const d of dumps) {
       const leaked = [...d.env.keys()].filter((k) =>
         /^(ACTIONS_|INPUT_|GITHUB_|RUNNER_)|TOKEN|SECRET/i.test(k),
       )
       expect(leaked, d.side).toEqual([])
+    }
+    for (const d of builds) {
+      const leaked = [...d.env.keys()].filter((k) => /^(ACTIONS_|INPUT_)|TOKEN|SECRET|PASSWORD/i.test(k))
+      expect(leaked, d.side).toEqual([])
+    }
+  })
+
+  // A PR's build script must not be able to set this step's outputs (leak=false) or
+  // the environment of later steps through the workflow-command files.
+  it("the build gets none of the runner's workflow-command files", () => {
+    for (const d of builds) {
+      const files = [...d.env.keys()].filter((k) => /^GITHUB_(OUTPUT|ENV|PATH|STEP_SUMMARY|STATE)$/.test(k))
+      expect(files, d.side).toEqual([])
     }
   })
 
