@@ -135,7 +135,7 @@ export const analysisSection: Section = {
     const profFile = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'))
     const hot = profFile ? hotFunctions(join(profDir, profFile), 10) : undefined
 
-    writeResults(
+    await writeResults(
       'analysis',
       {
         busy,
@@ -158,7 +158,10 @@ export const analysisSection: Section = {
         targets: { speedup: TARGET_SPEEDUP, peakRssBytes: TARGET_RSS },
         identicalTable: sameTable,
         rowsPrinted,
-        runs,
+        // Without the printed tables: they are the same every run.
+        runs: Object.fromEntries(
+          Object.entries(runs).map(([k, xs]) => [k, xs.map(({ stdout: _stdout, ...rest }) => rest)]),
+        ),
         phases,
         cpuProfile: profFile ? { file: join(profDir, profFile), ...hot } : undefined,
       },

@@ -56,7 +56,7 @@ export const detectionSection: Section = {
       for (const bytes of sizes) cases.push(plantedCase(bytes))
       for (const c of cases) {
         trials.push(await runTrial(c, { cli, workDir: ctx.workDir, warmupS: WARMUP_S, durationS, rep }))
-        writeResults(
+        await writeResults(
           'detection',
           { partial: true, busy, warmupS: WARMUP_S, durationS, reps, sizes, controls, trials },
           startMachine,
@@ -83,7 +83,7 @@ export const detectionSection: Section = {
       ]
     })
     const summary = targets(trials, sizes, ordered)
-    writeResults(
+    await writeResults(
       'detection',
       {
         partial: false,

@@ -195,7 +195,7 @@ export const loadSection: Section = {
       ])
     }
     const errors = results.reduce((s, r) => s + r.errors, 0)
-    writeResults(
+    await writeResults(
       'load',
       {
         busy,

@@ -99,7 +99,7 @@ export const overheadSection: Section = {
       }
     }
     const overhead = median(runs.map((r) => r.overheadMs))
-    writeResults(
+    await writeResults(
       'overhead',
       {
         busy,

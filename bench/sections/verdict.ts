@@ -41,7 +41,7 @@ export const verdictSection: Section = {
         break
       }
     }
-    writeResults(
+    await writeResults(
       'verdict',
       {
         busy,
