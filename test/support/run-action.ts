@@ -93,6 +93,9 @@ export async function runAction(opts: {
     GITHUB_JOB: 'memleak',
     GITHUB_RUN_ID: '4242',
     RUNNER_TEMP: runnerTemp,
+    // Everything the action makes (binaries, the base worktree) lands under runnerTemp,
+    // so processesMentioning(runnerTemp) finds whatever it might leave running.
+    TMPDIR: runnerTemp,
     ...opts.env,
   }
   for (const [name, value] of Object.entries(opts.inputs)) env[`INPUT_${name.toUpperCase()}`] = value
