@@ -4014,7 +4014,7 @@ function crashOnlyAnalysis(error, base) {
     return {
         verdict: { leak: true, newLeak: true, regression: false },
         findings: [],
-        ...({}),
+        ...(base ? { base: { ...base, side: 'base' } } : {}),
         head,
         total: {
             site: { key: 'total', function: '(whole process)', stack: [] },
@@ -7625,7 +7625,7 @@ async function writeMeasurement(dir, m) {
     return files;
 }
 /** Measurement problems that make a clean verdict meaningless. */
-const INVALIDATING = /requests failed|answered no request/;
+const INVALIDATING = /requests failed|answered no request|stopped answering/;
 /**
  * A side that could not start says which side, once. Not a busy port (the same
  * for both sides), not an input error, and not an interrupt or the deadline.
@@ -7739,7 +7739,7 @@ async function runPipeline(inputs, ctx) {
         const baseData = measured.base ? decodeSide(measured.base) : undefined;
         const analysis = headData
             ? analyse(headData, baseData, options)
-            : crashOnlyAnalysis(crashes.head);
+            : crashOnlyAnalysis(crashes.head, baseData && analyse(baseData, undefined, options).head);
         for (const side of sides) {
             for (const problem of measured[side]?.problems ?? []) {
                 analysis.notes.push(`${side}: ${problem}`);
@@ -7747,6 +7747,11 @@ async function runPipeline(inputs, ctx) {
                 if (INVALIDATING.test(problem))
                     (analysis.untrustworthy ??= []).push(`${side}: ${problem}`);
             }
+        }
+        if (analysis.untrustworthy && analysis.verdict.regression) {
+            // Allocation measured on error paths is not the code's allocation: no regression verdict from it.
+            analysis.verdict.regression = false;
+            analysis.notes.push('No regression verdict: requests failed under load, so the allocation figures come from error paths.');
         }
         if (crashes.base) {
             analysis.notes.push(`base: ${oneLine$1(crashes.base.message.split('\n')[0])}; head is judged on its own where base has no data.`);

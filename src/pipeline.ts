@@ -76,7 +76,7 @@ async function writeMeasurement(dir: string, m: SideMeasurement): Promise<string
 }
 
 /** Measurement problems that make a clean verdict meaningless. */
-const INVALIDATING = /requests failed|answered no request/
+const INVALIDATING = /requests failed|answered no request|stopped answering/
 
 /**
  * A side that could not start says which side, once. Not a busy port (the same
@@ -196,13 +196,20 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
     const baseData = measured.base ? decodeSide(measured.base) : undefined
     const analysis: Analysis = headData
       ? analyse(headData, baseData, options)
-      : crashOnlyAnalysis(crashes.head!)
+      : crashOnlyAnalysis(crashes.head!, baseData && analyse(baseData, undefined, options).head)
     for (const side of sides) {
       for (const problem of measured[side]?.problems ?? []) {
         analysis.notes.push(`${side}: ${problem}`)
         // Errors take other code paths than successes: such a measurement cannot vouch for the code.
         if (INVALIDATING.test(problem)) (analysis.untrustworthy ??= []).push(`${side}: ${problem}`)
       }
+    }
+    if (analysis.untrustworthy && analysis.verdict.regression) {
+      // Allocation measured on error paths is not the code's allocation: no regression verdict from it.
+      analysis.verdict.regression = false
+      analysis.notes.push(
+        'No regression verdict: requests failed under load, so the allocation figures come from error paths.',
+      )
     }
     if (crashes.base) {
       analysis.notes.push(
