@@ -261,9 +261,9 @@ describe.runIf(existsSync(CLI) && existsSync(DIST_INDEX))('service faults', { ti
       'CRASH_AFTER=25000',
     ])
     expect(run.code, tail(run.stderr)).toBe(1)
-    expect(run.stderr).toMatch(
-      /warning: head: the service exited with code 2 [\d.]+ s into the measured load/,
-    )
+    // When it dies depends on the machine's speed (it crashes after a request count): during
+    // the measured load on a quiet machine, possibly while settling on a loaded one.
+    expect(run.stderr).toMatch(/warning: head: the service exited with code 2 /)
     expect(run.stderr).toMatch(/^fail: new leak on head/m)
     const r = report(repo)
     const crash = r.analysis.findings[0]!
@@ -272,7 +272,6 @@ describe.runIf(existsSync(CLI) && existsSync(DIST_INDEX))('service faults', { ti
     expect(crash.summary).toMatch(
       /^The head service died under load after [\d,]+ requests: panic: crashmid: simulated crash after 25000 requests\.$/,
     )
-    expect(crash.details?.['seconds into the load']).toBeGreaterThanOrEqual(0)
     expect(crash.details?.['log tail']).toContain('panic: crashmid: simulated crash after 25000 requests')
     expect(crash.site.ownFrame).toMatchObject({ function: 'main.crash.func1', line: 38 })
     expect(r.analysis.verdict).toMatchObject({ leak: true, newLeak: true })
