@@ -7615,7 +7615,8 @@ async function writeMeasurement(dir, m) {
             await put(`${s.label}.goroutine.pb.gz`, s.goroutine);
     }
     // The last in-run heap profile, named for `go tool pprof -diff_base base.pb.gz head.pb.gz`.
-    await put(`../${m.side}.pb.gz`, m.snapshots[m.snapshots.length - 1].heap);
+    // (A side that crashed early may have no in-run snapshot left: then the one it took.)
+    await put(`../${m.side}.pb.gz`, (m.snapshots[m.snapshots.length - 1] ?? m.settled).heap);
     if (m.goroutineDump)
         await put('goroutine-debug2.txt', m.goroutineDump);
     if (m.goroutineLeak)

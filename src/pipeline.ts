@@ -68,7 +68,8 @@ async function writeMeasurement(dir: string, m: SideMeasurement): Promise<string
     if (s.goroutine) await put(`${s.label}.goroutine.pb.gz`, s.goroutine)
   }
   // The last in-run heap profile, named for `go tool pprof -diff_base base.pb.gz head.pb.gz`.
-  await put(`../${m.side}.pb.gz`, m.snapshots[m.snapshots.length - 1].heap)
+  // (A side that crashed early may have no in-run snapshot left: then the one it took.)
+  await put(`../${m.side}.pb.gz`, (m.snapshots[m.snapshots.length - 1] ?? m.settled).heap)
   if (m.goroutineDump) await put('goroutine-debug2.txt', m.goroutineDump)
   if (m.goroutineLeak) await put('goroutineleak.pb.gz', m.goroutineLeak)
   if (m.trace) await put('trace.out', m.trace)
