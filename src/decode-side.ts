@@ -46,13 +46,26 @@ function checkProfile(p: Profile, kind: string, types: readonly string[]): strin
   return undefined
 }
 
+export interface DecodeSideOptions {
+  /** Cap on one profile's gunzipped size (the max-profile-size input); decode's default when absent. */
+  maxProfileBytes?: number
+}
+
 /** Decodes and checks one profile a snapshot holds; `what` ("head snapshot S3 heap profile") prefixes any error. */
-export function decodeSnapshotProfile(bytes: Uint8Array, what: string, kind: SnapshotProfileKind): Profile {
+export function decodeSnapshotProfile(
+  bytes: Uint8Array,
+  what: string,
+  kind: SnapshotProfileKind,
+  opts: DecodeSideOptions = {},
+): Profile {
   let profile: Profile
   try {
-    profile = decodeProfile(bytes)
+    profile = decodeProfile(bytes, { maxDecompressedBytes: opts.maxProfileBytes })
   } catch (error) {
-    throw new SnapshotError(`${what}: ${(error as Error).message}`)
+    const text = (error as Error).message
+    // Say which knob it is: a genuine profile that large needs the cap raised, a bomb does not.
+    const knob = text.startsWith('decompressed size exceeds') ? ' (the max-profile-size input)' : ''
+    throw new SnapshotError(`${what}: ${text}${knob}`)
   }
   const problem = checkProfile(profile, kind, TYPES[kind])
   if (problem) throw new SnapshotError(`${what}: ${problem}`)
@@ -68,16 +81,16 @@ function parseNamed<T>(parse: (text: string) => T, text: string, what: string): 
   }
 }
 
-function decodeSnapshot(side: string, s: RawSnapshot): DecodedSnapshot {
+function decodeSnapshot(side: string, s: RawSnapshot, opts: DecodeSideOptions): DecodedSnapshot {
   const where = `${side} snapshot ${s.label}`
   return {
     label: s.label,
     elapsedMs: s.elapsedMs,
     requests: s.requests,
     errors: s.errors,
-    heap: decodeSnapshotProfile(s.heap, `${where} heap profile`, 'heap'),
+    heap: decodeSnapshotProfile(s.heap, `${where} heap profile`, 'heap', opts),
     goroutines: s.goroutine
-      ? decodeSnapshotProfile(s.goroutine, `${where} goroutine profile`, 'goroutine')
+      ? decodeSnapshotProfile(s.goroutine, `${where} goroutine profile`, 'goroutine', opts)
       : undefined,
     memstats: s.heapText ? parseNamed(parseMemStats, s.heapText, `${where} heap?debug=1 text`) : undefined,
     rssBytes: s.process?.rssBytes,
@@ -85,17 +98,17 @@ function decodeSnapshot(side: string, s: RawSnapshot): DecodedSnapshot {
   }
 }
 
-export function decodeSide(m: SideMeasurement): SideData {
+export function decodeSide(m: SideMeasurement, opts: DecodeSideOptions = {}): SideData {
   return {
     side: m.side,
-    snapshots: m.snapshots.map((s) => decodeSnapshot(m.side, s)),
-    settled: decodeSnapshot(m.side, m.settled),
+    snapshots: m.snapshots.map((s) => decodeSnapshot(m.side, s, opts)),
+    settled: decodeSnapshot(m.side, m.settled, opts),
     load: m.load,
     goroutineDump: m.goroutineDump
       ? parseNamed(parseGoroutineDump, m.goroutineDump, `${m.side} goroutine dump (goroutine?debug=2)`)
       : undefined,
     goroutineLeak: m.goroutineLeak
-      ? decodeSnapshotProfile(m.goroutineLeak, `${m.side} goroutineleak profile`, 'goroutineleak')
+      ? decodeSnapshotProfile(m.goroutineLeak, `${m.side} goroutineleak profile`, 'goroutineleak', opts)
       : undefined,
     runtimeEnv: m.runtimeEnv,
   }

@@ -17,6 +17,45 @@ export function parseDuration(name: string, raw: string, { allowZero = false } =
   return ms
 }
 
+const UNITS_BYTES: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }
+
+/** "256MiB", "1GiB", "512KiB" → bytes; binary units only, so no one wonders whether MB is 10^6. */
+export function parseSize(name: string, raw: string, min: number, max: number): number {
+  const m = /^(\d+(?:\.\d+)?) ?(B|KiB|MiB|GiB)$/.exec(raw.trim())
+  const bytes = m ? Math.round(Number(m[1]) * UNITS_BYTES[m[2]]) : NaN
+  if (!(bytes >= min && bytes <= max)) {
+    const range = m ? ` from ${formatSize(min)} to ${formatSize(max)}` : ' like 256MiB or 1GiB'
+    throw new UsageError(`${name}: expected a size${range}, got ${JSON.stringify(raw)}`)
+  }
+  return bytes
+}
+
+export function formatSize(bytes: number): string {
+  for (const unit of ['GiB', 'MiB', 'KiB'] as const) {
+    if (bytes >= UNITS_BYTES[unit] && bytes % UNITS_BYTES[unit] === 0)
+      return `${bytes / UNITS_BYTES[unit]}${unit}`
+  }
+  return `${bytes}B`
+}
+
+/** The input form of a duration (90_000 → "1m30s"), so messages quote what the user wrote. */
+export function formatDuration(ms: number): string {
+  const parts: string[] = []
+  let rest = ms
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`)
+      rest %= size
+    }
+  }
+  if (rest > 0 || parts.length === 0) parts.push(`${rest}ms`)
+  return parts.join('')
+}
+
 export function parseInteger(name: string, raw: string, min: number, max: number): number {
   const text = raw.trim()
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {

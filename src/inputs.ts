@@ -11,6 +11,7 @@ import {
   parseFraction,
   parseHttpUrl,
   parseInteger,
+  parseSize,
 } from './inputs-parse.js'
 
 /** Defaults of every input; action.yml states the same (a test keeps them equal). */
@@ -38,6 +39,7 @@ export const INPUT_DEFAULTS = {
   timeout: '15m',
   trace: '3s',
   'self-check': 'false',
+  'max-profile-size': '256MiB',
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -69,6 +71,8 @@ export interface Inputs {
   traceSeconds: number
   /** Measure head twice (A/A) and report the noise. */
   selfCheck: boolean
+  /** Cap on one profile's gunzipped size: a decompression bomb fails cleanly instead of exhausting memory. */
+  maxProfileBytes: number
 }
 
 function parseFailOn(raw: string): FailOnWord[] {
@@ -146,6 +150,8 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     timeoutMs: parseDuration('timeout', value('timeout')),
     traceSeconds: parseDuration('trace', value('trace'), { allowZero: true }) / 1000,
     selfCheck: parseBoolean('self-check', value('self-check')),
+    // 4 GiB: the largest buffer Node 20 makes (buffer.constants.MAX_LENGTH on 64-bit).
+    maxProfileBytes: parseSize('max-profile-size', value('max-profile-size'), 1024, 4 * 1024 ** 3),
   }
 }
 
@@ -160,6 +166,7 @@ export const ACTION_INPUT_DEFAULTS = {
   'check-name': '',
   'delete-comment-when-clean': 'false',
   'comment-author': '',
+  'upload-artifact': 'true',
 } as const
 
 export type ActionInputName = keyof typeof ACTION_INPUT_DEFAULTS
@@ -170,13 +177,15 @@ export type Mode = (typeof MODES)[number]
 export interface ActionInputs {
   /** full: measure and publish; analyze: measure, no API; comment/aggregate: publish reports measured elsewhere. */
   mode: Mode
-  /** A report.json, or a directory searched for them (comment and aggregate modes). */
+  /** A report.json, or a directory searched for them (comment and aggregate modes); empty: download the run's artifacts. */
   reportPath: string
   /** Creates a check run of this name on the head commit when set. */
   checkName: string
   deleteCommentWhenClean: boolean
   /** Only comments by this login count as ours; any author when empty. */
   commentAuthor: string
+  /** Upload the run directory as an artifact (modes full and analyze). */
+  uploadArtifact: boolean
 }
 
 export function readActionInputs(get: (name: ActionInputName) => string): ActionInputs {
@@ -187,12 +196,8 @@ export function readActionInputs(get: (name: ActionInputName) => string): Action
   const mode = value('mode').toLowerCase()
   if (!(MODES as readonly string[]).includes(mode))
     throw new UsageError(`mode: expected one of ${MODES.join(', ')}, got ${JSON.stringify(value('mode'))}`)
+  // Without report-path, modes comment and aggregate download the measuring run's artifacts.
   const reportPath = value('report-path')
-  if ((mode === 'comment' || mode === 'aggregate') && !reportPath) {
-    throw new UsageError(
-      `report-path: mode ${mode} reads reports measured elsewhere; give the report.json or the directory actions/download-artifact wrote`,
-    )
-  }
   const checkName = value('check-name')
   if (checkName.length > 100 || /[\r\n]/.test(checkName))
     throw new UsageError('check-name: expected one line of at most 100 characters')
@@ -207,5 +212,6 @@ export function readActionInputs(get: (name: ActionInputName) => string): Action
     checkName,
     deleteCommentWhenClean: parseBoolean('delete-comment-when-clean', value('delete-comment-when-clean')),
     commentAuthor,
+    uploadArtifact: parseBoolean('upload-artifact', value('upload-artifact')),
   }
 }

@@ -193,8 +193,9 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
       alpha: 0.05,
       memProfileRate,
     }
-    const headData = measured.head ? decodeSide(measured.head) : undefined
-    const baseData = measured.base ? decodeSide(measured.base) : undefined
+    const decodeOptions = { maxProfileBytes: inputs.maxProfileBytes }
+    const headData = measured.head ? decodeSide(measured.head, decodeOptions) : undefined
+    const baseData = measured.base ? decodeSide(measured.base, decodeOptions) : undefined
     const analysis: Analysis = headData
       ? analyse(headData, baseData, options)
       : crashOnlyAnalysis(crashes.head!, baseData && analyse(baseData, undefined, options).head)
@@ -223,7 +224,7 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
       if (!crashes.base) analysis.verdict.newLeak = true
     }
     if (selfCheck && headData) {
-      const aa = analyse(decodeSide(selfCheck), headData, options)
+      const aa = analyse(decodeSide(selfCheck, decodeOptions), headData, options)
       analysis.notes.push(selfCheckNote(aa))
     }
 

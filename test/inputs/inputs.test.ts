@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { INPUT_DEFAULTS, readInputs, type InputName } from '../../src/inputs.js'
-import { parseArgs, parseDuration } from '../../src/inputs-parse.js'
+import { formatDuration, parseArgs, parseDuration, parseSize } from '../../src/inputs-parse.js'
 
 const given =
   (values: Partial<Record<InputName, string>>) =>
@@ -28,6 +28,7 @@ describe('readInputs', () => {
       timeoutMs: 15 * 60_000,
     })
     expect(inputs.memProfileRate).toBe(65536)
+    expect(inputs.maxProfileBytes).toBe(256 * 1024 * 1024)
   })
 
   it('derives pprof-url and ready-url from port', () => {
@@ -57,6 +58,12 @@ describe('readInputs', () => {
     [{ env: 'FOO' }, 'env line 1: expected KEY=VALUE'],
     [{ args: '--name "unterminated' }, 'args: unterminated " quote'],
     [{ duration: '2s', snapshots: '10' }, 'snapshots: 10 snapshots in 2s leaves under 0.5 s'],
+    [{ 'max-profile-size': 'x' }, 'max-profile-size: expected a size like 256MiB or 1GiB, got "x"'],
+    // Decimal units are refused rather than guessed at.
+    [{ 'max-profile-size': '256MB' }, 'max-profile-size: expected a size like 256MiB or 1GiB, got "256MB"'],
+    [{ 'max-profile-size': '-1MiB' }, 'max-profile-size: expected a size like 256MiB or 1GiB, got "-1MiB"'],
+    [{ 'max-profile-size': '0MiB' }, 'max-profile-size: expected a size from 1KiB to 4GiB, got "0MiB"'],
+    [{ 'max-profile-size': '5GiB' }, 'max-profile-size: expected a size from 1KiB to 4GiB, got "5GiB"'],
   ])('rejects %j with a message naming the input', (values, message) => {
     expect(() => readInputs(given(values))).toThrow(message)
   })
@@ -81,6 +88,27 @@ describe('input scalars', () => {
     ['1.5s', 1500],
   ])('duration %s is %d ms', (text, ms) => {
     expect(parseDuration('d', text)).toBe(ms)
+  })
+
+  it.each([
+    ['256MiB', 256 * 1024 ** 2],
+    ['1GiB', 1024 ** 3],
+    ['64KiB', 64 * 1024],
+    ['1.5 MiB', 1.5 * 1024 ** 2],
+    ['2048B', 2048],
+  ])('size %s is %d bytes', (text, bytes) => {
+    expect(parseSize('s', text, 1024, 4 * 1024 ** 3)).toBe(bytes)
+  })
+
+  it.each([
+    [900_000, '15m'],
+    [25_000, '25s'],
+    [90_000, '1m30s'],
+    [3_600_250, '1h250ms'],
+    [0, '0ms'],
+  ])('duration %d ms reads back as %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text)
+    if (ms > 0) expect(parseDuration('d', text)).toBe(ms)
   })
 
   it('splits args like a shell without expanding anything', () => {
