@@ -29,7 +29,7 @@ export const detectionSection: Section = {
     const sizes = ctx.sizes ?? (ctx.quick ? [32, 1024] : SIZES)
     const controls = ctx.controls ?? CONTROLS
     const durationS = ctx.durations?.[0] ?? DURATION_S
-    // healthy first: its request rate sizes boundedcache so that it fills about mid-run.
+    // healthy first: its request rate sizes boundedcache so that it fills a quarter into the run.
     const ordered = [...controls].sort((a, b) => Number(b === 'healthy') - Number(a === 'healthy'))
     const trials: Trial[] = []
     const cacheEntries: number[] = []
@@ -45,8 +45,10 @@ export const detectionSection: Section = {
             .filter((t) => t.case === 'control: healthy' && t.headRps)
             .map((t) => t.headRps!)
           const rps = rates.length ? median(rates) : 5000
-          // Warmup plus half the measured run at healthy's rate, a little less for the cache's own work.
-          const entries = Math.round(0.9 * rps * (WARMUP_S + durationS / 2))
+          // Full a quarter into the measured run at healthy's rate (a little less for the cache's own
+          // work). Filling later, the plateau would not cover the second half of the snapshots, where
+          // the detector looks for it; a side running at half of healthy's rate still fills by mid-run.
+          const entries = Math.round(0.9 * rps * (WARMUP_S + durationS / 4))
           cacheEntries.push(entries)
           cases.push({
             ...controlCase(fixture, `CACHE_ENTRIES=${entries}\nCACHE_ENTRY_BYTES=${CACHE_ENTRY_BYTES}`),
@@ -102,7 +104,7 @@ export const detectionSection: Section = {
     let md = `### Detection study\n\n`
     md += `Planted: base and head are test/fixtures/go/planted, head retaining N B/request (its LEAK_BYTES default changed in code), base none. Controls: A/A, the same fixture on both sides, so any leak or regression reported is false. Warmup ${WARMUP_S} s and ${durationS} s measured load a side, ${reps} repetitions, round-robin over cases.`
     if (cacheEntries.length)
-      md += ` boundedcache holds ${cacheEntries.map((e) => e.toLocaleString('en')).join('/')} entries of ${CACHE_ENTRY_BYTES} B (sized from healthy's rate to fill about mid-run).`
+      md += ` boundedcache holds ${cacheEntries.map((e) => e.toLocaleString('en')).join('/')} entries of ${CACHE_ENTRY_BYTES} B (sized from healthy's rate to fill a quarter into the run, by mid-run at half that rate).`
     md += `\n\n`
     md += table(
       [
