@@ -1,5 +1,7 @@
 // What the reader should know that is not a finding: a run that cannot reach
-// significance, errors under load, coarse sampling, a stalled load.
+// significance, coarse sampling, missing profiles. Failed requests, a load that
+// got no answer and a stall are the capture's to word (SideMeasurement.problems,
+// which the pipeline adds to the notes): said here too, they were said twice.
 import { formatBytes, formatCount, formatPercent } from './format.js'
 import { heapMinGrowth } from './heap.js'
 import type { RegressionResult } from './regression.js'
@@ -7,9 +9,6 @@ import { mannWhitneyMinP } from './stats.js'
 import { growthSdFactor, Z_SAMPLING } from './trend.js'
 import type { AnalysisOptions, SideData } from './types.js'
 
-/** Error fraction above which a side's numbers are suspect / not representative. */
-export const ERROR_NOTE_FRACTION = 0.01
-export const ERROR_INVALID_FRACTION = 0.5
 /** Fewer requests than this in one window make its per-request numbers coarse. */
 export const MIN_REQUESTS_PER_WINDOW = 200
 /** Fewer heap samples than this per window make allocation rates coarse. */
@@ -31,36 +30,14 @@ export function smallestDetectableHeapGrowth(points: number, options: AnalysisOp
 export function sideNotes(side: SideData, options: AnalysisOptions): string[] {
   const notes: string[] = []
   const name = side.side
-  const { requests, errors } = side.load
   const snaps = side.snapshots
   const n = snaps.length
-  if (requests > 0 && errors / requests >= ERROR_NOTE_FRACTION) {
-    const codes = Object.entries(side.load.statusCounts)
-      .filter(([code]) => !/^[23]/.test(code))
-      .map(([code, c]) => `${code} x${c}`)
-      .join(', ')
-    const share = errors / requests
-    const what =
-      share >= ERROR_INVALID_FRACTION
-        ? 'the measurement does not represent normal operation'
-        : 'error paths may allocate differently'
-    notes.push(
-      `${name}: ${formatPercent(share).replace('+', '')} of ${formatCount(requests)} requests failed${codes ? ` (${codes})` : ''}; ${what}.`,
-    )
-  }
-  if (requests === 0)
-    notes.push(`${name}: no request completed under load; nothing per request can be measured.`)
   const minTrendP = 1 / factorial(n)
   if (n < 3 || minTrendP >= options.alpha) {
     notes.push(
       `${name}: ${n} snapshots cannot show a significant trend (the smallest possible p is ${minTrendP.toPrecision(2)} >= ${options.alpha}); use more snapshots.`,
     )
   }
-  const stalled = snaps.slice(1).filter((s, i) => s.requests <= snaps[i].requests).length
-  if (stalled)
-    notes.push(
-      `${name}: the load made no progress between ${stalled} pair(s) of snapshots; the service may have stalled.`,
-    )
   const perWindow = snaps.slice(1).map((s, i) => s.requests - snaps[i].requests)
   const fewest = perWindow.length ? Math.min(...perWindow) : 0
   if (perWindow.length && fewest > 0 && fewest < MIN_REQUESTS_PER_WINDOW) {

@@ -136,11 +136,9 @@ describe('notes', () => {
   it('no base', () => {
     expect(notesOf(healthy)).toMatch(/^No base measured: findings are for head alone/m)
   })
-  it('errors under load, with the status codes', () => {
-    expect(notesOf({ ...healthy, errors: 3000 })).toMatch(
-      /head: 3\.\d% of \d+k requests failed \(500 x3000\); error paths may allocate differently/,
-    )
-    expect(notesOf({ ...healthy, errors: 60000 })).toMatch(/does not represent normal operation/)
+  it('errors under load and a stalled load are left to the capture, which words them once', () => {
+    expect(notesOf({ ...healthy, errors: 3000 })).not.toMatch(/requests failed/)
+    expect(notesOf({ ...healthy, requestsPerWindow: 0, requestJitter: 0 })).not.toMatch(/stall|no progress/)
   })
   it('too few snapshots for a trend to be significant', () => {
     expect(notesOf({ ...healthy, points: 3 })).toMatch(
@@ -148,12 +146,9 @@ describe('notes', () => {
     )
     expect(notesOf({ ...healthy, points: 5 })).not.toMatch(/cannot show a significant trend/)
   })
-  it('thin windows and a stalled load', () => {
+  it('thin windows', () => {
     expect(notesOf({ ...healthy, requestsPerWindow: 120 })).toMatch(
       /only 1\d\d requests in the thinnest window/,
-    )
-    expect(notesOf({ ...healthy, requestsPerWindow: 0, requestJitter: 0 })).toMatch(
-      /no progress between 6 pair\(s\) of snapshots/,
     )
   })
   it('missing goroutine profiles', () => {
