@@ -1,7 +1,8 @@
 // A throwaway git repository whose base commit holds one fixture service and
 // whose head commit holds another: what a pull request looks like to the action.
+// The bench builds its PRs with this too (bench/lib/repo.ts).
 import { execFileSync } from 'node:child_process'
-import { cpSync, mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -15,7 +16,13 @@ export interface FixtureRepo {
   remove(): void
 }
 
-function git(dir: string, ...args: string[]): string {
+/** A side of the PR: a fixture service, optionally with its main.go rewritten (a change only in code). */
+export interface SideSpec {
+  fixture: string
+  rewrite?: (mainGo: string) => string
+}
+
+export function git(dir: string, ...args: string[]): string {
   return execFileSync('git', args, {
     cwd: dir,
     encoding: 'utf8',
@@ -29,11 +36,15 @@ function git(dir: string, ...args: string[]): string {
   }).trim()
 }
 
-function putService(dir: string, fixture: string): void {
+function putService(dir: string, side: SideSpec): void {
   const target = join(dir, 'cmd/api')
   rmSync(target, { recursive: true, force: true })
   mkdirSync(target, { recursive: true })
-  cpSync(join(FIXTURES_DIR, fixture), target, { recursive: true })
+  cpSync(join(FIXTURES_DIR, side.fixture), target, { recursive: true })
+  if (side.rewrite) {
+    const file = join(target, 'main.go')
+    writeFileSync(file, side.rewrite(readFileSync(file, 'utf8')))
+  }
 }
 
 /** Module files shared by every fixture (go.mod, go.sum, internal packages). */
@@ -45,24 +56,30 @@ function putModule(dir: string): void {
   }
 }
 
-export function makeFixtureRepo(base: string, head: string): FixtureRepo {
-  const dir = mkdtempSync(join(tmpdir(), 'memleak-repo-'))
-  git(dir, 'init', '-q', '-b', 'main')
-  putModule(dir)
-  putService(dir, base)
-  git(dir, 'add', '-A')
-  git(dir, 'commit', '-qm', `base: ${base}`)
-  const baseSha = git(dir, 'rev-parse', 'HEAD')
-  putService(dir, head)
-  git(dir, 'add', '-A')
-  git(dir, 'commit', '-qm', `head: ${head}`, '--allow-empty')
-  const headSha = git(dir, 'rev-parse', 'HEAD')
-  return {
-    dir,
-    baseSha,
-    headSha,
-    remove: () => {
-      rmSync(dir, { recursive: true, force: true })
-    },
+/** A repository with the fixtures' module and the service at ./cmd/api, created under `workDir`. */
+export function makeFixtureRepo(
+  base: string | SideSpec,
+  head: string | SideSpec,
+  workDir: string = tmpdir(),
+): FixtureRepo {
+  const baseSpec = typeof base === 'string' ? { fixture: base } : base
+  const headSpec = typeof head === 'string' ? { fixture: head } : head
+  mkdirSync(workDir, { recursive: true })
+  const dir = mkdtempSync(join(workDir, 'memleak-repo-'))
+  const remove = () => rmSync(dir, { recursive: true, force: true })
+  try {
+    git(dir, 'init', '-q', '-b', 'main')
+    putModule(dir)
+    putService(dir, baseSpec)
+    git(dir, 'add', '-A')
+    git(dir, 'commit', '-qm', `base: ${baseSpec.fixture}`)
+    const baseSha = git(dir, 'rev-parse', 'HEAD')
+    putService(dir, headSpec)
+    git(dir, 'add', '-A')
+    git(dir, 'commit', '-qm', `head: ${headSpec.fixture}`, '--allow-empty')
+    return { dir, baseSha, headSha: git(dir, 'rev-parse', 'HEAD'), remove }
+  } catch (err) {
+    remove()
+    throw err
   }
 }
