@@ -241,6 +241,10 @@ function analysis(value: unknown, path: string): Analysis {
     total: allocatorChange(o.total, `${path}.total`),
     growing: array(o.growing, `${path}.growing`, MAX_SITES, allocatorChange),
     improved: array(o.improved, `${path}.improved`, MAX_SITES, allocatorChange),
+    // A head-only report's allocators table: without it, comment mode would drop that table.
+    ...(o.topAllocators === undefined
+      ? {}
+      : { topAllocators: array(o.topAllocators, `${path}.topAllocators`, MAX_SITES, allocatorChange) }),
     notes: array(o.notes, `${path}.notes`, MAX_NOTES, (n, p) => string(n, p, SENTENCE)),
     ...(o.untrustworthy === undefined
       ? {}

@@ -13,7 +13,7 @@ import { formatDuration, formatFraction } from './format.js'
 import { findingOneLiner, headline, orderFindings } from './headline.js'
 import { prose, renderContext, type RenderContext } from './inline.js'
 import { pprofCommands, reproduceCommand } from './reproduce.js'
-import { allocatorTable, summaryTable } from './tables.js'
+import { allocatorTable, headAllocatorTable, summaryTable } from './tables.js'
 
 /** GitHub refuses a comment body longer than this. */
 export const MAX_COMMENT_CHARS = 65_536
@@ -129,7 +129,18 @@ function findingsSection(findings: Finding[], ctx: RenderContext, d: Detail): Se
 
 function allocatorsSection(ctx: RenderContext, d: Detail): Section {
   const { analysis, meta } = ctx.report
-  if (!analysis.base) return []
+  if (!analysis.base) {
+    const top = analysis.topAllocators ?? []
+    if (top.length === 0 || d.growingRows === 0) return []
+    return [
+      '#### Top allocators',
+      '',
+      headAllocatorTable(top.slice(0, d.growingRows), ctx),
+      '',
+      'Bytes and objects allocated per request on head, median over snapshot windows (no base to compare with).',
+      '',
+    ]
+  }
   const out: Section = ['#### Top growing allocators', '']
   const growing = analysis.growing
   if (growing.length === 0) {

@@ -146,3 +146,14 @@ export function allocatorTable(changes: readonly AllocatorChange[], ctx: RenderC
     ['l', 'l', 'r', 'r', 'r', 'l'],
   )
 }
+
+/** Head alone (no base to compare with): where the allocations go, largest first. */
+export function headAllocatorTable(rates: readonly AllocatorChange[], ctx: RenderContext): string {
+  const rows = rates.map((c) => [
+    allocatorName(c),
+    location(c.site.ownFrame, ctx, true),
+    cell(formatBytes(c.head.bytesPerRequest)),
+    cell(formatCount(c.head.objectsPerRequest)),
+  ])
+  return table([['Function', 'Location', 'B/req', 'objects/req'], ...rows], ['l', 'l', 'r', 'r'])
+}

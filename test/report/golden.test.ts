@@ -61,6 +61,12 @@ const CASES: [string, () => ReturnType<typeof reportFor>, string?][] = [
           base: undefined,
           growing: [],
           improved: [],
+          topAllocators: F.regressionAnalysis().growing.map((c) => ({
+            site: c.site,
+            head: c.head,
+            change: 0,
+            significant: false,
+          })),
           findings: a.findings.map((f) => ({ ...f, status: 'unknown', baseRate: undefined })),
         },
         { baseSha: undefined, pullRequest: undefined, failOn: ['leak'] },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Analysis, Finding } from '../../src/analysis/types.js'
 import { MAX_COMMENT_CHARS, commentMarker, renderMarkdown } from '../../src/report/markdown.js'
+import { parseReport, toJson } from '../../src/report/json.js'
 import * as F from './fixtures.js'
 import { dangerousTags, postRenderLinks, toHtml, visibleText } from './gfm.js'
 
@@ -195,6 +196,18 @@ describe('renderMarkdown', () => {
     expect(md).not.toContain('Top growing allocators')
     expect(md).toContain('only (no base to compare)')
     expect(md).not.toContain('--base-ref')
+    expect(md).not.toContain('#### Top allocators')
+  })
+
+  it('without a base: the top allocators of head, and they survive the JSON round trip', () => {
+    const growing = F.regressionAnalysis().growing
+    const topAllocators = growing.map((c) => ({ site: c.site, head: c.head, change: 0, significant: false }))
+    const r = F.report({ ...F.cleanAnalysis(), base: undefined, topAllocators }, [], { baseSha: undefined })
+    const md = renderMarkdown(parseReport(toJson(r)))
+    expect(md).toContain('#### Top allocators')
+    expect(md).toContain('| `render.renderVerbose` |')
+    expect(md).toContain('| 2.82 KiB | 28.9 |')
+    expect(md).not.toContain('significan')
   })
 
   it('links the artifact when given, and only an http(s) one', () => {
