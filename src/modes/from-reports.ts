@@ -4,8 +4,16 @@
 // must name the commit the triggering run measured, and is posted under this
 // job's comment id and judged by this job's fail-on.
 import * as core from '@actions/core'
-import { resolve } from 'node:path'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { annotationsFor } from '../github/annotations.js'
+import {
+  artifactServiceUnavailable,
+  loadArtifactClient,
+  type ArtifactClientLike,
+} from '../github/artifact.js'
+import { downloadReportArtifacts, type FindBy } from '../github/artifact-reports.js'
 import { runUrl } from '../github/context.js'
 import { publish, type Publication } from '../publish.js'
 import { commentMarker, renderMarkdown } from '../report/markdown.js'
@@ -37,14 +45,100 @@ function choosePullRequest(target: Target, reports: readonly LoadedReport[]): nu
   return target.pullRequests[0]
 }
 
-export async function runFromReports(env: ModeEnv): Promise<void> {
+interface FoundReports {
+  /** What readReports reads: report-path, or the directory the artifacts' reports were written to. */
+  path: string
+  /** The one artifact the report came from, when it was downloaded. */
+  artifactUrl?: string
+  /** Where the reports came from, for messages. */
+  source: string
+  cleanup(): Promise<void>
+}
+
+/**
+ * Without report-path: the `memleak-*` artifacts of the triggering run (a
+ * `workflow_run` event), else of this run (a job after a matrix in the same
+ * workflow), downloaded with @actions/artifact.
+ */
+async function downloadReports(
+  env: ModeEnv,
+  client: () => Promise<ArtifactClientLike>,
+): Promise<FoundReports> {
+  const { context, token } = env
+  const run = context.workflowRun
+  // Another run's artifacts come through the REST API with github-token; this run's need the runtime token.
+  const unavailable = artifactServiceUnavailable(process.env, { runtimeToken: !run })
+  const instead = 'give report-path (a report.json, or the directory actions/download-artifact wrote)'
+  if (unavailable)
+    throw new Error(`report-path: not given, and no artifact to read: ${unavailable}; ${instead}`)
+  let findBy: FindBy | undefined
+  if (run) {
+    if (!context.owner || !context.repo)
+      throw new Error(`report-path: not given, and GITHUB_REPOSITORY is unset; ${instead}`)
+    if (!token)
+      throw new Error(
+        `github-token: empty; reading run ${run.id}'s artifacts needs a token with actions: read (or ${instead})`,
+      )
+    findBy = { token, workflowRunId: run.id, repositoryOwner: context.owner, repositoryName: context.repo }
+  }
+  const dest = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'memleak-artifacts-'))
+  const cleanup = () => rm(dest, { recursive: true, force: true })
+  try {
+    const { reportsDir, artifacts } = await core.group('Download the reports', async () =>
+      downloadReportArtifacts({
+        client: await client(),
+        findBy,
+        dest,
+        runPageUrl: runUrl(context, run?.id),
+        log: { info: (line) => core.info(line), notice: (line) => core.notice(line) },
+      }),
+    )
+    const withReports = artifacts.filter((a) => a.reports > 0)
+    if (withReports.length === 0)
+      throw new Error(
+        `no report.json in ${artifacts.map((a) => a.name).join(', ')}: the measuring step stopped before writing one (its log says why)`,
+      )
+    return {
+      path: reportsDir,
+      artifactUrl: withReports.length === 1 ? withReports[0].url : undefined,
+      source: `the ${run ? `run ${run.id}'s` : "run's"} artifacts ${artifacts.map((a) => a.name).join(', ')}`,
+      cleanup,
+    }
+  } catch (error) {
+    await cleanup()
+    throw error
+  }
+}
+
+export async function runFromReports(
+  env: ModeEnv,
+  artifactClient: () => Promise<ArtifactClientLike> = loadArtifactClient,
+): Promise<void> {
+  const { action, context } = env
+  const found: FoundReports = action.reportPath
+    ? {
+        path: resolve(context.workspace, action.reportPath),
+        source: 'report-path',
+        cleanup: async () => {},
+      }
+    : await downloadReports(env, artifactClient)
+  try {
+    await publishReports(env, found)
+  } finally {
+    await found.cleanup()
+  }
+}
+
+async function publishReports(env: ModeEnv, found: FoundReports): Promise<void> {
   const { inputs, action, context, commentId } = env
-  const path = resolve(context.workspace, action.reportPath)
+  const { path } = found
   const loaded = await readReports(path)
   if (action.mode === 'comment' && loaded.length > 1) {
     throw new Error(
-      `report-path: ${loaded.length} reports under ${path}; mode comment posts one. ` +
-        'Use mode aggregate for a matrix of services, or download one artifact by name.',
+      found.source === 'report-path'
+        ? `report-path: ${loaded.length} reports under ${path}; mode comment posts one. ` +
+            'Use mode aggregate for a matrix of services, or download one artifact by name.'
+        : `${loaded.length} reports in ${found.source}; mode comment posts one. Use mode aggregate for a matrix of services.`,
     )
   }
 
@@ -82,7 +176,8 @@ export async function runFromReports(env: ModeEnv): Promise<void> {
       repository,
     }),
   )
-  const artifactUrl = runUrl(context, target.runId)
+  const runPage = runUrl(context, target.runId)
+  const artifactUrl = (action.mode === 'comment' && found.artifactUrl) || runPage
   const marker = commentMarker(commentId)
   let publication: Publication
   if (action.mode === 'comment') {
@@ -116,7 +211,7 @@ export async function runFromReports(env: ModeEnv): Promise<void> {
     deleteCommentWhenClean: action.deleteCommentWhenClean,
     commentAuthor: action.commentAuthor || undefined,
     checkName: action.checkName || undefined,
-    detailsUrl: artifactUrl,
+    detailsUrl: runPage,
     // Annotations as workflow commands would land on this run, not the PR's: the check run carries them.
     stepAnnotations: false,
   })

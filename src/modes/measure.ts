@@ -1,10 +1,13 @@
 // Modes `full` and `analyze`: build, load and measure here, then publish. The
-// run's directory becomes the artifact directory: everything worth keeping
-// (every snapshot's profiles, the service logs, report.json) and nothing else
-// (the binaries are built elsewhere), for actions/upload-artifact to take as it is.
+// run's directory becomes the artifact: everything worth keeping (every
+// snapshot's profiles, the service logs, report.json) and nothing else (the
+// binaries are built elsewhere). It is uploaded before publishing, so the
+// comment links the artifact itself; in mode analyze the upload is how the
+// report reaches the comment workflow.
 import * as core from '@actions/core'
 import { join } from 'node:path'
 import { annotationsFor } from '../github/annotations.js'
+import { artifactNameFor, uploadRunArtifact, type UploadedArtifact } from '../github/artifact.js'
 import { runUrl } from '../github/context.js'
 import { runPipeline, type Logger } from '../pipeline.js'
 import { publish } from '../publish.js'
@@ -25,11 +28,30 @@ export async function runMeasure(env: ModeEnv): Promise<void> {
     core.info(
       'No base to compare against (not a pull request and no base-ref): checking head for leaks only.',
     )
-  const artifactUrl = runUrl(context)
+  const runPage = runUrl(context)
   const outDir = join(
     process.env.RUNNER_TEMP || join(context.workspace, '.memleak'),
     `memleak-${commentId.replace(/[^\w.-]/g, '_')}`,
   )
+
+  // Also after a failed run: a side that crashed leaves the profiles that explain it.
+  const keepFiles = async (): Promise<UploadedArtifact | undefined> => {
+    if (!action.uploadArtifact) return undefined
+    const uploaded = await core.group('Artifact', () =>
+      uploadRunArtifact({
+        dir: outDir,
+        name: artifactNameFor(commentId),
+        runPageUrl: runPage,
+        log: { info: (line) => core.info(line), notice: (line) => core.notice(line) },
+        timeoutMs: 2 * 60_000,
+      }),
+    )
+    if (uploaded) {
+      core.setOutput('artifact-id', String(uploaded.id))
+      if (uploaded.url) core.setOutput('artifact-url', uploaded.url)
+    }
+    return uploaded
+  }
 
   const controller = new AbortController()
   const deadline = setTimeout(
@@ -46,18 +68,24 @@ export async function runMeasure(env: ModeEnv): Promise<void> {
       pullRequest: context.pullRequest?.number,
       outDir,
       commentId,
-      artifactUrl,
+      artifactUrl: runPage,
       serverUrl: context.serverUrl,
       log: actionsLogger,
       signal: controller.signal,
-    }).catch((error: unknown) => {
+    }).catch(async (error: unknown) => {
       // Whatever failed after the deadline failed because of it: say that.
-      throw controller.signal.aborted ? controller.signal.reason : error
+      const reason: unknown = controller.signal.aborted ? controller.signal.reason : error
+      await keepFiles()
+      throw reason
     })
     const { report } = result
+    const uploaded = await keepFiles()
+    const artifactUrl = uploaded?.url ?? runPage
     if (analyzeOnly) {
       core.info(
-        `mode analyze: no GitHub API calls. Upload ${outDir} (the artifact-dir output) for the comment workflow.`,
+        uploaded
+          ? `mode analyze: no GitHub API calls. The comment workflow downloads artifact ${uploaded.name}.`
+          : `mode analyze: no GitHub API calls. Upload ${outDir} (the artifact-dir output) for the comment workflow.`,
       )
       if (action.checkName || action.deleteCommentWhenClean)
         core.info(
@@ -90,7 +118,7 @@ export async function runMeasure(env: ModeEnv): Promise<void> {
         deleteCommentWhenClean: action.deleteCommentWhenClean,
         commentAuthor: action.commentAuthor || undefined,
         checkName: analyzeOnly ? undefined : action.checkName || undefined,
-        detailsUrl: artifactUrl,
+        detailsUrl: runPage,
         stepAnnotations: true,
       },
     )

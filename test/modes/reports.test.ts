@@ -137,12 +137,13 @@ describe('action inputs', () => {
       checkName: '',
       deleteCommentWhenClean: false,
       commentAuthor: '',
+      uploadArtifact: true,
     })
   })
 
   it.each([
     [{ mode: 'publish' }, 'mode: expected one of full, analyze, comment, aggregate, got "publish"'],
-    [{ mode: 'comment' }, 'report-path: mode comment reads reports measured elsewhere'],
+    [{ 'upload-artifact': 'yes please' }, 'upload-artifact: expected true or false'],
     [{ 'check-name': 'a\nb' }, 'check-name: expected one line'],
     [{ 'delete-comment-when-clean': 'maybe' }, 'delete-comment-when-clean: expected true or false'],
     [{ 'comment-author': '@someone' }, 'comment-author: expected a GitHub login'],
