@@ -85,8 +85,15 @@ export interface GitHubApi {
   forbid(method: string, path: RegExp): () => void
   /** The commit's associated-PRs endpoint omits fork PRs, so the lookup must list open pulls. */
   setCommitPullsSkipForks(skip: boolean): void
+  /** Serves another endpoint (e.g. a run's artifacts); tried after the built-in ones. */
+  route(method: string, path: RegExp, handler: RouteHandler): void
   close(): Promise<void>
 }
+
+export type RouteHandler = (
+  match: RegExpExecArray,
+  query: Record<string, string>,
+) => { status: number; body?: unknown; headers?: Record<string, string> }
 
 const BOT = 'github-actions[bot]'
 
@@ -113,6 +120,7 @@ export async function startGitHubApi(): Promise<GitHubApi> {
     commitPullsSkipForks: false,
   }
   const forbidden: { method: string; path: RegExp }[] = []
+  const routes: { method: string; path: RegExp; handler: RouteHandler }[] = []
   let nextId = 1000
   let login = BOT
   const failures: { status: number; message: string }[] = []
@@ -332,6 +340,14 @@ export async function startGitHubApi(): Promise<GitHubApi> {
       if (method === 'GET') return send(200, run)
     }
 
+    for (const r of routes) {
+      const match = r.method === method ? r.path.exec(record.path) : null
+      if (match) {
+        const answer = r.handler(match, record.query)
+        return send(answer.status, answer.body, answer.headers)
+      }
+    }
+
     return error(404, 'Not Found')
   }
 
@@ -397,6 +413,9 @@ export async function startGitHubApi(): Promise<GitHubApi> {
     },
     setCommitPullsSkipForks(skip) {
       state.commitPullsSkipForks = skip
+    },
+    route(method, path, handler) {
+      routes.push({ method, path, handler })
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
