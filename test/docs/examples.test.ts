@@ -51,8 +51,6 @@ function problems(text: string): string[] {
         if (!inputNames.has(name)) found.push(`unknown input \`${name}\` (uses: ${step.uses})`)
       const mode = String(inputs.mode ?? 'full')
       if (!modes.includes(mode)) found.push(`unknown mode \`${mode}\``)
-      if ((mode === 'comment' || mode === 'aggregate') && !inputs['report-path'])
-        found.push(`mode ${mode} without report-path`)
     }
     for (const [, id, output] of text.matchAll(/steps\.([\w-]+)\.outputs\.([\w-]+)/g))
       if (ids.has(id) && !outputNames.has(output)) found.push(`unknown output \`${output}\` of step ${id}`)
