@@ -109,8 +109,12 @@ export function headline(ctx: RenderContext): string[] {
       ? ` (${escapeMarkdown(formatChange(analysis.total.change))} allocated per request)`
       : ''
     title = hasBase ? `✅ No leak, no allocation regression${change}` : '✅ No leak found'
-    if (analysis.untrustworthy?.length) {
-      title = `⚠️ No verdict: the measurement is not trustworthy (${escapeMarkdown(analysis.untrustworthy[0].split(':')[0])}: requests failed under load; see the notes)`
+    const doubt = analysis.untrustworthy?.[0]
+    if (doubt) {
+      // The pipeline's stop note ("timeout after 15m: head measured for 8 s of 20 s; results are partial").
+      title = doubt.endsWith('results are partial')
+        ? `⚠️ No verdict: the run was cut short (${escapeMarkdown(doubt.split(':')[0])}; see the notes)`
+        : `⚠️ No verdict: the measurement is not trustworthy (${escapeMarkdown(doubt.split(':')[0])}: requests failed under load; see the notes)`
     }
   }
 
@@ -154,10 +158,11 @@ function contextLine(ctx: RenderContext): string {
   const { meta, analysis } = ctx.report
   const parts = [codeSpan(meta.package || '.', { max: 80 })]
   const base = shortSha(meta.baseSha)
+  // Without a commit (the CLI on a checkout), head is what was built: the working tree as it stands.
   const head = shortSha(meta.headSha)
-  if (analysis.base)
-    parts.push(`base ${base ? codeSpan(base) : ''} → head ${head ? codeSpan(head) : ''}`.replace(/ +/g, ' '))
-  else parts.push(`head ${head ? codeSpan(head) : ''} only (no base to compare)`.replace(/ +/g, ' '))
+  const headText = head ? `head ${codeSpan(head)}` : 'head (working tree)'
+  if (analysis.base) parts.push(`base ${base ? codeSpan(base) + ' ' : ''}→ ${headText}`)
+  else parts.push(`${headText} only (no base to compare)`)
   const reqs = analysis.base
     ? `${formatCount(analysis.base.requests)} / ${formatCount(analysis.head.requests)} requests`
     : `${formatCount(analysis.head.requests)} requests`

@@ -199,6 +199,11 @@ describe('renderMarkdown', () => {
     expect(md).not.toContain('#### Top allocators')
   })
 
+  it('names the working tree as head when there is no head commit (the CLI on a checkout)', () => {
+    const md = renderMarkdown(F.report(F.cleanAnalysis(), [], { headSha: undefined }))
+    expect(md).toMatch(/ · base `[0-9a-f]{7}` → head \(working tree\) · /)
+  })
+
   it('without a base: the top allocators of head, and they survive the JSON round trip', () => {
     const growing = F.regressionAnalysis().growing
     const topAllocators = growing.map((c) => ({ site: c.site, head: c.head, change: 0, significant: false }))
