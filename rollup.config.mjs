@@ -3,6 +3,19 @@ import commonjs from '@rollup/plugin-commonjs'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import typescript from '@rollup/plugin-typescript'
 
+/**
+ * JSON modules as ES modules. @actions/artifact reads its version from its
+ * package.json (a require in a .cjs file); this is all @rollup/plugin-json would do here.
+ * @type {import('rollup').Plugin}
+ */
+const json = {
+  name: 'json',
+  transform(code, id) {
+    if (!id.endsWith('.json')) return null
+    return { code: `export default ${JSON.stringify(JSON.parse(code))};\n`, map: { mappings: '' } }
+  },
+}
+
 /** @type {import('rollup').RollupOptions} */
 export default {
   // The load generator runs in a worker thread, which needs a file of its own.
@@ -15,6 +28,7 @@ export default {
     banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
   },
   plugins: [
+    json,
     typescript({ tsconfig: './tsconfig.build.json' }),
     nodeResolve({ preferBuiltins: true, exportConditions: ['node'] }),
     commonjs(),
