@@ -340,6 +340,36 @@ describe('download for the comment workflow', () => {
     expect(api.comments('octo', 'service', 7)).toHaveLength(comments)
   })
 
+  it('refuses an artifact whose content does not match its digest', async () => {
+    service.seed(
+      7150,
+      'memleak-api',
+      makeZip([{ name: 'report.json', data: REPORT }]),
+      `sha256:${'0'.repeat(64)}`,
+    )
+    await expect(fromReports.runFromReports(commentEnv('comment', 7150), realClient)).rejects.toThrow(
+      /^artifact memleak-api \(\d+\) refused: its content does not match its digest$/,
+    )
+  })
+
+  it('posts the same report once when it was uploaded twice (ours and an upload-artifact step)', async () => {
+    const ours = service.seed(
+      7160,
+      'memleak-memleak-cmd-api',
+      makeZip([{ name: 'report.json', data: REPORT }]),
+    )
+    service.seed(7160, 'memleak-api', makeZip([{ name: 'memleak-abc/report.json', data: REPORT }]))
+    // Mode comment posts one report: two different ones would be refused.
+    await fromReports.runFromReports(commentEnv('comment', 7160), realClient)
+    const sticky = api
+      .comments('octo', 'service', 7)
+      .filter((c) => c.body.startsWith('<!-- memleak-action:comment:.:.'))
+    expect(sticky).toHaveLength(1)
+    expect(sticky[0].body).toContain(
+      `(https://github.com/octo/service/actions/runs/7160/artifacts/${ours.id})`,
+    )
+  })
+
   it('says what to do when the run has no artifact of ours, or there is no way to download', async () => {
     service.seed(7200, 'coverage', makeZip([{ name: 'lcov.info', data: 'TN:' }]))
     await expect(fromReports.runFromReports(commentEnv('comment', 7200), realClient)).rejects.toThrow(

@@ -47,7 +47,7 @@ export interface ArtifactService {
   /** An ACTIONS_RUNTIME_TOKEN for a job of this run: a JWT whose scp holds Actions.Results:<run>:<job>. */
   runtimeToken(run: string | number, job?: string): string
   /** A finalized artifact as if a job of `run` had uploaded it (for hostile ones). */
-  seed(run: string | number, name: string, zip: Buffer): StoredArtifact
+  seed(run: string | number, name: string, zip: Buffer, digest?: string): StoredArtifact
   /** The next `count` Twirp calls answer `status` (403 is not retried by the client). */
   failNext(status: number, count?: number): void
   /** Serves the REST routes of `findBy` downloads on the GitHub API stand-in. */
@@ -199,7 +199,7 @@ export async function startArtifactService(): Promise<ArtifactService> {
     runtimeToken(run, job = 'job-1') {
       return `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ scp: `Actions.GenericRead:0 Actions.Results:${run}:${job}` })}.c2ln`
     },
-    seed(run, name, zip) {
+    seed(run, name, zip, digest) {
       const a: StoredArtifact = {
         id: nextId++,
         run: String(run),
@@ -208,7 +208,7 @@ export async function startArtifactService(): Promise<ArtifactService> {
         finalized: true,
         zip,
         size: zip.length,
-        digest: `sha256:${createHash('sha256').update(zip).digest('hex')}`,
+        digest: digest ?? `sha256:${createHash('sha256').update(zip).digest('hex')}`,
         createdAt: new Date().toISOString(),
         blocks: new Map(),
       }
