@@ -1,4 +1,5 @@
 import { valueIndex } from './sample-types.js'
+import { sampleColumns } from './stacks.js'
 import type { Func, Profile, Sample, ValueType } from './types.js'
 
 /** One row of a by-function table, as a line of `go tool pprof -top`. */
@@ -60,11 +61,19 @@ interface Edge {
   inline: boolean
 }
 
+/**
+ * One profile added to the accumulator: its stacks as location indexes, and
+ * each location's frames as accumulator ids with their inline flags
+ * (frames of location l are frameAcc[frameStart[l]] up to frameStart[l + 1]).
+ */
 interface Input {
-  samples: readonly Sample[]
-  index: number
-  sign: 1 | -1
-  accOf: (func: Func) => Acc
+  /** The chosen sample type's value of each sample, times the input's sign. */
+  weights: Float64Array
+  locs: Int32Array
+  offsets: Int32Array
+  frameStart: Int32Array
+  frameAcc: Int32Array
+  frameInlined: Uint8Array
 }
 
 /** Groups by function, accumulating one or more profiles with a sign each (a diff is head +1, base −1). */
@@ -72,6 +81,9 @@ export class FunctionAccumulator {
   readonly #key: (func: Func) => string
   readonly #byFunc = new Map<Func, Acc>()
   readonly #byKey = new Map<string, Acc>()
+  /** Every Acc, by id (its position here). */
+  readonly #accs: Acc[] = []
+  readonly #ids = new Map<Acc, number>()
   readonly #inputs: Input[] = []
   #sampleSeq = 0
 
@@ -79,49 +91,59 @@ export class FunctionAccumulator {
     this.#key = opts.key ?? ((f) => f.name)
   }
 
-  #acc(func: Func): Acc {
+  #acc(func: Func): number {
     let acc = this.#byFunc.get(func)
-    if (acc) return acc
-    const key = this.#key(func)
-    acc = this.#byKey.get(key)
     if (!acc) {
-      acc = new Acc(key, func)
-      this.#byKey.set(key, acc)
+      const key = this.#key(func)
+      acc = this.#byKey.get(key)
+      if (!acc) {
+        acc = new Acc(key, func)
+        this.#byKey.set(key, acc)
+        this.#ids.set(acc, this.#accs.length)
+        this.#accs.push(acc)
+      }
+      this.#byFunc.set(func, acc)
     }
-    this.#byFunc.set(func, acc)
-    return acc
+    return this.#ids.get(acc)!
   }
 
   add(profile: Profile, sampleType: string, sign: 1 | -1 = 1): void {
     const index = valueIndex(profile, sampleType)
-    const samples = profile.samples
-    // Decoded Funcs carry a dense index: an array lookup per frame instead of a hash lookup.
-    // Grown by push so V8 keeps it a fast array (a store far past the end would make it a dictionary).
-    const local: (Acc | undefined)[] = []
-    const accOf = (func: Func): Acc => {
-      const i = func.index
-      if (i === undefined) return this.#acc(func)
-      const hit = local[i]
-      if (hit) return hit
-      while (local.length <= i) local.push(undefined)
-      return (local[i] = this.#acc(func))
+    const nTypes = profile.sampleTypes.length
+    const { table, locs, offsets, values } = sampleColumns(profile)
+    const count = offsets.length - 1
+    const weights = new Float64Array(count)
+    for (let si = 0; si < count; si++) weights[si] = sign * values[si * nTypes + index]!
+    // Each location's frames resolved to accumulator ids once, so the loops below touch only typed arrays.
+    const frameStart = new Int32Array(table.length + 1)
+    for (let l = 0; l < table.length; l++) frameStart[l + 1] = frameStart[l]! + table[l]!.frames.length
+    const frameAcc = new Int32Array(frameStart[table.length]!)
+    const frameInlined = new Uint8Array(frameAcc.length)
+    for (let l = 0, f = 0; l < table.length; l++) {
+      for (const frame of table[l]!.frames) {
+        frameAcc[f] = this.#acc(frame.func)
+        frameInlined[f++] = frame.inlined ? 1 : 0
+      }
     }
-    this.#inputs.push({ samples, index, sign, accOf })
-    for (let si = 0; si < samples.length; si++) {
-      const sample = samples[si]!
-      const v = sign * sample.values[index]!
+    this.#inputs.push({ weights, locs, offsets, frameStart, frameAcc, frameInlined })
+    const accs = this.#accs
+    for (let si = 0; si < count; si++) {
+      const v = weights[si]!
       // pprof skips zero-valued samples entirely (they do not even create nodes).
       if (v === 0) continue
-      const stack = sample.stack
-      const n = stack.length
-      if (n === 0) continue
+      const start = offsets[si]!
+      const end = offsets[si + 1]!
+      if (start === end) continue
       const stamp = this.#sampleSeq++
-      accOf(stack[0]!.func).flat += v
-      for (let i = 0; i < n; i++) {
-        const acc = accOf(stack[i]!.func)
-        if (acc.stamp !== stamp) {
-          acc.stamp = stamp
-          acc.cum += v
+      accs[frameAcc[frameStart[locs[start]!]!]!]!.flat += v
+      for (let p = start; p < end; p++) {
+        const l = locs[p]!
+        for (let f = frameStart[l]!, fe = frameStart[l + 1]!; f < fe; f++) {
+          const acc = accs[frameAcc[f]!]!
+          if (acc.stamp !== stamp) {
+            acc.stamp = stamp
+            acc.cum += v
+          }
         }
       }
     }
@@ -167,15 +189,41 @@ export class FunctionAccumulator {
       a.edges = undefined
       netFlat += a.flat
     }
+    const accs = this.#accs
     const cutoff = Math.abs(Math.trunc(netFlat * edgeFraction))
     let any = false
-    for (const { samples, index, accOf } of this.#inputs) {
-      for (const sample of samples) {
-        if (sample.values[index] === 0) continue
-        const stack = sample.stack
-        for (let i = 0; i < stack.length - 1; i++) {
-          if (stack[i]!.inlined) {
-            const a = accOf(stack[i]!.func)
+    // A sample's frames, flattened: accumulator ids and inline flags.
+    let ids = new Int32Array(256)
+    let inl = new Uint8Array(256)
+    const flatten = (input: Input, si: number): number => {
+      const { locs, offsets, frameStart, frameAcc, frameInlined } = input
+      let n = 0
+      for (let p = offsets[si]!, end = offsets[si + 1]!; p < end; p++) {
+        const l = locs[p]!
+        for (let f = frameStart[l]!, fe = frameStart[l + 1]!; f < fe; f++) {
+          if (n === ids.length) {
+            const grownIds = new Int32Array(n * 2)
+            grownIds.set(ids)
+            ids = grownIds
+            const grownInl = new Uint8Array(n * 2)
+            grownInl.set(inl)
+            inl = grownInl
+          }
+          ids[n] = frameAcc[f]!
+          inl[n++] = frameInlined[f]!
+        }
+      }
+      return n
+    }
+
+    for (const input of this.#inputs) {
+      const weights = input.weights
+      for (let si = 0; si < weights.length; si++) {
+        if (weights[si] === 0) continue
+        const n = flatten(input, si)
+        for (let i = 0; i < n - 1; i++) {
+          if (inl[i]) {
+            const a = accs[ids[i]!]!
             if (a.kept) any = a.inlinable = true
           }
         }
@@ -185,19 +233,19 @@ export class FunctionAccumulator {
     if (!any) return marks
 
     let seq = 0
-    for (const { samples, index, accOf, sign } of this.#inputs) {
-      for (const sample of samples) {
-        const w = sign * sample.values[index]!
+    for (const input of this.#inputs) {
+      const weights = input.weights
+      for (let si = 0; si < weights.length; si++) {
+        const w = weights[si]!
         if (w === 0) continue
         const stamp = seq++
-        const stack = sample.stack
-        for (let i = 0; i < stack.length - 1; i++) {
-          const frame = stack[i]!
-          const callee = accOf(frame.func)
+        const n = flatten(input, si)
+        for (let i = 0; i < n - 1; i++) {
+          const callee = accs[ids[i]!]!
           if (!callee.inlinable) continue
           let caller: Acc | undefined
-          for (let j = i + 1; j < stack.length && !caller; j++) {
-            const c = accOf(stack[j]!.func)
+          for (let j = i + 1; j < n && !caller; j++) {
+            const c = accs[ids[j]!]!
             if (c.kept) caller = c
           }
           if (!caller || caller === callee) continue
@@ -208,7 +256,7 @@ export class FunctionAccumulator {
             e.stamp = stamp
             e.weight += w
           }
-          if (!frame.inlined) e.inline = false
+          if (!inl[i]) e.inline = false
         }
       }
     }
@@ -253,8 +301,10 @@ export function aggregateByFunction(
 }
 
 export function absTotal(profile: Profile, index: number): number {
+  const nTypes = profile.sampleTypes.length
+  const { values } = sampleColumns(profile)
   let sum = 0
-  for (const s of profile.samples) sum += Math.abs(s.values[index]!)
+  for (let at = index; at < values.length; at += nTypes) sum += Math.abs(values[at]!)
   return sum
 }
 
@@ -279,15 +329,20 @@ export function aggregateBySample<K>(
   key: (sample: Sample) => K | undefined,
 ): Map<K, Group<K>> {
   const index = valueIndex(profile, sampleType)
+  const nTypes = profile.sampleTypes.length
+  const { values } = sampleColumns(profile)
   const groups = new Map<K, Group<K>>()
-  for (const sample of profile.samples) {
+  const samples = profile.samples
+  for (let si = 0; si < samples.length; si++) {
+    const sample = samples[si]!
     const k = key(sample)
     if (k === undefined) continue
+    const v = values[si * nTypes + index]!
     const g = groups.get(k)
     if (g) {
-      g.value += sample.values[index]!
+      g.value += v
       g.samples++
-    } else groups.set(k, { key: k, value: sample.values[index]!, samples: 1, first: sample })
+    } else groups.set(k, { key: k, value: v, samples: 1, first: sample })
   }
   return groups
 }

@@ -1,8 +1,9 @@
 import { gunzipSync } from 'node:zlib'
 import { Profile as PbProfile } from 'pprof-format'
 import { ProfileError } from './errors.js'
-import type { Frame, Func, Profile, Sample, ValueType } from './types.js'
-import { fields, FramingError, Reader, type Field } from './wire.js'
+import { attachColumns, type SampleColumns } from './stacks.js'
+import type { Frame, Func, Location, Profile, ValueType } from './types.js'
+import { FramingError, forEachField, Reader, type Field } from './wire.js'
 
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024
 
@@ -85,33 +86,52 @@ const VARINT_FIELDS = new Set([7, 8, 9, 10, 12, 14, 15])
  * longer than one byte, a field number above 15, is misread), and splits the
  * samples from the rest. Unknown fields, which protobuf allows, are dropped.
  */
-function splitTopLevel(raw: Uint8Array): { rest: Uint8Array; samples: Field[] } {
-  let top: Field[]
+function splitTopLevel(raw: Uint8Array): { rest: Uint8Array; samples: SampleRanges } {
+  const samples = new SampleRanges()
+  const keep: Field[] = []
+  let keptBytes = 0
   try {
-    top = fields(raw, 0, raw.length, 'profile')
+    forEachField(raw, 0, raw.length, 'profile', (field, wire, start, valueStart, end) => {
+      if (field > KNOWN_FIELDS) return
+      const wantVarint = VARINT_FIELDS.has(field)
+      const ok = field === 13 ? wire === 0 || wire === 2 : wire === (wantVarint ? 0 : 2)
+      if (!ok) throw notProfile(raw, `field ${field} has wire type ${wire}`)
+      if (field === 2) samples.push(valueStart, end)
+      else {
+        keep.push({ field, wire, start, valueStart, end })
+        keptBytes += end - start
+      }
+    })
   } catch (err) {
     if (!(err instanceof FramingError)) throw err
     throw err.truncated
       ? new ProfileError(`truncated pprof profile: ${err.message}`)
       : notProfile(raw, err.message)
   }
-  const samples: Field[] = []
-  const keep: Field[] = []
-  for (const f of top) {
-    if (f.field > KNOWN_FIELDS) continue
-    const wantVarint = VARINT_FIELDS.has(f.field)
-    const ok = f.field === 13 ? f.wire === 0 || f.wire === 2 : f.wire === (wantVarint ? 0 : 2)
-    if (!ok) throw notProfile(raw, `field ${f.field} has wire type ${f.wire}`)
-    if (f.field === 2) samples.push(f)
-    else keep.push(f)
-  }
-  const rest = new Uint8Array(keep.reduce((n, f) => n + f.end - f.start, 0))
+  const rest = new Uint8Array(keptBytes)
   let at = 0
   for (const f of keep) {
     rest.set(raw.subarray(f.start, f.end), at)
     at += f.end - f.start
   }
   return { rest, samples }
+}
+
+/** Where each Sample message's value is in the raw profile: start and end offsets, pairwise. */
+class SampleRanges {
+  count = 0
+  bounds = new Int32Array(2048)
+
+  push(start: number, end: number): void {
+    if (2 * this.count === this.bounds.length) {
+      const grown = new Int32Array(this.bounds.length * 2)
+      grown.set(this.bounds)
+      this.bounds = grown
+    }
+    this.bounds[2 * this.count] = start
+    this.bounds[2 * this.count + 1] = end
+    this.count++
+  }
 }
 
 /** "not a pprof profile", with the start of the input when it is text (an HTML error page, say). */
@@ -132,7 +152,7 @@ function uint(v: Numeric): number {
   return typeof v === 'number' ? v : Number(BigInt.asUintN(64, v))
 }
 
-function resolve(pb: PbProfile, raw: Uint8Array, sampleFields: readonly Field[]): Profile {
+function resolve(pb: PbProfile, raw: Uint8Array, sampleRanges: SampleRanges): Profile {
   const strings = pb.stringTable?.strings ?? []
   if (strings.length === 0) throw new ProfileError('not a pprof profile: no string table')
   if (strings[0] !== '') throw new ProfileError('not a pprof profile: string table entry 0 is not empty')
@@ -162,13 +182,13 @@ function resolve(pb: PbProfile, raw: Uint8Array, sampleFields: readonly Field[])
         `function ${id} defined twice (${prior.name}, ${str(f.name, `function ${id} name`)})`,
       )
     }
-    const func: Func = {
+    const func: Func = Object.freeze({
       name: str(f.name, `function ${id} name`),
       systemName: str(f.systemName, `function ${id} system name`),
       filename: str(f.filename, `function ${id} filename`),
       startLine: int(f.startLine),
       index: interned.size,
-    }
+    })
     const key = `${func.name}\0${func.systemName}\0${func.filename}\0${func.startLine}`
     const same = interned.get(key)
     if (same) funcs.set(id, same)
@@ -178,11 +198,13 @@ function resolve(pb: PbProfile, raw: Uint8Array, sampleFields: readonly Field[])
     }
   }
 
-  const locations = new LocationTable()
+  // The location table, in the order the profile defines locations; samples hold indexes into it.
+  const table: Location[] = []
+  const indexOf = new IdIndex()
   const unsymbolized = new Map<number, Func>()
   for (const loc of pb.location) {
     const id = uint(loc.id)
-    if (locations.get(id)) throw new ProfileError(`location ${id} defined twice`)
+    if (indexOf.get(id) !== undefined) throw new ProfileError(`location ${id} defined twice`)
     const address = uint(loc.address)
     // Go's runtime/pprof (and pprof's profile package) write an inlined call as
     // one location whose line[] runs from the innermost inlined callee to the
@@ -199,26 +221,35 @@ function resolve(pb: PbProfile, raw: Uint8Array, sampleFields: readonly Field[])
       if (!func) throw new ProfileError(`function ${fid} referenced by location ${id} but not defined`)
       const frame: Frame = { func, line: int(line.line), address }
       if (i < n - 1) frame.inlined = true
-      frames.push(frame)
+      frames.push(Object.freeze(frame))
     }
     if (n === 0) {
       // Unsymbolized: pprof names such a node by its address.
       let func = unsymbolized.get(address)
       if (!func) {
         const index = interned.size + unsymbolized.size
-        func = { name: `0x${address.toString(16)}`, systemName: '', filename: '', startLine: 0, index }
+        func = Object.freeze({
+          name: `0x${address.toString(16)}`,
+          systemName: '',
+          filename: '',
+          startLine: 0,
+          index,
+        })
         unsymbolized.set(address, func)
       }
-      frames.push({ func, line: 0, address })
+      frames.push(Object.freeze({ func, line: 0, address }))
     }
-    locations.set(id, frames)
+    indexOf.set(id, table.length)
+    table.push(Object.freeze({ id, address, frames: Object.freeze(frames) }))
   }
+  Object.freeze(table)
 
-  const samples = decodeSamples(raw, sampleFields, sampleTypes.length, locations, strings)
+  const columns = decodeSamples(raw, sampleRanges, sampleTypes.length, table, indexOf, strings)
 
   const profile: Profile = {
     sampleTypes,
-    samples,
+    samples: [], // replaced by attachColumns
+    locations: table,
     period: int(pb.period),
     timeNanos: int(pb.timeNanos),
     durationNanos: int(pb.durationNanos),
@@ -234,53 +265,84 @@ function resolve(pb: PbProfile, raw: Uint8Array, sampleFields: readonly Field[])
     if (file) profile.mainBinary = file
     if (build) profile.buildId = build
   }
+  attachColumns(profile, columns)
   return profile
 }
 
 /**
- * Frames by location id. Go numbers locations 1..n, so an array indexed by id
+ * Location indexes by id. Go numbers locations 1..n, so an array indexed by id
  * is the fast path; ids that are large or sparse go to a Map.
  */
-class LocationTable {
-  readonly #dense: (readonly Frame[] | undefined)[] = []
-  readonly #sparse = new Map<number, readonly Frame[]>()
+class IdIndex {
+  readonly #dense: number[] = []
+  readonly #sparse = new Map<number, number>()
 
-  set(id: number, frames: readonly Frame[]): void {
+  set(id: number, index: number): void {
     const dense = this.#dense
     // Grown by push: a store far past the end would turn the array into a slow dictionary.
     if (Number.isInteger(id) && id >= 0 && id < dense.length + 1024) {
-      while (dense.length < id) dense.push(undefined)
-      dense[id] = frames
-    } else this.#sparse.set(id, frames)
+      while (dense.length < id) dense.push(-1)
+      dense[id] = index
+    } else this.#sparse.set(id, index)
   }
 
-  get(id: number): readonly Frame[] | undefined {
-    return this.#dense[id] ?? this.#sparse.get(id)
+  get(id: number): number | undefined {
+    const i = this.#dense[id]
+    return i !== undefined && i >= 0 ? i : this.#sparse.get(id)
   }
 }
 
-function locationFrames(locations: LocationTable, id: number): readonly Frame[] {
-  const frames = locations.get(id)
-  if (!frames) throw new ProfileError(`location ${id} referenced by sample but not defined`)
-  return frames
+/** Labels shared by every sample that has the same ones (Go heap samples repeat a few "bytes" values). */
+class Interned<V> {
+  readonly #seen = new Map<string, Readonly<Record<string, V>>>()
+
+  get(labels: Record<string, V>): Readonly<Record<string, V>> {
+    let key = ''
+    for (const k in labels) key += `${k}\0${String(labels[k])}\0`
+    const seen = this.#seen.get(key)
+    if (seen) return seen
+    const frozen = Object.freeze(labels)
+    this.#seen.set(key, frozen)
+    return frozen
+  }
 }
 
 /**
  * Reads Sample messages (location_id = 1, value = 2, label = 3) straight into
- * the model. Location ids go to a scratch buffer first so each stack is
- * allocated once at its final length: on a 60k-sample profile, growing stacks
- * by push cost about twice as much.
+ * columns: the location indexes of all stacks in one Int32Array (counted
+ * first, so it is allocated once at its size), all values in one
+ * Float64Array, labels interned.
  */
 function decodeSamples(
   raw: Uint8Array,
-  sampleFields: readonly Field[],
+  ranges: SampleRanges,
   nTypes: number,
-  locations: LocationTable,
+  table: readonly Location[],
+  indexOf: IdIndex,
   strings: readonly string[],
-): Sample[] {
-  const samples: Sample[] = new Array(sampleFields.length)
+): SampleColumns {
+  const count = ranges.count
+  const bounds = ranges.bounds
+  const offsets = new Int32Array(count + 1)
+  let locs = new Int32Array(countLocationIds(raw, ranges))
+  let nLocs = 0
+  const values = new Float64Array(count * nTypes)
+  // The samples point at this; locs is final once every sample is read.
+  const columns: { -readonly [K in keyof SampleColumns]: SampleColumns[K] } = {
+    table,
+    locs,
+    offsets,
+    values,
+    nTypes,
+  }
+  let labelsOf: Readonly<Record<string, string>>[] | undefined
+  let numLabelsOf: (Readonly<Record<string, number>> | undefined)[] | undefined
+  const textLabels = new Interned<string>()
+  const numberLabels = new Interned<number>()
+  // Go heap samples have one numeric label ("bytes"): those are shared without building an object each.
+  const oneNumber = new Map<number, Map<number, Readonly<Record<string, number>>>>()
+  let scratch = new Float64Array(Math.max(8, nTypes))
   const r = new Reader(raw)
-  let ids = new Float64Array(256)
   const bad = (si: number, why: string): ProfileError =>
     new ProfileError(`malformed pprof profile: sample ${si}: ${why}`)
   const str = (i: number, si: number, what: string): string => {
@@ -289,14 +351,15 @@ function decodeSamples(
     return s
   }
 
-  for (let si = 0; si < sampleFields.length; si++) {
-    const f = sampleFields[si]!
-    const end = f.end
-    r.pos = f.valueStart
-    let nIds = 0
-    const values: number[] = []
+  for (let si = 0; si < count; si++) {
+    const end = bounds[2 * si + 1]!
+    r.pos = bounds[2 * si]!
+    let nValues = 0
     let text: Record<string, string> | undefined
     let numLabels: Record<string, number> | undefined
+    let nNumeric = 0
+    let firstKey = 0
+    let firstNum = 0
 
     while (r.pos < end) {
       const tag = r.uvarint()
@@ -315,16 +378,26 @@ function decodeSamples(
           if (field === 1) {
             const id = r.uvarint()
             if (id < 0 || r.pos > stop) throw bad(si, 'bad location id')
-            if (nIds === ids.length) {
-              const grown = new Float64Array(ids.length * 2)
-              grown.set(ids)
-              ids = grown
+            const index = indexOf.get(id)
+            if (index === undefined) {
+              throw new ProfileError(`location ${id} referenced by sample but not defined`)
             }
-            ids[nIds++] = id
+            if (nLocs === locs.length) {
+              // Only when the count missed some (it does not on a well-formed profile).
+              const grown = new Int32Array(Math.max(1024, locs.length * 2))
+              grown.set(locs)
+              locs = grown
+            }
+            locs[nLocs++] = index
           } else {
             const v = r.int64()
             if (v === undefined || r.pos > stop) throw bad(si, 'bad value')
-            values.push(v)
+            if (nValues === scratch.length) {
+              const grown = new Float64Array(scratch.length * 2)
+              grown.set(scratch)
+              scratch = grown
+            }
+            scratch[nValues++] = v
           }
         } while (wire === 2 && r.pos < stop)
       } else if (field === 3 && wire === 2) {
@@ -349,42 +422,76 @@ function decodeSamples(
           // pprof allows repeated keys; Go writes one value per key. Keep the first.
           text ??= {}
           if (!(k in text)) text[k] = str(strIdx, si, 'label value')
+        } else if (nNumeric++ === 0) {
+          firstKey = key
+          firstNum = num
         } else {
-          numLabels ??= {}
+          numLabels ??= { [str(firstKey, si, 'label key')]: firstNum }
           if (!(k in numLabels)) numLabels[k] = num
         }
       } else {
         skip(r, wire, end, () => bad(si, `bad field ${field}`))
       }
     }
-    if (values.length !== nTypes) {
-      throw new ProfileError(
-        `sample ${si} has ${values.length} values, expected ${nTypes} (one per sample type)`,
-      )
+    if (nValues !== nTypes) {
+      throw new ProfileError(`sample ${si} has ${nValues} values, expected ${nTypes} (one per sample type)`)
     }
-
-    let stack: readonly Frame[]
-    if (nIds === 0) stack = EMPTY_STACK
-    else if (nIds === 1)
-      stack = locationFrames(locations, ids[0]!) // shared with the location: read-only
-    else {
-      let n = 0
-      for (let i = 0; i < nIds; i++) n += locationFrames(locations, ids[i]!).length
-      const out = new Array<Frame>(n)
-      let o = 0
-      for (let i = 0; i < nIds; i++) {
-        const frames = locations.get(ids[i]!)!
-        for (let j = 0; j < frames.length; j++) out[o++] = frames[j]!
+    values.set(scratch.subarray(0, nTypes), si * nTypes)
+    let numeric: Readonly<Record<string, number>> | undefined
+    if (numLabels) numeric = numberLabels.get(numLabels)
+    else if (nNumeric === 1) {
+      let byValue = oneNumber.get(firstKey)
+      if (!byValue) oneNumber.set(firstKey, (byValue = new Map()))
+      numeric = byValue.get(firstNum)
+      if (!numeric) {
+        numeric = numberLabels.get({ [str(firstKey, si, 'label key')]: firstNum })
+        byValue.set(firstNum, numeric)
       }
-      stack = out
     }
-    const labels = text ?? EMPTY_LABELS
-    samples[si] = numLabels ? { stack, values, labels, numLabels } : { stack, values, labels }
+    if (text) {
+      labelsOf ??= new Array<Readonly<Record<string, string>>>(count).fill(EMPTY_LABELS)
+      labelsOf[si] = textLabels.get(text)
+    }
+    if (numeric) {
+      numLabelsOf ??= new Array<Readonly<Record<string, number>> | undefined>(count).fill(undefined)
+      numLabelsOf[si] = numeric
+    }
+    offsets[si + 1] = nLocs
   }
-  return samples
+  columns.locs = nLocs === locs.length ? locs : locs.slice(0, nLocs)
+  if (labelsOf) columns.labels = labelsOf
+  if (numLabelsOf) columns.numLabels = numLabelsOf
+  return columns
 }
 
-const EMPTY_STACK: readonly Frame[] = Object.freeze([])
+/**
+ * How many location ids the samples hold, to size their column once: a
+ * packed id ends at each byte below 0x80. A malformed sample is left to the
+ * decoder, which says what is wrong with it.
+ */
+function countLocationIds(raw: Uint8Array, ranges: SampleRanges): number {
+  const r = new Reader(raw)
+  let n = 0
+  for (let si = 0; si < ranges.count; si++) {
+    const end = ranges.bounds[2 * si + 1]!
+    r.pos = ranges.bounds[2 * si]!
+    while (r.pos < end) {
+      const tag = r.uvarint()
+      if (tag <= 0) break
+      const wire = tag % 8
+      if (wire === 0) {
+        if (r.uvarint() < 0) break
+        if (tag === 8) n++
+      } else if (wire === 2) {
+        const len = r.uvarint()
+        if (len < 0 || r.pos + len > end) break
+        if (tag === 10) for (let p = r.pos, stop = r.pos + len; p < stop; p++) n += raw[p]! < 0x80 ? 1 : 0
+        r.pos += len
+      } else break
+    }
+  }
+  return n
+}
 
 function skip(r: Reader, wire: number, end: number, bad: () => ProfileError): void {
   if (wire === 0) {

@@ -1,4 +1,5 @@
 import { ProfileError } from './errors.js'
+import { sampleColumns } from './stacks.js'
 import type { Profile, ValueType } from './types.js'
 
 /**
@@ -39,7 +40,9 @@ export function defaultSampleType(profile: Profile): string {
 /** Sum of one sample type over all samples. */
 export function sumValues(profile: Profile, name: string): number {
   const i = valueIndex(profile, name)
+  const nTypes = profile.sampleTypes.length
+  const { values } = sampleColumns(profile)
   let sum = 0
-  for (const s of profile.samples) sum += s.values[i]!
+  for (let at = i; at < values.length; at += nTypes) sum += values[at]!
   return sum
 }

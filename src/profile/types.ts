@@ -32,9 +32,35 @@ export interface Frame {
   inlined?: boolean
 }
 
+/**
+ * A program location, as google/pprof has it: one address and the frames at
+ * it. Decoded profiles keep one table of them, and samples point into it.
+ */
+export interface Location {
+  /** The location's id in the profile it was decoded from. */
+  id: number
+  address: number
+  /**
+   * Leaf first: with inlining, the innermost inlined callee first and the
+   * function it was all inlined into last. Never empty: a location without
+   * lines (unsymbolized) is one frame named by its address, as pprof names it.
+   */
+  frames: readonly Frame[]
+}
+
 export interface Sample {
-  /** Leaf first: stack[0] is where the allocation (or block) happened. */
-  stack: readonly Frame[]
+  /**
+   * Leaf first: stack[0] is where the allocation (or block) happened. On a
+   * decoded profile this is built from `locations` on every read: in a loop
+   * over many samples, read it once per sample (or use `locations`).
+   */
+  readonly stack: readonly Frame[]
+  /**
+   * The stack as indexes into Profile.locations, leaf first; each location
+   * stands for its frames. Set on decoded profiles, where it is what is
+   * stored (typed arrays into one shared table, not a Frame[] per sample).
+   */
+  readonly locations?: Int32Array
   /** One value per sample type, in Profile.sampleTypes order. */
   values: readonly number[]
   labels: Readonly<Record<string, string>>
@@ -45,6 +71,8 @@ export interface Sample {
 export interface Profile {
   sampleTypes: readonly ValueType[]
   samples: readonly Sample[]
+  /** The locations that decoded samples' `locations` index into. */
+  locations?: readonly Location[]
   periodType?: ValueType
   period: number
   timeNanos: number

@@ -70,6 +70,20 @@ export class Reader {
 /** Walks the fields of one message; throws with `what` in the message when the framing is broken. */
 export function fields(buf: Uint8Array, start: number, end: number, what: string): Field[] {
   const out: Field[] = []
+  forEachField(buf, start, end, what, (field, wire, at, valueStart, fieldEnd) =>
+    out.push({ field, wire, start: at, valueStart, end: fieldEnd }),
+  )
+  return out
+}
+
+/** fields() without a Field object per field (a profile has one per sample). */
+export function forEachField(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  what: string,
+  visit: (field: number, wire: number, start: number, valueStart: number, end: number) => void,
+): void {
   const r = new Reader(buf, start, end)
   while (r.pos < end) {
     const at = r.pos
@@ -107,9 +121,8 @@ export function fields(buf: Uint8Array, start: number, end: number, what: string
         throw new FramingError(`invalid wire type ${wire} in ${what} at byte ${at}`, false)
     }
     if (r.pos > end) throw new FramingError(`field ${field} of ${what} at byte ${at} cut off`, true)
-    out.push({ field, wire, start: at, valueStart, end: r.pos })
+    visit(field, wire, at, valueStart, r.pos)
   }
-  return out
 }
 
 /** A framing problem; `truncated` when the data simply ends too soon. */

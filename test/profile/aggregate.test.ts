@@ -39,6 +39,24 @@ describe('aggregateByFunction matches go tool pprof -top -nodefraction=0', () =>
   })
 })
 
+describe("aggregate on samples that are no longer a decoded profile's own", () => {
+  it.each(['goroutine.pb.gz', 'heap.pb.gz'])(
+    "%s: a filtered copy (read through each sample's stack) gives the same table and marks",
+    (file) => {
+      const p = decodeProfile(fixture(file))
+      const sampleType = p.sampleTypes.at(-1)!.type
+      // Plain objects, as a caller that rebuilt its samples would pass them.
+      const plain = p.samples.map((s) => ({ stack: s.stack, values: s.values, labels: s.labels }))
+      const copy = { ...p, samples: plain }
+      const a = aggregateByFunction(p, sampleType, { inlineMarks: true })
+      const b = aggregateByFunction(copy, sampleType, { inlineMarks: true })
+      expect(b.total).toBe(a.total)
+      expect(b.rows).toEqual(a.rows)
+      expect(formatTable(b)).toBe(formatTable(a))
+    },
+  )
+})
+
 describe('formatTable reads like go tool pprof -top', () => {
   it.each([
     ['heap.pb.gz', 'inuse_space', 'pprof-top-heap-inuse_space.txt'],

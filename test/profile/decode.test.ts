@@ -168,6 +168,58 @@ describe('decodeProfile on hand-built profiles', () => {
   })
 })
 
+describe('decoded model: a location table, stacks as indexes into it', () => {
+  it("stack is the frames of the sample's locations, in order, and everything is read-only", () => {
+    const p = decodeProfile(fixture('goroutine.pb.gz'))
+    const table = p.locations!
+    expect(table.length).toBeGreaterThan(0)
+    let inlined = 0
+    for (const s of p.samples) {
+      const locs = s.locations!
+      expect(locs).toBeInstanceOf(Int32Array)
+      const frames = [...locs].flatMap((i) => table[i]!.frames)
+      expect(s.stack).toEqual(frames)
+      // A location's frames point at its functions; all but the last line were inlined into it.
+      for (const i of locs) {
+        const fs = table[i]!.frames
+        expect(fs.at(-1)!.inlined).toBeUndefined()
+        inlined += fs.slice(0, -1).filter((f) => f.inlined).length
+      }
+    }
+    expect(inlined).toBeGreaterThan(0) // the fixture has sync.(*Mutex).Lock inlined
+    expect(Object.isFrozen(p.samples)).toBe(true)
+    expect(Object.isFrozen(table[0])).toBe(true)
+    expect(Object.isFrozen(table[0]!.frames[0])).toBe(true)
+    expect(Object.isFrozen(table[0]!.frames[0]!.func)).toBe(true)
+    expect(p.samples[0]).toBe(p.samples[0]) // samples are made once, on first read
+  })
+
+  it('a copy of the profile keeps its samples; a sample serialises as the plain object it used to be', () => {
+    const p = decodeProfile(fixture('heap.pb.gz'))
+    const copy = { ...p }
+    expect(copy.samples).toBe(p.samples)
+    const s = p.samples.find((x) => x.numLabels)!
+    const json = JSON.parse(JSON.stringify(s)) as Record<string, unknown>
+    expect(Object.keys(json).sort()).toEqual(['labels', 'numLabels', 'stack', 'values'])
+    expect(json.values).toEqual(s.values)
+    expect((json.stack as unknown[]).length).toBe(s.stack.length)
+  })
+
+  it('samples with the same numeric labels share one frozen object', () => {
+    const p = decodeProfile(fixture('heap.pb.gz'))
+    const bySize = new Map<number, object>()
+    for (const s of p.samples) {
+      const n = s.numLabels
+      if (!n) continue
+      expect(Object.isFrozen(n)).toBe(true)
+      const seen = bySize.get(n.bytes!)
+      if (seen) expect(n).toBe(seen)
+      else bySize.set(n.bytes!, n)
+    }
+    expect(bySize.size).toBeGreaterThan(1)
+  })
+})
+
 describe('decodeProfile errors', () => {
   const heap = fixture('heap.pb.gz')
 
