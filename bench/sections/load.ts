@@ -14,6 +14,10 @@ import { median, note, ratio, table, writeResults } from '../lib/output.js'
 import { cpuMsFromTimeV, freePort, run, sleep, start, TIME_V, waitReady, which } from '../lib/proc.js'
 
 const CONNECTIONS = 16
+/** Pipelining depth of the second built-in variant measured (Go's net/http answers pipelined requests in order). */
+const PIPELINE = 4
+const OURS = 'memleak (built-in)'
+const OURS_PIPELINED = `memleak (built-in, pipeline ${PIPELINE})`
 const TARGET = 0.8
 const PATH = '/time'
 
@@ -36,12 +40,19 @@ function timed(command: string, args: string[], seconds: number): ReturnType<typ
   return run(cmd, argv, { timeoutMs: (seconds + 30) * 1000 })
 }
 
-async function ours(port: number, threads: number, seconds: number, round: number): Promise<Measured> {
+async function ours(
+  port: number,
+  threads: number,
+  seconds: number,
+  round: number,
+  pipeline = 1,
+): Promise<Measured> {
   const load = await startLoad({
     port,
     requests: parseRequests(`GET ${PATH}`),
     connections: CONNECTIONS,
     threads,
+    pipeline,
     deadlineMs: (seconds + 30) * 1000,
   })
   // Count from the moment every worker is up, as wrk counts from its start.
@@ -52,7 +63,7 @@ async function ours(port: number, threads: number, seconds: number, round: numbe
   const stats = await load.stop()
   const cpu = process.cpuUsage(cpu0)
   return {
-    tool: 'memleak (built-in)',
+    tool: pipeline > 1 ? OURS_PIPELINED : OURS,
     threads,
     round,
     requestsPerSecond: stats.requestsPerSecond,
@@ -141,6 +152,7 @@ export const loadSection: Section = {
         for (const t of ctx.threads) {
           plan.push(() => ours(port, t, seconds, round))
           if (haveWrk) plan.push(() => wrk(port, t, seconds, round))
+          if (t === ctx.threads[0]) plan.push(() => ours(port, t, seconds, round, PIPELINE))
         }
         if (haveAb) plan.push(() => ab(port, seconds, round))
         if (round % 2 === 0) plan.reverse()
@@ -171,7 +183,7 @@ export const loadSection: Section = {
     const abRps = haveAb ? median(rps('ab -k', 1)) : NaN
     const vsAb = (x: number): string => (haveAb ? ratio(x / abRps) : 'n/a')
     for (const t of ctx.threads) {
-      const o = median(rps('memleak (built-in)', t))
+      const o = median(rps(OURS, t))
       const w = median(rps('wrk', t))
       ratios[`threads${t}`] = o / w
       if (haveAb) ratios[`threads${t}OverAb`] = o / abRps
@@ -180,8 +192,19 @@ export const loadSection: Section = {
         fmt(o),
         haveWrk ? ratio(o / w) : 'n/a',
         vsAb(o),
-        cpuPerReq('memleak (built-in)', t),
+        cpuPerReq(OURS, t),
       ])
+      if (t === ctx.threads[0]) {
+        const p = median(rps(OURS_PIPELINED, t))
+        ratios[`threads${t}Pipeline${PIPELINE}`] = p / w
+        rows.push([
+          `memleak (built-in), ${t} worker thread${t > 1 ? 's' : ''}, pipeline ${PIPELINE}`,
+          fmt(p),
+          haveWrk ? ratio(p / w) : 'n/a',
+          vsAb(p),
+          cpuPerReq(OURS_PIPELINED, t),
+        ])
+      }
       if (haveWrk) rows.push([`wrk -t${t} -c${CONNECTIONS}`, fmt(w), '1×', vsAb(w), cpuPerReq('wrk', t)])
     }
     if (haveAb) {
@@ -205,7 +228,15 @@ export const loadSection: Section = {
         rounds,
         threads: ctx.threads,
         ratioOursOverWrk: ratios,
-        pairedRatios: Object.fromEntries(ctx.threads.map((t) => [`threads${t}`, pairedRatios(results, t)])),
+        pipeline: PIPELINE,
+        pairedRatios: {
+          ...Object.fromEntries(ctx.threads.map((t) => [`threads${t}`, pairedRatios(results, t)])),
+          [`threads${ctx.threads[0]}Pipeline${PIPELINE}`]: pairedRatios(
+            results,
+            ctx.threads[0]!,
+            OURS_PIPELINED,
+          ),
+        },
         target: TARGET,
         runs: results.map(({ raw: _raw, ...r }) => r),
         workerCpuProfile: hot,
@@ -227,6 +258,10 @@ export const loadSection: Section = {
       if (paired.length > 1) {
         md += ` Per round (ours ÷ the wrk run beside it): ${paired.map((x) => x.toFixed(2)).join(', ')}; median ${median(paired).toFixed(2)}.`
       }
+      const piped = pairedRatios(results, t, OURS_PIPELINED)
+      if (piped.length > 1) {
+        md += ` Pipelined ${PIPELINE} deep (same 16 connections; \`startLoad({ pipeline })\`), per round: ${piped.map((x) => x.toFixed(2)).join(', ')}; median ${median(piped).toFixed(2)}.`
+      }
     }
     if (errors > 0) md += ` ${errors} errors in total across runs (see bench/results/load.json).`
     if (hot) {
@@ -247,10 +282,10 @@ export const loadSection: Section = {
   },
 }
 
-function pairedRatios(results: Measured[], threads: number): number[] {
+function pairedRatios(results: Measured[], threads: number, tool = OURS): number[] {
   const out: number[] = []
   for (const r of results) {
-    if (r.tool !== 'memleak (built-in)' || r.threads !== threads) continue
+    if (r.tool !== tool || r.threads !== threads) continue
     const w = results.find((x) => x.tool === 'wrk' && x.threads === threads && x.round === r.round)
     if (w) out.push(r.requestsPerSecond / w.requestsPerSecond)
   }

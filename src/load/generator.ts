@@ -35,6 +35,12 @@ export interface LoadOptions {
    * the other core to the service; more only help when cores are spare.
    */
   threads?: number
+  /**
+   * Requests written at once on each connection (HTTP/1.1 pipelining; default 1:
+   * each connection waits for its answer). Only for services that answer
+   * pipelined requests in order, as Go's net/http does.
+   */
+  pipeline?: number
   /** The load ends by itself this long after it started, stop() or not (default 1 h). */
   deadlineMs?: number
   /** The worker script; resolved automatically (dist/load-worker.js, or transpiled from source). */
@@ -69,6 +75,8 @@ export async function startLoad(options: LoadOptions): Promise<LoadHandle> {
   const connections = options.connections ?? DEFAULT_CONNECTIONS
   const threads = Math.max(1, Math.min(options.threads ?? 1, connections))
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const pipeline = options.pipeline ?? 1
+  if (!Number.isInteger(pipeline) || pipeline < 1) throw new Error(`pipeline must be ≥ 1, got ${pipeline}`)
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS
   if (options.requests.length === 0) throw new Error('startLoad: no requests')
   if (!Number.isInteger(connections) || connections < 1)
@@ -101,6 +109,7 @@ export async function startLoad(options: LoadOptions): Promise<LoadHandle> {
       labels,
       // Spread connections evenly: 16 over 3 threads is 6, 5, 5.
       connections: Math.floor(connections / threads) + (t < connections % threads ? 1 : 0),
+      pipeline,
       timeoutMs,
       offset: Math.floor((t * options.requests.length) / threads),
       counters,

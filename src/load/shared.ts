@@ -30,6 +30,8 @@ export interface WorkerConfig {
   /** A label for error samples, e.g. "GET /time". */
   labels: string[]
   connections: number
+  /** Requests written at once on each connection, answers read in order (default 1: no pipelining). */
+  pipeline?: number
   timeoutMs: number
   /** Round-robin offset so that several workers do not all start on line 1. */
   offset: number

@@ -86,6 +86,44 @@ describe('startLoad', () => {
     await load.stop() // idempotent
   })
 
+  it('pipelines: writes several requests at once per connection and counts every answer, in order', async () => {
+    reset()
+    const load = await startLoad({
+      port,
+      requests: parseRequests('GET /ok\nGET /chunked\nHEAD /ok\nGET /fail'),
+      connections: 4,
+      pipeline: 4,
+    })
+    await sleep(400)
+    const stats = await load.stop()
+    const total = served['/ok']! + served['/chunked']! + served['/fail']!
+    // At most `pipeline` requests per connection were in flight at stop, uncounted.
+    expect(stats.requests).toBeLessThanOrEqual(total)
+    expect(stats.requests).toBeGreaterThanOrEqual(total - 16)
+    expect(stats.requests).toBeGreaterThan(100)
+    // Every answer was matched to its request: a fourth were 503s, and the HEAD answers' missing bodies did not desync.
+    expect(stats.statusCounts['503']! / stats.requests).toBeGreaterThan(0.2)
+    expect(stats.statusCounts['503']! / stats.requests).toBeLessThan(0.3)
+    expect(stats.statusCounts['200']! + stats.statusCounts['503']!).toBe(stats.requests)
+    expect(stats.errors).toBe(stats.statusCounts['503'])
+    expect(sockets.size).toBe(4)
+  })
+
+  it('pipelined requests behind an answer that closes the connection are neither counted nor errors', async () => {
+    reset()
+    const load = await startLoad({
+      port,
+      requests: parseRequests('GET /close\nGET /ok'),
+      connections: 2,
+      pipeline: 2,
+    })
+    await sleep(300)
+    const stats = await load.stop()
+    expect(stats.requests).toBeGreaterThan(10)
+    expect(stats.errors).toBe(0)
+    expect(stats.statusCounts).toEqual({ '200': stats.requests })
+  })
+
   it('resetStats restarts counts and duration', async () => {
     const load = await startLoad({ port, requests: parseRequests('GET /ok'), connections: 4 })
     await sleep(300)
