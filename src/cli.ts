@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { UsageError, oneLine } from './errors.js'
 import { INPUT_DEFAULTS, readInputs, type InputName } from './inputs.js'
 import { runPipeline, type Logger } from './pipeline.js'
+import { startRunControl } from './run-control.js'
 import { diffFiles } from './profile/diff.js'
 import { runCommand } from './build/command.js'
 import { VERSION } from './version.js'
@@ -58,18 +59,8 @@ async function commandRun(argv: string[]): Promise<number> {
     throw new UsageError(`run: unexpected argument ${JSON.stringify(positionals[0])}`)
   const inputs = readInputs((name: InputName) => (values[name] as string | undefined) ?? '')
   const workspace = await gitTopLevel(process.cwd())
-  const controller = new AbortController()
-  const deadline = setTimeout(
-    () =>
-      controller.abort(
-        new Error(`timeout: the run took longer than ${values.timeout ?? INPUT_DEFAULTS.timeout}`),
-      ),
-    inputs.timeoutMs,
-  )
-  const stop = (): void => controller.abort(new Error('interrupted'))
-  // `on`, not `once`: the service safety net re-raises the signal when no other listener is left.
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
+  // The deadline and Ctrl-C (or a CI's SIGTERM) stop the run the way they stop the action.
+  const control = startRunControl(inputs.timeoutMs)
   try {
     const result = await runPipeline(inputs, {
       workspace,
@@ -77,19 +68,18 @@ async function commandRun(argv: string[]): Promise<number> {
       outDir: resolve(String(values.out ?? '.memleak')),
       commentId: inputs.commentId || `cli:${inputs.package}`,
       log: stderrLogger,
-      signal: controller.signal,
+      signal: control.signal,
     }).catch((error: unknown) => {
-      // Whatever failed after an interrupt or the deadline failed because of it: say that.
-      throw controller.signal.aborted ? controller.signal.reason : error
+      throw control.explain(error)
     })
     process.stdout.write(values.json ? await readFile(result.reportPath, 'utf8') : `${result.markdown}\n`)
     process.stderr.write(`report: ${result.reportPath}\n`)
+    // A partial report is written and printed; the run still could not measure: exit 3, saying why.
+    if (result.stopped) throw result.stopped
     for (const failure of result.report.failures) process.stderr.write(`fail: ${failure}\n`)
     return result.report.failures.length > 0 ? 1 : 0
   } finally {
-    clearTimeout(deadline)
-    process.off('SIGINT', stop)
-    process.off('SIGTERM', stop)
+    control.dispose()
   }
 }
 

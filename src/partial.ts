@@ -1,8 +1,14 @@
 // What is left to report when a run does not go to plan: a side that crashed
-// part-way (its snapshots so far), or a head that crashed before any snapshot.
+// or was stopped (deadline, cancelled job) part-way, with its snapshots so far;
+// or a head that has no snapshot at all, beside base when base was measured.
 import type { Analysis, SideSummary } from './analysis/types.js'
-import type { ServiceCrashedError } from './capture/measure.js'
-import type { LoadStats, SideMeasurement } from './capture/types.js'
+import {
+  ServiceCrashedError,
+  type MeasurementStoppedError,
+  type SideCutShortError,
+} from './capture/measure.js'
+import type { LoadStats, SideMeasurement, SideName } from './capture/types.js'
+import { formatSeconds } from './service/http.js'
 
 const NO_LOAD: LoadStats = {
   requests: 0,
@@ -15,25 +21,60 @@ const NO_LOAD: LoadStats = {
 }
 
 /**
- * The snapshots a crashed side took, as a measurement; undefined when it took none.
+ * The snapshots a side cut short took, as a measurement; undefined when it took none.
  * Even one or two are kept: the analysis copes with so few (it says they show no
  * trend), and analysing them keeps the other side's measurement in the report.
  */
-export function partialMeasurement(error: ServiceCrashedError): SideMeasurement | undefined {
+export function partialMeasurement(error: SideCutShortError): SideMeasurement | undefined {
   if (error.snapshots.length === 0) return undefined
-  const snapshots = error.snapshots.slice(0, -1)
+  const crashed = error instanceof ServiceCrashedError
+  // A stopped side's snapshots are all sound: every one counts as a point of the load (two give a
+  // window of allocation per request). A crashed side's last one stands in for the settled one.
+  const snapshots = crashed ? error.snapshots.slice(0, -1) : error.snapshots
   return {
     side: error.side,
     snapshots,
-    // No settled snapshot after a crash: the last one stands in, so "released after GC?" reads as "not released".
+    // No settled snapshot: the last one stands in, so "released after GC?" reads as "not released".
     settled: error.snapshots[error.snapshots.length - 1],
     load: error.load ?? NO_LOAD,
     logPath: error.logPath,
     runtimeEnv: {},
-    problems: [
-      `the service crashed ${error.snapshots.length} snapshots into the run; figures cover the time before`,
-    ],
+    // A stopped run says so once for every side (stoppedNote), not per side.
+    ...(crashed
+      ? {
+          problems: [
+            `the service crashed ${error.snapshots.length} snapshots into the run; figures cover the time before`,
+          ],
+        }
+      : {}),
   }
+}
+
+/**
+ * The one line a stopped run's report carries, e.g. "timeout after 15m: head
+ * measured for 8 s of 20 s; results are partial". Sides measured to the end go
+ * unmentioned; a side the run never reached is "not measured".
+ */
+export function stoppedNote(
+  summary: string,
+  sides: readonly SideName[],
+  stopped: Partial<Record<SideName, MeasurementStoppedError>>,
+  measured: Partial<Record<SideName, unknown>>,
+): string {
+  const parts: string[] = []
+  for (const side of sides) {
+    const cut = stopped[side]
+    if (cut) {
+      const last = cut.snapshots[cut.snapshots.length - 1]
+      parts.push(
+        last
+          ? `${side} measured for ${formatSeconds(Math.round(last.elapsedMs / 1000) * 1000)} of ${formatSeconds(cut.durationMs)}`
+          : `${side} stopped before its first snapshot`,
+      )
+    } else if (!measured[side]) parts.push(`${side} not measured`)
+  }
+  if (parts.length === 0) return `${summary}: every side measured, the self-check (A/A) was not finished`
+  return `${summary}: ${parts.join(', ')}; results are partial`
 }
 
 /**
@@ -41,7 +82,29 @@ export function partialMeasurement(error: ServiceCrashedError): SideMeasurement 
  * base's summary beside it when base was measured (`analyse(baseData, undefined, options).head`).
  */
 export function crashOnlyAnalysis(error: ServiceCrashedError, base?: SideSummary): Analysis {
-  const load = error.load ?? NO_LOAD
+  return headlessAnalysis(error.load, base, {
+    verdict: { leak: true, newLeak: true, regression: false },
+    note: 'head crashed before enough snapshots were taken: no heap or allocation figures.',
+  })
+}
+
+/**
+ * The run was stopped before head took a snapshot: base's summary when there is
+ * one, and no verdict either way (the caller marks the run untrustworthy).
+ */
+export function stoppedOnlyAnalysis(error: SideCutShortError | undefined, base?: SideSummary): Analysis {
+  return headlessAnalysis(error?.load, base, {
+    verdict: { leak: false, newLeak: false, regression: false },
+    note: 'head has no snapshot: no heap or allocation figures for head.',
+  })
+}
+
+function headlessAnalysis(
+  headLoad: LoadStats | undefined,
+  base: SideSummary | undefined,
+  how: { verdict: Analysis['verdict']; note: string },
+): Analysis {
+  const load = headLoad ?? NO_LOAD
   const head: SideSummary = {
     side: 'head',
     requests: load.requests,
@@ -57,7 +120,7 @@ export function crashOnlyAnalysis(error: ServiceCrashedError, base?: SideSummary
     heapSeries: [],
   }
   return {
-    verdict: { leak: true, newLeak: true, regression: false },
+    verdict: how.verdict,
     findings: [],
     ...(base ? { base: { ...base, side: 'base' as const } } : {}),
     head,
@@ -69,7 +132,7 @@ export function crashOnlyAnalysis(error: ServiceCrashedError, base?: SideSummary
     },
     growing: [],
     improved: [],
-    notes: ['head crashed before enough snapshots were taken: no heap or allocation figures.'],
+    notes: [how.note],
   }
 }
 

@@ -7,9 +7,15 @@ import { analyse } from './analysis/analyse.js'
 import type { Analysis } from './analysis/types.js'
 import { buildSide, goVersion, type BuiltSide } from './build/go-build.js'
 import { addBaseWorktree, type BaseTree } from './build/worktree.js'
-import { measureSide, ServiceCrashedError } from './capture/measure.js'
+import { measureSide, MeasurementStoppedError, ServiceCrashedError } from './capture/measure.js'
 import { crashFinding } from './crash.js'
-import { crashOnlyAnalysis, partialMeasurement, selfCheckNote } from './partial.js'
+import {
+  crashOnlyAnalysis,
+  partialMeasurement,
+  selfCheckNote,
+  stoppedNote,
+  stoppedOnlyAnalysis,
+} from './partial.js'
 import { oneLine, UsageError } from './errors.js'
 import type { SideMeasurement, SideName } from './capture/types.js'
 import type { Inputs } from './inputs.js'
@@ -20,6 +26,7 @@ import { failuresFor } from './report/verdict.js'
 import { serviceEnvironment } from './service/env.js'
 import { PortInUseError } from './service/port.js'
 import { decodeSide } from './decode-side.js'
+import { RunStoppedError } from './run-control.js'
 import { VERSION } from './version.js'
 
 export interface Logger {
@@ -53,6 +60,11 @@ export interface PipelineResult {
   reportPath: string
   /** Every file worth keeping as an artifact (profiles, logs, report). */
   files: string[]
+  /**
+   * Set when the run was stopped (the deadline, a cancelled job) after some side had a
+   * snapshot: the report is partial and says so; the run fails with this reason.
+   */
+  stopped?: Error
 }
 
 async function writeMeasurement(dir: string, m: SideMeasurement): Promise<string[]> {
@@ -88,6 +100,10 @@ function namedForSide(error: unknown, side: SideName, signal?: AbortSignal): unk
   if (error instanceof UsageError || error instanceof PortInUseError) return error
   if (!error.message.startsWith(`${side}:`)) error.message = `${side}: ${error.message}`
   return error
+}
+
+function stopReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason))
 }
 
 export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise<PipelineResult> {
@@ -165,26 +181,46 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
 
     const measured: Partial<Record<SideName, SideMeasurement>> = {}
     const crashes: Partial<Record<SideName, ServiceCrashedError>> = {}
+    const cutShort: Partial<Record<SideName, MeasurementStoppedError>> = {}
     // Each side's files are written as soon as it is measured, so a later failure loses nothing.
     const files: string[] = []
     for (const side of sides) {
+      if (ctx.signal?.aborted) break
       try {
         measured[side] = await measureOne(side, side)
       } catch (error) {
-        if (!(error instanceof ServiceCrashedError)) throw namedForSide(error, side, ctx.signal)
-        // A crash under load is a finding, not the end of the run: keep what was measured.
-        log.warn(oneLine(error.message.split('\n')[0]))
-        crashes[side] = error
-        const partial = partialMeasurement(error)
-        if (partial) measured[side] = partial
+        if (ctx.signal?.aborted) {
+          // Stopped from outside: keep what this side took, if anything (it may have been
+          // starting, with nothing to keep); the sides after it are not started.
+          if (error instanceof MeasurementStoppedError) {
+            cutShort[side] = error
+            const partial = partialMeasurement(error)
+            if (partial) measured[side] = partial
+          }
+        } else if (!(error instanceof ServiceCrashedError)) {
+          throw namedForSide(error, side, ctx.signal)
+        } else {
+          // A crash under load is a finding, not the end of the run: keep what was measured.
+          log.warn(oneLine(error.message.split('\n')[0]))
+          crashes[side] = error
+          const partial = partialMeasurement(error)
+          if (partial) measured[side] = partial
+        }
       }
       if (measured[side]) files.push(...(await writeMeasurement(join(ctx.outDir, side), measured[side]!)))
     }
+    // Nothing measured before the stop: the stop is the whole story, in one line.
+    if (ctx.signal?.aborted && !measured.base && !measured.head) throw stopReason(ctx.signal)
     // Self-check: head measured a second time as its own base (A/A); what differs is noise.
     const selfCheck =
-      inputs.selfCheck && measured.head && !crashes.head
-        ? await measureOne('head', 'head (self-check)')
+      inputs.selfCheck && measured.head && !crashes.head && !ctx.signal?.aborted
+        ? await measureOne('head', 'head (self-check)').catch((error: unknown) => {
+            // A stop during the A/A run leaves the real measurement whole: report it without the check.
+            if (ctx.signal?.aborted) return undefined
+            throw error
+          })
         : undefined
+    const stopped = ctx.signal?.aborted ? stopReason(ctx.signal) : undefined
 
     // Only now, with every service stopped, decode and analyse.
     const options = {
@@ -196,9 +232,13 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
     const decodeOptions = { maxProfileBytes: inputs.maxProfileBytes }
     const headData = measured.head ? decodeSide(measured.head, decodeOptions) : undefined
     const baseData = measured.base ? decodeSide(measured.base, decodeOptions) : undefined
+    const baseAlone = (): Analysis['head'] | undefined =>
+      baseData && analyse(baseData, undefined, options).head
     const analysis: Analysis = headData
       ? analyse(headData, baseData, options)
-      : crashOnlyAnalysis(crashes.head!, baseData && analyse(baseData, undefined, options).head)
+      : crashes.head
+        ? crashOnlyAnalysis(crashes.head, baseAlone())
+        : stoppedOnlyAnalysis(cutShort.head, baseAlone())
     for (const side of sides) {
       for (const problem of measured[side]?.problems ?? []) {
         analysis.notes.push(`${side}: ${problem}`)
@@ -222,6 +262,20 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
       analysis.findings.unshift(crashFinding(crashes.head, options.modulePath, !!crashes.base))
       analysis.verdict.leak = true
       if (!crashes.base) analysis.verdict.newLeak = true
+    }
+    if (stopped) {
+      const summary = stopped instanceof RunStoppedError ? stopped.summary : oneLine(stopped)
+      const note = stoppedNote(summary, sides, cutShort, measured)
+      analysis.notes.unshift(note)
+      // Never a clean verdict from a run cut short: what was not measured may hold the leak.
+      // (Stopped during the self-check only, every side was measured whole.)
+      if (sides.some((side) => cutShort[side] || !measured[side])) {
+        ;(analysis.untrustworthy ??= []).unshift(note)
+      }
+      if (analysis.verdict.regression) {
+        analysis.verdict.regression = false
+        analysis.notes.push('No regression verdict: the allocation figures cover only part of the run.')
+      }
     }
     if (selfCheck && headData) {
       const aa = analyse(decodeSide(selfCheck, decodeOptions), headData, options)
@@ -256,12 +310,21 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
         serverUrl: ctx.serverUrl,
       },
       analysis,
-      failures: failuresFor(analysis.verdict, inputs.failOn, analysis),
+      failures: [
+        ...(stopped ? [oneLine(stopped)] : []),
+        ...failuresFor(analysis.verdict, inputs.failOn, analysis),
+      ],
     }
     const reportPath = join(ctx.outDir, 'report.json')
     await writeFile(reportPath, toJson(report))
     files.push(reportPath)
-    return { report, markdown: renderMarkdown(report, { artifactUrl: ctx.artifactUrl }), reportPath, files }
+    return {
+      report,
+      markdown: renderMarkdown(report, { artifactUrl: ctx.artifactUrl }),
+      reportPath,
+      files,
+      ...(stopped ? { stopped } : {}),
+    }
   } finally {
     await baseTree?.remove()
     await rm(binDir, { recursive: true, force: true })

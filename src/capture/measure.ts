@@ -59,14 +59,11 @@ export interface MeasureOptions {
   loadWorkerUrl?: URL
 }
 
-/** The service died (or exited) during the measurement; the snapshots before that are kept. */
-export class ServiceCrashedError extends Error {
-  override name = 'ServiceCrashedError'
+/** A side whose measurement ended early; the snapshots it took before are kept. */
+export abstract class SideCutShortError extends Error {
   constructor(
     message: string,
     readonly side: SideName,
-    readonly exit: ExitStatus,
-    readonly logTail: string,
     readonly logPath: string,
     readonly snapshots: RawSnapshot[],
     /** Milliseconds since the measured load started (negative: during warmup). */
@@ -74,6 +71,40 @@ export class ServiceCrashedError extends Error {
     readonly load?: LoadStats,
   ) {
     super(message)
+  }
+}
+
+/** The service died (or exited) during the measurement; the snapshots before that are kept. */
+export class ServiceCrashedError extends SideCutShortError {
+  override name = 'ServiceCrashedError'
+  constructor(
+    message: string,
+    side: SideName,
+    readonly exit: ExitStatus,
+    readonly logTail: string,
+    logPath: string,
+    snapshots: RawSnapshot[],
+    elapsedMs: number,
+    load?: LoadStats,
+  ) {
+    super(message, side, logPath, snapshots, elapsedMs, load)
+  }
+}
+
+/** The run was stopped (deadline, cancelled job) while this side was measured; the message is the stop's. */
+export class MeasurementStoppedError extends SideCutShortError {
+  override name = 'MeasurementStoppedError'
+  constructor(
+    message: string,
+    side: SideName,
+    logPath: string,
+    snapshots: RawSnapshot[],
+    elapsedMs: number,
+    /** The measured load this side was to run, for "measured for 8 s of 20 s". */
+    readonly durationMs: number,
+    load?: LoadStats,
+  ) {
+    super(message, side, logPath, snapshots, elapsedMs, load)
   }
 }
 
@@ -274,9 +305,23 @@ export async function measureSide(
     return result
   } catch (err) {
     // A failed scrape is often the first sign of a crash: give the exit a moment to be seen.
+    if (signal?.aborted) {
+      // Stopped from outside (even if the safety net killed the service on the way): keep the
+      // snapshots taken so far, with the load counted up to now, for a partial report.
+      const loadStats = await load?.stop().catch(() => undefined)
+      throw new MeasurementStoppedError(
+        signal.reason instanceof Error ? signal.reason.message : String(signal.reason),
+        side,
+        logPath,
+        snapshots,
+        measuring ? Math.round(performance.now() - t0) : -1,
+        opts.durationMs,
+        loadStats,
+      )
+    }
     const exit =
       err instanceof Exited ? err.exit : (service.exitStatus() ?? (await within(service.exited, 500)))
-    if (!exit || signal?.aborted) throw err
+    if (!exit) throw err
     const loadStats = await load?.stop()
     const elapsedMs = Math.round(performance.now() - t0)
     const when = measuring

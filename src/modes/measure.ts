@@ -11,6 +11,7 @@ import { artifactNameFor, uploadRunArtifact, type UploadedArtifact } from '../gi
 import { runUrl } from '../github/context.js'
 import { runPipeline, type Logger } from '../pipeline.js'
 import { publish } from '../publish.js'
+import { RunStoppedError, startRunControl } from '../run-control.js'
 import { commentMarker, renderMarkdown } from '../report/markdown.js'
 import { apiFor, type ModeEnv } from './env.js'
 
@@ -53,12 +54,9 @@ export async function runMeasure(env: ModeEnv): Promise<void> {
     return uploaded
   }
 
-  const controller = new AbortController()
-  const deadline = setTimeout(
-    () =>
-      controller.abort(new Error(`timeout: the run took longer than ${core.getInput('timeout') || '15m'}`)),
-    inputs.timeoutMs,
-  )
+  // The timeout input and a cancelled job (SIGINT, then SIGTERM) stop the run as they stop the CLI:
+  // a partial report is published, and the step fails with the stop's reason (in report.failures).
+  const control = startRunControl(inputs.timeoutMs)
   try {
     const result = await runPipeline(inputs, {
       workspace: context.workspace,
@@ -71,15 +69,17 @@ export async function runMeasure(env: ModeEnv): Promise<void> {
       artifactUrl: runPage,
       serverUrl: context.serverUrl,
       log: actionsLogger,
-      signal: controller.signal,
+      signal: control.signal,
     }).catch(async (error: unknown) => {
-      // Whatever failed after the deadline failed because of it: say that.
-      const reason: unknown = controller.signal.aborted ? controller.signal.reason : error
+      // Whatever failed after the deadline or a cancel failed because of it: say that.
+      const reason = control.explain(error)
       await keepFiles()
       throw reason
     })
     const { report } = result
-    const uploaded = await keepFiles()
+    // Cancelled: the runner kills the job seconds after its SIGINT, so the summary and outputs go first.
+    const cancelled = result.stopped instanceof RunStoppedError && result.stopped.cancelled
+    const uploaded = cancelled ? undefined : await keepFiles()
     const artifactUrl = uploaded?.url ?? runPage
     if (analyzeOnly) {
       core.info(
@@ -122,7 +122,8 @@ export async function runMeasure(env: ModeEnv): Promise<void> {
         stepAnnotations: true,
       },
     )
+    if (cancelled) await keepFiles()
   } finally {
-    clearTimeout(deadline)
+    control.dispose()
   }
 }

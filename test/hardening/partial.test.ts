@@ -3,10 +3,11 @@
 import { describe, expect, it } from 'vitest'
 import { analyse } from '../../src/analysis/analyse.js'
 import type { AnalysisOptions } from '../../src/analysis/types.js'
-import { ServiceCrashedError } from '../../src/capture/measure.js'
+import { MeasurementStoppedError, ServiceCrashedError } from '../../src/capture/measure.js'
 import { crashFinding } from '../../src/crash.js'
 import { decodeSide } from '../../src/decode-side.js'
-import { crashOnlyAnalysis, partialMeasurement } from '../../src/partial.js'
+import { crashOnlyAnalysis, partialMeasurement, stoppedNote, stoppedOnlyAnalysis } from '../../src/partial.js'
+import { RunStoppedError, startRunControl } from '../../src/run-control.js'
 import { measurement } from './measurement.js'
 
 const options: AnalysisOptions = {
@@ -89,5 +90,88 @@ describe('crashFinding', () => {
     })
     expect(f.details).toMatchObject({ exit: 'code 2', 'seconds into the load': 1.5 })
     expect(String(f.details!['log tail'])).toContain('panic: crashmid')
+  })
+})
+
+function stoppedAfter(snapshots: number, side: 'base' | 'head' = 'head'): MeasurementStoppedError {
+  const m = measurement(side)
+  return new MeasurementStoppedError(
+    'timeout: the run took longer than 15m',
+    side,
+    '/dev/null',
+    m.snapshots.slice(0, snapshots).map((s, i) => ({ ...s, elapsedMs: i * 4100 })),
+    9000,
+    20_000,
+    m.load,
+  )
+}
+
+describe('a run stopped part-way (deadline, cancelled job)', () => {
+  it('keeps every snapshot taken, with no per-side problem (the run-wide note says it once)', () => {
+    const partial = partialMeasurement(stoppedAfter(3))!
+    expect(partial.snapshots.map((s) => s.label)).toEqual(['S0', 'S1', 'S2'])
+    expect(partial.settled.label).toBe('S2')
+    expect(partial.problems).toBeUndefined()
+  })
+
+  it('the note says which side was cut, how far it got, and that results are partial', () => {
+    const cut = stoppedAfter(3)
+    expect(stoppedNote('timeout after 15m', ['base', 'head'], { head: cut }, { base: {}, head: {} })).toBe(
+      'timeout after 15m: head measured for 8 s of 20 s; results are partial',
+    )
+    expect(
+      stoppedNote('interrupted by SIGINT', ['base', 'head'], { base: stoppedAfter(2, 'base') }, { base: {} }),
+    ).toBe('interrupted by SIGINT: base measured for 4 s of 20 s, head not measured; results are partial')
+    expect(stoppedNote('timeout after 1m', ['base', 'head'], { head: stoppedAfter(0) }, { base: {} })).toBe(
+      'timeout after 1m: head stopped before its first snapshot; results are partial',
+    )
+  })
+
+  it('head with no snapshot: base kept, no verdict either way', () => {
+    const base = analyse(decodeSide(measurement('base')), undefined, options).head
+    const analysis = stoppedOnlyAnalysis(stoppedAfter(0), base)
+    expect(analysis.base).toMatchObject({ side: 'base', requests: 5000 })
+    expect(analysis.verdict).toEqual({ leak: false, newLeak: false, regression: false })
+    expect(analysis.findings).toEqual([])
+  })
+})
+
+describe('startRunControl', () => {
+  it('the deadline aborts with the timeout input as the user writes it', async () => {
+    const control = startRunControl(90)
+    try {
+      await new Promise((resolve) => control.signal.addEventListener('abort', resolve, { once: true }))
+      const reason = control.signal.reason as RunStoppedError
+      expect(reason).toBeInstanceOf(RunStoppedError)
+      expect(reason.message).toBe('timeout: the run took longer than 90ms')
+      expect(reason.summary).toBe('timeout after 90ms')
+      expect(reason.cancelled).toBe(false)
+      // What fails after the stop fails because of it.
+      expect(control.explain(new Error('socket hang up'))).toBe(reason)
+    } finally {
+      control.dispose()
+    }
+  })
+
+  it('SIGINT and SIGTERM abort as "interrupted"; dispose removes the handlers', () => {
+    const before = { SIGINT: process.listenerCount('SIGINT'), SIGTERM: process.listenerCount('SIGTERM') }
+    const control = startRunControl(60_000)
+    expect(process.listenerCount('SIGTERM')).toBe(before.SIGTERM + 1)
+    // Handled, so the process lives on to write its report.
+    process.emit('SIGTERM', 'SIGTERM')
+    expect(control.signal.aborted).toBe(true)
+    expect((control.signal.reason as RunStoppedError).message).toBe('interrupted')
+    expect((control.signal.reason as RunStoppedError).summary).toBe('interrupted by SIGTERM')
+    expect((control.signal.reason as RunStoppedError).cancelled).toBe(true)
+    control.dispose()
+    expect(process.listenerCount('SIGINT')).toBe(before.SIGINT)
+    expect(process.listenerCount('SIGTERM')).toBe(before.SIGTERM)
+  })
+
+  it('before any stop, an error is its own', () => {
+    const control = startRunControl(60_000)
+    const error = new Error('x')
+    expect(control.explain(error)).toBe(error)
+    control.dispose()
   })
 })
