@@ -15,6 +15,12 @@ export interface TrendOptions {
   sampleBytes?: number
   /** Smallest growth over the run that can count, whatever the statistics say. */
   minGrowth: number
+  /**
+   * The sampled estimates share samples from one snapshot to the next (a full cache renewing
+   * its entries), so the fit's averaging over snapshots does not shrink the sampling noise:
+   * the floor is at least that of two independent snapshots.
+   */
+  correlatedSamples?: boolean
 }
 
 export type TrendVerdict = 'leak' | 'bounded' | 'none'
@@ -57,6 +63,13 @@ export const LATE_FRACTION = 0.5
 /** ...and a settled value keeping less than this fraction of the growth was released. */
 export const RETAINED_FRACTION = 0.5
 
+/** An early interval holding at least this share of the whole rise is a fill-up step... */
+export const STEP_SHARE = 0.5
+/** ...rising at least this many times faster than the run after it... */
+export const STEP_RATE_RATIO = 6
+/** ...when it lies in the first third of the run and leaves this many snapshots after it. */
+export const MIN_AFTER_STEP = 4
+
 /**
  * Sd of (fitted slope x span) per unit of iid noise, for n equally spaced points:
  * sqrt(12 (n-1) / (n (n+1))) for least squares, x1.05 for Theil-Sen's ~91% efficiency.
@@ -67,6 +80,42 @@ export function growthSdFactor(n: number): number {
 }
 
 export function evaluateTrend(
+  x: readonly number[],
+  y: readonly number[],
+  settled: number | undefined,
+  opts: TrendOptions,
+): Trend {
+  const trend = evaluateSeries(x, y, settled, opts)
+  // A cache that filled in an early step (a ring buffer, a pool warming up) inflates the
+  // slope of the whole run: judge what came after the step on its own. Sampled estimates of
+  // a full cache drift for a while (its sampled entries are renewed one cycle at a time), and
+  // with the step counted that drift could pass for a leak.
+  const step = trend.verdict === 'leak' ? fillStep(x, y) : undefined
+  if (step === undefined) return trend
+  const after = evaluateSeries(x.slice(step), y.slice(step), settled, { ...opts, correlatedSamples: true })
+  // A leak whose first interval came out high by chance keeps growing at about its rate after it.
+  const stepRate = (y[step] - y[step - 1]) / (x[step] - x[step - 1])
+  if (after.verdict === 'leak' || after.slope * STEP_RATE_RATIO > stepRate) return trend
+  return {
+    ...trend,
+    verdict: 'bounded',
+    stillGrowing: false,
+    reason: `filled up in an early step, then ${after.reason}`,
+  }
+}
+
+/** Index of the snapshot after an early step holding most of the rise, if there is one. */
+export function fillStep(x: readonly number[], y: readonly number[]): number | undefined {
+  const n = y.length
+  const rise = y[n - 1] - y[0]
+  if (!(rise > 0)) return undefined
+  for (let i = 1; i <= Math.floor((n - 1) / 3) && n - i >= MIN_AFTER_STEP; i++) {
+    if (y[i] - y[i - 1] >= STEP_SHARE * rise && x[i] > x[i - 1]) return i
+  }
+  return undefined
+}
+
+function evaluateSeries(
   x: readonly number[],
   y: readonly number[],
   settled: number | undefined,
@@ -92,7 +141,12 @@ export function evaluateTrend(
   // Under "no growth" every snapshot samples the same live level: use the mean level.
   const level = Math.max(0, y.reduce((a, b) => a + b, 0) / Math.max(1, n))
   const samplingSd = opts.sampleBytes ? Math.sqrt(opts.sampleBytes * level) : 0
-  const noiseFloor = Math.max(opts.minGrowth, Z_SAMPLING * samplingSd * factor, Z_SCATTER * scatter * factor)
+  const samplingFactor = opts.correlatedSamples ? Math.max(factor, Math.SQRT2) : factor
+  const noiseFloor = Math.max(
+    opts.minGrowth,
+    Z_SAMPLING * samplingSd * samplingFactor,
+    Z_SCATTER * scatter * factor,
+  )
   const aboveFloor = growth > noiseFloor
 
   // Still growing: the second half keeps up with the overall slope, or falls short of
