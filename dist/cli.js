@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { P as ProfileError, d as decodeProfile, I as INPUT_DEFAULTS, V as VERSION, U as UsageError, o as oneLine, r as readInputs, a as runPipeline, b as runCommand } from './pipeline.js';
+import { P as ProfileError, s as sampleColumns, d as decodeProfile, I as INPUT_DEFAULTS, V as VERSION, U as UsageError, o as oneLine, r as readInputs, a as startRunControl, b as runPipeline, c as runCommand } from './pipeline.js';
 import 'node:os';
 import 'node:fs';
 import 'node:child_process';
@@ -66,6 +66,9 @@ class FunctionAccumulator {
     #key;
     #byFunc = new Map();
     #byKey = new Map();
+    /** Every Acc, by id (its position here). */
+    #accs = [];
+    #ids = new Map();
     #inputs = [];
     #sampleSeq = 0;
     constructor(opts = {}) {
@@ -73,52 +76,60 @@ class FunctionAccumulator {
     }
     #acc(func) {
         let acc = this.#byFunc.get(func);
-        if (acc)
-            return acc;
-        const key = this.#key(func);
-        acc = this.#byKey.get(key);
         if (!acc) {
-            acc = new Acc(key, func);
-            this.#byKey.set(key, acc);
+            const key = this.#key(func);
+            acc = this.#byKey.get(key);
+            if (!acc) {
+                acc = new Acc(key, func);
+                this.#byKey.set(key, acc);
+                this.#ids.set(acc, this.#accs.length);
+                this.#accs.push(acc);
+            }
+            this.#byFunc.set(func, acc);
         }
-        this.#byFunc.set(func, acc);
-        return acc;
+        return this.#ids.get(acc);
     }
     add(profile, sampleType, sign = 1) {
         const index = valueIndex(profile, sampleType);
-        const samples = profile.samples;
-        // Decoded Funcs carry a dense index: an array lookup per frame instead of a hash lookup.
-        // Grown by push so V8 keeps it a fast array (a store far past the end would make it a dictionary).
-        const local = [];
-        const accOf = (func) => {
-            const i = func.index;
-            if (i === undefined)
-                return this.#acc(func);
-            const hit = local[i];
-            if (hit)
-                return hit;
-            while (local.length <= i)
-                local.push(undefined);
-            return (local[i] = this.#acc(func));
-        };
-        this.#inputs.push({ samples, index, sign, accOf });
-        for (let si = 0; si < samples.length; si++) {
-            const sample = samples[si];
-            const v = sign * sample.values[index];
+        const nTypes = profile.sampleTypes.length;
+        const { table, locs, offsets, values } = sampleColumns(profile);
+        const count = offsets.length - 1;
+        const weights = new Float64Array(count);
+        for (let si = 0; si < count; si++)
+            weights[si] = sign * values[si * nTypes + index];
+        // Each location's frames resolved to accumulator ids once, so the loops below touch only typed arrays.
+        const frameStart = new Int32Array(table.length + 1);
+        for (let l = 0; l < table.length; l++)
+            frameStart[l + 1] = frameStart[l] + table[l].frames.length;
+        const frameAcc = new Int32Array(frameStart[table.length]);
+        const frameInlined = new Uint8Array(frameAcc.length);
+        for (let l = 0, f = 0; l < table.length; l++) {
+            for (const frame of table[l].frames) {
+                frameAcc[f] = this.#acc(frame.func);
+                frameInlined[f++] = frame.inlined ? 1 : 0;
+            }
+        }
+        this.#inputs.push({ weights, locs, offsets, frameStart, frameAcc, frameInlined });
+        const accs = this.#accs;
+        for (let si = 0; si < count; si++) {
+            const v = weights[si];
             // pprof skips zero-valued samples entirely (they do not even create nodes).
             if (v === 0)
                 continue;
-            const stack = sample.stack;
-            const n = stack.length;
-            if (n === 0)
+            const start = offsets[si];
+            const end = offsets[si + 1];
+            if (start === end)
                 continue;
             const stamp = this.#sampleSeq++;
-            accOf(stack[0].func).flat += v;
-            for (let i = 0; i < n; i++) {
-                const acc = accOf(stack[i].func);
-                if (acc.stamp !== stamp) {
-                    acc.stamp = stamp;
-                    acc.cum += v;
+            accs[frameAcc[frameStart[locs[start]]]].flat += v;
+            for (let p = start; p < end; p++) {
+                const l = locs[p];
+                for (let f = frameStart[l], fe = frameStart[l + 1]; f < fe; f++) {
+                    const acc = accs[frameAcc[f]];
+                    if (acc.stamp !== stamp) {
+                        acc.stamp = stamp;
+                        acc.cum += v;
+                    }
                 }
             }
         }
@@ -164,16 +175,41 @@ class FunctionAccumulator {
             a.edges = undefined;
             netFlat += a.flat;
         }
+        const accs = this.#accs;
         const cutoff = Math.abs(Math.trunc(netFlat * edgeFraction));
         let any = false;
-        for (const { samples, index, accOf } of this.#inputs) {
-            for (const sample of samples) {
-                if (sample.values[index] === 0)
+        // A sample's frames, flattened: accumulator ids and inline flags.
+        let ids = new Int32Array(256);
+        let inl = new Uint8Array(256);
+        const flatten = (input, si) => {
+            const { locs, offsets, frameStart, frameAcc, frameInlined } = input;
+            let n = 0;
+            for (let p = offsets[si], end = offsets[si + 1]; p < end; p++) {
+                const l = locs[p];
+                for (let f = frameStart[l], fe = frameStart[l + 1]; f < fe; f++) {
+                    if (n === ids.length) {
+                        const grownIds = new Int32Array(n * 2);
+                        grownIds.set(ids);
+                        ids = grownIds;
+                        const grownInl = new Uint8Array(n * 2);
+                        grownInl.set(inl);
+                        inl = grownInl;
+                    }
+                    ids[n] = frameAcc[f];
+                    inl[n++] = frameInlined[f];
+                }
+            }
+            return n;
+        };
+        for (const input of this.#inputs) {
+            const weights = input.weights;
+            for (let si = 0; si < weights.length; si++) {
+                if (weights[si] === 0)
                     continue;
-                const stack = sample.stack;
-                for (let i = 0; i < stack.length - 1; i++) {
-                    if (stack[i].inlined) {
-                        const a = accOf(stack[i].func);
+                const n = flatten(input, si);
+                for (let i = 0; i < n - 1; i++) {
+                    if (inl[i]) {
+                        const a = accs[ids[i]];
                         if (a.kept)
                             any = a.inlinable = true;
                     }
@@ -184,21 +220,21 @@ class FunctionAccumulator {
         if (!any)
             return marks;
         let seq = 0;
-        for (const { samples, index, accOf, sign } of this.#inputs) {
-            for (const sample of samples) {
-                const w = sign * sample.values[index];
+        for (const input of this.#inputs) {
+            const weights = input.weights;
+            for (let si = 0; si < weights.length; si++) {
+                const w = weights[si];
                 if (w === 0)
                     continue;
                 const stamp = seq++;
-                const stack = sample.stack;
-                for (let i = 0; i < stack.length - 1; i++) {
-                    const frame = stack[i];
-                    const callee = accOf(frame.func);
+                const n = flatten(input, si);
+                for (let i = 0; i < n - 1; i++) {
+                    const callee = accs[ids[i]];
                     if (!callee.inlinable)
                         continue;
                     let caller;
-                    for (let j = i + 1; j < stack.length && !caller; j++) {
-                        const c = accOf(stack[j].func);
+                    for (let j = i + 1; j < n && !caller; j++) {
+                        const c = accs[ids[j]];
                         if (c.kept)
                             caller = c;
                     }
@@ -212,7 +248,7 @@ class FunctionAccumulator {
                         e.stamp = stamp;
                         e.weight += w;
                     }
-                    if (!frame.inlined)
+                    if (!inl[i])
                         e.inline = false;
                 }
             }
@@ -246,9 +282,11 @@ function compareRows(a, b) {
     return Math.abs(b.cum) - Math.abs(a.cum);
 }
 function absTotal(profile, index) {
+    const nTypes = profile.sampleTypes.length;
+    const { values } = sampleColumns(profile);
     let sum = 0;
-    for (const s of profile.samples)
-        sum += Math.abs(s.values[index]);
+    for (let at = index; at < values.length; at += nTypes)
+        sum += Math.abs(values[at]);
     return sum;
 }
 
@@ -563,12 +601,8 @@ async function commandRun(argv) {
         throw new UsageError(`run: unexpected argument ${JSON.stringify(positionals[0])}`);
     const inputs = readInputs((name) => values[name] ?? '');
     const workspace = await gitTopLevel(process.cwd());
-    const controller = new AbortController();
-    const deadline = setTimeout(() => controller.abort(new Error(`timeout: the run took longer than ${values.timeout ?? INPUT_DEFAULTS.timeout}`)), inputs.timeoutMs);
-    const stop = () => controller.abort(new Error('interrupted'));
-    // `on`, not `once`: the service safety net re-raises the signal when no other listener is left.
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    // The deadline and Ctrl-C (or a CI's SIGTERM) stop the run the way they stop the action.
+    const control = startRunControl(inputs.timeoutMs);
     try {
         const result = await runPipeline(inputs, {
             workspace,
@@ -576,21 +610,21 @@ async function commandRun(argv) {
             outDir: resolve(String(values.out ?? '.memleak')),
             commentId: inputs.commentId || `cli:${inputs.package}`,
             log: stderrLogger,
-            signal: controller.signal,
+            signal: control.signal,
         }).catch((error) => {
-            // Whatever failed after an interrupt or the deadline failed because of it: say that.
-            throw controller.signal.aborted ? controller.signal.reason : error;
+            throw control.explain(error);
         });
         process.stdout.write(values.json ? await readFile(result.reportPath, 'utf8') : `${result.markdown}\n`);
         process.stderr.write(`report: ${result.reportPath}\n`);
+        // A partial report is written and printed; the run still could not measure: exit 3, saying why.
+        if (result.stopped)
+            throw result.stopped;
         for (const failure of result.report.failures)
             process.stderr.write(`fail: ${failure}\n`);
         return result.report.failures.length > 0 ? 1 : 0;
     }
     finally {
-        clearTimeout(deadline);
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        control.dispose();
     }
 }
 const READ_ERRORS = {

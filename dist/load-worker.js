@@ -208,8 +208,8 @@ class ResponseParser {
 }
 
 // The load loop run by each worker: keep-alive connections over raw sockets,
-// one request in flight per connection (no pipelining: a real client waits for
-// its answer), round-robin over the encoded requests. Every completed response
+// by default one request in flight per connection (a real client waits for its
+// answer; `pipeline` writes several at once), round-robin over the encoded requests. Every completed response
 // and every failure is counted in shared memory as it happens.
 const MAX_ERROR_SAMPLES = 10;
 const MAX_BACKOFF_MS = 200;
@@ -258,12 +258,17 @@ function runClient(config, onErrorSample) {
         Atomics.add(counters, ERRORS, 1);
         sample(`${what} on ${label}`);
     };
+    // Requests in flight per connection: 1 waits for each answer, as a browser or
+    // an HTTP client library does; more writes that many at once (one syscall)
+    // and reads their answers in order, for services that serve pipelined requests.
+    const depth = Math.max(1, config.pipeline ?? 1);
     class Conn {
         socket;
         parser = new ResponseParser();
-        /** performance.now() when the request in flight was written; 0 when idle. */
+        /** performance.now() when the oldest request in flight was written; 0 when idle. */
         started = 0;
-        index = 0;
+        /** Requests in flight, oldest first: their indexes in `requests`. */
+        inFlight = [];
         connected = false;
         failures = 0;
         retry;
@@ -286,6 +291,7 @@ function runClient(config, onErrorSample) {
             });
             this.socket = socket;
             this.connected = false;
+            this.inFlight.length = 0;
             this.parser.reset();
             socket.on('connect', () => {
                 this.connected = true;
@@ -295,39 +301,68 @@ function runClient(config, onErrorSample) {
             socket.on('close', () => this.onBroken(socket, 'connection closed'));
         }
         send() {
-            if (stopping || !this.socket)
+            const socket = this.socket;
+            if (stopping || !socket)
                 return;
-            this.index = next;
-            next = next + 1 === n ? 0 : next + 1;
-            this.parser.expectNoBody = config.isHead[this.index];
             this.started = performance.now();
-            this.socket.write(requests[this.index]);
+            if (depth === 1) {
+                this.inFlight.push(next);
+                socket.write(requests[next]);
+                next = next + 1 === n ? 0 : next + 1;
+            }
+            else {
+                socket.cork();
+                for (let i = 0; i < depth; i++) {
+                    this.inFlight.push(next);
+                    socket.write(requests[next]);
+                    next = next + 1 === n ? 0 : next + 1;
+                }
+                socket.uncork();
+            }
+            this.parser.expectNoBody = config.isHead[this.inFlight[0]];
         }
         onData(socket, chunk) {
             if (socket !== this.socket || this.started === 0)
                 return;
-            let end;
-            try {
-                end = this.parser.execute(chunk);
+            let pos = 0;
+            for (;;) {
+                let end;
+                try {
+                    end = this.parser.execute(chunk, pos);
+                }
+                catch (err) {
+                    const what = err instanceof ProtocolError ? `malformed response (${err.message})` : String(err);
+                    this.drop(socket, what);
+                    return;
+                }
+                if (end < 0)
+                    return;
+                this.complete();
+                this.failures = 0;
+                if (!this.parser.keepAlive) {
+                    this.reconnect(socket, 0);
+                    return;
+                }
+                if (this.inFlight.length === 0) {
+                    // Bytes past the last answer we asked for: the connection is out of step.
+                    if (end === chunk.length)
+                        this.send();
+                    else
+                        this.reconnect(socket, 0);
+                    return;
+                }
+                this.parser.expectNoBody = config.isHead[this.inFlight[0]];
+                if (end === chunk.length)
+                    return;
+                pos = end;
             }
-            catch (err) {
-                const what = err instanceof ProtocolError ? `malformed response (${err.message})` : String(err);
-                this.drop(socket, what);
-                return;
-            }
-            if (end < 0)
-                return;
-            this.complete();
-            this.failures = 0;
-            if (this.parser.keepAlive && end === chunk.length)
-                this.send();
-            else
-                this.reconnect(socket, 0);
         }
         complete() {
             const us = (performance.now() - this.started) * 1000;
-            this.started = 0;
-            record(this.parser.status, us, config.labels[this.index]);
+            const index = this.inFlight.shift();
+            if (this.inFlight.length === 0)
+                this.started = 0;
+            record(this.parser.status, us, config.labels[index]);
         }
         onBroken(socket, what) {
             if (socket !== this.socket)
@@ -335,20 +370,29 @@ function runClient(config, onErrorSample) {
             if (this.started !== 0 && this.parser.endsAtClose && what === 'connection closed') {
                 this.parser.finishAtClose();
                 this.complete();
-                this.reconnect(socket, 0);
+                // Answers that end at close end the connection: any later pipelined requests are lost.
+                if (this.started === 0)
+                    this.reconnect(socket, 0);
+                else
+                    this.drop(socket, what);
                 return;
             }
             this.drop(socket, what);
         }
-        /** The request in flight (if any) failed: count it, then reconnect with a backoff. */
+        /** The requests in flight (if any) failed: count them, then reconnect with a backoff. */
         drop(socket, what) {
             if (stopping)
                 return;
             if (this.started !== 0) {
                 this.started = 0;
-                fail(what, config.labels[this.index]);
+                for (const index of this.inFlight)
+                    fail(what, config.labels[index]);
+                this.inFlight.length = 0;
+                this.failures++;
+                this.reconnect(socket, Math.min(MAX_BACKOFF_MS, 2 ** this.failures));
+                return;
             }
-            else if (!this.connected) {
+            if (!this.connected) {
                 // Refused or unreachable: the request we were about to send failed too.
                 fail(`${what} (connect)`, config.labels[next]);
             }
@@ -360,6 +404,8 @@ function runClient(config, onErrorSample) {
             socket.on('error', () => { });
             socket.destroy();
             this.socket = undefined;
+            this.started = 0;
+            this.inFlight.length = 0;
             if (stopping)
                 return;
             if (delayMs <= 0)

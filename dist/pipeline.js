@@ -10,7 +10,7 @@ import { spawn, execFile } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { C as CTRL_SLOTS, S as SLOTS, a as CTRL_EPOCH, E as ERRORS, R as REQUESTS, b as CTRL_STOP, B as BUCKETS, M as MAX_EPOCH, c as MAX_US, d as STATUS_CODES, q as quantile$1, e as STATUS, T as TRANSPORT_ERRORS, H as HISTOGRAM } from './shared.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as require$$2 from 'node:http';
+import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -288,7 +288,7 @@ function relativeChange(base, head) {
     return head / base - 1;
 }
 /** 0.8 ms, 12 ms, 1.2 s, 60 s, 2m 5s. */
-function formatDuration(ms) {
+function formatDuration$1(ms) {
     if (!Number.isFinite(ms))
         return 'n/a';
     if (ms < 1)
@@ -448,6 +448,42 @@ function parseDuration(name, raw, { allowZero = false } = {}) {
         throw new UsageError(`${name}: must be longer than 0, got ${JSON.stringify(raw)}`);
     return ms;
 }
+const UNITS_BYTES = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+/** "256MiB", "1GiB", "512KiB" → bytes; binary units only, so no one wonders whether MB is 10^6. */
+function parseSize(name, raw, min, max) {
+    const m = /^(\d+(?:\.\d+)?) ?(B|KiB|MiB|GiB)$/.exec(raw.trim());
+    const bytes = m ? Math.round(Number(m[1]) * UNITS_BYTES[m[2]]) : NaN;
+    if (!(bytes >= min && bytes <= max)) {
+        const range = m ? ` from ${formatSize(min)} to ${formatSize(max)}` : ' like 256MiB or 1GiB';
+        throw new UsageError(`${name}: expected a size${range}, got ${JSON.stringify(raw)}`);
+    }
+    return bytes;
+}
+function formatSize(bytes) {
+    for (const unit of ['GiB', 'MiB', 'KiB']) {
+        if (bytes >= UNITS_BYTES[unit] && bytes % UNITS_BYTES[unit] === 0)
+            return `${bytes / UNITS_BYTES[unit]}${unit}`;
+    }
+    return `${bytes}B`;
+}
+/** The input form of a duration (90_000 → "1m30s"), so messages quote what the user wrote. */
+function formatDuration(ms) {
+    const parts = [];
+    let rest = ms;
+    for (const [unit, size] of [
+        ['h', 3_600_000],
+        ['m', 60_000],
+        ['s', 1000],
+    ]) {
+        if (rest >= size) {
+            parts.push(`${Math.floor(rest / size)}${unit}`);
+            rest %= size;
+        }
+    }
+    if (rest > 0 || parts.length === 0)
+        parts.push(`${rest}ms`);
+    return parts.join('');
+}
 function parseInteger(name, raw, min, max) {
     const text = raw.trim();
     if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
@@ -564,6 +600,7 @@ const INPUT_DEFAULTS = {
     timeout: '15m',
     trace: '3s',
     'self-check': 'false',
+    'max-profile-size': '256MiB',
 };
 function parseFailOn(raw) {
     const words = raw
@@ -629,6 +666,8 @@ function readInputs(get) {
         timeoutMs: parseDuration('timeout', value('timeout')),
         traceSeconds: parseDuration('trace', value('trace'), { allowZero: true }) / 1000,
         selfCheck: parseBoolean('self-check', value('self-check')),
+        // 4 GiB: the largest buffer Node 20 makes (buffer.constants.MAX_LENGTH on 64-bit).
+        maxProfileBytes: parseSize('max-profile-size', value('max-profile-size'), 1024, 4 * 1024 ** 3),
     };
 }
 /**
@@ -642,6 +681,7 @@ const ACTION_INPUT_DEFAULTS = {
     'check-name': '',
     'delete-comment-when-clean': 'false',
     'comment-author': '',
+    'upload-artifact': 'true',
 };
 const MODES = ['full', 'analyze', 'comment', 'aggregate'];
 function readActionInputs(get) {
@@ -652,10 +692,8 @@ function readActionInputs(get) {
     const mode = value('mode').toLowerCase();
     if (!MODES.includes(mode))
         throw new UsageError(`mode: expected one of ${MODES.join(', ')}, got ${JSON.stringify(value('mode'))}`);
+    // Without report-path, modes comment and aggregate download the measuring run's artifacts.
     const reportPath = value('report-path');
-    if ((mode === 'comment' || mode === 'aggregate') && !reportPath) {
-        throw new UsageError(`report-path: mode ${mode} reads reports measured elsewhere; give the report.json or the directory actions/download-artifact wrote`);
-    }
     const checkName = value('check-name');
     if (checkName.length > 100 || /[\r\n]/.test(checkName))
         throw new UsageError('check-name: expected one line of at most 100 characters');
@@ -668,6 +706,7 @@ function readActionInputs(get) {
         checkName,
         deleteCommentWhenClean: parseBoolean('delete-comment-when-clean', value('delete-comment-when-clean')),
         commentAuthor,
+        uploadArtifact: parseBoolean('upload-artifact', value('upload-artifact')),
     };
 }
 
@@ -1425,6 +1464,12 @@ const Z_PLATEAU = 2.5;
 const LATE_FRACTION = 0.5;
 /** ...and a settled value keeping less than this fraction of the growth was released. */
 const RETAINED_FRACTION = 0.5;
+/** An early interval holding at least this share of the whole rise is a fill-up step... */
+const STEP_SHARE = 0.5;
+/** ...rising at least this many times faster than the run after it... */
+const STEP_RATE_RATIO = 6;
+/** ...when it lies in the first third of the run and leaves this many snapshots after it. */
+const MIN_AFTER_STEP = 4;
 /**
  * Sd of (fitted slope x span) per unit of iid noise, for n equally spaced points:
  * sqrt(12 (n-1) / (n (n+1))) for least squares, x1.05 for Theil-Sen's ~91% efficiency.
@@ -1435,6 +1480,39 @@ function growthSdFactor(n) {
     return 1.05 * Math.sqrt((12 * (n - 1)) / (n * (n + 1)));
 }
 function evaluateTrend(x, y, settled, opts) {
+    const trend = evaluateSeries(x, y, settled, opts);
+    // A cache that filled in an early step (a ring buffer, a pool warming up) inflates the
+    // slope of the whole run: judge what came after the step on its own. Sampled estimates of
+    // a full cache drift for a while (its sampled entries are renewed one cycle at a time), and
+    // with the step counted that drift could pass for a leak.
+    const step = trend.verdict === 'leak' ? fillStep(x, y) : undefined;
+    if (step === undefined)
+        return trend;
+    const after = evaluateSeries(x.slice(step), y.slice(step), settled, { ...opts, correlatedSamples: true });
+    // A leak whose first interval came out high by chance keeps growing at about its rate after it.
+    const stepRate = (y[step] - y[step - 1]) / (x[step] - x[step - 1]);
+    if (after.verdict === 'leak' || after.slope * STEP_RATE_RATIO > stepRate)
+        return trend;
+    return {
+        ...trend,
+        verdict: 'bounded',
+        stillGrowing: false,
+        reason: `filled up in an early step, then ${after.reason}`,
+    };
+}
+/** Index of the snapshot after an early step holding most of the rise, if there is one. */
+function fillStep(x, y) {
+    const n = y.length;
+    const rise = y[n - 1] - y[0];
+    if (!(rise > 0))
+        return undefined;
+    for (let i = 1; i <= Math.floor((n - 1) / 3) && n - i >= MIN_AFTER_STEP; i++) {
+        if (y[i] - y[i - 1] >= STEP_SHARE * rise && x[i] > x[i - 1])
+            return i;
+    }
+    return undefined;
+}
+function evaluateSeries(x, y, settled, opts) {
     const n = x.length;
     const ts = theilSen(x, y);
     const slope = Number.isFinite(ts.slope) ? ts.slope : 0;
@@ -1454,7 +1532,8 @@ function evaluateTrend(x, y, settled, opts) {
     // Under "no growth" every snapshot samples the same live level: use the mean level.
     const level = Math.max(0, y.reduce((a, b) => a + b, 0) / Math.max(1, n));
     const samplingSd = opts.sampleBytes ? Math.sqrt(opts.sampleBytes * level) : 0;
-    const noiseFloor = Math.max(opts.minGrowth, Z_SAMPLING * samplingSd * factor, Z_SCATTER * scatter * factor);
+    const samplingFactor = opts.correlatedSamples ? Math.max(factor, Math.SQRT2) : factor;
+    const noiseFloor = Math.max(opts.minGrowth, Z_SAMPLING * samplingSd * samplingFactor, Z_SCATTER * scatter * factor);
     const aboveFloor = growth > noiseFloor;
     // Still growing: the second half keeps up with the overall slope, or falls short of
     // it by no more than its own noise; and the last value is above the first half's.
@@ -2127,10 +2206,9 @@ function connectionFinding(side, options, x, conns, writers, trend, fdTrend, fds
 }
 
 // What the reader should know that is not a finding: a run that cannot reach
-// significance, errors under load, coarse sampling, a stalled load.
-/** Error fraction above which a side's numbers are suspect / not representative. */
-const ERROR_NOTE_FRACTION = 0.01;
-const ERROR_INVALID_FRACTION = 0.5;
+// significance, coarse sampling, missing profiles. Failed requests, a load that
+// got no answer and a stall are the capture's to word (SideMeasurement.problems,
+// which the pipeline adds to the notes): said here too, they were said twice.
 /** Fewer requests than this in one window make its per-request numbers coarse. */
 const MIN_REQUESTS_PER_WINDOW = 200;
 /** Fewer heap samples than this per window make allocation rates coarse. */
@@ -2150,29 +2228,12 @@ function smallestDetectableHeapGrowth(points, options) {
 function sideNotes(side, options) {
     const notes = [];
     const name = side.side;
-    const { requests, errors } = side.load;
     const snaps = side.snapshots;
     const n = snaps.length;
-    if (requests > 0 && errors / requests >= ERROR_NOTE_FRACTION) {
-        const codes = Object.entries(side.load.statusCounts)
-            .filter(([code]) => !/^[23]/.test(code))
-            .map(([code, c]) => `${code} x${c}`)
-            .join(', ');
-        const share = errors / requests;
-        const what = share >= ERROR_INVALID_FRACTION
-            ? 'the measurement does not represent normal operation'
-            : 'error paths may allocate differently';
-        notes.push(`${name}: ${formatPercent(share).replace('+', '')} of ${formatCount$1(requests)} requests failed${codes ? ` (${codes})` : ''}; ${what}.`);
-    }
-    if (requests === 0)
-        notes.push(`${name}: no request completed under load; nothing per request can be measured.`);
     const minTrendP = 1 / factorial(n);
     if (n < 3 || minTrendP >= options.alpha) {
         notes.push(`${name}: ${n} snapshots cannot show a significant trend (the smallest possible p is ${minTrendP.toPrecision(2)} >= ${options.alpha}); use more snapshots.`);
     }
-    const stalled = snaps.slice(1).filter((s, i) => s.requests <= snaps[i].requests).length;
-    if (stalled)
-        notes.push(`${name}: the load made no progress between ${stalled} pair(s) of snapshots; the service may have stalled.`);
     const perWindow = snaps.slice(1).map((s, i) => s.requests - snaps[i].requests);
     const fewest = perWindow.length ? Math.min(...perWindow) : 0;
     if (perWindow.length && fewest > 0 && fewest < MIN_REQUESTS_PER_WINDOW) {
@@ -2829,6 +2890,9 @@ async function startLoad(options) {
     const connections = options.connections ?? DEFAULT_CONNECTIONS;
     const threads = Math.max(1, Math.min(options.threads ?? 1, connections));
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const pipeline = options.pipeline ?? 1;
+    if (!Number.isInteger(pipeline) || pipeline < 1)
+        throw new Error(`pipeline must be ≥ 1, got ${pipeline}`);
     const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     if (options.requests.length === 0)
         throw new Error('startLoad: no requests');
@@ -2858,6 +2922,7 @@ async function startLoad(options) {
             labels,
             // Spread connections evenly: 16 over 3 threads is 6, 5, 5.
             connections: Math.floor(connections / threads) + (t < connections % threads ? 1 : 0),
+            pipeline,
             timeoutMs,
             offset: Math.floor((t * options.requests.length) / threads),
             counters,
@@ -2994,7 +3059,7 @@ class HttpTimeoutError extends Error {
 function httpGet(url, options) {
     const maxBytes = options.maxBytes ?? 512 * 1024 * 1024;
     const target = new URL(url);
-    const client = target.protocol === 'https:' ? https : require$$2;
+    const client = target.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
         let settled = false;
         const finish = (err, result) => {
@@ -3277,7 +3342,7 @@ function readLogTail(path, lines) {
 // cancelled job (SIGINT/SIGTERM), after which the signal is re-raised so that
 // our process still ends the way it would have without us.
 const liveGroups = new Set();
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const SIGNALS$1 = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 function killAllSync() {
     for (const pgid of liveGroups) {
         try {
@@ -3297,13 +3362,13 @@ function onSignal(signal) {
 }
 function removeHandlers() {
     process.removeListener('exit', killAllSync);
-    for (const s of SIGNALS)
+    for (const s of SIGNALS$1)
         process.removeListener(s, onSignal);
 }
 function registerGroup(pgid) {
     if (liveGroups.size === 0) {
         process.on('exit', killAllSync);
-        for (const s of SIGNALS)
+        for (const s of SIGNALS$1)
             process.on(s, onSignal);
     }
     liveGroups.add(pgid);
@@ -3479,27 +3544,44 @@ function formatProgress(p) {
 // One side's measurement: start the service, load it, take snapshots on a
 // schedule while the load runs, let it settle, take the "released after GC?"
 // snapshot, stop everything. Only raw bytes and counters come out.
-/** The service died (or exited) during the measurement; the snapshots before that are kept. */
-class ServiceCrashedError extends Error {
+/** A side whose measurement ended early; the snapshots it took before are kept. */
+class SideCutShortError extends Error {
     side;
-    exit;
-    logTail;
     logPath;
     snapshots;
     elapsedMs;
     load;
-    name = 'ServiceCrashedError';
-    constructor(message, side, exit, logTail, logPath, snapshots, 
+    constructor(message, side, logPath, snapshots, 
     /** Milliseconds since the measured load started (negative: during warmup). */
     elapsedMs, load) {
         super(message);
         this.side = side;
-        this.exit = exit;
-        this.logTail = logTail;
         this.logPath = logPath;
         this.snapshots = snapshots;
         this.elapsedMs = elapsedMs;
         this.load = load;
+    }
+}
+/** The service died (or exited) during the measurement; the snapshots before that are kept. */
+class ServiceCrashedError extends SideCutShortError {
+    exit;
+    logTail;
+    name = 'ServiceCrashedError';
+    constructor(message, side, exit, logTail, logPath, snapshots, elapsedMs, load) {
+        super(message, side, logPath, snapshots, elapsedMs, load);
+        this.exit = exit;
+        this.logTail = logTail;
+    }
+}
+/** The run was stopped (deadline, cancelled job) while this side was measured; the message is the stop's. */
+class MeasurementStoppedError extends SideCutShortError {
+    durationMs;
+    name = 'MeasurementStoppedError';
+    constructor(message, side, logPath, snapshots, elapsedMs, 
+    /** The measured load this side was to run, for "measured for 8 s of 20 s". */
+    durationMs, load) {
+        super(message, side, logPath, snapshots, elapsedMs, load);
+        this.durationMs = durationMs;
     }
 }
 /** Above this share of failed requests the measurement is not trustworthy. */
@@ -3688,8 +3770,14 @@ async function measureSide(opts, log) {
     }
     catch (err) {
         // A failed scrape is often the first sign of a crash: give the exit a moment to be seen.
+        if (signal?.aborted) {
+            // Stopped from outside (even if the safety net killed the service on the way): keep the
+            // snapshots taken so far, with the load counted up to now, for a partial report.
+            const loadStats = await load?.stop().catch(() => undefined);
+            throw new MeasurementStoppedError(signal.reason instanceof Error ? signal.reason.message : String(signal.reason), side, logPath, snapshots, measuring ? Math.round(performance.now() - t0) : -1, opts.durationMs, loadStats);
+        }
         const exit = err instanceof Exited ? err.exit : (service.exitStatus() ?? (await within(service.exited, 500)));
-        if (!exit || signal?.aborted)
+        if (!exit)
             throw err;
         const loadStats = await load?.stop();
         const elapsedMs = Math.round(performance.now() - t0);
@@ -3970,33 +4058,79 @@ const NO_LOAD = {
     errorSamples: [],
 };
 /**
- * The snapshots a crashed side took, as a measurement; undefined when it took none.
+ * The snapshots a side cut short took, as a measurement; undefined when it took none.
  * Even one or two are kept: the analysis copes with so few (it says they show no
  * trend), and analysing them keeps the other side's measurement in the report.
  */
 function partialMeasurement(error) {
     if (error.snapshots.length === 0)
         return undefined;
-    const snapshots = error.snapshots.slice(0, -1);
+    const crashed = error instanceof ServiceCrashedError;
+    // A stopped side's snapshots are all sound: every one counts as a point of the load (two give a
+    // window of allocation per request). A crashed side's last one stands in for the settled one.
+    const snapshots = crashed ? error.snapshots.slice(0, -1) : error.snapshots;
     return {
         side: error.side,
         snapshots,
-        // No settled snapshot after a crash: the last one stands in, so "released after GC?" reads as "not released".
+        // No settled snapshot: the last one stands in, so "released after GC?" reads as "not released".
         settled: error.snapshots[error.snapshots.length - 1],
         load: error.load ?? NO_LOAD,
         logPath: error.logPath,
         runtimeEnv: {},
-        problems: [
-            `the service crashed ${error.snapshots.length} snapshots into the run; figures cover the time before`,
-        ],
+        // A stopped run says so once for every side (stoppedNote), not per side.
+        ...(crashed
+            ? {
+                problems: [
+                    `the service crashed ${error.snapshots.length} snapshots into the run; figures cover the time before`,
+                ],
+            }
+            : {}),
     };
+}
+/**
+ * The one line a stopped run's report carries, e.g. "timeout after 15m: head
+ * measured for 8 s of 20 s; results are partial". Sides measured to the end go
+ * unmentioned; a side the run never reached is "not measured".
+ */
+function stoppedNote(summary, sides, stopped, measured) {
+    const parts = [];
+    for (const side of sides) {
+        const cut = stopped[side];
+        if (cut) {
+            const last = cut.snapshots[cut.snapshots.length - 1];
+            parts.push(last
+                ? `${side} measured for ${formatSeconds(Math.round(last.elapsedMs / 1000) * 1000)} of ${formatSeconds(cut.durationMs)}`
+                : `${side} stopped before its first snapshot`);
+        }
+        else if (!measured[side])
+            parts.push(`${side} not measured`);
+    }
+    if (parts.length === 0)
+        return `${summary}: every side measured, the self-check (A/A) was not finished`;
+    return `${summary}: ${parts.join(', ')}; results are partial`;
 }
 /**
  * Head died before anything could be measured: the crash is the report, with
  * base's summary beside it when base was measured (`analyse(baseData, undefined, options).head`).
  */
 function crashOnlyAnalysis(error, base) {
-    const load = error.load ?? NO_LOAD;
+    return headlessAnalysis(error.load, base, {
+        verdict: { leak: true, newLeak: true, regression: false },
+        note: 'head crashed before enough snapshots were taken: no heap or allocation figures.',
+    });
+}
+/**
+ * The run was stopped before head took a snapshot: base's summary when there is
+ * one, and no verdict either way (the caller marks the run untrustworthy).
+ */
+function stoppedOnlyAnalysis(error, base) {
+    return headlessAnalysis(error?.load, base, {
+        verdict: { leak: false, newLeak: false, regression: false },
+        note: 'head has no snapshot: no heap or allocation figures for head.',
+    });
+}
+function headlessAnalysis(headLoad, base, how) {
+    const load = headLoad ?? NO_LOAD;
     const head = {
         side: 'head',
         requests: load.requests,
@@ -4012,7 +4146,7 @@ function crashOnlyAnalysis(error, base) {
         heapSeries: [],
     };
     return {
-        verdict: { leak: true, newLeak: true, regression: false },
+        verdict: how.verdict,
         findings: [],
         ...(base ? { base: { ...base, side: 'base' } } : {}),
         head,
@@ -4024,7 +4158,7 @@ function crashOnlyAnalysis(error, base) {
         },
         growing: [],
         improved: [],
-        notes: ['head crashed before enough snapshots were taken: no heap or allocation figures.'],
+        notes: [how.note],
     };
 }
 /** One line on the A/A run: anything it flags is noise at this load and duration. */
@@ -4601,8 +4735,12 @@ function headline(ctx) {
             ? ` (${escapeMarkdown(formatChange(analysis.total.change))} allocated per request)`
             : '';
         title = hasBase ? `✅ No leak, no allocation regression${change}` : '✅ No leak found';
-        if (analysis.untrustworthy?.length) {
-            title = `⚠️ No verdict: the measurement is not trustworthy (${escapeMarkdown(analysis.untrustworthy[0].split(':')[0])}: requests failed under load; see the notes)`;
+        const doubt = analysis.untrustworthy?.[0];
+        if (doubt) {
+            // The pipeline's stop note ("timeout after 15m: head measured for 8 s of 20 s; results are partial").
+            title = doubt.endsWith('results are partial')
+                ? `⚠️ No verdict: the run was cut short (${escapeMarkdown(doubt.split(':')[0])}; see the notes)`
+                : `⚠️ No verdict: the measurement is not trustworthy (${escapeMarkdown(doubt.split(':')[0])}: requests failed under load; see the notes)`;
         }
     }
     // What the title did not say.
@@ -4639,15 +4777,17 @@ function contextLine(ctx) {
     const { meta, analysis } = ctx.report;
     const parts = [codeSpan(meta.package || '.', { max: 80 })];
     const base = shortSha(meta.baseSha);
+    // Without a commit (the CLI on a checkout), head is what was built: the working tree as it stands.
     const head = shortSha(meta.headSha);
+    const headText = head ? `head ${codeSpan(head)}` : 'head (working tree)';
     if (analysis.base)
-        parts.push(`base ${base ? codeSpan(base) : ''} → head ${head ? codeSpan(head) : ''}`.replace(/ +/g, ' '));
+        parts.push(`base ${base ? codeSpan(base) + ' ' : ''}→ ${headText}`);
     else
-        parts.push(`head ${head ? codeSpan(head) : ''} only (no base to compare)`.replace(/ +/g, ' '));
+        parts.push(`${headText} only (no base to compare)`);
     const reqs = analysis.base
         ? `${formatCount$2(analysis.base.requests)} / ${formatCount$2(analysis.head.requests)} requests`
         : `${formatCount$2(analysis.head.requests)} requests`;
-    parts.push(`${escapeMarkdown(reqs)} in ${escapeMarkdown(formatDuration(meta.durationMs))}${analysis.base ? ' per side' : ''}`);
+    parts.push(`${escapeMarkdown(reqs)} in ${escapeMarkdown(formatDuration$1(meta.durationMs))}${analysis.base ? ' per side' : ''}`);
     return parts.join(' · ');
 }
 function checkLine(ctx) {
@@ -5297,7 +5437,7 @@ const ROWS = [
     },
     { name: 'Open fds start → end', value: (s) => fromTo(s.openFdsStart, s.openFdsEnd, formatCount$2) },
     { name: 'Throughput', value: (s) => formatRps(s.requestsPerSecond), change: (s) => s.requestsPerSecond },
-    { name: 'p99 latency', value: (s) => formatDuration(s.p99LatencyMs), change: (s) => s.p99LatencyMs },
+    { name: 'p99 latency', value: (s) => formatDuration$1(s.p99LatencyMs), change: (s) => s.p99LatencyMs },
     {
         name: 'Requests (errors)',
         value: (s) => `${formatCount$2(s.requests)} (${s.errors === 0 ? 'no errors' : `${formatCount$2(s.errors)} errors`})`,
@@ -5365,6 +5505,16 @@ function allocatorTable(changes, ctx) {
         significance(c),
     ]);
     return table([['Function', 'Location', 'base B/req', 'head B/req', 'change', 'significance'], ...rows], ['l', 'l', 'r', 'r', 'r', 'l']);
+}
+/** Head alone (no base to compare with): where the allocations go, largest first. */
+function headAllocatorTable(rates, ctx) {
+    const rows = rates.map((c) => [
+        allocatorName(c),
+        location(c.site.ownFrame, ctx, true),
+        cell(formatBytes$3(c.head.bytesPerRequest)),
+        cell(formatCount$2(c.head.objectsPerRequest)),
+    ]);
+    return table([['Function', 'Location', 'B/req', 'objects/req'], ...rows], ['l', 'l', 'r', 'r']);
 }
 
 /** GitHub refuses a comment body longer than this. */
@@ -5443,8 +5593,19 @@ function findingsSection(findings, ctx, d) {
 }
 function allocatorsSection(ctx, d) {
     const { analysis, meta } = ctx.report;
-    if (!analysis.base)
-        return [];
+    if (!analysis.base) {
+        const top = analysis.topAllocators ?? [];
+        if (top.length === 0 || d.growingRows === 0)
+            return [];
+        return [
+            '#### Top allocators',
+            '',
+            headAllocatorTable(top.slice(0, d.growingRows), ctx),
+            '',
+            'Bytes and objects allocated per request on head, median over snapshot windows (no base to compare with).',
+            '',
+        ];
+    }
     const out = ['#### Top growing allocators', ''];
     const growing = analysis.growing;
     if (growing.length === 0) {
@@ -5500,7 +5661,7 @@ function footer(ctx) {
         reqs.push(escapeMarkdown(`+${meta.requests.length - 3} more`));
     const parts = [
         escapeMarkdown(`${tool.name} ${tool.version}`, { max: 80 }),
-        escapeMarkdown(`${meta.connections} connections, ${formatDuration(meta.warmupMs)} warmup + ${formatDuration(meta.durationMs)} measured, ${meta.snapshots} snapshots`),
+        escapeMarkdown(`${meta.connections} connections, ${formatDuration$1(meta.warmupMs)} warmup + ${formatDuration$1(meta.durationMs)} measured, ${meta.snapshots} snapshots`),
         `requests: ${reqs.join(', ') || '—'}`,
         escapeMarkdown([meta.goVersion, meta.platform].filter(Boolean).join(' '), { max: 80 }),
         escapeMarkdown(`regression threshold ${formatFraction(meta.regressionThreshold)}`),
@@ -5864,6 +6025,10 @@ function analysis(value, path) {
         total: allocatorChange(o.total, `${path}.total`),
         growing: array(o.growing, `${path}.growing`, MAX_SITES, allocatorChange),
         improved: array(o.improved, `${path}.improved`, MAX_SITES, allocatorChange),
+        // A head-only report's allocators table: without it, comment mode would drop that table.
+        ...(o.topAllocators === undefined
+            ? {}
+            : { topAllocators: array(o.topAllocators, `${path}.topAllocators`, MAX_SITES, allocatorChange) }),
         notes: array(o.notes, `${path}.notes`, MAX_NOTES, (n, p) => string(n, p, SENTENCE)),
         ...(o.untrustworthy === undefined
             ? {}
@@ -6909,6 +7074,127 @@ class Profile {
     }
 }
 
+const EMPTY_STACK = Object.freeze([]);
+const EMPTY_LOCATIONS = new Int32Array(0);
+const EMPTY_LABELS$1 = Object.freeze({});
+/** A sample of a decoded profile: immutable; everything is read from the profile's columns. */
+class DecodedSample {
+    #columns;
+    #index;
+    constructor(columns, index) {
+        this.#columns = columns;
+        this.#index = index;
+    }
+    get labels() {
+        return this.#columns.labels?.[this.#index] ?? EMPTY_LABELS$1;
+    }
+    get numLabels() {
+        return this.#columns.numLabels?.[this.#index];
+    }
+    /** A new array on every read. */
+    get values() {
+        const { values, nTypes } = this.#columns;
+        const out = new Array(nTypes);
+        for (let i = 0, at = this.#index * nTypes; i < nTypes; i++)
+            out[i] = values[at + i];
+        return out;
+    }
+    get locations() {
+        const { locs, offsets } = this.#columns;
+        const start = offsets[this.#index];
+        const end = offsets[this.#index + 1];
+        return start === end ? EMPTY_LOCATIONS : locs.subarray(start, end);
+    }
+    /** A new array on every read (but for one-location stacks, which share the location's frames). */
+    get stack() {
+        const { locs, offsets, table } = this.#columns;
+        const start = offsets[this.#index];
+        const end = offsets[this.#index + 1];
+        if (start === end)
+            return EMPTY_STACK;
+        if (end - start === 1)
+            return table[locs[start]].frames;
+        let n = 0;
+        for (let p = start; p < end; p++)
+            n += table[locs[p]].frames.length;
+        const out = new Array(n);
+        let o = 0;
+        for (let p = start; p < end; p++) {
+            const frames = table[locs[p]].frames;
+            for (let j = 0; j < frames.length; j++)
+                out[o++] = frames[j];
+        }
+        return out;
+    }
+    /** What JSON.stringify showed of a sample when it was a plain object. */
+    toJSON() {
+        const { stack, values, labels, numLabels } = this;
+        return numLabels ? { stack, values, labels, numLabels } : { stack, values, labels };
+    }
+}
+// Keyed by the decoded profile and by its samples array once made (frozen),
+// so a profile copied with {...profile} keeps the fast path and one whose
+// samples were filtered falls back to reading each sample.
+const registry = new WeakMap();
+/**
+ * Gives a decoded profile its columns, and `samples` made from them on first
+ * read: a diff of two large profiles reads only the columns and never makes
+ * the 60k sample objects of each.
+ */
+function attachColumns(profile, columns) {
+    registry.set(profile, columns);
+    let samples;
+    Object.defineProperty(profile, 'samples', {
+        enumerable: true,
+        configurable: false,
+        get() {
+            if (!samples) {
+                const count = columns.offsets.length - 1;
+                const made = new Array(count);
+                for (let i = 0; i < count; i++)
+                    made[i] = new DecodedSample(columns, i);
+                samples = Object.freeze(made);
+                registry.set(samples, columns);
+            }
+            return samples;
+        },
+    });
+}
+/**
+ * A profile's samples as columns: the decoded ones when it is a decoded
+ * profile (or has its samples), else built from each sample's stack (one
+ * location per distinct Frame) and values.
+ */
+function sampleColumns(profile) {
+    const nTypes = profile.sampleTypes.length;
+    const known = registry.get(profile) ?? registry.get(profile.samples);
+    if (known && known.nTypes === nTypes)
+        return known;
+    const samples = profile.samples;
+    const table = [];
+    const byFrame = new Map();
+    const offsets = new Int32Array(samples.length + 1);
+    const values = new Float64Array(samples.length * nTypes);
+    const ids = [];
+    for (let si = 0; si < samples.length; si++) {
+        const sample = samples[si];
+        for (const frame of sample.stack) {
+            let i = byFrame.get(frame);
+            if (i === undefined) {
+                i = table.length;
+                table.push({ id: i + 1, address: frame.address, frames: [frame] });
+                byFrame.set(frame, i);
+            }
+            ids.push(i);
+        }
+        offsets[si + 1] = ids.length;
+        const vs = sample.values;
+        for (let t = 0; t < nTypes; t++)
+            values[si * nTypes + t] = vs[t] ?? 0;
+    }
+    return { table, locs: Int32Array.from(ids), offsets, values, nTypes };
+}
+
 // Just enough of the protobuf wire format to check a profile's framing and to
 // read its samples fast (see decode.ts for why samples are not left to pprof-format).
 /**
@@ -6966,9 +7252,8 @@ class Reader {
         return Number(BigInt.asIntN(64, big));
     }
 }
-/** Walks the fields of one message; throws with `what` in the message when the framing is broken. */
-function fields(buf, start, end, what) {
-    const out = [];
+/** fields() without a Field object per field (a profile has one per sample). */
+function forEachField(buf, start, end, what, visit) {
     const r = new Reader(buf, start, end);
     while (r.pos < end) {
         const at = r.pos;
@@ -7007,9 +7292,8 @@ function fields(buf, start, end, what) {
         }
         if (r.pos > end)
             throw new FramingError(`field ${field} of ${what} at byte ${at} cut off`, true);
-        out.push({ field, wire, start: at, valueStart, end: r.pos });
+        visit(field, wire, at, valueStart, r.pos);
     }
-    return out;
 }
 /** A framing problem; `truncated` when the data simply ends too soon. */
 class FramingError extends ProfileError {
@@ -7096,9 +7380,24 @@ const VARINT_FIELDS = new Set([7, 8, 9, 10, 12, 14, 15]);
  * samples from the rest. Unknown fields, which protobuf allows, are dropped.
  */
 function splitTopLevel(raw) {
-    let top;
+    const samples = new SampleRanges();
+    const keep = [];
+    let keptBytes = 0;
     try {
-        top = fields(raw, 0, raw.length, 'profile');
+        forEachField(raw, 0, raw.length, 'profile', (field, wire, start, valueStart, end) => {
+            if (field > KNOWN_FIELDS)
+                return;
+            const wantVarint = VARINT_FIELDS.has(field);
+            const ok = field === 13 ? wire === 0 || wire === 2 : wire === (wantVarint ? 0 : 2);
+            if (!ok)
+                throw notProfile(raw, `field ${field} has wire type ${wire}`);
+            if (field === 2)
+                samples.push(valueStart, end);
+            else {
+                keep.push({ field, wire, start, valueStart, end });
+                keptBytes += end - start;
+            }
+        });
     }
     catch (err) {
         if (!(err instanceof FramingError))
@@ -7107,27 +7406,28 @@ function splitTopLevel(raw) {
             ? new ProfileError(`truncated pprof profile: ${err.message}`)
             : notProfile(raw, err.message);
     }
-    const samples = [];
-    const keep = [];
-    for (const f of top) {
-        if (f.field > KNOWN_FIELDS)
-            continue;
-        const wantVarint = VARINT_FIELDS.has(f.field);
-        const ok = f.field === 13 ? f.wire === 0 || f.wire === 2 : f.wire === (wantVarint ? 0 : 2);
-        if (!ok)
-            throw notProfile(raw, `field ${f.field} has wire type ${f.wire}`);
-        if (f.field === 2)
-            samples.push(f);
-        else
-            keep.push(f);
-    }
-    const rest = new Uint8Array(keep.reduce((n, f) => n + f.end - f.start, 0));
+    const rest = new Uint8Array(keptBytes);
     let at = 0;
     for (const f of keep) {
         rest.set(raw.subarray(f.start, f.end), at);
         at += f.end - f.start;
     }
     return { rest, samples };
+}
+/** Where each Sample message's value is in the raw profile: start and end offsets, pairwise. */
+class SampleRanges {
+    count = 0;
+    bounds = new Int32Array(2048);
+    push(start, end) {
+        if (2 * this.count === this.bounds.length) {
+            const grown = new Int32Array(this.bounds.length * 2);
+            grown.set(this.bounds);
+            this.bounds = grown;
+        }
+        this.bounds[2 * this.count] = start;
+        this.bounds[2 * this.count + 1] = end;
+        this.count++;
+    }
 }
 /** "not a pprof profile", with the start of the input when it is text (an HTML error page, say). */
 function notProfile(buf, why) {
@@ -7144,7 +7444,7 @@ function int(v) {
 function uint(v) {
     return typeof v === 'number' ? v : Number(BigInt.asUintN(64, v));
 }
-function resolve(pb, raw, sampleFields) {
+function resolve(pb, raw, sampleRanges) {
     const strings = pb.stringTable?.strings ?? [];
     if (strings.length === 0)
         throw new ProfileError('not a pprof profile: no string table');
@@ -7174,13 +7474,13 @@ function resolve(pb, raw, sampleFields) {
         if (prior) {
             throw new ProfileError(`function ${id} defined twice (${prior.name}, ${str(f.name, `function ${id} name`)})`);
         }
-        const func = {
+        const func = Object.freeze({
             name: str(f.name, `function ${id} name`),
             systemName: str(f.systemName, `function ${id} system name`),
             filename: str(f.filename, `function ${id} filename`),
             startLine: int(f.startLine),
             index: interned.size,
-        };
+        });
         const key = `${func.name}\0${func.systemName}\0${func.filename}\0${func.startLine}`;
         const same = interned.get(key);
         if (same)
@@ -7190,11 +7490,13 @@ function resolve(pb, raw, sampleFields) {
             funcs.set(id, func);
         }
     }
-    const locations = new LocationTable();
+    // The location table, in the order the profile defines locations; samples hold indexes into it.
+    const table = [];
+    const indexOf = new IdIndex();
     const unsymbolized = new Map();
     for (const loc of pb.location) {
         const id = uint(loc.id);
-        if (locations.get(id))
+        if (indexOf.get(id) !== undefined)
             throw new ProfileError(`location ${id} defined twice`);
         const address = uint(loc.address);
         // Go's runtime/pprof (and pprof's profile package) write an inlined call as
@@ -7214,24 +7516,33 @@ function resolve(pb, raw, sampleFields) {
             const frame = { func, line: int(line.line), address };
             if (i < n - 1)
                 frame.inlined = true;
-            frames.push(frame);
+            frames.push(Object.freeze(frame));
         }
         if (n === 0) {
             // Unsymbolized: pprof names such a node by its address.
             let func = unsymbolized.get(address);
             if (!func) {
                 const index = interned.size + unsymbolized.size;
-                func = { name: `0x${address.toString(16)}`, systemName: '', filename: '', startLine: 0, index };
+                func = Object.freeze({
+                    name: `0x${address.toString(16)}`,
+                    systemName: '',
+                    filename: '',
+                    startLine: 0,
+                    index,
+                });
                 unsymbolized.set(address, func);
             }
-            frames.push({ func, line: 0, address });
+            frames.push(Object.freeze({ func, line: 0, address }));
         }
-        locations.set(id, frames);
+        indexOf.set(id, table.length);
+        table.push(Object.freeze({ id, address, frames: Object.freeze(frames) }));
     }
-    const samples = decodeSamples(raw, sampleFields, sampleTypes.length, locations, strings);
+    Object.freeze(table);
+    const columns = decodeSamples(raw, sampleRanges, sampleTypes.length, table, indexOf, strings);
     const profile = {
         sampleTypes,
-        samples,
+        samples: [], // replaced by attachColumns
+        locations: table,
         period: int(pb.period),
         timeNanos: int(pb.timeNanos),
         durationNanos: int(pb.durationNanos),
@@ -7252,46 +7563,76 @@ function resolve(pb, raw, sampleFields) {
         if (build)
             profile.buildId = build;
     }
+    attachColumns(profile, columns);
     return profile;
 }
 /**
- * Frames by location id. Go numbers locations 1..n, so an array indexed by id
+ * Location indexes by id. Go numbers locations 1..n, so an array indexed by id
  * is the fast path; ids that are large or sparse go to a Map.
  */
-class LocationTable {
+class IdIndex {
     #dense = [];
     #sparse = new Map();
-    set(id, frames) {
+    set(id, index) {
         const dense = this.#dense;
         // Grown by push: a store far past the end would turn the array into a slow dictionary.
         if (Number.isInteger(id) && id >= 0 && id < dense.length + 1024) {
             while (dense.length < id)
-                dense.push(undefined);
-            dense[id] = frames;
+                dense.push(-1);
+            dense[id] = index;
         }
         else
-            this.#sparse.set(id, frames);
+            this.#sparse.set(id, index);
     }
     get(id) {
-        return this.#dense[id] ?? this.#sparse.get(id);
+        const i = this.#dense[id];
+        return i !== undefined && i >= 0 ? i : this.#sparse.get(id);
     }
 }
-function locationFrames(locations, id) {
-    const frames = locations.get(id);
-    if (!frames)
-        throw new ProfileError(`location ${id} referenced by sample but not defined`);
-    return frames;
+/** Labels shared by every sample that has the same ones (Go heap samples repeat a few "bytes" values). */
+class Interned {
+    #seen = new Map();
+    get(labels) {
+        let key = '';
+        for (const k in labels)
+            key += `${k}\0${String(labels[k])}\0`;
+        const seen = this.#seen.get(key);
+        if (seen)
+            return seen;
+        const frozen = Object.freeze(labels);
+        this.#seen.set(key, frozen);
+        return frozen;
+    }
 }
 /**
  * Reads Sample messages (location_id = 1, value = 2, label = 3) straight into
- * the model. Location ids go to a scratch buffer first so each stack is
- * allocated once at its final length: on a 60k-sample profile, growing stacks
- * by push cost about twice as much.
+ * columns: the location indexes of all stacks in one Int32Array (counted
+ * first, so it is allocated once at its size), all values in one
+ * Float64Array, labels interned.
  */
-function decodeSamples(raw, sampleFields, nTypes, locations, strings) {
-    const samples = new Array(sampleFields.length);
+function decodeSamples(raw, ranges, nTypes, table, indexOf, strings) {
+    const count = ranges.count;
+    const bounds = ranges.bounds;
+    const offsets = new Int32Array(count + 1);
+    let locs = new Int32Array(countLocationIds(raw, ranges));
+    let nLocs = 0;
+    const values = new Float64Array(count * nTypes);
+    // The samples point at this; locs is final once every sample is read.
+    const columns = {
+        table,
+        locs,
+        offsets,
+        values,
+        nTypes,
+    };
+    let labelsOf;
+    let numLabelsOf;
+    const textLabels = new Interned();
+    const numberLabels = new Interned();
+    // Go heap samples have one numeric label ("bytes"): those are shared without building an object each.
+    const oneNumber = new Map();
+    let scratch = new Float64Array(Math.max(8, nTypes));
     const r = new Reader(raw);
-    let ids = new Float64Array(256);
     const bad = (si, why) => new ProfileError(`malformed pprof profile: sample ${si}: ${why}`);
     const str = (i, si, what) => {
         const s = strings[i];
@@ -7299,14 +7640,15 @@ function decodeSamples(raw, sampleFields, nTypes, locations, strings) {
             throw new ProfileError(`missing string table entry ${i} (${what} of sample ${si})`);
         return s;
     };
-    for (let si = 0; si < sampleFields.length; si++) {
-        const f = sampleFields[si];
-        const end = f.end;
-        r.pos = f.valueStart;
-        let nIds = 0;
-        const values = [];
+    for (let si = 0; si < count; si++) {
+        const end = bounds[2 * si + 1];
+        r.pos = bounds[2 * si];
+        let nValues = 0;
         let text;
         let numLabels;
+        let nNumeric = 0;
+        let firstKey = 0;
+        let firstNum = 0;
         while (r.pos < end) {
             const tag = r.uvarint();
             if (tag <= 0)
@@ -7327,18 +7669,28 @@ function decodeSamples(raw, sampleFields, nTypes, locations, strings) {
                         const id = r.uvarint();
                         if (id < 0 || r.pos > stop)
                             throw bad(si, 'bad location id');
-                        if (nIds === ids.length) {
-                            const grown = new Float64Array(ids.length * 2);
-                            grown.set(ids);
-                            ids = grown;
+                        const index = indexOf.get(id);
+                        if (index === undefined) {
+                            throw new ProfileError(`location ${id} referenced by sample but not defined`);
                         }
-                        ids[nIds++] = id;
+                        if (nLocs === locs.length) {
+                            // Only when the count missed some (it does not on a well-formed profile).
+                            const grown = new Int32Array(Math.max(1024, locs.length * 2));
+                            grown.set(locs);
+                            locs = grown;
+                        }
+                        locs[nLocs++] = index;
                     }
                     else {
                         const v = r.int64();
                         if (v === undefined || r.pos > stop)
                             throw bad(si, 'bad value');
-                        values.push(v);
+                        if (nValues === scratch.length) {
+                            const grown = new Float64Array(scratch.length * 2);
+                            grown.set(scratch);
+                            scratch = grown;
+                        }
+                        scratch[nValues++] = v;
                     }
                 } while (wire === 2 && r.pos < stop);
             }
@@ -7372,8 +7724,12 @@ function decodeSamples(raw, sampleFields, nTypes, locations, strings) {
                     if (!(k in text))
                         text[k] = str(strIdx, si, 'label value');
                 }
+                else if (nNumeric++ === 0) {
+                    firstKey = key;
+                    firstNum = num;
+                }
                 else {
-                    numLabels ??= {};
+                    numLabels ??= { [str(firstKey, si, 'label key')]: firstNum };
                     if (!(k in numLabels))
                         numLabels[k] = num;
                 }
@@ -7382,33 +7738,77 @@ function decodeSamples(raw, sampleFields, nTypes, locations, strings) {
                 skip(r, wire, end, () => bad(si, `bad field ${field}`));
             }
         }
-        if (values.length !== nTypes) {
-            throw new ProfileError(`sample ${si} has ${values.length} values, expected ${nTypes} (one per sample type)`);
+        if (nValues !== nTypes) {
+            throw new ProfileError(`sample ${si} has ${nValues} values, expected ${nTypes} (one per sample type)`);
         }
-        let stack;
-        if (nIds === 0)
-            stack = EMPTY_STACK;
-        else if (nIds === 1)
-            stack = locationFrames(locations, ids[0]); // shared with the location: read-only
-        else {
-            let n = 0;
-            for (let i = 0; i < nIds; i++)
-                n += locationFrames(locations, ids[i]).length;
-            const out = new Array(n);
-            let o = 0;
-            for (let i = 0; i < nIds; i++) {
-                const frames = locations.get(ids[i]);
-                for (let j = 0; j < frames.length; j++)
-                    out[o++] = frames[j];
+        values.set(scratch.subarray(0, nTypes), si * nTypes);
+        let numeric;
+        if (numLabels)
+            numeric = numberLabels.get(numLabels);
+        else if (nNumeric === 1) {
+            let byValue = oneNumber.get(firstKey);
+            if (!byValue)
+                oneNumber.set(firstKey, (byValue = new Map()));
+            numeric = byValue.get(firstNum);
+            if (!numeric) {
+                numeric = numberLabels.get({ [str(firstKey, si, 'label key')]: firstNum });
+                byValue.set(firstNum, numeric);
             }
-            stack = out;
         }
-        const labels = text ?? EMPTY_LABELS;
-        samples[si] = numLabels ? { stack, values, labels, numLabels } : { stack, values, labels };
+        if (text) {
+            labelsOf ??= new Array(count).fill(EMPTY_LABELS);
+            labelsOf[si] = textLabels.get(text);
+        }
+        if (numeric) {
+            numLabelsOf ??= new Array(count).fill(undefined);
+            numLabelsOf[si] = numeric;
+        }
+        offsets[si + 1] = nLocs;
     }
-    return samples;
+    columns.locs = nLocs === locs.length ? locs : locs.slice(0, nLocs);
+    if (labelsOf)
+        columns.labels = labelsOf;
+    if (numLabelsOf)
+        columns.numLabels = numLabelsOf;
+    return columns;
 }
-const EMPTY_STACK = Object.freeze([]);
+/**
+ * How many location ids the samples hold, to size their column once: a
+ * packed id ends at each byte below 0x80. A malformed sample is left to the
+ * decoder, which says what is wrong with it.
+ */
+function countLocationIds(raw, ranges) {
+    const r = new Reader(raw);
+    let n = 0;
+    for (let si = 0; si < ranges.count; si++) {
+        const end = ranges.bounds[2 * si + 1];
+        r.pos = ranges.bounds[2 * si];
+        while (r.pos < end) {
+            const tag = r.uvarint();
+            if (tag <= 0)
+                break;
+            const wire = tag % 8;
+            if (wire === 0) {
+                if (r.uvarint() < 0)
+                    break;
+                if (tag === 8)
+                    n++;
+            }
+            else if (wire === 2) {
+                const len = r.uvarint();
+                if (len < 0 || r.pos + len > end)
+                    break;
+                if (tag === 10)
+                    for (let p = r.pos, stop = r.pos + len; p < stop; p++)
+                        n += raw[p] < 0x80 ? 1 : 0;
+                r.pos += len;
+            }
+            else
+                break;
+        }
+    }
+    return n;
+}
 function skip(r, wire, end, bad) {
     if (wire === 0) {
         if (r.uvarint() < 0)
@@ -7542,13 +7942,16 @@ function checkProfile(p, kind, types) {
     return undefined;
 }
 /** Decodes and checks one profile a snapshot holds; `what` ("head snapshot S3 heap profile") prefixes any error. */
-function decodeSnapshotProfile(bytes, what, kind) {
+function decodeSnapshotProfile(bytes, what, kind, opts = {}) {
     let profile;
     try {
-        profile = decodeProfile(bytes);
+        profile = decodeProfile(bytes, { maxDecompressedBytes: opts.maxProfileBytes });
     }
     catch (error) {
-        throw new SnapshotError(`${what}: ${error.message}`);
+        const text = error.message;
+        // Say which knob it is: a genuine profile that large needs the cap raised, a bomb does not.
+        const knob = text.startsWith('decompressed size exceeds') ? ' (the max-profile-size input)' : '';
+        throw new SnapshotError(`${what}: ${text}${knob}`);
     }
     const problem = checkProfile(profile, kind, TYPES[kind]);
     if (problem)
@@ -7564,35 +7967,77 @@ function parseNamed(parse, text, what) {
         throw new SnapshotError(`${what}: ${error.message}`);
     }
 }
-function decodeSnapshot(side, s) {
+function decodeSnapshot(side, s, opts) {
     const where = `${side} snapshot ${s.label}`;
     return {
         label: s.label,
         elapsedMs: s.elapsedMs,
         requests: s.requests,
         errors: s.errors,
-        heap: decodeSnapshotProfile(s.heap, `${where} heap profile`, 'heap'),
+        heap: decodeSnapshotProfile(s.heap, `${where} heap profile`, 'heap', opts),
         goroutines: s.goroutine
-            ? decodeSnapshotProfile(s.goroutine, `${where} goroutine profile`, 'goroutine')
+            ? decodeSnapshotProfile(s.goroutine, `${where} goroutine profile`, 'goroutine', opts)
             : undefined,
         memstats: s.heapText ? parseNamed(parseMemStats, s.heapText, `${where} heap?debug=1 text`) : undefined,
         rssBytes: s.process?.rssBytes,
         openFds: s.process?.openFds,
     };
 }
-function decodeSide(m) {
+function decodeSide(m, opts = {}) {
     return {
         side: m.side,
-        snapshots: m.snapshots.map((s) => decodeSnapshot(m.side, s)),
-        settled: decodeSnapshot(m.side, m.settled),
+        snapshots: m.snapshots.map((s) => decodeSnapshot(m.side, s, opts)),
+        settled: decodeSnapshot(m.side, m.settled, opts),
         load: m.load,
         goroutineDump: m.goroutineDump
             ? parseNamed(parseGoroutineDump, m.goroutineDump, `${m.side} goroutine dump (goroutine?debug=2)`)
             : undefined,
         goroutineLeak: m.goroutineLeak
-            ? decodeSnapshotProfile(m.goroutineLeak, `${m.side} goroutineleak profile`, 'goroutineleak')
+            ? decodeSnapshotProfile(m.goroutineLeak, `${m.side} goroutineleak profile`, 'goroutineleak', opts)
             : undefined,
         runtimeEnv: m.runtimeEnv,
+    };
+}
+
+// When a run must stop before its end, shared by the action and the CLI so both
+// stop the same way: the `timeout` input's deadline, and a cancelled job (the
+// runner sends SIGINT, then SIGTERM ~7.5 s later, then kills). Either aborts the
+// pipeline's signal; the pipeline stops the service and the load and reports
+// what it measured so far.
+/** Why the run stopped early; its message is the one line the run fails with. */
+class RunStoppedError extends Error {
+    summary;
+    cancelled;
+    name = 'RunStoppedError';
+    constructor(message, 
+    /** How the report's note opens, e.g. "timeout after 15m". */
+    summary, 
+    /** A signal, not the deadline: the runner kills the job seconds later, so publish first. */
+    cancelled = false) {
+        super(message);
+        this.summary = summary;
+        this.cancelled = cancelled;
+    }
+}
+const SIGNALS = ['SIGINT', 'SIGTERM'];
+function startRunControl(timeoutMs) {
+    const controller = new AbortController();
+    const limit = formatDuration(timeoutMs);
+    const deadline = setTimeout(() => controller.abort(new RunStoppedError(`timeout: the run took longer than ${limit}`, `timeout after ${limit}`)), timeoutMs);
+    // The first signal aborts; a second (SIGTERM after SIGINT) finds it aborted and lets the
+    // report already on its way finish. `on`, not `once`: while a listener is registered, the
+    // service safety net (service/process.ts) does not re-raise the signal and end us first.
+    const onSignal = (signal) => controller.abort(new RunStoppedError('interrupted', `interrupted by ${signal}`, true));
+    for (const s of SIGNALS)
+        process.on(s, onSignal);
+    return {
+        signal: controller.signal,
+        explain: (error) => (controller.signal.aborted ? controller.signal.reason : error),
+        dispose() {
+            clearTimeout(deadline);
+            for (const s of SIGNALS)
+                process.off(s, onSignal);
+        },
     };
 }
 
@@ -7639,6 +8084,9 @@ function namedForSide(error, side, signal) {
     if (!error.message.startsWith(`${side}:`))
         error.message = `${side}: ${error.message}`;
     return error;
+}
+function stopReason(signal) {
+    return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
 }
 async function runPipeline(inputs, ctx) {
     const { log } = ctx;
@@ -7706,29 +8154,54 @@ async function runPipeline(inputs, ctx) {
         };
         const measured = {};
         const crashes = {};
+        const cutShort = {};
         // Each side's files are written as soon as it is measured, so a later failure loses nothing.
         const files = [];
         for (const side of sides) {
+            if (ctx.signal?.aborted)
+                break;
             try {
                 measured[side] = await measureOne(side, side);
             }
             catch (error) {
-                if (!(error instanceof ServiceCrashedError))
+                if (ctx.signal?.aborted) {
+                    // Stopped from outside: keep what this side took, if anything (it may have been
+                    // starting, with nothing to keep); the sides after it are not started.
+                    if (error instanceof MeasurementStoppedError) {
+                        cutShort[side] = error;
+                        const partial = partialMeasurement(error);
+                        if (partial)
+                            measured[side] = partial;
+                    }
+                }
+                else if (!(error instanceof ServiceCrashedError)) {
                     throw namedForSide(error, side, ctx.signal);
-                // A crash under load is a finding, not the end of the run: keep what was measured.
-                log.warn(oneLine$1(error.message.split('\n')[0]));
-                crashes[side] = error;
-                const partial = partialMeasurement(error);
-                if (partial)
-                    measured[side] = partial;
+                }
+                else {
+                    // A crash under load is a finding, not the end of the run: keep what was measured.
+                    log.warn(oneLine$1(error.message.split('\n')[0]));
+                    crashes[side] = error;
+                    const partial = partialMeasurement(error);
+                    if (partial)
+                        measured[side] = partial;
+                }
             }
             if (measured[side])
                 files.push(...(await writeMeasurement(join(ctx.outDir, side), measured[side])));
         }
+        // Nothing measured before the stop: the stop is the whole story, in one line.
+        if (ctx.signal?.aborted && !measured.base && !measured.head)
+            throw stopReason(ctx.signal);
         // Self-check: head measured a second time as its own base (A/A); what differs is noise.
-        const selfCheck = inputs.selfCheck && measured.head && !crashes.head
-            ? await measureOne('head', 'head (self-check)')
+        const selfCheck = inputs.selfCheck && measured.head && !crashes.head && !ctx.signal?.aborted
+            ? await measureOne('head', 'head (self-check)').catch((error) => {
+                // A stop during the A/A run leaves the real measurement whole: report it without the check.
+                if (ctx.signal?.aborted)
+                    return undefined;
+                throw error;
+            })
             : undefined;
+        const stopped = ctx.signal?.aborted ? stopReason(ctx.signal) : undefined;
         // Only now, with every service stopped, decode and analyse.
         const options = {
             modulePath: built.head.modulePath,
@@ -7736,11 +8209,15 @@ async function runPipeline(inputs, ctx) {
             alpha: 0.05,
             memProfileRate,
         };
-        const headData = measured.head ? decodeSide(measured.head) : undefined;
-        const baseData = measured.base ? decodeSide(measured.base) : undefined;
+        const decodeOptions = { maxProfileBytes: inputs.maxProfileBytes };
+        const headData = measured.head ? decodeSide(measured.head, decodeOptions) : undefined;
+        const baseData = measured.base ? decodeSide(measured.base, decodeOptions) : undefined;
+        const baseAlone = () => baseData && analyse(baseData, undefined, options).head;
         const analysis = headData
             ? analyse(headData, baseData, options)
-            : crashOnlyAnalysis(crashes.head, baseData && analyse(baseData, undefined, options).head);
+            : crashes.head
+                ? crashOnlyAnalysis(crashes.head, baseAlone())
+                : stoppedOnlyAnalysis(cutShort.head, baseAlone());
         for (const side of sides) {
             for (const problem of measured[side]?.problems ?? []) {
                 analysis.notes.push(`${side}: ${problem}`);
@@ -7763,8 +8240,23 @@ async function runPipeline(inputs, ctx) {
             if (!crashes.base)
                 analysis.verdict.newLeak = true;
         }
+        if (stopped) {
+            const summary = stopped instanceof RunStoppedError ? stopped.summary : oneLine$1(stopped);
+            const note = stoppedNote(summary, sides, cutShort, measured);
+            analysis.notes.unshift(note);
+            // Never a clean verdict from a run cut short: what was not measured may hold the leak.
+            // (Stopped during the self-check only, every side was measured whole.)
+            if (sides.some((side) => cutShort[side] || !measured[side])) {
+                ;
+                (analysis.untrustworthy ??= []).unshift(note);
+            }
+            if (analysis.verdict.regression) {
+                analysis.verdict.regression = false;
+                analysis.notes.push('No regression verdict: the allocation figures cover only part of the run.');
+            }
+        }
         if (selfCheck && headData) {
-            const aa = analyse(decodeSide(selfCheck), headData, options);
+            const aa = analyse(decodeSide(selfCheck, decodeOptions), headData, options);
             analysis.notes.push(selfCheckNote(aa));
         }
         const report = {
@@ -7793,12 +8285,21 @@ async function runPipeline(inputs, ctx) {
                 serverUrl: ctx.serverUrl,
             },
             analysis,
-            failures: failuresFor(analysis.verdict, inputs.failOn, analysis),
+            failures: [
+                ...(stopped ? [oneLine$1(stopped)] : []),
+                ...failuresFor(analysis.verdict, inputs.failOn, analysis),
+            ],
         };
         const reportPath = join(ctx.outDir, 'report.json');
         await writeFile(reportPath, toJson(report));
         files.push(reportPath);
-        return { report, markdown: renderMarkdown(report, { artifactUrl: ctx.artifactUrl }), reportPath, files };
+        return {
+            report,
+            markdown: renderMarkdown(report, { artifactUrl: ctx.artifactUrl }),
+            reportPath,
+            files,
+            ...(stopped ? { stopped } : {}),
+        };
     }
     finally {
         await baseTree?.remove();
@@ -7806,4 +8307,4 @@ async function runPipeline(inputs, ctx) {
     }
 }
 
-export { INPUT_DEFAULTS as I, KIND_LABEL as K, MAX_COMMENT_CHARS as M, ProfileError as P, UsageError as U, VERSION as V, runPipeline as a, runCommand as b, orderFindings as c, decodeProfile as d, formatChange as e, formatBytes$3 as f, formatQuantity as g, formatRate as h, repoRelativePath as i, codeSpan as j, escapeMarkdown as k, formatSignedBytes as l, markdownTable as m, renderMarkdown as n, oneLine$1 as o, escapeHtml as p, isLeak as q, readInputs as r, safeUrl as s, parseReport as t, failuresFor as u, commentMarker as v, readActionInputs as w };
+export { INPUT_DEFAULTS as I, KIND_LABEL as K, MAX_COMMENT_CHARS as M, ProfileError as P, RunStoppedError as R, UsageError as U, VERSION as V, startRunControl as a, runPipeline as b, runCommand as c, decodeProfile as d, orderFindings as e, formatBytes$3 as f, formatChange as g, formatQuantity as h, formatRate as i, repoRelativePath as j, safeUrl as k, codeSpan as l, markdownTable as m, escapeMarkdown as n, oneLine$1 as o, formatSignedBytes as p, renderMarkdown as q, readInputs as r, sampleColumns as s, escapeHtml as t, isLeak as u, parseReport as v, failuresFor as w, commentMarker as x, readActionInputs as y };
