@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { P as ProfileError, s as sampleColumns, d as decodeProfile, I as INPUT_DEFAULTS, V as VERSION, U as UsageError, o as oneLine, r as readInputs, a as startRunControl, b as runPipeline, c as runCommand } from './pipeline.js';
+import { P as ProfileError, s as sampleColumns, d as decodeProfile, I as INPUT_DEFAULTS, V as VERSION, U as UsageError, o as oneLine, r as readInputs, a as startRunControl, b as runPipeline, p as parseSize, c as runCommand } from './pipeline.js';
 import 'node:os';
 import 'node:fs';
 import 'node:child_process';
@@ -570,6 +570,7 @@ ${Object.entries(INPUT_DEFAULTS)
 diff options:
   --sample-type NAME             inuse_space (default), inuse_objects, alloc_space, alloc_objects
   --limit N                      rows to print (default 20)
+  --max-profile-size SIZE        refuse a profile that decompresses past this (default 256MiB)
 
 exit status: 0 pass, 1 fail-on matched, 2 bad usage or input, 3 could not measure (build, service or load failed)`;
 const stderrLogger = {
@@ -635,7 +636,11 @@ const READ_ERRORS = {
 async function commandDiff(argv) {
     const { values, positionals } = parseArgs({
         args: argv,
-        options: { 'sample-type': { type: 'string' }, limit: { type: 'string' } },
+        options: {
+            'sample-type': { type: 'string' },
+            limit: { type: 'string' },
+            'max-profile-size': { type: 'string' },
+        },
         strict: true,
         allowPositionals: true,
     });
@@ -644,6 +649,7 @@ async function commandDiff(argv) {
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1)
         throw new UsageError(`--limit: expected a whole number above 0, got ${JSON.stringify(values.limit)}`);
+    const maxDecompressedBytes = parseSize('max-profile-size', values['max-profile-size'] ?? INPUT_DEFAULTS['max-profile-size'], 1024, 4 * 1024 ** 3);
     const read = async (path) => {
         try {
             return await readFile(path);
@@ -658,6 +664,7 @@ async function commandDiff(argv) {
     process.stdout.write(diffFiles(base, head, {
         sampleType: values['sample-type'],
         limit,
+        maxDecompressedBytes,
         names: positionals,
     }));
     return 0;

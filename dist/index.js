@@ -35,7 +35,7 @@ import require$$1$5 from 'node:dns';
 import require$$5$3, { StringDecoder } from 'string_decoder';
 import * as child from 'child_process';
 import { setTimeout as setTimeout$1 } from 'timers';
-import { e as orderFindings, f as formatBytes, g as formatChange, h as formatQuantity, K as KIND_LABEL, i as formatRate, j as repoRelativePath, k as safeUrl, m as markdownTable, l as codeSpan, n as escapeMarkdown, p as formatSignedBytes, q as renderMarkdown, t as escapeHtml, M as MAX_COMMENT_CHARS, u as isLeak, v as parseReport, w as failuresFor, x as commentMarker, V as VERSION$8, a as startRunControl, b as runPipeline, R as RunStoppedError, y as readActionInputs, r as readInputs, o as oneLine } from './pipeline.js';
+import { e as orderFindings, f as formatBytes, g as formatChange, h as formatQuantity, K as KIND_LABEL, i as formatRate, j as repoRelativePath, k as safeUrl, m as markdownTable, l as codeSpan, n as escapeMarkdown, q as formatSignedBytes, t as renderMarkdown, u as escapeHtml, M as MAX_COMMENT_CHARS, v as isLeak, w as parseReport, x as failuresFor, y as commentMarker, V as VERSION$8, a as startRunControl, b as runPipeline, R as RunStoppedError, z as readActionInputs, r as readInputs, o as oneLine } from './pipeline.js';
 import { readFileSync } from 'node:fs';
 import { readdir as readdir$1, open as open$1, mkdir as mkdir$1, writeFile as writeFile$1, stat as stat$1, appendFile as appendFile$1, lstat as lstat$1, readFile, mkdtemp, rm as rm$1 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { UsageError, oneLine } from './errors.js'
 import { INPUT_DEFAULTS, readInputs, type InputName } from './inputs.js'
+import { parseSize } from './inputs-parse.js'
 import { runPipeline, type Logger } from './pipeline.js'
 import { startRunControl } from './run-control.js'
 import { diffFiles } from './profile/diff.js'
@@ -27,6 +28,7 @@ ${Object.entries(INPUT_DEFAULTS)
 diff options:
   --sample-type NAME             inuse_space (default), inuse_objects, alloc_space, alloc_objects
   --limit N                      rows to print (default 20)
+  --max-profile-size SIZE        refuse a profile that decompresses past this (default 256MiB)
 
 exit status: 0 pass, 1 fail-on matched, 2 bad usage or input, 3 could not measure (build, service or load failed)`
 
@@ -92,7 +94,11 @@ const READ_ERRORS: Record<string, string> = {
 async function commandDiff(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { 'sample-type': { type: 'string' }, limit: { type: 'string' } },
+    options: {
+      'sample-type': { type: 'string' },
+      limit: { type: 'string' },
+      'max-profile-size': { type: 'string' },
+    },
     strict: true,
     allowPositionals: true,
   })
@@ -101,6 +107,12 @@ async function commandDiff(argv: string[]): Promise<number> {
   const limit = values.limit === undefined ? 20 : Number(values.limit)
   if (!Number.isInteger(limit) || limit < 1)
     throw new UsageError(`--limit: expected a whole number above 0, got ${JSON.stringify(values.limit)}`)
+  const maxDecompressedBytes = parseSize(
+    'max-profile-size',
+    values['max-profile-size'] ?? INPUT_DEFAULTS['max-profile-size'],
+    1024,
+    4 * 1024 ** 3,
+  )
   const read = async (path: string): Promise<Uint8Array> => {
     try {
       return await readFile(path)
@@ -115,6 +127,7 @@ async function commandDiff(argv: string[]): Promise<number> {
     diffFiles(base, head, {
       sampleType: values['sample-type'],
       limit,
+      maxDecompressedBytes,
       names: positionals as [string, string],
     }),
   )

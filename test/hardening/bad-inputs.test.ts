@@ -31,6 +31,14 @@ const CLI_CASES: [string[], RegExp][] = [
   [['diff', HEAP, 'missing.pb.gz'], /^memleak: missing\.pb\.gz: cannot read the profile: no such file$/],
   [['diff', HEAP, tmpdir()], new RegExp(`^memleak: ${tmpdir()}: cannot read the profile: is a directory$`)],
   [['diff', '--limit', 'x', HEAP, HEAP], /^memleak: --limit: expected a whole number above 0, got "x"$/],
+  [
+    ['diff', '--max-profile-size', 'x', HEAP, HEAP],
+    /^memleak: max-profile-size: expected a size like 256MiB or 1GiB, got "x"$/,
+  ],
+  [
+    ['diff', '--max-profile-size', '1KiB', HEAP, HEAP],
+    new RegExp(`^memleak: ${HEAP}: decompressed size exceeds 1 KiB$`),
+  ],
 ]
 
 describe.runIf(existsSync(CLI))('memleak with bad flags (node dist/cli.js)', () => {
