@@ -4787,7 +4787,8 @@ function contextLine(ctx) {
     const reqs = analysis.base
         ? `${formatCount$2(analysis.base.requests)} / ${formatCount$2(analysis.head.requests)} requests`
         : `${formatCount$2(analysis.head.requests)} requests`;
-    parts.push(`${escapeMarkdown(reqs)} in ${escapeMarkdown(formatDuration$1(meta.durationMs))}${analysis.base ? ' per side' : ''}`);
+    const cutShort = analysis.untrustworthy?.some((n) => n.endsWith('results are partial'));
+    parts.push(`${escapeMarkdown(reqs)} in ${escapeMarkdown(formatDuration$1(meta.durationMs))}${analysis.base ? ' per side' : ''}${cutShort ? ' (cut short)' : ''}`);
     return parts.join(' · ');
 }
 function checkLine(ctx) {

@@ -166,8 +166,9 @@ function contextLine(ctx: RenderContext): string {
   const reqs = analysis.base
     ? `${formatCount(analysis.base.requests)} / ${formatCount(analysis.head.requests)} requests`
     : `${formatCount(analysis.head.requests)} requests`
+  const cutShort = analysis.untrustworthy?.some((n) => n.endsWith('results are partial'))
   parts.push(
-    `${escapeMarkdown(reqs)} in ${escapeMarkdown(formatDuration(meta.durationMs))}${analysis.base ? ' per side' : ''}`,
+    `${escapeMarkdown(reqs)} in ${escapeMarkdown(formatDuration(meta.durationMs))}${analysis.base ? ' per side' : ''}${cutShort ? ' (cut short)' : ''}`,
   )
   return parts.join(' · ')
 }

@@ -199,6 +199,14 @@ describe('renderMarkdown', () => {
     expect(md).not.toContain('#### Top allocators')
   })
 
+  it('says the run was cut short in the context line too, not only in the headline', () => {
+    const a = F.cleanAnalysis()
+    a.untrustworthy = ['timeout after 15m: head measured for 8 s of 20 s; results are partial']
+    const md = renderMarkdown(F.report(a, []))
+    expect(md).toContain('⚠️ No verdict: the run was cut short (timeout after 15m; see the notes)')
+    expect(md).toMatch(/ requests in [^\n]+ per side \(cut short\)\n/)
+  })
+
   it('names the working tree as head when there is no head commit (the CLI on a checkout)', () => {
     const md = renderMarkdown(F.report(F.cleanAnalysis(), [], { headSha: undefined }))
     expect(md).toMatch(/ · base `[0-9a-f]{7}` → head \(working tree\) · /)
