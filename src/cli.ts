@@ -50,6 +50,22 @@ async function gitTopLevel(dir: string): Promise<string> {
   }
 }
 
+/** The commit head is, when the checkout has no changes to tracked files; else undefined (the working tree). */
+async function cleanHeadSha(dir: string): Promise<string | undefined> {
+  try {
+    const status = await runCommand('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: dir,
+      timeoutMs: 10_000,
+    })
+    if (status.code !== 0 || status.output.trim() !== '') return undefined
+    const head = await runCommand('git', ['rev-parse', 'HEAD'], { cwd: dir, timeoutMs: 10_000 })
+    const sha = head.output.trim()
+    return head.code === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined
+  } catch {
+    return undefined
+  }
+}
+
 async function commandRun(argv: string[]): Promise<number> {
   const options: Record<string, { type: 'string' | 'boolean' }> = {
     out: { type: 'string' },
@@ -67,6 +83,7 @@ async function commandRun(argv: string[]): Promise<number> {
     const result = await runPipeline(inputs, {
       workspace,
       baseRef: inputs.baseRef || undefined,
+      headSha: await cleanHeadSha(workspace),
       outDir: resolve(String(values.out ?? '.memleak')),
       commentId: inputs.commentId || `cli:${inputs.package}`,
       log: stderrLogger,

@@ -125,6 +125,8 @@ describe.runIf(existsSync(CLI) && existsSync(DIST_INDEX))(
         const r = reportOf(join(repo.dir, '.memleak/report.json'))
         expectPartial(r, 'timeout: the run took longer than 17s')
         expect(r.analysis.notes[0]).toMatch(/^timeout after 17s: /)
+        // A clean checkout's head is its commit (the working tree is named only when it has changes).
+        expect(r.meta.headSha).toBe(repo.headSha)
         // The report went to stdout too, headed by the cut, not by a verdict.
         expect(titleOf(run.stdout)).toBe(
           '### ⚠️ No verdict: the run was cut short (timeout after 17s; see the notes)',
