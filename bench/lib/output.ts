@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { markdownTable } from 'markdown-table'
-import { format } from 'prettier'
+import { format, resolveConfig } from 'prettier'
 import { machine, type Machine } from './machine.js'
 
 export const RESULTS_DIR = join(import.meta.dirname, '..', 'results')
@@ -36,8 +36,10 @@ export async function writeResults(
     loadAverageAfter: machine().loadAverage,
     ...data,
   }
-  // Formatted as the repository's Prettier check expects, so committed results pass it.
-  writeFileSync(path, await format(JSON.stringify(record), { parser: 'json' }))
+  // Formatted as the repository's Prettier check expects (its config: the line width decides
+  // which arrays stay on one line), so committed results pass it.
+  const options = (await resolveConfig(path)) ?? {}
+  writeFileSync(path, await format(JSON.stringify(record), { ...options, filepath: path }))
   return path
 }
 
