@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { existsSync, mkdirSync } from 'node:fs';
 import { spawn, execFile } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import { C as CTRL_SLOTS, S as SLOTS, a as CTRL_EPOCH, E as ERRORS, R as REQUESTS, b as CTRL_STOP, B as BUCKETS, M as MAX_EPOCH, c as MAX_US, d as STATUS_CODES, q as quantile$1, e as STATUS, T as TRANSPORT_ERRORS, H as HISTOGRAM } from './shared.js';
+import { C as CTRL_SLOTS, S as SLOTS, a as CTRL_EPOCH, b as CTRL_STOP, B as BUCKETS, M as MAX_EPOCH, c as MAX_US, d as STATUS_CODES, q as quantile$1, T as TRANSPORT_ERRORS, e as STATUS, H as HISTOGRAM } from './shared.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -2955,12 +2955,6 @@ async function startLoad(options) {
     let stoppedAt;
     let finalStats;
     let stopping;
-    const total = (slot) => {
-        let sum = 0;
-        for (const s of sections)
-            sum += Atomics.load(s, slot);
-        return sum;
-    };
     const snapshot = () => {
         const all = new Int32Array(SLOTS);
         for (const s of sections)
@@ -2968,10 +2962,24 @@ async function startLoad(options) {
                 all[i] += Atomics.load(s, i);
         return all;
     };
+    // Requests and errors are summed from the status counts rather than read from their own
+    // counters: the baseline is read while the workers run, and a response recorded between the
+    // reads of two slots would otherwise make the totals and the status counts disagree by one.
+    const countsOf = (now) => {
+        let requests = 0;
+        let errors = now[TRANSPORT_ERRORS] - baseline[TRANSPORT_ERRORS];
+        for (let code = 0; code < STATUS_CODES; code++) {
+            const c = now[STATUS + code] - baseline[STATUS + code];
+            requests += c;
+            if (code < 200 || code >= 400)
+                errors += c;
+        }
+        return { requests, errors };
+    };
     const computeStats = () => {
         const now = snapshot();
         const delta = (slot) => now[slot] - baseline[slot];
-        const requests = delta(REQUESTS);
+        const { requests, errors } = countsOf(now);
         const durationMs = (stoppedAt ?? performance.now()) - resetAt;
         const histogram = new Array(BUCKETS);
         for (let i = 0; i < BUCKETS; i++)
@@ -2994,7 +3002,7 @@ async function startLoad(options) {
         const ms = (us) => Math.round(us) / 1000;
         return {
             requests,
-            errors: delta(ERRORS),
+            errors,
             durationMs: Math.round(durationMs),
             requestsPerSecond: durationMs > 0 ? Math.round((requests / durationMs) * 1000 * 10) / 10 : 0,
             latencyMs: {
@@ -3035,10 +3043,7 @@ async function startLoad(options) {
         stoppedAt ??= performance.now();
     });
     return {
-        counts: () => ({
-            requests: total(REQUESTS) - baseline[REQUESTS],
-            errors: total(ERRORS) - baseline[ERRORS],
-        }),
+        counts: () => countsOf(snapshot()),
         resetStats: () => {
             Atomics.add(ctrl, CTRL_EPOCH, 1);
             baseline = snapshot();

@@ -53,8 +53,8 @@ function quantile(counts, q, maxUs) {
 // so it can take the exact request count at a snapshot without a message round
 // trip through a busy worker.
 /** Int32 slots. */
-const REQUESTS = 0; // responses received, any status
-const ERRORS = 1; // non-2xx/3xx responses plus transport failures
+// Slots 0 and 1 are unused: requests and errors are summed from STATUS and TRANSPORT_ERRORS,
+// which keeps them consistent with the status counts (see countsOf in generator.ts).
 const TRANSPORT_ERRORS = 2; // reset, refused, timeout, malformed response
 const MAX_US = 3; // highest latency (µs) in epoch MAX_EPOCH
 const MAX_EPOCH = 4;
@@ -67,4 +67,4 @@ const CTRL_STOP = 0;
 const CTRL_EPOCH = 1; // bumped by resetStats: workers restart their max
 const CTRL_SLOTS = 2;
 
-export { BUCKETS as B, CTRL_SLOTS as C, ERRORS as E, HISTOGRAM as H, MAX_EPOCH as M, REQUESTS as R, SLOTS as S, TRANSPORT_ERRORS as T, CTRL_EPOCH as a, CTRL_STOP as b, MAX_US as c, STATUS_CODES as d, STATUS as e, bucketOf as f, quantile as q };
+export { BUCKETS as B, CTRL_SLOTS as C, HISTOGRAM as H, MAX_EPOCH as M, SLOTS as S, TRANSPORT_ERRORS as T, CTRL_EPOCH as a, CTRL_STOP as b, MAX_US as c, STATUS_CODES as d, STATUS as e, bucketOf as f, quantile as q };

@@ -9,11 +9,9 @@ import {
   CTRL_EPOCH,
   CTRL_SLOTS,
   CTRL_STOP,
-  ERRORS,
   HISTOGRAM,
   MAX_EPOCH,
   MAX_US,
-  REQUESTS,
   SLOTS,
   STATUS,
   STATUS_CODES,
@@ -148,21 +146,30 @@ export async function startLoad(options: LoadOptions): Promise<LoadHandle> {
   let finalStats: LoadStats | undefined
   let stopping: Promise<LoadStats> | undefined
 
-  const total = (slot: number): number => {
-    let sum = 0
-    for (const s of sections) sum += Atomics.load(s, slot)
-    return sum
-  }
   const snapshot = (): Int32Array => {
     const all = new Int32Array(SLOTS)
     for (const s of sections) for (let i = 0; i < SLOTS; i++) all[i]! += Atomics.load(s, i)
     return all
   }
 
+  // Requests and errors are summed from the status counts rather than read from their own
+  // counters: the baseline is read while the workers run, and a response recorded between the
+  // reads of two slots would otherwise make the totals and the status counts disagree by one.
+  const countsOf = (now: Int32Array): { requests: number; errors: number } => {
+    let requests = 0
+    let errors = now[TRANSPORT_ERRORS]! - baseline[TRANSPORT_ERRORS]!
+    for (let code = 0; code < STATUS_CODES; code++) {
+      const c = now[STATUS + code]! - baseline[STATUS + code]!
+      requests += c
+      if (code < 200 || code >= 400) errors += c
+    }
+    return { requests, errors }
+  }
+
   const computeStats = (): LoadStats => {
     const now = snapshot()
     const delta = (slot: number): number => now[slot]! - baseline[slot]!
-    const requests = delta(REQUESTS)
+    const { requests, errors } = countsOf(now)
     const durationMs = (stoppedAt ?? performance.now()) - resetAt
     const histogram = new Array<number>(BUCKETS)
     for (let i = 0; i < BUCKETS; i++) histogram[i] = delta(HISTOGRAM + i)
@@ -181,7 +188,7 @@ export async function startLoad(options: LoadOptions): Promise<LoadHandle> {
     const ms = (us: number): number => Math.round(us) / 1000
     return {
       requests,
-      errors: delta(ERRORS),
+      errors,
       durationMs: Math.round(durationMs),
       requestsPerSecond: durationMs > 0 ? Math.round((requests / durationMs) * 1000 * 10) / 10 : 0,
       latencyMs: {
@@ -224,10 +231,7 @@ export async function startLoad(options: LoadOptions): Promise<LoadHandle> {
   })
 
   return {
-    counts: () => ({
-      requests: total(REQUESTS) - baseline[REQUESTS]!,
-      errors: total(ERRORS) - baseline[ERRORS]!,
-    }),
+    counts: () => countsOf(snapshot()),
     resetStats: () => {
       Atomics.add(ctrl, CTRL_EPOCH, 1)
       baseline = snapshot()

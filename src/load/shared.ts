@@ -5,8 +5,8 @@
 import { BUCKETS } from './histogram.js'
 
 /** Int32 slots. */
-export const REQUESTS = 0 // responses received, any status
-export const ERRORS = 1 // non-2xx/3xx responses plus transport failures
+// Slots 0 and 1 are unused: requests and errors are summed from STATUS and TRANSPORT_ERRORS,
+// which keeps them consistent with the status counts (see countsOf in generator.ts).
 export const TRANSPORT_ERRORS = 2 // reset, refused, timeout, malformed response
 export const MAX_US = 3 // highest latency (µs) in epoch MAX_EPOCH
 export const MAX_EPOCH = 4
