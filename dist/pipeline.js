@@ -999,13 +999,15 @@ function heapBySite(profiles, modulePath) {
         const total = zeroHeapValues();
         for (const sample of profile.samples) {
             const v = read(sample);
-            const key = heapSiteKey(sample.stack, modulePath);
+            // A decoded sample builds its stack on each read: read it once.
+            const stack = sample.stack;
+            const key = heapSiteKey(stack, modulePath);
             let row = series.get(key);
             if (!row) {
                 row = profiles.map(zeroHeapValues);
                 series.set(key, row);
                 sites.set(key, {
-                    site: makeSite(key, sample.stack[0]?.func.name ?? '(no stack)', [], modulePath),
+                    site: makeSite(key, stack[0]?.func.name ?? '(no stack)', [], modulePath),
                     functions: new Set(),
                     stacks: [],
                 });
@@ -1022,10 +1024,10 @@ function heapBySite(profiles, modulePath) {
             total.allocObjects += v.allocObjects;
             total.largestObject = Math.max(total.largestObject, v.largestObject);
             const info = sites.get(key);
-            for (const f of sample.stack)
+            for (const f of stack)
                 info.functions.add(f.func.name);
             if (info.stacks.length < 64)
-                info.stacks.push(sample.stack);
+                info.stacks.push(stack);
             // Later profiles win; within one, live bytes beat allocated bytes.
             const rank = [
                 pi,
@@ -1034,7 +1036,7 @@ function heapBySite(profiles, modulePath) {
             ];
             const prev = best.get(key);
             if (!prev || compareRank(rank, prev.rank) > 0)
-                best.set(key, { rank, stack: sample.stack });
+                best.set(key, { rank, stack });
         }
         totals.push(total);
     });

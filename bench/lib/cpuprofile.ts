@@ -1,6 +1,7 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof): self time per function, so
 // the bench can say where a slow figure's time goes without opening DevTools.
 import { readFileSync } from 'node:fs'
+import { table } from './output.js'
 
 interface CpuNode {
   id: number
@@ -54,4 +55,17 @@ export function hotFunctions(path: string, limit = 12): { totalMs: number; top: 
   const top = [...merged.values()].sort((a, b) => b.selfMs - a.selfMs).slice(0, limit)
   for (const t of top) t.share = total > 0 ? t.selfMs / (total / 1000) : 0
   return { totalMs: total / 1000, top }
+}
+
+/** The hot functions as the Markdown table both CPU-profiled sections print. */
+export function hotTable(hot: { top: HotFunction[] }): string {
+  return table(
+    ['function', 'where', 'self', 'share'],
+    hot.top.map((h) => [
+      `\`${h.name}\``,
+      h.where,
+      `${h.selfMs.toFixed(0)} ms`,
+      `${(h.share * 100).toFixed(0)}%`,
+    ]),
+  )
 }

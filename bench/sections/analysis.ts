@@ -3,7 +3,7 @@
 // median of the repetitions; peak RSS from GNU time -v.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { hotFunctions } from '../lib/cpuprofile.js'
+import { hotFunctions, hotTable } from '../lib/cpuprofile.js'
 import type { BenchContext, Section } from '../lib/context.js'
 import { busyNote, machine } from '../lib/machine.js'
 import { median, mib, note, ratio, seconds, table, writeResults } from '../lib/output.js'
@@ -219,15 +219,7 @@ export const analysisSection: Section = {
     }
     if (hot) {
       md += `\n\nOne \`memleak diff\` under \`node --cpu-prof\` (${seconds(hot.totalMs)} sampled), self time:\n\n`
-      md += table(
-        ['function', 'where', 'self', 'share'],
-        hot.top.map((h) => [
-          `\`${h.name}\``,
-          h.where,
-          `${h.selfMs.toFixed(0)} ms`,
-          `${(h.share * 100).toFixed(0)}%`,
-        ]),
-      )
+      md += hotTable(hot)
     }
     if (busy) md += `\n\n_${busy}._`
     return `${md}\n`

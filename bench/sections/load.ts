@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { startLoad } from '../../src/load/generator.js'
 import { parseRequests } from '../../src/load/requests.js'
 import type { BenchContext, Section } from '../lib/context.js'
-import { hotFunctions, type HotFunction } from '../lib/cpuprofile.js'
+import { hotFunctions, hotTable, type HotFunction } from '../lib/cpuprofile.js'
 import { buildFixture } from '../lib/gobuild.js'
 import { busyNote, machine } from '../lib/machine.js'
 import { median, note, ratio, table, writeResults } from '../lib/output.js'
@@ -266,15 +266,7 @@ export const loadSection: Section = {
     if (errors > 0) md += ` ${errors} errors in total across runs (see bench/results/load.json).`
     if (hot) {
       md += `\n\nThe built-in generator's worker thread under \`node --cpu-prof\` (${(hot.totalMs / 1000).toFixed(1)} s sampled), self time:\n\n`
-      md += table(
-        ['function', 'where', 'self', 'share'],
-        hot.top.map((h) => [
-          `\`${h.name}\``,
-          h.where,
-          `${h.selfMs.toFixed(0)} ms`,
-          `${(h.share * 100).toFixed(0)}%`,
-        ]),
-      )
+      md += hotTable(hot)
     }
     for (const s of skipped) md += `\n\n_Skipped: ${s}._`
     if (busy) md += `\n\n_${busy}._`

@@ -120,13 +120,15 @@ export function heapBySite(profiles: readonly Profile[], modulePath: string): He
     const total = zeroHeapValues()
     for (const sample of profile.samples) {
       const v = read(sample)
-      const key = heapSiteKey(sample.stack, modulePath)
+      // A decoded sample builds its stack on each read: read it once.
+      const stack = sample.stack
+      const key = heapSiteKey(stack, modulePath)
       let row = series.get(key)
       if (!row) {
         row = profiles.map(zeroHeapValues)
         series.set(key, row)
         sites.set(key, {
-          site: makeSite(key, sample.stack[0]?.func.name ?? '(no stack)', [], modulePath),
+          site: makeSite(key, stack[0]?.func.name ?? '(no stack)', [], modulePath),
           functions: new Set(),
           stacks: [],
         })
@@ -143,8 +145,8 @@ export function heapBySite(profiles: readonly Profile[], modulePath: string): He
       total.allocObjects += v.allocObjects
       total.largestObject = Math.max(total.largestObject, v.largestObject)
       const info = sites.get(key)!
-      for (const f of sample.stack) info.functions.add(f.func.name)
-      if (info.stacks.length < 64) info.stacks.push(sample.stack)
+      for (const f of stack) info.functions.add(f.func.name)
+      if (info.stacks.length < 64) info.stacks.push(stack)
       // Later profiles win; within one, live bytes beat allocated bytes.
       const rank: [number, number, number] = [
         pi,
@@ -152,7 +154,7 @@ export function heapBySite(profiles: readonly Profile[], modulePath: string): He
         v.inuseSpace > 0 ? v.inuseSpace : v.allocSpace,
       ]
       const prev = best.get(key)
-      if (!prev || compareRank(rank, prev.rank) > 0) best.set(key, { rank, stack: sample.stack })
+      if (!prev || compareRank(rank, prev.rank) > 0) best.set(key, { rank, stack })
     }
     totals.push(total)
   })
