@@ -134,6 +134,31 @@ describe('reviewPlan', () => {
     expect(reviewPlan([{ analysis: F.cleanAnalysis(), mapping: MAPPING }], 'api').candidates).toEqual([])
   })
 
+  it('several reports (aggregate): one candidate per marker, the most harmful of all first', () => {
+    const worse = finding(40, {
+      status: 'worsened',
+      site: F.site('main.w', `${F.WORKSPACE}/cmd/api/main.go`, 40),
+    })
+    const plan = reviewPlan(
+      [
+        { analysis: analysis([worse, finding(42)]), mapping: MAPPING },
+        { analysis: analysis([finding(42)]), mapping: MAPPING },
+        {
+          analysis: analysis([
+            finding(12, { kind: 'crash', site: F.site('main.boom', `${F.WORKSPACE}/cmd/api/main.go`, 12) }),
+          ]),
+          mapping: MAPPING,
+        },
+      ],
+      'matrix',
+    )
+    expect(plan.candidates.map((c) => [c.finding.kind, c.finding.status, c.line])).toEqual([
+      ['crash', 'new', 12],
+      ['heap-leak', 'new', 42],
+      ['heap-leak', 'worsened', 40],
+    ])
+  })
+
   it('refuses a location a tampered report could carry: outside the repository, odd characters, no line', () => {
     const at = (file: string, line: number) =>
       finding(line, { site: { ...F.site('main.x', file, line), key: `${file}:${line}` } })
