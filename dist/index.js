@@ -32413,7 +32413,7 @@ async function publishReviews(pub, target, sticky) {
     }
     const { created, fileLevel, updated, unchanged, fixed, resolved, skipped } = outcome;
     info(`Review comments: ${created} on lines, ${fileLevel} on files, ${updated} updated, ${unchanged} unchanged, ` +
-        `${fixed} marked fixed (${resolved} threads resolved), ${skipped} findings outside the PR's files.`);
+        `${fixed} marked fixed (${resolved} threads resolved), ${skipped} skipped (file not in the PR, or refused).`);
 }
 async function publishCheckRun(pub, target) {
     if (!target.checkName)

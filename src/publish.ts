@@ -161,7 +161,7 @@ async function publishReviews(
   const { created, fileLevel, updated, unchanged, fixed, resolved, skipped } = outcome
   core.info(
     `Review comments: ${created} on lines, ${fileLevel} on files, ${updated} updated, ${unchanged} unchanged, ` +
-      `${fixed} marked fixed (${resolved} threads resolved), ${skipped} findings outside the PR's files.`,
+      `${fixed} marked fixed (${resolved} threads resolved), ${skipped} skipped (file not in the PR, or refused).`,
   )
 }
 
