@@ -35,7 +35,7 @@ import require$$1$5 from 'node:dns';
 import require$$5$3, { StringDecoder } from 'string_decoder';
 import * as child from 'child_process';
 import { setTimeout as setTimeout$1 } from 'timers';
-import { e as orderFindings, f as formatBytes, g as formatChange, h as formatQuantity, K as KIND_LABEL, i as formatRate, j as repoRelativePath, k as safeUrl, m as markdownTable, l as codeSpan, n as escapeMarkdown, q as formatSignedBytes, t as renderMarkdown, u as escapeHtml, M as MAX_COMMENT_CHARS, v as isLeak, w as parseReport, x as failuresFor, y as commentMarker, V as VERSION$8, a as startRunControl, b as runPipeline, R as RunStoppedError, z as readActionInputs, r as readInputs, o as oneLine } from './pipeline.js';
+import { e as orderFindings, f as formatBytes, g as formatChange, h as repoRelativePath, i as formatQuantity, K as KIND_LABEL, j as formatRate, k as safeCommentId, l as codeSpan, m as prose, n as escapeMarkdown, q as shortSha, t as findingNumber, u as safeUrl, v as isLeak, w as markdownTable, x as formatSignedBytes, y as renderMarkdown, z as escapeHtml, M as MAX_COMMENT_CHARS, A as parseReport, B as failuresFor, C as commentMarker, V as VERSION$8, a as startRunControl, b as runPipeline, R as RunStoppedError, D as readActionInputs, r as readInputs, o as oneLine } from './pipeline.js';
 import { readFileSync } from 'node:fs';
 import { readdir as readdir$1, open as open$1, mkdir as mkdir$1, writeFile as writeFile$1, stat as stat$1, appendFile as appendFile$1, lstat as lstat$1, readFile, mkdtemp, rm as rm$1 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31171,9 +31171,20 @@ function toRepoPath(file, m) {
         modulePath: m.modulePath,
     });
 }
+/**
+ * The repository file and line of a frame (a finding's own-code line): undefined
+ * outside the repository or without a usable line. Annotations and review
+ * comments both place a finding here.
+ */
+function frameLocation(frame, mapping) {
+    if (!frame || !Number.isInteger(frame.line) || frame.line < 1)
+        return undefined;
+    const path = toRepoPath(frame.file, mapping);
+    return path ? { path, line: frame.line } : undefined;
+}
 const MAX_TITLE = 200;
 const MAX_MESSAGE = 1000;
-function clip$1(text, max) {
+function clip$2(text, max) {
     const one = text.replace(/\s+/g, ' ').trim();
     return one.length > max ? one.slice(0, max - 1) + '…' : one;
 }
@@ -31209,8 +31220,8 @@ function regressionAnnotation(c, path, line) {
         path,
         line,
         level: 'warning',
-        title: clip$1(`Allocation regression: ${formatChange(c.change)} bytes per request`, MAX_TITLE),
-        message: clip$1(`${c.site.ownFrame?.function ?? c.site.function} allocates ${from}${formatBytes(c.head.bytesPerRequest)} per request${c.site.function !== c.site.ownFrame?.function ? ` (in ${c.site.function})` : ''}.`, MAX_MESSAGE),
+        title: clip$2(`Allocation regression: ${formatChange(c.change)} bytes per request`, MAX_TITLE),
+        message: clip$2(`${c.site.ownFrame?.function ?? c.site.function} allocates ${from}${formatBytes(c.head.bytesPerRequest)} per request${c.site.function !== c.site.ownFrame?.function ? ` (in ${c.site.function})` : ''}.`, MAX_MESSAGE),
     };
 }
 /**
@@ -31228,12 +31239,7 @@ function annotationsFor(analysis, mapping, max = 10) {
         seen.add(key);
         out.push(a);
     };
-    const located = (frame) => {
-        if (!frame || !Number.isInteger(frame.line) || frame.line < 1)
-            return undefined;
-        const path = toRepoPath(frame.file, mapping);
-        return path ? { path, line: frame.line } : undefined;
-    };
+    const located = (frame) => frameLocation(frame, mapping);
     const findings = orderFindings(analysis.findings);
     const byLevel = (level) => findings.filter((f) => findingLevel(f) === level);
     const fromFinding = (f) => {
@@ -31242,8 +31248,8 @@ function annotationsFor(analysis, mapping, max = 10) {
             add({
                 ...at,
                 level: findingLevel(f),
-                title: clip$1(findingTitle(f), MAX_TITLE),
-                message: clip$1(findingMessage(f), MAX_MESSAGE),
+                title: clip$2(findingTitle(f), MAX_TITLE),
+                message: clip$2(findingMessage(f), MAX_MESSAGE),
             });
     };
     byLevel('error').forEach(fromFinding);
@@ -31612,16 +31618,112 @@ async function downloadReportArtifacts(opts) {
     return { reportsDir, artifacts: out };
 }
 
+// The text of a pull request review comment: one finding, on the line that leaks.
+// A reviewer meets it in the diff, so it says what grows and how fast, what to
+// change, and where the whole report is; the hidden first line lets the next run
+// find it again (this job's comment id, the cause's kind, and its site).
+/** GitHub refuses longer comment bodies. */
+const MAX_BODY = 65_536;
+const FIXED = '✅ fixed in';
+/** The start of every review comment marker of this job (its sticky comment id). */
+function reviewMarkerPrefix(commentId) {
+    return `<!-- memleak-action-review:${safeCommentId(commentId)} `;
+}
+/**
+ * The hidden first line of a finding's review comment. The site key is made of
+ * function names only, so the marker survives the line moving; it is hashed so
+ * a long Go symbol cannot make the line unwieldy.
+ */
+function reviewMarker(commentId, finding) {
+    const site = createHash('sha256').update(finding.site.key).digest('hex').slice(0, 12);
+    return `${reviewMarkerPrefix(commentId)}${finding.kind} ${site} -->`;
+}
+/** The marker line of a body written by reviewMarker, when it starts with this job's prefix. */
+function markerOf(body, commentId) {
+    const first = body.split('\n', 1)[0];
+    const prefix = reviewMarkerPrefix(commentId);
+    return first.startsWith(prefix) && /^[a-z-]+ [0-9a-f]{12} -->$/.test(first.slice(prefix.length))
+        ? first
+        : undefined;
+}
+function isFixedReviewComment(body) {
+    return body.split('\n', 3)[1]?.startsWith(FIXED) ?? false;
+}
+function titleOf(f) {
+    const label = KIND_LABEL[f.kind];
+    if (f.kind === 'crash')
+        return `❌ Crash under load: ${findingNumber(f)}`;
+    const prefix = f.status === 'new'
+        ? `New ${label}`
+        : f.status === 'worsened'
+            ? `Worse ${label} (at least twice base's rate)`
+            : `${label.charAt(0).toUpperCase()}${label.slice(1)}`;
+    return `❌ ${escapeMarkdown(prefix)}: ${findingNumber(f)}`;
+}
+function footer(reportUrl) {
+    const url = safeUrl(reportUrl);
+    return url ? `<sub>memleak-action · [the full report](${url})</sub>` : '<sub>memleak-action</sub>';
+}
+function clip$1(body) {
+    const chars = Array.from(body);
+    return chars.length > MAX_BODY ? chars.slice(0, MAX_BODY - 1).join('') + '…' : body;
+}
+/** The body of a finding's review comment: the marker, one-line summary with the rate, the fix, the link. */
+function renderReviewComment(f, text) {
+    const at = codeSpan(`${text.path}:${text.line}`, { max: 200 });
+    const lines = [text.marker, `**${titleOf(f)}**`, ''];
+    if (text.fileLevel)
+        lines.push(`At ${at}, a line outside this pull request's diff.`, '');
+    else if (text.moved)
+        lines.push(`Now at ${at}.`, '');
+    if (f.kind !== 'crash' && f.summary)
+        lines.push(prose(f.summary, 600), '');
+    if (f.kind !== 'crash')
+        lines.push(`Growth over the run: ${escapeMarkdown(formatQuantity(f.growth, f.unit))}.`, '');
+    if (f.hint)
+        lines.push(`**Fix:** ${prose(f.hint, 1500)}`, '');
+    lines.push(footer(text.reportUrl));
+    return clip$1(lines.join('\n'));
+}
+/**
+ * The body once a push fixed the finding: the marker stays (the comment is still
+ * ours and is not reused for a new one), the old text goes under a fold.
+ */
+function renderFixedReviewComment(input) {
+    const sha = shortSha(input.headSha) ?? 'head';
+    const before = input.previous
+        .split('\n')
+        .slice(1)
+        .filter((l) => !l.startsWith('<sub>memleak-action'))
+        .join('\n')
+        .trim();
+    const lines = [
+        input.marker,
+        `${FIXED} ${codeSpan(sha)}: this run measured head and no longer finds it.`,
+        '',
+    ];
+    if (before)
+        lines.push('<details><summary>What was reported</summary>', '', before, '', '</details>', '');
+    lines.push(footer(input.reportUrl));
+    return clip$1(lines.join('\n'));
+}
+/** The review's own text: GitHub requires one for a COMMENT review. */
+function renderReviewBody(count, reportUrl) {
+    const url = safeUrl(reportUrl);
+    const what = count === 1 ? 'a leak on a line' : `${count} leaks on lines`;
+    return `memleak-action found ${what} this pull request changes.${url ? ` [The full report](${url}).` : ''}`;
+}
+
 /** GitHub refuses longer comment bodies (it counts characters). */
 const MAX_COMMENT_BODY = 65_536;
 const PER_PAGE = 100;
 /** 10,000 comments: beyond that the PR is not one a bot should be adding to. */
 const MAX_PAGES = 100;
-function statusOf(error) {
+function statusOf$1(error) {
     const status = error?.status;
     return typeof status === 'number' ? status : undefined;
 }
-function messageOf(error) {
+function messageOf$1(error) {
     return error instanceof Error ? error.message : String(error);
 }
 /**
@@ -31629,8 +31731,8 @@ function messageOf(error) {
  * by integration) other than a rate limit, or 404 (GitHub hides what a token cannot see).
  */
 function readOnlyResult(error) {
-    const status = statusOf(error);
-    const message = messageOf(error);
+    const status = statusOf$1(error);
+    const message = messageOf$1(error);
     if (status === 403 && !/rate limit/i.test(message))
         return { action: 'read-only', status, message };
     if (status === 404)
@@ -31700,7 +31802,7 @@ async function upsertComment(octokit, input) {
             }
             catch (error) {
                 // Deleted between the search and the update: fall through and create it again.
-                if (statusOf(error) !== 404)
+                if (statusOf$1(error) !== 404)
                     throw error;
             }
         }
@@ -31734,11 +31836,350 @@ async function deleteComment(octokit, input) {
         }
         catch (error) {
             // Someone deleted it first: the outcome is the one asked for.
-            if (statusOf(error) === 404)
+            if (statusOf$1(error) === 404)
                 return { action: 'absent' };
             throw error;
         }
         return { action: 'deleted', id: existing.id };
+    }
+    catch (error) {
+        const ro = readOnlyResult(error);
+        if (ro)
+            return ro;
+        throw error;
+    }
+}
+
+// Which lines of a file a review comment may sit on: the RIGHT side of the
+// hunks of the file's `patch` (as `GET pulls/{n}/files` gives it), added and
+// context lines alike. GitHub answers 422 for any other line, so this decides
+// between a line comment and a file-level one before anything is sent.
+const HUNK = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/;
+/** The head-side line numbers a patch shows; empty for a deletion or a patch without hunks. */
+function rightSideLines(patch) {
+    const lines = new Set();
+    let next = 0;
+    let left = 0;
+    for (const text of patch.split('\n')) {
+        const hunk = HUNK.exec(text);
+        if (hunk) {
+            next = Number(hunk[1]);
+            left = hunk[2] === undefined ? 1 : Number(hunk[2]);
+            continue;
+        }
+        // Lines before the first hunk (a header), or past the hunk's end.
+        if (left <= 0)
+            continue;
+        const mark = text.charAt(0);
+        if (mark === '+' || mark === ' ') {
+            lines.add(next++);
+            left--;
+        }
+        else if (mark === '' && text === '') {
+            // A blank context line whose leading space was stripped (some tools do).
+            lines.add(next++);
+            left--;
+        }
+        // '-' is the base side only; '\' is "No newline at end of file".
+    }
+    return lines;
+}
+
+/** At most this many comments created or updated a run: the most harmful findings first. */
+const MAX_REVIEW_COMMENTS = 10;
+/** GitHub lists at most 3000 files of a pull request. */
+const MAX_FILE_PAGES = 30;
+const MAX_COMMENT_PAGES = 100;
+const MAX_THREAD_PAGES = 20;
+/**
+ * A path GitHub can take as a file of the pull request: relative, forward
+ * slashes, no `.` or `..` segment, no control character. The report of a
+ * fork's run is the PR's own output, so its paths are checked before use.
+ */
+function isSafeRepoPath(path) {
+    if (typeof path !== 'string' || path.length === 0 || path.length > 1024)
+        return false;
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f\\]/.test(path) || path.startsWith('/') || /^[A-Za-z]:/.test(path))
+        return false;
+    return path.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}
+/**
+ * What to comment on: the new, worse and unmeasured-base leaks of each analysis
+ * at their own-code line (where the annotations go too). Pre-existing leaks
+ * are not this PR's doing and get none; a clean analysis has no candidates.
+ */
+function reviewPlan(sources, commentId) {
+    const candidates = [];
+    const present = new Set();
+    const seen = new Set();
+    for (const { analysis, mapping } of sources) {
+        for (const finding of orderFindings(analysis.findings)) {
+            const marker = reviewMarker(commentId, finding);
+            present.add(marker);
+            if (!isLeak(finding) || finding.status === 'pre-existing' || seen.has(marker))
+                continue;
+            const at = frameLocation(finding.site.ownFrame, mapping);
+            if (!at || !isSafeRepoPath(at.path) || !Number.isSafeInteger(at.line) || at.line < 1)
+                continue;
+            seen.add(marker);
+            candidates.push({ marker, finding, ...at });
+        }
+    }
+    // Across several reports (aggregate), the most harmful first again.
+    const order = orderFindings(candidates.map((c) => c.finding));
+    candidates.sort((a, b) => order.indexOf(a.finding) - order.indexOf(b.finding));
+    return { commentId, candidates, present: [...present] };
+}
+function statusOf(error) {
+    const status = error?.status;
+    return typeof status === 'number' ? status : undefined;
+}
+/** One line: GraphQL errors come as a list. */
+function messageOf(error) {
+    return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
+}
+/** Every page of a list endpoint, following GitHub's Link header. */
+async function listAll(octokit, route, params, maxPages) {
+    const out = [];
+    for (let page = 1; page <= maxPages; page++) {
+        const res = await octokit.request(route, { ...params, per_page: 100, page });
+        const items = res.data;
+        out.push(...items);
+        if (items.length === 0 || !nextLink(res.headers.link))
+            break;
+    }
+    return out;
+}
+/** The PR's files: for each, the head-side lines its hunks show (undefined: no patch, e.g. too large). */
+async function diffLines(octokit, t) {
+    const files = await listAll(octokit, 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files', pullOf(t), MAX_FILE_PAGES);
+    const out = new Map();
+    // A removed file has no head side to comment on.
+    for (const f of files)
+        if (f.status !== 'removed')
+            out.set(f.filename, f.patch ? rightSideLines(f.patch) : undefined);
+    return out;
+}
+/** Our earlier top-level comments by marker, oldest first (a reply quoting a marker is not ours). */
+async function ourComments(octokit, t, commentId) {
+    const all = await listAll(octokit, 'GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', { ...pullOf(t), sort: 'created', direction: 'asc' }, MAX_COMMENT_PAGES);
+    const ours = new Map();
+    for (const c of all) {
+        if (c.in_reply_to_id || (t.author && c.user?.login !== t.author))
+            continue;
+        const marker = markerOf(c.body ?? '', commentId);
+        if (marker && !ours.has(marker))
+            ours.set(marker, c);
+    }
+    return ours;
+}
+/** The route parameters naming the pull request. */
+function pullOf(t) {
+    return { owner: t.owner, repo: t.repo, pull_number: t.pullNumber };
+}
+async function editComment(octokit, t, id, body) {
+    await octokit.request('PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}', {
+        owner: t.owner,
+        repo: t.repo,
+        comment_id: id,
+        body,
+    });
+}
+/**
+ * One comment outside a review: on its line, or on the file (the line is outside
+ * the diff); false when GitHub refuses it (422).
+ */
+async function postComment(octokit, t, c, on) {
+    const where = on === 'line'
+        ? { line: c.candidate.line, side: 'RIGHT', body: c.lineBody }
+        : { subject_type: 'file', body: c.fileBody };
+    try {
+        await octokit.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/comments', {
+            ...pullOf(t),
+            commit_id: t.headSha,
+            path: c.candidate.path,
+            ...where,
+        });
+        return true;
+    }
+    catch (error) {
+        if (statusOf(error) === 422)
+            return false;
+        throw error;
+    }
+}
+/**
+ * The line comments as one review. GitHub takes a review all or nothing, and its
+ * 422 does not say which comment it refused: then each goes alone, and one it
+ * refuses again goes on the file instead.
+ */
+async function postLineComments(octokit, t, comments, log) {
+    const counts = { created: 0, fileLevel: 0, skipped: 0 };
+    if (comments.length === 0)
+        return counts;
+    try {
+        await octokit.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
+            ...pullOf(t),
+            commit_id: t.headSha,
+            event: 'COMMENT',
+            body: renderReviewBody(comments.length, t.reportUrl),
+            comments: comments.map((c) => ({
+                path: c.candidate.path,
+                line: c.candidate.line,
+                side: 'RIGHT',
+                body: c.lineBody,
+            })),
+        });
+        counts.created = comments.length;
+        return counts;
+    }
+    catch (error) {
+        if (statusOf(error) !== 422)
+            throw error;
+        log.info(`GitHub refused the review (422: ${messageOf(error)}); posting its comments one by one.`);
+    }
+    for (const c of comments) {
+        if (await postComment(octokit, t, c, 'line'))
+            counts.created++;
+        else if (await postComment(octokit, t, c, 'file'))
+            counts.fileLevel++;
+        else
+            counts.skipped++;
+    }
+    return counts;
+}
+const THREADS = `query($owner: String!, $repo: String!, $number: Int!, $after: String) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $number) {
+      reviewThreads(first: 100, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        nodes { id isResolved comments(first: 1) { nodes { id } } }
+      }
+    }
+  }
+}`;
+const RESOLVE = `mutation($threadId: ID!) {
+  resolveReviewThread(input: { threadId: $threadId }) { thread { id isResolved } }
+}`;
+/**
+ * Resolves the threads our fixed comments start, through GraphQL (REST has no
+ * such call). A token may not (a GitHub App without the permission, GHES without
+ * the mutation): the edit already says "fixed", so a refusal is only logged.
+ */
+async function resolveThreads(octokit, t, commentNodeIds, log) {
+    if (commentNodeIds.size === 0)
+        return 0;
+    let resolved = 0;
+    try {
+        const threadOf = new Map();
+        let after = null;
+        for (let page = 0; page < MAX_THREAD_PAGES; page++) {
+            const res = await octokit.graphql(THREADS, {
+                owner: t.owner,
+                repo: t.repo,
+                number: t.pullNumber,
+                after,
+            });
+            const threads = res.repository?.pullRequest?.reviewThreads;
+            for (const thread of threads?.nodes ?? []) {
+                const first = thread.comments?.nodes?.[0]?.id;
+                if (first && !thread.isResolved)
+                    threadOf.set(first, thread.id);
+            }
+            if (!threads?.pageInfo?.hasNextPage || !threads.pageInfo.endCursor)
+                break;
+            after = threads.pageInfo.endCursor;
+        }
+        for (const id of commentNodeIds) {
+            const threadId = threadOf.get(id);
+            if (!threadId)
+                continue;
+            await octokit.graphql(RESOLVE, { threadId });
+            resolved++;
+        }
+    }
+    catch (error) {
+        log.info(`Could not resolve the fixed review threads (${messageOf(error)}); the edit says they are fixed.`);
+    }
+    return resolved;
+}
+/** Brings the PR's review comments in step with this run's findings. */
+async function syncReviewComments(octokit, target, plan, log) {
+    const counts = {
+        action: 'done',
+        created: 0,
+        fileLevel: 0,
+        updated: 0,
+        unchanged: 0,
+        fixed: 0,
+        resolved: 0,
+        skipped: 0,
+    };
+    try {
+        const chosen = plan.candidates.slice(0, target.max ?? MAX_REVIEW_COMMENTS);
+        const ours = await ourComments(octokit, target, plan.commentId);
+        // The diff matters only to comments not yet posted (a clean PR's run lists no files).
+        const lines = chosen.some((c) => !ours.has(c.marker))
+            ? await diffLines(octokit, target)
+            : new Map();
+        const reportUrl = target.reportUrl;
+        const forLine = [];
+        const forFile = [];
+        for (const candidate of chosen) {
+            const { finding, marker, path, line } = candidate;
+            const existing = ours.get(marker);
+            if (existing) {
+                const fileLevel = existing.subject_type === 'file';
+                const moved = !fileLevel && (existing.path !== path || existing.line !== line);
+                const body = renderReviewComment(finding, { marker, path, line, fileLevel, moved, reportUrl });
+                if (body === existing.body)
+                    counts.unchanged++;
+                else {
+                    await editComment(octokit, target, existing.id, body);
+                    counts.updated++;
+                }
+                continue;
+            }
+            if (!lines.has(path)) {
+                // The PR made an old path hot: the sticky comment explains it.
+                counts.skipped++;
+                log.info(`No review comment for ${path}:${line}: the file is not part of this pull request.`);
+                continue;
+            }
+            const comment = {
+                candidate,
+                lineBody: renderReviewComment(finding, { marker, path, line, reportUrl }),
+                fileBody: renderReviewComment(finding, { marker, path, line, fileLevel: true, reportUrl }),
+            };
+            if (lines.get(path)?.has(line))
+                forLine.push(comment);
+            else
+                forFile.push(comment);
+        }
+        const posted = await postLineComments(octokit, target, forLine, log);
+        counts.created += posted.created;
+        counts.fileLevel += posted.fileLevel;
+        counts.skipped += posted.skipped;
+        for (const c of forFile) {
+            if (await postComment(octokit, target, c, 'file'))
+                counts.fileLevel++;
+            else
+                counts.skipped++;
+        }
+        const present = new Set(plan.present);
+        const fixedNodes = new Set();
+        for (const [marker, comment] of ours) {
+            const body = comment.body ?? '';
+            if (present.has(marker) || isFixedReviewComment(body))
+                continue;
+            await editComment(octokit, target, comment.id, renderFixedReviewComment({ marker, headSha: target.headSha, previous: body, reportUrl }));
+            counts.fixed++;
+            if (comment.node_id)
+                fixedNodes.add(comment.node_id);
+        }
+        counts.resolved = await resolveThreads(octokit, target, fixedNodes, log);
+        return counts;
     }
     catch (error) {
         const ro = readOnlyResult(error);
@@ -31897,16 +32338,20 @@ function message(error) {
 function isClean(v) {
     return !v.leak && !v.newLeak && !v.regression;
 }
+function readOnlyWarning(status) {
+    warning(`The token cannot write to this pull request (HTTP ${status}; a fork's PR gets a read-only token). ` +
+        'The report is in the job summary; see the README for the fork-safe two-workflow setup.');
+}
 async function publishComment(pub, target) {
     if (!target.comment)
-        return undefined;
+        return {};
     if (target.pullRequest === undefined) {
         info('No pull request to comment on; the report is in the job summary.');
-        return undefined;
+        return {};
     }
     if (!target.api) {
         warning(`${target.noApiReason ?? 'No GitHub API'}: the comment was not posted; the report is in the job summary.`);
-        return undefined;
+        return {};
     }
     const { octokit, owner, repo } = target.api;
     const where = {
@@ -31916,25 +32361,59 @@ async function publishComment(pub, target) {
         marker: pub.marker,
         author: target.commentAuthor,
     };
-    const readOnly = (status) => warning(`The token cannot write to this pull request (HTTP ${status}; a fork's PR gets a read-only token). ` +
-        'The report is in the job summary; see the README for the fork-safe two-workflow setup.');
     if (target.deleteCommentWhenClean && isClean(pub.verdict)) {
         const outcome = await deleteComment(octokit, where);
-        if (outcome.action === 'read-only')
-            readOnly(outcome.status);
-        else if (outcome.action === 'deleted')
+        if (outcome.action === 'read-only') {
+            readOnlyWarning(outcome.status);
+            return { readOnly: true };
+        }
+        if (outcome.action === 'deleted')
             info(`Clean: deleted the comment ${outcome.id} (delete-comment-when-clean).`);
         else
             info('Clean: no comment to delete (delete-comment-when-clean).');
-        return undefined;
+        return {};
     }
     const outcome = await upsertComment(octokit, { ...where, body: pub.render({ maxChars: MAX_COMMENT_BODY }) });
     if (outcome.action === 'read-only') {
-        readOnly(outcome.status);
-        return undefined;
+        readOnlyWarning(outcome.status);
+        return { readOnly: true };
     }
     info(`Comment ${outcome.action}: ${outcome.url}`);
-    return outcome.url;
+    return { url: outcome.url };
+}
+/**
+ * Review comments on the PR's lines, after the sticky comment so they can link
+ * it. A token the sticky comment found read-only was warned about once already.
+ */
+async function publishReviews(pub, target, sticky) {
+    if (!target.reviewComments || !pub.reviews || target.pullRequest === undefined || sticky.readOnly)
+        return;
+    if (!target.api) {
+        // Said once: the comment's own warning already named the reason.
+        if (!target.comment)
+            warning(`${target.noApiReason ?? 'No GitHub API'}: no review comments were posted.`);
+        return;
+    }
+    if (!target.headSha) {
+        warning('review-comments: no head commit known for this run, so no review comments were posted.');
+        return;
+    }
+    const outcome = await syncReviewComments(target.api.octokit, {
+        owner: target.api.owner,
+        repo: target.api.repo,
+        pullNumber: target.pullRequest,
+        headSha: target.headSha,
+        author: target.commentAuthor,
+        reportUrl: sticky.url ?? target.detailsUrl,
+    }, pub.reviews, { info: (line) => info(line) });
+    if (outcome.action === 'read-only') {
+        warning(`The token cannot write review comments (HTTP ${outcome.status}; a fork's PR gets a read-only token). ` +
+            'The findings are in the comment and the job summary.');
+        return;
+    }
+    const { created, fileLevel, updated, unchanged, fixed, resolved, skipped } = outcome;
+    info(`Review comments: ${created} on lines, ${fileLevel} on files, ${updated} updated, ${unchanged} unchanged, ` +
+        `${fixed} marked fixed (${resolved} threads resolved), ${skipped} skipped (file not in the PR, or refused).`);
 }
 async function publishCheckRun(pub, target) {
     if (!target.checkName)
@@ -31970,14 +32449,20 @@ async function publish(pub, target) {
     await appendJobSummary((budget) => pub.render({ maxChars: budget, maxBytes: budget }));
     if (target.stepAnnotations)
         emitAnnotations(pub.annotations.slice(0, STEP_ANNOTATIONS));
-    let commentUrl;
+    let sticky = {};
     let checkRunUrl;
     try {
-        commentUrl = await publishComment(pub, target);
+        sticky = await publishComment(pub, target);
     }
     catch (error) {
         // The verdict stands whatever happened to the comment.
         warning(`Could not post the comment: ${message(error)}`);
+    }
+    try {
+        await publishReviews(pub, target, sticky);
+    }
+    catch (error) {
+        warning(`Could not post the review comments: ${message(error)}`);
     }
     try {
         checkRunUrl = await publishCheckRun(pub, target);
@@ -31985,7 +32470,11 @@ async function publish(pub, target) {
     catch (error) {
         warning(`Could not create the check run: ${message(error)}`);
     }
-    setOutputs(outputsFor(pub.verdict, pub.reportPath, { commentUrl, checkRunUrl, artifactDir: pub.artifactDir }));
+    setOutputs(outputsFor(pub.verdict, pub.reportPath, {
+        commentUrl: sticky.url,
+        checkRunUrl,
+        artifactDir: pub.artifactDir,
+    }));
     if (pub.failures.length > 0)
         setFailed(pub.failures.join('; '));
 }
@@ -39569,13 +40058,21 @@ function withTrustedFields(report, trusted) {
 // reports the PR's own code could have written: each is validated (parseReport),
 // must name the commit the triggering run measured, and is posted under this
 // job's comment id and judged by this job's fail-on.
-function annotationsOf(report, workspace) {
-    return annotationsFor(report.analysis, {
+/**
+ * Where the report's files are in the repository. The report is untrusted: every
+ * path derived from it stays inside the repository (repoRelativePath), and review
+ * comments check path and line again before use (reviewPlan).
+ */
+function mappingOf(report, workspace) {
+    return {
         // The measuring job's checkout: pprof's absolute paths start with it.
         workspace: report.meta.sourceRoots?.[0] ?? workspace,
         workingDirectory: report.meta.workingDirectory,
         modulePath: report.meta.modulePath,
-    }, 50);
+    };
+}
+function annotationsOf(report, workspace) {
+    return annotationsFor(report.analysis, mappingOf(report, workspace), 50);
 }
 /** The PR to comment on: the event's, or the one the report itself names when the head is shared. */
 function choosePullRequest(target, reports) {
@@ -39694,6 +40191,7 @@ async function publishReports(env, found) {
             failures: report.failures,
             marker,
             annotations: annotationsOf(report, context.workspace),
+            reviews: reviewPlan([{ analysis: report.analysis, mapping: mappingOf(report, context.workspace) }], commentId),
             reportPath: loaded[0].path,
         };
     }
@@ -39707,6 +40205,10 @@ async function publishReports(env, found) {
             failures: services.flatMap((s) => s.report.failures.map((f) => `${s.name}: ${f}`)),
             marker,
             annotations: services.flatMap((s) => annotationsOf(s.report, context.workspace)),
+            reviews: reviewPlan(services.map((s) => ({
+                analysis: s.report.analysis,
+                mapping: mappingOf(s.report, context.workspace),
+            })), commentId),
             reportPath: path,
         };
     }
@@ -39717,6 +40219,7 @@ async function publishReports(env, found) {
         comment: inputs.comment,
         deleteCommentWhenClean: action.deleteCommentWhenClean,
         commentAuthor: action.commentAuthor || undefined,
+        reviewComments: action.reviewComments,
         checkName: action.checkName || undefined,
         detailsUrl: runPage,
         // Annotations as workflow commands would land on this run, not the PR's: the check run carries them.
@@ -39792,19 +40295,21 @@ async function runMeasure(env) {
             info(uploaded
                 ? `mode analyze: no GitHub API calls. The comment workflow downloads artifact ${uploaded.name}.`
                 : `mode analyze: no GitHub API calls. Upload ${outDir} (the artifact-dir output) for the comment workflow.`);
-            if (action.checkName || action.deleteCommentWhenClean)
-                info('check-name and delete-comment-when-clean take effect in the comment workflow (mode comment).');
+            if (action.checkName || action.deleteCommentWhenClean || action.reviewComments)
+                info('check-name, delete-comment-when-clean and review-comments take effect in the comment workflow (mode comment).');
         }
+        const mapping = {
+            workspace: context.workspace,
+            workingDirectory: inputs.workingDirectory,
+            modulePath: report.meta.modulePath,
+        };
         await publish({
             render: (caps) => renderMarkdown(report, { artifactUrl, ...caps }),
             verdict: report.analysis.verdict,
             failures: report.failures,
             marker: commentMarker(report.meta.commentId),
-            annotations: annotationsFor(report.analysis, {
-                workspace: context.workspace,
-                workingDirectory: inputs.workingDirectory,
-                modulePath: report.meta.modulePath,
-            }, 50),
+            annotations: annotationsFor(report.analysis, mapping, 50),
+            reviews: reviewPlan([{ analysis: report.analysis, mapping }], report.meta.commentId),
             reportPath: result.reportPath,
             artifactDir: outDir,
         }, {
@@ -39814,6 +40319,7 @@ async function runMeasure(env) {
             comment: inputs.comment && !analyzeOnly,
             deleteCommentWhenClean: action.deleteCommentWhenClean,
             commentAuthor: action.commentAuthor || undefined,
+            reviewComments: action.reviewComments && !analyzeOnly,
             checkName: analyzeOnly ? undefined : action.checkName || undefined,
             detailsUrl: runPage,
             stepAnnotations: true,

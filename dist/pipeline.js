@@ -682,6 +682,7 @@ const ACTION_INPUT_DEFAULTS = {
     'delete-comment-when-clean': 'false',
     'comment-author': '',
     'upload-artifact': 'true',
+    'review-comments': '',
 };
 const MODES = ['full', 'analyze', 'comment', 'aggregate'];
 function readActionInputs(get) {
@@ -707,6 +708,10 @@ function readActionInputs(get) {
         deleteCommentWhenClean: parseBoolean('delete-comment-when-clean', value('delete-comment-when-clean')),
         commentAuthor,
         uploadArtifact: parseBoolean('upload-artifact', value('upload-artifact')),
+        // Empty means "by mode": the modes that post for one measured report.
+        reviewComments: value('review-comments')
+            ? parseBoolean('review-comments', value('review-comments'))
+            : mode === 'full' || mode === 'comment',
     };
 }
 
@@ -5527,16 +5532,16 @@ function headAllocatorTable(rates, ctx) {
 
 /** GitHub refuses a comment body longer than this. */
 const MAX_COMMENT_CHARS = 65_536;
-/**
- * The hidden first line that identifies our sticky comment. The id is reduced to
- * characters that cannot end the HTML comment or the line.
- */
-function commentMarker(id) {
-    const safe = String(id)
+/** A comment id reduced to characters that cannot end an HTML comment or the line. */
+function safeCommentId(id) {
+    return (String(id)
         .replace(/[^A-Za-z0-9._:/@+=-]/g, '_')
         .replace(/-{2,}/g, '-')
-        .slice(0, 100) || 'default';
-    return `<!-- memleak-action:${safe} -->`;
+        .slice(0, 100) || 'default');
+}
+/** The hidden first line that identifies our sticky comment. */
+function commentMarker(id) {
+    return `<!-- memleak-action:${safeCommentId(id)} -->`;
 }
 const FULL = {
     stacks: true,
@@ -8315,4 +8320,4 @@ async function runPipeline(inputs, ctx) {
     }
 }
 
-export { INPUT_DEFAULTS as I, KIND_LABEL as K, MAX_COMMENT_CHARS as M, ProfileError as P, RunStoppedError as R, UsageError as U, VERSION as V, startRunControl as a, runPipeline as b, runCommand as c, decodeProfile as d, orderFindings as e, formatBytes$3 as f, formatChange as g, formatQuantity as h, formatRate as i, repoRelativePath as j, safeUrl as k, codeSpan as l, markdownTable as m, escapeMarkdown as n, oneLine$1 as o, parseSize as p, formatSignedBytes as q, readInputs as r, sampleColumns as s, renderMarkdown as t, escapeHtml as u, isLeak as v, parseReport as w, failuresFor as x, commentMarker as y, readActionInputs as z };
+export { parseReport as A, failuresFor as B, commentMarker as C, readActionInputs as D, INPUT_DEFAULTS as I, KIND_LABEL as K, MAX_COMMENT_CHARS as M, ProfileError as P, RunStoppedError as R, UsageError as U, VERSION as V, startRunControl as a, runPipeline as b, runCommand as c, decodeProfile as d, orderFindings as e, formatBytes$3 as f, formatChange as g, repoRelativePath as h, formatQuantity as i, formatRate as j, safeCommentId as k, codeSpan as l, prose as m, escapeMarkdown as n, oneLine$1 as o, parseSize as p, shortSha as q, readInputs as r, sampleColumns as s, findingNumber as t, safeUrl as u, isLeak as v, markdownTable as w, formatSignedBytes as x, renderMarkdown as y, escapeHtml as z };

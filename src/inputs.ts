@@ -167,6 +167,7 @@ export const ACTION_INPUT_DEFAULTS = {
   'delete-comment-when-clean': 'false',
   'comment-author': '',
   'upload-artifact': 'true',
+  'review-comments': '',
 } as const
 
 export type ActionInputName = keyof typeof ACTION_INPUT_DEFAULTS
@@ -186,6 +187,8 @@ export interface ActionInputs {
   commentAuthor: string
   /** Upload the run directory as an artifact (modes full and analyze). */
   uploadArtifact: boolean
+  /** Review comments on the PR's leaking lines; by default on in modes full and comment. */
+  reviewComments: boolean
 }
 
 export function readActionInputs(get: (name: ActionInputName) => string): ActionInputs {
@@ -213,5 +216,9 @@ export function readActionInputs(get: (name: ActionInputName) => string): Action
     deleteCommentWhenClean: parseBoolean('delete-comment-when-clean', value('delete-comment-when-clean')),
     commentAuthor,
     uploadArtifact: parseBoolean('upload-artifact', value('upload-artifact')),
+    // Empty means "by mode": the modes that post for one measured report.
+    reviewComments: value('review-comments')
+      ? parseBoolean('review-comments', value('review-comments'))
+      : mode === 'full' || mode === 'comment',
   }
 }

@@ -8,6 +8,7 @@ import type { Annotation } from './github/annotations.js'
 import { createCheckRun } from './github/check-run.js'
 import { deleteComment, MAX_COMMENT_BODY, upsertComment } from './github/comment.js'
 import type { GitHubClient } from './github/octokit.js'
+import { syncReviewComments, type ReviewPlan } from './github/review-comments.js'
 import { appendJobSummary, emitAnnotations, outputsFor, setOutputs } from './github/summary.js'
 import { headlineOf } from './modes/plain-text.js'
 import { MAX_CHECK_SUMMARY } from './github/check-run.js'
@@ -27,6 +28,8 @@ export interface Publication {
   marker: string
   /** At the PR's lines, best first. */
   annotations: Annotation[]
+  /** What the review comments say (findings at their lines); none when absent. */
+  reviews?: ReviewPlan
   /** The `report` output. */
   reportPath: string
   /** The `artifact-dir` output (modes that measure). */
@@ -45,6 +48,8 @@ export interface PublishTarget {
   comment: boolean
   deleteCommentWhenClean: boolean
   commentAuthor?: string
+  /** Review comments on the PR's lines (the `review-comments` input). */
+  reviewComments: boolean
   checkName?: string
   /** The check run's details link: the run with the profiles. */
   detailsUrl?: string
@@ -60,17 +65,30 @@ function isClean(v: Verdict): boolean {
   return !v.leak && !v.newLeak && !v.regression
 }
 
-async function publishComment(pub: Publication, target: PublishTarget): Promise<string | undefined> {
-  if (!target.comment) return undefined
+/** What became of the sticky comment: its URL, or that the token may not write (already warned). */
+interface CommentOutcome {
+  url?: string
+  readOnly?: boolean
+}
+
+function readOnlyWarning(status: number): void {
+  core.warning(
+    `The token cannot write to this pull request (HTTP ${status}; a fork's PR gets a read-only token). ` +
+      'The report is in the job summary; see the README for the fork-safe two-workflow setup.',
+  )
+}
+
+async function publishComment(pub: Publication, target: PublishTarget): Promise<CommentOutcome> {
+  if (!target.comment) return {}
   if (target.pullRequest === undefined) {
     core.info('No pull request to comment on; the report is in the job summary.')
-    return undefined
+    return {}
   }
   if (!target.api) {
     core.warning(
       `${target.noApiReason ?? 'No GitHub API'}: the comment was not posted; the report is in the job summary.`,
     )
-    return undefined
+    return {}
   }
   const { octokit, owner, repo } = target.api
   const where = {
@@ -80,26 +98,71 @@ async function publishComment(pub: Publication, target: PublishTarget): Promise<
     marker: pub.marker,
     author: target.commentAuthor,
   }
-  const readOnly = (status: number): void =>
-    core.warning(
-      `The token cannot write to this pull request (HTTP ${status}; a fork's PR gets a read-only token). ` +
-        'The report is in the job summary; see the README for the fork-safe two-workflow setup.',
-    )
   if (target.deleteCommentWhenClean && isClean(pub.verdict)) {
     const outcome = await deleteComment(octokit, where)
-    if (outcome.action === 'read-only') readOnly(outcome.status)
-    else if (outcome.action === 'deleted')
+    if (outcome.action === 'read-only') {
+      readOnlyWarning(outcome.status)
+      return { readOnly: true }
+    }
+    if (outcome.action === 'deleted')
       core.info(`Clean: deleted the comment ${outcome.id} (delete-comment-when-clean).`)
     else core.info('Clean: no comment to delete (delete-comment-when-clean).')
-    return undefined
+    return {}
   }
   const outcome = await upsertComment(octokit, { ...where, body: pub.render({ maxChars: MAX_COMMENT_BODY }) })
   if (outcome.action === 'read-only') {
-    readOnly(outcome.status)
-    return undefined
+    readOnlyWarning(outcome.status)
+    return { readOnly: true }
   }
   core.info(`Comment ${outcome.action}: ${outcome.url}`)
-  return outcome.url
+  return { url: outcome.url }
+}
+
+/**
+ * Review comments on the PR's lines, after the sticky comment so they can link
+ * it. A token the sticky comment found read-only was warned about once already.
+ */
+async function publishReviews(
+  pub: Publication,
+  target: PublishTarget,
+  sticky: CommentOutcome,
+): Promise<void> {
+  if (!target.reviewComments || !pub.reviews || target.pullRequest === undefined || sticky.readOnly) return
+  if (!target.api) {
+    // Said once: the comment's own warning already named the reason.
+    if (!target.comment)
+      core.warning(`${target.noApiReason ?? 'No GitHub API'}: no review comments were posted.`)
+    return
+  }
+  if (!target.headSha) {
+    core.warning('review-comments: no head commit known for this run, so no review comments were posted.')
+    return
+  }
+  const outcome = await syncReviewComments(
+    target.api.octokit,
+    {
+      owner: target.api.owner,
+      repo: target.api.repo,
+      pullNumber: target.pullRequest,
+      headSha: target.headSha,
+      author: target.commentAuthor,
+      reportUrl: sticky.url ?? target.detailsUrl,
+    },
+    pub.reviews,
+    { info: (line) => core.info(line) },
+  )
+  if (outcome.action === 'read-only') {
+    core.warning(
+      `The token cannot write review comments (HTTP ${outcome.status}; a fork's PR gets a read-only token). ` +
+        'The findings are in the comment and the job summary.',
+    )
+    return
+  }
+  const { created, fileLevel, updated, unchanged, fixed, resolved, skipped } = outcome
+  core.info(
+    `Review comments: ${created} on lines, ${fileLevel} on files, ${updated} updated, ${unchanged} unchanged, ` +
+      `${fixed} marked fixed (${resolved} threads resolved), ${skipped} skipped (file not in the PR, or refused).`,
+  )
 }
 
 async function publishCheckRun(pub: Publication, target: PublishTarget): Promise<string | undefined> {
@@ -139,13 +202,18 @@ async function publishCheckRun(pub: Publication, target: PublishTarget): Promise
 export async function publish(pub: Publication, target: PublishTarget): Promise<void> {
   await appendJobSummary((budget) => pub.render({ maxChars: budget, maxBytes: budget }))
   if (target.stepAnnotations) emitAnnotations(pub.annotations.slice(0, STEP_ANNOTATIONS))
-  let commentUrl: string | undefined
+  let sticky: CommentOutcome = {}
   let checkRunUrl: string | undefined
   try {
-    commentUrl = await publishComment(pub, target)
+    sticky = await publishComment(pub, target)
   } catch (error) {
     // The verdict stands whatever happened to the comment.
     core.warning(`Could not post the comment: ${message(error)}`)
+  }
+  try {
+    await publishReviews(pub, target, sticky)
+  } catch (error) {
+    core.warning(`Could not post the review comments: ${message(error)}`)
   }
   try {
     checkRunUrl = await publishCheckRun(pub, target)
@@ -153,7 +221,11 @@ export async function publish(pub: Publication, target: PublishTarget): Promise<
     core.warning(`Could not create the check run: ${message(error)}`)
   }
   setOutputs(
-    outputsFor(pub.verdict, pub.reportPath, { commentUrl, checkRunUrl, artifactDir: pub.artifactDir }),
+    outputsFor(pub.verdict, pub.reportPath, {
+      commentUrl: sticky.url,
+      checkRunUrl,
+      artifactDir: pub.artifactDir,
+    }),
   )
   if (pub.failures.length > 0) core.setFailed(pub.failures.join('; '))
 }

@@ -1,7 +1,7 @@
 // Annotations at the PR's own lines: the leaking line, the allocating line.
 // GitHub shows at most 10 errors and 10 warnings a step, so findings are ranked
 // and cut here; main emits the plain objects with core.error/warning/notice.
-import type { AllocatorChange, Analysis, Finding } from '../analysis/types.js'
+import type { AllocatorChange, Analysis, Finding, SourceFrame } from '../analysis/types.js'
 import { formatBytes, formatChange, formatQuantity, formatRate } from '../report/format.js'
 import { KIND_LABEL, orderFindings } from '../report/headline.js'
 import { repoRelativePath } from '../report/paths.js'
@@ -35,6 +35,20 @@ export function toRepoPath(file: string, m: PathMapping): string | undefined {
     workingDirectory: m.workingDirectory,
     modulePath: m.modulePath,
   })
+}
+
+/**
+ * The repository file and line of a frame (a finding's own-code line): undefined
+ * outside the repository or without a usable line. Annotations and review
+ * comments both place a finding here.
+ */
+export function frameLocation(
+  frame: SourceFrame | undefined,
+  mapping: PathMapping,
+): { path: string; line: number } | undefined {
+  if (!frame || !Number.isInteger(frame.line) || frame.line < 1) return undefined
+  const path = toRepoPath(frame.file, mapping)
+  return path ? { path, line: frame.line } : undefined
 }
 
 const MAX_TITLE = 200
@@ -100,11 +114,7 @@ export function annotationsFor(analysis: Analysis, mapping: PathMapping, max = 1
     seen.add(key)
     out.push(a)
   }
-  const located = (frame: Finding['site']['ownFrame']): { path: string; line: number } | undefined => {
-    if (!frame || !Number.isInteger(frame.line) || frame.line < 1) return undefined
-    const path = toRepoPath(frame.file, mapping)
-    return path ? { path, line: frame.line } : undefined
-  }
+  const located = (frame: Finding['site']['ownFrame']) => frameLocation(frame, mapping)
 
   const findings = orderFindings(analysis.findings)
   const byLevel = (level: Annotation['level']) => findings.filter((f) => findingLevel(f) === level)

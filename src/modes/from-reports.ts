@@ -7,7 +7,7 @@ import * as core from '@actions/core'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { annotationsFor } from '../github/annotations.js'
+import { annotationsFor, type PathMapping } from '../github/annotations.js'
 import {
   artifactServiceUnavailable,
   loadArtifactClient,
@@ -15,6 +15,7 @@ import {
 } from '../github/artifact.js'
 import { downloadReportArtifacts, type FindBy } from '../github/artifact-reports.js'
 import { runUrl } from '../github/context.js'
+import { reviewPlan } from '../github/review-comments.js'
 import { publish, type Publication } from '../publish.js'
 import { commentMarker, renderMarkdown } from '../report/markdown.js'
 import type { Report } from '../report/types.js'
@@ -25,17 +26,22 @@ import { resolveTarget, type Target } from './pull-request.js'
 import { readReports, type LoadedReport } from './reports.js'
 import { verifyReport, withTrustedFields } from './trust.js'
 
+/**
+ * Where the report's files are in the repository. The report is untrusted: every
+ * path derived from it stays inside the repository (repoRelativePath), and review
+ * comments check path and line again before use (reviewPlan).
+ */
+function mappingOf(report: Report, workspace: string): PathMapping {
+  return {
+    // The measuring job's checkout: pprof's absolute paths start with it.
+    workspace: report.meta.sourceRoots?.[0] ?? workspace,
+    workingDirectory: report.meta.workingDirectory,
+    modulePath: report.meta.modulePath,
+  }
+}
+
 function annotationsOf(report: Report, workspace: string) {
-  return annotationsFor(
-    report.analysis,
-    {
-      // The measuring job's checkout: pprof's absolute paths start with it.
-      workspace: report.meta.sourceRoots?.[0] ?? workspace,
-      workingDirectory: report.meta.workingDirectory,
-      modulePath: report.meta.modulePath,
-    },
-    50,
-  )
+  return annotationsFor(report.analysis, mappingOf(report, workspace), 50)
 }
 
 /** The PR to comment on: the event's, or the one the report itself names when the head is shared. */
@@ -188,6 +194,10 @@ async function publishReports(env: ModeEnv, found: FoundReports): Promise<void> 
       failures: report.failures,
       marker,
       annotations: annotationsOf(report, context.workspace),
+      reviews: reviewPlan(
+        [{ analysis: report.analysis, mapping: mappingOf(report, context.workspace) }],
+        commentId,
+      ),
       reportPath: loaded[0].path,
     }
   } else {
@@ -200,6 +210,13 @@ async function publishReports(env: ModeEnv, found: FoundReports): Promise<void> 
       failures: services.flatMap((s) => s.report.failures.map((f) => `${s.name}: ${f}`)),
       marker,
       annotations: services.flatMap((s) => annotationsOf(s.report, context.workspace)),
+      reviews: reviewPlan(
+        services.map((s) => ({
+          analysis: s.report.analysis,
+          mapping: mappingOf(s.report, context.workspace),
+        })),
+        commentId,
+      ),
       reportPath: path,
     }
   }
@@ -210,6 +227,7 @@ async function publishReports(env: ModeEnv, found: FoundReports): Promise<void> 
     comment: inputs.comment,
     deleteCommentWhenClean: action.deleteCommentWhenClean,
     commentAuthor: action.commentAuthor || undefined,
+    reviewComments: action.reviewComments,
     checkName: action.checkName || undefined,
     detailsUrl: runPage,
     // Annotations as workflow commands would land on this run, not the PR's: the check run carries them.

@@ -6,9 +6,10 @@
 // report reaches the comment workflow.
 import * as core from '@actions/core'
 import { join } from 'node:path'
-import { annotationsFor } from '../github/annotations.js'
+import { annotationsFor, type PathMapping } from '../github/annotations.js'
 import { artifactNameFor, uploadRunArtifact, type UploadedArtifact } from '../github/artifact.js'
 import { runUrl } from '../github/context.js'
+import { reviewPlan } from '../github/review-comments.js'
 import { runPipeline, type Logger } from '../pipeline.js'
 import { publish } from '../publish.js'
 import { RunStoppedError, startRunControl } from '../run-control.js'
@@ -87,10 +88,15 @@ export async function runMeasure(env: ModeEnv): Promise<void> {
           ? `mode analyze: no GitHub API calls. The comment workflow downloads artifact ${uploaded.name}.`
           : `mode analyze: no GitHub API calls. Upload ${outDir} (the artifact-dir output) for the comment workflow.`,
       )
-      if (action.checkName || action.deleteCommentWhenClean)
+      if (action.checkName || action.deleteCommentWhenClean || action.reviewComments)
         core.info(
-          'check-name and delete-comment-when-clean take effect in the comment workflow (mode comment).',
+          'check-name, delete-comment-when-clean and review-comments take effect in the comment workflow (mode comment).',
         )
+    }
+    const mapping: PathMapping = {
+      workspace: context.workspace,
+      workingDirectory: inputs.workingDirectory,
+      modulePath: report.meta.modulePath,
     }
     await publish(
       {
@@ -98,15 +104,8 @@ export async function runMeasure(env: ModeEnv): Promise<void> {
         verdict: report.analysis.verdict,
         failures: report.failures,
         marker: commentMarker(report.meta.commentId),
-        annotations: annotationsFor(
-          report.analysis,
-          {
-            workspace: context.workspace,
-            workingDirectory: inputs.workingDirectory,
-            modulePath: report.meta.modulePath,
-          },
-          50,
-        ),
+        annotations: annotationsFor(report.analysis, mapping, 50),
+        reviews: reviewPlan([{ analysis: report.analysis, mapping }], report.meta.commentId),
         reportPath: result.reportPath,
         artifactDir: outDir,
       },
@@ -117,6 +116,7 @@ export async function runMeasure(env: ModeEnv): Promise<void> {
         comment: inputs.comment && !analyzeOnly,
         deleteCommentWhenClean: action.deleteCommentWhenClean,
         commentAuthor: action.commentAuthor || undefined,
+        reviewComments: action.reviewComments && !analyzeOnly,
         checkName: analyzeOnly ? undefined : action.checkName || undefined,
         detailsUrl: runPage,
         stepAnnotations: true,

@@ -27,17 +27,19 @@ export interface RenderOptions {
   maxBytes?: number
 }
 
-/**
- * The hidden first line that identifies our sticky comment. The id is reduced to
- * characters that cannot end the HTML comment or the line.
- */
-export function commentMarker(id: string): string {
-  const safe =
+/** A comment id reduced to characters that cannot end an HTML comment or the line. */
+export function safeCommentId(id: string): string {
+  return (
     String(id)
       .replace(/[^A-Za-z0-9._:/@+=-]/g, '_')
       .replace(/-{2,}/g, '-')
       .slice(0, 100) || 'default'
-  return `<!-- memleak-action:${safe} -->`
+  )
+}
+
+/** The hidden first line that identifies our sticky comment. */
+export function commentMarker(id: string): string {
+  return `<!-- memleak-action:${safeCommentId(id)} -->`
 }
 
 interface Detail {

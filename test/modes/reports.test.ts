@@ -138,7 +138,16 @@ describe('action inputs', () => {
       deleteCommentWhenClean: false,
       commentAuthor: '',
       uploadArtifact: true,
+      reviewComments: true,
     })
+  })
+
+  it('review-comments: by mode when empty (full and comment), as given otherwise', () => {
+    const review = (values: Record<string, string>) => readActionInputs(given(values)).reviewComments
+    expect([review({ mode: 'full' }), review({ mode: 'comment' })]).toEqual([true, true])
+    expect([review({ mode: 'analyze' }), review({ mode: 'aggregate' })]).toEqual([false, false])
+    expect(review({ mode: 'full', 'review-comments': 'false' })).toBe(false)
+    expect(review({ mode: 'aggregate', 'review-comments': 'true' })).toBe(true)
   })
 
   it.each([
@@ -147,6 +156,7 @@ describe('action inputs', () => {
     [{ 'check-name': 'a\nb' }, 'check-name: expected one line'],
     [{ 'delete-comment-when-clean': 'maybe' }, 'delete-comment-when-clean: expected true or false'],
     [{ 'comment-author': '@someone' }, 'comment-author: expected a GitHub login'],
+    [{ 'review-comments': 'sometimes' }, 'review-comments: expected true or false, got "sometimes"'],
   ])('rejects %j naming the input', (values, message) => {
     expect(() => readActionInputs(given(values))).toThrow(message)
   })

@@ -31,28 +31,39 @@ export async function prRun(
 ): Promise<PrRun> {
   const repo = makeFixtureRepo(base, head)
   try {
-    const run = await runAction({
-      workspace: repo.dir,
-      apiUrl: api.url,
-      pullRequest: { number, baseSha: repo.baseSha, headSha: repo.headSha },
-      inputs: {
-        package: './cmd/api',
-        port: String(await freePort()),
-        'github-token': TOKEN,
-        ...SHORT_LOAD,
-        ...inputs,
-      },
-    })
-    expect(processesMentioning(repo.dir)).toEqual([])
-    expect(processesMentioning(run.runnerTemp)).toEqual([])
-    const printed = (run.stderr + run.stdout).replace(/^::add-mask::.*$/gm, '')
-    expect(printed).not.toContain(TOKEN)
-    expect(run.outputs.report, `no report output; stdout:\n${run.stdout.slice(-3000)}`).toBeTruthy()
-    const report = JSON.parse(readFileSync(run.outputs.report, 'utf8')) as Report
+    const run = await prRunOn(api, repo, number, inputs)
     const comments = api.comments('octo', 'service', number)
     expect(comments).toHaveLength(1)
-    return { ...run, repo, report, comment: comments[0].body }
+    return { ...run, comment: comments[0].body }
   } finally {
     repo.remove()
   }
+}
+
+/** One run on a repository the caller keeps (several pushes to one PR); its head is `repo.headSha`. */
+export async function prRunOn(
+  api: GitHubApi,
+  repo: FixtureRepo,
+  number: number,
+  inputs: Record<string, string> = {},
+): Promise<ActionRun & { repo: FixtureRepo; report: Report }> {
+  const run = await runAction({
+    workspace: repo.dir,
+    apiUrl: api.url,
+    pullRequest: { number, baseSha: repo.baseSha, headSha: repo.headSha },
+    inputs: {
+      package: './cmd/api',
+      port: String(await freePort()),
+      'github-token': TOKEN,
+      ...SHORT_LOAD,
+      ...inputs,
+    },
+  })
+  expect(processesMentioning(repo.dir)).toEqual([])
+  expect(processesMentioning(run.runnerTemp)).toEqual([])
+  const printed = (run.stderr + run.stdout).replace(/^::add-mask::.*$/gm, '')
+  expect(printed).not.toContain(TOKEN)
+  expect(run.outputs.report, `no report output; stdout:\n${run.stdout.slice(-3000)}`).toBeTruthy()
+  const report = JSON.parse(readFileSync(run.outputs.report, 'utf8')) as Report
+  return { ...run, repo, report }
 }
