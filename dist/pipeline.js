@@ -1837,19 +1837,29 @@ function attributeHeapFindings(findings, sites, trendOptions) {
             folded.set(g.site.key, conn.site.key);
         }
     }
-    // Remaining heap leaks that share the function a reviewer must change: one finding.
-    const byOwn = new Map();
-    for (const h of heap) {
+    // Remaining heap leaks of one call path are one cause: the same function a reviewer must
+    // change, or a caller whose allocation the callee keeps (a map key built by the handler and
+    // stored by the cache it calls). Largest first, so each group's lead is its largest site.
+    const groups = [];
+    const ownFunctions = (f) => f.site.stack.map((s) => s.split(' ')[0]);
+    for (const h of [...heap].sort((a, b) => b.growth - a.growth)) {
         if (folded.has(h.site.key) || !h.site.ownFrame)
             continue;
-        const k = h.site.ownFrame.function;
-        byOwn.set(k, [...(byOwn.get(k) ?? []), h]);
+        const own = h.site.ownFrame.function;
+        const group = groups.find((g) => {
+            const lead = g[0].site.ownFrame.function;
+            return lead === own || ownFunctions(g[0]).includes(own) || ownFunctions(h).includes(lead);
+        });
+        if (group)
+            group.push(h);
+        else
+            groups.push([h]);
     }
     const merged = new Map();
-    for (const group of byOwn.values()) {
+    for (const group of groups) {
         if (group.length < 2)
             continue;
-        const [lead, ...rest] = [...group].sort((a, b) => b.growth - a.growth);
+        const [lead, ...rest] = group;
         merged.set(lead, mergeHeap(lead, rest, trendOptions));
         for (const r of rest)
             folded.set(r.site.key, lead.site.key);
@@ -4903,6 +4913,9 @@ const VERB = {
 function findingNumber(f) {
     if (f.kind === 'crash')
         return prose(f.summary, 300);
+    // RSS has no stack: without a line to blame, say what is known.
+    if (f.kind === 'rss-growth' && !f.site.ownFrame)
+        return `${escapeMarkdown(formatRate(f.rate, f.unit))} of RSS while the live Go heap stays flat`;
     const frame = f.site.ownFrame;
     const where = shortLocation(frame);
     const name = frame?.function || f.site.function;
@@ -5134,7 +5147,9 @@ function renderFinding(f, ctx, detail) {
     const frame = f.site.ownFrame;
     const name = frame?.function || f.site.function;
     const title = `**${escapeMarkdown(titleOf(f))}**`;
-    const where = name ? ` in ${fn(name)}${frame ? ` at ${location(frame, ctx)}` : ''}` : '';
+    // RSS has no stack: "(process RSS)" is not a place in the code.
+    const placeless = f.kind === 'rss-growth' && !frame;
+    const where = name && !placeless ? ` in ${fn(name)}${frame ? ` at ${location(frame, ctx)}` : ''}` : '';
     const out = [`${title}${where}`, ''];
     if (f.summary)
         out.push(prose(f.summary), '');

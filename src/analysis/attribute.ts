@@ -67,17 +67,25 @@ export function attributeHeapFindings(
     }
   }
 
-  // Remaining heap leaks that share the function a reviewer must change: one finding.
-  const byOwn = new Map<string, Finding[]>()
-  for (const h of heap) {
+  // Remaining heap leaks of one call path are one cause: the same function a reviewer must
+  // change, or a caller whose allocation the callee keeps (a map key built by the handler and
+  // stored by the cache it calls). Largest first, so each group's lead is its largest site.
+  const groups: Finding[][] = []
+  const ownFunctions = (f: Finding) => f.site.stack.map((s) => s.split(' ')[0])
+  for (const h of [...heap].sort((a, b) => b.growth - a.growth)) {
     if (folded.has(h.site.key) || !h.site.ownFrame) continue
-    const k = h.site.ownFrame.function
-    byOwn.set(k, [...(byOwn.get(k) ?? []), h])
+    const own = h.site.ownFrame.function
+    const group = groups.find((g) => {
+      const lead = g[0].site.ownFrame!.function
+      return lead === own || ownFunctions(g[0]).includes(own) || ownFunctions(h).includes(lead)
+    })
+    if (group) group.push(h)
+    else groups.push([h])
   }
   const merged = new Map<Finding, Finding>()
-  for (const group of byOwn.values()) {
+  for (const group of groups) {
     if (group.length < 2) continue
-    const [lead, ...rest] = [...group].sort((a, b) => b.growth - a.growth)
+    const [lead, ...rest] = group
     merged.set(lead, mergeHeap(lead, rest, trendOptions))
     for (const r of rest) folded.set(r.site.key, lead.site.key)
   }

@@ -97,7 +97,9 @@ export function renderFinding(f: Finding, ctx: RenderContext, detail: FindingDet
   const frame = f.site.ownFrame
   const name = frame?.function || f.site.function
   const title = `**${escapeMarkdown(titleOf(f))}**`
-  const where = name ? ` in ${fn(name)}${frame ? ` at ${location(frame, ctx)}` : ''}` : ''
+  // RSS has no stack: "(process RSS)" is not a place in the code.
+  const placeless = f.kind === 'rss-growth' && !frame
+  const where = name && !placeless ? ` in ${fn(name)}${frame ? ` at ${location(frame, ctx)}` : ''}` : ''
   const out = [`${title}${where}`, '']
   if (f.summary) out.push(prose(f.summary), '')
 

@@ -72,6 +72,9 @@ const VERB: Record<FindingKind, string> = {
 /** "+412 B/req retained in `main.rememberResponse` (handlers.go:42)". */
 export function findingNumber(f: Finding): string {
   if (f.kind === 'crash') return prose(f.summary, 300)
+  // RSS has no stack: without a line to blame, say what is known.
+  if (f.kind === 'rss-growth' && !f.site.ownFrame)
+    return `${escapeMarkdown(formatRate(f.rate, f.unit))} of RSS while the live Go heap stays flat`
   const frame = f.site.ownFrame
   const where = shortLocation(frame)
   const name = frame?.function || f.site.function

@@ -158,6 +158,26 @@ describe('one cause, one finding: what the seed cases showed', () => {
     expect(f.filter((x) => x.site.function.startsWith('sync.'))).toEqual([])
   })
 
+  it("a map key built by the handler and kept by the cache it calls is the cache's leak", () => {
+    const f = findingsOf({
+      sites: [
+        ...background,
+        {
+          stack: ['main.rememberResponse', 'main.currentTime', 'net/http.HandlerFunc.ServeHTTP'],
+          retainPerReq: 1024,
+        },
+        {
+          stack: ['runtime.concatstrings', 'main.currentTime', 'net/http.HandlerFunc.ServeHTTP'],
+          retainPerReq: 48,
+        },
+      ],
+    })
+    expect(f.map((x) => [x.kind, x.site.ownFrame?.function])).toEqual([
+      ['heap-leak', 'main.rememberResponse'],
+    ])
+    expect(f[0].details.alsoRetaining).toMatch(/^runtime\.concatstrings \d+ B\/req$/)
+  })
+
   it('a merged heap finding gives a rate inside its own interval', () => {
     const f = findingsOf({
       sites: [
