@@ -2119,6 +2119,11 @@ function goroutineFinding(side, options, key, row, x, trend, confirmed) {
     const stateFromStack = STATE_FROM_WAIT.find(([re]) => wait && re.test(wait))?.[1];
     const waitReason = dump.state ?? stateFromStack;
     const site = makeSite(key, blocking?.func.name ?? '(no stack)', stack, options.modulePath);
+    // Wholly inside a library (a client's worker pool, a timer): blame the service's code that started it.
+    const at = dump.createdAt ? /^(.*):(\d+)$/.exec(dump.createdAt) : null;
+    if (!site.ownFrame && dump.createdBy && at && isOwnFunction(dump.createdBy, options.modulePath)) {
+        site.ownFrame = { function: dump.createdBy, file: at[1], line: Number(at[2]) };
+    }
     const creator = dump.createdBy ?? site.ownFrame?.function;
     const hint = goroutineLeakHint({
         creator: dump.createdBy ?? site.ownFrame?.function,
@@ -4683,6 +4688,10 @@ function shortFunction(name) {
     if (slash < 0)
         return name;
     const short = name.slice(slash + 1);
+    // gopkg.in/yaml.v3 reaches the symbol table as yaml%2ev3: its package is yaml.
+    const gopkg = /^([A-Za-z_]\w*)%2ev\d+(\..*)$/.exec(short);
+    if (gopkg)
+        return gopkg[1] + gopkg[2];
     // A major-version path (github.com/x/health-go/v5.(*Health).Measure) names its package by the
     // element before /vN, as goimports assumes: health.(*Health).Measure, not v5.(*Health).Measure.
     const major = /^v\d+\./.exec(short);
@@ -4918,11 +4927,17 @@ function findingNumber(f) {
         return `${escapeMarkdown(formatRate(f.rate, f.unit))} of RSS while the live Go heap stays flat`;
     const frame = f.site.ownFrame;
     const where = shortLocation(frame);
+    const at = where ? ` (${escapeMarkdown(where, { max: 80 })})` : '';
     const name = frame?.function || f.site.function;
-    const site = name
-        ? ` ${VERB[f.kind]} ${fn(name)}${where ? ` (${escapeMarkdown(where, { max: 80 })})` : ''}`
-        : '';
-    return `${escapeMarkdown(formatRate(f.rate, f.unit))}${site}`;
+    const rate = escapeMarkdown(formatRate(f.rate, f.unit));
+    if (!name)
+        return rate;
+    // The library or runtime frame where it happens, when the line to change is elsewhere.
+    const other = f.site.function && frame && f.site.function !== frame.function && !f.site.function.startsWith('(');
+    if (other && f.kind === 'goroutine-leak' && !f.site.stack.some((s) => s.startsWith(`${frame.function} `)))
+        return `${rate} ${VERB[f.kind]} ${fn(f.site.function)}, started by ${fn(frame.function)}${at}`;
+    const via = other && f.kind === 'heap-leak' ? ` via ${fn(f.site.function)}` : '';
+    return `${rate} ${VERB[f.kind]} ${fn(name)}${at}${via}`;
 }
 /** "Fixes base's connection leak at `main.go:107`" (or "slows", when head still leaks there at under half the rate). */
 function fixedText(f) {

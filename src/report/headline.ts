@@ -77,11 +77,17 @@ export function findingNumber(f: Finding): string {
     return `${escapeMarkdown(formatRate(f.rate, f.unit))} of RSS while the live Go heap stays flat`
   const frame = f.site.ownFrame
   const where = shortLocation(frame)
+  const at = where ? ` (${escapeMarkdown(where, { max: 80 })})` : ''
   const name = frame?.function || f.site.function
-  const site = name
-    ? ` ${VERB[f.kind]} ${fn(name)}${where ? ` (${escapeMarkdown(where, { max: 80 })})` : ''}`
-    : ''
-  return `${escapeMarkdown(formatRate(f.rate, f.unit))}${site}`
+  const rate = escapeMarkdown(formatRate(f.rate, f.unit))
+  if (!name) return rate
+  // The library or runtime frame where it happens, when the line to change is elsewhere.
+  const other =
+    f.site.function && frame && f.site.function !== frame.function && !f.site.function.startsWith('(')
+  if (other && f.kind === 'goroutine-leak' && !f.site.stack.some((s) => s.startsWith(`${frame.function} `)))
+    return `${rate} ${VERB[f.kind]} ${fn(f.site.function)}, started by ${fn(frame.function)}${at}`
+  const via = other && f.kind === 'heap-leak' ? ` via ${fn(f.site.function)}` : ''
+  return `${rate} ${VERB[f.kind]} ${fn(name)}${at}${via}`
 }
 
 /** "Fixes base's connection leak at `main.go:107`" (or "slows", when head still leaks there at under half the rate). */

@@ -43,6 +43,9 @@ export function shortFunction(name: string): string {
   const slash = head.lastIndexOf('/')
   if (slash < 0) return name
   const short = name.slice(slash + 1)
+  // gopkg.in/yaml.v3 reaches the symbol table as yaml%2ev3: its package is yaml.
+  const gopkg = /^([A-Za-z_]\w*)%2ev\d+(\..*)$/.exec(short)
+  if (gopkg) return gopkg[1] + gopkg[2]
   // A major-version path (github.com/x/health-go/v5.(*Health).Measure) names its package by the
   // element before /vN, as goimports assumes: health.(*Health).Measure, not v5.(*Health).Measure.
   const major = /^v\d+\./.exec(short)

@@ -178,6 +178,24 @@ describe('one cause, one finding: what the seed cases showed', () => {
     expect(f[0].details.alsoRetaining).toMatch(/^runtime\.concatstrings \d+ B\/req$/)
   })
 
+  it("a goroutine leak wholly inside a library is blamed on the service's code that started it", () => {
+    const f = findingsOf({
+      sites: background,
+      goroutines: [
+        {
+          stack: ['runtime.gopark', 'runtime.chanrecv', 'github.com/lib/pool.(*Pool).worker'],
+          start: 0,
+          perReq: 0.01,
+          state: 'chan receive',
+          createdBy: 'main.newPool',
+        },
+      ],
+    })
+    expect(f.map((x) => x.kind)).toEqual(['goroutine-leak'])
+    expect(f[0].site.function).toBe('github.com/lib/pool.(*Pool).worker')
+    expect(f[0].site.ownFrame).toMatchObject({ function: 'main.newPool', line: 20 })
+  })
+
   it('a merged heap finding gives a rate inside its own interval', () => {
     const f = findingsOf({
       sites: [
