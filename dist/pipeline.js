@@ -274,7 +274,14 @@ function formatChange(change) {
         return 'n/a';
     const pct = change * 100;
     const abs = Math.abs(pct);
-    const text = abs >= 10 ? Math.round(abs).toString() : abs >= 1 ? trimZeros(abs.toFixed(1)) : trimZeros(abs.toFixed(2));
+    // Rounding must not say -100% (everything gone) for -99.7%.
+    const text = pct < 0 && abs >= 99.5 && abs < 100
+        ? trimZeros(abs.toFixed(1))
+        : abs >= 10
+            ? Math.round(abs).toString()
+            : abs >= 1
+                ? trimZeros(abs.toFixed(1))
+                : trimZeros(abs.toFixed(2));
     if (text === '0')
         return '0%';
     return `${pct > 0 ? '+' : '-'}${text}%`;
@@ -720,8 +727,9 @@ function readActionInputs(get) {
 function formatBytes$2(bytes) {
     const sign = bytes < 0 ? '-' : '';
     let v = Math.abs(bytes);
+    // A fraction of a byte per request is still worth saying ("0.31 B", never "0 B" for a nonzero floor).
     if (v < 1024)
-        return `${sign}${Math.round(v)} B`;
+        return `${sign}${v >= 10 || v === 0 ? Math.round(v) : Number(v.toPrecision(2))} B`;
     const units = ['KiB', 'MiB', 'GiB', 'TiB'];
     let u = -1;
     while (v >= 1024 && u < units.length - 1) {
@@ -748,7 +756,10 @@ function formatPercent(fraction) {
     if (!Number.isFinite(fraction))
         return fraction > 0 ? 'new' : String(fraction);
     const p = fraction * 100;
-    return `${p >= 0 ? '+' : ''}${Math.abs(p) >= 10 ? p.toFixed(0) : p.toFixed(1)}%`;
+    const abs = Math.abs(p);
+    // Rounding must not turn -99.7% into -100% (everything gone).
+    const text = abs >= 10 && !(p < 0 && abs >= 99.5 && abs < 100) ? p.toFixed(0) : p.toFixed(1);
+    return `${p >= 0 ? '+' : ''}${text}%`;
 }
 
 // What to change, chosen by rules over the evidence. Each rule is a small
@@ -932,6 +943,24 @@ function isOwnFunction(name, modulePath) {
 function isRuntimeFunction(name) {
     return name.startsWith('runtime.') || name.startsWith('internal/runtime/');
 }
+/**
+ * Go's allocator entry points, when the profile records them above the code that
+ * allocated (goroutine descriptors made on the system stack do): never the site.
+ */
+const MALLOC_ENTRY = /^runtime\.(mallocgc\w*|newobject|newarray)$/;
+/** The profiler's own work: net/http/pprof serving our scrapes allocates, and grows with what it dumps. */
+const PROFILER = /^(runtime\/pprof|net\/http\/pprof)\./;
+/** The stack from the function that asked for the memory, allocator entry frames dropped. */
+function allocationStack(stack) {
+    let i = 0;
+    while (i < stack.length - 1 && MALLOC_ENTRY.test(stack[i].func.name))
+        i++;
+    return i === 0 ? stack : stack.slice(i);
+}
+/** Whether a heap sample is the measurement's own allocation (serving a profile), not the service's. */
+function isProfilerSample(stack) {
+    return stack.some((f) => PROFILER.test(f.func.name));
+}
 function frameText(f) {
     return `${f.func.name} ${f.func.filename}:${f.line}`;
 }
@@ -1003,9 +1032,13 @@ function heapBySite(profiles, modulePath) {
         const read = heapValues(profile);
         const total = zeroHeapValues();
         for (const sample of profile.samples) {
-            const v = read(sample);
             // A decoded sample builds its stack on each read: read it once.
-            const stack = sample.stack;
+            const raw = sample.stack;
+            // Serving our own scrapes is not the service's allocation (it scales with what is dumped).
+            if (isProfilerSample(raw))
+                continue;
+            const stack = allocationStack(raw);
+            const v = read(sample);
             const key = heapSiteKey(stack, modulePath);
             let row = series.get(key);
             if (!row) {
@@ -1768,43 +1801,77 @@ function totalFinding(table, total, x, y, options) {
 }
 
 const CLIENT_CONN = /^net\/http\.(\(\*Transport\)\.(dialConn|dialConnFor)|\(\*persistConn\)\.)/;
+/** Frames of an outbound request in flight: what a leaked client connection keeps alive. */
+const CLIENT_CALL = /^net\/http\.(\(\*Client\)\.|\(\*Transport\)\.|\(\*persistConn\)\.|send$)/;
 const SERVER_CONN = /^net\/http\.(\(\*Server\)\.(Serve|newConn)|\(\*conn\)\.serve)$/;
-/** Goroutine descriptors and the runtime's list of all goroutines. */
-const GOROUTINE_RUNTIME = /^runtime\.(malg|newproc1|allgadd)$/;
-function attributeHeapFindings(findings, sites) {
+/** Goroutine descriptors, the runtime's list of all goroutines, and the parking lots of blocked ones. */
+const GOROUTINE_RUNTIME = /^(runtime\.(malg|newproc1|allgadd|acquireSudog)|sync\.runtime_\w+)$/;
+/** A server-end goroutine leak is the other end of a connection leak when their rates agree this closely. */
+const SAME_RATE_RATIO = 2;
+/** Goroutines a finding keeps parked per unit of its rate: a client connection has a read and a write loop. */
+function goroutinesPerUnit$1(f) {
+    return f.kind === 'connection-leak' ? 2 : 1;
+}
+function attributeHeapFindings(findings, sites, trendOptions) {
     const folded = new Map();
-    const owners = findings.filter((f) => f.kind === 'connection-leak' || f.kind === 'goroutine-leak');
+    // The goroutines that pile up fastest explain runtime-internal growth first.
+    const owners = findings
+        .filter((f) => f.kind === 'connection-leak' || f.kind === 'goroutine-leak')
+        .sort((a, b) => b.rate * goroutinesPerUnit$1(b) - a.rate * goroutinesPerUnit$1(a));
     const heap = findings.filter((f) => f.kind === 'heap-leak' && sites.has(f.site.key));
     const absorbed = new Map();
     for (const h of heap) {
         const fns = [...sites.get(h.site.key).functions];
         const own = h.site.ownFrame?.function;
-        const owner = owners.find((o) => explains(o, fns, own));
+        const owner = owners.find((o) => o.kind === 'connection-leak' && explainsByClient(o, fns, own)) ??
+            owners.find((o) => explains(o, fns, own));
         if (!owner)
             continue;
         absorbed.set(owner, [...(absorbed.get(owner) ?? []), h]);
         folded.set(h.site.key, owner.site.key);
     }
-    // Remaining heap leaks that share the function a reviewer must change: one finding.
-    const byOwn = new Map();
-    for (const h of heap) {
+    // The server end of leaked connections, when the service calls itself: the same cause.
+    const serverEnds = new Map();
+    for (const conn of owners.filter((o) => o.kind === 'connection-leak')) {
+        for (const g of findings) {
+            if (g.kind !== 'goroutine-leak' || folded.has(g.site.key) || !isServerEnd(g))
+                continue;
+            if (g.rate > conn.rate * SAME_RATE_RATIO || g.rate * SAME_RATE_RATIO < conn.rate)
+                continue;
+            serverEnds.set(conn, [...(serverEnds.get(conn) ?? []), g]);
+            folded.set(g.site.key, conn.site.key);
+        }
+    }
+    // Remaining heap leaks of one call path are one cause: the same function a reviewer must
+    // change, or a caller whose allocation the callee keeps (a map key built by the handler and
+    // stored by the cache it calls). Largest first, so each group's lead is its largest site.
+    const groups = [];
+    const ownFunctions = (f) => f.site.stack.map((s) => s.split(' ')[0]);
+    for (const h of [...heap].sort((a, b) => b.growth - a.growth)) {
         if (folded.has(h.site.key) || !h.site.ownFrame)
             continue;
-        const k = h.site.ownFrame.function;
-        byOwn.set(k, [...(byOwn.get(k) ?? []), h]);
+        const own = h.site.ownFrame.function;
+        const group = groups.find((g) => {
+            const lead = g[0].site.ownFrame.function;
+            return lead === own || ownFunctions(g[0]).includes(own) || ownFunctions(h).includes(lead);
+        });
+        if (group)
+            group.push(h);
+        else
+            groups.push([h]);
     }
     const merged = new Map();
-    for (const group of byOwn.values()) {
+    for (const group of groups) {
         if (group.length < 2)
             continue;
-        const [lead, ...rest] = [...group].sort((a, b) => b.growth - a.growth);
-        merged.set(lead, mergeHeap(lead, rest));
+        const [lead, ...rest] = group;
+        merged.set(lead, mergeHeap(lead, rest, trendOptions));
         for (const r of rest)
             folded.set(r.site.key, lead.site.key);
     }
     const out = [];
     for (const f of findings) {
-        if (folded.has(f.site.key) && f.kind === 'heap-leak')
+        if (folded.has(f.site.key) && (f.kind === 'heap-leak' || f.kind === 'goroutine-leak'))
             continue;
         const m = merged.get(f);
         if (m) {
@@ -1812,21 +1879,35 @@ function attributeHeapFindings(findings, sites) {
             continue;
         }
         const parts = absorbed.get(f);
-        if (!parts) {
+        const ends = serverEnds.get(f);
+        if (!parts && !ends) {
             out.push(f);
             continue;
         }
-        const rate = parts.reduce((s, p) => s + p.rate, 0);
-        out.push({
-            ...f,
-            details: {
-                ...f.details,
-                heapRetainedPerRequest: rate,
-                heapSites: parts.map((p) => `${p.site.function} ${formatBytes$2(p.rate)}/req`).join(', '),
-            },
-        });
+        const details = { ...f.details };
+        if (parts) {
+            details.heapRetainedPerRequest = parts.reduce((s, p) => s + p.rate, 0);
+            details.heapSites = parts.map((p) => `${p.site.function} ${formatBytes$2(p.rate)}/req`).join(', ');
+        }
+        if (ends) {
+            details.serverEndGoroutines = ends.reduce((s, g) => s + g.rate, 0);
+            details.serverEnd = ends
+                .map((g) => `${g.site.function} ${formatNumber(g.rate)} goroutines/req`)
+                .join(', ');
+        }
+        out.push({ ...f, details });
     }
     return { findings: out, folded };
+}
+function isServerEnd(g) {
+    return g.details.hintRule === 'server-conn' || g.site.stack.some((s) => SERVER_CONN.test(s.split(' ')[0]));
+}
+/** Heap an outbound request in flight keeps alive, allocated on the path of the leaking caller. */
+function explainsByClient(conn, heapFunctions, own) {
+    if (!heapFunctions.some((f) => CLIENT_CALL.test(f)))
+        return false;
+    const caller = typeof conn.details.caller === 'string' ? conn.details.caller : undefined;
+    return !own || !caller || caller === own;
 }
 function explains(owner, heapFunctions, own) {
     const stack = owner.site.stack.map((s) => s.split(' ')[0]);
@@ -1843,24 +1924,36 @@ function explains(owner, heapFunctions, own) {
     return (heapFunctions.some((f) => GOROUTINE_RUNTIME.test(f)) ||
         heapFunctions.every((f) => f.startsWith('runtime.')));
 }
-function mergeHeap(lead, rest) {
+/**
+ * One heap finding from several sites of one function. Its rate, interval and fitted
+ * start/end come from one fit of the summed series, so they belong together.
+ */
+function mergeHeap(lead, rest, trendOptions) {
     const all = [lead, ...rest];
     const sum = (pick) => all.reduce((s, f) => s + pick(f), 0);
     const values = lead.evidence.values.map((_, i) => all.reduce((s, f) => s + (f.evidence.values[i] ?? 0), 0));
     const settled = lead.evidence.settled === undefined ? undefined : sum((f) => f.evidence.settled ?? 0);
-    const rate = sum((f) => f.rate);
-    const growth = sum((f) => f.growth);
-    const where = lead.site.ownFrame.function;
     const req = lead.evidence.requests;
+    const fit = evaluateTrend(req, values, settled, trendOptions);
+    const rate = fit.slope;
+    const growth = fit.growth;
+    const where = lead.site.ownFrame.function;
     const span = req.length ? req[req.length - 1] - req[0] : 0;
     return {
         ...lead,
         rate,
         growth,
         summary: heapLeakSummary(where, rate, growth, span),
-        evidence: { ...lead.evidence, values, settled },
+        evidence: { ...lead.evidence, values, settled, pValue: fit.pValue },
         details: {
             ...lead.details,
+            slopeLow: fit.slopeLow,
+            slopeHigh: fit.slopeHigh,
+            start: fit.start,
+            end: fit.end,
+            lateSlope: fit.lateSlope,
+            noiseFloor: fit.noiseFloor,
+            scatter: fit.scatter,
             alsoRetaining: rest.map((f) => `${f.site.function} ${formatBytes$2(f.rate)}/req`).join(', '),
         },
     };
@@ -2031,6 +2124,11 @@ function goroutineFinding(side, options, key, row, x, trend, confirmed) {
     const stateFromStack = STATE_FROM_WAIT.find(([re]) => wait && re.test(wait))?.[1];
     const waitReason = dump.state ?? stateFromStack;
     const site = makeSite(key, blocking?.func.name ?? '(no stack)', stack, options.modulePath);
+    // Wholly inside a library (a client's worker pool, a timer): blame the service's code that started it.
+    const at = dump.createdAt ? /^(.*):(\d+)$/.exec(dump.createdAt) : null;
+    if (!site.ownFrame && dump.createdBy && at && isOwnFunction(dump.createdBy, options.modulePath)) {
+        site.ownFrame = { function: dump.createdBy, file: at[1], line: Number(at[2]) };
+    }
     const creator = dump.createdBy ?? site.ownFrame?.function;
     const hint = goroutineLeakHint({
         creator: dump.createdBy ?? site.ownFrame?.function,
@@ -2593,8 +2691,108 @@ function summarise(side, heap, alloc) {
     return summary;
 }
 
+/** Head leaks at under this share of base's rate (its whole interval below it): fixed in part. */
+const FIXED_RATIO = 0.5;
+function fixedLeaks(base, head) {
+    const fixed = [];
+    for (const b of base) {
+        if (!LEAK_KINDS$1.has(b.kind) || !(b.rate > 0))
+            continue;
+        const still = head.findings.find((h) => h.kind === b.kind && h.site.key === b.site.key);
+        const trend = head.trend(b.kind, b.site.key);
+        const headRate = still ? still.rate : Math.max(0, trend?.slope ?? 0);
+        const headHigh = still
+            ? Number(still.details.slopeHigh ?? still.rate)
+            : trend && Number.isFinite(trend.slopeHigh)
+                ? Math.max(0, trend.slopeHigh)
+                : headRate;
+        // Beyond doubt: even the top of head's interval is under half of base's rate.
+        if (headHigh >= FIXED_RATIO * b.rate)
+            continue;
+        fixed.push({
+            kind: b.kind,
+            site: b.site,
+            unit: b.unit,
+            baseRate: b.rate,
+            headRate,
+            how: still ? 'slower' : 'gone',
+            summary: b.summary,
+        });
+    }
+    return fixed;
+}
+
+/** Go's smallest goroutine stack: what a parked goroutine holds at the least. */
+const MIN_GOROUTINE_STACK = 2048;
+/** Below this many new goroutines the stack-per-goroutine estimate is noise. */
+const MIN_GOROUTINES_FOR_ESTIMATE = 100;
+/** Stack bytes per added goroutine over the run (StackInuse growth / goroutine growth), else Go's minimum. */
+function stackBytesPerGoroutine(side) {
+    const snaps = side.snapshots;
+    const first = snaps[0];
+    const last = snaps[snaps.length - 1];
+    const count = (s) => s?.goroutines?.samples.reduce((sum, x) => sum + (x.values[0] ?? 0), 0);
+    const g0 = count(first);
+    const g1 = count(last);
+    const s0 = first?.memstats?.stackInuse;
+    const s1 = last?.memstats?.stackInuse;
+    if (g0 === undefined || g1 === undefined || s0 === undefined || s1 === undefined)
+        return MIN_GOROUTINE_STACK;
+    if (g1 - g0 < MIN_GOROUTINES_FOR_ESTIMATE || s1 <= s0)
+        return MIN_GOROUTINE_STACK;
+    return Math.max(MIN_GOROUTINE_STACK, (s1 - s0) / (g1 - g0));
+}
+/** Goroutines parked per unit of a finding's rate. */
+function goroutinesPerUnit(f) {
+    if (f.kind === 'goroutine-leak')
+        return 1;
+    if (f.kind === 'connection-leak') {
+        // A client connection's read and write loops, plus its server end when the service calls itself.
+        const serverEnd = typeof f.details.serverEndGoroutines === 'number' ? f.details.serverEndGoroutines : 0;
+        return 2 + (f.rate > 0 ? serverEnd / f.rate : 0);
+    }
+    return 0;
+}
+/** Bytes per request a finding's cause adds: heap it retains, stacks it parks, RSS it grows. */
+function harmPerRequest(f, stackBytes) {
+    switch (f.kind) {
+        case 'heap-leak':
+        case 'rss-growth':
+            return Math.max(0, f.rate);
+        case 'goroutine-leak':
+        case 'connection-leak': {
+            const heap = typeof f.details.heapRetainedPerRequest === 'number' ? f.details.heapRetainedPerRequest : 0;
+            return Math.max(0, f.rate) * goroutinesPerUnit(f) * stackBytes + Math.max(0, heap);
+        }
+        default:
+            return 0;
+    }
+}
+/** Each finding with its harm in details (harmPerRequest, B/req), for ranking and the report. */
+function withHarm(findings, side) {
+    const stackBytes = stackBytesPerGoroutine(side);
+    return findings.map((f) => {
+        const harm = harmPerRequest(f, stackBytes);
+        if (harm <= 0)
+            return f;
+        const details = { ...f.details, harmPerRequest: harm };
+        if (f.kind === 'goroutine-leak' || f.kind === 'connection-leak')
+            details.stackBytesPerGoroutine = stackBytes;
+        return { ...f, details };
+    });
+}
+/** Harm recorded by withHarm, 0 where there is none. */
+function harmOf(f) {
+    return typeof f.details.harmPerRequest === 'number' ? f.details.harmPerRequest : 0;
+}
+
 // The analysis stage: pure, from both sides' decoded snapshots to findings,
 // allocation changes and a verdict.
+/** A fixed leak's harm on base, where it was measured. */
+function harmOfFixed(f, base) {
+    const was = base.findings.find((b) => b.kind === f.kind && b.site.key === f.site.key);
+    return was ? harmOf(was) : 0;
+}
 function analyseSide(side, options) {
     const heap = analyseHeap(side, options);
     const goroutines = analyseGoroutines(side, options);
@@ -2603,50 +2801,47 @@ function analyseSide(side, options) {
     const g0 = gTotal(0);
     const g1 = gTotal(n - 1);
     const rss = analyseRss(side, options, heap.total, g0 !== undefined && g1 !== undefined ? g1 - g0 : undefined);
-    const { findings } = attributeHeapFindings([...heap.findings, ...goroutines.findings, ...(rss.finding ? [rss.finding] : [])], heap.table.sites);
-    return { heap, goroutines, rss, findings };
+    const { findings: attributed } = attributeHeapFindings([...heap.findings, ...goroutines.findings, ...(rss.finding ? [rss.finding] : [])], heap.table.sites, { alpha: options.alpha, sampleBytes: options.memProfileRate, minGrowth: heapMinGrowth(options) });
+    return { heap, goroutines, rss, findings: withHarm(attributed, side) };
 }
-function baseEvidence(base) {
+/** A side's findings and its trend at any site, by kind: for comparing against the other side. */
+function evidenceOf(side) {
     return {
-        findings: base.findings,
+        findings: side.findings,
         trend(kind, key) {
             switch (kind) {
                 case 'heap-leak':
                 case 'bounded-growth':
-                    return base.heap.trends.get(key);
+                    return side.heap.trends.get(key);
                 case 'goroutine-leak':
-                    return base.goroutines.trends.get(key);
+                    return side.goroutines.trends.get(key);
                 case 'connection-leak':
-                    return base.goroutines.trends.get(CONNECTION_KEY);
+                    return side.goroutines.trends.get(CONNECTION_KEY);
                 case 'rss-growth':
-                    return base.rss.trend;
+                    return side.rss.trend;
                 default:
                     return undefined;
             }
         },
     };
 }
-const KIND_ORDER = [
-    'crash',
-    'connection-leak',
-    'goroutine-leak',
-    'heap-leak',
-    'rss-growth',
-    'bounded-growth',
-];
 const STATUS_ORDER = ['new', 'worsened', 'unknown', 'pre-existing'];
 /**
- * Analyses head (and base, when measured). Findings are head's: leaks first
- * (new before pre-existing), bounded growth last as information.
+ * Analyses head (and base, when measured). Findings are head's: leaks first (new
+ * before pre-existing, then by the memory each cause adds per request), bounded
+ * growth last as information.
  */
 function analyse(head, base, options) {
     const h = analyseSide(head, options);
     const b = base ? analyseSide(base, options) : undefined;
-    assignStatus(h.findings, b ? baseEvidence(b) : undefined);
+    assignStatus(h.findings, b ? evidenceOf(b) : undefined);
     const findings = [...h.findings].sort((x, y) => Number(x.kind === 'bounded-growth') - Number(y.kind === 'bounded-growth') ||
         STATUS_ORDER.indexOf(x.status) - STATUS_ORDER.indexOf(y.status) ||
-        KIND_ORDER.indexOf(x.kind) - KIND_ORDER.indexOf(y.kind) ||
+        harmOf(y) - harmOf(x) ||
         y.growth - x.growth);
+    const fixed = b
+        ? fixedLeaks(b.findings, evidenceOf(h)).sort((x, y) => harmOfFixed(y, b) - harmOfFixed(x, b))
+        : [];
     const regressions = analyseRegressions({ table: h.heap.table, requests: h.heap.requests }, b && base ? { table: b.heap.table, requests: b.heap.requests } : undefined, options);
     const total = regressions.total;
     const regression = !!base && total.significant && total.change >= options.regressionThreshold;
@@ -2664,6 +2859,7 @@ function analyse(head, base, options) {
         base: b && base ? summarise(base, b.heap, regressions.total.base) : undefined,
         head: summarise(head, h.heap, total.head),
         total,
+        ...(fixed.length ? { fixed } : {}),
         growing: regressions.growing,
         improved: regressions.improved,
         topAllocators: regressions.topAllocators,
@@ -4494,7 +4690,26 @@ function shortFunction(name) {
     const end = name.search(/[[(]/);
     const head = end < 0 ? name : name.slice(0, end);
     const slash = head.lastIndexOf('/');
-    return slash < 0 ? name : name.slice(slash + 1);
+    if (slash < 0)
+        return name;
+    const short = name.slice(slash + 1);
+    // gopkg.in/yaml.v3 reaches the symbol table as yaml%2ev3: its package is yaml.
+    const gopkg = /^([A-Za-z_]\w*)%2ev\d+(\..*)$/.exec(short);
+    if (gopkg)
+        return gopkg[1] + gopkg[2];
+    // A major-version path (github.com/x/health-go/v5.(*Health).Measure) names its package by the
+    // element before /vN, as goimports assumes: health.(*Health).Measure, not v5.(*Health).Measure.
+    const major = /^v\d+\./.exec(short);
+    if (!major)
+        return short;
+    const before = head.slice(0, slash);
+    const pkg = assumedPackageName(before.slice(before.lastIndexOf('/') + 1));
+    return pkg ? pkg + short.slice(major[0].length - 1) : short;
+}
+/** goimports' guess at a package's name from its last path element: go-yaml, health-go -> yaml, health. */
+function assumedPackageName(element) {
+    const trimmed = element.replace(/^go-/, '').replace(/[-.]go$/, '');
+    return /^[A-Za-z_][\w]*/.exec(trimmed)?.[0] ?? '';
 }
 function fn(name, table = false) {
     return codeSpan(shortFunction(name), { max: 100, table });
@@ -4553,6 +4768,12 @@ const HIDDEN = new Set([
     'fdsPer1kRequests',
     'slopeLow',
     'slopeHigh',
+    // Said in the finding's "Also" line.
+    'heapRetainedPerRequest',
+    'harmPerRequest',
+    'stackBytesPerGoroutine',
+    'serverEnd',
+    'serverEndGoroutines',
 ]);
 /** Base names (lower-cased, phase suffix removed) whose values are bytes. */
 const BYTES = new Set([
@@ -4652,7 +4873,7 @@ const KIND_LABEL = {
     'heap-leak': 'heap leak',
     'goroutine-leak': 'goroutine leak',
     'connection-leak': 'connection leak',
-    'rss-growth': 'RSS growth',
+    'rss-growth': 'memory outside the Go heap',
     'bounded-growth': 'bounded growth',
     crash: 'crash',
 };
@@ -4667,13 +4888,29 @@ const STATUS_RANK = { new: 0, worsened: 1, unknown: 2, 'pre-existing': 3 };
 function isLeak(f) {
     return LEAK_KINDS.includes(f.kind);
 }
-/** Leaks before information, new before old, the kinds in order of harm; stable otherwise. */
+/** Memory the cause adds per request, as the analysis weighed it (0 when not recorded). */
+function harm(f) {
+    const h = f.details.harmPerRequest;
+    return typeof h === 'number' && Number.isFinite(h) ? h : 0;
+}
+/** Leaks before information, new before old, a crash first, then by the memory each cause adds; stable otherwise. */
 function orderFindings(findings) {
-    const rank = (f) => (isLeak(f) ? 0 : 100) + STATUS_RANK[f.status] * 10 + Math.max(0, LEAK_KINDS.indexOf(f.kind));
+    const rank = (f) => (isLeak(f) ? 0 : 100) + STATUS_RANK[f.status] * 10 + (f.kind === 'crash' ? 0 : 1);
     return findings
         .map((f, i) => ({ f, i }))
-        .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+        .sort((a, b) => rank(a.f) - rank(b.f) || harm(b.f) - harm(a.f) || a.i - b.i)
         .map(({ f }) => f);
+}
+/** The cause as a reviewer names it: "connection leak: response body not closed". */
+function causeLabel(f) {
+    if (f.kind === 'connection-leak' && f.details?.hintRule === 'response-body')
+        return 'connection leak: response body not closed';
+    return KIND_LABEL[f.kind];
+}
+/** The growing site to blame for a regression: the largest significant one in the service's own code, if any. */
+function blamedAllocator(growing) {
+    const significant = growing.filter((g) => g.significant && g.change > 0);
+    return significant.find((g) => g.site.ownFrame) ?? significant[0];
 }
 function capitalise(text) {
     return text.charAt(0).toUpperCase() + text.slice(1);
@@ -4690,13 +4927,33 @@ const VERB = {
 function findingNumber(f) {
     if (f.kind === 'crash')
         return prose(f.summary, 300);
+    // RSS has no stack: without a line to blame, say what is known.
+    if (f.kind === 'rss-growth' && !f.site.ownFrame)
+        return `${escapeMarkdown(formatRate(f.rate, f.unit))} of RSS while the live Go heap stays flat`;
     const frame = f.site.ownFrame;
     const where = shortLocation(frame);
+    const at = where ? ` (${escapeMarkdown(where, { max: 80 })})` : '';
     const name = frame?.function || f.site.function;
-    const site = name
-        ? ` ${VERB[f.kind]} ${fn(name)}${where ? ` (${escapeMarkdown(where, { max: 80 })})` : ''}`
-        : '';
-    return `${escapeMarkdown(formatRate(f.rate, f.unit))}${site}`;
+    const rate = escapeMarkdown(formatRate(f.rate, f.unit));
+    if (!name)
+        return rate;
+    // The library or runtime frame where it happens, when the line to change is elsewhere.
+    const other = f.site.function && frame && f.site.function !== frame.function && !f.site.function.startsWith('(');
+    if (other && f.kind === 'goroutine-leak' && !f.site.stack.some((s) => s.startsWith(`${frame.function} `)))
+        return `${rate} ${VERB[f.kind]} ${fn(f.site.function)}, started by ${fn(frame.function)}${at}`;
+    const via = other && f.kind === 'heap-leak' ? ` via ${fn(f.site.function)}` : '';
+    return `${rate} ${VERB[f.kind]} ${fn(name)}${at}${via}`;
+}
+/** "Fixes base's connection leak at `main.go:107`" (or "slows", when head still leaks there at under half the rate). */
+function fixedText(f) {
+    const where = shortLocation(f.site.ownFrame);
+    const name = f.site.ownFrame?.function || f.site.function;
+    const at = where ? ` at ${codeSpan(where, { max: 80 })}` : name ? ` in ${fn(name)}` : '';
+    const verb = f.how === 'gone' ? 'Fixes' : 'Slows';
+    const rate = escapeMarkdown(f.how === 'gone'
+        ? `was ${formatRate(f.baseRate, f.unit)}`
+        : `${formatRate(f.baseRate, f.unit)} → ${formatRate(f.headRate, f.unit)}`);
+    return `${verb} base's ${KIND_LABEL[f.kind]}${at} (${rate})`;
 }
 function allocationNumber(total, top) {
     const base = total.base ? formatBytes$3(total.base.bytesPerRequest) : undefined;
@@ -4716,7 +4973,8 @@ function headline(ctx) {
     const leaks = findings.filter(isLeak);
     const fresh = leaks.filter((f) => f.status === 'new' || f.status === 'worsened');
     const crash = leaks.find((f) => f.kind === 'crash');
-    const topGrowing = analysis.growing.find((g) => g.significant);
+    const topGrowing = blamedAllocator(analysis.growing);
+    const fixed = analysis.fixed ?? [];
     const hasBase = analysis.base !== undefined;
     let title;
     const others = [];
@@ -4725,7 +4983,7 @@ function headline(ctx) {
     }
     else if (verdict.newLeak || (!hasBase && verdict.leak)) {
         const f = fresh[0] ?? leaks[0];
-        const label = f ? KIND_LABEL[f.kind] : 'leak';
+        const label = f ? causeLabel(f) : 'leak';
         const prefix = !f || f.status === 'new'
             ? `New ${label}`
             : f.status === 'worsened'
@@ -4739,7 +4997,7 @@ function headline(ctx) {
     else if (verdict.leak) {
         const f = leaks[0];
         title = f
-            ? `ℹ️ No new leak; pre-existing ${KIND_LABEL[f.kind]}: ${findingNumber(f)}`
+            ? `ℹ️ No new leak; pre-existing ${causeLabel(f)}: ${findingNumber(f)}`
             : 'ℹ️ No new leak; a pre-existing one';
     }
     else {
@@ -4747,6 +5005,8 @@ function headline(ctx) {
             ? ` (${escapeMarkdown(formatChange(analysis.total.change))} allocated per request)`
             : '';
         title = hasBase ? `✅ No leak, no allocation regression${change}` : '✅ No leak found';
+        if (fixed[0])
+            title = `✅ ${fixedText(fixed[0])}${fixed.length > 1 ? ` (and ${fixed.length - 1} more)` : ''}`;
         const doubt = analysis.untrustworthy?.[0];
         if (doubt) {
             // The pipeline's stop note ("timeout after 15m: head measured for 8 s of 20 s; results are partial").
@@ -4762,6 +5022,8 @@ function headline(ctx) {
             : verdict.leak && !verdict.regression
                 ? leaks[0]
                 : undefined);
+    if (fixed.length && !title.startsWith('✅ Fixes'))
+        others.push(...fixed.slice(0, 3).map((f) => `✅ ${fixedText(f)}`));
     if (verdict.regression && !title.startsWith('⚠️'))
         others.push(`⚠️ Allocation regression: ${allocationNumber(analysis.total, topGrowing)}`);
     const moreLeaks = leaks.filter((f) => f !== shownLeak);
@@ -4821,12 +5083,12 @@ function checkLine(ctx) {
 }
 /** One line per finding: for the compact forms when the comment is trimmed. */
 function findingOneLiner(f) {
-    return `${capitalise(KIND_LABEL[f.kind])} (${f.status}): ${findingNumber(f)}`;
+    return `${capitalise(causeLabel(f))} (${f.status}): ${findingNumber(f)}`;
 }
 
 /** The title of a finding says how it compares with base. */
 function titleOf(f) {
-    const label = KIND_LABEL[f.kind];
+    const label = causeLabel(f);
     if (f.kind === 'bounded-growth')
         return 'ℹ️ Bounded growth (fills, then plateaus: not a leak)';
     if (f.kind === 'crash')
@@ -4866,11 +5128,48 @@ function evidenceLine(f) {
         parts.push(`trend ${formatPValue(pValue)}`);
     return escapeMarkdown(parts.join(' · '), { max: 0 });
 }
+const num$1 = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+/** The same cause's other evidence, folded into this finding: "+765 B/req heap, +1 fd per 200 requests". */
+function alsoLine(f) {
+    const d = f.details;
+    const parts = [];
+    const heap = num$1(d.heapRetainedPerRequest);
+    if (heap !== undefined && heap > 0 && f.kind !== 'heap-leak')
+        parts.push(`${formatRate(heap, 'B/req')} heap`);
+    const stack = num$1(d.stackBytesPerGoroutine);
+    const parked = f.kind === 'connection-leak' ? 2 * f.rate + (num$1(d.serverEndGoroutines) ?? 0) : f.rate;
+    if (stack !== undefined && parked > 0)
+        parts.push(`${formatRate(parked * stack, 'B/req')} of goroutine stacks`);
+    const fds = num$1(d.fdsPer1kRequests);
+    if (fds !== undefined && fds > 0)
+        parts.push(`+1 open fd per ${formatCount$2(Math.max(1, Math.round(1000 / fds)))} requests`);
+    if (typeof d.serverEnd === 'string')
+        parts.push(`the server end of the same connections (${d.serverEnd})`);
+    if (parts.length === 0)
+        return undefined;
+    const total = num$1(d.harmPerRequest);
+    const cost = total !== undefined && parts.length > 1 ? `; about ${formatRate(total, 'B/req')} in all` : '';
+    return escapeMarkdown(parts.join(', ') + cost, { max: 600 });
+}
+/** The leaks base had that head fixed, one line each. */
+function fixedSection(fixed) {
+    if (fixed.length === 0)
+        return [];
+    const out = ['#### Fixed by this PR', ''];
+    for (const f of fixed.slice(0, 10))
+        out.push(`- ✅ ${fixedText(f)}. On base: ${prose(f.summary, 400)}`);
+    if (fixed.length > 10)
+        out.push(`- ${escapeMarkdown(`…and ${fixed.length - 10} more in the JSON report.`)}`);
+    out.push('');
+    return out;
+}
 function renderFinding(f, ctx, detail) {
     const frame = f.site.ownFrame;
     const name = frame?.function || f.site.function;
     const title = `**${escapeMarkdown(titleOf(f))}**`;
-    const where = name ? ` in ${fn(name)}${frame ? ` at ${location(frame, ctx)}` : ''}` : '';
+    // RSS has no stack: "(process RSS)" is not a place in the code.
+    const placeless = f.kind === 'rss-growth' && !frame;
+    const where = name && !placeless ? ` in ${fn(name)}${frame ? ` at ${location(frame, ctx)}` : ''}` : '';
     const out = [`${title}${where}`, ''];
     if (f.summary)
         out.push(prose(f.summary), '');
@@ -4892,6 +5191,9 @@ function renderFinding(f, ctx, detail) {
         if (ev)
             facts.push(`**Evidence:** ${ev}`);
     }
+    const also = alsoLine(f);
+    if (also)
+        facts.push(`**Also:** ${also}`);
     const { inline, blocks } = detailParts(f.details);
     if (inline.length)
         facts.push(`**Details:** ${inline.join(' · ')}`);
@@ -5621,6 +5923,8 @@ function allocatorsSection(ctx, d) {
     }
     const out = ['#### Top growing allocators', ''];
     const growing = analysis.growing;
+    // Only changes beyond noise stand in the table; the rest are a folded count.
+    const [clear, unclear] = partition(growing, (c) => c.significant);
     if (growing.length === 0) {
         out.push('No allocation site grew between base and head.', '');
     }
@@ -5628,18 +5932,45 @@ function allocatorsSection(ctx, d) {
         out.push(escapeMarkdown(`${growing.length} growing sites (left out to fit; see the JSON report).`), '');
     }
     else {
-        out.push(allocatorTable(growing.slice(0, d.growingRows), ctx), '');
-        const more = growing.length - d.growingRows;
         const threshold = formatFraction(meta.regressionThreshold);
         const tail = `Bytes allocated per request, median over snapshot windows; significant = Mann-Whitney U after Holm correction, and counted as a regression past ${threshold}.`;
-        out.push(escapeMarkdown(more > 0 ? `${more} more growing sites in the JSON report. ${tail}` : tail), '');
+        if (clear.length) {
+            out.push(allocatorTable(clear.slice(0, d.growingRows), ctx), '');
+            const more = clear.length - d.growingRows;
+            out.push(escapeMarkdown(more > 0 ? `${more} more significant sites in the JSON report. ${tail}` : tail), '');
+        }
+        else {
+            out.push('No allocation site grew significantly.', '');
+        }
+        if (unclear.length && d.improvements > 0) {
+            out.push(...folded(`${unclear.length} more ${unclear.length === 1 ? 'site' : 'sites'} grew, not significantly`, unclear.slice(0, d.growingRows), ctx));
+        }
+        else if (unclear.length) {
+            out.push(escapeMarkdown(`${unclear.length} more sites grew, not significantly (see the JSON report).`), '');
+        }
     }
     if (d.improvements > 0 && analysis.improved.length > 0) {
-        const shown = analysis.improved.slice(0, d.improvements);
-        out.push(`<details><summary>Top improvements (${shown.length} of ${analysis.improved.length})</summary>`, '');
-        out.push(allocatorTable(shown, ctx), '', '</details>', '');
+        const [better, noise] = partition(analysis.improved, (c) => c.significant);
+        const shown = better.slice(0, d.improvements);
+        const title = better.length
+            ? `Improvements (${shown.length} of ${better.length} significant${noise.length ? `; ${noise.length} more not significant` : ''})`
+            : `${noise.length} ${noise.length === 1 ? 'site allocates' : 'sites allocate'} less, not significantly`;
+        out.push(...folded(title, better.length ? shown : noise.slice(0, d.improvements), ctx));
     }
     return out;
+}
+function partition(items, keep) {
+    return [items.filter(keep), items.filter((i) => !keep(i))];
+}
+function folded(title, rows, ctx) {
+    return [
+        `<details><summary>${escapeHtml(title, { max: 200 })}</summary>`,
+        '',
+        allocatorTable(rows, ctx),
+        '',
+        '</details>',
+        '',
+    ];
 }
 function chartSection(ctx, d) {
     const { analysis } = ctx.report;
@@ -5688,6 +6019,7 @@ function render(ctx, d, artifactUrl, dropped) {
         [...headline(ctx), ''],
         [analysis.base ? '#### Base vs head' : '#### Head', '', summaryTable(analysis.head, analysis.base), ''],
         findingsSection(orderFindings(analysis.findings), ctx, d),
+        fixedSection(analysis.fixed ?? []),
         allocatorsSection(ctx, d),
         chartSection(ctx, d),
         d.reproduce ? reproduceSection(ctx, artifactUrl) : [],
@@ -5739,7 +6071,8 @@ function cutAtBlockBoundary(text, fits) {
     return out ? out + '\n' : '';
 }
 
-const REPORT_SCHEMA_VERSION = 1;
+/** 2: leaks head fixed (analysis.fixed), each finding's harm (details.harmPerRequest). */
+const REPORT_SCHEMA_VERSION = 2;
 
 // A small reader for untrusted JSON: every accessor checks the type, caps the
 // size and names the field path in its error ("report.analysis.findings[2].rate").
@@ -5954,6 +6287,18 @@ function finding(value, path) {
         details: record(o.details ?? {}, `${path}.details`, 50, SENTENCE),
     };
 }
+function fixedLeak(value, path) {
+    const o = object(value, path);
+    return {
+        kind: oneOf(o.kind, `${path}.kind`, KINDS),
+        site: site(o.site, `${path}.site`),
+        unit: string(o.unit, `${path}.unit`, 40),
+        baseRate: num(o.baseRate, `${path}.baseRate`),
+        headRate: num(o.headRate, `${path}.headRate`),
+        how: oneOf(o.how, `${path}.how`, ['gone', 'slower']),
+        summary: string(o.summary, `${path}.summary`, SENTENCE),
+    };
+}
 function allocRate(value, path) {
     const o = object(value, path);
     return {
@@ -6033,6 +6378,7 @@ function analysis(value, path) {
             regression: boolean(v.regression, `${path}.verdict.regression`),
         },
         findings: array(o.findings, `${path}.findings`, MAX_FINDINGS, finding),
+        ...(o.fixed === undefined ? {} : { fixed: array(o.fixed, `${path}.fixed`, MAX_FINDINGS, fixedLeak) }),
         base: o.base === undefined || o.base === null ? undefined : sideSummary(o.base, `${path}.base`),
         head: sideSummary(o.head, `${path}.head`),
         total: allocatorChange(o.total, `${path}.total`),
@@ -6102,9 +6448,10 @@ function parseReport(text) {
         throw new ReportValidationError('report', `not valid JSON: ${error.message}`);
     }
     const o = object(raw, 'report');
-    if (o.schemaVersion !== REPORT_SCHEMA_VERSION) {
+    // Version 2 only added optional fields (fixed leaks, harm): a version-1 report reads as it is.
+    if (o.schemaVersion !== REPORT_SCHEMA_VERSION && o.schemaVersion !== 1) {
         const got = typeof o.schemaVersion === 'number' ? o.schemaVersion : JSON.stringify(o.schemaVersion ?? null);
-        throw new ReportValidationError('report.schemaVersion', `expected ${REPORT_SCHEMA_VERSION}, got ${got}`);
+        throw new ReportValidationError('report.schemaVersion', `expected ${REPORT_SCHEMA_VERSION} (or 1), got ${got}`);
     }
     const tool = object(o.tool, 'report.tool');
     if (tool.name !== 'memleak-action')

@@ -2,14 +2,22 @@
 // allocation changes and a verdict.
 import { attributeHeapFindings } from './attribute.js'
 import { analyseGoroutines, CONNECTION_KEY, type GoroutineAnalysis } from './goroutines.js'
-import { analyseHeap, type HeapAnalysis } from './heap.js'
+import { analyseHeap, heapMinGrowth, type HeapAnalysis } from './heap.js'
 import { runNotes, sideNotes } from './notes.js'
 import { analyseRegressions } from './regression.js'
 import { analyseRss, type RssAnalysis } from './rss.js'
 import { assignStatus, verdictOf, type BaseEvidence } from './status.js'
 import { summarise } from './summary.js'
 import type { Trend } from './trend.js'
-import type { Analysis, AnalysisOptions, Finding, FindingKind, SideData } from './types.js'
+import { fixedLeaks } from './fixed.js'
+import { harmOf, withHarm } from './harm.js'
+import type { Analysis, AnalysisOptions, Finding, FindingKind, FixedLeak, SideData } from './types.js'
+
+/** A fixed leak's harm on base, where it was measured. */
+function harmOfFixed(f: FixedLeak, base: SideAnalysis): number {
+  const was = base.findings.find((b) => b.kind === f.kind && b.site.key === f.site.key)
+  return was ? harmOf(was) : 0
+}
 
 interface SideAnalysis {
   heap: HeapAnalysis
@@ -32,27 +40,29 @@ function analyseSide(side: SideData, options: AnalysisOptions): SideAnalysis {
     heap.total,
     g0 !== undefined && g1 !== undefined ? g1 - g0 : undefined,
   )
-  const { findings } = attributeHeapFindings(
+  const { findings: attributed } = attributeHeapFindings(
     [...heap.findings, ...goroutines.findings, ...(rss.finding ? [rss.finding] : [])],
     heap.table.sites,
+    { alpha: options.alpha, sampleBytes: options.memProfileRate, minGrowth: heapMinGrowth(options) },
   )
-  return { heap, goroutines, rss, findings }
+  return { heap, goroutines, rss, findings: withHarm(attributed, side) }
 }
 
-function baseEvidence(base: SideAnalysis): BaseEvidence {
+/** A side's findings and its trend at any site, by kind: for comparing against the other side. */
+function evidenceOf(side: SideAnalysis): BaseEvidence {
   return {
-    findings: base.findings,
+    findings: side.findings,
     trend(kind: FindingKind, key: string): Trend | undefined {
       switch (kind) {
         case 'heap-leak':
         case 'bounded-growth':
-          return base.heap.trends.get(key)
+          return side.heap.trends.get(key)
         case 'goroutine-leak':
-          return base.goroutines.trends.get(key)
+          return side.goroutines.trends.get(key)
         case 'connection-leak':
-          return base.goroutines.trends.get(CONNECTION_KEY)
+          return side.goroutines.trends.get(CONNECTION_KEY)
         case 'rss-growth':
-          return base.rss.trend
+          return side.rss.trend
         default:
           return undefined
       }
@@ -60,31 +70,27 @@ function baseEvidence(base: SideAnalysis): BaseEvidence {
   }
 }
 
-const KIND_ORDER: FindingKind[] = [
-  'crash',
-  'connection-leak',
-  'goroutine-leak',
-  'heap-leak',
-  'rss-growth',
-  'bounded-growth',
-]
 const STATUS_ORDER = ['new', 'worsened', 'unknown', 'pre-existing']
 
 /**
- * Analyses head (and base, when measured). Findings are head's: leaks first
- * (new before pre-existing), bounded growth last as information.
+ * Analyses head (and base, when measured). Findings are head's: leaks first (new
+ * before pre-existing, then by the memory each cause adds per request), bounded
+ * growth last as information.
  */
 export function analyse(head: SideData, base: SideData | undefined, options: AnalysisOptions): Analysis {
   const h = analyseSide(head, options)
   const b = base ? analyseSide(base, options) : undefined
-  assignStatus(h.findings, b ? baseEvidence(b) : undefined)
+  assignStatus(h.findings, b ? evidenceOf(b) : undefined)
   const findings = [...h.findings].sort(
     (x, y) =>
       Number(x.kind === 'bounded-growth') - Number(y.kind === 'bounded-growth') ||
       STATUS_ORDER.indexOf(x.status) - STATUS_ORDER.indexOf(y.status) ||
-      KIND_ORDER.indexOf(x.kind) - KIND_ORDER.indexOf(y.kind) ||
+      harmOf(y) - harmOf(x) ||
       y.growth - x.growth,
   )
+  const fixed = b
+    ? fixedLeaks(b.findings, evidenceOf(h)).sort((x, y) => harmOfFixed(y, b) - harmOfFixed(x, b))
+    : []
 
   const regressions = analyseRegressions(
     { table: h.heap.table, requests: h.heap.requests },
@@ -111,6 +117,7 @@ export function analyse(head: SideData, base: SideData | undefined, options: Ana
     base: b && base ? summarise(base, b.heap, regressions.total.base!) : undefined,
     head: summarise(head, h.heap, total.head),
     total,
+    ...(fixed.length ? { fixed } : {}),
     growing: regressions.growing,
     improved: regressions.improved,
     topAllocators: regressions.topAllocators,

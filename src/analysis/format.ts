@@ -4,7 +4,8 @@
 export function formatBytes(bytes: number): string {
   const sign = bytes < 0 ? '-' : ''
   let v = Math.abs(bytes)
-  if (v < 1024) return `${sign}${Math.round(v)} B`
+  // A fraction of a byte per request is still worth saying ("0.31 B", never "0 B" for a nonzero floor).
+  if (v < 1024) return `${sign}${v >= 10 || v === 0 ? Math.round(v) : Number(v.toPrecision(2))} B`
   const units = ['KiB', 'MiB', 'GiB', 'TiB']
   let u = -1
   while (v >= 1024 && u < units.length - 1) {
@@ -29,5 +30,8 @@ export function formatNumber(n: number, digits = 3): string {
 export function formatPercent(fraction: number): string {
   if (!Number.isFinite(fraction)) return fraction > 0 ? 'new' : String(fraction)
   const p = fraction * 100
-  return `${p >= 0 ? '+' : ''}${Math.abs(p) >= 10 ? p.toFixed(0) : p.toFixed(1)}%`
+  const abs = Math.abs(p)
+  // Rounding must not turn -99.7% into -100% (everything gone).
+  const text = abs >= 10 && !(p < 0 && abs >= 99.5 && abs < 100) ? p.toFixed(0) : p.toFixed(1)
+  return `${p >= 0 ? '+' : ''}${text}%`
 }

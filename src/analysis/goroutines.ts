@@ -224,6 +224,11 @@ function goroutineFinding(
   const stateFromStack = STATE_FROM_WAIT.find(([re]) => wait && re.test(wait))?.[1]
   const waitReason = dump.state ?? stateFromStack
   const site = makeSite(key, blocking?.func.name ?? '(no stack)', stack, options.modulePath)
+  // Wholly inside a library (a client's worker pool, a timer): blame the service's code that started it.
+  const at = dump.createdAt ? /^(.*):(\d+)$/.exec(dump.createdAt) : null
+  if (!site.ownFrame && dump.createdBy && at && isOwnFunction(dump.createdBy, options.modulePath)) {
+    site.ownFrame = { function: dump.createdBy, file: at[1], line: Number(at[2]) }
+  }
   const creator = dump.createdBy ?? site.ownFrame?.function
   const hint = goroutineLeakHint({
     creator: dump.createdBy ?? site.ownFrame?.function,

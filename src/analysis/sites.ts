@@ -17,6 +17,27 @@ export function isRuntimeFunction(name: string): boolean {
   return name.startsWith('runtime.') || name.startsWith('internal/runtime/')
 }
 
+/**
+ * Go's allocator entry points, when the profile records them above the code that
+ * allocated (goroutine descriptors made on the system stack do): never the site.
+ */
+const MALLOC_ENTRY = /^runtime\.(mallocgc\w*|newobject|newarray)$/
+
+/** The profiler's own work: net/http/pprof serving our scrapes allocates, and grows with what it dumps. */
+const PROFILER = /^(runtime\/pprof|net\/http\/pprof)\./
+
+/** The stack from the function that asked for the memory, allocator entry frames dropped. */
+export function allocationStack(stack: readonly Frame[]): readonly Frame[] {
+  let i = 0
+  while (i < stack.length - 1 && MALLOC_ENTRY.test(stack[i].func.name)) i++
+  return i === 0 ? stack : stack.slice(i)
+}
+
+/** Whether a heap sample is the measurement's own allocation (serving a profile), not the service's. */
+export function isProfilerSample(stack: readonly Frame[]): boolean {
+  return stack.some((f) => PROFILER.test(f.func.name))
+}
+
 export function frameText(f: Frame): string {
   return `${f.func.name} ${f.func.filename}:${f.line}`
 }
@@ -119,9 +140,12 @@ export function heapBySite(profiles: readonly Profile[], modulePath: string): He
     const read = heapValues(profile)
     const total = zeroHeapValues()
     for (const sample of profile.samples) {
-      const v = read(sample)
       // A decoded sample builds its stack on each read: read it once.
-      const stack = sample.stack
+      const raw = sample.stack
+      // Serving our own scrapes is not the service's allocation (it scales with what is dumped).
+      if (isProfilerSample(raw)) continue
+      const stack = allocationStack(raw)
+      const v = read(sample)
       const key = heapSiteKey(stack, modulePath)
       let row = series.get(key)
       if (!row) {

@@ -92,8 +92,25 @@ export interface Finding {
    * RSS: rssStart/End/Peak/Settled, liveHeapGrowth, HeapInuse/HeapIdle/HeapReleased/HeapSys/
    * StackInuse/Sys + Start/End, heapUnreturnedStart/End (HeapIdle - HeapReleased), GOGC,
    * GOMEMLIMIT, GODEBUG. Status: baseBelowDetection (pre-existing although base was not flagged).
+   * Harm: harmPerRequest (B/req the cause adds: heap retained + stacks parked + RSS),
+   * stackBytesPerGoroutine. Connection: serverEnd, serverEndGoroutines (the server end of the
+   * same connections, when the service calls itself).
    */
   details: Record<string, string | number>
+}
+
+/** A leak base has that head no longer has (gone), or has at under half base's rate beyond doubt (slower). */
+export interface FixedLeak {
+  kind: FindingKind
+  /** Base's site (its own frame is base's line). */
+  site: Site
+  unit: string
+  baseRate: number
+  /** Head's rate at the same site (0 when it no longer moves). */
+  headRate: number
+  how: 'gone' | 'slower'
+  /** Base's finding summary. */
+  summary: string
 }
 
 /** Allocation per request of one site (or of the whole process). */
@@ -158,6 +175,8 @@ export interface Analysis {
   head: SideSummary
   /** Whole-process allocation per request, base vs head. */
   total: AllocatorChange
+  /** Leaks of base that head fixed, most harmful first. */
+  fixed?: FixedLeak[]
   /** Sites whose allocation grew, largest first. */
   growing: AllocatorChange[]
   /** Sites whose allocation shrank, largest first. */

@@ -19,6 +19,12 @@ const HIDDEN = new Set([
   'fdsPer1kRequests',
   'slopeLow',
   'slopeHigh',
+  // Said in the finding's "Also" line.
+  'heapRetainedPerRequest',
+  'harmPerRequest',
+  'stackBytesPerGoroutine',
+  'serverEnd',
+  'serverEndGoroutines',
 ])
 
 /** Base names (lower-cased, phase suffix removed) whose values are bytes. */

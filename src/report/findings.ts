@@ -1,5 +1,5 @@
 // Leak findings: what grows, where, how fast, how sure, and what to change.
-import type { Finding } from '../analysis/types.js'
+import type { Finding, FixedLeak } from '../analysis/types.js'
 import { codeBlock, escapeHtml, escapeMarkdown } from './escape.js'
 import {
   downsample,
@@ -11,12 +11,12 @@ import {
   sparkline,
 } from './format.js'
 import { detailParts } from './details.js'
-import { KIND_LABEL } from './headline.js'
+import { causeLabel, fixedText } from './headline.js'
 import { fn, location, prose, shortFunction, type RenderContext } from './inline.js'
 
 /** The title of a finding says how it compares with base. */
 function titleOf(f: Finding): string {
-  const label = KIND_LABEL[f.kind]
+  const label = causeLabel(f)
   if (f.kind === 'bounded-growth') return 'ℹ️ Bounded growth (fills, then plateaus: not a leak)'
   if (f.kind === 'crash') return '❌ Crash under load'
   switch (f.status) {
@@ -55,6 +55,39 @@ function evidenceLine(f: Finding): string | undefined {
   return escapeMarkdown(parts.join(' · '), { max: 0 })
 }
 
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
+
+/** The same cause's other evidence, folded into this finding: "+765 B/req heap, +1 fd per 200 requests". */
+function alsoLine(f: Finding): string | undefined {
+  const d = f.details
+  const parts: string[] = []
+  const heap = num(d.heapRetainedPerRequest)
+  if (heap !== undefined && heap > 0 && f.kind !== 'heap-leak')
+    parts.push(`${formatRate(heap, 'B/req')} heap`)
+  const stack = num(d.stackBytesPerGoroutine)
+  const parked = f.kind === 'connection-leak' ? 2 * f.rate + (num(d.serverEndGoroutines) ?? 0) : f.rate
+  if (stack !== undefined && parked > 0)
+    parts.push(`${formatRate(parked * stack, 'B/req')} of goroutine stacks`)
+  const fds = num(d.fdsPer1kRequests)
+  if (fds !== undefined && fds > 0)
+    parts.push(`+1 open fd per ${formatCount(Math.max(1, Math.round(1000 / fds)))} requests`)
+  if (typeof d.serverEnd === 'string') parts.push(`the server end of the same connections (${d.serverEnd})`)
+  if (parts.length === 0) return undefined
+  const total = num(d.harmPerRequest)
+  const cost = total !== undefined && parts.length > 1 ? `; about ${formatRate(total, 'B/req')} in all` : ''
+  return escapeMarkdown(parts.join(', ') + cost, { max: 600 })
+}
+
+/** The leaks base had that head fixed, one line each. */
+export function fixedSection(fixed: readonly FixedLeak[]): string[] {
+  if (fixed.length === 0) return []
+  const out = ['#### Fixed by this PR', '']
+  for (const f of fixed.slice(0, 10)) out.push(`- ✅ ${fixedText(f)}. On base: ${prose(f.summary, 400)}`)
+  if (fixed.length > 10) out.push(`- ${escapeMarkdown(`…and ${fixed.length - 10} more in the JSON report.`)}`)
+  out.push('')
+  return out
+}
+
 export interface FindingDetail {
   evidence: boolean
   stack: boolean
@@ -64,7 +97,9 @@ export function renderFinding(f: Finding, ctx: RenderContext, detail: FindingDet
   const frame = f.site.ownFrame
   const name = frame?.function || f.site.function
   const title = `**${escapeMarkdown(titleOf(f))}**`
-  const where = name ? ` in ${fn(name)}${frame ? ` at ${location(frame, ctx)}` : ''}` : ''
+  // RSS has no stack: "(process RSS)" is not a place in the code.
+  const placeless = f.kind === 'rss-growth' && !frame
+  const where = name && !placeless ? ` in ${fn(name)}${frame ? ` at ${location(frame, ctx)}` : ''}` : ''
   const out = [`${title}${where}`, '']
   if (f.summary) out.push(prose(f.summary), '')
 
@@ -87,6 +122,8 @@ export function renderFinding(f: Finding, ctx: RenderContext, detail: FindingDet
     const ev = evidenceLine(f)
     if (ev) facts.push(`**Evidence:** ${ev}`)
   }
+  const also = alsoLine(f)
+  if (also) facts.push(`**Also:** ${also}`)
   const { inline, blocks } = detailParts(f.details)
   if (inline.length) facts.push(`**Details:** ${inline.join(' · ')}`)
   if (f.hint) facts.push(`**Fix:** ${prose(f.hint)}`)

@@ -59,8 +59,15 @@ export function formatChange(change: number): string {
   if (!Number.isFinite(change)) return 'n/a'
   const pct = change * 100
   const abs = Math.abs(pct)
+  // Rounding must not say -100% (everything gone) for -99.7%.
   const text =
-    abs >= 10 ? Math.round(abs).toString() : abs >= 1 ? trimZeros(abs.toFixed(1)) : trimZeros(abs.toFixed(2))
+    pct < 0 && abs >= 99.5 && abs < 100
+      ? trimZeros(abs.toFixed(1))
+      : abs >= 10
+        ? Math.round(abs).toString()
+        : abs >= 1
+          ? trimZeros(abs.toFixed(1))
+          : trimZeros(abs.toFixed(2))
   if (text === '0') return '0%'
   return `${pct > 0 ? '+' : '-'}${text}%`
 }

@@ -1,6 +1,6 @@
 // The first thing a reviewer reads: is this PR safe? One verdict, one number,
 // one place in the code; the other verdicts as short lines under it.
-import type { AllocatorChange, Finding, FindingKind } from '../analysis/types.js'
+import type { AllocatorChange, Finding, FindingKind, FixedLeak } from '../analysis/types.js'
 import { codeSpan, escapeMarkdown } from './escape.js'
 import { formatBytes, formatChange, formatCount, formatDuration, formatRate, shortSha } from './format.js'
 import { fn, prose, shortLocation, type RenderContext } from './inline.js'
@@ -9,7 +9,7 @@ export const KIND_LABEL: Record<FindingKind, string> = {
   'heap-leak': 'heap leak',
   'goroutine-leak': 'goroutine leak',
   'connection-leak': 'connection leak',
-  'rss-growth': 'RSS growth',
+  'rss-growth': 'memory outside the Go heap',
   'bounded-growth': 'bounded growth',
   crash: 'crash',
 }
@@ -27,14 +27,33 @@ export function isLeak(f: Finding): boolean {
   return LEAK_KINDS.includes(f.kind)
 }
 
-/** Leaks before information, new before old, the kinds in order of harm; stable otherwise. */
+/** Memory the cause adds per request, as the analysis weighed it (0 when not recorded). */
+function harm(f: Finding): number {
+  const h = f.details.harmPerRequest
+  return typeof h === 'number' && Number.isFinite(h) ? h : 0
+}
+
+/** Leaks before information, new before old, a crash first, then by the memory each cause adds; stable otherwise. */
 export function orderFindings(findings: readonly Finding[]): Finding[] {
   const rank = (f: Finding): number =>
-    (isLeak(f) ? 0 : 100) + STATUS_RANK[f.status] * 10 + Math.max(0, LEAK_KINDS.indexOf(f.kind))
+    (isLeak(f) ? 0 : 100) + STATUS_RANK[f.status] * 10 + (f.kind === 'crash' ? 0 : 1)
   return findings
     .map((f, i) => ({ f, i }))
-    .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+    .sort((a, b) => rank(a.f) - rank(b.f) || harm(b.f) - harm(a.f) || a.i - b.i)
     .map(({ f }) => f)
+}
+
+/** The cause as a reviewer names it: "connection leak: response body not closed". */
+export function causeLabel(f: Pick<Finding, 'kind'> & { details?: Finding['details'] }): string {
+  if (f.kind === 'connection-leak' && f.details?.hintRule === 'response-body')
+    return 'connection leak: response body not closed'
+  return KIND_LABEL[f.kind]
+}
+
+/** The growing site to blame for a regression: the largest significant one in the service's own code, if any. */
+export function blamedAllocator(growing: readonly AllocatorChange[]): AllocatorChange | undefined {
+  const significant = growing.filter((g) => g.significant && g.change > 0)
+  return significant.find((g) => g.site.ownFrame) ?? significant[0]
 }
 
 function capitalise(text: string): string {
@@ -53,13 +72,36 @@ const VERB: Record<FindingKind, string> = {
 /** "+412 B/req retained in `main.rememberResponse` (handlers.go:42)". */
 export function findingNumber(f: Finding): string {
   if (f.kind === 'crash') return prose(f.summary, 300)
+  // RSS has no stack: without a line to blame, say what is known.
+  if (f.kind === 'rss-growth' && !f.site.ownFrame)
+    return `${escapeMarkdown(formatRate(f.rate, f.unit))} of RSS while the live Go heap stays flat`
   const frame = f.site.ownFrame
   const where = shortLocation(frame)
+  const at = where ? ` (${escapeMarkdown(where, { max: 80 })})` : ''
   const name = frame?.function || f.site.function
-  const site = name
-    ? ` ${VERB[f.kind]} ${fn(name)}${where ? ` (${escapeMarkdown(where, { max: 80 })})` : ''}`
-    : ''
-  return `${escapeMarkdown(formatRate(f.rate, f.unit))}${site}`
+  const rate = escapeMarkdown(formatRate(f.rate, f.unit))
+  if (!name) return rate
+  // The library or runtime frame where it happens, when the line to change is elsewhere.
+  const other =
+    f.site.function && frame && f.site.function !== frame.function && !f.site.function.startsWith('(')
+  if (other && f.kind === 'goroutine-leak' && !f.site.stack.some((s) => s.startsWith(`${frame.function} `)))
+    return `${rate} ${VERB[f.kind]} ${fn(f.site.function)}, started by ${fn(frame.function)}${at}`
+  const via = other && f.kind === 'heap-leak' ? ` via ${fn(f.site.function)}` : ''
+  return `${rate} ${VERB[f.kind]} ${fn(name)}${at}${via}`
+}
+
+/** "Fixes base's connection leak at `main.go:107`" (or "slows", when head still leaks there at under half the rate). */
+export function fixedText(f: FixedLeak): string {
+  const where = shortLocation(f.site.ownFrame)
+  const name = f.site.ownFrame?.function || f.site.function
+  const at = where ? ` at ${codeSpan(where, { max: 80 })}` : name ? ` in ${fn(name)}` : ''
+  const verb = f.how === 'gone' ? 'Fixes' : 'Slows'
+  const rate = escapeMarkdown(
+    f.how === 'gone'
+      ? `was ${formatRate(f.baseRate, f.unit)}`
+      : `${formatRate(f.baseRate, f.unit)} → ${formatRate(f.headRate, f.unit)}`,
+  )
+  return `${verb} base's ${KIND_LABEL[f.kind]}${at} (${rate})`
 }
 
 function allocationNumber(total: AllocatorChange, top: AllocatorChange | undefined): string {
@@ -80,7 +122,8 @@ export function headline(ctx: RenderContext): string[] {
   const leaks = findings.filter(isLeak)
   const fresh = leaks.filter((f) => f.status === 'new' || f.status === 'worsened')
   const crash = leaks.find((f) => f.kind === 'crash')
-  const topGrowing = analysis.growing.find((g) => g.significant)
+  const topGrowing = blamedAllocator(analysis.growing)
+  const fixed = analysis.fixed ?? []
   const hasBase = analysis.base !== undefined
 
   let title: string
@@ -89,7 +132,7 @@ export function headline(ctx: RenderContext): string[] {
     title = `❌ Service crashed under load: ${findingNumber(crash)}`
   } else if (verdict.newLeak || (!hasBase && verdict.leak)) {
     const f = fresh[0] ?? leaks[0]
-    const label = f ? KIND_LABEL[f.kind] : 'leak'
+    const label = f ? causeLabel(f) : 'leak'
     const prefix =
       !f || f.status === 'new'
         ? `New ${label}`
@@ -102,13 +145,15 @@ export function headline(ctx: RenderContext): string[] {
   } else if (verdict.leak) {
     const f = leaks[0]
     title = f
-      ? `ℹ️ No new leak; pre-existing ${KIND_LABEL[f.kind]}: ${findingNumber(f)}`
+      ? `ℹ️ No new leak; pre-existing ${causeLabel(f)}: ${findingNumber(f)}`
       : 'ℹ️ No new leak; a pre-existing one'
   } else {
     const change = hasBase
       ? ` (${escapeMarkdown(formatChange(analysis.total.change))} allocated per request)`
       : ''
     title = hasBase ? `✅ No leak, no allocation regression${change}` : '✅ No leak found'
+    if (fixed[0])
+      title = `✅ ${fixedText(fixed[0])}${fixed.length > 1 ? ` (and ${fixed.length - 1} more)` : ''}`
     const doubt = analysis.untrustworthy?.[0]
     if (doubt) {
       // The pipeline's stop note ("timeout after 15m: head measured for 8 s of 20 s; results are partial").
@@ -126,6 +171,8 @@ export function headline(ctx: RenderContext): string[] {
       : verdict.leak && !verdict.regression
         ? leaks[0]
         : undefined)
+  if (fixed.length && !title.startsWith('✅ Fixes'))
+    others.push(...fixed.slice(0, 3).map((f) => `✅ ${fixedText(f)}`))
   if (verdict.regression && !title.startsWith('⚠️'))
     others.push(`⚠️ Allocation regression: ${allocationNumber(analysis.total, topGrowing)}`)
   const moreLeaks = leaks.filter((f) => f !== shownLeak)
@@ -194,5 +241,5 @@ function checkLine(ctx: RenderContext): string {
 
 /** One line per finding: for the compact forms when the comment is trimmed. */
 export function findingOneLiner(f: Finding): string {
-  return `${capitalise(KIND_LABEL[f.kind])} (${f.status}): ${findingNumber(f)}`
+  return `${capitalise(causeLabel(f))} (${f.status}): ${findingNumber(f)}`
 }

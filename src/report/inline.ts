@@ -41,7 +41,24 @@ export function shortFunction(name: string): string {
   const end = name.search(/[[(]/)
   const head = end < 0 ? name : name.slice(0, end)
   const slash = head.lastIndexOf('/')
-  return slash < 0 ? name : name.slice(slash + 1)
+  if (slash < 0) return name
+  const short = name.slice(slash + 1)
+  // gopkg.in/yaml.v3 reaches the symbol table as yaml%2ev3: its package is yaml.
+  const gopkg = /^([A-Za-z_]\w*)%2ev\d+(\..*)$/.exec(short)
+  if (gopkg) return gopkg[1] + gopkg[2]
+  // A major-version path (github.com/x/health-go/v5.(*Health).Measure) names its package by the
+  // element before /vN, as goimports assumes: health.(*Health).Measure, not v5.(*Health).Measure.
+  const major = /^v\d+\./.exec(short)
+  if (!major) return short
+  const before = head.slice(0, slash)
+  const pkg = assumedPackageName(before.slice(before.lastIndexOf('/') + 1))
+  return pkg ? pkg + short.slice(major[0].length - 1) : short
+}
+
+/** goimports' guess at a package's name from its last path element: go-yaml, health-go -> yaml, health. */
+function assumedPackageName(element: string): string {
+  const trimmed = element.replace(/^go-/, '').replace(/[-.]go$/, '')
+  return /^[A-Za-z_][\w]*/.exec(trimmed)?.[0] ?? ''
 }
 
 export function fn(name: string, table = false): string {

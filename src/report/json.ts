@@ -9,6 +9,7 @@ import type {
   Finding,
   FindingKind,
   FindingStatus,
+  FixedLeak,
   Site,
   SideSummary,
   SourceFrame,
@@ -154,6 +155,19 @@ function finding(value: unknown, path: string): Finding {
   }
 }
 
+function fixedLeak(value: unknown, path: string): FixedLeak {
+  const o = object(value, path)
+  return {
+    kind: oneOf(o.kind, `${path}.kind`, KINDS),
+    site: site(o.site, `${path}.site`),
+    unit: string(o.unit, `${path}.unit`, 40),
+    baseRate: num(o.baseRate, `${path}.baseRate`),
+    headRate: num(o.headRate, `${path}.headRate`),
+    how: oneOf(o.how, `${path}.how`, ['gone', 'slower'] as const),
+    summary: string(o.summary, `${path}.summary`, SENTENCE),
+  }
+}
+
 function allocRate(value: unknown, path: string): AllocRate {
   const o = object(value, path)
   return {
@@ -236,6 +250,7 @@ function analysis(value: unknown, path: string): Analysis {
       regression: boolean(v.regression, `${path}.verdict.regression`),
     },
     findings: array(o.findings, `${path}.findings`, MAX_FINDINGS, finding),
+    ...(o.fixed === undefined ? {} : { fixed: array(o.fixed, `${path}.fixed`, MAX_FINDINGS, fixedLeak) }),
     base: o.base === undefined || o.base === null ? undefined : sideSummary(o.base, `${path}.base`),
     head: sideSummary(o.head, `${path}.head`),
     total: allocatorChange(o.total, `${path}.total`),
@@ -306,10 +321,14 @@ export function parseReport(text: string): Report {
     throw new ReportValidationError('report', `not valid JSON: ${(error as Error).message}`)
   }
   const o = object(raw, 'report')
-  if (o.schemaVersion !== REPORT_SCHEMA_VERSION) {
+  // Version 2 only added optional fields (fixed leaks, harm): a version-1 report reads as it is.
+  if (o.schemaVersion !== REPORT_SCHEMA_VERSION && o.schemaVersion !== 1) {
     const got =
       typeof o.schemaVersion === 'number' ? o.schemaVersion : JSON.stringify(o.schemaVersion ?? null)
-    throw new ReportValidationError('report.schemaVersion', `expected ${REPORT_SCHEMA_VERSION}, got ${got}`)
+    throw new ReportValidationError(
+      'report.schemaVersion',
+      `expected ${REPORT_SCHEMA_VERSION} (or 1), got ${got}`,
+    )
   }
   const tool = object(o.tool, 'report.tool')
   if (tool.name !== 'memleak-action')

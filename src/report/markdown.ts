@@ -5,10 +5,10 @@
 // from the bottom up, whole sections at a time: a table or a code block is
 // never cut in half.
 import type { Report } from './types.js'
-import type { Finding } from '../analysis/types.js'
+import type { AllocatorChange, Finding } from '../analysis/types.js'
 import { heapChart } from './chart.js'
-import { codeBlock, codeSpan, escapeMarkdown, safeUrl } from './escape.js'
-import { renderFinding } from './findings.js'
+import { codeBlock, codeSpan, escapeHtml, escapeMarkdown, safeUrl } from './escape.js'
+import { fixedSection, renderFinding } from './findings.js'
 import { formatDuration, formatFraction } from './format.js'
 import { findingOneLiner, headline, orderFindings } from './headline.js'
 import { prose, renderContext, type RenderContext } from './inline.js'
@@ -145,26 +145,64 @@ function allocatorsSection(ctx: RenderContext, d: Detail): Section {
   }
   const out: Section = ['#### Top growing allocators', '']
   const growing = analysis.growing
+  // Only changes beyond noise stand in the table; the rest are a folded count.
+  const [clear, unclear] = partition(growing, (c) => c.significant)
   if (growing.length === 0) {
     out.push('No allocation site grew between base and head.', '')
   } else if (d.growingRows === 0) {
     out.push(escapeMarkdown(`${growing.length} growing sites (left out to fit; see the JSON report).`), '')
   } else {
-    out.push(allocatorTable(growing.slice(0, d.growingRows), ctx), '')
-    const more = growing.length - d.growingRows
     const threshold = formatFraction(meta.regressionThreshold)
     const tail = `Bytes allocated per request, median over snapshot windows; significant = Mann-Whitney U after Holm correction, and counted as a regression past ${threshold}.`
-    out.push(escapeMarkdown(more > 0 ? `${more} more growing sites in the JSON report. ${tail}` : tail), '')
+    if (clear.length) {
+      out.push(allocatorTable(clear.slice(0, d.growingRows), ctx), '')
+      const more = clear.length - d.growingRows
+      out.push(
+        escapeMarkdown(more > 0 ? `${more} more significant sites in the JSON report. ${tail}` : tail),
+        '',
+      )
+    } else {
+      out.push('No allocation site grew significantly.', '')
+    }
+    if (unclear.length && d.improvements > 0) {
+      out.push(
+        ...folded(
+          `${unclear.length} more ${unclear.length === 1 ? 'site' : 'sites'} grew, not significantly`,
+          unclear.slice(0, d.growingRows),
+          ctx,
+        ),
+      )
+    } else if (unclear.length) {
+      out.push(
+        escapeMarkdown(`${unclear.length} more sites grew, not significantly (see the JSON report).`),
+        '',
+      )
+    }
   }
   if (d.improvements > 0 && analysis.improved.length > 0) {
-    const shown = analysis.improved.slice(0, d.improvements)
-    out.push(
-      `<details><summary>Top improvements (${shown.length} of ${analysis.improved.length})</summary>`,
-      '',
-    )
-    out.push(allocatorTable(shown, ctx), '', '</details>', '')
+    const [better, noise] = partition(analysis.improved, (c) => c.significant)
+    const shown = better.slice(0, d.improvements)
+    const title = better.length
+      ? `Improvements (${shown.length} of ${better.length} significant${noise.length ? `; ${noise.length} more not significant` : ''})`
+      : `${noise.length} ${noise.length === 1 ? 'site allocates' : 'sites allocate'} less, not significantly`
+    out.push(...folded(title, better.length ? shown : noise.slice(0, d.improvements), ctx))
   }
   return out
+}
+
+function partition<T>(items: readonly T[], keep: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(keep), items.filter((i) => !keep(i))]
+}
+
+function folded(title: string, rows: readonly AllocatorChange[], ctx: RenderContext): Section {
+  return [
+    `<details><summary>${escapeHtml(title, { max: 200 })}</summary>`,
+    '',
+    allocatorTable(rows, ctx),
+    '',
+    '</details>',
+    '',
+  ]
 }
 
 function chartSection(ctx: RenderContext, d: Detail): Section {
@@ -219,6 +257,7 @@ function render(ctx: RenderContext, d: Detail, artifactUrl: string | undefined, 
     [...headline(ctx), ''],
     [analysis.base ? '#### Base vs head' : '#### Head', '', summaryTable(analysis.head, analysis.base), ''],
     findingsSection(orderFindings(analysis.findings), ctx, d),
+    fixedSection(analysis.fixed ?? []),
     allocatorsSection(ctx, d),
     chartSection(ctx, d),
     d.reproduce ? reproduceSection(ctx, artifactUrl) : [],

@@ -1,7 +1,8 @@
 // The JSON report: the one model both renderings (Markdown, JSON) come from.
 import type { Analysis } from '../analysis/types.js'
 
-export const REPORT_SCHEMA_VERSION = 1
+/** 2: leaks head fixed (analysis.fixed), each finding's harm (details.harmPerRequest). */
+export const REPORT_SCHEMA_VERSION = 2
 
 export interface ReportMeta {
   /** "owner/name" when known. */

@@ -71,13 +71,14 @@ describe('the seed scenario: the four classic causes at once', () => {
   const base = simulateSide({ ...healthy, seed: 8, side: 'base' })
   const a = analyse(head, base, options)
 
-  it('finds each cause once, as new, and points at the code to change', () => {
+  it('finds each cause once, as new, and points at the code to change, most harmful first', () => {
+    // 400 B/req of map entries outweigh 0.8 leaked connections and 1 parked goroutine per 1k requests.
     expect(a.findings.map((f) => [f.kind, f.status, f.site.ownFrame?.function])).toEqual([
+      ['heap-leak', 'new', `${MODULE}/internal/cache.(*Cache).Put`],
       ['connection-leak', 'new', 'main.fetchUpstream'],
       ['goroutine-leak', 'new', 'main.notify.func1'],
-      ['heap-leak', 'new', `${MODULE}/internal/cache.(*Cache).Put`],
     ])
-    expect(a.findings[2].site.ownFrame).toEqual({
+    expect(a.findings[0].site.ownFrame).toEqual({
       function: `${MODULE}/internal/cache.(*Cache).Put`,
       file: `${MODULE}/internal/cache/file.go`,
       line: 31,

@@ -95,3 +95,119 @@ describe('one cause, one finding', () => {
     expect(f.map((x) => x.kind).sort()).toEqual(['goroutine-leak', 'heap-leak'])
   })
 })
+
+describe('one cause, one finding: what the seed cases showed', () => {
+  const withMemstats = (stackPerGoroutine: number, goroutinesPerReq: number): SideSpec['memstats'] => {
+    // StackInuse grows with the goroutines a leak parks, as the runtime reports it.
+    return (i) => ({
+      stackInuse: 512 * KiB + (i === 'settled' ? 7 : i) * 15_000 * goroutinesPerReq * stackPerGoroutine,
+      heapInuse: 8 * MiB,
+    })
+  }
+
+  it('an unclosed body is one connection leak: client headers, buffers and the server end belong to it', () => {
+    const f = findingsOf({
+      sites: [
+        ...background,
+        // The request's headers, kept by the connection that was never given back.
+        {
+          stack: ['net/textproto.MIMEHeader.Set', 'net/http.Header.Set', ...STACKS.clientDo],
+          retainPerReq: 120,
+        },
+        { stack: ['bufio.NewReaderSize', 'net/http.(*Transport).dialConn'], retainPerReq: 90 },
+      ],
+      goroutines: [
+        { stack: STACKS.readLoop, start: 0, perReq: 0.1, state: 'select' },
+        { stack: STACKS.writeLoop, start: 0, perReq: 0.1, state: 'select' },
+        // The service called itself: the server end of each leaked connection waits for a request.
+        {
+          stack: STACKS.serveConn,
+          start: 16,
+          perReq: 0.1,
+          state: 'IO wait',
+          createdBy: 'net/http.(*Server).Serve',
+        },
+      ],
+      fds: { start: 20, perReq: 0.2 },
+    })
+    expect(f.map((x) => x.kind)).toEqual(['connection-leak'])
+    expect(f[0].site.ownFrame?.function).toBe('main.fetchUpstream')
+    expect(f[0].details.heapSites).toMatch(/net\/textproto\.MIMEHeader\.Set \d+ B\/req/)
+    expect(f[0].details.serverEnd).toMatch(/goroutines\/req/)
+    expect(f[0].details.harmPerRequest).toBeGreaterThan(Number(f[0].details.heapRetainedPerRequest))
+  })
+
+  it("a goroutine leak owns the runtime's parking-lot heap, and its stacks make it outrank a small heap leak", () => {
+    const f = findingsOf({
+      sites: [
+        ...background,
+        { stack: ['sync.runtime_notifyListWait', 'sync.(*Cond).Wait'], retainPerReq: 30 },
+        { stack: ['runtime.malg', 'runtime.newproc1', 'runtime.newproc.func1'], retainPerReq: 60 },
+        { stack: STACKS.cacheLeak, retainPerReq: 100 },
+      ],
+      goroutines: [
+        { stack: STACKS.chanSend, start: 0, perReq: 0.1, state: 'chan send', createdBy: 'main.notify' },
+      ],
+      memstats: withMemstats(8 * KiB, 0.1),
+    })
+    expect(f.map((x) => x.kind)).toEqual(['goroutine-leak', 'heap-leak'])
+    expect(f[0].details.heapSites).toMatch(/runtime\.malg/)
+    // 0.1 goroutines/req x 8 KiB of stack each: about 820 B/req, far above the cache's 100 B/req.
+    expect(f[0].details.stackBytesPerGoroutine).toBeGreaterThan(7 * KiB)
+    expect(Number(f[0].details.harmPerRequest)).toBeGreaterThan(700)
+    expect(f.filter((x) => x.site.function.startsWith('sync.'))).toEqual([])
+  })
+
+  it("a map key built by the handler and kept by the cache it calls is the cache's leak", () => {
+    const f = findingsOf({
+      sites: [
+        ...background,
+        {
+          stack: ['main.rememberResponse', 'main.currentTime', 'net/http.HandlerFunc.ServeHTTP'],
+          retainPerReq: 1024,
+        },
+        {
+          stack: ['runtime.concatstrings', 'main.currentTime', 'net/http.HandlerFunc.ServeHTTP'],
+          retainPerReq: 48,
+        },
+      ],
+    })
+    expect(f.map((x) => [x.kind, x.site.ownFrame?.function])).toEqual([
+      ['heap-leak', 'main.rememberResponse'],
+    ])
+    expect(f[0].details.alsoRetaining).toMatch(/^runtime\.concatstrings \d+ B\/req$/)
+  })
+
+  it("a goroutine leak wholly inside a library is blamed on the service's code that started it", () => {
+    const f = findingsOf({
+      sites: background,
+      goroutines: [
+        {
+          stack: ['runtime.gopark', 'runtime.chanrecv', 'github.com/lib/pool.(*Pool).worker'],
+          start: 0,
+          perReq: 0.01,
+          state: 'chan receive',
+          createdBy: 'main.newPool',
+        },
+      ],
+    })
+    expect(f.map((x) => x.kind)).toEqual(['goroutine-leak'])
+    expect(f[0].site.function).toBe('github.com/lib/pool.(*Pool).worker')
+    expect(f[0].site.ownFrame).toMatchObject({ function: 'main.newPool', line: 20 })
+  })
+
+  it('a merged heap finding gives a rate inside its own interval', () => {
+    const f = findingsOf({
+      sites: [
+        ...background,
+        { stack: ['main.handleUsers', 'net/http.HandlerFunc.ServeHTTP'], retainPerReq: 1024 },
+        { stack: ['fmt.Sprintf', 'main.handleUsers', 'net/http.HandlerFunc.ServeHTTP'], retainPerReq: 512 },
+      ],
+    })
+    expect(f).toHaveLength(1)
+    const { slopeLow, slopeHigh } = f[0].details as { slopeLow: number; slopeHigh: number }
+    expect(f[0].rate).toBeGreaterThan(1300)
+    expect(f[0].rate).toBeGreaterThanOrEqual(slopeLow)
+    expect(f[0].rate).toBeLessThanOrEqual(slopeHigh)
+  })
+})

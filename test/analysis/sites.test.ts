@@ -26,6 +26,32 @@ describe('allocation sites', () => {
     )
   })
 
+  it("leaves out the profiler's own allocations and the allocator's entry frames", () => {
+    const p = heapProfile([
+      // Serving a scrape: allocations that grow with what is dumped, not with requests.
+      {
+        stack: [
+          'strings.(*Builder).Write',
+          'runtime/pprof.printCountProfile',
+          'net/http/pprof.Index',
+          'main.mux',
+        ],
+        inuse: 0,
+        alloc: 9000,
+      },
+      // A goroutine descriptor: Go records mallocgc above the code that asked.
+      {
+        stack: ['runtime.mallocgc', 'runtime.newobject', 'runtime.malg', 'runtime.newproc1'],
+        inuse: 400,
+        alloc: 400,
+      },
+      { stack: ['main.store', 'main.handle'], inuse: 100, alloc: 100 },
+    ])
+    const t = heapBySite([p], MODULE)
+    expect([...t.sites.keys()].sort()).toEqual(['main.store', 'runtime.malg'])
+    expect(t.totals[0]).toMatchObject({ inuseSpace: 500, allocSpace: 500 })
+  })
+
   it('groups samples of one site across lines and keeps the line of the biggest live sample', () => {
     const p = heapProfile([
       { stack: ['main.store:41', 'main.handle:10'], inuse: 1000, alloc: 2000 },

@@ -17,7 +17,7 @@ describe.runIf(existsSync(DIST_INDEX))('action e2e (node dist/index.js)', () => 
     const run = await prRun(api, 'healthy', 'healthy', 1)
     expect(run.outputs).toMatchObject({ leak: 'false', 'new-leak': 'false', regression: 'false' })
     expect(run.code).toBe(0)
-    expect(run.report.schemaVersion).toBe(1)
+    expect(run.report.schemaVersion).toBe(2)
     expect(run.report.analysis.verdict).toEqual({ leak: false, newLeak: false, regression: false })
     expect(run.comment).toMatch(/^<!-- memleak-action:/)
     expect(run.summary).toContain('memleak-action')

@@ -54,7 +54,7 @@ describe('finding and reading reports', () => {
     mkdirSync(join(dir, 'a'))
     writeFileSync(join(dir, 'a', 'report.json'), LEAK.replace('"schemaVersion": 1', '"schemaVersion": 99'))
     await expect(readReports(dir)).rejects.toThrow(
-      /^report a\/report\.json rejected: report\.schemaVersion: expected 1, got 99 .*not trusted/,
+      /^report a\/report\.json rejected: report\.schemaVersion: expected 2 \(or 1\), got 99 .*not trusted/,
     )
     writeFileSync(join(dir, 'a', 'report.json'), '{"schemaVersion":1,"tool":{"name":"memleak-action"')
     await expect(readReports(dir)).rejects.toThrow(/rejected: report: not valid JSON/)

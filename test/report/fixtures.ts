@@ -314,6 +314,10 @@ export function goroutineLeakAnalysis(): Analysis {
       createdBy: 'main.handleOrder',
       createdAt: 'cmd/api/orders.go:33',
       hintRule: 'chan-send-no-receiver',
+      heapRetainedPerRequest: 765,
+      heapSites: 'runtime.malg 410 B/req, main.startWorker 355 B/req',
+      stackBytesPerGoroutine: 8192,
+      harmPerRequest: 8957,
     },
   }
   const conn: Finding = {
@@ -345,6 +349,25 @@ export function goroutineLeakAnalysis(): Analysis {
     growing: [],
     improved: [],
     notes: [],
+  }
+}
+
+/** A clean head that fixed base's unclosed response bodies. */
+export function fixesLeakAnalysis(): Analysis {
+  return {
+    ...cleanAnalysis(),
+    fixed: [
+      {
+        kind: 'connection-leak',
+        site: site('main.fetchUpstream', `${WORKSPACE}/cmd/api/main.go`, 107),
+        unit: 'connections/req',
+        baseRate: 0.1,
+        headRate: 0,
+        how: 'gone',
+        summary:
+          'Requests made by main.fetchUpstream leave their connections open: 12 -> 4810 HTTP client connections over 48k requests.',
+      },
+    ],
   }
 }
 

@@ -51,6 +51,7 @@ const CASES: [string, () => ReturnType<typeof reportFor>, string?][] = [
   ['regression', () => reportFor(F.regressionAnalysis())],
   ['goroutine-leak', () => reportFor(F.goroutineLeakAnalysis())],
   ['pre-existing-leak', () => reportFor(F.preExistingAnalysis())],
+  ['fixes-base-leak', () => reportFor(F.fixesLeakAnalysis())],
   [
     'push-head-only',
     () => {

@@ -38,7 +38,7 @@ describe('toJson', () => {
     expect(Object.keys(shuffled)[0]).toBe('failures')
     expect(toJson(shuffled)).toBe(toJson(r))
     const text = toJson(r)
-    expect(text.startsWith('{\n  "schemaVersion": 1,\n  "tool": {')).toBe(true)
+    expect(text.startsWith('{\n  "schemaVersion": 2,\n  "tool": {')).toBe(true)
     expect(text.endsWith('}\n')).toBe(true)
     expect(Object.keys(JSON.parse(text).analysis)[0]).toBe('verdict')
   })
@@ -70,8 +70,12 @@ describe('parseReport validates untrusted input', () => {
   it('names the field path in every error', () => {
     expect(errorOf('not json')).toMatch(/^report: not valid JSON/)
     expect(errorOf('[]')).toBe('report: expected an object, got an array')
-    expect(errorOf(mutate((r) => (r.schemaVersion = 2)))).toBe('report.schemaVersion: expected 1, got 2')
-    expect(errorOf(mutate((r) => delete r.schemaVersion))).toBe('report.schemaVersion: expected 1, got null')
+    expect(errorOf(mutate((r) => (r.schemaVersion = 3)))).toBe(
+      'report.schemaVersion: expected 2 (or 1), got 3',
+    )
+    expect(errorOf(mutate((r) => delete r.schemaVersion))).toBe(
+      'report.schemaVersion: expected 2 (or 1), got null',
+    )
     expect(errorOf(mutate((r) => (r.tool.name = 'other')))).toBe(
       'report.tool.name: expected "memleak-action"',
     )
