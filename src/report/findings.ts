@@ -55,6 +55,29 @@ function evidenceLine(f: Finding): string | undefined {
   return escapeMarkdown(parts.join(' · '), { max: 0 })
 }
 
+/**
+ * The details group that holds the same series as the evidence line, per kind:
+ * shown once, in the evidence, when that line is rendered.
+ */
+const EVIDENCE_GROUP: Partial<Record<Finding['kind'], string>> = {
+  'heap-leak': '',
+  'bounded-growth': '',
+  'goroutine-leak': 'count',
+  'connection-leak': 'readLoop',
+  'rss-growth': 'rss',
+}
+
+/**
+ * Kinds whose summary sentence restates the rate, growth and series the bullets
+ * give; a crash's (what died, when) and bounded growth's (where it levelled off) do not.
+ */
+const SUMMARY_RESTATES = new Set<Finding['kind']>([
+  'heap-leak',
+  'goroutine-leak',
+  'connection-leak',
+  'rss-growth',
+])
+
 export interface FindingDetail {
   evidence: boolean
   stack: boolean
@@ -66,7 +89,7 @@ export function renderFinding(f: Finding, ctx: RenderContext, detail: FindingDet
   const title = `**${escapeMarkdown(titleOf(f))}**`
   const where = name ? ` in ${fn(name)}${frame ? ` at ${location(frame, ctx)}` : ''}` : ''
   const out = [`${title}${where}`, '']
-  if (f.summary) out.push(prose(f.summary), '')
+  if (f.summary && !SUMMARY_RESTATES.has(f.kind)) out.push(prose(f.summary), '')
 
   const facts: string[] = []
   const rate = escapeMarkdown(formatRate(f.rate, f.unit))
@@ -83,11 +106,9 @@ export function renderFinding(f: Finding, ctx: RenderContext, detail: FindingDet
       `**Rate:** ${rate}${baseRate} · **growth over the run:** ${escapeMarkdown(formatQuantity(f.growth, f.unit))}`,
     )
   }
-  if (detail.evidence) {
-    const ev = evidenceLine(f)
-    if (ev) facts.push(`**Evidence:** ${ev}`)
-  }
-  const { inline, blocks } = detailParts(f.details)
+  const ev = detail.evidence ? evidenceLine(f) : undefined
+  if (ev) facts.push(`**Evidence:** ${ev}`)
+  const { inline, blocks } = detailParts(f.details, ev ? EVIDENCE_GROUP[f.kind] : undefined)
   if (inline.length) facts.push(`**Details:** ${inline.join(' · ')}`)
   if (f.hint) facts.push(`**Fix:** ${prose(f.hint)}`)
   for (const fact of facts) out.push(`- ${fact}`)
