@@ -31917,7 +31917,7 @@ async function publishComment(pub, target) {
         author: target.commentAuthor,
     };
     const readOnly = (status) => warning(`The token cannot write to this pull request (HTTP ${status}; a fork's PR gets a read-only token). ` +
-        'The report is in the job summary; see the README for the fork-safe two-workflow setup.');
+        'The report is in the job summary; for comments on forks, see docs/fork-safe.md in memleak-action.');
     if (target.deleteCommentWhenClean && isClean(pub.verdict)) {
         const outcome = await deleteComment(octokit, where);
         if (outcome.action === 'read-only')

@@ -83,7 +83,7 @@ async function publishComment(pub: Publication, target: PublishTarget): Promise<
   const readOnly = (status: number): void =>
     core.warning(
       `The token cannot write to this pull request (HTTP ${status}; a fork's PR gets a read-only token). ` +
-        'The report is in the job summary; see the README for the fork-safe two-workflow setup.',
+        'The report is in the job summary; for comments on forks, see docs/fork-safe.md in memleak-action.',
     )
   if (target.deleteCommentWhenClean && isClean(pub.verdict)) {
     const outcome = await deleteComment(octokit, where)
