@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { P as ProfileError, s as sampleColumns, d as decodeProfile, U as UsageError, I as INPUT_DEFAULTS, V as VERSION, o as oneLine, r as readInputs, a as startRunControl, b as runPipeline, p as parseSize, c as runCommand } from './pipeline.js';
+import { P as ProfileError, s as sampleColumns, d as decodeProfile, A as ACTION_INPUT_DEFAULTS, U as UsageError, I as INPUT_DEFAULTS, V as VERSION, o as oneLine, r as readInputs, a as startRunControl, b as runPipeline, p as parseSize, c as runCommand } from './pipeline.js';
 import 'node:os';
 import 'node:fs';
 import 'node:child_process';
@@ -556,8 +556,16 @@ function diffFiles(baseBytes, headBytes, opts = {}) {
 // descriptions are action.yml's, inlined by the build) plus the few flags only
 // the CLI has. Unknown flags are caught here, before parseArgs, so the user sees
 // one line with the closest real flag instead of parseArgs' paragraph.
-/** Inputs that only mean something on GitHub: the CLI prints the report and posts nothing. */
-const GITHUB_ONLY_INPUTS = new Set(['comment', 'comment-id']);
+/**
+ * Inputs that only mean something on GitHub (the CLI prints the report and posts
+ * nothing): the two the pipeline reads, and every input of the action's own step.
+ */
+const GITHUB_ONLY_INPUTS = new Set([
+    'comment',
+    'comment-id',
+    'github-token',
+    ...Object.keys(ACTION_INPUT_DEFAULTS),
+]);
 const HELP = { name: 'help', description: 'Print this help.' };
 /** Markdown code spans and emphasis read as noise in a terminal. */
 const plain = (text) => text.replace(/`([^`]*)`/g, '$1');

@@ -4,6 +4,7 @@
 // one line with the closest real flag instead of parseArgs' paragraph.
 import { parseArgs } from 'node:util'
 import { UsageError } from './errors.js'
+import { ACTION_INPUT_DEFAULTS } from './inputs.js'
 
 export interface OptionDoc {
   name: string
@@ -20,8 +21,16 @@ export interface CommandDoc {
   options: OptionDoc[]
 }
 
-/** Inputs that only mean something on GitHub: the CLI prints the report and posts nothing. */
-export const GITHUB_ONLY_INPUTS: ReadonlySet<string> = new Set(['comment', 'comment-id'])
+/**
+ * Inputs that only mean something on GitHub (the CLI prints the report and posts
+ * nothing): the two the pipeline reads, and every input of the action's own step.
+ */
+export const GITHUB_ONLY_INPUTS: ReadonlySet<string> = new Set([
+  'comment',
+  'comment-id',
+  'github-token',
+  ...Object.keys(ACTION_INPUT_DEFAULTS),
+])
 
 const HELP: OptionDoc = { name: 'help', description: 'Print this help.' }
 

@@ -102,8 +102,8 @@ describe.runIf(existsSync(CLI))('memleak --help (node dist/cli.js)', () => {
     expect(line).not.toMatch(/did you mean|positional/)
   })
 
-  it('--comment and --comment-id say they belong to the action, exit 2', async () => {
-    for (const flag of ['--comment', '--comment-id']) {
+  it('--comment, --comment-id and the action-only inputs say they belong to the action, exit 2', async () => {
+    for (const flag of ['--comment', '--comment-id', '--mode', '--check-name', '--github-token']) {
       const run = await runCli(['run', flag, 'x'])
       expect(run.code).toBe(2)
       expect(expectOneLine(run.stderr)).toBe(
