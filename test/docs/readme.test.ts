@@ -13,7 +13,15 @@ const read = (path: string): string => readFileSync(join(root, path), 'utf8')
 const docs = readdirSync(join(root, 'docs'))
   .filter((f) => f.endsWith('.md'))
   .map((f) => `docs/${f}`)
-const pages = ['README.md', 'CONTRIBUTING.md', ...docs]
+const pages = [
+  'README.md',
+  'CONTRIBUTING.md',
+  'RELEASING.md',
+  'CHANGELOG.md',
+  'bench/README.md',
+  ...readdirSync(join(root, 'examples')).map((e) => `examples/${e}/README.md`),
+  ...docs,
+].filter((page) => existsSync(join(root, page)))
 
 /**
  * Pages other work adds beside this README's links to them: allowed to be missing
