@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { closest } from '../../src/cli-options.js'
+import { GITHUB_ONLY_INPUTS, closest } from '../../src/cli-options.js'
 import { INPUT_DEFAULTS } from '../../src/inputs.js'
 import { CLI, expectOneLine, runCli } from '../hardening/cli.js'
 
@@ -30,7 +30,7 @@ describe.runIf(existsSync(CLI))('memleak --help (node dist/cli.js)', () => {
     expect(run.stdout).toMatch(/^memleak run: /)
     const rows = optionRows(run.stdout)
     for (const name of Object.keys(INPUT_DEFAULTS)) {
-      if (name === 'comment' || name === 'comment-id') continue
+      if (GITHUB_ONLY_INPUTS.has(name)) continue
       expect(rows.get(name), `--${name}`).toContain(plain(action.inputs[name]!.description))
     }
     expect(rows.get('duration')).toContain('(default "60s")')
@@ -42,6 +42,7 @@ describe.runIf(existsSync(CLI))('memleak --help (node dist/cli.js)', () => {
     expect(rows.size).toBeGreaterThan(10)
     expect(rows.has('comment')).toBe(false)
     expect(rows.has('comment-id')).toBe(false)
+    for (const name of GITHUB_ONLY_INPUTS) expect(rows.has(name), `--${name}`).toBe(false)
   })
 
   it('diff --help lists its own options with a description each', async () => {
