@@ -2,6 +2,8 @@
 import commonjs from '@rollup/plugin-commonjs'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import typescript from '@rollup/plugin-typescript'
+import { readFileSync } from 'node:fs'
+import { readActionSections } from './scripts/readme-inputs.mjs'
 
 /**
  * JSON modules as ES modules. @actions/artifact reads its version from its
@@ -13,6 +15,23 @@ const json = {
   transform(code, id) {
     if (!id.endsWith('.json')) return null
     return { code: `export default ${JSON.stringify(JSON.parse(code))};\n`, map: { mappings: '' } }
+  },
+}
+
+/**
+ * action.yml's input descriptions as a module, so the CLI's --help says what the
+ * README's table says, from the same text (and check-dist notices when they drift).
+ * @type {import('rollup').Plugin}
+ */
+const actionInputs = {
+  name: 'action-inputs',
+  resolveId: (id) => (id === 'virtual:action-inputs' ? id : null),
+  load(id) {
+    if (id !== 'virtual:action-inputs') return null
+    this.addWatchFile('action.yml')
+    const { inputs } = readActionSections(readFileSync('action.yml', 'utf8'))
+    const descriptions = Object.fromEntries(inputs.map((i) => [i.name, i.description]))
+    return `export const INPUT_DESCRIPTIONS = ${JSON.stringify(descriptions)};\n`
   },
 }
 
@@ -28,6 +47,7 @@ export default {
     banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
   },
   plugins: [
+    actionInputs,
     json,
     typescript({ tsconfig: './tsconfig.build.json' }),
     nodeResolve({ preferBuiltins: true, exportConditions: ['node'] }),

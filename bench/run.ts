@@ -1,5 +1,5 @@
 // `npm run bench [-- SECTION... ] [options]`: the benchmarks of issue 6 and the
-// detection study of issue 4. Markdown on stdout (pasteable into the README),
+// detection study of issue 4. Markdown on stdout (pasteable into docs/measured.md),
 // progress on stderr, raw results in bench/results/<section>.json.
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'

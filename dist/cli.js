@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { P as ProfileError, s as sampleColumns, d as decodeProfile, I as INPUT_DEFAULTS, V as VERSION, U as UsageError, o as oneLine, r as readInputs, a as startRunControl, b as runPipeline, p as parseSize, c as runCommand } from './pipeline.js';
+import { P as ProfileError, s as sampleColumns, d as decodeProfile, A as ACTION_INPUT_DEFAULTS, U as UsageError, I as INPUT_DEFAULTS, V as VERSION, o as oneLine, r as readInputs, a as startRunControl, b as runPipeline, p as parseSize, c as runCommand } from './pipeline.js';
 import 'node:os';
 import 'node:fs';
 import 'node:child_process';
@@ -552,27 +552,161 @@ function diffFiles(baseBytes, headBytes, opts = {}) {
     });
 }
 
+// The CLI's options and their help, from one table: the action's inputs (their
+// descriptions are action.yml's, inlined by the build) plus the few flags only
+// the CLI has. Unknown flags are caught here, before parseArgs, so the user sees
+// one line with the closest real flag instead of parseArgs' paragraph.
+/**
+ * Inputs that only mean something on GitHub (the CLI prints the report and posts
+ * nothing): the two the pipeline reads, and every input of the action's own step.
+ */
+const GITHUB_ONLY_INPUTS = new Set([
+    'comment',
+    'comment-id',
+    'github-token',
+    ...Object.keys(ACTION_INPUT_DEFAULTS),
+]);
+const HELP = { name: 'help', description: 'Print this help.' };
+/** Markdown code spans and emphasis read as noise in a terminal. */
+const plain = (text) => text.replace(/`([^`]*)`/g, '$1');
+function formatHelp(command, footer) {
+    const options = [...command.options, HELP];
+    const label = (o) => `--${o.name}${o.value ? ` ${o.value}` : ''}`;
+    const width = Math.max(...options.map((o) => label(o).length)) + 2;
+    const lines = options.map((o) => {
+        const text = plain(o.description) + (o.default ? ` (default ${JSON.stringify(o.default)})` : '');
+        return `  ${label(o).padEnd(width)}${text}`.trimEnd();
+    });
+    return [
+        `memleak ${command.name}: ${command.summary}`,
+        '',
+        `usage: ${command.usage}`,
+        '',
+        'options:',
+        ...lines,
+        '',
+        footer,
+        '',
+    ].join('\n');
+}
+/** Edits between two names (insert, delete, substitute, swap two neighbours), for "did you mean". */
+function editDistance(a, b) {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    for (let i = 1; i <= a.length; i++)
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    return d[a.length][b.length];
+}
+/** The known name a typo most likely meant: a unique prefix, or one within a third of its length in edits. */
+function closest(name, known) {
+    const prefixed = known.filter((k) => k.startsWith(name));
+    if (name.length >= 3 && prefixed.length === 1)
+        return prefixed[0];
+    let best;
+    let bestDistance = Infinity;
+    for (const k of known) {
+        const d = editDistance(name, k);
+        if (d < bestDistance)
+            [best, bestDistance] = [k, d];
+    }
+    return bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
+}
+/**
+ * Whether the user asked for --help; else throws a one-line UsageError for the
+ * first flag the command does not have, naming the closest one.
+ */
+function scanFlags(command, argv) {
+    const known = [...command.options.map((o) => o.name), HELP.name];
+    // Typed as the command declares them, so a value (`--args -h`) is not read as a flag.
+    const options = Object.fromEntries(command.options.map((o) => [o.name, { type: o.value ? 'string' : 'boolean' }]));
+    const { tokens } = parseArgs({
+        args: argv,
+        options: { ...options, help: { type: 'boolean', short: 'h' } },
+        strict: false,
+        allowPositionals: true,
+        tokens: true,
+    });
+    if (tokens.some((t) => t.kind === 'option' && t.name === HELP.name))
+        return { help: true };
+    for (const token of tokens) {
+        if (token.kind !== 'option' || known.includes(token.name))
+            continue;
+        const flag = token.rawName;
+        if (GITHUB_ONLY_INPUTS.has(token.name))
+            throw new UsageError(`${flag} is an input of the action only: the CLI prints the report and posts nothing`);
+        const guess = closest(token.name, known);
+        throw new UsageError(`${command.name}: unknown option ${flag}${guess ? `; did you mean --${guess}?` : ''} (memleak ${command.name} --help lists them)`);
+    }
+    return { help: false };
+}
+
+const INPUT_DESCRIPTIONS = {"working-directory":"Go module root, relative to the workspace.","package":"Package to `go build`, relative to `working-directory` (e.g. ./cmd/api).","build-command":"Replaces `go build`. Run by a shell in the side's tree; must write the binary to `$MEMLEAK_BINARY`.","args":"Arguments for the service binary (shell-like words; quotes group).","env":"Extra `KEY=VALUE` lines for the service's environment. Secrets and GitHub variables are refused.","port":"Given to the service as `PORT`; the service is reached at http://127.0.0.1:<port>.","pprof-url":"Where net/http/pprof is served. Default http://127.0.0.1:<port>/debug/pprof.","ready-url":"Polled until it answers 2xx. Default <pprof-url>/.","ready-timeout":"How long to wait for `ready-url` to answer 2xx.","requests":"The load: one request a line, `METHOD /path [body]` (e.g. `POST /users {\"name\":\"gopher\"}`).","duration":"Measured load per side (e.g. 60s, 2m).","warmup":"Load before measuring.","connections":"Concurrent keep-alive connections of the built-in load generator.","snapshots":"Profile snapshots during the measured load, plus one at the start and one after it settles.","base-ref":"What to compare against (SHA, branch, tag). Default: the PR's base; on a push, head alone is checked for leaks.","fail-on":"Comma-separated, any of `leak`, `new-leak`, `regression`, or `none`.","regression-threshold":"Smallest growth in allocated bytes per request that counts as a regression (e.g. 10%).","memprofilerate":"Bytes per heap profile sample (GODEBUG=memprofilerate). 524288 is Go's own; see docs/how-it-decides.md.","comment":"Post or update the sticky pull request comment.","comment-id":"Identifies the sticky comment, so each service of a matrix keeps its own. Default from the job and package.","timeout":"Deadline for the whole run; when it passes, the run stops cleanly and reports what it has.","trace":"Execution trace of head's measured load, kept with the profiles for `go tool trace` (0s: off).","self-check":"Also measure head against itself (A/A): what it flags is the noise at this load and duration.","max-profile-size":"Largest size of one profile once gunzipped (e.g. 256MiB, 1GiB); a larger one fails the run.","mode":"full, analyze (no token: for forks), comment (in a workflow_run) or aggregate (a matrix). See docs/inputs.md.","report-path":"Modes comment and aggregate: a report.json or a directory of them. Empty: the memleak-* artifacts are read.","check-name":"Also create a check run of this name, with annotations on the PR's lines. Needs `checks: write`.","delete-comment-when-clean":"Delete the sticky comment instead of updating it when the PR has no leak and no regression.","comment-author":"Only comments by this login count as the sticky one (e.g. github-actions[bot]). Empty: any author.","upload-artifact":"Upload the profiles, logs and report.json as the artifact `memleak-<comment-id>`, linked from the comment.","review-comments":"Post review comments on the lines that leak, kept in step with each push. Empty is true in modes full and comment.","github-token":"Token for the comment, the check run and (modes comment and aggregate) the artifacts. Unused by analyze."};
+
 // `memleak`: the action's pipeline for a terminal, so a result can be reproduced on a laptop.
-//   memleak run [--input-name value ...]   the whole job; prints the Markdown report
+//   memleak run [--input-name value ...]   the whole job; prints the Markdown report (run --help lists them)
 //   memleak diff BASE HEAD                 top growing allocators between two heap profiles
+const EXIT_STATUS = 'exit status: 0 pass, 1 fail-on matched, 2 bad usage or input, 3 could not measure (build, service or load failed)';
 const USAGE = `usage:
   memleak run [options]          build, load and compare; prints the Markdown report
   memleak diff BASE HEAD         top growing allocators between two heap profiles
   memleak --version
 
-run options (the action's inputs, same names and defaults):
-${Object.entries(INPUT_DEFAULTS)
-    .map(([name, value]) => `  --${name}${value ? ` (default ${JSON.stringify(value)})` : ''}`)
-    .join('\n')}
-  --out DIR                      where profiles, logs and report.json go (default .memleak)
-  --json                         print the JSON report instead of Markdown
-
-diff options:
-  --sample-type NAME             inuse_space (default), inuse_objects, alloc_space, alloc_objects
-  --limit N                      rows to print (default 20)
-  --max-profile-size SIZE        refuse a profile that decompresses past this (default 256MiB)
-
-exit status: 0 pass, 1 fail-on matched, 2 bad usage or input, 3 could not measure (build, service or load failed)`;
+memleak run --help and memleak diff --help list the options.
+${EXIT_STATUS}`;
+/** A value placeholder from the default's shape, so --help shows what to type. */
+function placeholder(fallback) {
+    if (/^\d+(ms|s|m|h)$/.test(fallback))
+        return 'DURATION';
+    if (/^(true|false)$/.test(fallback))
+        return 'true|false';
+    return 'VALUE';
+}
+const RUN = {
+    name: 'run',
+    summary: 'build the service at base and head, load both, compare; prints the Markdown report',
+    usage: "memleak run [options]   (the action's inputs as flags: same names, same defaults)",
+    options: [
+        ...Object.entries(INPUT_DEFAULTS)
+            .filter(([name]) => !GITHUB_ONLY_INPUTS.has(name))
+            .map(([name, fallback]) => ({
+            name,
+            value: placeholder(fallback),
+            description: INPUT_DESCRIPTIONS[name] ?? '',
+            default: fallback || undefined,
+        })),
+        {
+            name: 'out',
+            value: 'DIR',
+            description: 'Where profiles, logs and report.json go.',
+            default: '.memleak',
+        },
+        { name: 'json', description: 'Print the JSON report instead of Markdown.' },
+    ],
+};
+const DIFF = {
+    name: 'diff',
+    summary: 'top growing allocators between two heap profiles, like go tool pprof -top -diff_base',
+    usage: 'memleak diff [options] BASE HEAD',
+    options: [
+        {
+            name: 'sample-type',
+            value: 'NAME',
+            description: 'inuse_space, inuse_objects, alloc_space or alloc_objects.',
+            default: 'inuse_space',
+        },
+        { name: 'limit', value: 'N', description: 'Rows to print.', default: '20' },
+        {
+            name: 'max-profile-size',
+            value: 'SIZE',
+            description: INPUT_DESCRIPTIONS['max-profile-size'],
+            default: INPUT_DEFAULTS['max-profile-size'],
+        },
+    ],
+};
 const stderrLogger = {
     info: (line) => process.stderr.write(`${line}\n`),
     warn: (line) => process.stderr.write(`warning: ${line}\n`),
@@ -607,14 +741,23 @@ async function cleanHeadSha(dir) {
         return undefined;
     }
 }
+/** Prints the command's help and returns true when asked; throws on a flag the command lacks. */
+function helped(command, argv) {
+    if (!scanFlags(command, argv).help)
+        return false;
+    process.stdout.write(formatHelp(command, EXIT_STATUS));
+    return true;
+}
+const parseOptions = (command) => Object.fromEntries(command.options.map((o) => [o.name, { type: o.value ? 'string' : 'boolean' }]));
 async function commandRun(argv) {
-    const options = {
-        out: { type: 'string' },
-        json: { type: 'boolean' },
-    };
-    for (const name of Object.keys(INPUT_DEFAULTS))
-        options[name] = { type: 'string' };
-    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    if (helped(RUN, argv))
+        return 0;
+    const { values, positionals } = parseArgs({
+        args: argv,
+        options: parseOptions(RUN),
+        strict: true,
+        allowPositionals: true,
+    });
     if (positionals.length > 0)
         throw new UsageError(`run: unexpected argument ${JSON.stringify(positionals[0])}`);
     const inputs = readInputs((name) => values[name] ?? '');
@@ -652,22 +795,21 @@ const READ_ERRORS = {
     EACCES: 'permission denied',
 };
 async function commandDiff(argv) {
+    if (helped(DIFF, argv))
+        return 0;
     const { values, positionals } = parseArgs({
         args: argv,
-        options: {
-            'sample-type': { type: 'string' },
-            limit: { type: 'string' },
-            'max-profile-size': { type: 'string' },
-        },
+        options: parseOptions(DIFF),
         strict: true,
         allowPositionals: true,
     });
     if (positionals.length !== 2)
         throw new UsageError('diff: expected two profile files, memleak diff BASE HEAD');
+    const text = (name) => typeof values[name] === 'string' ? values[name] : undefined;
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1)
         throw new UsageError(`--limit: expected a whole number above 0, got ${JSON.stringify(values.limit)}`);
-    const maxDecompressedBytes = parseSize('max-profile-size', values['max-profile-size'] ?? INPUT_DEFAULTS['max-profile-size'], 1024, 4 * 1024 ** 3);
+    const maxDecompressedBytes = parseSize('max-profile-size', text('max-profile-size') ?? INPUT_DEFAULTS['max-profile-size'], 1024, 4 * 1024 ** 3);
     const read = async (path) => {
         try {
             return await readFile(path);
@@ -680,7 +822,7 @@ async function commandDiff(argv) {
     };
     const [base, head] = await Promise.all(positionals.map(read));
     process.stdout.write(diffFiles(base, head, {
-        sampleType: values['sample-type'],
+        sampleType: text('sample-type'),
         limit,
         maxDecompressedBytes,
         names: positionals,
@@ -698,9 +840,14 @@ async function main(argv) {
             process.stdout.write(`memleak ${VERSION}\n`);
             return 0;
         }
-        if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+        if (command === '--help' || command === '-h' || command === 'help') {
             process.stdout.write(`${USAGE}\n`);
-            return command === undefined ? 2 : 0;
+            return 0;
+        }
+        // No command is a usage error: the usage goes to stderr, so a script's stdout stays clean.
+        if (command === undefined) {
+            process.stderr.write(`${USAGE}\n`);
+            return 2;
         }
         throw new UsageError(`unknown command ${JSON.stringify(command)}; expected run or diff (memleak --help)`);
     }

@@ -35,7 +35,7 @@ import require$$1$5 from 'node:dns';
 import require$$5$3, { StringDecoder } from 'string_decoder';
 import * as child from 'child_process';
 import { setTimeout as setTimeout$1 } from 'timers';
-import { e as orderFindings, f as formatBytes, g as formatChange, h as repoRelativePath, i as formatQuantity, K as KIND_LABEL, j as formatRate, k as safeCommentId, l as codeSpan, m as prose, n as escapeMarkdown, q as shortSha, t as findingNumber, u as safeUrl, v as isLeak, w as markdownTable, x as formatSignedBytes, y as renderMarkdown, z as escapeHtml, M as MAX_COMMENT_CHARS, A as parseReport, B as failuresFor, C as commentMarker, V as VERSION$8, a as startRunControl, b as runPipeline, R as RunStoppedError, D as readActionInputs, r as readInputs, o as oneLine } from './pipeline.js';
+import { e as orderFindings, f as formatBytes, g as formatChange, h as repoRelativePath, i as formatQuantity, K as KIND_LABEL, j as formatRate, k as safeCommentId, l as codeSpan, m as prose, n as escapeMarkdown, q as shortSha, t as findingNumber, u as safeUrl, v as isLeak, w as markdownTable, x as formatSignedBytes, y as renderMarkdown, z as escapeHtml, M as MAX_COMMENT_CHARS, B as parseReport, C as failuresFor, D as commentMarker, V as VERSION$8, a as startRunControl, b as runPipeline, R as RunStoppedError, E as readActionInputs, r as readInputs, o as oneLine } from './pipeline.js';
 import { readFileSync } from 'node:fs';
 import { readdir as readdir$1, open as open$1, mkdir as mkdir$1, writeFile as writeFile$1, stat as stat$1, appendFile as appendFile$1, lstat as lstat$1, readFile, mkdtemp, rm as rm$1 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32340,7 +32340,7 @@ function isClean(v) {
 }
 function readOnlyWarning(status) {
     warning(`The token cannot write to this pull request (HTTP ${status}; a fork's PR gets a read-only token). ` +
-        'The report is in the job summary; see the README for the fork-safe two-workflow setup.');
+        'The report is in the job summary; for comments on forks, see docs/fork-safe.md in memleak-action.');
 }
 async function publishComment(pub, target) {
     if (!target.comment)
@@ -32493,7 +32493,8 @@ function packagePath(report) {
         .replace(/^\.\/+/, '')
         .replace(/\/+$/, '')
         .replace(/^\.$/, '');
-    return [strip(report.meta.workingDirectory), strip(report.meta.package)].filter(Boolean).join('/') || '.';
+    const path = [strip(report.meta.workingDirectory), strip(report.meta.package)].filter(Boolean).join('/');
+    return path || report.meta.modulePath || '.';
 }
 /** One name per report, unique: the package path, with the measuring job's comment id when two share it. */
 function serviceNames(reports) {

@@ -4817,7 +4817,8 @@ function value$1(base, v, signed = false) {
         return signed ? formatSignedBytes(v) : formatBytes$3(v);
     return formatCount$2(v);
 }
-function detailParts(details) {
+/** `skipGroup`: a start/end group shown elsewhere (the evidence line's series). */
+function detailParts(details, skipGroup) {
     const inline = [];
     const blocks = [];
     const groups = new Map();
@@ -4842,6 +4843,8 @@ function detailParts(details) {
     }
     for (const item of order.slice(0, 24)) {
         if (item.group !== undefined) {
+            if (item.group === skipGroup)
+                continue;
             const g = groups.get(item.group);
             const show = (p) => g[p] === undefined
                 ? undefined
@@ -5049,7 +5052,9 @@ function headline(ctx) {
 }
 function contextLine(ctx) {
     const { meta, analysis } = ctx.report;
-    const parts = [codeSpan(meta.package || '.', { max: 80 })];
+    // The default package, `.`, says nothing: name the module instead (or nothing).
+    const pkg = /^\.?\/*$/.test(meta.package) ? meta.modulePath : meta.package;
+    const parts = pkg ? [codeSpan(pkg, { max: 80 })] : [];
     const base = shortSha(meta.baseSha);
     // Without a commit (the CLI on a checkout), head is what was built: the working tree as it stands.
     const head = shortSha(meta.headSha);
@@ -5068,13 +5073,16 @@ function contextLine(ctx) {
 function checkLine(ctx) {
     const { meta, failures, analysis } = ctx.report;
     const words = meta.failOn.length ? meta.failOn : ['none'];
-    const failOn = words.map((w) => codeSpan(w, { max: 20 })).join(', ');
+    const spans = (list) => list.map((w) => codeSpan(w, { max: 20 })).join(', ');
+    const failOn = spans(words);
     if (failures.length === 0)
         return `**Check passes** (fail-on: ${failOn})`;
     const v = analysis.verdict;
     const matched = words.filter((w) => (w === 'leak' && v.leak) || (w === 'new-leak' && v.newLeak) || (w === 'regression' && v.regression));
+    // Each fail-on word once: the ones that matched, then the ones that did not.
+    const unmatched = words.filter((w) => !matched.includes(w));
     if (matched.length)
-        return `**Check fails** (fail-on: ${failOn}; matched: ${matched.map((w) => codeSpan(w, { max: 20 })).join(', ')})`;
+        return `**Check fails**: fail-on ${spans(matched)} matched${unmatched.length ? `; ${spans(unmatched)} did not` : ''}`;
     // The reasons did not come from the verdict: show them as they are.
     return `**Check fails** (fail-on: ${failOn}): ${failures
         .slice(0, 5)
@@ -5163,6 +5171,27 @@ function fixedSection(fixed) {
     out.push('');
     return out;
 }
+/**
+ * The details group that holds the same series as the evidence line, per kind:
+ * shown once, in the evidence, when that line is rendered.
+ */
+const EVIDENCE_GROUP = {
+    'heap-leak': '',
+    'bounded-growth': '',
+    'goroutine-leak': 'count',
+    'connection-leak': 'readLoop',
+    'rss-growth': 'rss',
+};
+/**
+ * Kinds whose summary sentence restates the rate, growth and series the bullets
+ * give; a crash's (what died, when) and bounded growth's (where it levelled off) do not.
+ */
+const SUMMARY_RESTATES = new Set([
+    'heap-leak',
+    'goroutine-leak',
+    'connection-leak',
+    'rss-growth',
+]);
 function renderFinding(f, ctx, detail) {
     const frame = f.site.ownFrame;
     const name = frame?.function || f.site.function;
@@ -5171,7 +5200,7 @@ function renderFinding(f, ctx, detail) {
     const placeless = f.kind === 'rss-growth' && !frame;
     const where = name && !placeless ? ` in ${fn(name)}${frame ? ` at ${location(frame, ctx)}` : ''}` : '';
     const out = [`${title}${where}`, ''];
-    if (f.summary)
+    if (f.summary && !SUMMARY_RESTATES.has(f.kind))
         out.push(prose(f.summary), '');
     const facts = [];
     const rate = escapeMarkdown(formatRate(f.rate, f.unit));
@@ -5186,15 +5215,13 @@ function renderFinding(f, ctx, detail) {
     if (f.kind !== 'crash') {
         facts.push(`**Rate:** ${rate}${baseRate} · **growth over the run:** ${escapeMarkdown(formatQuantity(f.growth, f.unit))}`);
     }
-    if (detail.evidence) {
-        const ev = evidenceLine(f);
-        if (ev)
-            facts.push(`**Evidence:** ${ev}`);
-    }
+    const ev = detail.evidence ? evidenceLine(f) : undefined;
+    if (ev)
+        facts.push(`**Evidence:** ${ev}`);
     const also = alsoLine(f);
     if (also)
         facts.push(`**Also:** ${also}`);
-    const { inline, blocks } = detailParts(f.details);
+    const { inline, blocks } = detailParts(f.details, ev ? EVIDENCE_GROUP[f.kind] : undefined);
     if (inline.length)
         facts.push(`**Details:** ${inline.join(' · ')}`);
     if (f.hint)
@@ -5214,8 +5241,12 @@ function renderFinding(f, ctx, detail) {
     return out;
 }
 
-/** The CLI's name as a user runs it (package.json bin). */
-const CLI_COMMAND = 'npx -p memleak-action memleak';
+/** The repository users run the action from (`uses: org/memleak-action@v1`). */
+const ACTION_REPOSITORY = 'org/memleak-action';
+/** The major tag users pin; the CLI from the same tag measures the same way. */
+const ACTION_MAJOR = 'v1';
+/** The CLI as a user runs it, decided here only (the README and the comment use it). */
+const CLI_COMMAND = `npx github:${ACTION_REPOSITORY}#${ACTION_MAJOR}`;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 // eslint-disable-next-line no-control-regex
@@ -5978,9 +6009,12 @@ function chartSection(ctx, d) {
     if (!chart)
         return [];
     const out = ['#### Live heap over the run', ''];
+    // The chart's source already lists its numbers for a reader without Mermaid (an
+    // e-mail notification); the text line stands in only where no chart is drawn.
     if (d.chart && chart.mermaid)
         out.push(chart.mermaid, '');
-    out.push(escapeMarkdown(chart.text, { max: 2000 }), '');
+    else
+        out.push(escapeMarkdown(chart.text, { max: 2000 }), '');
     return out;
 }
 function reproduceSection(ctx, artifactUrl) {
@@ -8667,4 +8701,4 @@ async function runPipeline(inputs, ctx) {
     }
 }
 
-export { parseReport as A, failuresFor as B, commentMarker as C, readActionInputs as D, INPUT_DEFAULTS as I, KIND_LABEL as K, MAX_COMMENT_CHARS as M, ProfileError as P, RunStoppedError as R, UsageError as U, VERSION as V, startRunControl as a, runPipeline as b, runCommand as c, decodeProfile as d, orderFindings as e, formatBytes$3 as f, formatChange as g, repoRelativePath as h, formatQuantity as i, formatRate as j, safeCommentId as k, codeSpan as l, prose as m, escapeMarkdown as n, oneLine$1 as o, parseSize as p, shortSha as q, readInputs as r, sampleColumns as s, findingNumber as t, safeUrl as u, isLeak as v, markdownTable as w, formatSignedBytes as x, renderMarkdown as y, escapeHtml as z };
+export { ACTION_INPUT_DEFAULTS as A, parseReport as B, failuresFor as C, commentMarker as D, readActionInputs as E, INPUT_DEFAULTS as I, KIND_LABEL as K, MAX_COMMENT_CHARS as M, ProfileError as P, RunStoppedError as R, UsageError as U, VERSION as V, startRunControl as a, runPipeline as b, runCommand as c, decodeProfile as d, orderFindings as e, formatBytes$3 as f, formatChange as g, repoRelativePath as h, formatQuantity as i, formatRate as j, safeCommentId as k, codeSpan as l, prose as m, escapeMarkdown as n, oneLine$1 as o, parseSize as p, shortSha as q, readInputs as r, sampleColumns as s, findingNumber as t, safeUrl as u, isLeak as v, markdownTable as w, formatSignedBytes as x, renderMarkdown as y, escapeHtml as z };

@@ -1,5 +1,6 @@
 // Regenerates the inputs/outputs tables of README.md from action.yml, between
 // the <!-- inputs --> markers. `--check` fails when the README has drifted.
+// rollup.config.mjs reads action.yml with readActionSections too (the CLI's --help).
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -28,13 +29,21 @@ export function readActionSections(yml) {
     if (field && current) {
       let value = field[2].trim()
       if (/^'.*'$/.test(value)) value = value.slice(1, -1).replace(/''/g, "'")
+      // Prettier double-quotes a value that holds a single quote; its escapes are JSON's for this text.
+      else if (/^".*"$/.test(value)) value = JSON.parse(value)
       current[field[1]] = value
     }
   }
   return sections
 }
 
-const cell = (text) => text.replace(/\|/g, '\\|')
+/** A table cell: pipes escaped, and `<` outside code spans, which GitHub would take for an HTML tag. */
+const cell = (text) =>
+  text
+    .split(/(`[^`]*`)/)
+    .map((part, i) => (i % 2 ? part : part.replace(/</g, '&lt;')))
+    .join('')
+    .replace(/\|/g, '\\|')
 
 export function renderTables(yml) {
   const { inputs, outputs } = readActionSections(yml)
@@ -52,7 +61,10 @@ export function updateReadme(readme, yml) {
   const a = readme.indexOf(start)
   const b = readme.indexOf(end)
   if (a < 0 || b < a) throw new Error('README.md has no inputs markers')
-  return `${readme.slice(0, a + start.length)}\n${renderTables(yml)}\n${readme.slice(b)}`
+  // Unpadded: Prettier would pad every row to the widest description, tripling
+  // the README's size; the ignore range keeps the table as written here.
+  const table = `<!-- prettier-ignore-start -->\n${renderTables(yml)}\n<!-- prettier-ignore-end -->`
+  return `${readme.slice(0, a + start.length)}\n${table}\n${readme.slice(b)}`
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,5 +1,5 @@
 // `memleak`: the action's pipeline for a terminal, so a result can be reproduced on a laptop.
-//   memleak run [--input-name value ...]   the whole job; prints the Markdown report
+//   memleak run [--input-name value ...]   the whole job; prints the Markdown report (run --help lists them)
 //   memleak diff BASE HEAD                 top growing allocators between two heap profiles
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
@@ -12,25 +12,70 @@ import { startRunControl } from './run-control.js'
 import { diffFiles } from './profile/diff.js'
 import { runCommand } from './build/command.js'
 import { VERSION } from './version.js'
+import { GITHUB_ONLY_INPUTS, formatHelp, scanFlags, type CommandDoc } from './cli-options.js'
+import { INPUT_DESCRIPTIONS } from 'virtual:action-inputs'
+
+const EXIT_STATUS =
+  'exit status: 0 pass, 1 fail-on matched, 2 bad usage or input, 3 could not measure (build, service or load failed)'
 
 const USAGE = `usage:
   memleak run [options]          build, load and compare; prints the Markdown report
   memleak diff BASE HEAD         top growing allocators between two heap profiles
   memleak --version
 
-run options (the action's inputs, same names and defaults):
-${Object.entries(INPUT_DEFAULTS)
-  .map(([name, value]) => `  --${name}${value ? ` (default ${JSON.stringify(value)})` : ''}`)
-  .join('\n')}
-  --out DIR                      where profiles, logs and report.json go (default .memleak)
-  --json                         print the JSON report instead of Markdown
+memleak run --help and memleak diff --help list the options.
+${EXIT_STATUS}`
 
-diff options:
-  --sample-type NAME             inuse_space (default), inuse_objects, alloc_space, alloc_objects
-  --limit N                      rows to print (default 20)
-  --max-profile-size SIZE        refuse a profile that decompresses past this (default 256MiB)
+/** A value placeholder from the default's shape, so --help shows what to type. */
+function placeholder(fallback: string): string {
+  if (/^\d+(ms|s|m|h)$/.test(fallback)) return 'DURATION'
+  if (/^(true|false)$/.test(fallback)) return 'true|false'
+  return 'VALUE'
+}
 
-exit status: 0 pass, 1 fail-on matched, 2 bad usage or input, 3 could not measure (build, service or load failed)`
+const RUN: CommandDoc = {
+  name: 'run',
+  summary: 'build the service at base and head, load both, compare; prints the Markdown report',
+  usage: "memleak run [options]   (the action's inputs as flags: same names, same defaults)",
+  options: [
+    ...Object.entries(INPUT_DEFAULTS)
+      .filter(([name]) => !GITHUB_ONLY_INPUTS.has(name))
+      .map(([name, fallback]) => ({
+        name,
+        value: placeholder(fallback),
+        description: INPUT_DESCRIPTIONS[name] ?? '',
+        default: fallback || undefined,
+      })),
+    {
+      name: 'out',
+      value: 'DIR',
+      description: 'Where profiles, logs and report.json go.',
+      default: '.memleak',
+    },
+    { name: 'json', description: 'Print the JSON report instead of Markdown.' },
+  ],
+}
+
+const DIFF: CommandDoc = {
+  name: 'diff',
+  summary: 'top growing allocators between two heap profiles, like go tool pprof -top -diff_base',
+  usage: 'memleak diff [options] BASE HEAD',
+  options: [
+    {
+      name: 'sample-type',
+      value: 'NAME',
+      description: 'inuse_space, inuse_objects, alloc_space or alloc_objects.',
+      default: 'inuse_space',
+    },
+    { name: 'limit', value: 'N', description: 'Rows to print.', default: '20' },
+    {
+      name: 'max-profile-size',
+      value: 'SIZE',
+      description: INPUT_DESCRIPTIONS['max-profile-size'] ?? '',
+      default: INPUT_DEFAULTS['max-profile-size'],
+    },
+  ],
+}
 
 const stderrLogger: Logger = {
   info: (line) => process.stderr.write(`${line}\n`),
@@ -66,13 +111,24 @@ async function cleanHeadSha(dir: string): Promise<string | undefined> {
   }
 }
 
+/** Prints the command's help and returns true when asked; throws on a flag the command lacks. */
+function helped(command: CommandDoc, argv: string[]): boolean {
+  if (!scanFlags(command, argv).help) return false
+  process.stdout.write(formatHelp(command, EXIT_STATUS))
+  return true
+}
+
+const parseOptions = (command: CommandDoc): Record<string, { type: 'string' | 'boolean' }> =>
+  Object.fromEntries(command.options.map((o) => [o.name, { type: o.value ? 'string' : 'boolean' }]))
+
 async function commandRun(argv: string[]): Promise<number> {
-  const options: Record<string, { type: 'string' | 'boolean' }> = {
-    out: { type: 'string' },
-    json: { type: 'boolean' },
-  }
-  for (const name of Object.keys(INPUT_DEFAULTS)) options[name] = { type: 'string' }
-  const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true })
+  if (helped(RUN, argv)) return 0
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: parseOptions(RUN),
+    strict: true,
+    allowPositionals: true,
+  })
   if (positionals.length > 0)
     throw new UsageError(`run: unexpected argument ${JSON.stringify(positionals[0])}`)
   const inputs = readInputs((name: InputName) => (values[name] as string | undefined) ?? '')
@@ -109,24 +165,23 @@ const READ_ERRORS: Record<string, string> = {
 }
 
 async function commandDiff(argv: string[]): Promise<number> {
+  if (helped(DIFF, argv)) return 0
   const { values, positionals } = parseArgs({
     args: argv,
-    options: {
-      'sample-type': { type: 'string' },
-      limit: { type: 'string' },
-      'max-profile-size': { type: 'string' },
-    },
+    options: parseOptions(DIFF),
     strict: true,
     allowPositionals: true,
   })
   if (positionals.length !== 2)
     throw new UsageError('diff: expected two profile files, memleak diff BASE HEAD')
+  const text = (name: string): string | undefined =>
+    typeof values[name] === 'string' ? values[name] : undefined
   const limit = values.limit === undefined ? 20 : Number(values.limit)
   if (!Number.isInteger(limit) || limit < 1)
     throw new UsageError(`--limit: expected a whole number above 0, got ${JSON.stringify(values.limit)}`)
   const maxDecompressedBytes = parseSize(
     'max-profile-size',
-    values['max-profile-size'] ?? INPUT_DEFAULTS['max-profile-size'],
+    text('max-profile-size') ?? INPUT_DEFAULTS['max-profile-size'],
     1024,
     4 * 1024 ** 3,
   )
@@ -142,7 +197,7 @@ async function commandDiff(argv: string[]): Promise<number> {
   const [base, head] = await Promise.all(positionals.map(read))
   process.stdout.write(
     diffFiles(base, head, {
-      sampleType: values['sample-type'],
+      sampleType: text('sample-type'),
       limit,
       maxDecompressedBytes,
       names: positionals as [string, string],
@@ -160,9 +215,14 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`memleak ${VERSION}\n`)
       return 0
     }
-    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    if (command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(`${USAGE}\n`)
-      return command === undefined ? 2 : 0
+      return 0
+    }
+    // No command is a usage error: the usage goes to stderr, so a script's stdout stays clean.
+    if (command === undefined) {
+      process.stderr.write(`${USAGE}\n`)
+      return 2
     }
     throw new UsageError(`unknown command ${JSON.stringify(command)}; expected run or diff (memleak --help)`)
   } catch (error) {

@@ -74,7 +74,7 @@ interface CommentOutcome {
 function readOnlyWarning(status: number): void {
   core.warning(
     `The token cannot write to this pull request (HTTP ${status}; a fork's PR gets a read-only token). ` +
-      'The report is in the job summary; see the README for the fork-safe two-workflow setup.',
+      'The report is in the job summary; for comments on forks, see docs/fork-safe.md in memleak-action.',
   )
 }
 

@@ -1,4 +1,4 @@
-// Results: a Markdown table on stdout (pasted into the README as is) and
+// Results: a Markdown table on stdout (pasted into docs/measured.md as is) and
 // bench/results/<section>.json with every raw measurement behind it.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, statSync, writeFileSync } from 'node:fs'

@@ -42,7 +42,8 @@ function packagePath(report: Report): string {
       .replace(/^\.\/+/, '')
       .replace(/\/+$/, '')
       .replace(/^\.$/, '')
-  return [strip(report.meta.workingDirectory), strip(report.meta.package)].filter(Boolean).join('/') || '.'
+  const path = [strip(report.meta.workingDirectory), strip(report.meta.package)].filter(Boolean).join('/')
+  return path || report.meta.modulePath || '.'
 }
 
 /** One name per report, unique: the package path, with the measuring job's comment id when two share it. */

@@ -78,7 +78,8 @@ export interface DetailParts {
   blocks: { title: string; text: string }[]
 }
 
-export function detailParts(details: Record<string, string | number>): DetailParts {
+/** `skipGroup`: a start/end group shown elsewhere (the evidence line's series). */
+export function detailParts(details: Record<string, string | number>, skipGroup?: string): DetailParts {
   const inline: string[] = []
   const blocks: DetailParts['blocks'] = []
   const groups = new Map<string, Partial<Record<Phase, string | number>>>()
@@ -104,6 +105,7 @@ export function detailParts(details: Record<string, string | number>): DetailPar
 
   for (const item of order.slice(0, 24)) {
     if (item.group !== undefined) {
+      if (item.group === skipGroup) continue
       const g = groups.get(item.group)!
       const show = (p: Phase): string | undefined =>
         g[p] === undefined

@@ -88,6 +88,29 @@ export function fixedSection(fixed: readonly FixedLeak[]): string[] {
   return out
 }
 
+/**
+ * The details group that holds the same series as the evidence line, per kind:
+ * shown once, in the evidence, when that line is rendered.
+ */
+const EVIDENCE_GROUP: Partial<Record<Finding['kind'], string>> = {
+  'heap-leak': '',
+  'bounded-growth': '',
+  'goroutine-leak': 'count',
+  'connection-leak': 'readLoop',
+  'rss-growth': 'rss',
+}
+
+/**
+ * Kinds whose summary sentence restates the rate, growth and series the bullets
+ * give; a crash's (what died, when) and bounded growth's (where it levelled off) do not.
+ */
+const SUMMARY_RESTATES = new Set<Finding['kind']>([
+  'heap-leak',
+  'goroutine-leak',
+  'connection-leak',
+  'rss-growth',
+])
+
 export interface FindingDetail {
   evidence: boolean
   stack: boolean
@@ -101,7 +124,7 @@ export function renderFinding(f: Finding, ctx: RenderContext, detail: FindingDet
   const placeless = f.kind === 'rss-growth' && !frame
   const where = name && !placeless ? ` in ${fn(name)}${frame ? ` at ${location(frame, ctx)}` : ''}` : ''
   const out = [`${title}${where}`, '']
-  if (f.summary) out.push(prose(f.summary), '')
+  if (f.summary && !SUMMARY_RESTATES.has(f.kind)) out.push(prose(f.summary), '')
 
   const facts: string[] = []
   const rate = escapeMarkdown(formatRate(f.rate, f.unit))
@@ -118,13 +141,11 @@ export function renderFinding(f: Finding, ctx: RenderContext, detail: FindingDet
       `**Rate:** ${rate}${baseRate} · **growth over the run:** ${escapeMarkdown(formatQuantity(f.growth, f.unit))}`,
     )
   }
-  if (detail.evidence) {
-    const ev = evidenceLine(f)
-    if (ev) facts.push(`**Evidence:** ${ev}`)
-  }
+  const ev = detail.evidence ? evidenceLine(f) : undefined
+  if (ev) facts.push(`**Evidence:** ${ev}`)
   const also = alsoLine(f)
   if (also) facts.push(`**Also:** ${also}`)
-  const { inline, blocks } = detailParts(f.details)
+  const { inline, blocks } = detailParts(f.details, ev ? EVIDENCE_GROUP[f.kind] : undefined)
   if (inline.length) facts.push(`**Details:** ${inline.join(' · ')}`)
   if (f.hint) facts.push(`**Fix:** ${prose(f.hint)}`)
   for (const fact of facts) out.push(`- ${fact}`)

@@ -203,7 +203,9 @@ export function headline(ctx: RenderContext): string[] {
 
 function contextLine(ctx: RenderContext): string {
   const { meta, analysis } = ctx.report
-  const parts = [codeSpan(meta.package || '.', { max: 80 })]
+  // The default package, `.`, says nothing: name the module instead (or nothing).
+  const pkg = /^\.?\/*$/.test(meta.package) ? meta.modulePath : meta.package
+  const parts = pkg ? [codeSpan(pkg, { max: 80 })] : []
   const base = shortSha(meta.baseSha)
   // Without a commit (the CLI on a checkout), head is what was built: the working tree as it stands.
   const head = shortSha(meta.headSha)
@@ -223,15 +225,18 @@ function contextLine(ctx: RenderContext): string {
 function checkLine(ctx: RenderContext): string {
   const { meta, failures, analysis } = ctx.report
   const words = meta.failOn.length ? meta.failOn : ['none']
-  const failOn = words.map((w) => codeSpan(w, { max: 20 })).join(', ')
+  const spans = (list: string[]): string => list.map((w) => codeSpan(w, { max: 20 })).join(', ')
+  const failOn = spans(words)
   if (failures.length === 0) return `**Check passes** (fail-on: ${failOn})`
   const v = analysis.verdict
   const matched = words.filter(
     (w) =>
       (w === 'leak' && v.leak) || (w === 'new-leak' && v.newLeak) || (w === 'regression' && v.regression),
   )
+  // Each fail-on word once: the ones that matched, then the ones that did not.
+  const unmatched = words.filter((w) => !matched.includes(w))
   if (matched.length)
-    return `**Check fails** (fail-on: ${failOn}; matched: ${matched.map((w) => codeSpan(w, { max: 20 })).join(', ')})`
+    return `**Check fails**: fail-on ${spans(matched)} matched${unmatched.length ? `; ${spans(unmatched)} did not` : ''}`
   // The reasons did not come from the verdict: show them as they are.
   return `**Check fails** (fail-on: ${failOn}): ${failures
     .slice(0, 5)

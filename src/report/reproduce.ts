@@ -3,8 +3,21 @@
 // shell-quoted: pasting the command runs memleak, never something else.
 import type { ReportMeta } from './types.js'
 
-/** The CLI's name as a user runs it (package.json bin). */
-export const CLI_COMMAND = 'npx -p memleak-action memleak'
+/** The repository users run the action from (`uses: org/memleak-action@v1`). */
+export const ACTION_REPOSITORY = 'org/memleak-action'
+/** The major tag users pin; the CLI from the same tag measures the same way. */
+export const ACTION_MAJOR = 'v1'
+/**
+ * Whether the package is on npm. Until it is, npx installs the CLI from the
+ * repository (it carries package.json's bin and the built dist/); flip this after
+ * the first `npm publish` and every "Reproduce locally" uses the registry.
+ */
+export const ON_NPM = false
+
+/** The CLI as a user runs it, decided here only (the README and the comment use it). */
+export const CLI_COMMAND = ON_NPM
+  ? 'npx -p memleak-action memleak'
+  : `npx github:${ACTION_REPOSITORY}#${ACTION_MAJOR}`
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/

@@ -1,11 +1,14 @@
-// The workflows users copy (examples/*, the README's YAML) and the ones this
-// repository runs must parse, and may only use inputs and outputs action.yml
-// declares: a renamed input would otherwise break every copy silently (the
-// runner only warns about an unexpected input).
+// The workflows users copy (examples/*, the YAML of the README and docs/) and the
+// ones this repository runs must parse, and may only use inputs and outputs
+// action.yml declares: a renamed input would otherwise break every copy silently
+// (the runner only warns about an unexpected input). What users copy must also be
+// safe to paste: no token left in the checkout the PR's code runs in, permissions
+// granted per job, and the current major versions of the actions it uses.
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse, parseAllDocuments } from 'yaml'
+import { docYamlBlocks } from './yaml-blocks.js'
 
 const root = join(import.meta.dirname, '../..')
 const read = (path: string): string => readFileSync(join(root, path), 'utf8')
@@ -32,6 +35,40 @@ function stepsOf(doc: unknown): Step[] {
   if (Array.isArray(doc)) return doc as Step[]
   const jobs = (doc as { jobs?: Record<string, { steps?: Step[] }> } | null)?.jobs ?? {}
   return Object.values(jobs).flatMap((job) => job.steps ?? [])
+}
+
+/** The current major of each action we show, checked in their repositories: each runs on node24. */
+const CURRENT_MAJOR: Record<string, string> = {
+  'actions/checkout': 'v7',
+  'actions/setup-go': 'v7',
+  'actions/setup-node': 'v7',
+  'actions/upload-artifact': 'v7',
+  'actions/download-artifact': 'v8',
+}
+
+interface Job {
+  permissions?: Record<string, string>
+  steps?: Step[]
+}
+
+/** Problems that make a workflow unsafe or stale to paste. */
+function unsafe(doc: unknown): string[] {
+  const found: string[] = []
+  const workflow = doc as { permissions?: unknown; jobs?: Record<string, Job> } | null
+  for (const [name, job] of Object.entries(workflow?.jobs ?? {})) {
+    const runsPrCode = (job.steps ?? []).some((s) => s.uses?.startsWith('actions/checkout@'))
+    if (runsPrCode && workflow?.permissions && Object.keys(workflow.permissions).length > 0)
+      found.push(`job ${name}: permissions belong to the job, not the workflow`)
+    if (!job.permissions) found.push(`job ${name}: no job-level permissions`)
+  }
+  for (const step of stepsOf(doc)) {
+    const [action, version] = (step.uses ?? '').split('@')
+    if (action && CURRENT_MAJOR[action] && version !== CURRENT_MAJOR[action])
+      found.push(`${step.uses}: the current major is ${CURRENT_MAJOR[action]}`)
+    if (action === 'actions/checkout' && step.with?.['persist-credentials'] !== false)
+      found.push('actions/checkout without persist-credentials: false leaves the token in the checkout')
+  }
+  return found
 }
 
 const isOurs = (step: Step): boolean => step.uses === './' || /(^|\/)memleak-action@/.test(step.uses ?? '')
@@ -73,9 +110,11 @@ describe('example workflows', () => {
       expect(existsSync(join(root, workflow)), `${workflow} is missing`).toBe(true)
       const text = read(workflow)
       expect(problems(text)).toEqual([])
-      const doc = parse(text) as { on: unknown; permissions: Record<string, string> }
+      const doc = parse(text) as { on: unknown; jobs: Record<string, Job> }
       expect(JSON.stringify(doc.on)).toContain('pull_request')
-      expect(doc.permissions['pull-requests']).toBe('write')
+      expect(unsafe(doc)).toEqual([])
+      const job = Object.values(doc.jobs).find((j) => (j.steps ?? []).some(isOurs))
+      expect(job?.permissions?.['pull-requests']).toBe('write')
       const ours = stepsOf(doc).filter(isOurs)
       expect(ours.length).toBeGreaterThan(0)
       for (const step of ours) expect(step.uses).toBe(published)
@@ -90,10 +129,24 @@ describe('example workflows', () => {
   }
 })
 
-describe('README YAML', () => {
-  const blocks = [...read('README.md').matchAll(/```ya?ml\n([\s\S]*?)```/g)]
-    .map((m) => m[1])
+describe('README and docs YAML', () => {
+  const blocks = docYamlBlocks()
+    .map((b) => b.block)
     .filter((block) => block.includes('memleak-action'))
+
+  it('the README has the quick start: safe to paste', () => {
+    const quick = [...read('README.md').matchAll(/```ya?ml\n([\s\S]*?)```/g)].map((m) => m[1]!)
+    const workflow = quick.find((b) => b.includes('on: pull_request'))
+    expect(workflow).toBeDefined()
+    expect(unsafe(parse(workflow!))).toEqual([])
+  })
+
+  it('every workflow and step list is safe to paste', () => {
+    const found = docYamlBlocks()
+      .filter((b) => /^(jobs:|- )/m.test(b.block))
+      .flatMap((b) => unsafe(parse(b.block)).map((p) => `${b.page}: ${p}`))
+    expect(found).toEqual([])
+  })
 
   it('has the quick start, the fork-safe pair, the OS matrix and the aggregate matrix', () => {
     const all = blocks.join('\n')
@@ -117,6 +170,10 @@ describe("this repository's workflows", () => {
   it('parse and use only declared inputs where they run the action from the checkout', () => {
     expect(files).toEqual(expect.arrayContaining(['ci.yml', 'check-dist.yml', 'self-test.yml']))
     for (const file of files) expect(problems(read(`.github/workflows/${file}`)), file).toEqual([])
+  })
+
+  it('grant permissions per job, keep no token in the checkout, and use current majors', () => {
+    for (const file of files) expect(unsafe(parse(read(`.github/workflows/${file}`))), file).toEqual([])
   })
 
   it('the self-test runs the action itself on Linux and macOS', () => {
@@ -149,6 +206,25 @@ describe('the checker itself', () => {
       'unknown input `pakage` (uses: org/memleak-action@v1)',
       'unknown mode `fast`',
       'unknown output `leaks` of step m',
+    ])
+  })
+
+  it('catches an old major, a persisted token and workflow-level permissions', () => {
+    const bad = parse(
+      [
+        'permissions: { contents: read }',
+        'jobs:',
+        '  j:',
+        '    steps:',
+        '      - uses: actions/checkout@v4',
+        '      - uses: actions/setup-go@v7',
+      ].join('\n'),
+    )
+    expect(unsafe(bad)).toEqual([
+      'job j: permissions belong to the job, not the workflow',
+      'job j: no job-level permissions',
+      'actions/checkout@v4: the current major is v7',
+      'actions/checkout without persist-credentials: false leaves the token in the checkout',
     ])
   })
 

@@ -1,4 +1,4 @@
-// `npm run local-action` (README: "Try it, work on it") runs src/main.ts under
+// `npm run local-action` (CONTRIBUTING.md: "Try it, work on it") runs src/main.ts under
 // @github/local-action with a .env copied from .env.example. Both halves are
 // checked here: the example names only real inputs, and the tool finds run(),
 // runs it and shows its failure.

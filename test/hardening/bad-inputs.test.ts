@@ -20,7 +20,7 @@ const CLI_CASES: [string[], RegExp][] = [
     /^memleak: fail-on: expected any of leak, new-leak, regression, none.*got "leaks"$/,
   ],
   [['run', '--fail-on', 'none,leak'], /^memleak: fail-on: "none" cannot be combined/],
-  [['run', '--bogus', '1'], /^memleak: Unknown option '--bogus'/],
+  [['run', '--bogus', '1'], /^memleak: run: unknown option --bogus \(memleak run --help lists them\)$/],
   [['run', '--port'], /^memleak: Option '--port <value>' argument missing/],
   [['run', '--port', '70000'], /^memleak: port: expected a whole number from 1 to 65535, got "70000"$/],
   [['run', '--requests', 'GET /a\nGET'], /^memleak: requests line 2: /],

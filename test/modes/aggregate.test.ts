@@ -138,8 +138,13 @@ describe('serviceNames and verdicts', () => {
       package: './cmd/api',
       commentId: 'b',
     })
+    // The module at the repository's root is named by its module path, not a lone `.`.
     const c = F.report(F.cleanAnalysis(), [], { workingDirectory: '.', package: '.' })
-    expect(serviceNames([a, b, c])).toEqual(['services/api/cmd/api (a)', 'services/api/cmd/api (b)', '.'])
+    expect(serviceNames([a, b, c])).toEqual([
+      'services/api/cmd/api (a)',
+      'services/api/cmd/api (b)',
+      'github.com/acme/shop',
+    ])
   })
 
   it('says what each service has, and combines them', () => {

@@ -240,4 +240,47 @@ describe('renderMarkdown', () => {
     expect(md).toContain(`--working-directory services/api`)
     expect(md).toContain(`--requests 'POST /x {"a":"it'\\''s $(rm -rf ~)"}'`)
   })
+
+  it('names the default package by its module, never as a lone `.`', () => {
+    const md = renderMarkdown(F.report(F.cleanAnalysis(), [], { package: '.' }))
+    expect(md).toMatch(/\n`github\.com\/acme\/shop` · base `/)
+    expect(md).not.toContain('`.`')
+    const bare = renderMarkdown(F.report(F.cleanAnalysis(), [], { package: '.', modulePath: '' }))
+    expect(bare).toMatch(/\nbase `[0-9a-f]{7}` → head /)
+    expect(bare).not.toContain('`.`')
+  })
+
+  it('says each fail-on word once: what matched, then what did not', () => {
+    const a = F.heapLeakAnalysis()
+    const one = renderMarkdown(F.report(a, ['new leak'], { failOn: ['new-leak', 'regression'] }))
+    expect(one).toContain('**Check fails**: fail-on `new-leak` matched; `regression` did not\n')
+    expect(one.match(/`new-leak`/g)).toHaveLength(1)
+    const both = { ...a, verdict: { ...a.verdict, regression: true } }
+    const md = renderMarkdown(
+      F.report(both, ['new leak', 'regression'], { failOn: ['new-leak', 'regression'] }),
+    )
+    expect(md).toContain('**Check fails**: fail-on `new-leak`, `regression` matched\n')
+  })
+
+  it("gives a leak's rate, growth and series once, in its bullets", () => {
+    const md = renderMarkdown(F.report(F.heapLeakAnalysis(), ['new leak']))
+    const finding = md.slice(md.indexOf('#### Leak findings'), md.indexOf('<details><summary>Stack'))
+    expect(finding.match(/412 B/g)).toHaveLength(1)
+    expect(finding.match(/15\.8 MiB/g)).toHaveLength(2) // the evidence's end and its value after the load
+    expect(finding).not.toContain('fitted')
+  })
+
+  it('shows the chart, and the numbers as a line only where the chart is dropped', () => {
+    const md = renderMarkdown(F.report(F.heapLeakAnalysis(), []))
+    expect(md).toContain('```mermaid')
+    expect(md).not.toContain('Live heap (MiB) at')
+    // Shrink the cap until the chart is the detail dropped (after stacks and improvements).
+    const full = md.length
+    const caps = Array.from({ length: 60 }, (_, i) => full - 50 * (i + 1))
+    const dropped = caps
+      .map((cap) => renderMarkdown(F.report(F.heapLeakAnalysis(), []), { maxChars: cap }))
+      .find((text) => !text.includes('```mermaid') && text.includes('#### Live heap over the run'))
+    expect(dropped, 'no cap drops the chart but keeps its section').toBeDefined()
+    expect(dropped).toContain('Live heap (MiB) at S0')
+  })
 })
