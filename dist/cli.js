@@ -8,6 +8,7 @@ import 'node:fs';
 import 'node:child_process';
 import 'node:worker_threads';
 import './shared.js';
+import 'node:crypto';
 import 'node:url';
 import 'node:http';
 import 'node:https';

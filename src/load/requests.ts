@@ -4,7 +4,7 @@
 // hold placeholders drawn per request (placeholders.ts).
 import { UsageError } from '../errors.js'
 import { compilePlaceholders, isFixed, sampleOf } from './placeholders.js'
-import { renderRequest, type EncodedRequest, type Piece } from './template.js'
+import { renderPieces, renderRequest, type EncodedRequest, type Piece } from './template.js'
 
 export interface LoadRequest {
   method: string
@@ -204,4 +204,9 @@ function join(pieces: Piece[]): Piece[] {
 export function encodeRequest(request: LoadRequest, host: string): Buffer {
   const encoded = compileRequest(request, host)
   return Buffer.from(encoded.bytes ?? renderRequest(encoded, 0))
+}
+
+/** Where the readiness probe asks whether the service listens: the request's route, its placeholders drawn once. */
+export function listenUrlFor(request: LoadRequest, origin: string): string {
+  return origin + renderPieces(compilePlaceholders(request.path, percentEncode), 1)
 }
