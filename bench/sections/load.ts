@@ -18,6 +18,10 @@ const CONNECTIONS = 16
 const PIPELINE = 4
 const OURS = 'memleak (built-in)'
 const OURS_PIPELINED = `memleak (built-in, pipeline ${PIPELINE})`
+const OURS_VARIED = 'memleak (built-in, placeholders)'
+/** The placeholder variant: every request rendered anew (a counter, a random number, a UUID header). */
+const VARIED_REQUEST = `GET /time?user={{$seq}}&r={{$randomInt 0 1000000}}`
+const VARIED_HEADERS: [string, string][] = [['X-Request-Id', '{{$uuid}}']]
 const TARGET = 0.8
 const PATH = '/time'
 
@@ -46,10 +50,12 @@ async function ours(
   seconds: number,
   round: number,
   pipeline = 1,
+  varied = false,
 ): Promise<Measured> {
   const load = await startLoad({
     port,
-    requests: parseRequests(`GET ${PATH}`),
+    requests: parseRequests(varied ? VARIED_REQUEST : `GET ${PATH}`),
+    ...(varied ? { headers: VARIED_HEADERS } : {}),
     connections: CONNECTIONS,
     threads,
     pipeline,
@@ -63,7 +69,7 @@ async function ours(
   const stats = await load.stop()
   const cpu = process.cpuUsage(cpu0)
   return {
-    tool: pipeline > 1 ? OURS_PIPELINED : OURS,
+    tool: varied ? OURS_VARIED : pipeline > 1 ? OURS_PIPELINED : OURS,
     threads,
     round,
     requestsPerSecond: stats.requestsPerSecond,
@@ -153,6 +159,7 @@ export const loadSection: Section = {
           plan.push(() => ours(port, t, seconds, round))
           if (haveWrk) plan.push(() => wrk(port, t, seconds, round))
           if (t === ctx.threads[0]) plan.push(() => ours(port, t, seconds, round, PIPELINE))
+          if (t === ctx.threads[0]) plan.push(() => ours(port, t, seconds, round, 1, true))
         }
         if (haveAb) plan.push(() => ab(port, seconds, round))
         if (round % 2 === 0) plan.reverse()
@@ -204,6 +211,15 @@ export const loadSection: Section = {
           vsAb(p),
           cpuPerReq(OURS_PIPELINED, t),
         ])
+        const v = median(rps(OURS_VARIED, t))
+        ratios[`threads${t}Placeholders`] = v / w
+        rows.push([
+          `memleak (built-in), ${t} worker thread${t > 1 ? 's' : ''}, placeholders`,
+          fmt(v),
+          haveWrk ? ratio(v / w) : 'n/a',
+          vsAb(v),
+          cpuPerReq(OURS_VARIED, t),
+        ])
       }
       if (haveWrk) rows.push([`wrk -t${t} -c${CONNECTIONS}`, fmt(w), '1×', vsAb(w), cpuPerReq('wrk', t)])
     }
@@ -236,6 +252,7 @@ export const loadSection: Section = {
             ctx.threads[0]!,
             OURS_PIPELINED,
           ),
+          [`threads${ctx.threads[0]}Placeholders`]: pairedRatios(results, ctx.threads[0]!, OURS_VARIED),
         },
         target: TARGET,
         runs: results.map(({ raw: _raw, ...r }) => r),
@@ -262,6 +279,8 @@ export const loadSection: Section = {
       if (piped.length > 1) {
         md += ` Pipelined ${PIPELINE} deep (same 16 connections; \`startLoad({ pipeline })\`), per round: ${piped.map((x) => x.toFixed(2)).join(', ')}; median ${median(piped).toFixed(2)}.`
       }
+      const v = ratios[`threads${t}Placeholders`]!
+      md += `\n\nWith placeholders (\`${VARIED_REQUEST}\` and an \`X-Request-Id: {{$uuid}}\` header, rendered per request): ${v >= TARGET ? 'meets target' : '**misses target**'} (${ratio(v)}).`
     }
     if (errors > 0) md += ` ${errors} errors in total across runs (see bench/results/load.json).`
     if (hot) {
