@@ -876,6 +876,12 @@ function readInputs(get) {
     if (durationMs / snapshots < 500) {
         throw new UsageError(`snapshots: ${snapshots} snapshots in ${value('duration')} leaves under 0.5 s between them; use fewer or a longer duration`);
     }
+    const rate = value('rate').trim() ? parseRate(value('rate')) : undefined;
+    if (rate !== undefined && (rate * durationMs) / snapshots / 1000 < 10) {
+        // Fewer would read as "the service stopped answering" between two snapshots, and the
+        // per-window allocation figures would rest on a handful of requests.
+        throw new UsageError(`rate: ${rate} requests/s leaves under 10 requests between snapshots (${snapshots} in ${value('duration')}); raise it, or use fewer snapshots`);
+    }
     return {
         workingDirectory: relativePath('working-directory', value('working-directory')),
         package: value('package').trim(),
@@ -890,7 +896,7 @@ function readInputs(get) {
         requests: parseRequests(value('requests')),
         requestsFile: requestsFile ? relativePath('requests-file', requestsFile) : '',
         headers: parseHeaderLines(value('headers')),
-        ...(value('rate').trim() ? { rate: parseRate(value('rate')) } : {}),
+        ...(rate !== undefined ? { rate } : {}),
         setupCommand: value('setup-command').trim(),
         durationMs,
         warmupMs: parseDuration('warmup', value('warmup'), { allowZero: true }),
@@ -6471,6 +6477,7 @@ const VARIABLE = /^@([A-Za-z_][\w.-]*)\s*=\s*(.*)$/;
 const REQUEST_LINE = /^(?:([A-Za-z]+)\s+)?((?:\{\{.*?\}\}|\S)+)(?:\s+HTTP\/[\d.]+)?$/;
 const HEADER = /^([^\s:]+)\s*:\s*(.*)$/;
 const MAX_DEPTH = 10;
+const MAX_REQUESTS = 1000;
 /** Replaces {{name}} by the file's variables (themselves expanded); {{$…}} placeholders stay for the generator. */
 function expand(text, vars, fail, depth = 0) {
     return text.replace(/\{\{\s*([^$}][^}]*?)\s*\}\}/g, (_, name) => {
@@ -6507,6 +6514,10 @@ function parseHttpFile(text, name) {
         const request = parseBlock(block, vars, name);
         if (request)
             requests.push(request);
+    }
+    // The report lists the load's requests, and a report holds at most 1000 of them.
+    if (requests.length > MAX_REQUESTS) {
+        throw new UsageError(`${name}: ${requests.length} requests; a request file holds at most ${MAX_REQUESTS}`);
     }
     if (requests.length === 0) {
         throw new UsageError(`${name}: no request in the file; expected requests like "GET /users" separated by ###`);

@@ -156,6 +156,14 @@ export function readInputs(get: (name: InputName) => string): Inputs {
       `snapshots: ${snapshots} snapshots in ${value('duration')} leaves under 0.5 s between them; use fewer or a longer duration`,
     )
   }
+  const rate = value('rate').trim() ? parseRate(value('rate')) : undefined
+  if (rate !== undefined && (rate * durationMs) / snapshots / 1000 < 10) {
+    // Fewer would read as "the service stopped answering" between two snapshots, and the
+    // per-window allocation figures would rest on a handful of requests.
+    throw new UsageError(
+      `rate: ${rate} requests/s leaves under 10 requests between snapshots (${snapshots} in ${value('duration')}); raise it, or use fewer snapshots`,
+    )
+  }
   return {
     workingDirectory: relativePath('working-directory', value('working-directory')),
     package: value('package').trim(),
@@ -170,7 +178,7 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     requests: parseRequests(value('requests')),
     requestsFile: requestsFile ? relativePath('requests-file', requestsFile) : '',
     headers: parseHeaderLines(value('headers')),
-    ...(value('rate').trim() ? { rate: parseRate(value('rate')) } : {}),
+    ...(rate !== undefined ? { rate } : {}),
     setupCommand: value('setup-command').trim(),
     durationMs,
     warmupMs: parseDuration('warmup', value('warmup'), { allowZero: true }),

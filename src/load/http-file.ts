@@ -12,6 +12,7 @@ const VARIABLE = /^@([A-Za-z_][\w.-]*)\s*=\s*(.*)$/
 const REQUEST_LINE = /^(?:([A-Za-z]+)\s+)?((?:\{\{.*?\}\}|\S)+)(?:\s+HTTP\/[\d.]+)?$/
 const HEADER = /^([^\s:]+)\s*:\s*(.*)$/
 const MAX_DEPTH = 10
+const MAX_REQUESTS = 1000
 
 /** Replaces {{name}} by the file's variables (themselves expanded); {{$…}} placeholders stay for the generator. */
 function expand(text: string, vars: Map<string, string>, fail: (why: string) => never, depth = 0): string {
@@ -51,6 +52,10 @@ export function parseHttpFile(text: string, name: string): LoadRequest[] {
   for (const block of blocks) {
     const request = parseBlock(block, vars, name)
     if (request) requests.push(request)
+  }
+  // The report lists the load's requests, and a report holds at most 1000 of them.
+  if (requests.length > MAX_REQUESTS) {
+    throw new UsageError(`${name}: ${requests.length} requests; a request file holds at most ${MAX_REQUESTS}`)
   }
   if (requests.length === 0) {
     throw new UsageError(

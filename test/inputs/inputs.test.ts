@@ -66,6 +66,7 @@ describe('readInputs', () => {
     [{ duration: 'abc' }, 'duration: expected a duration like 30s, 2m or 1m30s, got "abc"'],
     [{ rate: '0' }, 'rate: expected requests per second above 0, like 200 or 200/s, got "0"'],
     [{ rate: 'fast' }, 'rate: expected requests per second above 0'],
+    [{ rate: '1' }, 'rate: 1 requests/s leaves under 10 requests between snapshots (6 in 60s); raise it'],
     [{ headers: 'Authorization' }, 'headers line 1: no "Name:" in "Authorization"'],
     [{ 'requests-file': '../x.http' }, 'requests-file: expected a path inside the repository'],
     [

@@ -99,6 +99,10 @@ describe('parseHttpFile', () => {
     ['GET /x\nContent-Length: 5', /line 1: the Content-Length header is the load generator's own/],
     ['HEAD /x\n\nbody', /line 1: a HEAD request has no body/],
     ['POST /x\nContent-Type: text/plain\n\n{{$randomInt 5 5}}', /needs MIN below MAX/],
+    [
+      Array.from({ length: 1001 }, (_, i) => `GET /r${i}`).join('\n###\n'),
+      /: 1001 requests; a request file holds at most 1000$/,
+    ],
     ['GET /{{$random.alphabetic(3)}}', /unknown placeholder \{\{\$random\.alphabetic\(3\)\}\}; supported: /],
   ])('%j is refused: %s', (text, message) => {
     expect(() => parseHttpFile(text, NAME)).toThrow(UsageError)
