@@ -2,8 +2,9 @@
 // a leak only varying requests reach, a service with its own rate limiter, a
 // database password and an address taken from a flag (the realservice fixture).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { startGitHubApi, type GitHubApi } from '../support/github-api.js'
 import { FIXTURES_DIR, type SideSpec } from '../support/fixture-repo.js'
 import { prRun } from '../support/pr-run.js'
@@ -30,12 +31,18 @@ describe.runIf(existsSync(DIST_INDEX))('real services (node dist/index.js, reals
   })
   afterAll(() => api.close())
 
-  it('a route that answers 401 without Authorization is loaded with the headers input', async () => {
+  it('a route that answers 401 without Authorization is loaded with the headers input; setup-command runs before each side', async () => {
+    const marks = join(mkdtempSync(join(tmpdir(), 'memleak-setup-')), 'setup.txt')
     const run = await prRun(api, SERVICE, SERVICE, 130, {
       ...LOAD,
       requests: 'GET /me',
       headers: 'Authorization: Bearer let-me-in\nX-Tenant: t-{{$randomInt 1 9}}',
+      // The workflow's own command: it sees the step's environment (here the runner's temp dir).
+      'setup-command': `echo "reset for $MEMLEAK_SIDE on port $PORT" >> '${marks}'; echo setup-output-line`,
     })
+    expect(readFileSync(marks, 'utf8')).toMatch(/^reset for base on port \d+\nreset for head on port \d+\n$/)
+    expect(run.stdout).toContain('setup-output-line')
+    rmSync(dirname(marks), { recursive: true, force: true })
     expect(run.code, run.stdout.slice(-2000)).toBe(0)
     expect(run.report.analysis.head.requests).toBeGreaterThan(100)
     expect(errorsOf(run)).toEqual([0, 0])
