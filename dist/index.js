@@ -40228,6 +40228,32 @@ async function publishReports(env, found) {
     });
 }
 
+function worthMasking(value) {
+    return value.length >= 4 && !/^(\d{1,6}|true|false|yes|no|on|off)$/i.test(value);
+}
+/** `env` values and header values, and the credentials after an auth scheme ("Bearer <token>"). */
+function valuesToMask(inputs) {
+    const values = new Set();
+    const add = (value) => {
+        if (worthMasking(value))
+            values.add(value);
+    };
+    for (const value of Object.values(inputs.env))
+        add(value);
+    for (const [, value] of inputs.headers) {
+        add(value);
+        const credentials = /^[A-Za-z][\w-]*\s+(\S.*)$/.exec(value);
+        if (credentials)
+            add(credentials[1]);
+    }
+    return [...values];
+}
+/** The GitHub token and the runner's own tokens: never given to the service, under any name. */
+function runnerSecrets(token, env) {
+    const names = ['GITHUB_TOKEN', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+    return [token, ...names.map((n) => env[n] ?? '')].filter((v) => v.length >= 8);
+}
+
 // Modes `full` and `analyze`: build, load and measure here, then publish. The
 // run's directory becomes the artifact: everything worth keeping (every
 // snapshot's profiles, the service logs, report.json) and nothing else (the
@@ -40281,6 +40307,7 @@ async function runMeasure(env) {
             serverUrl: context.serverUrl,
             log: actionsLogger,
             signal: control.signal,
+            forbiddenValues: runnerSecrets(env.token, process.env),
         }).catch(async (error) => {
             // Whatever failed after the deadline or a cancel failed because of it: say that.
             const reason = control.explain(error);
@@ -40345,6 +40372,9 @@ async function run() {
             setSecret(token);
         const action = readActionInputs((name) => getInput(name));
         const inputs = readInputs((name) => getInput(name));
+        // Before anything can print them: what the workflow gives the service may well be secrets.
+        for (const value of valuesToMask(inputs))
+            setSecret(value);
         const context = readRunContext(process.env);
         const env = {
             inputs,

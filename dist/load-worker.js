@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { a as CTRL_EPOCH, b as CTRL_STOP, c as MAX_US, M as MAX_EPOCH, H as HISTOGRAM, f as bucketOf, e as STATUS, d as STATUS_CODES, T as TRANSPORT_ERRORS } from './shared.js';
+import { b as CTRL_EPOCH, c as CTRL_STOP, a as renderRequest, g as CTRL_SEQ, d as MAX_US, M as MAX_EPOCH, H as HISTOGRAM, h as bucketOf, f as STATUS, e as STATUS_CODES, T as TRANSPORT_ERRORS } from './shared.js';
+import 'node:crypto';
 
 // A minimal HTTP/1.1 response parser for the load generator: it only needs the
 // status, where the response ends (Content-Length, chunked, or connection close)
@@ -216,8 +217,18 @@ const MAX_BACKOFF_MS = 200;
 function runClient(config, onErrorSample) {
     const counters = new Int32Array(config.counters);
     const control = new Int32Array(config.control);
-    const requests = config.requests.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength));
-    const n = requests.length;
+    // Fixed requests are written as the same bytes every time; the others are rendered per request.
+    const fixed = config.requests.map((r) => r.bytes ? Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength) : undefined);
+    const n = fixed.length;
+    const write = (socket, index) => {
+        const bytes = fixed[index];
+        if (bytes) {
+            socket.write(bytes);
+            return;
+        }
+        const r = config.requests[index];
+        socket.write(renderRequest(r, r.usesSeq ? Atomics.add(control, CTRL_SEQ, 1) + 1 : 0));
+    };
     let next = config.offset % n;
     let epoch = Atomics.load(control, CTRL_EPOCH);
     let maxUs = 0;
@@ -268,6 +279,8 @@ function runClient(config, onErrorSample) {
         connected = false;
         failures = 0;
         retry;
+        /** Waiting for the rate cap to allow its next request. */
+        parked = false;
         connect() {
             if (stopping)
                 return;
@@ -297,20 +310,31 @@ function runClient(config, onErrorSample) {
             socket.on('close', () => this.onBroken(socket, 'connection closed'));
         }
         send() {
+            if (stopping || !this.socket || this.parked)
+                return;
+            if (pacer && !pacer.take()) {
+                this.parked = true;
+                pacer.park(this);
+                return;
+            }
+            this.write();
+        }
+        /** Writes the next request(s); the rate cap, if any, has allowed them. */
+        write() {
             const socket = this.socket;
             if (stopping || !socket)
                 return;
             this.started = performance.now();
             if (depth === 1) {
                 this.inFlight.push(next);
-                socket.write(requests[next]);
+                write(socket, next);
                 next = next + 1 === n ? 0 : next + 1;
             }
             else {
                 socket.cork();
                 for (let i = 0; i < depth; i++) {
                     this.inFlight.push(next);
-                    socket.write(requests[next]);
+                    write(socket, next);
                     next = next + 1 === n ? 0 : next + 1;
                 }
                 socket.uncork();
@@ -419,6 +443,59 @@ function runClient(config, onErrorSample) {
             }
         }
     }
+    /**
+     * The `rate` cap: request k (counting from 0) may go once k / rate seconds have passed since
+     * the load started, so the count over the run is the rate times its length. A connection
+     * that may not send yet waits here. The allowance saved up while the service was slow is
+     * capped at one request per connection: catching up must not become a burst that trips the
+     * service's own rate limiter.
+     */
+    class Pacer {
+        perMs;
+        burst = Math.max(depth, config.connections * depth);
+        start = performance.now();
+        sent = 0;
+        waiting = [];
+        timer;
+        constructor(rate) {
+            this.perMs = rate / 1000;
+        }
+        take() {
+            const now = performance.now();
+            let allowed = (now - this.start) * this.perMs + 1;
+            if (allowed - this.sent > this.burst) {
+                this.start = now - (this.sent + this.burst - 1) / this.perMs;
+                allowed = this.sent + this.burst;
+            }
+            if (this.sent + depth > allowed)
+                return false;
+            this.sent += depth;
+            return true;
+        }
+        park(conn) {
+            this.waiting.push(conn);
+            this.schedule();
+        }
+        schedule() {
+            if (this.timer || this.waiting.length === 0 || stopping)
+                return;
+            const due = this.start + (this.sent + depth - 1) / this.perMs;
+            this.timer = setTimeout(() => this.release(), Math.max(0, due - performance.now()));
+        }
+        release() {
+            this.timer = undefined;
+            while (this.waiting.length > 0 && !stopping && this.take()) {
+                const conn = this.waiting.shift();
+                conn.parked = false;
+                conn.write();
+            }
+            this.schedule();
+        }
+        stop() {
+            clearTimeout(this.timer);
+        }
+    }
+    const pacer = config.rate ? new Pacer(config.rate) : undefined;
     // One timer checks every connection's request for a timeout: cheaper than a timer per request.
     const tick = Math.max(10, Math.min(250, config.timeoutMs / 4));
     const watchdog = setInterval(() => {
@@ -440,6 +517,7 @@ function runClient(config, onErrorSample) {
         stopping = true;
         clearInterval(watchdog);
         clearTimeout(deadline);
+        pacer?.stop();
         for (const c of conns)
             c.close();
         resolveStopped();

@@ -3,12 +3,12 @@ import { readFile, mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { resolve as resolve$1, join, posix } from 'node:path';
+import { resolve as resolve$1, join as join$1, posix, sep } from 'node:path';
 import * as fs from 'node:fs';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, lstatSync, realpathSync, readFileSync } from 'node:fs';
 import { spawn, execFile } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import { C as CTRL_SLOTS, S as SLOTS, a as CTRL_EPOCH, b as CTRL_STOP, B as BUCKETS, M as MAX_EPOCH, c as MAX_US, d as STATUS_CODES, q as quantile$1, T as TRANSPORT_ERRORS, e as STATUS, H as HISTOGRAM } from './shared.js';
+import { r as renderPieces, a as renderRequest, C as CTRL_SLOTS, S as SLOTS, b as CTRL_EPOCH, c as CTRL_STOP, B as BUCKETS, M as MAX_EPOCH, d as MAX_US, e as STATUS_CODES, q as quantile$1, T as TRANSPORT_ERRORS, f as STATUS, H as HISTOGRAM } from './shared.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -28,12 +28,85 @@ function oneLine$1(error) {
     return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
+const PLACEHOLDER_FORMS = [
+    '{{$randomInt MIN MAX}}',
+    '{{$random.integer(MIN, MAX)}}',
+    '{{$guid}}',
+    '{{$uuid}}',
+    '{{$random.uuid}}',
+    '{{$timestamp}}',
+    '{{$seq}}',
+];
+const INT = String.raw `(-?\d{1,15})`;
+const RANDOM_INT = new RegExp(String.raw `^\$randomInt\s+${INT}\s+${INT}$`);
+const RANDOM_INTEGER = new RegExp(String.raw `^\$random\.integer\(\s*(?:${INT}\s*,\s*${INT}\s*)?\)$`);
+const ENVIRONMENT = /^\$(processEnv|dotenv|env\b|random\.env)/;
+/** One placeholder's text (between the braces, trimmed) → what it draws; throws a plain message. */
+function placeholderOf(text) {
+    if (text === '$guid' || text === '$uuid' || text === '$random.uuid')
+        return { p: 'uuid' };
+    if (text === '$timestamp')
+        return { p: 'timestamp' };
+    if (text === '$seq')
+        return { p: 'seq' };
+    const m = RANDOM_INT.exec(text) ?? RANDOM_INTEGER.exec(text);
+    if (m) {
+        // JetBrains' $random.integer() without bounds draws from [0, 1000).
+        const min = m[1] === undefined ? 0 : Number(m[1]);
+        const max = m[2] === undefined ? 1000 : Number(m[2]);
+        if (!(min < max))
+            throw new Error(`{{${text}}} needs MIN below MAX (MAX itself is never drawn)`);
+        return { p: 'int', min, max };
+    }
+    if (ENVIRONMENT.test(text)) {
+        throw new Error(`{{${text}}} is refused: the load never reads the action's environment or .env files (they hold ` +
+            `the runner's and GitHub's credentials); put the value in the file with @name = value, or in the headers input`);
+    }
+    throw new Error(`unknown placeholder {{${text}}}; supported: ${PLACEHOLDER_FORMS.join(', ')}`);
+}
+/**
+ * Splits text into fixed strings and placeholders. `literal` maps each fixed
+ * part (e.g. percent-encodes a path); `{{name}}` without `$` is an error here:
+ * variables are substituted before (http-file.ts), and the requests input has none.
+ */
+function compilePlaceholders(text, literal = (s) => s) {
+    const pieces = [];
+    let last = 0;
+    for (const m of text.matchAll(/\{\{\s*(.*?)\s*\}\}/g)) {
+        if (m.index > last)
+            pieces.push(literal(text.slice(last, m.index)));
+        const inner = m[1];
+        if (!inner.startsWith('$')) {
+            throw new Error(`unknown variable {{${inner}}} (only a request file defines variables, with @${inner} = value)`);
+        }
+        pieces.push(placeholderOf(inner));
+        last = m.index + m[0].length;
+    }
+    if (last < text.length)
+        pieces.push(literal(text.slice(last)));
+    return pieces;
+}
+function isFixed(pieces) {
+    return pieces.every((p) => typeof p === 'string');
+}
+/** The text with every placeholder drawn once: to check that a JSON body parses once filled in. */
+function sampleOf(pieces) {
+    return pieces.map((p) => (typeof p === 'string' ? p : p.p === 'uuid' ? 'x' : '1')).join('');
+}
+
 // The `requests` input: one request a line, `METHOD /path [body]`. Parsed
 // strictly, because a typo here would silently load the wrong endpoint (a 404
-// handler allocates nothing and leaks nothing).
+// handler allocates nothing and leaks nothing). Paths, headers and bodies may
+// hold placeholders drawn per request (placeholders.ts).
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const EXPECTED = 'expected "METHOD /path [body]", e.g. "GET /time" or "POST /users {"name":"gopher"}"';
 const FORM = /^[^=&\s]+=[^&\s]*(&[^=&\s]+=[^&\s]*)*$/;
+// Tab is whitespace between the words; every other control character is a mistake (a stray \r).
+// eslint-disable-next-line no-control-regex
+const CONTROL$2 = /[\x00-\x08\x0a-\x1f\x7f]/;
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Framing is the generator's: a user's value would make it misread the answers. */
+const OWN_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'expect', 'upgrade']);
 /** Blank lines and lines starting with # are skipped; at least one request is required. */
 function parseRequests(text) {
     const requests = [];
@@ -42,35 +115,110 @@ function parseRequests(text) {
         if (line === '' || line.startsWith('#'))
             return;
         const fail = (why) => {
-            throw new UsageError(`requests line ${i + 1}: ${why}: "${line}"; ${EXPECTED}`);
+            throw new UsageError(`requests line ${i + 1}: ${why}: ${JSON.stringify(line)}; ${EXPECTED}`);
         };
-        const m = /^(\S+)(?:\s+(\S+))?(?:\s+(.*))?$/.exec(line);
-        const method = m[1].toUpperCase();
+        const control = CONTROL$2.exec(line);
+        if (control)
+            fail(`control character ${JSON.stringify(control[0])} in the line`);
+        // A placeholder in the path may hold spaces ({{$randomInt 1 9}}): it stays one word.
+        const m = /^(\S+)(?:\s+((?:\{\{.*?\}\}|\S)+))?(?:\s+(.*))?$/.exec(line);
         const path = m[2];
-        const body = m[3]?.trim() || undefined;
-        if (!METHODS.includes(method)) {
-            fail(`unknown method ${m[1]} (one of ${METHODS.join(', ')})`);
-        }
         if (path === undefined)
-            fail('missing path');
-        if (!path.startsWith('/')) {
-            fail(`the path must start with "/" (requests go to the service at http://127.0.0.1:<port>)`);
-        }
-        // eslint-disable-next-line no-control-regex
-        if (/[\x00-\x1f\x7f]/.test(path))
-            fail('control character in the path');
-        if (body !== undefined && method === 'HEAD')
-            fail('a HEAD request has no body');
-        const request = { method, path: path };
-        if (body !== undefined) {
-            request.body = body;
-            request.contentType = contentTypeOf(body, fail);
-        }
-        requests.push(request);
+            checkMethod(m[1], fail);
+        requests.push(checkRequest(m[1], path ?? '', m[3]?.trim() || undefined, fail));
     });
     if (requests.length === 0)
         throw new UsageError(`requests: no request given; ${EXPECTED}`);
     return requests;
+}
+function checkMethod(word, fail) {
+    const method = word.toUpperCase();
+    if (!METHODS.includes(method)) {
+        fail(`unknown method ${word} (one of ${METHODS.join(', ')})`);
+    }
+    fail('missing path');
+}
+/**
+ * A request's parts checked as the generator needs them (shared with request files):
+ * a known method, a path on the service, placeholders that compile, a body that fits.
+ */
+function checkRequest(word, path, body, fail, headers) {
+    const method = word.toUpperCase();
+    if (!METHODS.includes(method)) {
+        fail(`unknown method ${word} (one of ${METHODS.join(', ')})`);
+    }
+    if (path === '')
+        fail('missing path');
+    if (!path.startsWith('/')) {
+        fail(`the path must start with "/" (requests go to the service at http://127.0.0.1:<port>)`);
+    }
+    if (CONTROL$2.test(path))
+        fail('control character in the path');
+    const compiled = (what, text) => {
+        try {
+            return compilePlaceholders(text);
+        }
+        catch (err) {
+            return fail(`${err.message} in the ${what}`);
+        }
+    };
+    compiled('path', path);
+    if (body !== undefined && method === 'HEAD')
+        fail('a HEAD request has no body');
+    const request = { method, path };
+    if (headers?.length) {
+        for (const [name, value] of headers) {
+            checkHeader(name, value, fail);
+            compiled(`${name} header`, value);
+        }
+        request.headers = headers;
+    }
+    if (body !== undefined) {
+        request.body = body;
+        const sample = sampleOf(compiled('body', body));
+        const given = headers?.find(([name]) => name.toLowerCase() === 'content-type');
+        request.contentType = given ? given[1] : contentTypeOf(sample, fail);
+    }
+    return request;
+}
+/** A header the generator can send as it is: a token name, a value without control characters. */
+function checkHeader(name, value, fail) {
+    if (!TOKEN.test(name))
+        fail(`${JSON.stringify(name)} is not a header name`);
+    if (OWN_HEADERS.has(name.toLowerCase())) {
+        fail(`the ${name} header is the load generator's own (it keeps connections alive and frames the body)`);
+    }
+    if (CONTROL$2.test(value))
+        fail(`control character in the value of ${name}`);
+}
+/**
+ * The `headers` input: `Name: value` a line, sent with every request; blank lines and
+ * # comments are skipped. Values may hold placeholders.
+ */
+function parseHeaderLines(text) {
+    const headers = [];
+    text.split(/\r?\n/).forEach((raw, i) => {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#'))
+            return;
+        const fail = (why) => {
+            throw new UsageError(`headers line ${i + 1}: ${why}; expected "Name: value", e.g. "Authorization: Bearer …"`);
+        };
+        const colon = line.indexOf(':');
+        if (colon <= 0)
+            fail(`no "Name:" in ${JSON.stringify(line)}`);
+        const name = line.slice(0, colon).trim();
+        const value = line.slice(colon + 1).trim();
+        checkHeader(name, value, fail);
+        try {
+            compilePlaceholders(value);
+        }
+        catch (err) {
+            fail(err.message);
+        }
+        headers.push([name, value]);
+    });
+    return headers;
 }
 function contentTypeOf(body, fail) {
     if (body.startsWith('{') || body.startsWith('[')) {
@@ -86,17 +234,56 @@ function contentTypeOf(body, fail) {
         return 'application/x-www-form-urlencoded';
     return 'text/plain; charset=utf-8';
 }
-/** The bytes of one HTTP/1.1 keep-alive request, built once and written many times. */
-function encodeRequest(request, host) {
-    const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
-    const target = request.path.replace(/[^\x21-\x7e]+/g, (c) => encodeURIComponent(c));
-    let head = `${request.method} ${target} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: memleak-action\r\nAccept: */*\r\n`;
-    if (body)
-        head += `Content-Type: ${request.contentType}\r\nContent-Length: ${body.length}\r\n`;
-    else if (['POST', 'PUT', 'PATCH'].includes(request.method))
-        head += 'Content-Length: 0\r\n';
-    head += '\r\n';
-    return body ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1');
+/** Request and input headers merged: the request's own replace the input's of the same name. */
+function headersOf(request, common) {
+    const own = request.headers ?? [];
+    const names = new Set(own.map(([n]) => n.toLowerCase()));
+    return [...common.filter(([n]) => !names.has(n.toLowerCase())), ...own];
+}
+const percentEncode = (text) => text.replace(/[^\x21-\x7e]+/g, (c) => encodeURIComponent(c));
+/**
+ * The request as the worker holds it: its bytes once and for all when nothing in it
+ * varies, else its pieces, rendered per request (template.ts).
+ */
+function compileRequest(request, host, common = []) {
+    const headers = headersOf(request, common);
+    const given = new Set(headers.map(([n]) => n.toLowerCase()));
+    const head = [`${request.method} `, ...compilePlaceholders(request.path, percentEncode)];
+    head.push(' HTTP/1.1\r\n');
+    if (!given.has('host'))
+        head.push(`Host: ${host}\r\n`);
+    if (!given.has('user-agent'))
+        head.push('User-Agent: memleak-action\r\n');
+    if (!given.has('accept'))
+        head.push('Accept: */*\r\n');
+    for (const [name, value] of headers)
+        head.push(`${name}: `, ...compilePlaceholders(value), '\r\n');
+    const body = request.body === undefined ? undefined : compilePlaceholders(request.body);
+    if (body && !given.has('content-type'))
+        head.push(`Content-Type: ${request.contentType}\r\n`);
+    else if (!body && ['POST', 'PUT', 'PATCH'].includes(request.method))
+        head.push('Content-Length: 0\r\n');
+    const usesSeq = [...head, ...(body ?? [])].some((p) => typeof p !== 'string' && p.p === 'seq');
+    const encoded = { head: join(head), ...(body ? { body: join(body) } : {}) };
+    if (isFixed(head) && (!body || isFixed(body)))
+        return { bytes: new Uint8Array(Buffer.from(renderRequest(encoded, 0))) };
+    return usesSeq ? { ...encoded, usesSeq } : encoded;
+}
+/** Adjacent fixed strings joined, so rendering concatenates as few parts as possible. */
+function join(pieces) {
+    const out = [];
+    for (const p of pieces) {
+        const last = out[out.length - 1];
+        if (typeof p === 'string' && typeof last === 'string')
+            out[out.length - 1] = last + p;
+        else if (p !== '')
+            out.push(p);
+    }
+    return out;
+}
+/** Where the readiness probe asks whether the service listens: the request's route, its placeholders drawn once. */
+function listenUrlFor(request, origin) {
+    return origin + renderPieces(compilePlaceholders(request.path, percentEncode), 1);
 }
 
 // The service is the PR's code: untrusted. It gets an allowlisted environment so
@@ -134,18 +321,25 @@ const GO_RUNTIME = new Set([
     'GOCACHE',
     'GOTMPDIR',
 ]);
-const SECRET_NAME = /TOKEN|SECRET|PASSWORD|^ACTIONS_|^INPUT_|^GITHUB_/i;
+/**
+ * What belongs to the runner and GitHub, never to the service: the token and runtime
+ * credentials (GITHUB_TOKEN, ACTIONS_RUNTIME_TOKEN), the action's inputs (INPUT_GITHUB-TOKEN),
+ * the workflow-command files (GITHUB_ENV, GITHUB_OUTPUT: writing them is code execution in
+ * later steps) and the runner's internals. The service's own settings (DB_PASSWORD,
+ * SESSION_SECRET for the job's throwaway database) are the workflow's to give.
+ */
+const RUNNER_NAME = /^(GITHUB_|ACTIONS_|INPUT_|RUNNER_)/i;
 const VALID_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Whether a name from our own environment is passed on to the service. */
 function isInheritedEnvName(name) {
-    if (SECRET_NAME.test(name))
+    if (RUNNER_NAME.test(name))
         return false;
     return INHERITED.has(name) || name.startsWith('LC_') || GO_RUNTIME.has(name);
 }
 /**
- * Throws a UsageError when the user's `env` input names a variable that looks
- * like a credential or a runner/action internal: refusing loudly beats passing
- * a secret to untrusted code or silently dropping a line the user wrote.
+ * Throws a UsageError when the user's `env` input names a runner or GitHub variable:
+ * refusing loudly beats passing the runner's credentials to untrusted code or silently
+ * dropping a line the user wrote.
  */
 function assertAllowedEnvName(name) {
     const why = refusal(name);
@@ -156,10 +350,10 @@ function refusal(name) {
     if (!VALID_NAME.test(name)) {
         return `"${name}" is not a valid variable name (letters, digits, _; not starting with a digit)`;
     }
-    if (SECRET_NAME.test(name)) {
-        return (`${name} is refused: names containing TOKEN, SECRET or PASSWORD, or starting with ACTIONS_, INPUT_ ` +
-            `or GITHUB_, are never given to the service under test (it runs the pull request's code). ` +
-            `Rename the variable, or give the service a dummy value under another name.`);
+    if (RUNNER_NAME.test(name)) {
+        return (`${name} is refused: names starting with GITHUB_, ACTIONS_, INPUT_ or RUNNER_ belong to the runner ` +
+            `and GitHub and are never given to the service under test (it runs the pull request's code). ` +
+            `Give the service its setting under its own name.`);
     }
     return undefined;
 }
@@ -210,6 +404,23 @@ function parseEnvLines(text) {
         env[name] = value;
     });
     return env;
+}
+/**
+ * Throws when a value meant for the service holds one of `secrets` (the GitHub token,
+ * the runner's runtime tokens) anywhere in it: the service runs the PR's code.
+ */
+function assertNoRunnerSecret(where, values, secrets) {
+    const tokens = secrets.filter((s) => s.length >= 8);
+    for (const [name, value] of values) {
+        if (tokens.some((t) => value.includes(t))) {
+            throw new UsageError(`${where}: the value of ${name} holds the workflow's GitHub token or a runner token; ` +
+                `the service runs the pull request's code and never gets them`);
+        }
+    }
+}
+/** `${PORT}` in `args` and `env` values becomes the port, for services that take their address from a flag. */
+function expandPort(text, port) {
+    return text.replaceAll('${PORT}', String(port));
 }
 
 // Human-friendly numbers for the report: binary byte units, k/M counts, signed
@@ -377,7 +588,7 @@ function downsample(values, n) {
     return out;
 }
 
-const FAIL_ON_WORDS = ['leak', 'new-leak', 'regression', 'none'];
+const FAIL_ON_WORDS = ['leak', 'new-leak', 'regression', 'no-verdict', 'none'];
 const LEAK_KINDS$2 = new Set([
     'heap-leak',
     'goroutine-leak',
@@ -436,6 +647,12 @@ function failuresFor(verdict, failOn, analysis) {
                 detail += `, most in ${top.site.ownFrame?.function ?? top.site.function}`;
         }
         reasons.push(`allocation regression (fail-on: regression)${detail}`);
+    }
+    // A run that could not judge (requests failed or were throttled, the run was cut short) must not
+    // pass a required check as if it had measured the code; a finding it did make fails above instead.
+    const doubt = analysis?.untrustworthy?.[0];
+    if (words.includes('no-verdict') && doubt && reasons.length === 0) {
+        reasons.push(`no verdict (fail-on: no-verdict): ${doubt.replace(/\s*\n\s*/g, ' ')}`);
     }
     return reasons;
 }
@@ -594,12 +811,16 @@ const INPUT_DEFAULTS = {
     'ready-url': '',
     'ready-timeout': '30s',
     requests: 'GET /',
+    'requests-file': '',
+    headers: '',
+    rate: '',
+    'setup-command': '',
     duration: '60s',
     warmup: '10s',
     connections: '16',
     snapshots: '6',
     'base-ref': '',
-    'fail-on': 'new-leak,regression',
+    'fail-on': 'new-leak,regression,no-verdict',
     'regression-threshold': '10%',
     memprofilerate: '65536',
     comment: 'true',
@@ -625,6 +846,15 @@ function parseFailOn(raw) {
         throw new UsageError('fail-on: "none" cannot be combined with other words');
     return words;
 }
+/** "200" or "200/s": requests per second, more than 0. */
+function parseRate(raw) {
+    const m = /^(\d+(?:\.\d+)?)\s*(?:\/s)?$/.exec(raw.trim());
+    const rate = m ? Number(m[1]) : NaN;
+    if (!(rate > 0) || rate > 10_000_000) {
+        throw new UsageError(`rate: expected requests per second above 0, like 200 or 200/s, got ${JSON.stringify(raw)}`);
+    }
+    return rate;
+}
 function relativePath(name, raw) {
     const text = raw.trim() || '.';
     if (text.startsWith('/') || text.split(/[\\/]/).includes('..')) {
@@ -644,10 +874,20 @@ function readInputs(get) {
     const port = parseInteger('port', value('port'), 1, 65535);
     const pprofUrl = parseHttpUrl('pprof-url', value('pprof-url') || `http://127.0.0.1:${port}/debug/pprof`).replace(/\/+$/, '');
     const readyUrl = parseHttpUrl('ready-url', value('ready-url') || `${pprofUrl}/`);
+    const requestsFile = value('requests-file').trim();
+    if (requestsFile && value('requests').trim() !== INPUT_DEFAULTS.requests) {
+        throw new UsageError('requests-file: give either requests or requests-file, not both');
+    }
     const durationMs = parseDuration('duration', value('duration'));
     const snapshots = parseInteger('snapshots', value('snapshots'), 3, 60);
     if (durationMs / snapshots < 500) {
         throw new UsageError(`snapshots: ${snapshots} snapshots in ${value('duration')} leaves under 0.5 s between them; use fewer or a longer duration`);
+    }
+    const rate = value('rate').trim() ? parseRate(value('rate')) : undefined;
+    if (rate !== undefined && (rate * durationMs) / snapshots / 1000 < 10) {
+        // Fewer would read as "the service stopped answering" between two snapshots, and the
+        // per-window allocation figures would rest on a handful of requests.
+        throw new UsageError(`rate: ${rate} requests/s leaves under 10 requests between snapshots (${snapshots} in ${value('duration')}); raise it, or use fewer snapshots`);
     }
     return {
         workingDirectory: relativePath('working-directory', value('working-directory')),
@@ -658,8 +898,13 @@ function readInputs(get) {
         port,
         pprofUrl,
         readyUrl,
+        readyUrlGiven: value('ready-url').trim() !== '',
         readyTimeoutMs: parseDuration('ready-timeout', value('ready-timeout')),
         requests: parseRequests(value('requests')),
+        requestsFile: requestsFile ? relativePath('requests-file', requestsFile) : '',
+        headers: parseHeaderLines(value('headers')),
+        ...(rate !== undefined ? { rate } : {}),
+        setupCommand: value('setup-command').trim(),
         durationMs,
         warmupMs: parseDuration('warmup', value('warmup'), { allowZero: true }),
         connections: parseInteger('connections', value('connections'), 1, 1024),
@@ -2876,7 +3121,9 @@ function buildEnvironment(parent) {
             continue;
         // The PR's build scripts are untrusted too: no token, no runtime credentials, and
         // none of the workflow-command files (GITHUB_OUTPUT, GITHUB_ENV...) through which a
-        // build could set this step's outputs or the environment of later steps.
+        // build could set this step's outputs or the environment of later steps. Unlike the
+        // service's `env` input, where the workflow names each value it gives, this is the job's
+        // whole environment: a job-level NPM_TOKEN meant for another step must not reach the PR.
         if (/^(ACTIONS_|INPUT_|GITHUB_)|TOKEN|SECRET|PASSWORD/i.test(key))
             continue;
         env[key] = value;
@@ -2934,7 +3181,7 @@ class BuildError extends Error {
     name = 'BuildError';
 }
 async function readModulePath(moduleDir) {
-    const goMod = join(moduleDir, 'go.mod');
+    const goMod = join$1(moduleDir, 'go.mod');
     if (!existsSync(goMod)) {
         throw new UsageError(`working-directory: no go.mod in ${moduleDir}; point it at the Go module root`);
     }
@@ -3013,7 +3260,7 @@ async function addBaseWorktree(repoDir, ref, log) {
         if (!sha)
             throw new UsageError(`base-ref: fetched ${JSON.stringify(ref)} but it is not a commit`);
     }
-    const dir = await mkdtemp(join(tmpdir(), 'memleak-base-'));
+    const dir = await mkdtemp(join$1(tmpdir(), 'memleak-base-'));
     const added = await git(repoDir, ['worktree', 'add', '--detach', '--force', dir, sha]);
     if (!added.ok)
         throw new Error(`git worktree add for base ${sha.slice(0, 12)} failed: ${lastLines(added.output, 5)}`);
@@ -3106,7 +3353,9 @@ async function startLoad(options) {
     const workerUrl = await resolveWorkerUrl(options.workerUrl);
     const control = new SharedArrayBuffer(CTRL_SLOTS * 4);
     const ctrl = new Int32Array(control);
-    const encoded = options.requests.map((r) => new Uint8Array(encodeRequest(r, `${host}:${options.port}`)));
+    if (options.rate !== undefined && !(options.rate > 0))
+        throw new Error(`rate must be > 0, got ${options.rate}`);
+    const encoded = options.requests.map((r) => compileRequest(r, `${host}:${options.port}`, options.headers));
     const labels = options.requests.map((r) => `${r.method} ${r.path.length > 60 ? `${r.path.slice(0, 60)}…` : r.path}`);
     const isHead = options.requests.map((r) => r.method === 'HEAD');
     const sections = [];
@@ -3128,6 +3377,7 @@ async function startLoad(options) {
             pipeline,
             timeoutMs,
             offset: Math.floor((t * options.requests.length) / threads),
+            ...(options.rate ? { rate: options.rate / threads } : {}),
             counters,
             control,
             deadlineMs,
@@ -3354,6 +3604,41 @@ function canListen(port, host) {
     });
 }
 
+// The service's own listener, waited for besides pprof: a service whose pprof
+// runs on a second port, or starts before its router, is not ready when pprof
+// answers. Any HTTP answer counts (401, 404, 405: something is listening and
+// speaks HTTP); only refused or silent connections mean "not yet".
+const POLL_INTERVAL_MS$1 = 100;
+const ATTEMPT_TIMEOUT_MS$1 = 1000;
+async function waitListening(wait) {
+    let lastProblem = 'no attempt finished';
+    const exited = wait.exited.then(() => 'exited');
+    for (;;) {
+        wait.signal?.throwIfAborted();
+        const remaining = wait.deadline - Date.now();
+        const attempt = httpGet(wait.url, {
+            timeoutMs: Math.max(50, Math.min(ATTEMPT_TIMEOUT_MS$1, remaining)),
+            maxBytes: 64 * 1024,
+            signal: wait.signal,
+        }).then(() => 'answered', (error) => {
+            const e = error;
+            lastProblem = e.code ?? e.message;
+            return 'failed';
+        });
+        const outcome = await Promise.race([attempt, exited]);
+        if (outcome === 'exited')
+            return wait.failExited();
+        if (outcome === 'answered')
+            return;
+        wait.signal?.throwIfAborted();
+        if (Date.now() >= wait.deadline)
+            wait.fail(lastProblem);
+        const pause = new Promise((r) => setTimeout(r, Math.min(POLL_INTERVAL_MS$1, Math.max(0, wait.deadline - Date.now()))));
+        if ((await Promise.race([pause.then(() => 'slept'), exited])) === 'exited')
+            return wait.failExited();
+    }
+}
+
 // Lifecycle of the service under test: spawn it in its own process group with its
 // output in a log, wait until it answers, and make sure that whatever happens
 // (stop, readiness failure, our own death) no process of that group survives.
@@ -3455,8 +3740,11 @@ async function waitReady(options, handle) {
             throw new ServiceStartError(`service ${describeExit(outcome.exit)} before it was ready; last log lines:\n${handle.logTail()}`, handle.logTail(), outcome.exit);
         }
         if ('res' in outcome) {
-            if (outcome.res.status >= 200 && outcome.res.status < 300)
+            if (outcome.res.status >= 200 && outcome.res.status < 300) {
+                if (options.listenUrl)
+                    await waitForListener(options, handle, deadline);
                 return;
+            }
             lastProblem = `HTTP ${outcome.res.status}`;
             if (outcome.res.status !== 404)
                 notFoundSince = undefined;
@@ -3477,6 +3765,23 @@ async function waitReady(options, handle) {
         }
         await Promise.race([sleep$1(Math.min(POLL_INTERVAL_MS, Math.max(0, deadline - Date.now()))), exitedEarly]);
     }
+}
+function waitForListener(options, handle, deadline) {
+    return waitListening({
+        url: options.listenUrl,
+        deadline,
+        exited: handle.exited,
+        signal: options.signal,
+        fail: (lastProblem) => {
+            throw new ServiceStartError(`service answered at ${options.readyUrl} but nothing answered at ${options.listenUrl} within ` +
+                `${formatSeconds(options.readyTimeoutMs)} (last attempt: ${lastProblem}): does the service listen on ` +
+                `the port input (it is given as PORT, and \${PORT} in args)? Last log lines:\n${handle.logTail()}`, handle.logTail(), undefined, lastProblem);
+        },
+        failExited: async () => {
+            const exit = await handle.exited;
+            throw new ServiceStartError(`service ${describeExit(exit)} before it was ready; last log lines:\n${handle.logTail()}`, handle.logTail(), exit);
+        },
+    });
 }
 function describeExit(exit) {
     return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
@@ -3810,7 +4115,7 @@ async function measureSide(opts, log) {
     const count = Math.max(1, Math.floor(opts.snapshots ?? 6));
     const settleMs = opts.settleMs ?? 2000;
     const traceSeconds = Math.max(0, Math.min(opts.traceSeconds ?? 0, Math.floor(opts.durationMs / 1000)));
-    const logPath = join(opts.workDir, `${side}-service.log`);
+    const logPath = join$1(opts.workDir, `${side}-service.log`);
     const signal = opts.signal;
     const runtimeEnv = Object.fromEntries(RUNTIME_ENV.filter((k) => opts.env[k] !== undefined).map((k) => [k, opts.env[k]]));
     mkdirSync(opts.workDir, { recursive: true });
@@ -3826,6 +4131,7 @@ async function measureSide(opts, log) {
             logPath,
             port: opts.port,
             readyUrl: opts.readyUrl,
+            ...(opts.listenUrl ? { listenUrl: opts.listenUrl } : {}),
             readyTimeoutMs: opts.readyTimeoutMs,
             signal,
         });
@@ -3866,6 +4172,8 @@ async function measureSide(opts, log) {
         load = await guard(startLoad({
             port: opts.port,
             requests: opts.requests,
+            headers: opts.headers,
+            rate: opts.rate,
             connections: opts.connections,
             timeoutMs: opts.requestTimeoutMs,
             threads: opts.loadThreads,
@@ -3873,7 +4181,8 @@ async function measureSide(opts, log) {
             deadlineMs: opts.warmupMs + opts.durationMs + traceSeconds * 1000 + DEADLINE_MARGIN_MS,
         }));
         const activeLoad = load;
-        log(`${side}: warming up for ${formatSeconds(opts.warmupMs)} with ${opts.connections} connections`);
+        const capped = opts.rate ? `, at most ${formatCount(opts.rate)} requests/s` : '';
+        log(`${side}: warming up for ${formatSeconds(opts.warmupMs)} with ${opts.connections} connections${capped}`);
         const warmupStart = performance.now();
         await sleepUntil(warmupStart + opts.warmupMs);
         const warm = activeLoad.counts();
@@ -4061,7 +4370,7 @@ class ProfileError extends Error {
 
 // goroutine 7 [chan send, 3 minutes]:
 // goroutine 1 gp=0xc000002380 m=0 mp=0x5c3ec0 [running]:   (GOTRACEBACK=system)
-const HEADER = /^goroutine (\d+)(?: gp=\S+(?: m=\S+)?(?: mp=\S+)?)? \[(.*)\]:$/;
+const HEADER$1 = /^goroutine (\d+)(?: gp=\S+(?: m=\S+)?(?: mp=\S+)?)? \[(.*)\]:$/;
 // \t/path/file.go:12 +0x1d   (maybe followed by fp= sp= pc=); the greedy path allows "C:/..."
 const FILE_LINE = /^\t(.+):(\d+)(?:\s|$)/;
 const CREATED_BY = /^created by (\S+)(?: in goroutine (\d+))?$/;
@@ -4088,7 +4397,7 @@ function parseGoroutineDump(debug2Text) {
             pendingCreatedBy = undefined;
             continue;
         }
-        const header = HEADER.exec(line);
+        const header = HEADER$1.exec(line);
         if (header) {
             current = parseHeader(Number(header[1]), header[2]);
             records.push(current);
@@ -5300,7 +5609,7 @@ function reproduceCommand(meta) {
     if (Math.abs(meta.regressionThreshold - 0.1) > 1e-9)
         flag('regression-threshold', `${+(meta.regressionThreshold * 100).toFixed(4)}%`);
     const failOn = meta.failOn.join(',');
-    if (failOn && failOn !== 'new-leak,regression')
+    if (failOn && failOn !== 'new-leak,regression,no-verdict')
         flag('fail-on', failOn);
     const lines = [];
     if (meta.headSha && /^[0-9a-f]{7,64}$/i.test(meta.headSha))
@@ -6497,6 +6806,188 @@ function parseReport(text) {
         analysis: analysis(o.analysis, 'report.analysis'),
         failures: array(o.failures, 'report.failures', 20, (f, p) => string(f, p, SENTENCE)),
     };
+}
+
+// The service's log as the artifact keeps it: whole when small, else its head
+// and its tail with a line saying what was cut. gin.Default() or a request
+// logger writes a line per request: 100-200 MB a side at full load, most of it
+// the same line, while start-up errors sit at the head and the crash at the tail.
+const LOG_CAP_BYTES = 8 * 1024 * 1024;
+/** Cuts the middle out of the log at `path` when it is over `maxBytes`; returns the bytes cut (0: kept whole). */
+function capLog(path, maxBytes = LOG_CAP_BYTES) {
+    let fd;
+    try {
+        fd = fs.openSync(path, 'r');
+    }
+    catch {
+        return 0;
+    }
+    let head;
+    let tail;
+    let size;
+    try {
+        size = fs.fstatSync(fd).size;
+        if (size <= maxBytes)
+            return 0;
+        const half = Math.floor(maxBytes / 2);
+        head = Buffer.alloc(half);
+        tail = Buffer.alloc(half);
+        fs.readSync(fd, head, 0, half, 0);
+        fs.readSync(fd, tail, 0, half, size - half);
+    }
+    finally {
+        fs.closeSync(fd);
+    }
+    // Whole lines only: the head ends after its last newline, the tail starts after its first.
+    const headEnd = head.lastIndexOf(0x0a) + 1 || head.length;
+    const tailStart = tail.indexOf(0x0a) + 1;
+    const keptHead = head.subarray(0, headEnd);
+    const keptTail = tail.subarray(tailStart);
+    const cut = size - keptHead.length - keptTail.length;
+    const note = Buffer.from(`\n[memleak-action: ${cut} bytes cut from the middle of this ${size}-byte log; ` +
+        `the first ${keptHead.length} and the last ${keptTail.length} bytes are kept]\n\n`);
+    const tmp = `${path}.capping`;
+    fs.writeFileSync(tmp, Buffer.concat([keptHead, note, keptTail]));
+    fs.renameSync(tmp, path);
+    return cut;
+}
+
+// Request files as JetBrains' HTTP Client and VS Code's REST Client keep them
+// (.http / .rest): requests separated by ### lines, each a request line, header
+// lines, a blank line and a body; `@name = value` variables used as {{name}}.
+// Teams already keep these next to their services, so the load can be the file.
+// Scripts, file bodies and environment lookups are refused, not run: the file is
+// the pull request's text.
+const VARIABLE = /^@([A-Za-z_][\w.-]*)\s*=\s*(.*)$/;
+// The URL may hold placeholders with spaces inside the braces ({{$randomInt 1 9}}).
+const REQUEST_LINE = /^(?:([A-Za-z]+)\s+)?((?:\{\{.*?\}\}|\S)+)(?:\s+HTTP\/[\d.]+)?$/;
+const HEADER = /^([^\s:]+)\s*:\s*(.*)$/;
+const MAX_DEPTH = 10;
+const MAX_REQUESTS = 1000;
+/** Replaces {{name}} by the file's variables (themselves expanded); {{$…}} placeholders stay for the generator. */
+function expand(text, vars, fail, depth = 0) {
+    return text.replace(/\{\{\s*([^$}][^}]*?)\s*\}\}/g, (_, name) => {
+        const value = vars.get(name);
+        if (value === undefined)
+            fail(`unknown variable {{${name}}} (define it in the file with @${name} = value)`);
+        if (depth >= MAX_DEPTH)
+            fail(`variable {{${name}}} refers to itself`);
+        return expand(value, vars, fail, depth + 1);
+    });
+}
+/** The path and query of a request line's URL: the load always goes to the service on this machine. */
+function pathOf(url) {
+    const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/i.exec(url);
+    if (!m)
+        return url;
+    return m[1].startsWith('/') ? m[1] : `/${m[1]}`;
+}
+/**
+ * Parses a request file. `name` is how messages refer to it (e.g. "requests-file
+ * api.http (base)"); every error names the line.
+ */
+function parseHttpFile(text, name) {
+    const vars = new Map();
+    const blocks = [{ lines: [] }];
+    text.split(/\r?\n/).forEach((line, i) => {
+        if (/^###/.test(line))
+            blocks.push({ lines: [] });
+        else
+            blocks[blocks.length - 1].lines.push({ text: line, no: i + 1 });
+    });
+    const requests = [];
+    for (const block of blocks) {
+        const request = parseBlock(block, vars, name);
+        if (request)
+            requests.push(request);
+    }
+    // The report lists the load's requests, and a report holds at most 1000 of them.
+    if (requests.length > MAX_REQUESTS) {
+        throw new UsageError(`${name}: ${requests.length} requests; a request file holds at most ${MAX_REQUESTS}`);
+    }
+    if (requests.length === 0) {
+        throw new UsageError(`${name}: no request in the file; expected requests like "GET /users" separated by ###`);
+    }
+    return requests;
+}
+function parseBlock(block, vars, name) {
+    let at = 0;
+    let no = block.lines[0]?.no ?? 1;
+    const fail = (why) => {
+        throw new UsageError(`${name} line ${no}: ${why}`);
+    };
+    const lines = block.lines;
+    // Before the request line: blank lines, comments (# or //, including # @name metadata) and variables.
+    for (; at < lines.length; at++) {
+        const line = lines[at].text.trim();
+        no = lines[at].no;
+        if (line === '' || line.startsWith('#') || line.startsWith('//'))
+            continue;
+        const v = VARIABLE.exec(line);
+        if (!v)
+            break;
+        vars.set(v[1], v[2].trim());
+    }
+    if (at >= lines.length)
+        return undefined;
+    const requestLine = no;
+    const m = REQUEST_LINE.exec(expand(lines[at].text.trim(), vars, fail));
+    if (!m)
+        fail(`expected a request line like "GET /users" or "POST {{host}}/users HTTP/1.1"`);
+    let url = m[2];
+    // VS Code's multi-line query: indented lines starting with ? or & continue the URL.
+    for (at++; at < lines.length && /^\s+[?&]/.test(lines[at].text); at++)
+        url += lines[at].text.trim();
+    const headers = [];
+    for (; at < lines.length; at++) {
+        const line = lines[at].text.trim();
+        no = lines[at].no;
+        if (line === '')
+            break;
+        if (line.startsWith('#') || line.startsWith('//'))
+            continue;
+        const h = HEADER.exec(line);
+        if (!h)
+            fail(`expected a header "Name: value" or a blank line before the body, got ${JSON.stringify(line)}`);
+        headers.push([h[1], expand(h[2].trim(), vars, fail)]);
+    }
+    const bodyLines = [];
+    for (at++; at < lines.length; at++) {
+        const line = lines[at].text;
+        no = lines[at].no;
+        if (/^<\s+\S/.test(line))
+            fail('bodies read from files ("< path") are not supported; put the body in the file');
+        // Response handlers and response references run JavaScript or write files: not here.
+        if (/^>>?!?\s|^<>\s/.test(line))
+            break;
+        bodyLines.push(line);
+    }
+    const body = bodyLines.join('\n').trim();
+    no = requestLine;
+    return checkRequest(m[1] ?? 'GET', pathOf(url), body === '' ? undefined : expand(body, vars, fail), fail, headers);
+}
+
+// The `requests-file` input: which tree's file is the load. The file is the
+// PR's text like any other; read from base when base has it, so a pull request
+// cannot steer its own check away from the route that leaks. A file the PR
+// adds can only come from head.
+const MAX_FILE_BYTES = 1024 * 1024;
+function readRequestsFile(file, trees) {
+    const inBase = trees.base !== undefined && existsSync(join$1(trees.base, file));
+    const side = inBase ? 'base' : 'head';
+    const root = inBase ? trees.base : trees.head;
+    const path = join$1(root, file);
+    if (!existsSync(path)) {
+        throw new UsageError(`requests-file: ${file} is in neither base nor head (a path from the repository's root)`);
+    }
+    // lstat: a symbolic link in the PR's tree could point at the runner's files, whose text would go to the service.
+    const stat = lstatSync(path);
+    if (!stat.isFile() ||
+        stat.size > MAX_FILE_BYTES ||
+        !realpathSync(path).startsWith(realpathSync(root) + sep)) {
+        throw new UsageError(`requests-file: expected a plain file of at most 1 MiB (not a link), ${file} on ${side} is not one`);
+    }
+    return { requests: parseHttpFile(readFileSync(path, 'utf8'), `requests-file ${file} (${side})`), side };
 }
 
 /**
@@ -8440,11 +8931,14 @@ const VERSION = '0.1.0';
 
 // The whole job, shared by the action (main.ts) and the CLI (cli.ts):
 // build both sides, measure each under load, then decode, analyse and report.
-async function writeMeasurement(dir, m) {
+async function writeMeasurement(dir, m, log) {
     await mkdir(dir, { recursive: true });
+    const cut = capLog(m.logPath);
+    if (cut > 0)
+        log.info(`${m.side}: the service log kept in the artifact is capped: ${cut} bytes cut from its middle`);
     const files = [m.logPath];
     const put = async (name, data) => {
-        const path = join(dir, name);
+        const path = join$1(dir, name);
         await writeFile(path, data);
         files.push(path);
     };
@@ -8482,14 +8976,48 @@ function namedForSide(error, side, signal) {
 function stopReason(signal) {
     return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
 }
+/** Every text a request sends, with what to call it, to check none holds a runner secret. */
+function requestTexts(requests) {
+    return requests.flatMap((r, i) => [
+        [`request ${i + 1}'s path`, r.path],
+        ...(r.body === undefined ? [] : [[`request ${i + 1}'s body`, r.body]]),
+        ...(r.headers ?? []).map(([n, v]) => [`request ${i + 1}'s ${n} header`, v]),
+    ]);
+}
+/** The workflow's own setup-command before a side: trusted, run as the runner's user with its environment. */
+async function runSetup(inputs, ctx, role) {
+    const started = Date.now();
+    const result = await runCommand('sh', ['-c', inputs.setupCommand], {
+        cwd: ctx.workspace,
+        env: {
+            ...process.env,
+            MEMLEAK_SIDE: role.split(' ')[0],
+            PORT: String(inputs.port),
+        },
+        timeoutMs: inputs.timeoutMs,
+        signal: ctx.signal,
+    });
+    ctx.signal?.throwIfAborted();
+    if (result.output.trim())
+        ctx.log.info(result.output.trimEnd());
+    if (result.code !== 0) {
+        throw new Error(`setup-command failed before ${role} (exit ${result.code ?? 'by a signal'}):\n${lastLines(result.output, 30)}`);
+    }
+    ctx.log.info(`setup-command done before ${role} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
 async function runPipeline(inputs, ctx) {
     const { log } = ctx;
+    const forbidden = ctx.forbiddenValues ?? [];
+    assertNoRunnerSecret('env', Object.entries(inputs.env), forbidden);
+    assertNoRunnerSecret('headers', inputs.headers, forbidden);
     await rm(ctx.outDir, { recursive: true, force: true });
     await mkdir(ctx.outDir, { recursive: true });
     const sides = ctx.baseRef ? ['base', 'head'] : ['head'];
     let baseTree;
+    let requests = inputs.requests;
+    let requestsNote;
     // Binaries live outside outDir, which is uploaded as the artifact as it is.
-    const binDir = await mkdtemp(join(tmpdir(), 'memleak-bin-'));
+    const binDir = await mkdtemp(join$1(tmpdir(), 'memleak-bin-'));
     try {
         // Build both sides before measuring anything: build CPU must not overlap a measurement.
         const built = await log.group('Build', async () => {
@@ -8497,6 +9025,16 @@ async function runPipeline(inputs, ctx) {
             if (ctx.baseRef) {
                 baseTree = await addBaseWorktree(ctx.workspace, ctx.baseRef, log.info);
                 log.info(`base: ${ctx.baseRef} at ${baseTree.sha.slice(0, 12)} in ${baseTree.dir}`);
+            }
+            if (inputs.requestsFile) {
+                const fromFile = readRequestsFile(inputs.requestsFile, { base: baseTree?.dir, head: ctx.workspace });
+                assertNoRunnerSecret('requests-file', requestTexts(fromFile.requests), forbidden);
+                requests = fromFile.requests;
+                requestsNote =
+                    `The load is ${inputs.requestsFile} as ${fromFile.side} has it (${requests.length} ` +
+                        `${requests.length === 1 ? 'request' : 'requests'})` +
+                        (fromFile.side === 'head' ? ': base has no such file.' : ', so the PR cannot change its own load.');
+                log.info(requestsNote);
             }
             for (const side of sides) {
                 const treeDir = side === 'base' ? baseTree.dir : ctx.workspace;
@@ -8506,7 +9044,7 @@ async function runPipeline(inputs, ctx) {
                     workingDirectory: inputs.workingDirectory,
                     package: inputs.package,
                     buildCommand: inputs.buildCommand,
-                    binary: join(binDir, `${side}.bin`),
+                    binary: join$1(binDir, `${side}.bin`),
                     signal: ctx.signal,
                 });
                 log.info(`${side}: built ${inputs.package} (${b.modulePath}) in ${(b.durationMs / 1000).toFixed(1)}s`);
@@ -8523,28 +9061,43 @@ async function runPipeline(inputs, ctx) {
                 .filter(Boolean)
                 .join(',');
         }
+        for (const [name, value] of Object.entries(runtimeExtra))
+            runtimeExtra[name] = expandPort(value, inputs.port);
+        const args = inputs.args.map((a) => expandPort(a, inputs.port));
+        // Besides pprof, the service's own listener: the first request's route, or pprof's index when
+        // ready-url names the service's own readiness route (then pprof is what is left to wait for).
+        const listenUrl = inputs.readyUrlGiven
+            ? `${inputs.pprofUrl}/`
+            : listenUrlFor(requests[0], `http://127.0.0.1:${inputs.port}`);
         const measureOne = (side, role) => {
             const b = built[side];
-            return log.group(`Measure ${role}`, () => measureSide({
-                side,
-                binary: b.binary,
-                args: inputs.args,
-                cwd: b.moduleDir,
-                env: serviceEnvironment(process.env, runtimeExtra, inputs.port),
-                port: inputs.port,
-                pprofUrl: inputs.pprofUrl,
-                readyUrl: inputs.readyUrl,
-                readyTimeoutMs: inputs.readyTimeoutMs,
-                requests: inputs.requests,
-                connections: inputs.connections,
-                warmupMs: inputs.warmupMs,
-                durationMs: inputs.durationMs,
-                snapshots: inputs.snapshots,
-                // Whole seconds, at most half the measured load, so the trace never covers a snapshot window whole.
-                traceSeconds: role === 'head' ? Math.floor(Math.min(inputs.traceSeconds, inputs.durationMs / 2000)) : 0,
-                workDir: join(ctx.outDir, role === 'head (self-check)' ? 'self-check' : side),
-                signal: ctx.signal,
-            }, log.info));
+            return log.group(`Measure ${role}`, async () => {
+                if (inputs.setupCommand)
+                    await runSetup(inputs, ctx, role);
+                return measureSide({
+                    side,
+                    binary: b.binary,
+                    args,
+                    cwd: b.moduleDir,
+                    env: serviceEnvironment(process.env, runtimeExtra, inputs.port),
+                    port: inputs.port,
+                    pprofUrl: inputs.pprofUrl,
+                    readyUrl: inputs.readyUrl,
+                    listenUrl,
+                    readyTimeoutMs: inputs.readyTimeoutMs,
+                    requests,
+                    headers: inputs.headers,
+                    ...(inputs.rate ? { rate: inputs.rate } : {}),
+                    connections: inputs.connections,
+                    warmupMs: inputs.warmupMs,
+                    durationMs: inputs.durationMs,
+                    snapshots: inputs.snapshots,
+                    // Whole seconds, at most half the measured load, so the trace never covers a snapshot window whole.
+                    traceSeconds: role === 'head' ? Math.floor(Math.min(inputs.traceSeconds, inputs.durationMs / 2000)) : 0,
+                    workDir: join$1(ctx.outDir, role === 'head (self-check)' ? 'self-check' : side),
+                    signal: ctx.signal,
+                }, log.info);
+            });
         };
         const measured = {};
         const crashes = {};
@@ -8581,7 +9134,7 @@ async function runPipeline(inputs, ctx) {
                 }
             }
             if (measured[side])
-                files.push(...(await writeMeasurement(join(ctx.outDir, side), measured[side])));
+                files.push(...(await writeMeasurement(join$1(ctx.outDir, side), measured[side], log)));
         }
         // Nothing measured before the stop: the stop is the whole story, in one line.
         if (ctx.signal?.aborted && !measured.base && !measured.head)
@@ -8649,6 +9202,10 @@ async function runPipeline(inputs, ctx) {
                 analysis.notes.push('No regression verdict: the allocation figures cover only part of the run.');
             }
         }
+        if (requestsNote)
+            analysis.notes.push(requestsNote);
+        if (selfCheck)
+            capLog(selfCheck.logPath);
         if (selfCheck && headData) {
             const aa = analyse(decodeSide(selfCheck, decodeOptions), headData, options);
             analysis.notes.push(selfCheckNote(aa));
@@ -8664,7 +9221,7 @@ async function runPipeline(inputs, ctx) {
                 package: inputs.package,
                 workingDirectory: inputs.workingDirectory,
                 modulePath: built.head.modulePath,
-                requests: inputs.requests.map((r) => [r.method, r.path, r.body].filter((x) => x !== undefined).join(' ')),
+                requests: requests.map((r) => [r.method, r.path, r.body].filter((x) => x !== undefined).join(' ')),
                 durationMs: inputs.durationMs,
                 warmupMs: inputs.warmupMs,
                 connections: inputs.connections,
@@ -8681,10 +9238,11 @@ async function runPipeline(inputs, ctx) {
             analysis,
             failures: [
                 ...(stopped ? [oneLine$1(stopped)] : []),
-                ...failuresFor(analysis.verdict, inputs.failOn, analysis),
+                // A stop is its own reason already: no second line saying it left no verdict.
+                ...failuresFor(analysis.verdict, inputs.failOn, analysis).filter((reason) => !stopped || !reason.startsWith('no verdict')),
             ],
         };
-        const reportPath = join(ctx.outDir, 'report.json');
+        const reportPath = join$1(ctx.outDir, 'report.json');
         await writeFile(reportPath, toJson(report));
         files.push(reportPath);
         return {

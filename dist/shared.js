@@ -1,3 +1,35 @@
+import { randomUUID } from 'node:crypto';
+
+// Requests that vary: a request compiled into pieces, fixed text and
+// placeholders, rendered anew for every request the load generator sends. The
+// worker threads import this file, so it imports nothing from outside src/load.
+function draw(piece, seq) {
+    switch (piece.p) {
+        case 'int':
+            return String(piece.min + Math.floor(Math.random() * (piece.max - piece.min)));
+        case 'uuid':
+            return randomUUID();
+        case 'timestamp':
+            return String(Math.floor(Date.now() / 1000));
+        case 'seq':
+            return String(seq);
+    }
+}
+function renderPieces(pieces, seq) {
+    let out = '';
+    for (const piece of pieces)
+        out += typeof piece === 'string' ? piece : draw(piece, seq);
+    return out;
+}
+/** The text of one request with fresh values: head, Content-Length when there is a body, blank line, body. */
+function renderRequest(request, seq) {
+    const head = renderPieces(request.head, seq);
+    if (!request.body)
+        return `${head}\r\n`;
+    const body = renderPieces(request.body, seq);
+    return `${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
 // Log-linear latency histogram in microseconds: values below 16 µs get a bucket
 // each, above that every power of two is split into 16 buckets (about 6%
 // resolution), up to 2^27 µs (134 s). Cheap enough to update per request from
@@ -65,6 +97,7 @@ const SLOTS = HISTOGRAM + BUCKETS;
 /** Control slots, written by the main thread and read by every worker. */
 const CTRL_STOP = 0;
 const CTRL_EPOCH = 1; // bumped by resetStats: workers restart their max
-const CTRL_SLOTS = 2;
+const CTRL_SEQ = 2; // the load's {{$seq}} counter: the last number drawn
+const CTRL_SLOTS = 3;
 
-export { BUCKETS as B, CTRL_SLOTS as C, HISTOGRAM as H, MAX_EPOCH as M, SLOTS as S, TRANSPORT_ERRORS as T, CTRL_EPOCH as a, CTRL_STOP as b, MAX_US as c, STATUS_CODES as d, STATUS as e, bucketOf as f, quantile as q };
+export { BUCKETS as B, CTRL_SLOTS as C, HISTOGRAM as H, MAX_EPOCH as M, SLOTS as S, TRANSPORT_ERRORS as T, renderRequest as a, CTRL_EPOCH as b, CTRL_STOP as c, MAX_US as d, STATUS_CODES as e, STATUS as f, CTRL_SEQ as g, bucketOf as h, quantile as q, renderPieces as r };

@@ -1,7 +1,7 @@
 // One typed Inputs object, validated up front: every error names the input and
 // shows the expected form, before anything is built or started.
 import { UsageError } from './errors.js'
-import { parseRequests, type LoadRequest } from './load/requests.js'
+import { parseHeaderLines, parseRequests, type LoadRequest } from './load/requests.js'
 import { parseEnvLines } from './service/env.js'
 import { FAIL_ON_WORDS, type FailOnWord } from './report/verdict.js'
 import {
@@ -26,12 +26,16 @@ export const INPUT_DEFAULTS = {
   'ready-url': '',
   'ready-timeout': '30s',
   requests: 'GET /',
+  'requests-file': '',
+  headers: '',
+  rate: '',
+  'setup-command': '',
   duration: '60s',
   warmup: '10s',
   connections: '16',
   snapshots: '6',
   'base-ref': '',
-  'fail-on': 'new-leak,regression',
+  'fail-on': 'new-leak,regression,no-verdict',
   'regression-threshold': '10%',
   memprofilerate: '65536',
   comment: 'true',
@@ -53,8 +57,18 @@ export interface Inputs {
   port: number
   pprofUrl: string
   readyUrl: string
+  /** Whether ready-url was given: then it is the service's own readiness check, else its first route is. */
+  readyUrlGiven: boolean
   readyTimeoutMs: number
   requests: LoadRequest[]
+  /** A request file (.http) in the repository, read from base's tree when base has it; replaces `requests`. */
+  requestsFile: string
+  /** Sent with every request. */
+  headers: [string, string][]
+  /** Cap on requests per second for the whole load; undefined: as fast as the service answers. */
+  rate?: number
+  /** The workflow's own shell command, run before each side is measured (e.g. to reset a database). */
+  setupCommand: string
   durationMs: number
   warmupMs: number
   connections: number
@@ -94,6 +108,18 @@ function parseFailOn(raw: string): FailOnWord[] {
   return words as FailOnWord[]
 }
 
+/** "200" or "200/s": requests per second, more than 0. */
+function parseRate(raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(?:\/s)?$/.exec(raw.trim())
+  const rate = m ? Number(m[1]) : NaN
+  if (!(rate > 0) || rate > 10_000_000) {
+    throw new UsageError(
+      `rate: expected requests per second above 0, like 200 or 200/s, got ${JSON.stringify(raw)}`,
+    )
+  }
+  return rate
+}
+
 function relativePath(name: string, raw: string): string {
   const text = raw.trim() || '.'
   if (text.startsWith('/') || text.split(/[\\/]/).includes('..')) {
@@ -119,11 +145,23 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     value('pprof-url') || `http://127.0.0.1:${port}/debug/pprof`,
   ).replace(/\/+$/, '')
   const readyUrl = parseHttpUrl('ready-url', value('ready-url') || `${pprofUrl}/`)
+  const requestsFile = value('requests-file').trim()
+  if (requestsFile && value('requests').trim() !== INPUT_DEFAULTS.requests) {
+    throw new UsageError('requests-file: give either requests or requests-file, not both')
+  }
   const durationMs = parseDuration('duration', value('duration'))
   const snapshots = parseInteger('snapshots', value('snapshots'), 3, 60)
   if (durationMs / snapshots < 500) {
     throw new UsageError(
       `snapshots: ${snapshots} snapshots in ${value('duration')} leaves under 0.5 s between them; use fewer or a longer duration`,
+    )
+  }
+  const rate = value('rate').trim() ? parseRate(value('rate')) : undefined
+  if (rate !== undefined && (rate * durationMs) / snapshots / 1000 < 10) {
+    // Fewer would read as "the service stopped answering" between two snapshots, and the
+    // per-window allocation figures would rest on a handful of requests.
+    throw new UsageError(
+      `rate: ${rate} requests/s leaves under 10 requests between snapshots (${snapshots} in ${value('duration')}); raise it, or use fewer snapshots`,
     )
   }
   return {
@@ -135,8 +173,13 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     port,
     pprofUrl,
     readyUrl,
+    readyUrlGiven: value('ready-url').trim() !== '',
     readyTimeoutMs: parseDuration('ready-timeout', value('ready-timeout')),
     requests: parseRequests(value('requests')),
+    requestsFile: requestsFile ? relativePath('requests-file', requestsFile) : '',
+    headers: parseHeaderLines(value('headers')),
+    ...(rate !== undefined ? { rate } : {}),
+    setupCommand: value('setup-command').trim(),
     durationMs,
     warmupMs: parseDuration('warmup', value('warmup'), { allowZero: true }),
     connections: parseInteger('connections', value('connections'), 1, 1024),

@@ -5,6 +5,7 @@ import { readRunContext, type RunContext } from './github/context.js'
 import { readActionInputs, readInputs, type ActionInputName, type InputName, type Inputs } from './inputs.js'
 import { runFromReports } from './modes/from-reports.js'
 import { runMeasure } from './modes/measure.js'
+import { valuesToMask } from './secrets.js'
 
 /** Default sticky-comment id: one comment per job and package, so a matrix keeps one each. */
 export function defaultCommentId(context: RunContext, inputs: Inputs): string {
@@ -17,6 +18,8 @@ export async function run(): Promise<void> {
     if (token) core.setSecret(token)
     const action = readActionInputs((name: ActionInputName) => core.getInput(name))
     const inputs = readInputs((name: InputName) => core.getInput(name))
+    // Before anything can print them: what the workflow gives the service may well be secrets.
+    for (const value of valuesToMask(inputs)) core.setSecret(value)
     const context = readRunContext(process.env)
     const env = {
       inputs,

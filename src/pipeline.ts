@@ -23,7 +23,11 @@ import { renderMarkdown } from './report/markdown.js'
 import { toJson } from './report/json.js'
 import { REPORT_SCHEMA_VERSION, type Report } from './report/types.js'
 import { failuresFor } from './report/verdict.js'
-import { serviceEnvironment } from './service/env.js'
+import { assertNoRunnerSecret, expandPort, serviceEnvironment } from './service/env.js'
+import { capLog } from './service/log-cap.js'
+import { readRequestsFile } from './requests-file.js'
+import { listenUrlFor, type LoadRequest } from './load/requests.js'
+import { lastLines, runCommand } from './build/command.js'
 import { PortInUseError } from './service/port.js'
 import { decodeSide } from './decode-side.js'
 import { RunStoppedError } from './run-control.js'
@@ -52,6 +56,11 @@ export interface PipelineContext {
   serverUrl?: string
   log: Logger
   signal?: AbortSignal
+  /**
+   * Values the service must never get (the GitHub token, the runner's tokens): an `env`
+   * value, a header or a request file holding one is refused.
+   */
+  forbiddenValues?: string[]
 }
 
 export interface PipelineResult {
@@ -67,8 +76,11 @@ export interface PipelineResult {
   stopped?: Error
 }
 
-async function writeMeasurement(dir: string, m: SideMeasurement): Promise<string[]> {
+async function writeMeasurement(dir: string, m: SideMeasurement, log: Logger): Promise<string[]> {
   await mkdir(dir, { recursive: true })
+  const cut = capLog(m.logPath)
+  if (cut > 0)
+    log.info(`${m.side}: the service log kept in the artifact is capped: ${cut} bytes cut from its middle`)
   const files: string[] = [m.logPath]
   const put = async (name: string, data: Uint8Array | string): Promise<void> => {
     const path = join(dir, name)
@@ -106,12 +118,49 @@ function stopReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason))
 }
 
+/** Every text a request sends, with what to call it, to check none holds a runner secret. */
+function requestTexts(requests: LoadRequest[]): [string, string][] {
+  return requests.flatMap((r, i): [string, string][] => [
+    [`request ${i + 1}'s path`, r.path],
+    ...(r.body === undefined ? [] : [[`request ${i + 1}'s body`, r.body] as [string, string]]),
+    ...(r.headers ?? []).map(([n, v]): [string, string] => [`request ${i + 1}'s ${n} header`, v]),
+  ])
+}
+
+/** The workflow's own setup-command before a side: trusted, run as the runner's user with its environment. */
+async function runSetup(inputs: Inputs, ctx: PipelineContext, role: string): Promise<void> {
+  const started = Date.now()
+  const result = await runCommand('sh', ['-c', inputs.setupCommand], {
+    cwd: ctx.workspace,
+    env: {
+      ...(process.env as Record<string, string>),
+      MEMLEAK_SIDE: role.split(' ')[0]!,
+      PORT: String(inputs.port),
+    },
+    timeoutMs: inputs.timeoutMs,
+    signal: ctx.signal,
+  })
+  ctx.signal?.throwIfAborted()
+  if (result.output.trim()) ctx.log.info(result.output.trimEnd())
+  if (result.code !== 0) {
+    throw new Error(
+      `setup-command failed before ${role} (exit ${result.code ?? 'by a signal'}):\n${lastLines(result.output, 30)}`,
+    )
+  }
+  ctx.log.info(`setup-command done before ${role} in ${((Date.now() - started) / 1000).toFixed(1)}s`)
+}
+
 export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise<PipelineResult> {
   const { log } = ctx
+  const forbidden = ctx.forbiddenValues ?? []
+  assertNoRunnerSecret('env', Object.entries(inputs.env), forbidden)
+  assertNoRunnerSecret('headers', inputs.headers, forbidden)
   await rm(ctx.outDir, { recursive: true, force: true })
   await mkdir(ctx.outDir, { recursive: true })
   const sides: SideName[] = ctx.baseRef ? ['base', 'head'] : ['head']
   let baseTree: BaseTree | undefined
+  let requests = inputs.requests
+  let requestsNote: string | undefined
   // Binaries live outside outDir, which is uploaded as the artifact as it is.
   const binDir = await mkdtemp(join(tmpdir(), 'memleak-bin-'))
   try {
@@ -121,6 +170,16 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
       if (ctx.baseRef) {
         baseTree = await addBaseWorktree(ctx.workspace, ctx.baseRef, log.info)
         log.info(`base: ${ctx.baseRef} at ${baseTree.sha.slice(0, 12)} in ${baseTree.dir}`)
+      }
+      if (inputs.requestsFile) {
+        const fromFile = readRequestsFile(inputs.requestsFile, { base: baseTree?.dir, head: ctx.workspace })
+        assertNoRunnerSecret('requests-file', requestTexts(fromFile.requests), forbidden)
+        requests = fromFile.requests
+        requestsNote =
+          `The load is ${inputs.requestsFile} as ${fromFile.side} has it (${requests.length} ` +
+          `${requests.length === 1 ? 'request' : 'requests'})` +
+          (fromFile.side === 'head' ? ': base has no such file.' : ', so the PR cannot change its own load.')
+        log.info(requestsNote)
       }
       for (const side of sides) {
         const treeDir = side === 'base' ? baseTree!.dir : ctx.workspace
@@ -149,21 +208,34 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
         .join(',')
     }
 
+    for (const [name, value] of Object.entries(runtimeExtra))
+      runtimeExtra[name] = expandPort(value, inputs.port)
+    const args = inputs.args.map((a) => expandPort(a, inputs.port))
+    // Besides pprof, the service's own listener: the first request's route, or pprof's index when
+    // ready-url names the service's own readiness route (then pprof is what is left to wait for).
+    const listenUrl = inputs.readyUrlGiven
+      ? `${inputs.pprofUrl}/`
+      : listenUrlFor(requests[0]!, `http://127.0.0.1:${inputs.port}`)
+
     const measureOne = (side: SideName, role: string): Promise<SideMeasurement> => {
       const b = built[side]!
-      return log.group(`Measure ${role}`, () =>
-        measureSide(
+      return log.group(`Measure ${role}`, async () => {
+        if (inputs.setupCommand) await runSetup(inputs, ctx, role)
+        return measureSide(
           {
             side,
             binary: b.binary,
-            args: inputs.args,
+            args,
             cwd: b.moduleDir,
             env: serviceEnvironment(process.env, runtimeExtra, inputs.port),
             port: inputs.port,
             pprofUrl: inputs.pprofUrl,
             readyUrl: inputs.readyUrl,
+            listenUrl,
             readyTimeoutMs: inputs.readyTimeoutMs,
-            requests: inputs.requests,
+            requests,
+            headers: inputs.headers,
+            ...(inputs.rate ? { rate: inputs.rate } : {}),
             connections: inputs.connections,
             warmupMs: inputs.warmupMs,
             durationMs: inputs.durationMs,
@@ -175,8 +247,8 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
             signal: ctx.signal,
           },
           log.info,
-        ),
-      )
+        )
+      })
     }
 
     const measured: Partial<Record<SideName, SideMeasurement>> = {}
@@ -207,7 +279,8 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
           if (partial) measured[side] = partial
         }
       }
-      if (measured[side]) files.push(...(await writeMeasurement(join(ctx.outDir, side), measured[side]!)))
+      if (measured[side])
+        files.push(...(await writeMeasurement(join(ctx.outDir, side), measured[side]!, log)))
     }
     // Nothing measured before the stop: the stop is the whole story, in one line.
     if (ctx.signal?.aborted && !measured.base && !measured.head) throw stopReason(ctx.signal)
@@ -277,6 +350,8 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
         analysis.notes.push('No regression verdict: the allocation figures cover only part of the run.')
       }
     }
+    if (requestsNote) analysis.notes.push(requestsNote)
+    if (selfCheck) capLog(selfCheck.logPath)
     if (selfCheck && headData) {
       const aa = analyse(decodeSide(selfCheck, decodeOptions), headData, options)
       analysis.notes.push(selfCheckNote(aa))
@@ -293,9 +368,7 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
         package: inputs.package,
         workingDirectory: inputs.workingDirectory,
         modulePath: built.head!.modulePath,
-        requests: inputs.requests.map((r) =>
-          [r.method, r.path, r.body].filter((x) => x !== undefined).join(' '),
-        ),
+        requests: requests.map((r) => [r.method, r.path, r.body].filter((x) => x !== undefined).join(' ')),
         durationMs: inputs.durationMs,
         warmupMs: inputs.warmupMs,
         connections: inputs.connections,
@@ -312,7 +385,10 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
       analysis,
       failures: [
         ...(stopped ? [oneLine(stopped)] : []),
-        ...failuresFor(analysis.verdict, inputs.failOn, analysis),
+        // A stop is its own reason already: no second line saying it left no verdict.
+        ...failuresFor(analysis.verdict, inputs.failOn, analysis).filter(
+          (reason) => !stopped || !reason.startsWith('no verdict'),
+        ),
       ],
     }
     const reportPath = join(ctx.outDir, 'report.json')

@@ -18,6 +18,18 @@ const CONNECTIONS = 16
 const PIPELINE = 4
 const OURS = 'memleak (built-in)'
 const OURS_PIPELINED = `memleak (built-in, pipeline ${PIPELINE})`
+const OURS_VARIED = 'memleak (built-in, placeholders)'
+/** The placeholder variant: every request rendered anew (a counter, a random number, a UUID header). */
+const VARIED_REQUEST = `GET /time?user={{$seq}}&r={{$randomInt 0 1000000}}`
+const VARIED_HEADERS: [string, string][] = [['X-Request-Id', '{{$uuid}}']]
+/**
+ * wrk's reference for the placeholder variant: requests of the same shape and length, fixed
+ * (wrk cannot vary them without Lua, which slows wrk itself). The service parses the same
+ * bytes either way, so the ratio is the cost of rendering, not of a longer request.
+ */
+const WRK_SHAPED = 'wrk (same request shape)'
+const SHAPED_PATH = '/time?user=1048576&r=524288'
+const SHAPED_HEADER = 'X-Request-Id: 123e4567-e89b-42d3-a456-426614174000'
 const TARGET = 0.8
 const PATH = '/time'
 
@@ -46,10 +58,12 @@ async function ours(
   seconds: number,
   round: number,
   pipeline = 1,
+  varied = false,
 ): Promise<Measured> {
   const load = await startLoad({
     port,
-    requests: parseRequests(`GET ${PATH}`),
+    requests: parseRequests(varied ? VARIED_REQUEST : `GET ${PATH}`),
+    ...(varied ? { headers: VARIED_HEADERS } : {}),
     connections: CONNECTIONS,
     threads,
     pipeline,
@@ -63,7 +77,7 @@ async function ours(
   const stats = await load.stop()
   const cpu = process.cpuUsage(cpu0)
   return {
-    tool: pipeline > 1 ? OURS_PIPELINED : OURS,
+    tool: varied ? OURS_VARIED : pipeline > 1 ? OURS_PIPELINED : OURS,
     threads,
     round,
     requestsPerSecond: stats.requestsPerSecond,
@@ -74,9 +88,16 @@ async function ours(
   }
 }
 
-async function wrk(port: number, threads: number, seconds: number, round: number): Promise<Measured> {
+async function wrk(
+  port: number,
+  threads: number,
+  seconds: number,
+  round: number,
+  shaped = false,
+): Promise<Measured> {
   const args = [`-t${threads}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '10s', '--latency']
-  const r = await timed('wrk', [...args, `http://127.0.0.1:${port}${PATH}`], seconds)
+  if (shaped) args.push('-H', SHAPED_HEADER)
+  const r = await timed('wrk', [...args, `http://127.0.0.1:${port}${shaped ? SHAPED_PATH : PATH}`], seconds)
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout)
   if (r.code !== 0 || !rps) throw new Error(`wrk failed (${r.code}): ${r.stdout}${r.stderr}`)
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0)
@@ -85,7 +106,7 @@ async function wrk(port: number, threads: number, seconds: number, round: number
   const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(r.stdout)
   const scale = { us: 0.001, ms: 1, s: 1000 }
   return {
-    tool: 'wrk',
+    tool: shaped ? WRK_SHAPED : 'wrk',
     threads,
     round,
     requestsPerSecond: Number(rps[1]),
@@ -153,6 +174,8 @@ export const loadSection: Section = {
           plan.push(() => ours(port, t, seconds, round))
           if (haveWrk) plan.push(() => wrk(port, t, seconds, round))
           if (t === ctx.threads[0]) plan.push(() => ours(port, t, seconds, round, PIPELINE))
+          if (t === ctx.threads[0]) plan.push(() => ours(port, t, seconds, round, 1, true))
+          if (t === ctx.threads[0] && haveWrk) plan.push(() => wrk(port, t, seconds, round, true))
         }
         if (haveAb) plan.push(() => ab(port, seconds, round))
         if (round % 2 === 0) plan.reverse()
@@ -204,6 +227,24 @@ export const loadSection: Section = {
           vsAb(p),
           cpuPerReq(OURS_PIPELINED, t),
         ])
+        const v = median(rps(OURS_VARIED, t))
+        const shaped = median(rps(WRK_SHAPED, t))
+        ratios[`threads${t}Placeholders`] = v / shaped
+        rows.push([
+          `memleak (built-in), ${t} worker thread${t > 1 ? 's' : ''}, placeholders`,
+          fmt(v),
+          haveWrk ? `${ratio(v / w)} (${ratio(v / shaped)} of the same shape)` : 'n/a',
+          vsAb(v),
+          cpuPerReq(OURS_VARIED, t),
+        ])
+        if (haveWrk)
+          rows.push([
+            `wrk -t${t} -c${CONNECTIONS}, same request shape`,
+            fmt(shaped),
+            ratio(shaped / w),
+            vsAb(shaped),
+            cpuPerReq(WRK_SHAPED, t),
+          ])
       }
       if (haveWrk) rows.push([`wrk -t${t} -c${CONNECTIONS}`, fmt(w), '1×', vsAb(w), cpuPerReq('wrk', t)])
     }
@@ -236,6 +277,12 @@ export const loadSection: Section = {
             ctx.threads[0]!,
             OURS_PIPELINED,
           ),
+          [`threads${ctx.threads[0]}Placeholders`]: pairedRatios(
+            results,
+            ctx.threads[0]!,
+            OURS_VARIED,
+            WRK_SHAPED,
+          ),
         },
         target: TARGET,
         runs: results.map(({ raw: _raw, ...r }) => r),
@@ -262,6 +309,9 @@ export const loadSection: Section = {
       if (piped.length > 1) {
         md += ` Pipelined ${PIPELINE} deep (same 16 connections; \`startLoad({ pipeline })\`), per round: ${piped.map((x) => x.toFixed(2)).join(', ')}; median ${median(piped).toFixed(2)}.`
       }
+      const v = ratios[`threads${t}Placeholders`]!
+      const vp = pairedRatios(results, t, OURS_VARIED, WRK_SHAPED)
+      md += `\n\nWith placeholders (\`${VARIED_REQUEST}\` and an \`X-Request-Id: {{$uuid}}\` header, rendered per request), against wrk sending fixed requests of the same shape (\`${SHAPED_PATH}\`, the same header): ${v >= TARGET ? 'meets target' : '**misses target**'} (${ratio(v)}; per round ${vp.map((x) => x.toFixed(2)).join(', ')}).`
     }
     if (errors > 0) md += ` ${errors} errors in total across runs (see bench/results/load.json).`
     if (hot) {
@@ -274,11 +324,11 @@ export const loadSection: Section = {
   },
 }
 
-function pairedRatios(results: Measured[], threads: number, tool = OURS): number[] {
+function pairedRatios(results: Measured[], threads: number, tool = OURS, reference = 'wrk'): number[] {
   const out: number[] = []
   for (const r of results) {
     if (r.tool !== tool || r.threads !== threads) continue
-    const w = results.find((x) => x.tool === 'wrk' && x.threads === threads && x.round === r.round)
+    const w = results.find((x) => x.tool === reference && x.threads === threads && x.round === r.round)
     if (w) out.push(r.requestsPerSecond / w.requestsPerSecond)
   }
   return out

@@ -13,7 +13,9 @@ export function buildEnvironment(parent: NodeJS.ProcessEnv): Record<string, stri
     if (value === undefined) continue
     // The PR's build scripts are untrusted too: no token, no runtime credentials, and
     // none of the workflow-command files (GITHUB_OUTPUT, GITHUB_ENV...) through which a
-    // build could set this step's outputs or the environment of later steps.
+    // build could set this step's outputs or the environment of later steps. Unlike the
+    // service's `env` input, where the workflow names each value it gives, this is the job's
+    // whole environment: a job-level NPM_TOKEN meant for another step must not reach the PR.
     if (/^(ACTIONS_|INPUT_|GITHUB_)|TOKEN|SECRET|PASSWORD/i.test(key)) continue
     env[key] = value
   }

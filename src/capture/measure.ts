@@ -37,8 +37,14 @@ export interface MeasureOptions {
   /** e.g. http://127.0.0.1:8080/debug/pprof (a trailing slash is ignored). */
   pprofUrl: string
   readyUrl: string
+  /** Waited for after readyUrl until it gives any HTTP answer: the service's own listener. */
+  listenUrl?: string
   readyTimeoutMs: number
   requests: LoadRequest[]
+  /** Sent with every request. */
+  headers?: [string, string][]
+  /** Cap on requests per second for the whole load (warmup included). */
+  rate?: number
   connections: number
   warmupMs: number
   durationMs: number
@@ -149,6 +155,7 @@ export async function measureSide(
       logPath,
       port: opts.port,
       readyUrl: opts.readyUrl,
+      ...(opts.listenUrl ? { listenUrl: opts.listenUrl } : {}),
       readyTimeoutMs: opts.readyTimeoutMs,
       signal,
     })
@@ -190,6 +197,8 @@ export async function measureSide(
       startLoad({
         port: opts.port,
         requests: opts.requests,
+        headers: opts.headers,
+        rate: opts.rate,
         connections: opts.connections,
         timeoutMs: opts.requestTimeoutMs,
         threads: opts.loadThreads,
@@ -198,7 +207,10 @@ export async function measureSide(
       }),
     )
     const activeLoad = load
-    log(`${side}: warming up for ${formatSeconds(opts.warmupMs)} with ${opts.connections} connections`)
+    const capped = opts.rate ? `, at most ${formatCount(opts.rate)} requests/s` : ''
+    log(
+      `${side}: warming up for ${formatSeconds(opts.warmupMs)} with ${opts.connections} connections${capped}`,
+    )
     const warmupStart = performance.now()
     await sleepUntil(warmupStart + opts.warmupMs)
     const warm = activeLoad.counts()

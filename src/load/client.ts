@@ -6,8 +6,10 @@ import * as net from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { bucketOf } from './histogram.js'
 import { ProtocolError, ResponseParser } from './response-parser.js'
+import { renderRequest } from './template.js'
 import {
   CTRL_EPOCH,
+  CTRL_SEQ,
   CTRL_STOP,
   HISTOGRAM,
   MAX_EPOCH,
@@ -30,8 +32,20 @@ export interface LoadClient {
 export function runClient(config: WorkerConfig, onErrorSample: (text: string) => void): LoadClient {
   const counters = new Int32Array(config.counters)
   const control = new Int32Array(config.control)
-  const requests = config.requests.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength))
-  const n = requests.length
+  // Fixed requests are written as the same bytes every time; the others are rendered per request.
+  const fixed = config.requests.map((r) =>
+    r.bytes ? Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength) : undefined,
+  )
+  const n = fixed.length
+  const write = (socket: net.Socket, index: number): void => {
+    const bytes = fixed[index]
+    if (bytes) {
+      socket.write(bytes)
+      return
+    }
+    const r = config.requests[index]!
+    socket.write(renderRequest(r, r.usesSeq ? Atomics.add(control, CTRL_SEQ, 1) + 1 : 0))
+  }
   let next = config.offset % n
   let epoch = Atomics.load(control, CTRL_EPOCH)
   let maxUs = 0
@@ -85,6 +99,8 @@ export function runClient(config: WorkerConfig, onErrorSample: (text: string) =>
     connected = false
     failures = 0
     retry: NodeJS.Timeout | undefined
+    /** Waiting for the rate cap to allow its next request. */
+    parked = false
 
     connect(): void {
       if (stopping) return
@@ -115,18 +131,29 @@ export function runClient(config: WorkerConfig, onErrorSample: (text: string) =>
     }
 
     send(): void {
+      if (stopping || !this.socket || this.parked) return
+      if (pacer && !pacer.take()) {
+        this.parked = true
+        pacer.park(this)
+        return
+      }
+      this.write()
+    }
+
+    /** Writes the next request(s); the rate cap, if any, has allowed them. */
+    write(): void {
       const socket = this.socket
       if (stopping || !socket) return
       this.started = performance.now()
       if (depth === 1) {
         this.inFlight.push(next)
-        socket.write(requests[next]!)
+        write(socket, next)
         next = next + 1 === n ? 0 : next + 1
       } else {
         socket.cork()
         for (let i = 0; i < depth; i++) {
           this.inFlight.push(next)
-          socket.write(requests[next]!)
+          write(socket, next)
           next = next + 1 === n ? 0 : next + 1
         }
         socket.uncork()
@@ -227,6 +254,64 @@ export function runClient(config: WorkerConfig, onErrorSample: (text: string) =>
     }
   }
 
+  /**
+   * The `rate` cap: request k (counting from 0) may go once k / rate seconds have passed since
+   * the load started, so the count over the run is the rate times its length. A connection
+   * that may not send yet waits here. The allowance saved up while the service was slow is
+   * capped at one request per connection: catching up must not become a burst that trips the
+   * service's own rate limiter.
+   */
+  class Pacer {
+    readonly perMs: number
+    readonly burst = Math.max(depth, config.connections * depth)
+    start = performance.now()
+    sent = 0
+    waiting: Conn[] = []
+    timer: NodeJS.Timeout | undefined
+
+    constructor(rate: number) {
+      this.perMs = rate / 1000
+    }
+
+    take(): boolean {
+      const now = performance.now()
+      let allowed = (now - this.start) * this.perMs + 1
+      if (allowed - this.sent > this.burst) {
+        this.start = now - (this.sent + this.burst - 1) / this.perMs
+        allowed = this.sent + this.burst
+      }
+      if (this.sent + depth > allowed) return false
+      this.sent += depth
+      return true
+    }
+
+    park(conn: Conn): void {
+      this.waiting.push(conn)
+      this.schedule()
+    }
+
+    schedule(): void {
+      if (this.timer || this.waiting.length === 0 || stopping) return
+      const due = this.start + (this.sent + depth - 1) / this.perMs
+      this.timer = setTimeout(() => this.release(), Math.max(0, due - performance.now()))
+    }
+
+    release(): void {
+      this.timer = undefined
+      while (this.waiting.length > 0 && !stopping && this.take()) {
+        const conn = this.waiting.shift()!
+        conn.parked = false
+        conn.write()
+      }
+      this.schedule()
+    }
+
+    stop(): void {
+      clearTimeout(this.timer)
+    }
+  }
+  const pacer = config.rate ? new Pacer(config.rate) : undefined
+
   // One timer checks every connection's request for a timeout: cheaper than a timer per request.
   const tick = Math.max(10, Math.min(250, config.timeoutMs / 4))
   const watchdog = setInterval(() => {
@@ -248,6 +333,7 @@ export function runClient(config: WorkerConfig, onErrorSample: (text: string) =>
     stopping = true
     clearInterval(watchdog)
     clearTimeout(deadline)
+    pacer?.stop()
     for (const c of conns) c.close()
     resolveStopped()
   }

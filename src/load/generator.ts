@@ -4,7 +4,7 @@
 import { Worker } from 'node:worker_threads'
 import type { LoadStats } from '../capture/types.js'
 import { BUCKETS, quantile } from './histogram.js'
-import { encodeRequest, type LoadRequest } from './requests.js'
+import { compileRequest, type LoadRequest } from './requests.js'
 import {
   CTRL_EPOCH,
   CTRL_SLOTS,
@@ -26,6 +26,10 @@ export interface LoadOptions {
   requests: LoadRequest[]
   /** Concurrent keep-alive connections, spread over the threads (default 16). */
   connections?: number
+  /** Sent with every request (the `headers` input); a request's own header of the same name wins. */
+  headers?: [string, string][]
+  /** Cap on requests per second for the whole load, over every thread (unset: as fast as answered). */
+  rate?: number
   /** Per-request timeout (default 10 s); a timeout counts as an error. */
   timeoutMs?: number
   /**
@@ -85,7 +89,9 @@ export async function startLoad(options: LoadOptions): Promise<LoadHandle> {
 
   const control = new SharedArrayBuffer(CTRL_SLOTS * 4)
   const ctrl = new Int32Array(control)
-  const encoded = options.requests.map((r) => new Uint8Array(encodeRequest(r, `${host}:${options.port}`)))
+  if (options.rate !== undefined && !(options.rate > 0))
+    throw new Error(`rate must be > 0, got ${options.rate}`)
+  const encoded = options.requests.map((r) => compileRequest(r, `${host}:${options.port}`, options.headers))
   const labels = options.requests.map(
     (r) => `${r.method} ${r.path.length > 60 ? `${r.path.slice(0, 60)}…` : r.path}`,
   )
@@ -110,6 +116,7 @@ export async function startLoad(options: LoadOptions): Promise<LoadHandle> {
       pipeline,
       timeoutMs,
       offset: Math.floor((t * options.requests.length) / threads),
+      ...(options.rate ? { rate: options.rate / threads } : {}),
       counters,
       control,
       deadlineMs,

@@ -3,6 +3,7 @@
 // so it can take the exact request count at a snapshot without a message round
 // trip through a busy worker.
 import { BUCKETS } from './histogram.js'
+import type { EncodedRequest } from './template.js'
 
 /** Int32 slots. */
 // Slots 0 and 1 are unused: requests and errors are summed from STATUS and TRANSPORT_ERRORS,
@@ -18,13 +19,14 @@ export const SLOTS = HISTOGRAM + BUCKETS
 /** Control slots, written by the main thread and read by every worker. */
 export const CTRL_STOP = 0
 export const CTRL_EPOCH = 1 // bumped by resetStats: workers restart their max
-export const CTRL_SLOTS = 2
+export const CTRL_SEQ = 2 // the load's {{$seq}} counter: the last number drawn
+export const CTRL_SLOTS = 3
 
 export interface WorkerConfig {
   port: number
   host: string
-  /** Encoded requests, round-robin. */
-  requests: Uint8Array[]
+  /** Encoded requests, round-robin: bytes, or pieces rendered per request. */
+  requests: EncodedRequest[]
   /** Whether each request is a HEAD (no response body whatever the headers say). */
   isHead: boolean[]
   /** A label for error samples, e.g. "GET /time". */
@@ -37,6 +39,8 @@ export interface WorkerConfig {
   offset: number
   counters: SharedArrayBuffer
   control: SharedArrayBuffer
+  /** Requests per second this worker sends at most (its share of the `rate` input); unset: as fast as answered. */
+  rate?: number
   /** The worker stops itself after this long (ms), whatever the main thread does. */
   deadlineMs: number
 }

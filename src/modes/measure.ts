@@ -14,6 +14,7 @@ import { runPipeline, type Logger } from '../pipeline.js'
 import { publish } from '../publish.js'
 import { RunStoppedError, startRunControl } from '../run-control.js'
 import { commentMarker, renderMarkdown } from '../report/markdown.js'
+import { runnerSecrets } from '../secrets.js'
 import { apiFor, type ModeEnv } from './env.js'
 
 const actionsLogger: Logger = {
@@ -71,6 +72,7 @@ export async function runMeasure(env: ModeEnv): Promise<void> {
       serverUrl: context.serverUrl,
       log: actionsLogger,
       signal: control.signal,
+      forbiddenValues: runnerSecrets(env.token, process.env),
     }).catch(async (error: unknown) => {
       // Whatever failed after the deadline or a cancel failed because of it: say that.
       const reason = control.explain(error)

@@ -64,7 +64,7 @@ export function reproduceCommand(meta: ReportMeta): string[] {
   if (Math.abs(meta.regressionThreshold - 0.1) > 1e-9)
     flag('regression-threshold', `${+(meta.regressionThreshold * 100).toFixed(4)}%`)
   const failOn = meta.failOn.join(',')
-  if (failOn && failOn !== 'new-leak,regression') flag('fail-on', failOn)
+  if (failOn && failOn !== 'new-leak,regression,no-verdict') flag('fail-on', failOn)
 
   const lines: string[] = []
   if (meta.headSha && /^[0-9a-f]{7,64}$/i.test(meta.headSha)) lines.push(`git checkout ${meta.headSha}`)

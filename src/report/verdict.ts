@@ -3,7 +3,7 @@
 import type { Analysis, Finding, Verdict } from '../analysis/types.js'
 import { formatBytes, formatChange, formatRate } from './format.js'
 
-export const FAIL_ON_WORDS = ['leak', 'new-leak', 'regression', 'none'] as const
+export const FAIL_ON_WORDS = ['leak', 'new-leak', 'regression', 'no-verdict', 'none'] as const
 export type FailOnWord = (typeof FAIL_ON_WORDS)[number]
 
 const LEAK_KINDS = new Set<Finding['kind']>([
@@ -64,6 +64,12 @@ export function failuresFor(verdict: Verdict, failOn: readonly string[], analysi
       if (top) detail += `, most in ${top.site.ownFrame?.function ?? top.site.function}`
     }
     reasons.push(`allocation regression (fail-on: regression)${detail}`)
+  }
+  // A run that could not judge (requests failed or were throttled, the run was cut short) must not
+  // pass a required check as if it had measured the code; a finding it did make fails above instead.
+  const doubt = analysis?.untrustworthy?.[0]
+  if (words.includes('no-verdict') && doubt && reasons.length === 0) {
+    reasons.push(`no verdict (fail-on: no-verdict): ${doubt.replace(/\s*\n\s*/g, ' ')}`)
   }
   return reasons
 }

@@ -37,19 +37,26 @@ const GO_RUNTIME = new Set([
   'GOTMPDIR',
 ])
 
-const SECRET_NAME = /TOKEN|SECRET|PASSWORD|^ACTIONS_|^INPUT_|^GITHUB_/i
+/**
+ * What belongs to the runner and GitHub, never to the service: the token and runtime
+ * credentials (GITHUB_TOKEN, ACTIONS_RUNTIME_TOKEN), the action's inputs (INPUT_GITHUB-TOKEN),
+ * the workflow-command files (GITHUB_ENV, GITHUB_OUTPUT: writing them is code execution in
+ * later steps) and the runner's internals. The service's own settings (DB_PASSWORD,
+ * SESSION_SECRET for the job's throwaway database) are the workflow's to give.
+ */
+export const RUNNER_NAME = /^(GITHUB_|ACTIONS_|INPUT_|RUNNER_)/i
 const VALID_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /** Whether a name from our own environment is passed on to the service. */
 export function isInheritedEnvName(name: string): boolean {
-  if (SECRET_NAME.test(name)) return false
+  if (RUNNER_NAME.test(name)) return false
   return INHERITED.has(name) || name.startsWith('LC_') || GO_RUNTIME.has(name)
 }
 
 /**
- * Throws a UsageError when the user's `env` input names a variable that looks
- * like a credential or a runner/action internal: refusing loudly beats passing
- * a secret to untrusted code or silently dropping a line the user wrote.
+ * Throws a UsageError when the user's `env` input names a runner or GitHub variable:
+ * refusing loudly beats passing the runner's credentials to untrusted code or silently
+ * dropping a line the user wrote.
  */
 export function assertAllowedEnvName(name: string): void {
   const why = refusal(name)
@@ -60,11 +67,11 @@ function refusal(name: string): string | undefined {
   if (!VALID_NAME.test(name)) {
     return `"${name}" is not a valid variable name (letters, digits, _; not starting with a digit)`
   }
-  if (SECRET_NAME.test(name)) {
+  if (RUNNER_NAME.test(name)) {
     return (
-      `${name} is refused: names containing TOKEN, SECRET or PASSWORD, or starting with ACTIONS_, INPUT_ ` +
-      `or GITHUB_, are never given to the service under test (it runs the pull request's code). ` +
-      `Rename the variable, or give the service a dummy value under another name.`
+      `${name} is refused: names starting with GITHUB_, ACTIONS_, INPUT_ or RUNNER_ belong to the runner ` +
+      `and GitHub and are never given to the service under test (it runs the pull request's code). ` +
+      `Give the service its setting under its own name.`
     )
   }
   return undefined
@@ -121,4 +128,29 @@ export function parseEnvLines(text: string): Record<string, string> {
     env[name] = value
   })
   return env
+}
+
+/**
+ * Throws when a value meant for the service holds one of `secrets` (the GitHub token,
+ * the runner's runtime tokens) anywhere in it: the service runs the PR's code.
+ */
+export function assertNoRunnerSecret(
+  where: string,
+  values: Iterable<[name: string, value: string]>,
+  secrets: readonly string[],
+): void {
+  const tokens = secrets.filter((s) => s.length >= 8)
+  for (const [name, value] of values) {
+    if (tokens.some((t) => value.includes(t))) {
+      throw new UsageError(
+        `${where}: the value of ${name} holds the workflow's GitHub token or a runner token; ` +
+          `the service runs the pull request's code and never gets them`,
+      )
+    }
+  }
+}
+
+/** `${PORT}` in `args` and `env` values becomes the port, for services that take their address from a flag. */
+export function expandPort(text: string, port: number): string {
+  return text.replaceAll('${PORT}', String(port))
 }

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import { assertPortFree } from './port.js'
 import { formatSeconds, httpGet } from './http.js'
+import { waitListening } from './ready.js'
 
 export interface StartServiceOptions {
   binary: string
@@ -17,6 +18,8 @@ export interface StartServiceOptions {
   port: number
   /** Polled with GET until it answers 2xx. */
   readyUrl: string
+  /** Then polled until it gives any HTTP answer: the service's own listener (e.g. its first route). */
+  listenUrl?: string
   readyTimeoutMs: number
   /**
    * Stop waiting when the ready URL has answered 404 for this long (default 5 s):
@@ -154,7 +157,10 @@ async function waitReady(options: StartServiceOptions, handle: ServiceHandle): P
       )
     }
     if ('res' in outcome) {
-      if (outcome.res.status >= 200 && outcome.res.status < 300) return
+      if (outcome.res.status >= 200 && outcome.res.status < 300) {
+        if (options.listenUrl) await waitForListener(options, handle, deadline)
+        return
+      }
       lastProblem = `HTTP ${outcome.res.status}`
       if (outcome.res.status !== 404) notFoundSince = undefined
       else if ((notFoundSince ??= Date.now()) + notFoundGraceMs <= Date.now()) {
@@ -183,6 +189,37 @@ async function waitReady(options: StartServiceOptions, handle: ServiceHandle): P
     }
     await Promise.race([sleep(Math.min(POLL_INTERVAL_MS, Math.max(0, deadline - Date.now()))), exitedEarly])
   }
+}
+
+function waitForListener(
+  options: StartServiceOptions,
+  handle: ServiceHandle,
+  deadline: number,
+): Promise<void> {
+  return waitListening({
+    url: options.listenUrl!,
+    deadline,
+    exited: handle.exited,
+    signal: options.signal,
+    fail: (lastProblem) => {
+      throw new ServiceStartError(
+        `service answered at ${options.readyUrl} but nothing answered at ${options.listenUrl} within ` +
+          `${formatSeconds(options.readyTimeoutMs)} (last attempt: ${lastProblem}): does the service listen on ` +
+          `the port input (it is given as PORT, and \${PORT} in args)? Last log lines:\n${handle.logTail()}`,
+        handle.logTail(),
+        undefined,
+        lastProblem,
+      )
+    },
+    failExited: async () => {
+      const exit = await handle.exited
+      throw new ServiceStartError(
+        `service ${describeExit(exit)} before it was ready; last log lines:\n${handle.logTail()}`,
+        handle.logTail(),
+        exit,
+      )
+    },
+  })
 }
 
 export function describeExit(exit: ExitStatus): string {

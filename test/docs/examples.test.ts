@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse, parseAllDocuments } from 'yaml'
 import { docYamlBlocks } from './yaml-blocks.js'
+import { parseHttpFile } from '../../src/load/http-file.js'
 
 const root = join(import.meta.dirname, '../..')
 const read = (path: string): string => readFileSync(join(root, path), 'utf8')
@@ -100,8 +101,33 @@ const exampleDirs = readdirSync(join(root, 'examples'), { withFileTypes: true })
   .map((entry) => `examples/${entry.name}`)
 
 describe('example workflows', () => {
-  it('there is a plain net/http and a Gin example', () => {
-    expect(exampleDirs).toEqual(expect.arrayContaining(['examples/net-http-service', 'examples/gin-service']))
+  it('there is a plain net/http, a Gin and a Postgres-backed example', () => {
+    expect(exampleDirs).toEqual(
+      expect.arrayContaining([
+        'examples/net-http-service',
+        'examples/gin-service',
+        'examples/postgres-service',
+      ]),
+    )
+  })
+
+  it('the Postgres example runs the database as a service container and resets it before each side', () => {
+    const doc = parse(read('examples/postgres-service/.github/workflows/memleak.yml')) as {
+      jobs: Record<string, { services?: Record<string, { image: string }>; steps: Step[] }>
+    }
+    const job = Object.values(doc.jobs)[0]!
+    expect(job.services?.postgres?.image).toMatch(/^postgres:/)
+    const step = job.steps.find(isOurs)!
+    expect(step.with).toMatchObject({
+      'requests-file': 'load/api.http',
+      'setup-command': expect.stringContaining('psql'),
+    })
+    expect(String(step.with?.args)).toContain('${PORT}')
+    const requests = parseHttpFile(read('examples/postgres-service/load/api.http'), 'api.http')
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /users/{{$randomInt 1 1001}}',
+      'POST /users',
+    ])
   })
 
   for (const dir of exampleDirs) {

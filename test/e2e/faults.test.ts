@@ -185,7 +185,11 @@ describe.runIf(existsSync(CLI) && existsSync(DIST_INDEX))('service faults', { ti
       expect(r.analysis.base?.errors).toBe(0)
       expect(r.analysis.base?.requests).toBeGreaterThan(1000)
       expect(run.stdout).toContain('100.0% of requests failed')
-      expect([0, 1]).toContain(run.code)
+      // fail-on's default has no-verdict: a run that measured only errors fails, saying why in one line.
+      expect(run.code).toBe(1)
+      expect(r.failures).toEqual([
+        expect.stringMatching(/^no verdict \(fail-on: no-verdict\): head: 100\.0% of requests failed/),
+      ])
       // No green headline over a measurement that cannot vouch for the code.
       const title = run.stdout.split('\n').find((l) => l.startsWith('### '))
       expect(title).toMatch(/^### ⚠️ /)

@@ -17,7 +17,7 @@ const CLI_CASES: [string[], RegExp][] = [
   [['run', '--duration', 'abc'], /^memleak: duration: expected a duration like 30s.*, got "abc"$/],
   [
     ['run', '--fail-on', 'leaks'],
-    /^memleak: fail-on: expected any of leak, new-leak, regression, none.*got "leaks"$/,
+    /^memleak: fail-on: expected any of leak, new-leak, regression, no-verdict, none.*got "leaks"$/,
   ],
   [['run', '--fail-on', 'none,leak'], /^memleak: fail-on: "none" cannot be combined/],
   [['run', '--bogus', '1'], /^memleak: run: unknown option --bogus \(memleak run --help lists them\)$/],
@@ -25,6 +25,16 @@ const CLI_CASES: [string[], RegExp][] = [
   [['run', '--port', '70000'], /^memleak: port: expected a whole number from 1 to 65535, got "70000"$/],
   [['run', '--requests', 'GET /a\nGET'], /^memleak: requests line 2: /],
   [['run', '--env', 'NOEQUALS'], /^memleak: env line 1: expected KEY=VALUE, got "NOEQUALS"$/],
+  [
+    ['run', '--env', 'RUNNER_TEMP=/x'],
+    /^memleak: env line 1: RUNNER_TEMP is refused: names starting with GITHUB_/,
+  ],
+  [['run', '--requests', 'GET /a\rGET /b'], /^memleak: requests line 1: control character "\\r" in the line/],
+  [
+    ['run', '--rate', '0'],
+    /^memleak: rate: expected requests per second above 0, like 200 or 200\/s, got "0"$/,
+  ],
+  [['run', '--headers', 'Authorization'], /^memleak: headers line 1: no "Name:" in "Authorization"/],
   [['run', '--pprof-url', 'http://example.com/debug/pprof'], /^memleak: pprof-url: expected a loopback host/],
   [['run', 'extra'], /^memleak: run: unexpected argument "extra"$/],
   [['diff', HEAP], /^memleak: diff: expected two profile files, memleak diff BASE HEAD$/],
@@ -81,9 +91,16 @@ describe.runIf(existsSync(DIST_INDEX))('the action with a bad input (node dist/i
     [{ duration: 'abc' }, /^::error::duration: expected a duration like 30s, 2m or 1m30s, got "abc"$/m],
     [
       { 'fail-on': 'leaks' },
-      /^::error::fail-on: expected any of leak, new-leak, regression, none.*"leaks"$/m,
+      /^::error::fail-on: expected any of leak, new-leak, regression, no-verdict, none.*"leaks"$/m,
     ],
     [{ requests: 'GET /ok\nbogus line' }, /^::error::requests line 2: /m],
+    // A lone CR used to crash the parser ("Cannot read properties of null").
+    [{ requests: 'GET /a\rGET /b' }, /^::error::requests line 1: control character "\\r" in the line/m],
+    [
+      { env: 'API_KEY=x-ghs_badinputTOKEN-y' },
+      /^::error::env: the value of API_KEY holds the workflow's GitHub token or a runner token; /m,
+    ],
+    [{ headers: 'X-A: 1\nHost' }, /^::error::headers line 2: no "Name:" in "Host"/m],
   ]
   for (const [inputs, message] of ACTION_CASES) {
     it(`${JSON.stringify(inputs)}: failed step naming the input, nothing built or started`, async () => {

@@ -22,13 +22,38 @@ describe('readInputs', () => {
       durationMs: 60_000,
       warmupMs: 10_000,
       connections: 16,
-      failOn: ['new-leak', 'regression'],
+      failOn: ['new-leak', 'regression', 'no-verdict'],
       regressionThreshold: 0.1,
       comment: true,
       timeoutMs: 15 * 60_000,
+      requestsFile: '',
+      headers: [],
+      setupCommand: '',
+      readyUrlGiven: false,
     })
+    expect(inputs.rate).toBeUndefined()
     expect(inputs.memProfileRate).toBe(65536)
     expect(inputs.maxProfileBytes).toBe(256 * 1024 * 1024)
+  })
+
+  it('reads headers, rate, requests-file and setup-command', () => {
+    const inputs = readInputs(
+      given({
+        headers: 'Authorization: Bearer t\nX-User: {{$seq}}',
+        rate: '250/s',
+        'requests-file': 'load/api.http',
+        'setup-command': 'psql -c "truncate users"',
+      }),
+    )
+    expect(inputs).toMatchObject({
+      headers: [
+        ['Authorization', 'Bearer t'],
+        ['X-User', '{{$seq}}'],
+      ],
+      rate: 250,
+      requestsFile: 'load/api.http',
+      setupCommand: 'psql -c "truncate users"',
+    })
   })
 
   it('derives pprof-url and ready-url from port', () => {
@@ -39,13 +64,23 @@ describe('readInputs', () => {
 
   it.each<[Partial<Record<InputName, string>>, string]>([
     [{ duration: 'abc' }, 'duration: expected a duration like 30s, 2m or 1m30s, got "abc"'],
+    [{ rate: '0' }, 'rate: expected requests per second above 0, like 200 or 200/s, got "0"'],
+    [{ rate: 'fast' }, 'rate: expected requests per second above 0'],
+    [{ rate: '0.5' }, 'rate: 0.5 requests/s leaves under 10 requests between snapshots (6 in 60s); raise it'],
+    [{ headers: 'Authorization' }, 'headers line 1: no "Name:" in "Authorization"'],
+    [{ 'requests-file': '../x.http' }, 'requests-file: expected a path inside the repository'],
+    [
+      { 'requests-file': 'api.http', requests: 'GET /a' },
+      'requests-file: give either requests or requests-file',
+    ],
+    [{ requests: 'GET /a\rGET /b' }, 'requests line 1: control character "\\r" in the line'],
     [{ duration: '0s' }, 'duration: must be longer than 0'],
     [{ warmup: '10' }, 'warmup: expected a duration'],
     [{ port: '70000' }, 'port: expected a whole number from 1 to 65535, got "70000"'],
     [{ connections: 'many' }, 'connections: expected a whole number'],
     [
       { 'fail-on': 'new-leak,leaks' },
-      'fail-on: expected any of leak, new-leak, regression, none separated by commas, got "leaks"',
+      'fail-on: expected any of leak, new-leak, regression, no-verdict, none separated by commas, got "leaks"',
     ],
     [{ 'fail-on': 'none,leak' }, 'fail-on: "none" cannot be combined'],
     [{ 'regression-threshold': 'ten' }, 'regression-threshold: expected a percentage like 10%'],

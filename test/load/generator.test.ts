@@ -12,6 +12,8 @@ let server: http.Server
 let port: number
 const served: Record<string, number> = {}
 const sockets = new Set<unknown>()
+/** What /vary/ saw: the path, X-User and Authorization of each request. */
+const varied: string[] = []
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     const path = req.url ?? '/'
@@ -32,6 +34,9 @@ beforeAll(async () => {
       const chunks: Buffer[] = []
       req.on('data', (c: Buffer) => chunks.push(c))
       req.on('end', () => res.end(`${req.headers['content-type']}|${Buffer.concat(chunks)}`))
+    } else if (path.startsWith('/vary/')) {
+      varied.push(`${path} ${req.headers['x-user'] ?? '-'} ${req.headers.authorization ?? '-'}`)
+      res.end('ok')
     } else if (path === '/slow') {
       /* never answers */
     } else {
@@ -50,6 +55,7 @@ afterAll(async () => {
 })
 
 function reset() {
+  varied.length = 0
   for (const k of Object.keys(served)) delete served[k]
   sockets.clear()
 }
@@ -212,5 +218,50 @@ describe('startLoad', () => {
     expect(sockets.size).toBe(5)
     expect(stats.requests).toBeGreaterThan(50)
     expect(stats.requests).toBeGreaterThanOrEqual(served['/ok']! - 5)
+  })
+
+  it('renders placeholders per request: {{$seq}} counts over every thread, headers go with each request', async () => {
+    reset()
+    const load = await startLoad({
+      port,
+      requests: parseRequests('GET /vary/{{$seq}}?r={{$randomInt 0 1000000}}'),
+      headers: [
+        ['X-User', 'u{{$seq}}'],
+        ['Authorization', 'Bearer s3cret'],
+      ],
+      connections: 4,
+      threads: 2,
+    })
+    await sleep(400)
+    const stats = await load.stop()
+    expect(stats.errors).toBe(0)
+    expect(varied.length).toBeGreaterThan(20)
+    const seqs = varied.map((v) => Number(/^\/vary\/(\d+)\?/.exec(v)![1]))
+    expect(new Set(seqs).size).toBe(seqs.length)
+    for (const v of varied) {
+      const [, n, user, auth] = /^\/vary\/(\d+)\?r=\d+ u(\d+) (.*)$/.exec(v)!
+      expect(user, v).toBe(n)
+      expect(auth).toBe('Bearer s3cret')
+    }
+    expect(new Set(varied.map((v) => v.split('?r=')[1]!.split(' ')[0])).size).toBeGreaterThan(
+      varied.length / 2,
+    )
+  })
+
+  it('rate caps the requests per second over the whole load, whatever the connections', async () => {
+    reset()
+    const load = await startLoad({
+      port,
+      requests: parseRequests('GET /ok'),
+      connections: 8,
+      threads: 2,
+      rate: 200,
+    })
+    await sleep(1500)
+    const stats = await load.stop()
+    // 200/s for 1.5 s is 300 (plus the one each thread sends at once); a load at full speed does thousands.
+    expect(stats.requests).toBeGreaterThan(240)
+    expect(stats.requests).toBeLessThan(330)
+    expect(stats.errors).toBe(0)
   })
 })

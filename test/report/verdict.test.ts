@@ -42,8 +42,26 @@ describe('failuresFor', () => {
   it('accepts words with stray spaces and case, refuses unknown ones by name', () => {
     expect(failuresFor(NEW_LEAK, [' New-Leak '])).toHaveLength(1)
     expect(() => failuresFor(NEW_LEAK, ['leaks'])).toThrow(
-      'fail-on: unknown word "leaks"; expected any of leak, new-leak, regression, none',
+      'fail-on: unknown word "leaks"; expected any of leak, new-leak, regression, no-verdict, none',
     )
+  })
+
+  it('no-verdict fails an untrustworthy run in one line, unless a finding already fails it', () => {
+    const clean = { leak: false, newLeak: false, regression: false }
+    const doubt = {
+      ...F.heapLeakAnalysis(),
+      verdict: clean,
+      untrustworthy: ['head: 29.8% of requests failed (HTTP 429: 3,000)\nsee notes'],
+    }
+    expect(failuresFor(clean, ['new-leak', 'no-verdict'], doubt)).toEqual([
+      'no verdict (fail-on: no-verdict): head: 29.8% of requests failed (HTTP 429: 3,000) see notes',
+    ])
+    expect(failuresFor(clean, ['new-leak', 'regression'], doubt)).toEqual([])
+    expect(failuresFor(clean, ['no-verdict'], { ...doubt, untrustworthy: undefined })).toEqual([])
+    const leak = F.heapLeakAnalysis()
+    const reasons = failuresFor(leak.verdict, ['new-leak', 'no-verdict'], { ...leak, untrustworthy: ['x'] })
+    expect(reasons).toHaveLength(1)
+    expect(reasons[0]).toMatch(/^new leak on head/)
   })
 
   it('names the finding and the allocation change when the analysis is given, one line each', () => {

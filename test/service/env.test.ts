@@ -59,21 +59,22 @@ describe('serviceEnvironment', () => {
     })
   })
 
-  it.each([
-    'GITHUB_TOKEN',
-    'github_token',
-    'MY_TOKEN',
-    'DB_PASSWORD',
-    'ClientSecret',
-    'ACTIONS_RUNTIME_URL',
-    'INPUT_X',
-    'GITHUB_SHA',
-  ])('refuses a user env line naming %s', (name) => {
-    expect(() => serviceEnvironment(PARENT, { [name]: 'x' }, 8080)).toThrow(UsageError)
-    expect(() => serviceEnvironment(PARENT, { [name]: 'x' }, 8080)).toThrow(
-      new RegExp(`env: ${name} is refused`),
-    )
-  })
+  it.each(['DB_PASSWORD', 'SESSION_SECRET', 'MY_TOKEN', 'ClientSecret'])(
+    "passes the service's own setting %s (the workflow gives it on purpose)",
+    (name) => {
+      expect(serviceEnvironment(PARENT, { [name]: 'v4lue' }, 8080)[name]).toBe('v4lue')
+    },
+  )
+
+  it.each(['GITHUB_TOKEN', 'github_token', 'ACTIONS_RUNTIME_URL', 'INPUT_X', 'GITHUB_SHA', 'RUNNER_TEMP'])(
+    'refuses a user env line naming %s',
+    (name) => {
+      expect(() => serviceEnvironment(PARENT, { [name]: 'x' }, 8080)).toThrow(UsageError)
+      expect(() => serviceEnvironment(PARENT, { [name]: 'x' }, 8080)).toThrow(
+        new RegExp(`env: ${name} is refused`),
+      )
+    },
+  )
 
   it('refuses a PORT line that disagrees with the port input, accepts one that agrees', () => {
     expect(() => serviceEnvironment({}, { PORT: '1' }, 8080)).toThrow(

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process'
 import { cpSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 
 export const FIXTURES_DIR = resolve(import.meta.dirname, '../fixtures/go')
 export const MODULE_PATH = 'example.com/fixtures'
@@ -20,6 +20,8 @@ export interface FixtureRepo {
 export interface SideSpec {
   fixture: string
   rewrite?: (mainGo: string) => string
+  /** More files for this side, by path from the repository's root (e.g. a request file). */
+  files?: Record<string, string>
 }
 
 export function git(dir: string, ...args: string[]): string {
@@ -44,6 +46,10 @@ function putService(dir: string, side: SideSpec): void {
   if (side.rewrite) {
     const file = join(target, 'main.go')
     writeFileSync(file, side.rewrite(readFileSync(file, 'utf8')))
+  }
+  for (const [path, text] of Object.entries(side.files ?? {})) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true })
+    writeFileSync(join(dir, path), text)
   }
 }
 

@@ -4,7 +4,7 @@ import { expect } from 'vitest'
 import { readFileSync } from 'node:fs'
 import type { Report } from '../../src/report/types.js'
 import type { GitHubApi } from './github-api.js'
-import { makeFixtureRepo, type FixtureRepo } from './fixture-repo.js'
+import { makeFixtureRepo, type FixtureRepo, type SideSpec } from './fixture-repo.js'
 import { freePort, processesMentioning, runAction, type ActionRun } from './run-action.js'
 
 export const TOKEN = 'ghs_e2eSECRETtoken'
@@ -24,8 +24,8 @@ export interface PrRun extends ActionRun {
 
 export async function prRun(
   api: GitHubApi,
-  base: string,
-  head: string,
+  base: string | SideSpec,
+  head: string | SideSpec,
   number: number,
   inputs: Record<string, string> = {},
 ): Promise<PrRun> {
