@@ -11,8 +11,16 @@ import { detectionSection } from './sections/detection.js'
 import { loadSection } from './sections/load.js'
 import { overheadSection } from './sections/overhead.js'
 import { verdictSection } from './sections/verdict.js'
+import { windowsSection } from './sections/windows.js'
 
-const SECTIONS: Section[] = [analysisSection, loadSection, overheadSection, verdictSection, detectionSection]
+const SECTIONS: Section[] = [
+  analysisSection,
+  loadSection,
+  overheadSection,
+  verdictSection,
+  windowsSection,
+  detectionSection,
+]
 /** Without a section name: everything but the slow detection study. */
 const DEFAULT = ['analysis', 'load', 'overhead', 'verdict']
 

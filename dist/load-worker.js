@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { b as CTRL_EPOCH, c as CTRL_STOP, a as renderRequest, g as CTRL_SEQ, d as MAX_US, M as MAX_EPOCH, H as HISTOGRAM, h as bucketOf, f as STATUS, e as STATUS_CODES, T as TRANSPORT_ERRORS } from './shared.js';
+import { c as CTRL_EPOCH, d as CTRL_STOP, b as CTRL_PAUSE, I as IN_FLIGHT, a as renderRequest, h as CTRL_SEQ, e as MAX_US, M as MAX_EPOCH, H as HISTOGRAM, i as bucketOf, g as STATUS, f as STATUS_CODES, T as TRANSPORT_ERRORS } from './shared.js';
 import 'node:crypto';
 
 // A minimal HTTP/1.1 response parser for the load generator: it only needs the
@@ -279,7 +279,7 @@ function runClient(config, onErrorSample) {
         connected = false;
         failures = 0;
         retry;
-        /** Waiting for the rate cap to allow its next request. */
+        /** Waiting for the rate cap to allow its next request, or for a pause to end. */
         parked = false;
         connect() {
             if (stopping)
@@ -300,7 +300,7 @@ function runClient(config, onErrorSample) {
             });
             this.socket = socket;
             this.connected = false;
-            this.inFlight.length = 0;
+            this.forgetInFlight();
             this.parser.reset();
             socket.on('connect', () => {
                 this.connected = true;
@@ -312,6 +312,12 @@ function runClient(config, onErrorSample) {
         send() {
             if (stopping || !this.socket || this.parked)
                 return;
+            if (Atomics.load(control, CTRL_PAUSE) !== 0) {
+                this.parked = true;
+                paused.push(this);
+                watchPause();
+                return;
+            }
             if (pacer && !pacer.take()) {
                 this.parked = true;
                 pacer.park(this);
@@ -325,6 +331,7 @@ function runClient(config, onErrorSample) {
             if (stopping || !socket)
                 return;
             this.started = performance.now();
+            Atomics.add(counters, IN_FLIGHT, depth);
             if (depth === 1) {
                 this.inFlight.push(next);
                 write(socket, next);
@@ -380,6 +387,7 @@ function runClient(config, onErrorSample) {
         complete() {
             const us = (performance.now() - this.started) * 1000;
             const index = this.inFlight.shift();
+            Atomics.sub(counters, IN_FLIGHT, 1);
             if (this.inFlight.length === 0)
                 this.started = 0;
             record(this.parser.status, us, config.labels[index]);
@@ -407,7 +415,7 @@ function runClient(config, onErrorSample) {
                 this.started = 0;
                 for (const index of this.inFlight)
                     fail(what, config.labels[index]);
-                this.inFlight.length = 0;
+                this.forgetInFlight();
                 this.failures++;
                 this.reconnect(socket, Math.min(MAX_BACKOFF_MS, 2 ** this.failures));
                 return;
@@ -425,13 +433,19 @@ function runClient(config, onErrorSample) {
             socket.destroy();
             this.socket = undefined;
             this.started = 0;
-            this.inFlight.length = 0;
+            this.forgetInFlight();
             if (stopping)
                 return;
             if (delayMs <= 0)
                 this.connect();
             else
                 this.retry = setTimeout(() => this.connect(), delayMs);
+        }
+        /** The requests in flight will get no answer (counted as failures, or the connection is gone). */
+        forgetInFlight() {
+            if (this.inFlight.length)
+                Atomics.sub(counters, IN_FLIGHT, this.inFlight.length);
+            this.inFlight.length = 0;
         }
         close() {
             clearTimeout(this.retry);
@@ -496,6 +510,21 @@ function runClient(config, onErrorSample) {
         }
     }
     const pacer = config.rate ? new Pacer(config.rate) : undefined;
+    // A pause (the main thread takes a snapshot with nothing in flight): connections wait here.
+    const paused = [];
+    let pauseWatch;
+    function watchPause() {
+        pauseWatch ??= setInterval(() => {
+            if (stopping || Atomics.load(control, CTRL_PAUSE) !== 0)
+                return;
+            clearInterval(pauseWatch);
+            pauseWatch = undefined;
+            for (const c of paused.splice(0)) {
+                c.parked = false;
+                c.send();
+            }
+        }, 1);
+    }
     // One timer checks every connection's request for a timeout: cheaper than a timer per request.
     const tick = Math.max(10, Math.min(250, config.timeoutMs / 4));
     const watchdog = setInterval(() => {
@@ -518,6 +547,7 @@ function runClient(config, onErrorSample) {
         clearInterval(watchdog);
         clearTimeout(deadline);
         pacer?.stop();
+        clearInterval(pauseWatch);
         for (const c of conns)
             c.close();
         resolveStopped();

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { existsSync, mkdirSync, lstatSync, realpathSync, readFileSync } from 'node:fs';
 import { spawn, execFile } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import { r as renderPieces, a as renderRequest, C as CTRL_SLOTS, S as SLOTS, b as CTRL_EPOCH, c as CTRL_STOP, B as BUCKETS, M as MAX_EPOCH, d as MAX_US, e as STATUS_CODES, q as quantile$1, T as TRANSPORT_ERRORS, f as STATUS, H as HISTOGRAM } from './shared.js';
+import { r as renderPieces, a as renderRequest, C as CTRL_SLOTS, S as SLOTS, b as CTRL_PAUSE, c as CTRL_EPOCH, d as CTRL_STOP, B as BUCKETS, M as MAX_EPOCH, e as MAX_US, f as STATUS_CODES, q as quantile$1, I as IN_FLIGHT, T as TRANSPORT_ERRORS, g as STATUS, H as HISTOGRAM } from './shared.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -3406,6 +3406,9 @@ async function startLoad(options) {
     let baseline = new Int32Array(SLOTS);
     let resetAt = performance.now();
     let stoppedAt;
+    // Time spent paused since the last reset, and when the current pause began.
+    let pausedMs = 0;
+    let pausedAt;
     let finalStats;
     let stopping;
     const snapshot = () => {
@@ -3433,7 +3436,8 @@ async function startLoad(options) {
         const now = snapshot();
         const delta = (slot) => now[slot] - baseline[slot];
         const { requests, errors } = countsOf(now);
-        const durationMs = (stoppedAt ?? performance.now()) - resetAt;
+        const end = stoppedAt ?? performance.now();
+        const durationMs = end - resetAt - pausedMs - (pausedAt === undefined ? 0 : end - pausedAt);
         const histogram = new Array(BUCKETS);
         for (let i = 0; i < BUCKETS; i++)
             histogram[i] = delta(HISTOGRAM + i);
@@ -3495,12 +3499,33 @@ async function startLoad(options) {
         clearTimeout(hardStop);
         stoppedAt ??= performance.now();
     });
+    const inFlight = () => sections.reduce((sum, s) => sum + Atomics.load(s, IN_FLIGHT), 0);
     return {
         counts: () => countsOf(snapshot()),
         resetStats: () => {
             Atomics.add(ctrl, CTRL_EPOCH, 1);
             baseline = snapshot();
             resetAt = performance.now();
+            pausedMs = 0;
+            if (pausedAt !== undefined)
+                pausedAt = resetAt;
+        },
+        async pause(maxWaitMs = timeoutMs) {
+            if (stopping || pausedAt !== undefined)
+                return;
+            Atomics.store(ctrl, CTRL_PAUSE, 1);
+            pausedAt = performance.now();
+            const until = pausedAt + maxWaitMs;
+            while (inFlight() > 0 && performance.now() < until && !stopping) {
+                await new Promise((resolve) => setTimeout(resolve, 1));
+            }
+        },
+        resume() {
+            if (pausedAt === undefined)
+                return;
+            pausedMs += performance.now() - pausedAt;
+            pausedAt = undefined;
+            Atomics.store(ctrl, CTRL_PAUSE, 0);
         },
         stats: () => finalStats ?? computeStats(),
         stop,
@@ -4190,13 +4215,26 @@ async function measureSide(opts, log) {
         activeLoad.resetStats();
         t0 = performance.now();
         measuring = true;
+        // The load holds while a snapshot is taken, with nothing in flight: the forced GC and the
+        // scrape of a large heap take seconds, and requests served meanwhile would fall into the
+        // next window's allocations but this window's count (bytes per request read high, then low).
         const take = async (label) => {
+            await guard(activeLoad.pause());
             const counts = activeLoad.counts();
             const elapsedMs = Math.round(performance.now() - t0);
-            const heap = await guard(fetchBytes(`${pprofUrl}/heap?gc=1`, PROFILE_TIMEOUT_MS, signal));
-            const text = await guard(fetchOptional(`${pprofUrl}/heap?debug=1`, PROFILE_TIMEOUT_MS, signal));
-            const goroutine = await guard(fetchOptional(`${pprofUrl}/goroutine`, PROFILE_TIMEOUT_MS, signal));
-            const stats = await guard(processStats(service.pid).catch(() => undefined));
+            let heap;
+            let text;
+            let goroutine;
+            let stats;
+            try {
+                heap = await guard(fetchBytes(`${pprofUrl}/heap?gc=1`, PROFILE_TIMEOUT_MS, signal));
+                text = await guard(fetchOptional(`${pprofUrl}/heap?debug=1`, PROFILE_TIMEOUT_MS, signal));
+                goroutine = await guard(fetchOptional(`${pprofUrl}/goroutine`, PROFILE_TIMEOUT_MS, signal));
+                stats = await guard(processStats(service.pid).catch(() => undefined));
+            }
+            finally {
+                activeLoad.resume();
+            }
             const snapshot = {
                 label,
                 elapsedMs,

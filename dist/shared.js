@@ -85,8 +85,9 @@ function quantile(counts, q, maxUs) {
 // so it can take the exact request count at a snapshot without a message round
 // trip through a busy worker.
 /** Int32 slots. */
-// Slots 0 and 1 are unused: requests and errors are summed from STATUS and TRANSPORT_ERRORS,
-// which keeps them consistent with the status counts (see countsOf in generator.ts).
+// Requests and errors are summed from STATUS and TRANSPORT_ERRORS, which keeps them
+// consistent with the status counts (see countsOf in generator.ts); slot 1 is unused.
+const IN_FLIGHT = 0; // requests written and not yet answered or failed
 const TRANSPORT_ERRORS = 2; // reset, refused, timeout, malformed response
 const MAX_US = 3; // highest latency (µs) in epoch MAX_EPOCH
 const MAX_EPOCH = 4;
@@ -98,6 +99,7 @@ const SLOTS = HISTOGRAM + BUCKETS;
 const CTRL_STOP = 0;
 const CTRL_EPOCH = 1; // bumped by resetStats: workers restart their max
 const CTRL_SEQ = 2; // the load's {{$seq}} counter: the last number drawn
-const CTRL_SLOTS = 3;
+const CTRL_PAUSE = 3; // nonzero: connections send nothing new until it is cleared
+const CTRL_SLOTS = 4;
 
-export { BUCKETS as B, CTRL_SLOTS as C, HISTOGRAM as H, MAX_EPOCH as M, SLOTS as S, TRANSPORT_ERRORS as T, renderRequest as a, CTRL_EPOCH as b, CTRL_STOP as c, MAX_US as d, STATUS_CODES as e, STATUS as f, CTRL_SEQ as g, bucketOf as h, quantile as q, renderPieces as r };
+export { BUCKETS as B, CTRL_SLOTS as C, HISTOGRAM as H, IN_FLIGHT as I, MAX_EPOCH as M, SLOTS as S, TRANSPORT_ERRORS as T, renderRequest as a, CTRL_PAUSE as b, CTRL_EPOCH as c, CTRL_STOP as d, MAX_US as e, STATUS_CODES as f, STATUS as g, CTRL_SEQ as h, bucketOf as i, quantile as q, renderPieces as r };

@@ -219,13 +219,25 @@ export async function measureSide(
     t0 = performance.now()
     measuring = true
 
+    // The load holds while a snapshot is taken, with nothing in flight: the forced GC and the
+    // scrape of a large heap take seconds, and requests served meanwhile would fall into the
+    // next window's allocations but this window's count (bytes per request read high, then low).
     const take = async (label: string): Promise<RawSnapshot> => {
+      await guard(activeLoad.pause())
       const counts = activeLoad.counts()
       const elapsedMs = Math.round(performance.now() - t0)
-      const heap = await guard(fetchBytes(`${pprofUrl}/heap?gc=1`, PROFILE_TIMEOUT_MS, signal))
-      const text = await guard(fetchOptional(`${pprofUrl}/heap?debug=1`, PROFILE_TIMEOUT_MS, signal))
-      const goroutine = await guard(fetchOptional(`${pprofUrl}/goroutine`, PROFILE_TIMEOUT_MS, signal))
-      const stats = await guard(processStats(service.pid).catch(() => undefined))
+      let heap: Uint8Array
+      let text: Awaited<ReturnType<typeof fetchOptional>>
+      let goroutine: Awaited<ReturnType<typeof fetchOptional>>
+      let stats: Awaited<ReturnType<typeof processStats>> | undefined
+      try {
+        heap = await guard(fetchBytes(`${pprofUrl}/heap?gc=1`, PROFILE_TIMEOUT_MS, signal))
+        text = await guard(fetchOptional(`${pprofUrl}/heap?debug=1`, PROFILE_TIMEOUT_MS, signal))
+        goroutine = await guard(fetchOptional(`${pprofUrl}/goroutine`, PROFILE_TIMEOUT_MS, signal))
+        stats = await guard(processStats(service.pid).catch(() => undefined))
+      } finally {
+        activeLoad.resume()
+      }
       const snapshot: RawSnapshot = {
         label,
         elapsedMs,

@@ -9,9 +9,11 @@ import { ProtocolError, ResponseParser } from './response-parser.js'
 import { renderRequest } from './template.js'
 import {
   CTRL_EPOCH,
+  CTRL_PAUSE,
   CTRL_SEQ,
   CTRL_STOP,
   HISTOGRAM,
+  IN_FLIGHT,
   MAX_EPOCH,
   MAX_US,
   STATUS,
@@ -99,7 +101,7 @@ export function runClient(config: WorkerConfig, onErrorSample: (text: string) =>
     connected = false
     failures = 0
     retry: NodeJS.Timeout | undefined
-    /** Waiting for the rate cap to allow its next request. */
+    /** Waiting for the rate cap to allow its next request, or for a pause to end. */
     parked = false
 
     connect(): void {
@@ -120,7 +122,7 @@ export function runClient(config: WorkerConfig, onErrorSample: (text: string) =>
       })
       this.socket = socket
       this.connected = false
-      this.inFlight.length = 0
+      this.forgetInFlight()
       this.parser.reset()
       socket.on('connect', () => {
         this.connected = true
@@ -132,6 +134,12 @@ export function runClient(config: WorkerConfig, onErrorSample: (text: string) =>
 
     send(): void {
       if (stopping || !this.socket || this.parked) return
+      if (Atomics.load(control, CTRL_PAUSE) !== 0) {
+        this.parked = true
+        paused.push(this)
+        watchPause()
+        return
+      }
       if (pacer && !pacer.take()) {
         this.parked = true
         pacer.park(this)
@@ -145,6 +153,7 @@ export function runClient(config: WorkerConfig, onErrorSample: (text: string) =>
       const socket = this.socket
       if (stopping || !socket) return
       this.started = performance.now()
+      Atomics.add(counters, IN_FLIGHT, depth)
       if (depth === 1) {
         this.inFlight.push(next)
         write(socket, next)
@@ -195,6 +204,7 @@ export function runClient(config: WorkerConfig, onErrorSample: (text: string) =>
     complete(): void {
       const us = (performance.now() - this.started) * 1000
       const index = this.inFlight.shift()!
+      Atomics.sub(counters, IN_FLIGHT, 1)
       if (this.inFlight.length === 0) this.started = 0
       record(this.parser.status, us, config.labels[index]!)
     }
@@ -218,7 +228,7 @@ export function runClient(config: WorkerConfig, onErrorSample: (text: string) =>
       if (this.started !== 0) {
         this.started = 0
         for (const index of this.inFlight) fail(what, config.labels[index]!)
-        this.inFlight.length = 0
+        this.forgetInFlight()
         this.failures++
         this.reconnect(socket, Math.min(MAX_BACKOFF_MS, 2 ** this.failures))
         return
@@ -237,10 +247,16 @@ export function runClient(config: WorkerConfig, onErrorSample: (text: string) =>
       socket.destroy()
       this.socket = undefined
       this.started = 0
-      this.inFlight.length = 0
+      this.forgetInFlight()
       if (stopping) return
       if (delayMs <= 0) this.connect()
       else this.retry = setTimeout(() => this.connect(), delayMs)
+    }
+
+    /** The requests in flight will get no answer (counted as failures, or the connection is gone). */
+    forgetInFlight(): void {
+      if (this.inFlight.length) Atomics.sub(counters, IN_FLIGHT, this.inFlight.length)
+      this.inFlight.length = 0
     }
 
     close(): void {
@@ -312,6 +328,21 @@ export function runClient(config: WorkerConfig, onErrorSample: (text: string) =>
   }
   const pacer = config.rate ? new Pacer(config.rate) : undefined
 
+  // A pause (the main thread takes a snapshot with nothing in flight): connections wait here.
+  const paused: Conn[] = []
+  let pauseWatch: NodeJS.Timeout | undefined
+  function watchPause(): void {
+    pauseWatch ??= setInterval(() => {
+      if (stopping || Atomics.load(control, CTRL_PAUSE) !== 0) return
+      clearInterval(pauseWatch)
+      pauseWatch = undefined
+      for (const c of paused.splice(0)) {
+        c.parked = false
+        c.send()
+      }
+    }, 1)
+  }
+
   // One timer checks every connection's request for a timeout: cheaper than a timer per request.
   const tick = Math.max(10, Math.min(250, config.timeoutMs / 4))
   const watchdog = setInterval(() => {
@@ -334,6 +365,7 @@ export function runClient(config: WorkerConfig, onErrorSample: (text: string) =>
     clearInterval(watchdog)
     clearTimeout(deadline)
     pacer?.stop()
+    clearInterval(pauseWatch)
     for (const c of conns) c.close()
     resolveStopped()
   }

@@ -7,9 +7,11 @@ import { BUCKETS, quantile } from './histogram.js'
 import { compileRequest, type LoadRequest } from './requests.js'
 import {
   CTRL_EPOCH,
+  CTRL_PAUSE,
   CTRL_SLOTS,
   CTRL_STOP,
   HISTOGRAM,
+  IN_FLIGHT,
   MAX_EPOCH,
   MAX_US,
   SLOTS,
@@ -62,6 +64,13 @@ export interface LoadHandle {
   resetStats(): void
   /** Statistics since the last reset, without stopping. */
   stats(): LoadStats
+  /**
+   * Holds every new request and resolves once none is in flight (or after maxWaitMs), so a
+   * snapshot's request count and the profile taken next cover the same requests.
+   */
+  pause(maxWaitMs?: number): Promise<void>
+  /** Lets the connections send again; the paused time is left out of the load's duration. */
+  resume(): void
   /** Ends the load (idempotent) and returns the statistics since the last reset. */
   stop(): Promise<LoadStats>
   /** Resolves when every worker has ended (after stop(), the deadline, or a worker crash). */
@@ -150,6 +159,9 @@ export async function startLoad(options: LoadOptions): Promise<LoadHandle> {
   let baseline: Int32Array = new Int32Array(SLOTS)
   let resetAt = performance.now()
   let stoppedAt: number | undefined
+  // Time spent paused since the last reset, and when the current pause began.
+  let pausedMs = 0
+  let pausedAt: number | undefined
   let finalStats: LoadStats | undefined
   let stopping: Promise<LoadStats> | undefined
 
@@ -177,7 +189,8 @@ export async function startLoad(options: LoadOptions): Promise<LoadHandle> {
     const now = snapshot()
     const delta = (slot: number): number => now[slot]! - baseline[slot]!
     const { requests, errors } = countsOf(now)
-    const durationMs = (stoppedAt ?? performance.now()) - resetAt
+    const end = stoppedAt ?? performance.now()
+    const durationMs = end - resetAt - pausedMs - (pausedAt === undefined ? 0 : end - pausedAt)
     const histogram = new Array<number>(BUCKETS)
     for (let i = 0; i < BUCKETS; i++) histogram[i] = delta(HISTOGRAM + i)
     let maxUs = 0
@@ -237,12 +250,31 @@ export async function startLoad(options: LoadOptions): Promise<LoadHandle> {
     stoppedAt ??= performance.now()
   })
 
+  const inFlight = (): number => sections.reduce((sum, s) => sum + Atomics.load(s, IN_FLIGHT), 0)
+
   return {
     counts: () => countsOf(snapshot()),
     resetStats: () => {
       Atomics.add(ctrl, CTRL_EPOCH, 1)
       baseline = snapshot()
       resetAt = performance.now()
+      pausedMs = 0
+      if (pausedAt !== undefined) pausedAt = resetAt
+    },
+    async pause(maxWaitMs = timeoutMs) {
+      if (stopping || pausedAt !== undefined) return
+      Atomics.store(ctrl, CTRL_PAUSE, 1)
+      pausedAt = performance.now()
+      const until = pausedAt + maxWaitMs
+      while (inFlight() > 0 && performance.now() < until && !stopping) {
+        await new Promise((resolve) => setTimeout(resolve, 1))
+      }
+    },
+    resume() {
+      if (pausedAt === undefined) return
+      pausedMs += performance.now() - pausedAt
+      pausedAt = undefined
+      Atomics.store(ctrl, CTRL_PAUSE, 0)
     },
     stats: () => finalStats ?? computeStats(),
     stop,

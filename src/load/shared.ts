@@ -6,8 +6,9 @@ import { BUCKETS } from './histogram.js'
 import type { EncodedRequest } from './template.js'
 
 /** Int32 slots. */
-// Slots 0 and 1 are unused: requests and errors are summed from STATUS and TRANSPORT_ERRORS,
-// which keeps them consistent with the status counts (see countsOf in generator.ts).
+// Requests and errors are summed from STATUS and TRANSPORT_ERRORS, which keeps them
+// consistent with the status counts (see countsOf in generator.ts); slot 1 is unused.
+export const IN_FLIGHT = 0 // requests written and not yet answered or failed
 export const TRANSPORT_ERRORS = 2 // reset, refused, timeout, malformed response
 export const MAX_US = 3 // highest latency (µs) in epoch MAX_EPOCH
 export const MAX_EPOCH = 4
@@ -20,7 +21,8 @@ export const SLOTS = HISTOGRAM + BUCKETS
 export const CTRL_STOP = 0
 export const CTRL_EPOCH = 1 // bumped by resetStats: workers restart their max
 export const CTRL_SEQ = 2 // the load's {{$seq}} counter: the last number drawn
-export const CTRL_SLOTS = 3
+export const CTRL_PAUSE = 3 // nonzero: connections send nothing new until it is cleared
+export const CTRL_SLOTS = 4
 
 export interface WorkerConfig {
   port: number

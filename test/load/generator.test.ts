@@ -130,6 +130,27 @@ describe('startLoad', () => {
     expect(stats.statusCounts).toEqual({ '200': stats.requests })
   })
 
+  it('pause holds every new request until resume, with nothing left in flight; its time is not load time', async () => {
+    reset()
+    const load = await startLoad({ port, requests: parseRequests('GET /ok\nGET /chunked'), connections: 8 })
+    await sleep(200)
+    await load.pause()
+    const held = load.counts()
+    const servedAtPause = served['/ok']! + served['/chunked']!
+    // Every request the server saw has been answered and counted: a snapshot now is exact.
+    expect(held.requests).toBe(servedAtPause)
+    await sleep(300)
+    expect(load.counts()).toEqual(held)
+    expect(served['/ok']! + served['/chunked']!).toBe(servedAtPause)
+    load.resume()
+    await sleep(200)
+    expect(load.counts().requests).toBeGreaterThan(held.requests + 50)
+    const stats = await load.stop()
+    // About 400 ms of load in 700 ms of wall time.
+    expect(stats.durationMs).toBeLessThan(600)
+    expect(stats.errors).toBe(0)
+  })
+
   it('resetStats restarts counts and duration', async () => {
     const load = await startLoad({ port, requests: parseRequests('GET /ok'), connections: 4 })
     await sleep(300)
