@@ -4,6 +4,7 @@ import { UsageError } from './errors.js'
 import { parseRequests, type LoadRequest } from './load/requests.js'
 import { parseEnvLines } from './service/env.js'
 import { FAIL_ON_WORDS, type FailOnWord } from './report/verdict.js'
+import { totalmem } from 'node:os'
 import {
   parseArgs,
   parseBoolean,
@@ -40,6 +41,7 @@ export const INPUT_DEFAULTS = {
   trace: '3s',
   'self-check': 'false',
   'max-profile-size': '256MiB',
+  'memory-limit': 'auto',
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -73,6 +75,8 @@ export interface Inputs {
   selfCheck: boolean
   /** Cap on one profile's gunzipped size: a decompression bomb fails cleanly instead of exhausting memory. */
   maxProfileBytes: number
+  /** Bytes the sandbox's cgroup lets a side's processes hold; undefined: no limit (memory-limit: none). */
+  memoryLimit?: number
 }
 
 function parseFailOn(raw: string): FailOnWord[] {
@@ -105,6 +109,43 @@ function relativePath(name: string, raw: string): string {
 }
 
 /**
+ * A package path as `go build` takes it: ./cmd/api, ., example.com/x/cmd/y.
+ * Never a flag: `-toolexec=/tmp/x.sh` would run a program for every compile.
+ */
+function packagePath(raw: string): string {
+  const text = raw.trim()
+  if (
+    text.startsWith('-') ||
+    !/^[A-Za-z0-9._~/+@-]+$/.test(text) ||
+    text.startsWith('/') ||
+    text.split('/').includes('..')
+  ) {
+    throw new UsageError(
+      `package: expected a Go package path like ./cmd/api or example.com/svc/cmd/api, got ${JSON.stringify(raw)}`,
+    )
+  }
+  return text
+}
+
+/** Half of this machine's memory: room for us and the other side's data while a side leaks to the limit. */
+export function defaultMemoryLimit(total = totalmem()): number {
+  return Math.floor(total / 2 / 1024 ** 2) * 1024 ** 2
+}
+
+function parseMemoryLimit(raw: string): number | undefined {
+  const text = raw.trim().toLowerCase()
+  if (text === 'auto') return defaultMemoryLimit()
+  if (text === 'none' || text === '0') return undefined
+  try {
+    return parseSize('memory-limit', raw, 64 * 1024 ** 2, 1024 ** 4)
+  } catch {
+    throw new UsageError(
+      `memory-limit: expected auto, none, or a size from 64MiB like 2GiB, got ${JSON.stringify(raw)}`,
+    )
+  }
+}
+
+/**
  * Reads and validates every input. `get` returns the raw text of an input or ''
  * (core.getInput in the action, flags in the CLI); '' means the default.
  */
@@ -128,7 +169,7 @@ export function readInputs(get: (name: InputName) => string): Inputs {
   }
   return {
     workingDirectory: relativePath('working-directory', value('working-directory')),
-    package: value('package').trim(),
+    package: packagePath(value('package')),
     buildCommand: value('build-command').trim(),
     args: parseArgs('args', value('args')),
     env: parseEnvLines(value('env')),
@@ -152,6 +193,7 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     selfCheck: parseBoolean('self-check', value('self-check')),
     // 4 GiB: the largest buffer Node 20 makes (buffer.constants.MAX_LENGTH on 64-bit).
     maxProfileBytes: parseSize('max-profile-size', value('max-profile-size'), 1024, 4 * 1024 ** 3),
+    memoryLimit: parseMemoryLimit(value('memory-limit')),
   }
 }
 
@@ -167,6 +209,7 @@ export const ACTION_INPUT_DEFAULTS = {
   'delete-comment-when-clean': 'false',
   'comment-author': '',
   'upload-artifact': 'true',
+  'allow-untrusted-code': 'false',
 } as const
 
 export type ActionInputName = keyof typeof ACTION_INPUT_DEFAULTS
@@ -186,6 +229,8 @@ export interface ActionInputs {
   commentAuthor: string
   /** Upload the run directory as an artifact (modes full and analyze). */
   uploadArtifact: boolean
+  /** Build and run head's code even on an event that holds the base's secrets (pull_request_target). */
+  allowUntrustedCode: boolean
 }
 
 export function readActionInputs(get: (name: ActionInputName) => string): ActionInputs {
@@ -213,5 +258,6 @@ export function readActionInputs(get: (name: ActionInputName) => string): Action
     deleteCommentWhenClean: parseBoolean('delete-comment-when-clean', value('delete-comment-when-clean')),
     commentAuthor,
     uploadArtifact: parseBoolean('upload-artifact', value('upload-artifact')),
+    allowUntrustedCode: parseBoolean('allow-untrusted-code', value('allow-untrusted-code')),
   }
 }
