@@ -28,8 +28,12 @@ const SECRETS = {
 const INPUT_TOKEN = 'ghs_hostileINPUTtoken4'
 const VALUES = [...Object.values(SECRETS), INPUT_TOKEN]
 const LOAD = { requests: 'GET /time', warmup: '1s', duration: '3s', snapshots: '3', connections: '4' }
-/** Lines the hostile code prints; none may reach stdout outside a stop-commands block. */
-const HOSTILE_LINE = /pwned|leak::false|leak;\]false|add-mask::hostile|stop-commands::hostile|PWNED/
+/**
+ * Commands the hostile code prints; none may start a line of stdout outside a
+ * stop-commands block (inside our own `::error::` line the text is the command's data).
+ */
+const HOSTILE_LINE =
+  /^(::set-output|::add-mask::hostile|::error file=(main\.go|x)|##\[set-output|::stop-commands::hostile|::set-env)/
 
 const rootOnly = process.getuid?.() === 0 && process.platform === 'linux'
 
