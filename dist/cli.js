@@ -6,10 +6,10 @@ import { P as ProfileError, s as sampleColumns, d as decodeProfile, I as INPUT_D
 import 'node:os';
 import 'node:fs';
 import 'node:child_process';
+import 'node:http';
 import 'node:worker_threads';
 import './shared.js';
 import 'node:url';
-import 'node:http';
 import 'node:https';
 import 'node:net';
 import 'node:zlib';

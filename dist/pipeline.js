@@ -3,14 +3,15 @@ import { totalmem, tmpdir } from 'node:os';
 import * as fs$1 from 'node:fs/promises';
 import { chmod, readFile, mkdir, copyFile, mkdtemp, cp, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { resolve as resolve$1, join, posix, basename } from 'node:path';
+import { normalize, join, sep, resolve as resolve$1, posix, basename } from 'node:path';
 import * as fs from 'node:fs';
-import { existsSync, mkdirSync } from 'node:fs';
+import { statSync, createReadStream, existsSync, mkdirSync } from 'node:fs';
 import { spawn, execFile, spawnSync } from 'node:child_process';
+import * as http from 'node:http';
+import { createServer } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import { C as CTRL_SLOTS, S as SLOTS, a as CTRL_EPOCH, b as CTRL_STOP, B as BUCKETS, M as MAX_EPOCH, c as MAX_US, d as STATUS_CODES, q as quantile$1, T as TRANSPORT_ERRORS, e as STATUS, H as HISTOGRAM } from './shared.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -640,6 +641,32 @@ function packagePath(raw) {
     }
     return text;
 }
+/** C0 controls but tab and line breaks, and DEL: never meant in an input, and NUL breaks every exec. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL$2 = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/** Inputs that are several lines by design; every other input is one line. */
+const MULTI_LINE = new Set(['build-command', 'args', 'env', 'requests']);
+/** The raw text of an input, refused when it holds what no input means (control characters, a stray line break). */
+function plainText(name, raw) {
+    // requests reports a control character with the line it is on (load/requests.ts).
+    const control = name === 'requests' ? null : CONTROL$2.exec(raw);
+    if (control) {
+        const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+        throw new UsageError(`${name}: contains the control character U+${code}; expected plain text`);
+    }
+    if (!MULTI_LINE.has(name) && /[\r\n]/.test(raw.trim())) {
+        throw new UsageError(`${name}: expected one line, got ${JSON.stringify(raw)}`);
+    }
+    return raw;
+}
+/** A commit-ish for git: never an option (`--upload-pack=...` would run a program), no spaces. */
+function gitRef(raw) {
+    const text = raw.trim();
+    if (text && (text.startsWith('-') || /\s/.test(text))) {
+        throw new UsageError(`base-ref: expected a branch, tag or commit like main or origin/main, got ${JSON.stringify(raw)}`);
+    }
+    return text;
+}
 /** Half of this machine's memory: room for us and the other side's data while a side leaks to the limit. */
 function defaultMemoryLimit(total = totalmem()) {
     return Math.floor(total / 2 / 1024 ** 2) * 1024 ** 2;
@@ -663,7 +690,7 @@ function parseMemoryLimit(raw) {
  */
 function readInputs(get) {
     const value = (name) => {
-        const raw = get(name);
+        const raw = plainText(name, get(name));
         return raw.trim() === '' ? INPUT_DEFAULTS[name] : raw;
     };
     const port = parseInteger('port', value('port'), 1, 65535);
@@ -689,7 +716,7 @@ function readInputs(get) {
         warmupMs: parseDuration('warmup', value('warmup'), { allowZero: true }),
         connections: parseInteger('connections', value('connections'), 1, 1024),
         snapshots,
-        baseRef: value('base-ref').trim(),
+        baseRef: gitRef(value('base-ref')),
         failOn: parseFailOn(value('fail-on')),
         regressionThreshold: parseFraction('regression-threshold', value('regression-threshold')),
         memProfileRate: parseInteger('memprofilerate', value('memprofilerate'), 1, 1 << 30),
@@ -720,7 +747,7 @@ const ACTION_INPUT_DEFAULTS = {
 const MODES = ['full', 'analyze', 'comment', 'aggregate'];
 function readActionInputs(get) {
     const value = (name) => {
-        const raw = get(name);
+        const raw = plainText(name, get(name));
         return raw.trim() === '' ? ACTION_INPUT_DEFAULTS[name] : raw.trim();
     };
     const mode = value('mode').toLowerCase();
@@ -2809,8 +2836,7 @@ function untrustedBuildEnvironment(parent, dirs) {
             GOCACHE: dirs.gocache,
             GOPATH: dirs.gopath,
             GOMODCACHE: dirs.modcache,
-            // The modules were fetched for it (go mod download, by us); it fetches nothing with our credentials.
-            GOPROXY: 'off',
+            GOPROXY: dirs.proxy,
         });
     }
     else {
@@ -2893,6 +2919,58 @@ function lastLines(text, count) {
     return lines.slice(-count).join('\n');
 }
 
+// A read-only Go module proxy on 127.0.0.1 over the runner's module download
+// cache, for the PR's build-command: it runs as the sandbox user, which can read
+// neither our module cache (in our home) nor our credentials, yet must build.
+// It gets the modules we already have (GOPROXY protocol, files only: list,
+// .info, .mod, .zip), and nothing else of ours; what is not cached is a 404 and
+// Go falls back to the public proxies in its GOPROXY list.
+/** The file a proxy request names inside `root`, or undefined when it names anything else. */
+function proxyFile(root, urlPath) {
+    let path;
+    try {
+        path = decodeURIComponent(urlPath.split('?')[0]);
+    }
+    catch {
+        return undefined;
+    }
+    // <module>/@v/list, <module>/@v/<version>.(info|mod|zip); module paths are lower-case-escaped (!x).
+    if (!/^\/[A-Za-z0-9._~!+\-/]+\/@v\/(list|[A-Za-z0-9._+!-]+\.(info|mod|zip))$/.test(path))
+        return undefined;
+    const file = normalize(join(root, path));
+    return file.startsWith(root + sep) ? file : undefined;
+}
+function startModuleProxy(downloadCache) {
+    const root = normalize(downloadCache);
+    const server = createServer((req, res) => {
+        const file = req.method === 'GET' ? proxyFile(root, req.url ?? '') : undefined;
+        let size = -1;
+        try {
+            if (file)
+                size = statSync(file).isFile() ? statSync(file).size : -1;
+        }
+        catch {
+            // not cached
+        }
+        if (!file || size < 0) {
+            res.writeHead(404, { 'content-type': 'text/plain' }).end("not in the runner's module cache\n");
+            return;
+        }
+        res.writeHead(200, { 'content-length': size });
+        createReadStream(file).pipe(res);
+    });
+    return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+            const { port } = server.address();
+            resolve({
+                url: `http://127.0.0.1:${port}`,
+                close: () => new Promise((r) => server.close(() => r())),
+            });
+        });
+    });
+}
+
 // Builds one side's service binary: `go build` of the package, or the user's build-command.
 class BuildError extends Error {
     name = 'BuildError';
@@ -2907,42 +2985,12 @@ async function readModulePath(moduleDir) {
         throw new UsageError(`working-directory: ${goMod} has no module line`);
     return match[2];
 }
-/** Go's module cache directory of the runner, where `go mod download` for the sandbox reads from. */
+/** Go's module cache directory of the runner, which the sandbox's module proxy serves from. */
 async function runnerModCache() {
     const r = await runCommand('go', ['env', 'GOMODCACHE'], { cwd: process.cwd(), timeoutMs: 30_000 });
     return r.code === 0 && r.output.trim() ? r.output.trim() : undefined;
 }
-/**
- * The modules of the PR's module, fetched by us (go mod download runs none of the
- * PR's code) with the runner's credentials and cache, into a cache the sandbox
- * may read: the build-command then needs neither the network nor our secrets.
- */
-async function prepareModules(sandbox, moduleDir, signal) {
-    const dir = join(sandbox.root, 'modcache');
-    if (existsSync(dir))
-        return dir;
-    await mkdir(dir, { mode: 0o755 });
-    const parent = buildEnvironment(process.env);
-    const cache = await runnerModCache();
-    const proxies = parent.GOPROXY ?? 'https://proxy.golang.org,direct';
-    const env = {
-        ...parent,
-        GOMODCACHE: dir,
-        GOPROXY: cache ? `file://${join(cache, 'cache/download')},${proxies}` : proxies,
-        // Writable by us, so the sandbox's directory can be removed; the sandbox user is not the owner.
-        GOFLAGS: [parent.GOFLAGS, '-modcacherw'].filter(Boolean).join(' '),
-    };
-    const r = await runCommand('go', ['mod', 'download'], {
-        cwd: moduleDir,
-        env,
-        timeoutMs: 10 * 60_000,
-        signal,
-    });
-    if (r.code !== 0)
-        throw new BuildError(`go mod download for build-command failed:\n${lastLines(r.output, 20)}`);
-    return dir;
-}
-async function runBuildCommand(req, moduleDir, workDir) {
+async function runBuildCommand(req, workDir) {
     const sandbox = req.sandbox;
     if (!sandbox?.isolated) {
         const env = {
@@ -2957,8 +3005,9 @@ async function runBuildCommand(req, moduleDir, workDir) {
             signal: req.signal,
         });
     }
-    const modcache = await prepareModules(sandbox, moduleDir, req.signal);
     const home = sandbox.home;
+    const cache = await runnerModCache();
+    const proxy = cache ? await startModuleProxy(join(cache, 'cache/download')) : undefined;
     const out = join(sandbox.root, `${req.side}-out`);
     await mkdir(out);
     await sandbox.handOver(out);
@@ -2968,8 +3017,9 @@ async function runBuildCommand(req, moduleDir, workDir) {
             tmp: join(home, 'tmp'),
             gocache: join(home, '.cache/go-build'),
             gopath: join(home, 'go'),
-            modcache,
+            modcache: join(home, 'go/pkg/mod'),
             user: sandbox.user.name,
+            proxy: [proxy?.url, publicProxies(process.env.GOPROXY)].filter(Boolean).join(','),
         }),
         MEMLEAK_BINARY: join(out, 'service'),
         MEMLEAK_SIDE: req.side,
@@ -2992,6 +3042,7 @@ async function runBuildCommand(req, moduleDir, workDir) {
     }
     finally {
         await scope.dispose();
+        await proxy?.close();
     }
 }
 async function buildSide(req) {
@@ -3009,7 +3060,7 @@ async function buildSide(req) {
     let result;
     try {
         result = req.buildCommand
-            ? await runBuildCommand(req, moduleDir, serviceDir)
+            ? await runBuildCommand(req, serviceDir)
             : await runCommand('go', ['build', '-trimpath', '-o', req.binary, req.package], {
                 cwd: moduleDir,
                 env: buildEnvironment(process.env),
@@ -6475,7 +6526,7 @@ function planCgroups(procCgroup, mountinfo) {
 /** Our cgroup's directory in a mount (whose root may itself be a subtree, in a container). */
 function inside(mount, path) {
     const rel = mount.root !== '/' && path.startsWith(mount.root) ? path.slice(mount.root.length) : path;
-    return join(mount.mountPoint, rel);
+    return join(mount.mountPoint, rel).replace(/(.)\/+$/, '$1');
 }
 function readPlan() {
     return planCgroups(fs.readFileSync('/proc/self/cgroup', 'utf8'), fs.readFileSync('/proc/self/mountinfo', 'utf8'));

@@ -127,6 +127,37 @@ function packagePath(raw: string): string {
   return text
 }
 
+/** C0 controls but tab and line breaks, and DEL: never meant in an input, and NUL breaks every exec. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/
+/** Inputs that are several lines by design; every other input is one line. */
+const MULTI_LINE = new Set(['build-command', 'args', 'env', 'requests'])
+
+/** The raw text of an input, refused when it holds what no input means (control characters, a stray line break). */
+function plainText(name: string, raw: string): string {
+  // requests reports a control character with the line it is on (load/requests.ts).
+  const control = name === 'requests' ? null : CONTROL.exec(raw)
+  if (control) {
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')
+    throw new UsageError(`${name}: contains the control character U+${code}; expected plain text`)
+  }
+  if (!MULTI_LINE.has(name) && /[\r\n]/.test(raw.trim())) {
+    throw new UsageError(`${name}: expected one line, got ${JSON.stringify(raw)}`)
+  }
+  return raw
+}
+
+/** A commit-ish for git: never an option (`--upload-pack=...` would run a program), no spaces. */
+function gitRef(raw: string): string {
+  const text = raw.trim()
+  if (text && (text.startsWith('-') || /\s/.test(text))) {
+    throw new UsageError(
+      `base-ref: expected a branch, tag or commit like main or origin/main, got ${JSON.stringify(raw)}`,
+    )
+  }
+  return text
+}
+
 /** Half of this machine's memory: room for us and the other side's data while a side leaks to the limit. */
 export function defaultMemoryLimit(total = totalmem()): number {
   return Math.floor(total / 2 / 1024 ** 2) * 1024 ** 2
@@ -151,7 +182,7 @@ function parseMemoryLimit(raw: string): number | undefined {
  */
 export function readInputs(get: (name: InputName) => string): Inputs {
   const value = (name: InputName): string => {
-    const raw = get(name)
+    const raw = plainText(name, get(name))
     return raw.trim() === '' ? INPUT_DEFAULTS[name] : raw
   }
   const port = parseInteger('port', value('port'), 1, 65535)
@@ -182,7 +213,7 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     warmupMs: parseDuration('warmup', value('warmup'), { allowZero: true }),
     connections: parseInteger('connections', value('connections'), 1, 1024),
     snapshots,
-    baseRef: value('base-ref').trim(),
+    baseRef: gitRef(value('base-ref')),
     failOn: parseFailOn(value('fail-on')),
     regressionThreshold: parseFraction('regression-threshold', value('regression-threshold')),
     memProfileRate: parseInteger('memprofilerate', value('memprofilerate'), 1, 1 << 30),
@@ -235,7 +266,7 @@ export interface ActionInputs {
 
 export function readActionInputs(get: (name: ActionInputName) => string): ActionInputs {
   const value = (name: ActionInputName): string => {
-    const raw = get(name)
+    const raw = plainText(name, get(name))
     return raw.trim() === '' ? ACTION_INPUT_DEFAULTS[name] : raw.trim()
   }
   const mode = value('mode').toLowerCase()

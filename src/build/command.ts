@@ -113,7 +113,16 @@ export function publicProxies(list: string | undefined): string {
  */
 export function untrustedBuildEnvironment(
   parent: NodeJS.ProcessEnv,
-  dirs?: { home: string; tmp: string; gocache: string; gopath: string; modcache: string; user: string },
+  dirs?: {
+    home: string
+    tmp: string
+    gocache: string
+    gopath: string
+    modcache: string
+    user: string
+    /** Its GOPROXY: our module proxy first (see module-proxy.ts), then public proxies only. */
+    proxy: string
+  },
 ): Record<string, string> {
   const env = pick(parent, (k) => BASICS.has(k) || PROXIES.has(k) || GO_BUILD.has(k) || k.startsWith('LC_'))
   if (dirs) {
@@ -124,8 +133,7 @@ export function untrustedBuildEnvironment(
       GOCACHE: dirs.gocache,
       GOPATH: dirs.gopath,
       GOMODCACHE: dirs.modcache,
-      // The modules were fetched for it (go mod download, by us); it fetches nothing with our credentials.
-      GOPROXY: 'off',
+      GOPROXY: dirs.proxy,
     })
   } else {
     for (const k of ['HOME', 'USER', 'TMPDIR', 'GOPATH', 'GOCACHE', 'GOMODCACHE']) {

@@ -8,10 +8,12 @@ import type { Sandbox } from '../sandbox/sandbox.js'
 import {
   buildEnvironment,
   lastLines,
+  publicProxies,
   runCommand,
   untrustedBuildEnvironment,
   type CommandResult,
 } from './command.js'
+import { startModuleProxy } from './module-proxy.js'
 
 export interface BuildRequest {
   side: SideName
@@ -55,47 +57,13 @@ export async function readModulePath(moduleDir: string): Promise<string> {
   return match[2]
 }
 
-/** Go's module cache directory of the runner, where `go mod download` for the sandbox reads from. */
+/** Go's module cache directory of the runner, which the sandbox's module proxy serves from. */
 async function runnerModCache(): Promise<string | undefined> {
   const r = await runCommand('go', ['env', 'GOMODCACHE'], { cwd: process.cwd(), timeoutMs: 30_000 })
   return r.code === 0 && r.output.trim() ? r.output.trim() : undefined
 }
 
-/**
- * The modules of the PR's module, fetched by us (go mod download runs none of the
- * PR's code) with the runner's credentials and cache, into a cache the sandbox
- * may read: the build-command then needs neither the network nor our secrets.
- */
-async function prepareModules(sandbox: Sandbox, moduleDir: string, signal?: AbortSignal): Promise<string> {
-  const dir = join(sandbox.root!, 'modcache')
-  if (existsSync(dir)) return dir
-  await mkdir(dir, { mode: 0o755 })
-  const parent = buildEnvironment(process.env)
-  const cache = await runnerModCache()
-  const proxies = parent.GOPROXY ?? 'https://proxy.golang.org,direct'
-  const env = {
-    ...parent,
-    GOMODCACHE: dir,
-    GOPROXY: cache ? `file://${join(cache, 'cache/download')},${proxies}` : proxies,
-    // Writable by us, so the sandbox's directory can be removed; the sandbox user is not the owner.
-    GOFLAGS: [parent.GOFLAGS, '-modcacherw'].filter(Boolean).join(' '),
-  }
-  const r = await runCommand('go', ['mod', 'download'], {
-    cwd: moduleDir,
-    env,
-    timeoutMs: 10 * 60_000,
-    signal,
-  })
-  if (r.code !== 0)
-    throw new BuildError(`go mod download for build-command failed:\n${lastLines(r.output, 20)}`)
-  return dir
-}
-
-async function runBuildCommand(
-  req: BuildRequest,
-  moduleDir: string,
-  workDir: string,
-): Promise<CommandResult> {
+async function runBuildCommand(req: BuildRequest, workDir: string): Promise<CommandResult> {
   const sandbox = req.sandbox
   if (!sandbox?.isolated) {
     const env = {
@@ -110,8 +78,9 @@ async function runBuildCommand(
       signal: req.signal,
     })
   }
-  const modcache = await prepareModules(sandbox, moduleDir, req.signal)
   const home = sandbox.home!
+  const cache = await runnerModCache()
+  const proxy = cache ? await startModuleProxy(join(cache, 'cache/download')) : undefined
   const out = join(sandbox.root!, `${req.side}-out`)
   await mkdir(out)
   await sandbox.handOver(out)
@@ -121,8 +90,9 @@ async function runBuildCommand(
       tmp: join(home, 'tmp'),
       gocache: join(home, '.cache/go-build'),
       gopath: join(home, 'go'),
-      modcache,
+      modcache: join(home, 'go/pkg/mod'),
       user: sandbox.user!.name,
+      proxy: [proxy?.url, publicProxies(process.env.GOPROXY)].filter(Boolean).join(','),
     }),
     MEMLEAK_BINARY: join(out, 'service'),
     MEMLEAK_SIDE: req.side,
@@ -144,6 +114,7 @@ async function runBuildCommand(
     return result
   } finally {
     await scope.dispose()
+    await proxy?.close()
   }
 }
 
@@ -162,7 +133,7 @@ export async function buildSide(req: BuildRequest): Promise<BuiltSide> {
   let result: CommandResult
   try {
     result = req.buildCommand
-      ? await runBuildCommand(req, moduleDir, serviceDir)
+      ? await runBuildCommand(req, serviceDir)
       : await runCommand('go', ['build', '-trimpath', '-o', req.binary, req.package], {
           cwd: moduleDir,
           env: buildEnvironment(process.env),

@@ -82,7 +82,7 @@ export function planCgroups(procCgroup: string, mountinfo: string): CgroupPlan {
 /** Our cgroup's directory in a mount (whose root may itself be a subtree, in a container). */
 function inside(mount: Mount, path: string): string {
   const rel = mount.root !== '/' && path.startsWith(mount.root) ? path.slice(mount.root.length) : path
-  return join(mount.mountPoint, rel)
+  return join(mount.mountPoint, rel).replace(/(.)\/+$/, '$1')
 }
 
 export function readPlan(): CgroupPlan {

@@ -11,7 +11,7 @@
 // head's S2, with ~4 s of margin either way (these tests run side by side on a
 // busy machine, which slows the steps between the timers).
 import { spawn, execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -100,6 +100,8 @@ describe.runIf(existsSync(CLI) && existsSync(DIST_INDEX))(
     beforeAll(async () => {
       api = await startGitHubApi()
       binDir = mkdtempSync(join(tmpdir(), 'memleak-prebuilt-'))
+      // build-command runs as the sandbox user: it must be able to read the prebuilt binary.
+      chmodSync(binDir, 0o755)
       execFileSync('go', ['build', '-o', join(binDir, 'healthy.bin'), './healthy'], { cwd: FIXTURES_DIR })
       buildCommand = `cp ${join(binDir, 'healthy.bin')} "$MEMLEAK_BINARY"`
     }, 120_000)

@@ -129,7 +129,12 @@ async function expectContained(h: Hostile): Promise<void> {
   const escapee = join(h.out, 'escapee')
   if (existsSync(escapee)) {
     const pid = Number(readFileSync(escapee, 'utf8'))
-    expect(existsSync(`/proc/${pid}`), `escapee ${pid} is alive`).toBe(false)
+    expect(
+      /^\d+ \(.*\) [^Z]/.test(
+        existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '',
+      ),
+      `escapee ${pid} is alive`,
+    ).toBe(false)
   }
   expect(await canListen(h.port), `port ${h.port} still taken`).toBe(true)
   for (const [name, path] of Object.entries(h.files)) {
