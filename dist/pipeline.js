@@ -2901,7 +2901,8 @@ function runCommand(command, args, opts) {
                 if (opts.scope)
                     survivors = await opts.scope.killAll();
                 killGroup();
-                await Promise.race([closed, new Promise((r) => setTimeout(r, CLOSE_WAIT_MS))]);
+                // Unref'd: a timer left over must not keep our process alive after the run.
+                await Promise.race([closed, new Promise((r) => setTimeout(r, CLOSE_WAIT_MS).unref())]);
                 const result = { code, output: Buffer.concat(chunks).toString('utf8') };
                 if (survivors && survivors.length > 0)
                     result.survivors = survivors;
@@ -3509,7 +3510,8 @@ async function startService(options) {
             env: spec.env,
             detached: true,
             stdio: ['ignore', logFd, logFd],
-            ...uidOf(spec),
+            // Root on macOS: node itself switches to the sandbox user.
+            ...(spec.uid !== undefined && spec.gid !== undefined ? { uid: spec.uid, gid: spec.gid } : {}),
         });
     }
     finally {

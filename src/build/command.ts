@@ -205,7 +205,8 @@ export function runCommand(
         let survivors: string[] | undefined
         if (opts.scope) survivors = await opts.scope.killAll()
         killGroup()
-        await Promise.race([closed, new Promise((r) => setTimeout(r, CLOSE_WAIT_MS))])
+        // Unref'd: a timer left over must not keep our process alive after the run.
+        await Promise.race([closed, new Promise((r) => setTimeout(r, CLOSE_WAIT_MS).unref())])
         const result: CommandResult = { code, output: Buffer.concat(chunks).toString('utf8') }
         if (survivors && survivors.length > 0) result.survivors = survivors
         resolve(result)

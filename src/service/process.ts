@@ -5,7 +5,6 @@ import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import { assertPortFree } from './port.js'
 import { formatSeconds, httpGet } from './http.js'
-import { uidOf } from '../build/command.js'
 import type { Scope, SpawnSpec } from '../sandbox/sandbox.js'
 
 export interface StartServiceOptions {
@@ -86,7 +85,8 @@ export async function startService(options: StartServiceOptions): Promise<Servic
       env: spec.env,
       detached: true,
       stdio: ['ignore', logFd, logFd],
-      ...uidOf(spec),
+      // Root on macOS: node itself switches to the sandbox user.
+      ...(spec.uid !== undefined && spec.gid !== undefined ? { uid: spec.uid, gid: spec.gid } : {}),
     })
   } finally {
     fs.closeSync(logFd)

@@ -78,6 +78,19 @@ function pidsIn(cwd: string, needle: string): number[] {
     })
 }
 
+/** Pids of head's service on this port: it runs in the sandbox's copy of the tree, so found by its PORT. */
+function servicePids(port: number): number[] {
+  return processesMentioning('head.bin')
+    .map((line) => Number(line.split(/\s+/)[0]))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`PORT=${port}`)
+      } catch {
+        return false
+      }
+    })
+}
+
 async function until<T>(what: string, ms: number, probe: () => T | undefined): Promise<T> {
   const end = performance.now() + ms
   for (;;) {
@@ -196,9 +209,8 @@ describe.runIf(existsSync(CLI) && existsSync(DIST_INDEX))(
             },
             timeoutMs: 45_000,
           })
-          // Head's service runs in the workspace (base's in its worktree): once it is up, S0 follows
-          // after the 1 s warmup and S1 2 s later.
-          await until('head service started', 40_000, () => pidsIn(repo.dir, 'head.bin')[0])
+          // Once head's service is up, S0 follows after the 1 s warmup and S1 2 s later.
+          await until('head service started', 40_000, () => servicePids(repo.port)[0])
           await new Promise((resolve) => setTimeout(resolve, 3500))
           const [action] = pidsIn(repo.dir, DIST_INDEX)
           expect(action).toBeDefined()

@@ -138,6 +138,7 @@ describe('action inputs', () => {
       deleteCommentWhenClean: false,
       commentAuthor: '',
       uploadArtifact: true,
+      allowUntrustedCode: false,
     })
   })
 
