@@ -2858,7 +2858,7 @@ function runCommand(command, args, opts) {
             env: spec.env,
             stdio: ['ignore', 'pipe', 'pipe'],
             detached: true,
-            ...uidOf(spec),
+            ...uidOf$1(spec),
         });
         const chunks = [];
         let size = 0;
@@ -2912,7 +2912,7 @@ function runCommand(command, args, opts) {
     });
 }
 /** spawn's uid/gid options when the spec switches user in node itself (root on macOS). */
-function uidOf(spec) {
+function uidOf$1(spec) {
     return spec.uid !== undefined && spec.gid !== undefined ? { uid: spec.uid, gid: spec.gid } : {};
 }
 function lastLines(text, count) {
@@ -6581,6 +6581,10 @@ class SideCgroup {
             parts.push('v1 memory');
         return parts.join(' + ');
     }
+    /** A cgroup made by an earlier run, to kill what is left in it. */
+    static adopt(ops, dir) {
+        return new SideCgroup(ops, [dir], fs.existsSync(join(dir, 'cgroup.kill')) ? dir : undefined);
+    }
     static async create(ops, plan, name, memoryLimit) {
         const dirs = [];
         const make = async (parent) => {
@@ -6959,6 +6963,60 @@ function describePid(pid) {
     }
     return cmd ? `pid ${pid} (${cmd.slice(0, 80)})` : `pid ${pid}`;
 }
+function pidAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+/**
+ * What a run killed with SIGKILL (a job's timeout) could not clean up: cgroups
+ * and directories named for a pid that is gone. Their processes are killed too.
+ */
+async function sweepStale(ops, plan, uid) {
+    for (const parent of [plan.v2, ...Object.values(plan.v1)]) {
+        if (!parent)
+            continue;
+        let names = [];
+        try {
+            names = fs.readdirSync(parent);
+        }
+        catch {
+            continue;
+        }
+        for (const name of names) {
+            const m = /^memleak-(\d+)-/.exec(name);
+            if (!m || pidAlive(Number(m[1])))
+                continue;
+            const stale = SideCgroup.adopt(ops, join(parent, name));
+            // Only our sandbox user's processes: a pid that looks dead may be another pid namespace's run.
+            if (stale.members().some((pid) => uidOf(pid) !== uid))
+                continue;
+            await stale.killAll().catch(() => []);
+            await ops.rmdir(join(parent, name)).catch(() => { });
+        }
+    }
+}
+function uidOf(pid) {
+    try {
+        const m = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+        return m ? Number(m[1]) : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+async function sweepStaleDirs(ops) {
+    const tmp = fs.realpathSync('/tmp');
+    for (const name of fs.readdirSync(tmp)) {
+        const m = /^memleak-sandbox-(\d+)-/.exec(name);
+        if (m && !pidAlive(Number(m[1])))
+            await ops.removeTree(join(tmp, name)).catch(() => { });
+    }
+}
 /** Sets up the sandbox: the user (created when missing), the cgroup layout, the sandbox's directory. */
 async function createSandbox(opts = {}) {
     const platform = opts.platform ?? process.platform;
@@ -6986,7 +7044,10 @@ async function createSandbox(opts = {}) {
     }
     const ops = opsFor(priv);
     // Not under TMPDIR: RUNNER_TEMP is in the runner's home, which other users may not enter.
-    const root = await mkdtemp(join(fs.realpathSync('/tmp'), 'memleak-sandbox-'));
+    if (plan)
+        await sweepStale(ops, plan, user.uid);
+    await sweepStaleDirs(ops);
+    const root = await mkdtemp(join(fs.realpathSync('/tmp'), `memleak-sandbox-${process.pid}-`));
     fs.chmodSync(root, 0o755);
     const runDir = join(root, 'run');
     await mkdir(runDir, { mode: 0o755 });

@@ -134,6 +134,11 @@ export class SideCgroup {
     return parts.join(' + ')
   }
 
+  /** A cgroup made by an earlier run, to kill what is left in it. */
+  static adopt(ops: PrivilegedOps, dir: string): SideCgroup {
+    return new SideCgroup(ops, [dir], fs.existsSync(join(dir, 'cgroup.kill')) ? dir : undefined)
+  }
+
   static async create(
     ops: PrivilegedOps,
     plan: CgroupPlan,

@@ -168,7 +168,7 @@ const asRoot = process.getuid?.() === 0 && process.platform === 'linux'
 
 describe.runIf(asRoot)('a real scope (as root)', () => {
   let sandbox: Sandbox
-  const dir = mkdtempSync(join(tmpdir(), 'memleak-sandbox-test-'))
+  const dir = mkdtempSync(join(tmpdir(), 'memleak-sbtest-'))
   afterAll(async () => {
     await sandbox?.dispose()
     rmSync(dir, { recursive: true, force: true })
@@ -216,6 +216,33 @@ describe.runIf(asRoot)('a real scope (as root)', () => {
     expect(alive(escapee), 'the setsid escapee survived').toBe(false)
     expect(scope.oomKilled()).toBe(false)
     await scope.dispose()
+  }, 30_000)
+
+  it("sweeps what a SIGKILLed run left: its cgroup's processes and its directory", async () => {
+    const gone = spawn('true')
+    const deadPid = await new Promise<number>((r) => gone.once('exit', () => r(gone.pid!)))
+    const parent = '/sys/fs/cgroup/unified'
+    const stale = join(parent, `memleak-${deadPid}-1-head-service`)
+    const staleDir = join('/tmp', `memleak-sandbox-${deadPid}-test`)
+    execFileSync('mkdir', ['-p', stale, staleDir])
+    const uid = sandbox.user!.uid
+    const sleeper = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        `echo $$ > ${stale}/cgroup.procs && exec setpriv --reuid=${uid} --regid=${sandbox.user!.gid} --clear-groups sleep 3600`,
+      ],
+      {
+        stdio: 'ignore',
+      },
+    )
+    await new Promise((r) => setTimeout(r, 300))
+    expect(alive(sleeper.pid!)).toBe(true)
+    const next = await createSandbox()
+    await next.dispose()
+    expect(alive(sleeper.pid!), 'the stale service survived').toBe(false)
+    expect(existsSync(stale)).toBe(false)
+    expect(existsSync(staleDir)).toBe(false)
   }, 30_000)
 
   it('copies a tree for the sandbox without .git, owned by the sandbox user', async () => {
