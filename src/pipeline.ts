@@ -114,10 +114,14 @@ function stopReason(signal: AbortSignal): Error {
  * side fails naming what survived (a process that outlives its side could write
  * the runner's files after we wrote ours, or answer the next side's requests).
  */
-async function assertSideGone(side: string, killAll: () => Promise<string[]>, port: number): Promise<void> {
+async function assertSideGone(
+  side: string,
+  killAll: () => Promise<string[]>,
+  port: number | undefined,
+): Promise<void> {
   const left = await killAll()
   if (left.length > 0) throw new Error(`${side}: still alive after the side ended: ${left.join(', ')}`)
-  for (let i = 0; await isPortInUse(port); i++) {
+  for (let i = 0; port !== undefined && (await isPortInUse(port)); i++) {
     if (i === 20) throw new Error(`${side}: port ${port} is still in use after the side ended and was killed`)
     await new Promise((r) => setTimeout(r, 100))
   }
@@ -190,11 +194,16 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
       const scope = await sandbox.scope(`${role === 'head (self-check)' ? 'self-check' : side}-service`)
       const env = serviceEnvironment(process.env, runtimeExtra, inputs.port)
       for (const [k, v] of Object.entries(sandboxDirs)) if (!(k in inputs.env)) env[k] = v
+      // A port busy before the side started is that error's to report, not a survivor of the side.
+      let portWasBusy = false
       try {
         return await measureInScope(side, role, b, env, scope)
+      } catch (error) {
+        portWasBusy = error instanceof PortInUseError
+        throw error
       } finally {
         try {
-          await assertSideGone(side, () => scope.killAll(), inputs.port)
+          await assertSideGone(side, () => scope.killAll(), portWasBusy ? undefined : inputs.port)
         } finally {
           await scope.dispose()
         }
