@@ -236,8 +236,13 @@ describe.runIf(asRoot)('a real scope (as root)', () => {
         stdio: 'ignore',
       },
     )
-    await new Promise((r) => setTimeout(r, 300))
-    expect(alive(sleeper.pid!)).toBe(true)
+    // Joined and switched to the sandbox user (sh, then setpriv, then sleep: the same pid).
+    const switched = (): boolean =>
+      readFileSync(join(stale, 'cgroup.procs'), 'utf8').trim() === String(sleeper.pid) &&
+      new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(readFileSync(`/proc/${sleeper.pid}/status`, 'utf8'))
+    for (const end = Date.now() + 10_000; !switched() && Date.now() < end;)
+      await new Promise((r) => setTimeout(r, 50))
+    expect(switched()).toBe(true)
     const next = await createSandbox()
     await next.dispose()
     expect(alive(sleeper.pid!), 'the stale service survived').toBe(false)
