@@ -35,12 +35,12 @@ import require$$1$5 from 'node:dns';
 import require$$5$3, { StringDecoder } from 'string_decoder';
 import * as child from 'child_process';
 import { setTimeout as setTimeout$1 } from 'timers';
-import { e as orderFindings, f as formatBytes, g as formatChange, h as repoRelativePath, i as formatQuantity, K as KIND_LABEL, j as formatRate, k as safeCommentId, l as codeSpan, m as prose, n as escapeMarkdown, q as shortSha, t as findingNumber, u as safeUrl, v as isLeak, w as markdownTable, x as formatSignedBytes, y as renderMarkdown, z as escapeHtml, M as MAX_COMMENT_CHARS, B as parseReport, C as failuresFor, D as commentMarker, V as VERSION$8, a as startRunControl, b as runPipeline, R as RunStoppedError, E as readActionInputs, r as readInputs, o as oneLine } from './pipeline.js';
+import { e as orderFindings, f as formatBytes, g as formatChange, h as repoRelativePath, i as formatQuantity, K as KIND_LABEL, j as formatRate, k as safeCommentId, l as codeSpan, m as prose, n as escapeMarkdown, q as shortSha, t as findingNumber, u as safeUrl, v as isLeak, w as markdownTable, x as formatSignedBytes, y as renderMarkdown, z as escapeHtml, M as MAX_COMMENT_CHARS, B as parseReport, C as failuresFor, D as commentMarker, V as VERSION$8, a as startRunControl, b as runPipeline, R as RunStoppedError, U as UsageError, E as readActionInputs, r as readInputs, o as oneLine } from './pipeline.js';
+import { randomBytes, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir as readdir$1, open as open$1, mkdir as mkdir$1, writeFile as writeFile$1, stat as stat$1, appendFile as appendFile$1, lstat as lstat$1, readFile, mkdtemp, rm as rm$1 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { createHash } from 'node:crypto';
 import 'node:child_process';
 import './shared.js';
 import 'node:https';
@@ -31079,6 +31079,26 @@ var core = /*#__PURE__*/Object.freeze({
     warning: warning
 });
 
+// Text that came from the pull request's code (a service's log, a build's output,
+// an error body) must never become a workflow command: the runner obeys any
+// `::name::` (or legacy `##[name]`) line on our stdout, so `::add-mask::`,
+// `::set-output` or `::stop-commands::` in a service's log would be ours to obey.
+// Such text goes out between `::stop-commands::<token>` and `::<token>::`, with a
+// token the text cannot guess, inside which the runner treats every line as text.
+/** Whether a line of this text could be read as a workflow command. */
+function mayHoldCommands(text) {
+    return text.includes('::') || text.includes('##[');
+}
+/** The text as it is safe to print: wrapped in a stop-commands block when it could hold a command. */
+function inert(text, token = randomBytes(16).toString('hex')) {
+    if (!mayHoldCommands(text))
+        return text;
+    // A token the text contains could end the block early: draw another (never happens with 128 random bits).
+    while (text.includes(token))
+        token = randomBytes(16).toString('hex');
+    return `::stop-commands::${token}\n${text}\n::${token}::`;
+}
+
 // What the runner tells us about this run, read from the environment when asked
 // (never at import time), so tests can run the action against any event file.
 const str = (v) => (typeof v === 'string' && v ? v : undefined);
@@ -40260,13 +40280,32 @@ function runnerSecrets(token, env) {
 // binaries are built elsewhere). It is uploaded before publishing, so the
 // comment links the artifact itself; in mode analyze the upload is how the
 // report reaches the comment workflow.
+/** Events whose runs hold the base repository's secrets and a write token. */
+const PRIVILEGED_EVENTS = ['pull_request_target', 'workflow_run', 'issue_comment'];
+/**
+ * Measuring builds and runs the checked-out code. On a privileged event that is
+ * the PR's code with the base's secrets: the "pwn request". Refused unless the
+ * workflow's author says the code is trusted.
+ */
+function refusePrivilegedEvent(eventName, allowUntrustedCode) {
+    if (!eventName || !PRIVILEGED_EVENTS.includes(eventName) || allowUntrustedCode)
+        return;
+    throw new UsageError(`${eventName}: refusing to build and run code here: this event runs with the base repository's secrets ` +
+        "and a write token, so a pull request's code would get them; measure in a pull_request workflow " +
+        '(mode: analyze) and comment from a workflow_run workflow (mode: comment), see docs/security.md, ' +
+        'or set allow-untrusted-code: true if the checked-out code is trusted');
+}
 const actionsLogger = {
-    info: (line) => info(line),
+    // Lines may quote the service (its log tail, an error body): never as workflow commands.
+    info: (line) => info(inert(line)),
     warn: (line) => warning(line),
     group: (title, fn) => group(title, fn),
 };
 async function runMeasure(env) {
     const { inputs, action, context, commentId } = env;
+    refusePrivilegedEvent(context.eventName, action.allowUntrustedCode);
+    if (context.eventName && PRIVILEGED_EVENTS.includes(context.eventName))
+        warning(`allow-untrusted-code: building and running the checked-out code on ${context.eventName}, with this run's secrets`);
     const analyzeOnly = action.mode === 'analyze';
     const baseRef = inputs.baseRef || context.pullRequest?.baseSha;
     if (!baseRef)
@@ -40392,8 +40431,9 @@ async function run() {
         // A build failure carries the compiler's output: show it, then fail with the first line.
         const text = error instanceof Error ? error.message : String(error);
         const [first, ...rest] = text.split('\n');
+        // The rest is the compiler's or the service's own words: printed inert.
         if (rest.length > 0)
-            info(rest.join('\n'));
+            info(inert(rest.join('\n')));
         setFailed(oneLine(first));
     }
 }

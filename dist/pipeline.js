@@ -1,16 +1,17 @@
-import * as fs$1 from 'node:fs/promises';
-import { readFile, mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
-import { tmpdir } from 'node:os';
+import { totalmem, tmpdir } from 'node:os';
+import * as fs$1 from 'node:fs/promises';
+import { chmod, readFile, mkdir, copyFile, mkdtemp, cp, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { resolve as resolve$1, join as join$1, posix, sep } from 'node:path';
+import { normalize, join as join$1, sep, resolve as resolve$1, posix, basename } from 'node:path';
 import * as fs from 'node:fs';
-import { existsSync, mkdirSync, lstatSync, realpathSync, readFileSync } from 'node:fs';
-import { spawn, execFile } from 'node:child_process';
+import { statSync, createReadStream, existsSync, mkdirSync, lstatSync, realpathSync, readFileSync } from 'node:fs';
+import { spawn, execFile, spawnSync } from 'node:child_process';
+import * as http from 'node:http';
+import { createServer } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import { r as renderPieces, a as renderRequest, C as CTRL_SLOTS, S as SLOTS, b as CTRL_PAUSE, c as CTRL_EPOCH, d as CTRL_STOP, B as BUCKETS, M as MAX_EPOCH, e as MAX_US, f as STATUS_CODES, q as quantile$1, I as IN_FLIGHT, T as TRANSPORT_ERRORS, g as STATUS, H as HISTOGRAM } from './shared.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -103,7 +104,7 @@ const EXPECTED = 'expected "METHOD /path [body]", e.g. "GET /time" or "POST /use
 const FORM = /^[^=&\s]+=[^&\s]*(&[^=&\s]+=[^&\s]*)*$/;
 // Tab is whitespace between the words; every other control character is a mistake (a stray \r).
 // eslint-disable-next-line no-control-regex
-const CONTROL$2 = /[\x00-\x08\x0a-\x1f\x7f]/;
+const CONTROL$3 = /[\x00-\x08\x0a-\x1f\x7f]/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Framing is the generator's: a user's value would make it misread the answers. */
 const OWN_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'expect', 'upgrade']);
@@ -117,7 +118,7 @@ function parseRequests(text) {
         const fail = (why) => {
             throw new UsageError(`requests line ${i + 1}: ${why}: ${JSON.stringify(line)}; ${EXPECTED}`);
         };
-        const control = CONTROL$2.exec(line);
+        const control = CONTROL$3.exec(line);
         if (control)
             fail(`control character ${JSON.stringify(control[0])} in the line`);
         // A placeholder in the path may hold spaces ({{$randomInt 1 9}}): it stays one word.
@@ -152,7 +153,7 @@ function checkRequest(word, path, body, fail, headers) {
     if (!path.startsWith('/')) {
         fail(`the path must start with "/" (requests go to the service at http://127.0.0.1:<port>)`);
     }
-    if (CONTROL$2.test(path))
+    if (CONTROL$3.test(path))
         fail('control character in the path');
     const compiled = (what, text) => {
         try {
@@ -188,7 +189,7 @@ function checkHeader(name, value, fail) {
     if (OWN_HEADERS.has(name.toLowerCase())) {
         fail(`the ${name} header is the load generator's own (it keeps connections alive and frames the body)`);
     }
-    if (CONTROL$2.test(value))
+    if (CONTROL$3.test(value))
         fail(`control character in the value of ${name}`);
 }
 /**
@@ -440,7 +441,7 @@ function trimZeros(text) {
     return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
 }
 /** 0 B, 412 B, 1.2 KiB, 34.5 MiB. */
-function formatBytes$3(bytes) {
+function formatBytes$4(bytes) {
     if (!Number.isFinite(bytes))
         return bytes > 0 ? '∞' : bytes < 0 ? '-∞' : 'n/a';
     const sign = bytes < 0 ? '-' : '';
@@ -456,7 +457,7 @@ function formatBytes$3(bytes) {
 }
 /** +412 B, -1.2 KiB, 0 B. */
 function formatSignedBytes(bytes) {
-    const text = formatBytes$3(bytes);
+    const text = formatBytes$4(bytes);
     return bytes > 0 ? `+${text}` : text;
 }
 /** 950, 1.2k, 48.3k, 1.2M. */
@@ -641,7 +642,7 @@ function failuresFor(verdict, failOn, analysis) {
         const total = analysis?.total;
         let detail = '';
         if (total?.base) {
-            detail = `: ${formatChange(total.change)} bytes allocated per request (${formatBytes$3(total.base.bytesPerRequest)} -> ${formatBytes$3(total.head.bytesPerRequest)})`;
+            detail = `: ${formatChange(total.change)} bytes allocated per request (${formatBytes$4(total.base.bytesPerRequest)} -> ${formatBytes$4(total.head.bytesPerRequest)})`;
             const top = analysis?.growing.find((g) => g.significant);
             if (top)
                 detail += `, most in ${top.site.ownFrame?.function ?? top.site.function}`;
@@ -829,6 +830,7 @@ const INPUT_DEFAULTS = {
     trace: '3s',
     'self-check': 'false',
     'max-profile-size': '256MiB',
+    'memory-limit': 'auto',
 };
 function parseFailOn(raw) {
     const words = raw
@@ -863,12 +865,69 @@ function relativePath(name, raw) {
     return text;
 }
 /**
+ * A package path as `go build` takes it: ./cmd/api, ., example.com/x/cmd/y.
+ * Never a flag: `-toolexec=/tmp/x.sh` would run a program for every compile.
+ */
+function packagePath(raw) {
+    const text = raw.trim();
+    if (text.startsWith('-') ||
+        !/^[A-Za-z0-9._~/+@-]+$/.test(text) ||
+        text.startsWith('/') ||
+        text.split('/').includes('..')) {
+        throw new UsageError(`package: expected a Go package path like ./cmd/api or example.com/svc/cmd/api, got ${JSON.stringify(raw)}`);
+    }
+    return text;
+}
+/** C0 controls but tab and line breaks, and DEL: never meant in an input, and NUL breaks every exec. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL$2 = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/** Inputs that are several lines by design; every other input is one line. */
+const MULTI_LINE = new Set(['build-command', 'args', 'env', 'requests', 'headers', 'setup-command']);
+/** The raw text of an input, refused when it holds what no input means (control characters, a stray line break). */
+function plainText(name, raw) {
+    // requests reports a control character with the line it is on (load/requests.ts).
+    const control = name === 'requests' ? null : CONTROL$2.exec(raw);
+    if (control) {
+        const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+        throw new UsageError(`${name}: contains the control character U+${code}; expected plain text`);
+    }
+    if (!MULTI_LINE.has(name) && /[\r\n]/.test(raw.trim())) {
+        throw new UsageError(`${name}: expected one line, got ${JSON.stringify(raw)}`);
+    }
+    return raw;
+}
+/** A commit-ish for git: never an option (`--upload-pack=...` would run a program), no spaces. */
+function gitRef(raw) {
+    const text = raw.trim();
+    if (text && (text.startsWith('-') || /\s/.test(text))) {
+        throw new UsageError(`base-ref: expected a branch, tag or commit like main or origin/main, got ${JSON.stringify(raw)}`);
+    }
+    return text;
+}
+/** Half of this machine's memory: room for us and the other side's data while a side leaks to the limit. */
+function defaultMemoryLimit(total = totalmem()) {
+    return Math.floor(total / 2 / 1024 ** 2) * 1024 ** 2;
+}
+function parseMemoryLimit(raw) {
+    const text = raw.trim().toLowerCase();
+    if (text === 'auto')
+        return defaultMemoryLimit();
+    if (text === 'none' || text === '0')
+        return undefined;
+    try {
+        return parseSize('memory-limit', raw, 64 * 1024 ** 2, 1024 ** 4);
+    }
+    catch {
+        throw new UsageError(`memory-limit: expected auto, none, or a size from 64MiB like 2GiB, got ${JSON.stringify(raw)}`);
+    }
+}
+/**
  * Reads and validates every input. `get` returns the raw text of an input or ''
  * (core.getInput in the action, flags in the CLI); '' means the default.
  */
 function readInputs(get) {
     const value = (name) => {
-        const raw = get(name);
+        const raw = plainText(name, get(name));
         return raw.trim() === '' ? INPUT_DEFAULTS[name] : raw;
     };
     const port = parseInteger('port', value('port'), 1, 65535);
@@ -891,7 +950,7 @@ function readInputs(get) {
     }
     return {
         workingDirectory: relativePath('working-directory', value('working-directory')),
-        package: value('package').trim(),
+        package: packagePath(value('package')),
         buildCommand: value('build-command').trim(),
         args: parseArgs('args', value('args')),
         env: parseEnvLines(value('env')),
@@ -909,7 +968,7 @@ function readInputs(get) {
         warmupMs: parseDuration('warmup', value('warmup'), { allowZero: true }),
         connections: parseInteger('connections', value('connections'), 1, 1024),
         snapshots,
-        baseRef: value('base-ref').trim(),
+        baseRef: gitRef(value('base-ref')),
         failOn: parseFailOn(value('fail-on')),
         regressionThreshold: parseFraction('regression-threshold', value('regression-threshold')),
         memProfileRate: parseInteger('memprofilerate', value('memprofilerate'), 1, 1 << 30),
@@ -920,6 +979,7 @@ function readInputs(get) {
         selfCheck: parseBoolean('self-check', value('self-check')),
         // 4 GiB: the largest buffer Node 20 makes (buffer.constants.MAX_LENGTH on 64-bit).
         maxProfileBytes: parseSize('max-profile-size', value('max-profile-size'), 1024, 4 * 1024 ** 3),
+        memoryLimit: parseMemoryLimit(value('memory-limit')),
     };
 }
 /**
@@ -935,11 +995,12 @@ const ACTION_INPUT_DEFAULTS = {
     'comment-author': '',
     'upload-artifact': 'true',
     'review-comments': '',
+    'allow-untrusted-code': 'false',
 };
 const MODES = ['full', 'analyze', 'comment', 'aggregate'];
 function readActionInputs(get) {
     const value = (name) => {
-        const raw = get(name);
+        const raw = plainText(name, get(name));
         return raw.trim() === '' ? ACTION_INPUT_DEFAULTS[name] : raw.trim();
     };
     const mode = value('mode').toLowerCase();
@@ -964,12 +1025,13 @@ function readActionInputs(get) {
         reviewComments: value('review-comments')
             ? parseBoolean('review-comments', value('review-comments'))
             : mode === 'full' || mode === 'comment',
+        allowUntrustedCode: parseBoolean('allow-untrusted-code', value('allow-untrusted-code')),
     };
 }
 
 // Plain-text quantities for the one-sentence summaries and hints (the report
 // escapes them; no Markdown here).
-function formatBytes$2(bytes) {
+function formatBytes$3(bytes) {
     const sign = bytes < 0 ? '-' : '';
     let v = Math.abs(bytes);
     // A fraction of a byte per request is still worth saying ("0.31 B", never "0 B" for a nonzero floor).
@@ -1035,7 +1097,7 @@ function heapLeakHint(e) {
         e.largestObjectEnd >= 0.1 * e.inuseEnd;
     if (any(e.functions, SLICE_FRAME) || growingObject) {
         const size = growingObject
-            ? ` (its backing array is now one ${formatBytes$2(e.largestObjectEnd)} object)`
+            ? ` (its backing array is now one ${formatBytes$3(e.largestObjectEnd)} object)`
             : '';
         return {
             rule: 'slice',
@@ -1056,7 +1118,7 @@ function heapLeakHint(e) {
 function boundedGrowthHint(where, plateau) {
     return {
         rule: 'bounded',
-        hint: `Live memory from ${where} grew, then levelled off at about ${formatBytes$2(plateau)}: a cache or pool filling to its bound, not a leak. Check that the bound suits production traffic and that entries expire.`,
+        hint: `Live memory from ${where} grew, then levelled off at about ${formatBytes$3(plateau)}: a cache or pool filling to its bound, not a leak. Check that the bound suits production traffic and that entries expire.`,
     };
 }
 function totalHeapHint(contributors) {
@@ -1148,26 +1210,26 @@ function rssGrowthHint(e) {
         ((e.stackInuseGrowth ?? 0) >= 0.25 * e.rssGrowth && (e.goroutineGrowth ?? 0) > 0)) {
         return {
             rule: 'stacks',
-            hint: `Goroutine stacks grew by ${formatBytes$2(e.stackInuseGrowth ?? 0)} (StackInuse): goroutines that do not exit, or deep recursion. Look at the goroutine counts; each parked goroutine keeps its stack.`,
+            hint: `Goroutine stacks grew by ${formatBytes$3(e.stackInuseGrowth ?? 0)} (StackInuse): goroutines that do not exit, or deep recursion. Look at the goroutine counts; each parked goroutine keeps its stack.`,
         };
     }
     if ((e.unreturnedGrowth ?? 0) >= half) {
         const limit = e.gomemlimit ? `GOMEMLIMIT is ${e.gomemlimit}; lower it` : 'Set GOMEMLIMIT';
         return {
             rule: 'not-returned',
-            hint: `The heap is flat but the runtime keeps ${formatBytes$2(e.unreturnedGrowth ?? 0)} more of freed memory it has not returned to the OS (HeapIdle - HeapReleased), which RSS still counts (on macOS, MADV_FREE pages stay in RSS until there is memory pressure). ${limit} so the scavenger returns memory sooner, try GODEBUG=madvdontneed=1 on Linux, or call debug.FreeOSMemory() after bursts; it is not a leak in your code.`,
+            hint: `The heap is flat but the runtime keeps ${formatBytes$3(e.unreturnedGrowth ?? 0)} more of freed memory it has not returned to the OS (HeapIdle - HeapReleased), which RSS still counts (on macOS, MADV_FREE pages stay in RSS until there is memory pressure). ${limit} so the scavenger returns memory sooner, try GODEBUG=madvdontneed=1 on Linux, or call debug.FreeOSMemory() after bursts; it is not a leak in your code.`,
         };
     }
     if (e.sysGrowth !== undefined && e.sysGrowth < 0.25 * e.rssGrowth) {
         return {
             rule: 'outside-go',
-            hint: `RSS grew by ${formatBytes$2(e.rssGrowth)} while the Go runtime's own memory (Sys) grew by only ${formatBytes$2(e.sysGrowth)}: the memory is outside the Go heap, in cgo or C libraries, or in memory-mapped files. Check C allocations are freed (C.free) and mappings unmapped.`,
+            hint: `RSS grew by ${formatBytes$3(e.rssGrowth)} while the Go runtime's own memory (Sys) grew by only ${formatBytes$3(e.sysGrowth)}: the memory is outside the Go heap, in cgo or C libraries, or in memory-mapped files. Check C allocations are freed (C.free) and mappings unmapped.`,
         };
     }
     if (e.heapSysGrowth !== undefined && e.heapSysGrowth >= half) {
         return {
             rule: 'fragmentation',
-            hint: `The runtime reserved ${formatBytes$2(e.heapSysGrowth)} more heap (HeapSys) while live data stayed flat: heap fragmentation or a GC that lets the heap grow (GOGC). Set GOMEMLIMIT to cap it, and look for large short-lived allocations.`,
+            hint: `The runtime reserved ${formatBytes$3(e.heapSysGrowth)} more heap (HeapSys) while live data stayed flat: heap fragmentation or a GC that lets the heap grow (GOGC). Set GOMEMLIMIT to cap it, and look for large short-lived allocations.`,
         };
     }
     return {
@@ -1912,7 +1974,7 @@ const HEAP_MIN_GROWTH = 256 * 1024;
 const TOTAL_EXPLAINED_FRACTION = 0.5;
 const TOTAL_KEY = '(live heap)';
 function heapLeakSummary(where, rate, growth, requests) {
-    return `${where} keeps ${formatBytes$2(rate)} per request alive: ${formatBytes$2(growth)} more over ${formatCount$1(requests)} requests, still there after the load stopped.`;
+    return `${where} keeps ${formatBytes$3(rate)} per request alive: ${formatBytes$3(growth)} more over ${formatCount$1(requests)} requests, still there after the load stopped.`;
 }
 function heapMinGrowth(options) {
     return Math.max(options.memProfileRate, HEAP_MIN_GROWTH);
@@ -1978,7 +2040,7 @@ function analyseHeap(side, options) {
                 ...common,
                 rate: trend.slope,
                 growth: y[n - 1] - y[0],
-                summary: `${where} grew by ${formatBytes$2(y[n - 1] - y[0])}, then levelled off at about ${formatBytes$2(plateau)}.`,
+                summary: `${where} grew by ${formatBytes$3(y[n - 1] - y[0])}, then levelled off at about ${formatBytes$3(plateau)}.`,
                 hint: hint.hint,
                 details: { ...details, hintRule: hint.rule },
             });
@@ -2038,7 +2100,7 @@ function totalFinding(table, total, x, y, options) {
         rate: total.slope,
         unit: 'B/req',
         growth: total.growth,
-        summary: `The live heap grows by ${formatBytes$2(total.slope)} per request (${formatBytes$2(total.growth)} over ${formatCount$1(x[n - 1] - x[0])} requests) without one site standing out.`,
+        summary: `The live heap grows by ${formatBytes$3(total.slope)} per request (${formatBytes$3(total.growth)} over ${formatCount$1(x[n - 1] - x[0])} requests) without one site standing out.`,
         hint: hint.hint,
         evidence: { requests: x, values: y, settled: table.totals[n].inuseSpace, pValue: total.pValue },
         details: { ...trendDetails(total, options), contributors: contributors.join(', '), hintRule: hint.rule },
@@ -2132,7 +2194,7 @@ function attributeHeapFindings(findings, sites, trendOptions) {
         const details = { ...f.details };
         if (parts) {
             details.heapRetainedPerRequest = parts.reduce((s, p) => s + p.rate, 0);
-            details.heapSites = parts.map((p) => `${p.site.function} ${formatBytes$2(p.rate)}/req`).join(', ');
+            details.heapSites = parts.map((p) => `${p.site.function} ${formatBytes$3(p.rate)}/req`).join(', ');
         }
         if (ends) {
             details.serverEndGoroutines = ends.reduce((s, g) => s + g.rate, 0);
@@ -2199,7 +2261,7 @@ function mergeHeap(lead, rest, trendOptions) {
             lateSlope: fit.lateSlope,
             noiseFloor: fit.noiseFloor,
             scatter: fit.scatter,
-            alsoRetaining: rest.map((f) => `${f.site.function} ${formatBytes$2(f.rate)}/req`).join(', '),
+            alsoRetaining: rest.map((f) => `${f.site.function} ${formatBytes$3(f.rate)}/req`).join(', '),
         },
     };
 }
@@ -2602,7 +2664,7 @@ function runNotes(head, base, options, regressions) {
     const span = n > 1 ? head.snapshots[n - 1].requests - head.snapshots[0].requests : 0;
     if (options.memProfileRate >= 64 * 1024 && span > 0) {
         const g = smallestDetectableHeapGrowth(n, options);
-        notes.push(`Heap profiles sample one allocation per ${formatBytes$2(options.memProfileRate)}: a heap leak below about ${formatBytes$2(g / span)} per request (${formatBytes$2(g)} over this run) is within sampling noise. Set memprofilerate (e.g. ${Math.max(4096, options.memProfileRate / 8)}) or run longer to see smaller leaks.`);
+        notes.push(`Heap profiles sample one allocation per ${formatBytes$3(options.memProfileRate)}: a heap leak below about ${formatBytes$3(g / span)} per request (${formatBytes$3(g)} over this run) is within sampling noise. Set memprofilerate (e.g. ${Math.max(4096, options.memProfileRate / 8)}) or run longer to see smaller leaks.`);
     }
     const t = regressions.total;
     const hw = t.head.windows.length;
@@ -2829,7 +2891,7 @@ function analyseRss(side, options, liveHeap, goroutineGrowth) {
             rate: trend.slope,
             unit: 'B/req',
             growth: trend.growth,
-            summary: `RSS grew by ${formatBytes$2(trend.growth)} over ${formatCount$1(x[n - 1] - x[0])} requests (${formatBytes$2(rss[0])} -> ${formatBytes$2(rss[n - 1])}) while the live heap grew by ${formatBytes$2(Math.max(0, heapGrowth))}.`,
+            summary: `RSS grew by ${formatBytes$3(trend.growth)} over ${formatCount$1(x[n - 1] - x[0])} requests (${formatBytes$3(rss[0])} -> ${formatBytes$3(rss[n - 1])}) while the live heap grew by ${formatBytes$3(Math.max(0, heapGrowth))}.`,
             hint: hint.hint,
             evidence: { requests: x, values: rss, settled: side.settled.rssBytes, pValue: trend.pValue },
             details,
@@ -3113,30 +3175,136 @@ function analyse(head, base, options) {
 }
 
 // Runs a build-time command (git, go, the user's build-command) and keeps its output.
-/** Environment for build tools: the runner's, less anything that grants access to GitHub. */
-function buildEnvironment(parent) {
+/** Names anything we run may see: the system's basics (no credentials among them). */
+const BASICS = new Set(['PATH', 'LANG', 'TZ', 'SSL_CERT_FILE', 'SSL_CERT_DIR']);
+const PROXIES = new Set(['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy']);
+/** How Go builds (target, cgo, toolchain, checksums): settings, not secrets. */
+const GO_BUILD = new Set([
+    'GOFLAGS',
+    'GOTOOLCHAIN',
+    'GOOS',
+    'GOARCH',
+    'GOAMD64',
+    'GOARM',
+    'GOARM64',
+    'GO386',
+    'GOEXPERIMENT',
+    'GOROOT',
+    'GODEBUG',
+    'GOPRIVATE',
+    'GONOPROXY',
+    'GONOSUMDB',
+    'GONOSUMCHECK',
+    'GOSUMDB',
+    'GOINSECURE',
+    'GOVCS',
+    'GOWORK',
+    'CGO_ENABLED',
+    'CC',
+    'CXX',
+    'CGO_CFLAGS',
+    'CGO_CPPFLAGS',
+    'CGO_CXXFLAGS',
+    'CGO_LDFLAGS',
+    'PKG_CONFIG',
+]);
+/**
+ * Where the runner's Go keeps and fetches modules, and how it authenticates:
+ * needed by our own `go build` and `git` (they run no code of the PR), never by
+ * the PR's build-command.
+ */
+const RUNNER_ONLY = new Set([
+    'HOME',
+    'USER',
+    'TMPDIR',
+    'TMP',
+    'TEMP',
+    'GOPATH',
+    'GOCACHE',
+    'GOMODCACHE',
+    'GOTMPDIR',
+    'GOENV',
+    'GOPROXY',
+    'GOAUTH',
+    'XDG_CONFIG_HOME',
+    'XDG_CACHE_HOME',
+    'SSH_AUTH_SOCK',
+]);
+function pick(parent, keep) {
     const env = {};
-    for (const [key, value] of Object.entries(parent)) {
-        if (value === undefined)
-            continue;
-        // The PR's build scripts are untrusted too: no token, no runtime credentials, and
-        // none of the workflow-command files (GITHUB_OUTPUT, GITHUB_ENV...) through which a
-        // build could set this step's outputs or the environment of later steps. Unlike the
-        // service's `env` input, where the workflow names each value it gives, this is the job's
-        // whole environment: a job-level NPM_TOKEN meant for another step must not reach the PR.
-        if (/^(ACTIONS_|INPUT_|GITHUB_)|TOKEN|SECRET|PASSWORD/i.test(key))
-            continue;
-        env[key] = value;
+    for (const [key, value] of Object.entries(parent))
+        if (value !== undefined && keep(key))
+            env[key] = value;
+    return env;
+}
+/**
+ * Environment for our own build tools (go build, git): an allowlist, not a
+ * denylist, so a DEPLOY_KEY or any other secret the workflow put in the
+ * environment stays with us.
+ */
+function buildEnvironment(parent) {
+    return pick(parent, (k) => BASICS.has(k) ||
+        PROXIES.has(k) ||
+        GO_BUILD.has(k) ||
+        RUNNER_ONLY.has(k) ||
+        k.startsWith('LC_') ||
+        // git's own settings (an insteadOf with credentials set by the workflow) serve our fetch of the base.
+        (k.startsWith('GIT_') && !/TOKEN|PASSWORD|SECRET/i.test(k)));
+}
+/** A GOPROXY list without entries that carry credentials (https://user:token@host). */
+function publicProxies(list) {
+    const kept = (list ?? 'https://proxy.golang.org,direct')
+        .split(/([,|])/)
+        .reduce((out, part, i, all) => {
+        if (part === ',' || part === '|')
+            return out;
+        if (/^[a-z]+:\/\/[^/]*@/i.test(part))
+            return out;
+        if (out.length > 0)
+            out.push(all[i - 1]);
+        out.push(part);
+        return out;
+    }, []);
+    return kept.join('') || 'off';
+}
+/**
+ * Environment for the PR's build-command: the basics and Go's build settings
+ * only. `dirs` replaces HOME, the temp dir and Go's caches (the sandbox's own,
+ * when it runs as the sandbox user); without it the runner's are used.
+ */
+function untrustedBuildEnvironment(parent, dirs) {
+    const env = pick(parent, (k) => BASICS.has(k) || PROXIES.has(k) || GO_BUILD.has(k) || k.startsWith('LC_'));
+    if (dirs) {
+        Object.assign(env, {
+            HOME: dirs.home,
+            USER: dirs.user,
+            TMPDIR: dirs.tmp,
+            GOCACHE: dirs.gocache,
+            GOPATH: dirs.gopath,
+            GOMODCACHE: dirs.modcache,
+            GOPROXY: dirs.proxy,
+        });
+    }
+    else {
+        for (const k of ['HOME', 'USER', 'TMPDIR', 'GOPATH', 'GOCACHE', 'GOMODCACHE']) {
+            if (parent[k] !== undefined)
+                env[k] = parent[k];
+        }
+        env.GOPROXY = publicProxies(parent.GOPROXY);
     }
     return env;
 }
+const CLOSE_WAIT_MS = 5000;
 function runCommand(command, args, opts) {
+    const env = opts.env ?? buildEnvironment(process.env);
+    const spec = opts.scope ? opts.scope.wrap(command, args, env) : { command, args, env };
     return new Promise((resolve, reject) => {
-        const child = spawn(command, args, {
+        const child = spawn(spec.command, spec.args, {
             cwd: opts.cwd,
-            env: opts.env ?? buildEnvironment(process.env),
+            env: spec.env,
             stdio: ['ignore', 'pipe', 'pipe'],
             detached: true,
+            ...uidOf$1(spec),
         });
         const chunks = [];
         let size = 0;
@@ -3149,7 +3317,7 @@ function runCommand(command, args, opts) {
         };
         child.stdout.on('data', keep);
         child.stderr.on('data', keep);
-        const kill = () => {
+        const killGroup = () => {
             try {
                 if (child.pid)
                     process.kill(-child.pid, 'SIGKILL');
@@ -3158,22 +3326,96 @@ function runCommand(command, args, opts) {
                 /* already gone */
             }
         };
+        const kill = () => {
+            killGroup();
+            void opts.scope?.killAll();
+        };
         const timer = opts.timeoutMs ? setTimeout(kill, opts.timeoutMs) : undefined;
         opts.signal?.addEventListener('abort', kill, { once: true });
         child.on('error', (error) => {
             clearTimeout(timer);
             reject(error);
         });
-        child.on('close', (code) => {
+        const closed = new Promise((r) => child.once('close', () => r()));
+        child.once('exit', (code) => {
             clearTimeout(timer);
             opts.signal?.removeEventListener('abort', kill);
-            resolve({ code, output: Buffer.concat(chunks).toString('utf8') });
+            void (async () => {
+                // What it left running (nohup ... &, a daemon that called setsid) ends with it; their
+                // open stdout would otherwise keep us waiting for 'close' until the timeout.
+                let survivors;
+                if (opts.scope)
+                    survivors = await opts.scope.killAll();
+                killGroup();
+                // Unref'd: a timer left over must not keep our process alive after the run.
+                await Promise.race([closed, new Promise((r) => setTimeout(r, CLOSE_WAIT_MS).unref())]);
+                const result = { code, output: Buffer.concat(chunks).toString('utf8') };
+                if (survivors && survivors.length > 0)
+                    result.survivors = survivors;
+                resolve(result);
+            })();
         });
     });
+}
+/** spawn's uid/gid options when the spec switches user in node itself (root on macOS). */
+function uidOf$1(spec) {
+    return spec.uid !== undefined && spec.gid !== undefined ? { uid: spec.uid, gid: spec.gid } : {};
 }
 function lastLines(text, count) {
     const lines = text.trimEnd().split('\n');
     return lines.slice(-count).join('\n');
+}
+
+// A read-only Go module proxy on 127.0.0.1 over the runner's module download
+// cache, for the PR's build-command: it runs as the sandbox user, which can read
+// neither our module cache (in our home) nor our credentials, yet must build.
+// It gets the modules we already have (GOPROXY protocol, files only: list,
+// .info, .mod, .zip), and nothing else of ours; what is not cached is a 404 and
+// Go falls back to the public proxies in its GOPROXY list.
+/** The file a proxy request names inside `root`, or undefined when it names anything else. */
+function proxyFile(root, urlPath) {
+    let path;
+    try {
+        path = decodeURIComponent(urlPath.split('?')[0]);
+    }
+    catch {
+        return undefined;
+    }
+    // <module>/@v/list, <module>/@v/<version>.(info|mod|zip); module paths are lower-case-escaped (!x).
+    if (!/^\/[A-Za-z0-9._~!+\-/]+\/@v\/(list|[A-Za-z0-9._+!-]+\.(info|mod|zip))$/.test(path))
+        return undefined;
+    const file = normalize(join$1(root, path));
+    return file.startsWith(root + sep) ? file : undefined;
+}
+function startModuleProxy(downloadCache) {
+    const root = normalize(downloadCache);
+    const server = createServer((req, res) => {
+        const file = req.method === 'GET' ? proxyFile(root, req.url ?? '') : undefined;
+        let size = -1;
+        try {
+            if (file)
+                size = statSync(file).isFile() ? statSync(file).size : -1;
+        }
+        catch {
+            // not cached
+        }
+        if (!file || size < 0) {
+            res.writeHead(404, { 'content-type': 'text/plain' }).end("not in the runner's module cache\n");
+            return;
+        }
+        res.writeHead(200, { 'content-length': size });
+        createReadStream(file).pipe(res);
+    });
+    return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+            const { port } = server.address();
+            resolve({
+                url: `http://127.0.0.1:${port}`,
+                close: () => new Promise((r) => server.close(() => r())),
+            });
+        });
+    });
 }
 
 // Builds one side's service binary: `go build` of the package, or the user's build-command.
@@ -3190,31 +3432,96 @@ async function readModulePath(moduleDir) {
         throw new UsageError(`working-directory: ${goMod} has no module line`);
     return match[2];
 }
-async function buildSide(req) {
-    const moduleDir = resolve$1(req.treeDir, req.workingDirectory);
-    const modulePath = await readModulePath(moduleDir);
-    const started = Date.now();
-    const env = { ...buildEnvironment(process.env), MEMLEAK_BINARY: req.binary, MEMLEAK_SIDE: req.side };
-    // -trimpath makes file names module-relative, so base (in a worktree) and
-    // head (in the workspace) name the same file the same way.
-    const [command, args, shown] = req.buildCommand
-        ? ['sh', ['-c', req.buildCommand], req.buildCommand]
-        : [
-            'go',
-            ['build', '-trimpath', '-o', req.binary, req.package],
-            `go build -trimpath -o <binary> ${req.package}`,
-        ];
-    let result;
-    try {
-        result = await runCommand(command, args, {
-            cwd: moduleDir,
+/** Go's module cache directory of the runner, which the sandbox's module proxy serves from. */
+async function runnerModCache() {
+    const r = await runCommand('go', ['env', 'GOMODCACHE'], { cwd: process.cwd(), timeoutMs: 30_000 });
+    return r.code === 0 && r.output.trim() ? r.output.trim() : undefined;
+}
+async function runBuildCommand(req, workDir) {
+    const sandbox = req.sandbox;
+    if (!sandbox?.isolated) {
+        const env = {
+            ...untrustedBuildEnvironment(process.env),
+            MEMLEAK_BINARY: req.binary,
+            MEMLEAK_SIDE: req.side,
+        };
+        return runCommand('/bin/sh', ['-c', req.buildCommand], {
+            cwd: workDir,
             env,
             timeoutMs: 15 * 60_000,
             signal: req.signal,
         });
     }
+    const home = sandbox.home;
+    const cache = await runnerModCache();
+    const proxy = cache ? await startModuleProxy(join$1(cache, 'cache/download')) : undefined;
+    const out = join$1(sandbox.root, `${req.side}-out`);
+    await mkdir(out);
+    await sandbox.handOver(out);
+    const env = {
+        ...untrustedBuildEnvironment(process.env, {
+            home,
+            tmp: join$1(home, 'tmp'),
+            gocache: join$1(home, '.cache/go-build'),
+            gopath: join$1(home, 'go'),
+            modcache: join$1(home, 'go/pkg/mod'),
+            user: sandbox.user.name,
+            proxy: [proxy?.url, publicProxies(process.env.GOPROXY)].filter(Boolean).join(','),
+        }),
+        MEMLEAK_BINARY: join$1(out, 'service'),
+        MEMLEAK_SIDE: req.side,
+    };
+    const scope = await sandbox.scope(`${req.side}-build`);
+    try {
+        const result = await runCommand('/bin/sh', ['-c', req.buildCommand], {
+            cwd: workDir,
+            env,
+            timeoutMs: 15 * 60_000,
+            signal: req.signal,
+            scope,
+        });
+        // Ours from here: the sandbox can no longer swap the binary the service runs from.
+        if (result.code === 0 && existsSync(env.MEMLEAK_BINARY)) {
+            await copyFile(env.MEMLEAK_BINARY, req.binary);
+            await chmod(req.binary, 0o755);
+        }
+        return result;
+    }
+    finally {
+        await scope.dispose();
+        await proxy?.close();
+    }
+}
+async function buildSide(req) {
+    const moduleDir = resolve$1(req.treeDir, req.workingDirectory);
+    const modulePath = await readModulePath(moduleDir);
+    const started = Date.now();
+    const sandboxed = req.sandbox?.isolated === true;
+    // The service (and build-command) get a copy they own, without .git: never the runner's tree.
+    const serviceDir = sandboxed
+        ? resolve$1(await req.sandbox.copyTree(req.treeDir, req.side), req.workingDirectory)
+        : moduleDir;
+    // -trimpath makes file names module-relative, so base (in a worktree) and
+    // head (in the workspace) name the same file the same way.
+    const shown = req.buildCommand || `go build -trimpath -o <binary> ${req.package}`;
+    let result;
+    try {
+        result = req.buildCommand
+            ? await runBuildCommand(req, serviceDir)
+            : await runCommand('go', ['build', '-trimpath', '-o', req.binary, req.package], {
+                cwd: moduleDir,
+                env: buildEnvironment(process.env),
+                timeoutMs: 15 * 60_000,
+                signal: req.signal,
+            });
+    }
     catch (error) {
-        throw new BuildError(`build of ${req.side} could not start ${command}: ${error.message}`);
+        if (error instanceof BuildError)
+            throw error;
+        throw new BuildError(`build of ${req.side} could not start: ${error.message}`);
+    }
+    if (result.survivors) {
+        throw new BuildError(`build of ${req.side}: processes of build-command survived being killed: ${result.survivors.join(', ')}`);
     }
     if (result.code !== 0) {
         throw new BuildError(`build of ${req.side} failed (${shown} in ${moduleDir}, exit ${result.code}):\n${lastLines(result.output, 40)}`);
@@ -3222,7 +3529,16 @@ async function buildSide(req) {
     if (!existsSync(req.binary)) {
         throw new BuildError(`build of ${req.side} succeeded but wrote no binary at $MEMLEAK_BINARY (${req.binary})`);
     }
-    return { side: req.side, binary: req.binary, moduleDir, modulePath, durationMs: Date.now() - started };
+    if (sandboxed)
+        await chmod(req.binary, 0o755);
+    return {
+        side: req.side,
+        binary: req.binary,
+        moduleDir,
+        serviceDir,
+        modulePath,
+        durationMs: Date.now() - started,
+    };
 }
 async function goVersion() {
     try {
@@ -3690,14 +4006,21 @@ const NOT_FOUND_GRACE_MS = 5000;
 async function startService(options) {
     options.signal?.throwIfAborted();
     await assertPortFree(options.port);
+    const scope = options.scope;
+    const spec = scope
+        ? scope.wrap(options.binary, options.args, options.env)
+        : { command: options.binary, args: options.args, env: options.env };
+    // Opened by us: the sandbox user writes the log through this descriptor, not by its path.
     const logFd = fs.openSync(options.logPath, 'w');
     let child;
     try {
-        child = spawn(options.binary, options.args, {
+        child = spawn(spec.command, spec.args, {
             cwd: options.cwd,
-            env: options.env,
+            env: spec.env,
             detached: true,
             stdio: ['ignore', logFd, logFd],
+            // Root on macOS: node itself switches to the sandbox user.
+            ...(spec.uid !== undefined && spec.gid !== undefined ? { uid: spec.uid, gid: spec.gid } : {}),
         });
     }
     finally {
@@ -3720,7 +4043,7 @@ async function startService(options) {
     // After a successful spawn 'error' only reports a failed kill(); stop() handles that.
     child.on('error', () => { });
     let stopping;
-    const stop = () => (stopping ??= stopGroup(pid, exited, () => exitStatus !== undefined));
+    const stop = () => (stopping ??= stopGroup(pid, exited, () => exitStatus !== undefined, scope));
     const onAbort = () => void stop();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     void exited.then(() => {
@@ -3743,6 +4066,9 @@ async function startService(options) {
         await stop();
         throw err;
     }
+    // Under sudo the process we spawned is sudo; the service is the process it started.
+    if (scope)
+        handle.pid = scope.mainPid(pid);
     return handle;
 }
 async function waitReady(options, handle) {
@@ -3788,7 +4114,7 @@ async function waitReady(options, handle) {
             throw new ServiceStartError(`service did not answer 2xx at ${options.readyUrl} within ${formatSeconds(options.readyTimeoutMs)} ` +
                 `(last attempt: ${lastProblem}); last log lines:\n${handle.logTail()}`, handle.logTail(), undefined, lastProblem);
         }
-        await Promise.race([sleep$1(Math.min(POLL_INTERVAL_MS, Math.max(0, deadline - Date.now()))), exitedEarly]);
+        await Promise.race([sleep$2(Math.min(POLL_INTERVAL_MS, Math.max(0, deadline - Date.now()))), exitedEarly]);
     }
 }
 function waitForListener(options, handle, deadline) {
@@ -3811,19 +4137,27 @@ function waitForListener(options, handle, deadline) {
 function describeExit(exit) {
     return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
 }
-async function stopGroup(pid, exited, hasExited) {
+async function stopGroup(pid, exited, hasExited, scope) {
     try {
         if (!hasExited()) {
-            signalGroup(pid, 'SIGTERM');
+            if (scope)
+                await scope.terminate();
+            else
+                signalGroup(pid, 'SIGTERM');
             if (!(await within$1(exited, STOP_GRACE_MS))) {
+                if (scope)
+                    await scope.killAll();
                 signalGroup(pid, 'SIGKILL');
                 if (!(await within$1(exited, KILL_WAIT_MS))) {
                     throw new Error(`service (pid ${pid}) did not exit ${formatSeconds(KILL_WAIT_MS)} after SIGKILL`);
                 }
             }
         }
-        // Children the service started share its group and may outlive it.
+        // Children the service started share its group and may outlive it; in a sandbox
+        // scope, also those that left the group (setsid): the whole cgroup is killed.
         signalGroup(pid, 'SIGKILL');
+        if (scope)
+            await scope.killAll();
     }
     finally {
         if (hasExited())
@@ -3835,7 +4169,9 @@ function signalGroup(pgid, signal) {
         process.kill(-pgid, signal);
     }
     catch (err) {
-        if (err.code !== 'ESRCH')
+        // EPERM: a group of another user (the sandbox's, started through sudo); its scope kills it.
+        const code = err.code;
+        if (code !== 'ESRCH' && code !== 'EPERM')
             throw err;
     }
 }
@@ -3849,7 +4185,7 @@ async function within$1(p, ms) {
         clearTimeout(timer);
     }
 }
-function sleep$1(ms) {
+function sleep$2(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
 }
 /** The last lines of a log file, reading only its end. */
@@ -3936,13 +4272,13 @@ async function processStats(pid, platform = process.platform) {
         }
         return { rssBytes, openFds };
     }
-    const rssBytes = parsePsRss(await run('ps', ['-o', 'rss=', '-p', String(pid)]));
+    const rssBytes = parsePsRss(await run$1('ps', ['-o', 'rss=', '-p', String(pid)]));
     if (rssBytes === undefined)
         throw new Error(`ps printed no resident size for pid ${pid} (has it exited?)`);
     let openFds = null;
     try {
         // -n -P: no DNS or port-name lookups (slow, irrelevant); -F f: one parseable line per descriptor.
-        openFds = parseLsofCount(await run('lsof', ['-n', '-P', '-p', String(pid), '-F', 'f']));
+        openFds = parseLsofCount(await run$1('lsof', ['-n', '-P', '-p', String(pid), '-F', 'f']));
     }
     catch {
         // no lsof on this machine
@@ -3975,7 +4311,7 @@ function parseLsofCount(output) {
     // Table: COMMAND PID USER FD TYPE ...; the first line is the header.
     return lines.slice(1).filter((l) => /^\d/.test(l.trim().split(/\s+/)[3] ?? '')).length;
 }
-function run(cmd, args) {
+function run$1(cmd, args) {
     return new Promise((resolve, reject) => {
         execFile(cmd, args, { timeout: TOOL_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
             // ps exits 1 when the pid is gone; lsof exits 1 when some files could not be listed.
@@ -4053,7 +4389,7 @@ function parseHeapAlloc(heapText) {
     const m = /^# HeapAlloc = (\d+)/m.exec(heapText);
     return m ? Number(m[1]) : undefined;
 }
-function formatBytes$1(bytes) {
+function formatBytes$2(bytes) {
     const units = ['B', 'kB', 'MB', 'GB', 'TB'];
     let v = bytes;
     let u = 0;
@@ -4070,8 +4406,8 @@ function formatSecs(ms) {
     return `${(ms / 1000).toFixed(1)}s`;
 }
 function formatProgress(p) {
-    const heap = p.heapAlloc === undefined ? 'live heap ?' : `live heap ${formatBytes$1(p.heapAlloc)}`;
-    const rss = p.rssBytes === undefined ? '' : `  RSS ${formatBytes$1(p.rssBytes)}`;
+    const heap = p.heapAlloc === undefined ? 'live heap ?' : `live heap ${formatBytes$2(p.heapAlloc)}`;
+    const rss = p.rssBytes === undefined ? '' : `  RSS ${formatBytes$2(p.rssBytes)}`;
     const when = p.label === 'Sf'
         ? `${p.side} Sf  settled`
         : `${p.side} ${p.label}/${p.total}  ${formatSecs(p.elapsedMs)}/${formatSecs(p.durationMs).replace(/\.0s$/, 's')}`;
@@ -4159,6 +4495,7 @@ async function measureSide(opts, log) {
             ...(opts.listenUrl ? { listenUrl: opts.listenUrl } : {}),
             readyTimeoutMs: opts.readyTimeoutMs,
             signal,
+            scope: opts.scope,
         });
     }
     catch (err) {
@@ -4187,7 +4524,7 @@ async function measureSide(opts, log) {
     aborted.catch(() => { });
     /** Waits for p, unless the service exits or the signal aborts first. */
     const guard = (p) => Promise.race([p, exited, aborted]);
-    const sleepUntil = (t) => guard(sleep(Math.max(0, t - performance.now())));
+    const sleepUntil = (t) => guard(sleep$1(Math.max(0, t - performance.now())));
     let load;
     const snapshots = [];
     let t0 = performance.now();
@@ -4342,7 +4679,11 @@ async function measureSide(opts, log) {
                 ? 'during warmup or after the load'
                 : 'before the load started';
         const served = loadStats ? ` after ${formatCount(loadStats.requests)} measured requests` : '';
-        throw new ServiceCrashedError(`${side}: the service ${describeExit(exit)} ${when}${served}; last log lines:\n${service.logTail()}`, side, exit, service.logTail(), logPath, snapshots, measuring ? elapsedMs : -1, loadStats);
+        // The kernel's OOM killer at the memory-limit: the leak took the service down, not the runner.
+        const how = opts.scope?.oomKilled()
+            ? `was killed at ${formatLimit(opts.scope.memoryLimit)} (the memory-limit input)${served}, ${when}`
+            : `${describeExit(exit)} ${when}${served}`;
+        throw new ServiceCrashedError(`${side}: the service ${how}; last log lines:\n${service.logTail()}`, side, exit, service.logTail(), logPath, snapshots, measuring ? elapsedMs : -1, loadStats);
     }
     finally {
         await load?.stop();
@@ -4379,7 +4720,11 @@ function loadProblems(stats, snapshots) {
     }
     return problems;
 }
-function sleep(ms) {
+function formatLimit(bytes) {
+    const GiB = 1024 ** 3;
+    return bytes >= GiB ? `${+(bytes / GiB).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+function sleep$1(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
 }
 async function within(p, ms) {
@@ -4947,7 +5292,7 @@ function normaliseDir(dir) {
     return n === '' ? '/' : n;
 }
 /** A repository-relative path, or undefined when it would leave the repository. */
-function inside(rel) {
+function inside$1(rel) {
     const n = posix.normalize(rel.replace(/\\/g, '/')).replace(/^(\.\/)+/, '');
     if (n === '' || n === '.' || n.startsWith('../') || n === '..' || posix.isAbsolute(n))
         return undefined;
@@ -4967,7 +5312,7 @@ function repoRelativePath(file, layout) {
         for (const root of roots) {
             const prefix = root === '/' ? '/' : `${root}/`;
             if (f.startsWith(prefix))
-                return inside(f.slice(prefix.length));
+                return inside$1(f.slice(prefix.length));
         }
         return undefined;
     }
@@ -4978,7 +5323,7 @@ function repoRelativePath(file, layout) {
         if (/^v\d+\//.test(rest) && !/\/v\d+$/.test(mod))
             return undefined;
         const wd = layout.workingDirectory.replace(/\\/g, '/');
-        return inside(posix.join(wd === '' ? '.' : wd, rest));
+        return inside$1(posix.join(wd === '' ? '.' : wd, rest));
     }
     return undefined;
 }
@@ -5161,7 +5506,7 @@ function value$1(base, v, signed = false) {
     if (lower === 'heapretainedperrequest')
         return `${formatSignedBytes(v)}/req`;
     if (BYTES.has(lower))
-        return signed ? formatSignedBytes(v) : formatBytes$3(v);
+        return signed ? formatSignedBytes(v) : formatBytes$4(v);
     return formatCount$2(v);
 }
 /** `skipGroup`: a start/end group shown elsewhere (the evidence line's series). */
@@ -5306,10 +5651,10 @@ function fixedText(f) {
     return `${verb} base's ${KIND_LABEL[f.kind]}${at} (${rate})`;
 }
 function allocationNumber(total, top) {
-    const base = total.base ? formatBytes$3(total.base.bytesPerRequest) : undefined;
+    const base = total.base ? formatBytes$4(total.base.bytesPerRequest) : undefined;
     let text = `${escapeMarkdown(formatChange(total.change))} bytes allocated per request`;
     if (base)
-        text += ` (${escapeMarkdown(`${base} → ${formatBytes$3(total.head.bytesPerRequest)}`)})`;
+        text += ` (${escapeMarkdown(`${base} → ${formatBytes$4(total.head.bytesPerRequest)}`)})`;
     if (top) {
         const where = shortLocation(top.site.ownFrame);
         text += `, most in ${fn(top.site.ownFrame?.function || top.site.function)}${where ? ` (${escapeMarkdown(where, { max: 80 })})` : ''}`;
@@ -5463,7 +5808,7 @@ function isBytes(unit) {
     return unit.replace(/\/req(uest)?$/, '') === 'B';
 }
 function value(v, unit) {
-    return isBytes(unit) ? formatBytes$3(v) : formatCount$2(v);
+    return isBytes(unit) ? formatBytes$4(v) : formatCount$2(v);
 }
 /** ▁▂▄▆█ 3.1 MiB → 22.7 MiB over 48.2k requests · after the load, with a GC: 22.6 MiB · trend p < 0.001 */
 function evidenceLine(f) {
@@ -6110,11 +6455,11 @@ const ROWS = [
     },
     {
         name: 'Live heap start → end (after load + GC)',
-        value: (s) => `${formatBytes$3(s.liveHeapStart)} → ${formatBytes$3(s.liveHeapEnd)} (${formatBytes$3(s.liveHeapSettled)})`,
+        value: (s) => `${formatBytes$4(s.liveHeapStart)} → ${formatBytes$4(s.liveHeapEnd)} (${formatBytes$4(s.liveHeapSettled)})`,
     },
     {
         name: 'Allocated per request',
-        value: (s) => formatBytes$3(s.allocBytesPerRequest),
+        value: (s) => formatBytes$4(s.allocBytesPerRequest),
         change: (s) => s.allocBytesPerRequest,
     },
     {
@@ -6125,7 +6470,7 @@ const ROWS = [
     { name: 'Goroutines start → end', value: (s) => fromTo(s.goroutinesStart, s.goroutinesEnd, formatCount$2) },
     {
         name: 'RSS peak',
-        value: (s) => (s.rssPeakBytes === undefined ? undefined : formatBytes$3(s.rssPeakBytes)),
+        value: (s) => (s.rssPeakBytes === undefined ? undefined : formatBytes$4(s.rssPeakBytes)),
         change: (s) => s.rssPeakBytes,
     },
     { name: 'Open fds start → end', value: (s) => fromTo(s.openFdsStart, s.openFdsEnd, formatCount$2) },
@@ -6192,8 +6537,8 @@ function allocatorTable(changes, ctx) {
     const rows = changes.map((c) => [
         allocatorName(c),
         location(c.site.ownFrame, ctx, true),
-        c.base ? cell(formatBytes$3(c.base.bytesPerRequest)) : '—',
-        cell(formatBytes$3(c.head.bytesPerRequest)),
+        c.base ? cell(formatBytes$4(c.base.bytesPerRequest)) : '—',
+        cell(formatBytes$4(c.head.bytesPerRequest)),
         change(c),
         significance(c),
     ]);
@@ -6204,7 +6549,7 @@ function headAllocatorTable(rates, ctx) {
     const rows = rates.map((c) => [
         allocatorName(c),
         location(c.site.ownFrame, ctx, true),
-        cell(formatBytes$3(c.head.bytesPerRequest)),
+        cell(formatBytes$4(c.head.bytesPerRequest)),
         cell(formatCount$2(c.head.objectsPerRequest)),
     ]);
     return table([['Function', 'Location', 'B/req', 'objects/req'], ...rows], ['l', 'l', 'r', 'r']);
@@ -7026,6 +7371,738 @@ function readRequestsFile(file, trees) {
         throw new UsageError(`requests-file: expected a plain file of at most 1 MiB (not a link), ${file} on ${side} is not one`);
     }
     return { requests: parseHttpFile(readFileSync(path, 'utf8'), `requests-file ${file} (${side})`), side };
+}
+
+// Where this machine lets us make cgroups, and one side's cgroups: create, limit
+// memory, list members, kill every member, remove. Three layouts are met:
+// pure v2 (GitHub's runners: memory.max, memory.events, cgroup.kill), hybrid (v2
+// for cgroup.kill, v1 memory for the limit), and pure v1 (freezer to kill whole).
+/** /proc/self/mountinfo: the cgroup and cgroup2 mounts. */
+function parseMountinfo(text) {
+    const mounts = [];
+    for (const line of text.split('\n')) {
+        const [left, right] = line.split(' - ');
+        if (!left || !right)
+            continue;
+        const fields = left.split(' ');
+        const [fstype, , superOpts] = right.split(' ');
+        if (fstype !== 'cgroup' && fstype !== 'cgroup2')
+            continue;
+        mounts.push({
+            mountPoint: unescapeMount(fields[4] ?? ''),
+            root: unescapeMount(fields[3] ?? '/'),
+            fstype,
+            superOptions: (superOpts ?? '').split(','),
+        });
+    }
+    return mounts;
+}
+function unescapeMount(s) {
+    return s.replace(/\\([0-7]{3})/g, (_, oct) => String.fromCharCode(parseInt(oct, 8)));
+}
+/** /proc/self/cgroup: our path per v1 controller, and under '' the v2 path. */
+function parseProcCgroup(text) {
+    const paths = new Map();
+    for (const line of text.split('\n')) {
+        const m = /^\d+:([^:]*):(.*)$/.exec(line);
+        if (!m)
+            continue;
+        for (const controller of m[1].split(','))
+            paths.set(controller, m[2]);
+    }
+    return paths;
+}
+/**
+ * Where to create cgroups. v2: the hierarchy's root when the mount shows it
+ * (processes may move there, and its subtree_control usually has memory), else
+ * our own cgroup. v1: under our own cgroup of each controller, so limits set
+ * above us still hold.
+ */
+function planCgroups(procCgroup, mountinfo) {
+    const ours = parseProcCgroup(procCgroup);
+    const plan = { v1: {} };
+    for (const mount of parseMountinfo(mountinfo)) {
+        if (mount.fstype === 'cgroup2') {
+            if (plan.v2 || !ours.has(''))
+                continue;
+            plan.v2 = mount.root === '/' ? mount.mountPoint : inside(mount, ours.get(''));
+            continue;
+        }
+        for (const controller of ['memory', 'freezer', 'pids']) {
+            if (!mount.superOptions.includes(controller) || plan.v1[controller])
+                continue;
+            const path = ours.get(controller);
+            if (path !== undefined)
+                plan.v1[controller] = inside(mount, path);
+        }
+    }
+    return plan;
+}
+/** Our cgroup's directory in a mount (whose root may itself be a subtree, in a container). */
+function inside(mount, path) {
+    const rel = mount.root !== '/' && path.startsWith(mount.root) ? path.slice(mount.root.length) : path;
+    return join$1(mount.mountPoint, rel).replace(/(.)\/+$/, '$1');
+}
+function readPlan() {
+    return planCgroups(fs.readFileSync('/proc/self/cgroup', 'utf8'), fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+}
+function readText(path) {
+    try {
+        return fs.readFileSync(path, 'utf8');
+    }
+    catch {
+        return undefined;
+    }
+}
+/** `key value` lines (memory.events, memory.oom_control). */
+function readCounter(text, key) {
+    const m = new RegExp(`^${key} (\\d+)$`, 'm').exec(text ?? '');
+    return m ? Number(m[1]) : 0;
+}
+/** One side's cgroups: every process the side starts is in all of them. */
+class SideCgroup {
+    ops;
+    dirs;
+    v2;
+    v1Memory;
+    v1Freezer;
+    memoryLimit;
+    constructor(ops, 
+    /** Every directory made, in creation order. */
+    dirs, v2, v1Memory, v1Freezer, 
+    /** The memory limit in force, or undefined when no memory controller was found. */
+    memoryLimit) {
+        this.ops = ops;
+        this.dirs = dirs;
+        this.v2 = v2;
+        this.v1Memory = v1Memory;
+        this.v1Freezer = v1Freezer;
+        this.memoryLimit = memoryLimit;
+    }
+    /** The cgroup.procs files a process joins (writes its pid to) before it runs the side's code. */
+    get procsFiles() {
+        return this.dirs.map((d) => join$1(d, 'cgroup.procs'));
+    }
+    /** What is in place, for the log: "cgroup v2 (cgroup.kill, memory.max 2 GiB)". */
+    describe() {
+        const parts = [];
+        if (this.v2)
+            parts.push(fs.existsSync(join$1(this.v2, 'cgroup.kill')) ? 'cgroup v2 (cgroup.kill)' : 'cgroup v2');
+        if (this.v1Freezer)
+            parts.push('v1 freezer');
+        if (this.v1Memory)
+            parts.push('v1 memory');
+        return parts.join(' + ');
+    }
+    /** A cgroup made by an earlier run, to kill what is left in it. */
+    static adopt(ops, dir) {
+        return new SideCgroup(ops, [dir], fs.existsSync(join$1(dir, 'cgroup.kill')) ? dir : undefined);
+    }
+    static async create(ops, plan, name, memoryLimit) {
+        const dirs = [];
+        const make = async (parent) => {
+            if (!parent)
+                return undefined;
+            const dir = join$1(parent, name);
+            try {
+                await ops.mkdir(dir);
+            }
+            catch {
+                return undefined;
+            }
+            dirs.push(dir);
+            return dir;
+        };
+        const v2 = await make(plan.v2);
+        let limit;
+        let v1Memory;
+        if (memoryLimit !== undefined && v2 && fs.existsSync(join$1(v2, 'memory.max'))) {
+            await ops.write(join$1(v2, 'memory.max'), String(memoryLimit));
+            // Swap would turn the limit into a slow crawl instead of a kill.
+            if (fs.existsSync(join$1(v2, 'memory.swap.max')))
+                await ops.write(join$1(v2, 'memory.swap.max'), '0');
+            limit = memoryLimit;
+        }
+        else if (memoryLimit !== undefined) {
+            v1Memory = await make(plan.v1.memory);
+            if (v1Memory) {
+                await ops.write(join$1(v1Memory, 'memory.limit_in_bytes'), String(memoryLimit));
+                limit = memoryLimit;
+            }
+        }
+        // Without cgroup.kill, the freezer stops forks while every member is killed.
+        const v1Freezer = v2 && fs.existsSync(join$1(v2, 'cgroup.kill')) ? undefined : await make(plan.v1.freezer);
+        if (dirs.length === 0)
+            throw new Error(`cannot create a cgroup (tried ${JSON.stringify(plan)})`);
+        return new SideCgroup(ops, dirs, v2, v1Memory, v1Freezer, limit);
+    }
+    /** Pids in the side's cgroups now. */
+    members() {
+        const pids = new Set();
+        for (const dir of this.dirs) {
+            for (const line of (readText(join$1(dir, 'cgroup.procs')) ?? '').split('\n')) {
+                if (/^\d+$/.test(line))
+                    pids.add(Number(line));
+            }
+        }
+        return [...pids];
+    }
+    /** Whether the kernel killed a member for reaching the memory limit. */
+    oomKilled() {
+        if (this.memoryLimit === undefined)
+            return false;
+        if (this.v1Memory)
+            return readCounter(readText(join$1(this.v1Memory, 'memory.oom_control')), 'oom_kill') > 0;
+        return !!this.v2 && readCounter(readText(join$1(this.v2, 'memory.events')), 'oom_kill') > 0;
+    }
+    /** The most memory the side's processes held at once, where the kernel keeps it. */
+    peakBytes() {
+        const text = this.v1Memory
+            ? readText(join$1(this.v1Memory, 'memory.max_usage_in_bytes'))
+            : this.v2 && readText(join$1(this.v2, 'memory.peak'));
+        return text && /^\d+\s*$/.test(text) ? Number(text) : undefined;
+    }
+    /** Kills every member, including those that left their session or process group; waits until none is left. */
+    async killAll(timeoutMs = 5000) {
+        const deadline = Date.now() + timeoutMs;
+        const v2Kill = this.v2 && join$1(this.v2, 'cgroup.kill');
+        if (v2Kill && fs.existsSync(v2Kill)) {
+            if (this.members().length > 0)
+                await this.ops.write(v2Kill, '1');
+        }
+        else if (this.v1Freezer) {
+            const state = join$1(this.v1Freezer, 'freezer.state');
+            await this.ops.write(state, 'FROZEN');
+            while (readText(state)?.trim() !== 'FROZEN' && Date.now() < deadline)
+                await sleep(10);
+            await this.ops.kill(this.members(), 'KILL');
+            await this.ops.write(state, 'THAWED');
+        }
+        for (;;) {
+            const left = this.members();
+            if (left.length === 0 || Date.now() >= deadline)
+                return left;
+            // No cgroup.kill and no freezer: kill what is there until nothing is.
+            await this.ops.kill(left, 'KILL');
+            await sleep(20);
+        }
+    }
+    /** Synchronous cgroup.kill, for our own exit. */
+    killSync() {
+        if (this.v2 && fs.existsSync(join$1(this.v2, 'cgroup.kill')))
+            this.ops.writeSync(join$1(this.v2, 'cgroup.kill'), '1');
+    }
+    async remove() {
+        for (const dir of [...this.dirs].reverse())
+            await this.ops.rmdir(dir).catch(() => { });
+    }
+}
+function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// How the action may act as another user and set up cgroups: as root directly,
+// through passwordless `sudo -n` (GitHub's hosted runners), or not at all.
+/** Runs argv (no shell), with a small, fixed environment, collecting its output. */
+function run(argv, opts = {}) {
+    return new Promise((resolve) => {
+        const child = spawn(argv[0], argv.slice(1), {
+            env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
+            stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        });
+        let output = '';
+        child.stdout?.on('data', (d) => (output += d.toString('utf8')));
+        child.stderr?.on('data', (d) => (output += d.toString('utf8')));
+        if (opts.input !== undefined)
+            child.stdin?.end(opts.input);
+        const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+        child.on('error', (error) => {
+            clearTimeout(timer);
+            resolve({ code: null, output: error.message });
+        });
+        child.on('close', (code) => {
+            clearTimeout(timer);
+            resolve({ code, output: output.trim() });
+        });
+    });
+}
+/** argv as it runs with our privilege: as is for root, under `sudo -n` otherwise. */
+function privileged(priv, argv) {
+    return priv.kind === 'sudo' ? ['sudo', '-n', '--', ...argv] : argv;
+}
+async function runPrivileged(priv, argv) {
+    return run(privileged(priv, argv));
+}
+/** Root, passwordless sudo, or neither (and why not, for the one log line that says so). */
+async function detectPrivilege() {
+    if (process.getuid?.() === 0)
+        return { kind: 'root' };
+    const probe = await run(['sudo', '-n', 'true'], { timeoutMs: 10_000 });
+    if (probe.code === 0)
+        return { kind: 'sudo' };
+    const why = probe.output.split('\n')[0] || `exit ${probe.code}`;
+    return { kind: 'none', reason: `not root and no passwordless sudo (sudo -n true: ${why})` };
+}
+
+// The few privileged things the sandbox does, done directly as root or through
+// `sudo -n` otherwise: create and remove cgroups, write their control files,
+// signal the sandbox user's processes.
+function opsFor(priv) {
+    return priv.kind === 'sudo' ? sudoOps(priv) : rootOps();
+}
+function rootOps() {
+    return {
+        mkdir: async (path) => void fs.mkdirSync(path),
+        rmdir: async (path) => fs.rmdirSync(path),
+        write: async (path, value) => fs.writeFileSync(path, value),
+        kill: async (pids, signal) => {
+            for (const pid of pids) {
+                try {
+                    process.kill(pid, `SIG${signal}`);
+                }
+                catch {
+                    // gone already
+                }
+            }
+        },
+        chown: async (path, uid, gid) => {
+            const r = await run(['chown', '-R', '-P', `${uid}:${gid}`, path]);
+            if (r.code !== 0)
+                throw new Error(`chown of ${path}: ${r.output}`);
+        },
+        removeTree: async (path) => fs.rmSync(path, { recursive: true, force: true }),
+        writeSync: (path, value) => {
+            try {
+                fs.writeFileSync(path, value);
+            }
+            catch {
+                // best effort on the way out
+            }
+        },
+    };
+}
+function sudoOps(priv) {
+    const must = async (argv) => {
+        const r = await runPrivileged(priv, argv);
+        if (r.code !== 0)
+            throw new Error(`${argv.join(' ')}: ${r.output || `exit ${r.code}`}`);
+    };
+    const WRITE = 'printf "%s\\n" "$1" > "$2"';
+    return {
+        mkdir: (path) => must(['mkdir', path]),
+        rmdir: (path) => must(['rmdir', path]),
+        write: (path, value) => must(['sh', '-c', WRITE, 'sh', value, path]),
+        kill: async (pids, signal) => {
+            if (pids.length > 0)
+                await runPrivileged(priv, ['kill', `-${signal}`, ...pids.map(String)]);
+        },
+        chown: (path, uid, gid) => must(['chown', '-R', '-P', `${uid}:${gid}`, path]),
+        removeTree: (path) => must(['rm', '-rf', '--', path]),
+        writeSync: (path, value) => {
+            spawnSync('sudo', ['-n', '--', 'sh', '-c', WRITE, 'sh', value, path], {
+                stdio: 'ignore',
+                timeout: 5000,
+            });
+        },
+    };
+}
+
+// The unprivileged user the pull request's code runs as, created on first use.
+// It owns nothing of the runner's, has no shell, no home and no sudo rights.
+/** A system account's name; macOS hides accounts that start with an underscore. */
+function sandboxUserName(platform) {
+    return platform === 'darwin' ? '_memleaksandbox' : 'memleak-sandbox';
+}
+function linuxCreateCommands(name) {
+    return [
+        [
+            'useradd',
+            '--system',
+            '--user-group',
+            '--no-create-home',
+            '--home-dir',
+            '/nonexistent',
+            '--shell',
+            '/usr/sbin/nologin',
+            name,
+        ],
+    ];
+}
+/** dscl calls that make a hidden account `name` with uid = gid = id and its own group. */
+function macCreateCommands(name, id) {
+    const user = `/Users/${name}`;
+    const group = `/Groups/${name}`;
+    return [
+        ['dscl', '.', '-create', group],
+        ['dscl', '.', '-create', group, 'PrimaryGroupID', String(id)],
+        ['dscl', '.', '-create', user],
+        ['dscl', '.', '-create', user, 'UniqueID', String(id)],
+        ['dscl', '.', '-create', user, 'PrimaryGroupID', String(id)],
+        ['dscl', '.', '-create', user, 'UserShell', '/usr/bin/false'],
+        ['dscl', '.', '-create', user, 'NFSHomeDirectory', '/var/empty'],
+        ['dscl', '.', '-create', user, 'IsHidden', '1'],
+    ];
+}
+/** The first id from 400 (system accounts, below the 500 of people) that no user or group holds. */
+function freeMacId(dsclUsers, dsclGroups) {
+    const taken = new Set(`${dsclUsers}\n${dsclGroups}`
+        .split('\n')
+        .map((l) => Number(l.trim().split(/\s+/).pop()))
+        .filter(Number.isInteger));
+    for (let id = 400; id < 500; id++)
+        if (!taken.has(id))
+            return id;
+    throw new Error('no free id between 400 and 499 for the sandbox account');
+}
+async function lookUp(name) {
+    const uid = await run(['id', '-u', name]);
+    const gid = await run(['id', '-g', name]);
+    if (uid.code !== 0 || gid.code !== 0)
+        return undefined;
+    return { name, uid: Number(uid.output), gid: Number(gid.output) };
+}
+async function ensureSandboxUser(priv, platform) {
+    const name = sandboxUserName(platform);
+    const existing = await lookUp(name);
+    if (existing)
+        return existing;
+    let commands;
+    if (platform === 'darwin') {
+        const users = await run(['dscl', '.', '-list', '/Users', 'UniqueID']);
+        const groups = await run(['dscl', '.', '-list', '/Groups', 'PrimaryGroupID']);
+        commands = macCreateCommands(name, freeMacId(users.output, groups.output));
+    }
+    else
+        commands = linuxCreateCommands(name);
+    let failure = '';
+    for (const argv of commands) {
+        const r = await runPrivileged(priv, argv);
+        if (r.code !== 0)
+            failure ||= `${argv[0]}: ${r.output || `exit ${r.code}`}`;
+    }
+    // Another job on the machine may have made it at the same moment: what counts is that it exists.
+    const made = await lookUp(name);
+    if (made)
+        return made;
+    throw new Error(`cannot create the sandbox user ${name}: ${failure}`);
+}
+
+// The pull request's code (build-command, the service, whatever they start) runs
+// as another, unprivileged user, so it cannot read our environment through
+// /proc (where the token is) nor write the runner's files; on Linux each scope
+// (a side's build, a side's service) is a cgroup, killed whole when it ends, so
+// a process that left its session with setsid still dies; macOS has no cgroups:
+// every process of the sandbox user is killed instead. Where we are neither
+// root nor have passwordless sudo, nothing is isolated and the report says so.
+/** Joins the cgroups, records the pid, then becomes the sandbox user; exec keeps the pid throughout. */
+const JOIN_SCRIPT = [
+    'pidfile=$1 u=$2 g=$3 setpriv=$4 n=$5; shift 5',
+    'echo $$ > "$pidfile" || exit 125',
+    'while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done',
+    'exec "$setpriv" --reuid="$u" --regid="$g" --clear-groups --no-new-privs -- "$@"',
+].join('\n');
+/** `env -i K=V...`: the command gets exactly env, whatever sudo's policy on the environment. */
+function envArgv(env) {
+    return ['env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
+}
+/** The Linux command line of a scope: [sudo -n --] env -i ... sh -c JOIN ... setpriv ... command args. */
+function linuxWrap(priv, user, setpriv, pidFile, procsFiles, command, args, env) {
+    return privileged(priv, [
+        ...envArgv(env),
+        '/bin/sh',
+        '-c',
+        JOIN_SCRIPT,
+        'memleak-sandbox',
+        pidFile,
+        String(user.uid),
+        String(user.gid),
+        setpriv,
+        String(procsFiles.length),
+        ...procsFiles,
+        command,
+        ...args,
+    ]);
+}
+/** The macOS command line: sudo switches the user itself; as root, node does (spawn's uid/gid). */
+function macWrap(priv, user, command, args, env) {
+    const argv = [...envArgv(env), command, ...args];
+    return priv.kind === 'sudo' ? ['sudo', '-n', '-u', user.name, '--', ...argv] : argv;
+}
+/** Kills every process of the user: `kill -KILL -1` run as that user signals all of its processes but itself. */
+function macKillAllCommand(priv, user) {
+    return priv.kind === 'sudo'
+        ? ['sudo', '-n', '-u', user.name, '--', 'kill', '-KILL', '-1']
+        : ['kill', '-KILL', '-1'];
+}
+function noIsolation(reason) {
+    const description = `no isolation: ${reason}; the pull request's code runs as this user and could read the token`;
+    return {
+        isolated: false,
+        description,
+        scope: async (name) => ({
+            name,
+            wrap: (command, args, env) => ({ command, args, env }),
+            mainPid: (pid) => pid,
+            terminate: async () => { },
+            killAll: async () => [],
+            oomKilled: () => false,
+            dispose: async () => { },
+        }),
+        copyTree: async (tree) => tree,
+        readOnlyDir: async (name) => mkdtemp(join$1(fs.realpathSync('/tmp'), `memleak-${name}-`)),
+        handOver: async () => { },
+        dispose: async () => { },
+    };
+}
+function findSetpriv() {
+    for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+        if (fs.existsSync(join$1(dir, 'setpriv')))
+            return join$1(dir, 'setpriv');
+    }
+    return undefined;
+}
+function formatBytes$1(n) {
+    const GiB = 1024 ** 3;
+    return n >= GiB ? `${+(n / GiB).toFixed(1)} GiB` : `${Math.round(n / 1024 ** 2)} MiB`;
+}
+/** What a pid is, for "still alive: pid 12 (sleep 3600)". */
+function describePid(pid) {
+    let cmd = '';
+    try {
+        cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    }
+    catch {
+        // not Linux, or gone
+    }
+    return cmd ? `pid ${pid} (${cmd.slice(0, 80)})` : `pid ${pid}`;
+}
+function pidAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+/**
+ * What a run killed with SIGKILL (a job's timeout) could not clean up: cgroups
+ * and directories named for a pid that is gone. Their processes are killed too.
+ */
+async function sweepStale(ops, plan, uid) {
+    for (const parent of [plan.v2, ...Object.values(plan.v1)]) {
+        if (!parent)
+            continue;
+        let names = [];
+        try {
+            names = fs.readdirSync(parent);
+        }
+        catch {
+            continue;
+        }
+        for (const name of names) {
+            const m = /^memleak-(\d+)-/.exec(name);
+            if (!m || pidAlive(Number(m[1])))
+                continue;
+            const stale = SideCgroup.adopt(ops, join$1(parent, name));
+            // Only our sandbox user's processes: a pid that looks dead may be another pid namespace's run.
+            if (stale.members().some((pid) => uidOf(pid) !== uid))
+                continue;
+            await stale.killAll().catch(() => []);
+            await ops.rmdir(join$1(parent, name)).catch(() => { });
+        }
+    }
+}
+function uidOf(pid) {
+    try {
+        const m = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+        return m ? Number(m[1]) : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+async function sweepStaleDirs(ops) {
+    const tmp = fs.realpathSync('/tmp');
+    for (const name of fs.readdirSync(tmp)) {
+        const m = /^memleak-sandbox-(\d+)-/.exec(name);
+        if (m && !pidAlive(Number(m[1])))
+            await ops.removeTree(join$1(tmp, name)).catch(() => { });
+    }
+}
+/** Sets up the sandbox: the user (created when missing), the cgroup layout, the sandbox's directory. */
+async function createSandbox(opts = {}) {
+    const platform = opts.platform ?? process.platform;
+    if (platform !== 'linux' && platform !== 'darwin')
+        return noIsolation(`${platform} is not supported`);
+    const priv = opts.privilege ?? (await detectPrivilege());
+    if (priv.kind === 'none')
+        return noIsolation(priv.reason);
+    let setpriv;
+    let plan;
+    if (platform === 'linux') {
+        setpriv = findSetpriv();
+        if (!setpriv)
+            return noIsolation('setpriv (util-linux) is not installed');
+        plan = readPlan();
+        if (!plan.v2 && !plan.v1.freezer && !plan.v1.pids && !plan.v1.memory)
+            return noIsolation('no cgroup hierarchy is mounted');
+    }
+    let user;
+    try {
+        user = await ensureSandboxUser(priv, platform);
+    }
+    catch (error) {
+        return noIsolation(error.message);
+    }
+    const ops = opsFor(priv);
+    // Not under TMPDIR: RUNNER_TEMP is in the runner's home, which other users may not enter.
+    if (plan)
+        await sweepStale(ops, plan, user.uid);
+    await sweepStaleDirs(ops);
+    const root = await mkdtemp(join$1(fs.realpathSync('/tmp'), `memleak-sandbox-${process.pid}-`));
+    fs.chmodSync(root, 0o755);
+    const runDir = join$1(root, 'run');
+    await mkdir(runDir, { mode: 0o755 });
+    const home = join$1(root, 'home');
+    await mkdir(join$1(home, 'tmp'), { recursive: true });
+    await ops.chown(home, user.uid, user.gid);
+    fs.chmodSync(home, 0o700);
+    const live = new Set();
+    const onExit = () => {
+        for (const scope of live)
+            scope.killSync?.();
+    };
+    process.on('exit', onExit);
+    let count = 0;
+    const linuxScope = async (name) => {
+        const id = `memleak-${process.pid}-${++count}-${name.replace(/[^\w-]/g, '_')}`;
+        const cgroup = await SideCgroup.create(ops, plan, id, opts.memoryLimit);
+        const pidFile = join$1(runDir, `${id}.pid`);
+        const scope = {
+            name,
+            memoryLimit: cgroup.memoryLimit,
+            wrap: (command, args, env) => {
+                const argv = linuxWrap(priv, user, setpriv, pidFile, cgroup.procsFiles, command, args, env);
+                return { command: argv[0], args: argv.slice(1), env: { PATH: env.PATH ?? '/usr/bin:/bin' } };
+            },
+            mainPid: (spawned) => {
+                const text = fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : '';
+                return /^\d+$/.test(text) ? Number(text) : spawned;
+            },
+            terminate: () => ops.kill(cgroup.members(), 'TERM'),
+            killAll: async () => (await cgroup.killAll()).map(describePid),
+            oomKilled: () => cgroup.oomKilled(),
+            killSync: () => cgroup.killSync(),
+            dispose: async () => {
+                live.delete(scope);
+                await cgroup.killAll();
+                await cgroup.remove();
+            },
+        };
+        live.add(scope);
+        return scope;
+    };
+    const macScope = async (name) => {
+        const survivors = async () => {
+            const ps = await run(['ps', '-U', String(user.uid), '-o', 'pid=,comm=']);
+            return ps.output
+                .split('\n')
+                .map((l) => l.trim())
+                .filter((l) => /^\d+/.test(l))
+                .map((l) => `pid ${l.replace(/\s+/, ' (')})`);
+        };
+        const killAll = async () => {
+            const argv = macKillAllCommand(priv, user);
+            const deadline = Date.now() + 5000;
+            for (;;) {
+                if (priv.kind === 'root')
+                    spawnSync(argv[0], argv.slice(1), { uid: user.uid, gid: user.gid, stdio: 'ignore' });
+                else
+                    await run(argv);
+                const left = await survivors();
+                if (left.length === 0 || Date.now() > deadline)
+                    return left;
+                await new Promise((r) => setTimeout(r, 50));
+            }
+        };
+        const scope = {
+            name,
+            wrap: (command, args, env) => {
+                const argv = macWrap(priv, user, command, args, env);
+                const spec = {
+                    command: argv[0],
+                    args: argv.slice(1),
+                    env: { PATH: env.PATH ?? '/usr/bin:/bin' },
+                };
+                if (priv.kind === 'root')
+                    Object.assign(spec, { uid: user.uid, gid: user.gid });
+                return spec;
+            },
+            mainPid: (pid) => pid,
+            terminate: async () => {
+                const argv = priv.kind === 'sudo' ? ['sudo', '-n', '-u', user.name, '--', 'kill', '-TERM', '-1'] : undefined;
+                if (argv)
+                    await run(argv);
+                else
+                    spawnSync('kill', ['-TERM', '-1'], { uid: user.uid, gid: user.gid, stdio: 'ignore' });
+            },
+            killAll,
+            oomKilled: () => false,
+            killSync: () => {
+                const argv = macKillAllCommand(priv, user);
+                spawnSync(argv[0], argv.slice(1), {
+                    stdio: 'ignore',
+                    timeout: 5000,
+                    ...(priv.kind === 'root' ? { uid: user.uid, gid: user.gid } : {}),
+                });
+            },
+            dispose: async () => {
+                live.delete(scope);
+                await killAll();
+            },
+        };
+        live.add(scope);
+        return scope;
+    };
+    const where = platform === 'linux'
+        ? 'a cgroup per build and per service'
+        : 'every process of the user killed after each';
+    const limit = opts.memoryLimit !== undefined && platform === 'linux'
+        ? `, memory limit ${formatBytes$1(opts.memoryLimit)}`
+        : '';
+    return {
+        isolated: true,
+        description: `sandbox: the pull request's code runs as ${user.name} (uid ${user.uid}) via ${priv.kind}, ${where}${limit}`,
+        user,
+        root,
+        home,
+        scope: platform === 'linux' ? linuxScope : macScope,
+        copyTree: async (tree, name) => {
+            const dest = join$1(root, name);
+            await cp(tree, dest, {
+                recursive: true,
+                verbatimSymlinks: true,
+                // The checkout's .git/config holds the token unless persist-credentials is false.
+                filter: (src) => basename(src) !== '.git',
+            });
+            await ops.chown(dest, user.uid, user.gid);
+            return dest;
+        },
+        readOnlyDir: async (name) => {
+            const dir = join$1(root, name);
+            await mkdir(dir, { mode: 0o755 });
+            fs.chmodSync(dir, 0o755);
+            return dir;
+        },
+        handOver: (dir) => ops.chown(dir, user.uid, user.gid),
+        dispose: async () => {
+            for (const scope of [...live])
+                await scope.dispose();
+            process.removeListener('exit', onExit);
+            await ops.removeTree(root);
+        },
+    };
 }
 
 /**
@@ -8228,6 +9305,19 @@ class FramingError extends ProfileError {
 }
 
 const DEFAULT_MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
+const DEFAULT_BUDGET = {
+    samples: 500_000,
+    locations: 500_000,
+    functions: 200_000,
+    strings: 1_000_000,
+};
+/** profile.proto's field numbers of what the budget counts. */
+const BUDGET_FIELDS = {
+    2: 'samples',
+    4: 'locations',
+    5: 'functions',
+    6: 'strings',
+};
 const EMPTY_LABELS = Object.freeze({});
 /**
  * Decodes a pprof profile (gzipped or not) into the resolved model of types.ts.
@@ -8246,7 +9336,7 @@ function decodeProfile(bytes, opts = {}) {
         : bytes;
     if (raw.length === 0)
         throw new ProfileError('not a pprof profile: empty after gunzip');
-    const { rest, samples } = splitTopLevel(raw);
+    const { rest, samples } = splitTopLevel(raw, { ...DEFAULT_BUDGET, ...opts.budget });
     let pb;
     try {
         pb = Profile.decode(rest);
@@ -8302,10 +9392,11 @@ const VARINT_FIELDS = new Set([7, 8, 9, 10, 12, 14, 15]);
  * longer than one byte, a field number above 15, is misread), and splits the
  * samples from the rest. Unknown fields, which protobuf allows, are dropped.
  */
-function splitTopLevel(raw) {
+function splitTopLevel(raw, budget) {
     const samples = new SampleRanges();
     const keep = [];
     let keptBytes = 0;
+    const counts = { samples: 0, locations: 0, functions: 0, strings: 0 };
     try {
         forEachField(raw, 0, raw.length, 'profile', (field, wire, start, valueStart, end) => {
             if (field > KNOWN_FIELDS)
@@ -8314,6 +9405,12 @@ function splitTopLevel(raw) {
             const ok = field === 13 ? wire === 0 || wire === 2 : wire === (wantVarint ? 0 : 2);
             if (!ok)
                 throw notProfile(raw, `field ${field} has wire type ${wire}`);
+            // Counted before anything is decoded: over budget, nothing big is ever allocated.
+            const counted = BUDGET_FIELDS[field];
+            if (counted && ++counts[counted] > budget[counted]) {
+                throw new ProfileError(`over budget: more than ${budget[counted].toLocaleString('en-US')} ${counted} in one profile ` +
+                    '(no real Go profile has that many; the service served something else)');
+            }
             if (field === 2)
                 samples.push(valueStart, end);
             else {
@@ -9043,6 +10140,21 @@ async function runSetup(inputs, ctx, role) {
     }
     ctx.log.info(`setup-command done before ${role} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
+/**
+ * After a side: nothing of the sandbox alive, the port free again. Otherwise the
+ * side fails naming what survived (a process that outlives its side could write
+ * the runner's files after we wrote ours, or answer the next side's requests).
+ */
+async function assertSideGone(side, killAll, port) {
+    const left = await killAll();
+    if (left.length > 0)
+        throw new Error(`${side}: still alive after the side ended: ${left.join(', ')}`);
+    for (let i = 0; port !== undefined && (await isPortInUse(port)); i++) {
+        if (i === 20)
+            throw new Error(`${side}: port ${port} is still in use after the side ended and was killed`);
+        await new Promise((r) => setTimeout(r, 100));
+    }
+}
 async function runPipeline(inputs, ctx) {
     const { log } = ctx;
     const forbidden = ctx.forbiddenValues ?? [];
@@ -9054,8 +10166,17 @@ async function runPipeline(inputs, ctx) {
     let baseTree;
     let requests = inputs.requests;
     let requestsNote;
-    // Binaries live outside outDir, which is uploaded as the artifact as it is.
-    const binDir = await mkdtemp(join$1(tmpdir(), 'memleak-bin-'));
+    const sandbox = ctx.sandbox ?? (await createSandbox({ memoryLimit: inputs.memoryLimit }));
+    // Said once, here and in the report: without isolation the PR's code could read the token.
+    if (sandbox.isolated)
+        log.info(sandbox.description);
+    else
+        log.warn(sandbox.description);
+    // Binaries live outside outDir, which is uploaded as the artifact as it is; in the
+    // sandbox's directory when there is one, so the sandbox user can run them.
+    const binDir = sandbox.isolated
+        ? await sandbox.readOnlyDir('bin')
+        : await mkdtemp(join$1(tmpdir(), 'memleak-bin-'));
     try {
         // Build both sides before measuring anything: build CPU must not overlap a measurement.
         const built = await log.group('Build', async () => {
@@ -9084,6 +10205,8 @@ async function runPipeline(inputs, ctx) {
                     buildCommand: inputs.buildCommand,
                     binary: join$1(binDir, `${side}.bin`),
                     signal: ctx.signal,
+                    sandbox,
+                    log: log.info,
                 });
                 log.info(`${side}: built ${inputs.package} (${b.modulePath}) in ${(b.durationMs / 1000).toFixed(1)}s`);
                 result[side] = b;
@@ -9107,35 +10230,69 @@ async function runPipeline(inputs, ctx) {
         const listenUrl = inputs.readyUrlGiven
             ? `${inputs.pprofUrl}/`
             : listenUrlFor(requests[0], `http://127.0.0.1:${inputs.port}`);
-        const measureOne = (side, role) => {
+        // In the sandbox the service's home and temp dir are its own (it cannot write ours anyway).
+        const sandboxDirs = sandbox.home
+            ? {
+                HOME: sandbox.home,
+                TMPDIR: join$1(sandbox.home, 'tmp'),
+                TMP: join$1(sandbox.home, 'tmp'),
+                TEMP: join$1(sandbox.home, 'tmp'),
+                USER: sandbox.user.name,
+            }
+            : {};
+        const measureOne = async (side, role) => {
             const b = built[side];
-            return log.group(`Measure ${role}`, async () => {
-                if (inputs.setupCommand)
-                    await runSetup(inputs, ctx, role);
-                return measureSide({
-                    side,
-                    binary: b.binary,
-                    args,
-                    cwd: b.moduleDir,
-                    env: serviceEnvironment(process.env, runtimeExtra, inputs.port),
-                    port: inputs.port,
-                    pprofUrl: inputs.pprofUrl,
-                    readyUrl: inputs.readyUrl,
-                    listenUrl,
-                    readyTimeoutMs: inputs.readyTimeoutMs,
-                    requests,
-                    headers: inputs.headers,
-                    ...(inputs.rate ? { rate: inputs.rate } : {}),
-                    connections: inputs.connections,
-                    warmupMs: inputs.warmupMs,
-                    durationMs: inputs.durationMs,
-                    snapshots: inputs.snapshots,
-                    // Whole seconds, at most half the measured load, so the trace never covers a snapshot window whole.
-                    traceSeconds: role === 'head' ? Math.floor(Math.min(inputs.traceSeconds, inputs.durationMs / 2000)) : 0,
-                    workDir: join$1(ctx.outDir, role === 'head (self-check)' ? 'self-check' : side),
-                    signal: ctx.signal,
-                }, log.info);
-            });
+            // The workflow's own command, before the PR's service starts (and outside its scope).
+            if (inputs.setupCommand)
+                await log.group(`Setup ${role}`, () => runSetup(inputs, ctx, role));
+            const scope = await sandbox.scope(`${role === 'head (self-check)' ? 'self-check' : side}-service`);
+            const env = serviceEnvironment(process.env, runtimeExtra, inputs.port);
+            for (const [k, v] of Object.entries(sandboxDirs))
+                if (!(k in inputs.env))
+                    env[k] = v;
+            // A port busy before the side started is that error's to report, not a survivor of the side.
+            let portWasBusy = false;
+            try {
+                return await measureInScope(side, role, b, env, scope);
+            }
+            catch (error) {
+                portWasBusy = error instanceof PortInUseError;
+                throw error;
+            }
+            finally {
+                try {
+                    await assertSideGone(side, () => scope.killAll(), portWasBusy ? undefined : inputs.port);
+                }
+                finally {
+                    await scope.dispose();
+                }
+            }
+        };
+        const measureInScope = (side, role, b, env, scope) => {
+            return log.group(`Measure ${role}`, () => measureSide({
+                side,
+                binary: b.binary,
+                args,
+                cwd: b.serviceDir,
+                env,
+                scope,
+                port: inputs.port,
+                pprofUrl: inputs.pprofUrl,
+                readyUrl: inputs.readyUrl,
+                listenUrl,
+                readyTimeoutMs: inputs.readyTimeoutMs,
+                requests,
+                headers: inputs.headers,
+                ...(inputs.rate ? { rate: inputs.rate } : {}),
+                connections: inputs.connections,
+                warmupMs: inputs.warmupMs,
+                durationMs: inputs.durationMs,
+                snapshots: inputs.snapshots,
+                // Whole seconds, at most half the measured load, so the trace never covers a snapshot window whole.
+                traceSeconds: role === 'head' ? Math.floor(Math.min(inputs.traceSeconds, inputs.durationMs / 2000)) : 0,
+                workDir: join$1(ctx.outDir, role === 'head (self-check)' ? 'self-check' : side),
+                signal: ctx.signal,
+            }, log.info));
         };
         const measured = {};
         const crashes = {};
@@ -9203,6 +10360,8 @@ async function runPipeline(inputs, ctx) {
             : crashes.head
                 ? crashOnlyAnalysis(crashes.head, baseAlone())
                 : stoppedOnlyAnalysis(cutShort.head, baseAlone());
+        if (!sandbox.isolated)
+            analysis.notes.push(`${sandbox.description}.`);
         for (const side of sides) {
             for (const problem of measured[side]?.problems ?? []) {
                 analysis.notes.push(`${side}: ${problem}`);
@@ -9270,7 +10429,11 @@ async function runPipeline(inputs, ctx) {
                 platform: `${process.platform}-${process.arch}`,
                 generatedAt: new Date().toISOString(),
                 commentId: ctx.commentId,
-                sourceRoots: [ctx.workspace, ...(baseTree ? [baseTree.dir] : [])],
+                sourceRoots: [
+                    ctx.workspace,
+                    ...(baseTree ? [baseTree.dir] : []),
+                    ...(sandbox.root ? sides.map((side) => join$1(sandbox.root, side)) : []),
+                ],
                 serverUrl: ctx.serverUrl,
             },
             analysis,
@@ -9294,7 +10457,9 @@ async function runPipeline(inputs, ctx) {
     finally {
         await baseTree?.remove();
         await rm(binDir, { recursive: true, force: true });
+        if (!ctx.sandbox)
+            await sandbox.dispose();
     }
 }
 
-export { ACTION_INPUT_DEFAULTS as A, parseReport as B, failuresFor as C, commentMarker as D, readActionInputs as E, INPUT_DEFAULTS as I, KIND_LABEL as K, MAX_COMMENT_CHARS as M, ProfileError as P, RunStoppedError as R, UsageError as U, VERSION as V, startRunControl as a, runPipeline as b, runCommand as c, decodeProfile as d, orderFindings as e, formatBytes$3 as f, formatChange as g, repoRelativePath as h, formatQuantity as i, formatRate as j, safeCommentId as k, codeSpan as l, prose as m, escapeMarkdown as n, oneLine$1 as o, parseSize as p, shortSha as q, readInputs as r, sampleColumns as s, findingNumber as t, safeUrl as u, isLeak as v, markdownTable as w, formatSignedBytes as x, renderMarkdown as y, escapeHtml as z };
+export { ACTION_INPUT_DEFAULTS as A, parseReport as B, failuresFor as C, commentMarker as D, readActionInputs as E, INPUT_DEFAULTS as I, KIND_LABEL as K, MAX_COMMENT_CHARS as M, ProfileError as P, RunStoppedError as R, UsageError as U, VERSION as V, startRunControl as a, runPipeline as b, runCommand as c, decodeProfile as d, orderFindings as e, formatBytes$4 as f, formatChange as g, repoRelativePath as h, formatQuantity as i, formatRate as j, safeCommentId as k, codeSpan as l, prose as m, escapeMarkdown as n, oneLine$1 as o, parseSize as p, shortSha as q, readInputs as r, sampleColumns as s, findingNumber as t, safeUrl as u, isLeak as v, markdownTable as w, formatSignedBytes as x, renderMarkdown as y, escapeHtml as z };

@@ -4,6 +4,7 @@ import { UsageError } from './errors.js'
 import { parseHeaderLines, parseRequests, type LoadRequest } from './load/requests.js'
 import { parseEnvLines } from './service/env.js'
 import { FAIL_ON_WORDS, type FailOnWord } from './report/verdict.js'
+import { totalmem } from 'node:os'
 import {
   parseArgs,
   parseBoolean,
@@ -44,6 +45,7 @@ export const INPUT_DEFAULTS = {
   trace: '3s',
   'self-check': 'false',
   'max-profile-size': '256MiB',
+  'memory-limit': 'auto',
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -87,6 +89,8 @@ export interface Inputs {
   selfCheck: boolean
   /** Cap on one profile's gunzipped size: a decompression bomb fails cleanly instead of exhausting memory. */
   maxProfileBytes: number
+  /** Bytes the sandbox's cgroup lets a side's processes hold; undefined: no limit (memory-limit: none). */
+  memoryLimit?: number
 }
 
 function parseFailOn(raw: string): FailOnWord[] {
@@ -131,12 +135,80 @@ function relativePath(name: string, raw: string): string {
 }
 
 /**
+ * A package path as `go build` takes it: ./cmd/api, ., example.com/x/cmd/y.
+ * Never a flag: `-toolexec=/tmp/x.sh` would run a program for every compile.
+ */
+function packagePath(raw: string): string {
+  const text = raw.trim()
+  if (
+    text.startsWith('-') ||
+    !/^[A-Za-z0-9._~/+@-]+$/.test(text) ||
+    text.startsWith('/') ||
+    text.split('/').includes('..')
+  ) {
+    throw new UsageError(
+      `package: expected a Go package path like ./cmd/api or example.com/svc/cmd/api, got ${JSON.stringify(raw)}`,
+    )
+  }
+  return text
+}
+
+/** C0 controls but tab and line breaks, and DEL: never meant in an input, and NUL breaks every exec. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/
+/** Inputs that are several lines by design; every other input is one line. */
+const MULTI_LINE = new Set(['build-command', 'args', 'env', 'requests', 'headers', 'setup-command'])
+
+/** The raw text of an input, refused when it holds what no input means (control characters, a stray line break). */
+function plainText(name: string, raw: string): string {
+  // requests reports a control character with the line it is on (load/requests.ts).
+  const control = name === 'requests' ? null : CONTROL.exec(raw)
+  if (control) {
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')
+    throw new UsageError(`${name}: contains the control character U+${code}; expected plain text`)
+  }
+  if (!MULTI_LINE.has(name) && /[\r\n]/.test(raw.trim())) {
+    throw new UsageError(`${name}: expected one line, got ${JSON.stringify(raw)}`)
+  }
+  return raw
+}
+
+/** A commit-ish for git: never an option (`--upload-pack=...` would run a program), no spaces. */
+function gitRef(raw: string): string {
+  const text = raw.trim()
+  if (text && (text.startsWith('-') || /\s/.test(text))) {
+    throw new UsageError(
+      `base-ref: expected a branch, tag or commit like main or origin/main, got ${JSON.stringify(raw)}`,
+    )
+  }
+  return text
+}
+
+/** Half of this machine's memory: room for us and the other side's data while a side leaks to the limit. */
+export function defaultMemoryLimit(total = totalmem()): number {
+  return Math.floor(total / 2 / 1024 ** 2) * 1024 ** 2
+}
+
+function parseMemoryLimit(raw: string): number | undefined {
+  const text = raw.trim().toLowerCase()
+  if (text === 'auto') return defaultMemoryLimit()
+  if (text === 'none' || text === '0') return undefined
+  try {
+    return parseSize('memory-limit', raw, 64 * 1024 ** 2, 1024 ** 4)
+  } catch {
+    throw new UsageError(
+      `memory-limit: expected auto, none, or a size from 64MiB like 2GiB, got ${JSON.stringify(raw)}`,
+    )
+  }
+}
+
+/**
  * Reads and validates every input. `get` returns the raw text of an input or ''
  * (core.getInput in the action, flags in the CLI); '' means the default.
  */
 export function readInputs(get: (name: InputName) => string): Inputs {
   const value = (name: InputName): string => {
-    const raw = get(name)
+    const raw = plainText(name, get(name))
     return raw.trim() === '' ? INPUT_DEFAULTS[name] : raw
   }
   const port = parseInteger('port', value('port'), 1, 65535)
@@ -166,7 +238,7 @@ export function readInputs(get: (name: InputName) => string): Inputs {
   }
   return {
     workingDirectory: relativePath('working-directory', value('working-directory')),
-    package: value('package').trim(),
+    package: packagePath(value('package')),
     buildCommand: value('build-command').trim(),
     args: parseArgs('args', value('args')),
     env: parseEnvLines(value('env')),
@@ -184,7 +256,7 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     warmupMs: parseDuration('warmup', value('warmup'), { allowZero: true }),
     connections: parseInteger('connections', value('connections'), 1, 1024),
     snapshots,
-    baseRef: value('base-ref').trim(),
+    baseRef: gitRef(value('base-ref')),
     failOn: parseFailOn(value('fail-on')),
     regressionThreshold: parseFraction('regression-threshold', value('regression-threshold')),
     memProfileRate: parseInteger('memprofilerate', value('memprofilerate'), 1, 1 << 30),
@@ -195,6 +267,7 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     selfCheck: parseBoolean('self-check', value('self-check')),
     // 4 GiB: the largest buffer Node 20 makes (buffer.constants.MAX_LENGTH on 64-bit).
     maxProfileBytes: parseSize('max-profile-size', value('max-profile-size'), 1024, 4 * 1024 ** 3),
+    memoryLimit: parseMemoryLimit(value('memory-limit')),
   }
 }
 
@@ -211,6 +284,7 @@ export const ACTION_INPUT_DEFAULTS = {
   'comment-author': '',
   'upload-artifact': 'true',
   'review-comments': '',
+  'allow-untrusted-code': 'false',
 } as const
 
 export type ActionInputName = keyof typeof ACTION_INPUT_DEFAULTS
@@ -232,11 +306,13 @@ export interface ActionInputs {
   uploadArtifact: boolean
   /** Review comments on the PR's leaking lines; by default on in modes full and comment. */
   reviewComments: boolean
+  /** Build and run head's code even on an event that holds the base's secrets (pull_request_target). */
+  allowUntrustedCode: boolean
 }
 
 export function readActionInputs(get: (name: ActionInputName) => string): ActionInputs {
   const value = (name: ActionInputName): string => {
-    const raw = get(name)
+    const raw = plainText(name, get(name))
     return raw.trim() === '' ? ACTION_INPUT_DEFAULTS[name] : raw.trim()
   }
   const mode = value('mode').toLowerCase()
@@ -263,5 +339,6 @@ export function readActionInputs(get: (name: ActionInputName) => string): Action
     reviewComments: value('review-comments')
       ? parseBoolean('review-comments', value('review-comments'))
       : mode === 'full' || mode === 'comment',
+    allowUntrustedCode: parseBoolean('allow-untrusted-code', value('allow-untrusted-code')),
   }
 }

@@ -1,6 +1,7 @@
 // The action: read inputs and the event, run the mode, publish. The one error boundary.
 import * as core from '@actions/core'
 import { oneLine } from './errors.js'
+import { inert } from './github/echo.js'
 import { readRunContext, type RunContext } from './github/context.js'
 import { readActionInputs, readInputs, type ActionInputName, type InputName, type Inputs } from './inputs.js'
 import { runFromReports } from './modes/from-reports.js'
@@ -34,7 +35,8 @@ export async function run(): Promise<void> {
     // A build failure carries the compiler's output: show it, then fail with the first line.
     const text = error instanceof Error ? error.message : String(error)
     const [first, ...rest] = text.split('\n')
-    if (rest.length > 0) core.info(rest.join('\n'))
+    // The rest is the compiler's or the service's own words: printed inert.
+    if (rest.length > 0) core.info(inert(rest.join('\n')))
     core.setFailed(oneLine(first))
   }
 }

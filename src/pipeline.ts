@@ -28,7 +28,8 @@ import { capLog } from './service/log-cap.js'
 import { readRequestsFile } from './requests-file.js'
 import { listenUrlFor, type LoadRequest } from './load/requests.js'
 import { lastLines, runCommand } from './build/command.js'
-import { PortInUseError } from './service/port.js'
+import { isPortInUse, PortInUseError } from './service/port.js'
+import { createSandbox, type Sandbox } from './sandbox/sandbox.js'
 import { decodeSide } from './decode-side.js'
 import { RunStoppedError } from './run-control.js'
 import { VERSION } from './version.js'
@@ -61,6 +62,8 @@ export interface PipelineContext {
    * value, a header or a request file holding one is refused.
    */
   forbiddenValues?: string[]
+  /** Where the PR's code runs; made for the run (createSandbox) when absent, and removed at its end. */
+  sandbox?: Sandbox
 }
 
 export interface PipelineResult {
@@ -150,6 +153,24 @@ async function runSetup(inputs: Inputs, ctx: PipelineContext, role: string): Pro
   ctx.log.info(`setup-command done before ${role} in ${((Date.now() - started) / 1000).toFixed(1)}s`)
 }
 
+/**
+ * After a side: nothing of the sandbox alive, the port free again. Otherwise the
+ * side fails naming what survived (a process that outlives its side could write
+ * the runner's files after we wrote ours, or answer the next side's requests).
+ */
+async function assertSideGone(
+  side: string,
+  killAll: () => Promise<string[]>,
+  port: number | undefined,
+): Promise<void> {
+  const left = await killAll()
+  if (left.length > 0) throw new Error(`${side}: still alive after the side ended: ${left.join(', ')}`)
+  for (let i = 0; port !== undefined && (await isPortInUse(port)); i++) {
+    if (i === 20) throw new Error(`${side}: port ${port} is still in use after the side ended and was killed`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
 export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise<PipelineResult> {
   const { log } = ctx
   const forbidden = ctx.forbiddenValues ?? []
@@ -161,8 +182,15 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
   let baseTree: BaseTree | undefined
   let requests = inputs.requests
   let requestsNote: string | undefined
-  // Binaries live outside outDir, which is uploaded as the artifact as it is.
-  const binDir = await mkdtemp(join(tmpdir(), 'memleak-bin-'))
+  const sandbox = ctx.sandbox ?? (await createSandbox({ memoryLimit: inputs.memoryLimit }))
+  // Said once, here and in the report: without isolation the PR's code could read the token.
+  if (sandbox.isolated) log.info(sandbox.description)
+  else log.warn(sandbox.description)
+  // Binaries live outside outDir, which is uploaded as the artifact as it is; in the
+  // sandbox's directory when there is one, so the sandbox user can run them.
+  const binDir = sandbox.isolated
+    ? await sandbox.readOnlyDir('bin')
+    : await mkdtemp(join(tmpdir(), 'memleak-bin-'))
   try {
     // Build both sides before measuring anything: build CPU must not overlap a measurement.
     const built = await log.group('Build', async () => {
@@ -191,6 +219,8 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
           buildCommand: inputs.buildCommand,
           binary: join(binDir, `${side}.bin`),
           signal: ctx.signal,
+          sandbox,
+          log: log.info,
         })
         log.info(`${side}: built ${inputs.package} (${b.modulePath}) in ${(b.durationMs / 1000).toFixed(1)}s`)
         result[side] = b
@@ -217,17 +247,54 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
       ? `${inputs.pprofUrl}/`
       : listenUrlFor(requests[0]!, `http://127.0.0.1:${inputs.port}`)
 
-    const measureOne = (side: SideName, role: string): Promise<SideMeasurement> => {
+    // In the sandbox the service's home and temp dir are its own (it cannot write ours anyway).
+    const sandboxDirs: Record<string, string> = sandbox.home
+      ? {
+          HOME: sandbox.home,
+          TMPDIR: join(sandbox.home, 'tmp'),
+          TMP: join(sandbox.home, 'tmp'),
+          TEMP: join(sandbox.home, 'tmp'),
+          USER: sandbox.user!.name,
+        }
+      : {}
+    const measureOne = async (side: SideName, role: string): Promise<SideMeasurement> => {
       const b = built[side]!
-      return log.group(`Measure ${role}`, async () => {
-        if (inputs.setupCommand) await runSetup(inputs, ctx, role)
-        return measureSide(
+      // The workflow's own command, before the PR's service starts (and outside its scope).
+      if (inputs.setupCommand) await log.group(`Setup ${role}`, () => runSetup(inputs, ctx, role))
+      const scope = await sandbox.scope(`${role === 'head (self-check)' ? 'self-check' : side}-service`)
+      const env = serviceEnvironment(process.env, runtimeExtra, inputs.port)
+      for (const [k, v] of Object.entries(sandboxDirs)) if (!(k in inputs.env)) env[k] = v
+      // A port busy before the side started is that error's to report, not a survivor of the side.
+      let portWasBusy = false
+      try {
+        return await measureInScope(side, role, b, env, scope)
+      } catch (error) {
+        portWasBusy = error instanceof PortInUseError
+        throw error
+      } finally {
+        try {
+          await assertSideGone(side, () => scope.killAll(), portWasBusy ? undefined : inputs.port)
+        } finally {
+          await scope.dispose()
+        }
+      }
+    }
+    const measureInScope = (
+      side: SideName,
+      role: string,
+      b: BuiltSide,
+      env: Record<string, string>,
+      scope: Awaited<ReturnType<Sandbox['scope']>>,
+    ): Promise<SideMeasurement> => {
+      return log.group(`Measure ${role}`, () =>
+        measureSide(
           {
             side,
             binary: b.binary,
             args,
-            cwd: b.moduleDir,
-            env: serviceEnvironment(process.env, runtimeExtra, inputs.port),
+            cwd: b.serviceDir,
+            env,
+            scope,
             port: inputs.port,
             pprofUrl: inputs.pprofUrl,
             readyUrl: inputs.readyUrl,
@@ -247,8 +314,8 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
             signal: ctx.signal,
           },
           log.info,
-        )
-      })
+        ),
+      )
     }
 
     const measured: Partial<Record<SideName, SideMeasurement>> = {}
@@ -312,6 +379,7 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
       : crashes.head
         ? crashOnlyAnalysis(crashes.head, baseAlone())
         : stoppedOnlyAnalysis(cutShort.head, baseAlone())
+    if (!sandbox.isolated) analysis.notes.push(`${sandbox.description}.`)
     for (const side of sides) {
       for (const problem of measured[side]?.problems ?? []) {
         analysis.notes.push(`${side}: ${problem}`)
@@ -379,7 +447,11 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
         platform: `${process.platform}-${process.arch}`,
         generatedAt: new Date().toISOString(),
         commentId: ctx.commentId,
-        sourceRoots: [ctx.workspace, ...(baseTree ? [baseTree.dir] : [])],
+        sourceRoots: [
+          ctx.workspace,
+          ...(baseTree ? [baseTree.dir] : []),
+          ...(sandbox.root ? sides.map((side) => join(sandbox.root!, side)) : []),
+        ],
         serverUrl: ctx.serverUrl,
       },
       analysis,
@@ -404,5 +476,6 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
   } finally {
     await baseTree?.remove()
     await rm(binDir, { recursive: true, force: true })
+    if (!ctx.sandbox) await sandbox.dispose()
   }
 }

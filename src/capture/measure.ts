@@ -25,6 +25,7 @@ import {
 } from './pprof.js'
 import { formatCount, formatProgress, parseHeapAlloc } from './progress.js'
 import type { LoadStats, RawSnapshot, SideMeasurement, SideName } from './types.js'
+import type { Scope } from '../sandbox/sandbox.js'
 
 export interface MeasureOptions {
   side: SideName
@@ -63,6 +64,8 @@ export interface MeasureOptions {
   loadThreads?: number
   /** Load worker script, when not the bundled or source one. */
   loadWorkerUrl?: URL
+  /** The sandbox scope the service runs in (as another user, in its own cgroup). */
+  scope?: Scope
 }
 
 /** A side whose measurement ended early; the snapshots it took before are kept. */
@@ -158,6 +161,7 @@ export async function measureSide(
       ...(opts.listenUrl ? { listenUrl: opts.listenUrl } : {}),
       readyTimeoutMs: opts.readyTimeoutMs,
       signal,
+      scope: opts.scope,
     })
   } catch (err) {
     // The default ready-url is pprof's index: a 404 there means pprof is missing, not slowness.
@@ -354,8 +358,12 @@ export async function measureSide(
         ? 'during warmup or after the load'
         : 'before the load started'
     const served = loadStats ? ` after ${formatCount(loadStats.requests)} measured requests` : ''
+    // The kernel's OOM killer at the memory-limit: the leak took the service down, not the runner.
+    const how = opts.scope?.oomKilled()
+      ? `was killed at ${formatLimit(opts.scope.memoryLimit!)} (the memory-limit input)${served}, ${when}`
+      : `${describeExit(exit)} ${when}${served}`
     throw new ServiceCrashedError(
-      `${side}: the service ${describeExit(exit)} ${when}${served}; last log lines:\n${service.logTail()}`,
+      `${side}: the service ${how}; last log lines:\n${service.logTail()}`,
       side,
       exit,
       service.logTail(),
@@ -405,6 +413,11 @@ export function loadProblems(stats: LoadStats, snapshots: RawSnapshot[]): string
     }
   }
   return problems
+}
+
+function formatLimit(bytes: number): string {
+  const GiB = 1024 ** 3
+  return bytes >= GiB ? `${+(bytes / GiB).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`
 }
 
 function sleep(ms: number): Promise<void> {

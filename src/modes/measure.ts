@@ -16,15 +16,41 @@ import { RunStoppedError, startRunControl } from '../run-control.js'
 import { commentMarker, renderMarkdown } from '../report/markdown.js'
 import { runnerSecrets } from '../secrets.js'
 import { apiFor, type ModeEnv } from './env.js'
+import { inert } from '../github/echo.js'
+import { UsageError } from '../errors.js'
+
+/** Events whose runs hold the base repository's secrets and a write token. */
+const PRIVILEGED_EVENTS = ['pull_request_target', 'workflow_run', 'issue_comment']
+
+/**
+ * Measuring builds and runs the checked-out code. On a privileged event that is
+ * the PR's code with the base's secrets: the "pwn request". Refused unless the
+ * workflow's author says the code is trusted.
+ */
+export function refusePrivilegedEvent(eventName: string | undefined, allowUntrustedCode: boolean): void {
+  if (!eventName || !PRIVILEGED_EVENTS.includes(eventName) || allowUntrustedCode) return
+  throw new UsageError(
+    `${eventName}: refusing to build and run code here: this event runs with the base repository's secrets ` +
+      "and a write token, so a pull request's code would get them; measure in a pull_request workflow " +
+      '(mode: analyze) and comment from a workflow_run workflow (mode: comment), see docs/security.md, ' +
+      'or set allow-untrusted-code: true if the checked-out code is trusted',
+  )
+}
 
 const actionsLogger: Logger = {
-  info: (line) => core.info(line),
+  // Lines may quote the service (its log tail, an error body): never as workflow commands.
+  info: (line) => core.info(inert(line)),
   warn: (line) => core.warning(line),
   group: (title, fn) => core.group(title, fn),
 }
 
 export async function runMeasure(env: ModeEnv): Promise<void> {
   const { inputs, action, context, commentId } = env
+  refusePrivilegedEvent(context.eventName, action.allowUntrustedCode)
+  if (context.eventName && PRIVILEGED_EVENTS.includes(context.eventName))
+    core.warning(
+      `allow-untrusted-code: building and running the checked-out code on ${context.eventName}, with this run's secrets`,
+    )
   const analyzeOnly = action.mode === 'analyze'
   const baseRef = inputs.baseRef || context.pullRequest?.baseSha
   if (!baseRef)

@@ -10,6 +10,37 @@ export const DEFAULT_MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024
 export interface DecodeOptions {
   /** Cap on the gunzipped size, so a decompression bomb fails cleanly. Default 256 MiB. */
   maxDecompressedBytes?: number
+  /** Caps on what one profile may hold (DEFAULT_BUDGET where not given). */
+  budget?: Partial<ProfileBudget>
+}
+
+/**
+ * What one profile may hold. A profile under the size cap can still be made of
+ * millions of tiny samples (10 million gzip to 200 KiB), each costing far more
+ * decoded than encoded; real Go heap profiles have at most some tens of
+ * thousands of stacks, so these caps leave a wide margin and bound a profile's
+ * decoded size to a few hundred MB.
+ */
+export interface ProfileBudget {
+  samples: number
+  locations: number
+  functions: number
+  strings: number
+}
+
+export const DEFAULT_BUDGET: ProfileBudget = {
+  samples: 500_000,
+  locations: 500_000,
+  functions: 200_000,
+  strings: 1_000_000,
+}
+
+/** profile.proto's field numbers of what the budget counts. */
+const BUDGET_FIELDS: Record<number, keyof ProfileBudget> = {
+  2: 'samples',
+  4: 'locations',
+  5: 'functions',
+  6: 'strings',
 }
 
 type Numeric = number | bigint
@@ -31,7 +62,7 @@ export function decodeProfile(bytes: Uint8Array, opts: DecodeOptions = {}): Prof
     ? gunzip(bytes, opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES)
     : bytes
   if (raw.length === 0) throw new ProfileError('not a pprof profile: empty after gunzip')
-  const { rest, samples } = splitTopLevel(raw)
+  const { rest, samples } = splitTopLevel(raw, { ...DEFAULT_BUDGET, ...opts.budget })
   let pb: PbProfile
   try {
     pb = PbProfile.decode(rest)
@@ -86,16 +117,25 @@ const VARINT_FIELDS = new Set([7, 8, 9, 10, 12, 14, 15])
  * longer than one byte, a field number above 15, is misread), and splits the
  * samples from the rest. Unknown fields, which protobuf allows, are dropped.
  */
-function splitTopLevel(raw: Uint8Array): { rest: Uint8Array; samples: SampleRanges } {
+function splitTopLevel(raw: Uint8Array, budget: ProfileBudget): { rest: Uint8Array; samples: SampleRanges } {
   const samples = new SampleRanges()
   const keep: Field[] = []
   let keptBytes = 0
+  const counts: Record<keyof ProfileBudget, number> = { samples: 0, locations: 0, functions: 0, strings: 0 }
   try {
     forEachField(raw, 0, raw.length, 'profile', (field, wire, start, valueStart, end) => {
       if (field > KNOWN_FIELDS) return
       const wantVarint = VARINT_FIELDS.has(field)
       const ok = field === 13 ? wire === 0 || wire === 2 : wire === (wantVarint ? 0 : 2)
       if (!ok) throw notProfile(raw, `field ${field} has wire type ${wire}`)
+      // Counted before anything is decoded: over budget, nothing big is ever allocated.
+      const counted = BUDGET_FIELDS[field]
+      if (counted && ++counts[counted] > budget[counted]) {
+        throw new ProfileError(
+          `over budget: more than ${budget[counted].toLocaleString('en-US')} ${counted} in one profile ` +
+            '(no real Go profile has that many; the service served something else)',
+        )
+      }
       if (field === 2) samples.push(valueStart, end)
       else {
         keep.push({ field, wire, start, valueStart, end })

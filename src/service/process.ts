@@ -6,6 +6,7 @@ import * as fs from 'node:fs'
 import { assertPortFree } from './port.js'
 import { formatSeconds, httpGet } from './http.js'
 import { waitListening } from './ready.js'
+import type { Scope, SpawnSpec } from '../sandbox/sandbox.js'
 
 export interface StartServiceOptions {
   binary: string
@@ -28,6 +29,8 @@ export interface StartServiceOptions {
   notFoundGraceMs?: number
   /** Aborting stops the service (and startService rejects if it is still waiting). */
   signal?: AbortSignal
+  /** Runs the service in this sandbox scope: as the sandbox user, stopped by killing the whole scope. */
+  scope?: Scope
 }
 
 export interface ExitStatus {
@@ -72,14 +75,21 @@ export async function startService(options: StartServiceOptions): Promise<Servic
   options.signal?.throwIfAborted()
   await assertPortFree(options.port)
 
+  const scope = options.scope
+  const spec: SpawnSpec = scope
+    ? scope.wrap(options.binary, options.args, options.env)
+    : { command: options.binary, args: options.args, env: options.env }
+  // Opened by us: the sandbox user writes the log through this descriptor, not by its path.
   const logFd = fs.openSync(options.logPath, 'w')
   let child
   try {
-    child = spawn(options.binary, options.args, {
+    child = spawn(spec.command, spec.args, {
       cwd: options.cwd,
-      env: options.env,
+      env: spec.env,
       detached: true,
       stdio: ['ignore', logFd, logFd],
+      // Root on macOS: node itself switches to the sandbox user.
+      ...(spec.uid !== undefined && spec.gid !== undefined ? { uid: spec.uid, gid: spec.gid } : {}),
     })
   } finally {
     fs.closeSync(logFd)
@@ -104,7 +114,8 @@ export async function startService(options: StartServiceOptions): Promise<Servic
   child.on('error', () => {})
 
   let stopping: Promise<void> | undefined
-  const stop = (): Promise<void> => (stopping ??= stopGroup(pid, exited, () => exitStatus !== undefined))
+  const stop = (): Promise<void> =>
+    (stopping ??= stopGroup(pid, exited, () => exitStatus !== undefined, scope))
   const onAbort = (): void => void stop()
   options.signal?.addEventListener('abort', onAbort, { once: true })
   void exited.then(() => {
@@ -127,6 +138,8 @@ export async function startService(options: StartServiceOptions): Promise<Servic
     await stop()
     throw err
   }
+  // Under sudo the process we spawned is sudo; the service is the process it started.
+  if (scope) handle.pid = scope.mainPid(pid)
   return handle
 }
 
@@ -226,19 +239,28 @@ export function describeExit(exit: ExitStatus): string {
   return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
 }
 
-async function stopGroup(pid: number, exited: Promise<ExitStatus>, hasExited: () => boolean): Promise<void> {
+async function stopGroup(
+  pid: number,
+  exited: Promise<ExitStatus>,
+  hasExited: () => boolean,
+  scope?: Scope,
+): Promise<void> {
   try {
     if (!hasExited()) {
-      signalGroup(pid, 'SIGTERM')
+      if (scope) await scope.terminate()
+      else signalGroup(pid, 'SIGTERM')
       if (!(await within(exited, STOP_GRACE_MS))) {
+        if (scope) await scope.killAll()
         signalGroup(pid, 'SIGKILL')
         if (!(await within(exited, KILL_WAIT_MS))) {
           throw new Error(`service (pid ${pid}) did not exit ${formatSeconds(KILL_WAIT_MS)} after SIGKILL`)
         }
       }
     }
-    // Children the service started share its group and may outlive it.
+    // Children the service started share its group and may outlive it; in a sandbox
+    // scope, also those that left the group (setsid): the whole cgroup is killed.
     signalGroup(pid, 'SIGKILL')
+    if (scope) await scope.killAll()
   } finally {
     if (hasExited()) unregisterGroup(pid)
   }
@@ -248,7 +270,9 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pgid, signal)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
+    // EPERM: a group of another user (the sandbox's, started through sudo); its scope kills it.
+    const code = (err as NodeJS.ErrnoException).code
+    if (code !== 'ESRCH' && code !== 'EPERM') throw err
   }
 }
 

@@ -11,7 +11,7 @@
 // head's S2, with ~4 s of margin either way (these tests run side by side on a
 // busy machine, which slows the steps between the timers).
 import { spawn, execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -78,6 +78,19 @@ function pidsIn(cwd: string, needle: string): number[] {
     })
 }
 
+/** Pids of head's service on this port: it runs in the sandbox's copy of the tree, so found by its PORT. */
+function servicePids(port: number): number[] {
+  return processesMentioning('head.bin')
+    .map((line) => Number(line.split(/\s+/)[0]))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`PORT=${port}`)
+      } catch {
+        return false
+      }
+    })
+}
+
 async function until<T>(what: string, ms: number, probe: () => T | undefined): Promise<T> {
   const end = performance.now() + ms
   for (;;) {
@@ -100,6 +113,8 @@ describe.runIf(existsSync(CLI) && existsSync(DIST_INDEX))(
     beforeAll(async () => {
       api = await startGitHubApi()
       binDir = mkdtempSync(join(tmpdir(), 'memleak-prebuilt-'))
+      // build-command runs as the sandbox user: it must be able to read the prebuilt binary.
+      chmodSync(binDir, 0o755)
       execFileSync('go', ['build', '-o', join(binDir, 'healthy.bin'), './healthy'], { cwd: FIXTURES_DIR })
       buildCommand = `cp ${join(binDir, 'healthy.bin')} "$MEMLEAK_BINARY"`
     }, 120_000)
@@ -194,9 +209,8 @@ describe.runIf(existsSync(CLI) && existsSync(DIST_INDEX))(
             },
             timeoutMs: 45_000,
           })
-          // Head's service runs in the workspace (base's in its worktree): once it is up, S0 follows
-          // after the 1 s warmup and S1 2 s later.
-          await until('head service started', 40_000, () => pidsIn(repo.dir, 'head.bin')[0])
+          // Once head's service is up, S0 follows after the 1 s warmup and S1 2 s later.
+          await until('head service started', 40_000, () => servicePids(repo.port)[0])
           await new Promise((resolve) => setTimeout(resolve, 3500))
           const [action] = pidsIn(repo.dir, DIST_INDEX)
           expect(action).toBeDefined()

@@ -3,7 +3,7 @@
 // startup; base and head each dump theirs (head's code is changed to write to
 // <file>.head, as a PR could change anything), through the action as a runner
 // runs it, with secrets set the way a runner sets them.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -46,6 +46,8 @@ describe.runIf(existsSync(DIST_INDEX))("the service's environment (envdump throu
     api = await startGitHubApi()
     repo = await faultRepo(ID, 'envdump', 'envdump')
     const dumpDir = mkdtempSync(join(tmpdir(), 'memleak-envdump-'))
+    // The service and build-command run as the sandbox user, which may write only where it is let.
+    chmodSync(dumpDir, 0o777)
     repo.watch.push(dumpDir)
     const main = join(repo.dir, 'cmd/api/main.go')
     writeFileSync(
@@ -71,7 +73,8 @@ describe.runIf(existsSync(DIST_INDEX))("the service's environment (envdump throu
         snapshots: '4',
       },
       env: { ...SECRETS, ...CLOUD },
-      timeoutMs: 90_000,
+      // build-command runs as the sandbox user with a cold Go build cache: minutes on a busy machine.
+      timeoutMs: 400_000,
     })
     repo.watch.push(run.runnerTemp)
     const read = (side: string, path: string): { side: string; text: string; env: Map<string, string> } => {
@@ -83,7 +86,7 @@ describe.runIf(existsSync(DIST_INDEX))("the service's environment (envdump throu
       read('base build', join(dumpDir, 'build-base')),
       read('head build', join(dumpDir, 'build-head')),
     ]
-  }, 150_000)
+  }, 420_000)
 
   afterAll(async () => {
     await api.close()

@@ -139,6 +139,7 @@ describe('action inputs', () => {
       commentAuthor: '',
       uploadArtifact: true,
       reviewComments: true,
+      allowUntrustedCode: false,
     })
   })
 

@@ -54,8 +54,13 @@ export async function runAction(opts: {
   pullRequest?: { number: number; baseSha: string; headSha: string }
   env?: Record<string, string>
   timeoutMs?: number
+  /** The runner's temp dir (GITHUB_OUTPUT etc. go there); a new one when absent. */
+  runnerTemp?: string
+  eventName?: string
+  /** Runs node under this (e.g. ['/usr/bin/time', '-f', '%M %e']) to measure the action itself. */
+  wrapper?: string[]
 }): Promise<ActionRun> {
-  const runnerTemp = mkdtempSync(join(tmpdir(), 'memleak-runner-'))
+  const runnerTemp = opts.runnerTemp ?? mkdtempSync(join(tmpdir(), 'memleak-runner-'))
   const eventPath = join(runnerTemp, 'event.json')
   const outputPath = join(runnerTemp, 'output.txt')
   const summaryPath = join(runnerTemp, 'summary.md')
@@ -82,7 +87,7 @@ export async function runAction(opts: {
     GOMODCACHE:
       process.env.GOMODCACHE ?? execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim(),
     GITHUB_ACTIONS: 'true',
-    GITHUB_EVENT_NAME: opts.pullRequest ? 'pull_request' : 'push',
+    GITHUB_EVENT_NAME: opts.eventName ?? (opts.pullRequest ? 'pull_request' : 'push'),
     GITHUB_EVENT_PATH: eventPath,
     GITHUB_OUTPUT: outputPath,
     GITHUB_STEP_SUMMARY: summaryPath,
@@ -100,7 +105,8 @@ export async function runAction(opts: {
   }
   for (const [name, value] of Object.entries(opts.inputs)) env[`INPUT_${name.toUpperCase()}`] = value
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [DIST_INDEX], {
+    const [command, ...args] = [...(opts.wrapper ?? []), process.execPath, DIST_INDEX]
+    const child = spawn(command!, args, {
       cwd: opts.workspace,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
