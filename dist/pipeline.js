@@ -3029,6 +3029,11 @@ function fixedLeaks(base, head) {
     return fixed;
 }
 
+// What a cause costs: the memory it adds per request, wherever that memory sits.
+// A goroutine leak's sampled heap is a few hundred bytes per goroutine, but each
+// parked goroutine also holds a stack the heap profile never sees; a leaked
+// client connection parks two. Findings are ranked by this, so the headline names
+// the cause that takes the runner down first, not the one with the most heap samples.
 /** Go's smallest goroutine stack: what a parked goroutine holds at the least. */
 const MIN_GOROUTINE_STACK = 2048;
 /** Below this many new goroutines the stack-per-goroutine estimate is noise. */
@@ -3092,6 +3097,37 @@ function withHarm(findings, side) {
 function harmOf(f) {
     return typeof f.details.harmPerRequest === 'number' ? f.details.harmPerRequest : 0;
 }
+/**
+ * The same cause seen twice more: a goroutine or connection leak grows RSS by its stacks
+ * (the RSS finding's "stacks" rule says so) and the whole live heap by what its goroutines
+ * keep. When such an owner explains at least half of that growth, the RSS and whole-heap
+ * findings fold into it; what RSS grew by stays visible there, and counts in its harm.
+ */
+function foldIntoOwner(findings) {
+    const owners = findings
+        .filter((f) => f.kind === 'goroutine-leak' || f.kind === 'connection-leak')
+        .sort((a, b) => harmOf(b) - harmOf(a));
+    const owner = owners[0];
+    if (!owner)
+        return [...findings];
+    const heapOf = (f) => typeof f.details.heapRetainedPerRequest === 'number' ? f.details.heapRetainedPerRequest : 0;
+    const folded = new Set();
+    const details = { ...owner.details };
+    for (const f of findings) {
+        if (f.kind === 'rss-growth' && (f.details.hintRule === 'stacks' || harmOf(owner) >= 0.5 * f.rate)) {
+            folded.add(f);
+            details.rssPerRequest = f.rate;
+            details.harmPerRequest = Math.max(harmOf(owner), f.rate);
+        }
+        else if (f.kind === 'heap-leak' && f.site.key === TOTAL_KEY && heapOf(owner) >= 0.5 * f.rate) {
+            folded.add(f);
+            details.liveHeapPerRequest = f.rate;
+        }
+    }
+    if (folded.size === 0)
+        return [...findings];
+    return findings.filter((f) => !folded.has(f)).map((f) => (f === owner ? { ...owner, details } : f));
+}
 
 // The analysis stage: pure, from both sides' decoded snapshots to findings,
 // allocation changes and a verdict.
@@ -3109,7 +3145,7 @@ function analyseSide(side, options) {
     const g1 = gTotal(n - 1);
     const rss = analyseRss(side, options, heap.total, g0 !== undefined && g1 !== undefined ? g1 - g0 : undefined);
     const { findings: attributed } = attributeHeapFindings([...heap.findings, ...goroutines.findings, ...(rss.finding ? [rss.finding] : [])], heap.table.sites, { alpha: options.alpha, sampleBytes: options.memProfileRate, minGrowth: heapMinGrowth(options) });
-    return { heap, goroutines, rss, findings: withHarm(attributed, side) };
+    return { heap, goroutines, rss, findings: foldIntoOwner(withHarm(attributed, side)) };
 }
 /** A side's findings and its trend at any site, by kind: for comparing against the other side. */
 function evidenceOf(side) {
@@ -5466,6 +5502,7 @@ const HIDDEN = new Set([
     'stackBytesPerGoroutine',
     'serverEnd',
     'serverEndGoroutines',
+    'rssPerRequest',
 ]);
 /** Base names (lower-cased, phase suffix removed) whose values are bytes. */
 const BYTES = new Set([
@@ -5481,6 +5518,7 @@ const BYTES = new Set([
     'liveheapgrowth',
     'stackbytes',
     'heapretainedperrequest',
+    'liveheapperrequest',
 ]);
 const LABEL = {
     '': 'live heap at this site (fitted)',
@@ -5845,6 +5883,9 @@ function alsoLine(f) {
         parts.push(`+1 open fd per ${formatCount$2(Math.max(1, Math.round(1000 / fds)))} requests`);
     if (typeof d.serverEnd === 'string')
         parts.push(`the server end of the same connections (${d.serverEnd})`);
+    const rss = num$1(d.rssPerRequest);
+    if (rss !== undefined && rss > 0)
+        parts.push(`${formatRate(rss, 'B/req')} of RSS`);
     if (parts.length === 0)
         return undefined;
     const total = num$1(d.harmPerRequest);

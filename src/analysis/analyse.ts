@@ -10,7 +10,7 @@ import { assignStatus, verdictOf, type BaseEvidence } from './status.js'
 import { summarise } from './summary.js'
 import type { Trend } from './trend.js'
 import { fixedLeaks } from './fixed.js'
-import { harmOf, withHarm } from './harm.js'
+import { foldIntoOwner, harmOf, withHarm } from './harm.js'
 import type { Analysis, AnalysisOptions, Finding, FindingKind, FixedLeak, SideData } from './types.js'
 
 /** A fixed leak's harm on base, where it was measured. */
@@ -45,7 +45,7 @@ function analyseSide(side: SideData, options: AnalysisOptions): SideAnalysis {
     heap.table.sites,
     { alpha: options.alpha, sampleBytes: options.memProfileRate, minGrowth: heapMinGrowth(options) },
   )
-  return { heap, goroutines, rss, findings: withHarm(attributed, side) }
+  return { heap, goroutines, rss, findings: foldIntoOwner(withHarm(attributed, side)) }
 }
 
 /** A side's findings and its trend at any site, by kind: for comparing against the other side. */

@@ -3,6 +3,7 @@
 // parked goroutine also holds a stack the heap profile never sees; a leaked
 // client connection parks two. Findings are ranked by this, so the headline names
 // the cause that takes the runner down first, not the one with the most heap samples.
+import { TOTAL_KEY } from './heap.js'
 import type { Finding, SideData } from './types.js'
 
 /** Go's smallest goroutine stack: what a parked goroutine holds at the least. */
@@ -69,4 +70,34 @@ export function withHarm(findings: readonly Finding[], side: SideData): Finding[
 /** Harm recorded by withHarm, 0 where there is none. */
 export function harmOf(f: Finding): number {
   return typeof f.details.harmPerRequest === 'number' ? f.details.harmPerRequest : 0
+}
+
+/**
+ * The same cause seen twice more: a goroutine or connection leak grows RSS by its stacks
+ * (the RSS finding's "stacks" rule says so) and the whole live heap by what its goroutines
+ * keep. When such an owner explains at least half of that growth, the RSS and whole-heap
+ * findings fold into it; what RSS grew by stays visible there, and counts in its harm.
+ */
+export function foldIntoOwner(findings: readonly Finding[]): Finding[] {
+  const owners = findings
+    .filter((f) => f.kind === 'goroutine-leak' || f.kind === 'connection-leak')
+    .sort((a, b) => harmOf(b) - harmOf(a))
+  const owner = owners[0]
+  if (!owner) return [...findings]
+  const heapOf = (f: Finding) =>
+    typeof f.details.heapRetainedPerRequest === 'number' ? f.details.heapRetainedPerRequest : 0
+  const folded = new Set<Finding>()
+  const details = { ...owner.details }
+  for (const f of findings) {
+    if (f.kind === 'rss-growth' && (f.details.hintRule === 'stacks' || harmOf(owner) >= 0.5 * f.rate)) {
+      folded.add(f)
+      details.rssPerRequest = f.rate
+      details.harmPerRequest = Math.max(harmOf(owner), f.rate)
+    } else if (f.kind === 'heap-leak' && f.site.key === TOTAL_KEY && heapOf(owner) >= 0.5 * f.rate) {
+      folded.add(f)
+      details.liveHeapPerRequest = f.rate
+    }
+  }
+  if (folded.size === 0) return [...findings]
+  return findings.filter((f) => !folded.has(f)).map((f) => (f === owner ? { ...owner, details } : f))
 }

@@ -25,6 +25,7 @@ const HIDDEN = new Set([
   'stackBytesPerGoroutine',
   'serverEnd',
   'serverEndGoroutines',
+  'rssPerRequest',
 ])
 
 /** Base names (lower-cased, phase suffix removed) whose values are bytes. */
@@ -41,6 +42,7 @@ const BYTES = new Set([
   'liveheapgrowth',
   'stackbytes',
   'heapretainedperrequest',
+  'liveheapperrequest',
 ])
 
 const LABEL: Record<string, string> = {

@@ -72,6 +72,8 @@ function alsoLine(f: Finding): string | undefined {
   if (fds !== undefined && fds > 0)
     parts.push(`+1 open fd per ${formatCount(Math.max(1, Math.round(1000 / fds)))} requests`)
   if (typeof d.serverEnd === 'string') parts.push(`the server end of the same connections (${d.serverEnd})`)
+  const rss = num(d.rssPerRequest)
+  if (rss !== undefined && rss > 0) parts.push(`${formatRate(rss, 'B/req')} of RSS`)
   if (parts.length === 0) return undefined
   const total = num(d.harmPerRequest)
   const cost = total !== undefined && parts.length > 1 ? `; about ${formatRate(total, 'B/req')} in all` : ''

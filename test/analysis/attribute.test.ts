@@ -158,6 +158,20 @@ describe('one cause, one finding: what the seed cases showed', () => {
     expect(f.filter((x) => x.site.function.startsWith('sync.'))).toEqual([])
   })
 
+  it("RSS grown by a goroutine leak's stacks is that leak's, not a second finding", () => {
+    const f = findingsOf({
+      sites: background,
+      goroutines: [
+        { stack: STACKS.chanSend, start: 0, perReq: 0.1, state: 'chan send', createdBy: 'main.notify' },
+      ],
+      rss: { start: 30 * MiB, perReq: 900 },
+      memstats: withMemstats(8 * KiB, 0.1),
+    })
+    expect(f.map((x) => x.kind)).toEqual(['goroutine-leak'])
+    expect(Number(f[0].details.rssPerRequest)).toBeGreaterThan(700)
+    expect(Number(f[0].details.harmPerRequest)).toBeGreaterThanOrEqual(Number(f[0].details.rssPerRequest))
+  })
+
   it("a map key built by the handler and kept by the cache it calls is the cache's leak", () => {
     const f = findingsOf({
       sites: [

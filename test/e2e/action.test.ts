@@ -26,17 +26,6 @@ describe.runIf(existsSync(DIST_INDEX))('action e2e (node dist/index.js)', () => 
     expect(writes.every((r) => r.headers.authorization?.endsWith(TOKEN))).toBe(true)
   }, 150_000)
 
-  it('healthy -> map cache leak: leak, new-leak, exit 1, the comment names the function', async () => {
-    const run = await prRun(api, 'healthy', 'mapcache', 2)
-    expect(run.outputs).toMatchObject({ leak: 'true', 'new-leak': 'true' })
-    expect(run.code).toBe(1)
-    expect(run.comment).toContain('rememberResponse')
-    expect(run.comment).toMatch(/heap leak/i)
-    // The failed step's one-line reason, and an annotation on the leaking line.
-    expect(run.stdout).toMatch(/^::error::.*leak/im)
-    expect(run.stdout).toMatch(/^::error .*file=cmd\/api\/main\.go,line=\d+::main\.rememberResponse/m)
-  }, 150_000)
-
   it('healthy -> allocation-heavy: regression, the function named', async () => {
     const run = await prRun(api, 'healthy', 'allocheavy', 3)
     expect(run.outputs).toMatchObject({ regression: 'true', leak: 'false' })

@@ -85,6 +85,11 @@ describe.runIf(existsSync(DIST_INDEX))("the seed's causes, one finding each (nod
         'm',
       ),
     )
+    expect(run.outputs).toMatchObject({ leak: 'true', 'new-leak': 'true' })
+    expect(run.code).toBe(1)
+    // The failed step's one-line reason, and an annotation on the leaking line.
+    expect(run.stdout).toMatch(/^::error::.*leak/im)
+    expect(run.stdout).toMatch(/^::error .*file=cmd\/api\/main\.go,line=\d+::main\.rememberResponse/m)
     expectSkeleton('mapcache', run)
   }, 180_000)
 
@@ -101,6 +106,11 @@ describe.runIf(existsSync(DIST_INDEX))("the seed's causes, one finding each (nod
     )
     // The goroutines' stacks count: the cause costs more than its sampled heap.
     expect(Number(f.details.harmPerRequest)).toBeGreaterThan(Number(f.details.heapRetainedPerRequest ?? 0))
+    expect(f.status).toBe('new')
+    expect(JSON.stringify(f.details)).toContain('chan send')
+    expect(run.outputs).toMatchObject({ leak: 'true', 'new-leak': 'true' })
+    expect(run.code).toBe(1)
+    expect(run.comment).toContain('chan send')
     expectSkeleton('goroutineleak', run)
   }, 180_000)
 
@@ -116,6 +126,8 @@ describe.runIf(existsSync(DIST_INDEX))("the seed's causes, one finding each (nod
       ),
     )
     expect(run.comment).toMatch(/\*\*Also:\*\* .*heap/)
+    expect(f.hint).toMatch(/Body\.Close/)
+    expect(run.outputs['new-leak']).toBe('true')
     expectSkeleton('bodyleak', run)
   }, 180_000)
 

@@ -204,8 +204,8 @@ describe.runIf(existsSync(DIST_INDEX))('pull request experience (node dist/index
   it.each([
     [
       'bad schemaVersion',
-      { text: JSON.stringify({ ...fixture('api-leak'), schemaVersion: 2 }) },
-      /::error::report memleak-api-leak\/report\.json rejected: report\.schemaVersion: expected 1, got 2/,
+      { text: JSON.stringify({ ...fixture('api-leak'), schemaVersion: 3 }) },
+      /::error::report memleak-api-leak\/report\.json rejected: report\.schemaVersion: expected 2 \(or 1\), got 3/,
     ],
     [
       'head SHA of another commit',
