@@ -70,8 +70,6 @@ export async function memleakRun(o: MemleakRunOptions): Promise<MemleakRun> {
     `${o.durationS}s`,
     '--port',
     String(port),
-    '--comment',
-    'false',
     '--json',
     '--out',
     o.outDir,
