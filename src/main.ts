@@ -1,12 +1,18 @@
 // The action: read inputs and the event, run the mode, publish. The one error boundary.
 import * as core from '@actions/core'
-import { oneLine } from './errors.js'
+import { oneLine } from './model/errors.js'
 import { inert } from './github/echo.js'
 import { readRunContext, type RunContext } from './github/context.js'
-import { readActionInputs, readInputs, type ActionInputName, type InputName, type Inputs } from './inputs.js'
+import {
+  readActionInputs,
+  readInputs,
+  type ActionInputName,
+  type InputName,
+  type Inputs,
+} from './model/inputs.js'
 import { runFromReports } from './modes/from-reports.js'
 import { runMeasure } from './modes/measure.js'
-import { valuesToMask } from './secrets.js'
+import { valuesToMask } from './run/secrets.js'
 
 /** Default sticky-comment id: one comment per job and package, so a matrix keeps one each. */
 export function defaultCommentId(context: RunContext, inputs: Inputs): string {

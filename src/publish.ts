@@ -3,7 +3,7 @@
 // the verdict: a token that cannot write (a fork's PR, no `checks: write`)
 // degrades to the job summary with a warning; the exit status is the same.
 import * as core from '@actions/core'
-import type { Verdict } from './analysis/types.js'
+import type { Verdict } from './model/analysis.js'
 import type { Annotation } from './github/annotations.js'
 import { createCheckRun } from './github/check-run.js'
 import { deleteComment, MAX_COMMENT_BODY, upsertComment } from './github/comment.js'

@@ -1,126 +1,113 @@
-// The analysis stage: pure, from both sides' decoded snapshots to findings,
-// allocation changes and a verdict.
-import { attributeHeapFindings } from './attribute.js'
-import { analyseGoroutines, CONNECTION_KEY, type GoroutineAnalysis } from './goroutines.js'
-import { analyseHeap, heapMinGrowth, type HeapAnalysis } from './heap.js'
-import { runNotes, sideNotes } from './notes.js'
-import { analyseRegressions } from './regression.js'
-import { analyseRss, type RssAnalysis } from './rss.js'
-import { assignStatus, verdictOf, type BaseEvidence } from './status.js'
-import { summarise } from './summary.js'
-import type { Trend } from './trend.js'
-import { fixedLeaks } from './fixed.js'
-import { foldIntoOwner, harmOf, withHarm } from './harm.js'
-import type { Analysis, AnalysisOptions, Finding, FindingKind, FixedLeak, SideData } from './types.js'
+// The analysis stage's entry: both sides' outcomes (measured, crashed, stopped)
+// in, the finished result out. The comparison of the sides' data (compare.ts)
+// gives findings and allocation changes; here a crash becomes a finding, a load
+// that went wrong or a run cut short withholds verdicts, and the notes are set,
+// so nothing after this point changes the verdict.
+import type { Analysis, AnalysisOptions, DecodedMeasurement, SideData } from '../model/analysis.js'
+import { oneLine } from '../model/errors.js'
+import type { Crash, SideName, SideOutcome, Stop } from '../model/sides.js'
+import { compareSides } from './compare.js'
+import { crashFinding } from './crash.js'
+import { crashOnlyAnalysis, selfCheckNote, stoppedNote, stoppedOnlyAnalysis } from './incomplete.js'
+import { verdictOf } from './status.js'
 
-/** A fixed leak's harm on base, where it was measured. */
-function harmOfFixed(f: FixedLeak, base: SideAnalysis): number {
-  const was = base.findings.find((b) => b.kind === f.kind && b.site.key === f.site.key)
-  return was ? harmOf(was) : 0
+export type DecodedOutcome = SideOutcome<DecodedMeasurement>
+
+export interface RunOutcomes {
+  /** The sides the run set out to measure, in order; a side it never reached has no outcome. */
+  sides: readonly SideName[]
+  base?: DecodedOutcome
+  head?: DecodedOutcome
+  /** Head measured a second time as its own base (A/A): what differs is noise. */
+  selfCheck?: SideData
+  /** The run was stopped (deadline, cancelled job): the stop in one line, e.g. "timeout after 15m". */
+  stopped?: string
+  /** Said once when the PR's code ran without isolation. */
+  sandboxNote?: string
+  /** Where the load came from, when a requests file gave it. */
+  requestsNote?: string
 }
 
-interface SideAnalysis {
-  heap: HeapAnalysis
-  goroutines: GoroutineAnalysis
-  rss: RssAnalysis
-  findings: Finding[]
+function crashOf(outcome: DecodedOutcome | undefined): Crash | undefined {
+  return outcome?.kind === 'crashed' ? outcome.crash : undefined
 }
 
-function analyseSide(side: SideData, options: AnalysisOptions): SideAnalysis {
-  const heap = analyseHeap(side, options)
-  const goroutines = analyseGoroutines(side, options)
-  const n = side.snapshots.length
-  const gTotal = (i: number) =>
-    side.snapshots[i]?.goroutines?.samples.reduce((s, x) => s + (x.values[0] ?? 0), 0) ?? undefined
-  const g0 = gTotal(0)
-  const g1 = gTotal(n - 1)
-  const rss = analyseRss(
-    side,
-    options,
-    heap.total,
-    g0 !== undefined && g1 !== undefined ? g1 - g0 : undefined,
-  )
-  const { findings: attributed } = attributeHeapFindings(
-    [...heap.findings, ...goroutines.findings, ...(rss.finding ? [rss.finding] : [])],
-    heap.table.sites,
-    { alpha: options.alpha, sampleBytes: options.memProfileRate, minGrowth: heapMinGrowth(options) },
-  )
-  return { heap, goroutines, rss, findings: foldIntoOwner(withHarm(attributed, side)) }
+function stopOf(outcome: DecodedOutcome | undefined): Stop | undefined {
+  return outcome?.kind === 'stopped' ? outcome.stop : undefined
 }
 
-/** A side's findings and its trend at any site, by kind: for comparing against the other side. */
-function evidenceOf(side: SideAnalysis): BaseEvidence {
-  return {
-    findings: side.findings,
-    trend(kind: FindingKind, key: string): Trend | undefined {
-      switch (kind) {
-        case 'heap-leak':
-        case 'bounded-growth':
-          return side.heap.trends.get(key)
-        case 'goroutine-leak':
-          return side.goroutines.trends.get(key)
-        case 'connection-leak':
-          return side.goroutines.trends.get(CONNECTION_KEY)
-        case 'rss-growth':
-          return side.rss.trend
-        default:
-          return undefined
-      }
-    },
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
   }
+  return value
 }
 
-const STATUS_ORDER = ['new', 'worsened', 'unknown', 'pre-existing']
+/** The finished, frozen analysis of a run. */
+export function analyse(run: RunOutcomes, options: AnalysisOptions): Analysis {
+  const head = run.head?.measurement?.data
+  const base = run.base?.measurement?.data
+  const headCrash = crashOf(run.head)
+  const baseCrash = crashOf(run.base)
+  const baseAlone = (): Analysis['head'] | undefined => base && compareSides(base, undefined, options).head
+  const compared: Analysis = head
+    ? compareSides(head, base, options)
+    : headCrash
+      ? crashOnlyAnalysis(headCrash, baseAlone())
+      : stoppedOnlyAnalysis(stopOf(run.head), baseAlone())
 
-/**
- * Analyses head (and base, when measured). Findings are head's: leaks first (new
- * before pre-existing, then by the memory each cause adds per request), bounded
- * growth last as information.
- */
-export function analyse(head: SideData, base: SideData | undefined, options: AnalysisOptions): Analysis {
-  const h = analyseSide(head, options)
-  const b = base ? analyseSide(base, options) : undefined
-  assignStatus(h.findings, b ? evidenceOf(b) : undefined)
-  const findings = [...h.findings].sort(
-    (x, y) =>
-      Number(x.kind === 'bounded-growth') - Number(y.kind === 'bounded-growth') ||
-      STATUS_ORDER.indexOf(x.status) - STATUS_ORDER.indexOf(y.status) ||
-      harmOf(y) - harmOf(x) ||
-      y.growth - x.growth,
-  )
-  const fixed = b
-    ? fixedLeaks(b.findings, evidenceOf(h)).sort((x, y) => harmOfFixed(y, b) - harmOfFixed(x, b))
-    : []
-
-  const regressions = analyseRegressions(
-    { table: h.heap.table, requests: h.heap.requests },
-    b && base ? { table: b.heap.table, requests: b.heap.requests } : undefined,
-    options,
-  )
-  const total = regressions.total
-  const regression = !!base && total.significant && total.change >= options.regressionThreshold
-
-  const notes = [
-    ...sideNotes(head, options),
-    ...(base ? sideNotes(base, options) : []),
-    ...runNotes(head, base, options, regressions),
-  ]
-  for (const stack of h.goroutines.unconfirmedLeakProfileStacks.slice(0, 3)) {
+  const findings = [...compared.findings]
+  const notes = [...compared.notes]
+  const untrustworthy: string[] = []
+  let regression = compared.verdict.regression
+  if (run.sandboxNote) notes.push(run.sandboxNote)
+  for (const side of run.sides) {
+    const measurement = run[side]?.measurement
+    for (const problem of measurement?.problems ?? []) notes.push(`${side}: ${problem}`)
+    // Errors take other code paths than successes: such a measurement cannot vouch for the code.
+    for (const problem of measurement?.loadProblems ?? []) untrustworthy.push(`${side}: ${problem.text}`)
+  }
+  if (untrustworthy.length > 0 && regression) {
+    // Allocation measured on error paths is not the code's allocation: no regression verdict from it.
+    regression = false
     notes.push(
-      `The goroutineleak profile reports leaked goroutines whose count did not grow with requests: ${stack}`,
+      'No regression verdict: requests failed under load, so the allocation figures come from error paths.',
     )
   }
-
-  return {
-    verdict: verdictOf(findings, regression),
-    findings,
-    base: b && base ? summarise(base, b.heap, regressions.total.base!) : undefined,
-    head: summarise(head, h.heap, total.head),
-    total,
-    ...(fixed.length ? { fixed } : {}),
-    growing: regressions.growing,
-    improved: regressions.improved,
-    topAllocators: regressions.topAllocators,
-    notes,
+  if (baseCrash) {
+    notes.push(
+      `base: ${oneLine(baseCrash.message.split('\n')[0])}; head is judged on its own where base has no data.`,
+    )
   }
+  if (headCrash) findings.unshift(crashFinding(headCrash, options.modulePath, !!baseCrash))
+  if (run.stopped !== undefined) {
+    const cutShort = { base: stopOf(run.base), head: stopOf(run.head) }
+    const measured = { base: run.base?.measurement, head: run.head?.measurement }
+    const note = stoppedNote(run.stopped, run.sides, cutShort, measured)
+    notes.unshift(note)
+    // Never a clean verdict from a run cut short: what was not measured may hold the leak.
+    // (Stopped during the self-check only, every side was measured whole.)
+    if (run.sides.some((side) => cutShort[side] || !measured[side])) untrustworthy.unshift(note)
+    if (regression) {
+      regression = false
+      notes.push('No regression verdict: the allocation figures cover only part of the run.')
+    }
+  }
+  if (run.requestsNote) notes.push(run.requestsNote)
+  if (run.selfCheck && head) notes.push(selfCheckNote(compareSides(run.selfCheck, head, options)))
+
+  // A head that crashed before its first snapshot is a new leak whatever base did (crashOnlyAnalysis).
+  const fromFindings = verdictOf(findings, regression)
+  return deepFreeze({
+    ...compared,
+    verdict: {
+      leak: compared.verdict.leak || fromFindings.leak,
+      newLeak: compared.verdict.newLeak || fromFindings.newLeak,
+      regression,
+    },
+    findings,
+    notes,
+    ...(untrustworthy.length > 0 ? { untrustworthy } : {}),
+  })
 }

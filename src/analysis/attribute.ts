@@ -7,10 +7,10 @@
 // a separate leak buries the cause, so the evidence is folded into the finding
 // that explains it, and stays visible there.
 import type { HeapSiteInfo } from './sites.js'
-import { formatBytes, formatNumber } from './format.js'
+import { formatBytesInText, formatNumber } from '../model/format.js'
 import { heapLeakSummary } from './heap.js'
 import { evaluateTrend, type TrendOptions } from './trend.js'
-import type { Finding } from './types.js'
+import type { Finding } from '../model/analysis.js'
 
 const CLIENT_CONN = /^net\/http\.(\(\*Transport\)\.(dialConn|dialConnFor)|\(\*persistConn\)\.)/
 /** Frames of an outbound request in flight: what a leaked client connection keeps alive. */
@@ -107,7 +107,7 @@ export function attributeHeapFindings(
     const details = { ...f.details }
     if (parts) {
       details.heapRetainedPerRequest = parts.reduce((s, p) => s + p.rate, 0)
-      details.heapSites = parts.map((p) => `${p.site.function} ${formatBytes(p.rate)}/req`).join(', ')
+      details.heapSites = parts.map((p) => `${p.site.function} ${formatBytesInText(p.rate)}/req`).join(', ')
     }
     if (ends) {
       details.serverEndGoroutines = ends.reduce((s, g) => s + g.rate, 0)
@@ -177,7 +177,7 @@ function mergeHeap(lead: Finding, rest: readonly Finding[], trendOptions: TrendO
       lateSlope: fit.lateSlope,
       noiseFloor: fit.noiseFloor,
       scatter: fit.scatter,
-      alsoRetaining: rest.map((f) => `${f.site.function} ${formatBytes(f.rate)}/req`).join(', '),
+      alsoRetaining: rest.map((f) => `${f.site.function} ${formatBytesInText(f.rate)}/req`).join(', '),
     },
   }
 }

@@ -2,8 +2,8 @@
 // the rate beyond doubt. A clean PR that fixes a leak should say so, and a reviewer
 // should see which base finding went away.
 import type { Trend } from './trend.js'
-import type { Finding, FindingKind, FixedLeak } from './types.js'
-import { LEAK_KINDS } from './status.js'
+import type { Finding, FindingKind, FixedLeak } from '../model/analysis.js'
+import { isLeakKind } from '../model/finding-kinds.js'
 
 /** Head leaks at under this share of base's rate (its whole interval below it): fixed in part. */
 export const FIXED_RATIO = 0.5
@@ -16,7 +16,7 @@ export interface HeadEvidence {
 export function fixedLeaks(base: readonly Finding[], head: HeadEvidence): FixedLeak[] {
   const fixed: FixedLeak[] = []
   for (const b of base) {
-    if (!LEAK_KINDS.has(b.kind) || !(b.rate > 0)) continue
+    if (!isLeakKind(b.kind) || !(b.rate > 0)) continue
     const still = head.findings.find((h) => h.kind === b.kind && h.site.key === b.site.key)
     const trend = head.trend(b.kind, b.site.key)
     const headRate = still ? still.rate : Math.max(0, trend?.slope ?? 0)

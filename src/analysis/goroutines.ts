@@ -4,12 +4,12 @@
 // HTTP client connections left open (response bodies not closed) show up as
 // persistConn read/write loops growing together with open descriptors: those
 // become one connection-leak finding instead of two goroutine leaks.
-import type { Frame, GoroutineRecord, Profile } from '../profile/types.js'
-import { formatCount, formatNumber } from './format.js'
+import type { Frame, GoroutineRecord, Profile } from '../model/profile.js'
+import { formatCountInText, formatNumber } from '../model/format.js'
 import { connectionLeakHint, goroutineLeakHint } from './hints.js'
 import { isOwnFunction, isRuntimeFunction, makeSite, sourceFrame, valueIndex } from './sites.js'
 import { evaluateTrend, type Trend } from './trend.js'
-import type { AnalysisOptions, Finding, SideData } from './types.js'
+import type { AnalysisOptions, Finding, SideData } from '../model/analysis.js'
 
 /** A goroutine stack must gain at least this many goroutines over the run. */
 export const GOROUTINE_MIN_GROWTH = 8
@@ -268,7 +268,7 @@ function goroutineFinding(
     rate: trend.slope,
     unit: 'goroutines/req',
     growth: trend.growth,
-    summary: `Goroutines ${what} in ${blocking?.func.name ?? '(unknown)'}${by} pile up: ${row.counts[0]} -> ${row.counts[n - 1]} over ${formatCount(x[n - 1] - x[0])} requests (${formatNumber(trend.slope * 1000)} per 1k requests)${confirmed ? ', confirmed by the goroutineleak profile' : ''}.`,
+    summary: `Goroutines ${what} in ${blocking?.func.name ?? '(unknown)'}${by} pile up: ${row.counts[0]} -> ${row.counts[n - 1]} over ${formatCountInText(x[n - 1] - x[0])} requests (${formatNumber(trend.slope * 1000)} per 1k requests)${confirmed ? ', confirmed by the goroutineleak profile' : ''}.`,
     hint: hint.hint,
     evidence: { requests: x, values: row.counts.slice(0, n), settled: trend.settled, pValue: trend.pValue },
     details,
@@ -405,7 +405,7 @@ function connectionFinding(
     rate: trend.slope,
     unit: 'connections/req',
     growth: trend.growth,
-    summary: `${who} leave their connections open: ${conns[0]} -> ${conns[n - 1]} HTTP client connections over ${formatCount(x[n - 1] - x[0])} requests${fdText}.`,
+    summary: `${who} leave their connections open: ${conns[0]} -> ${conns[n - 1]} HTTP client connections over ${formatCountInText(x[n - 1] - x[0])} requests${fdText}.`,
     hint: hint.hint,
     evidence: { requests: x, values: conns.slice(0, n), settled: trend.settled, pValue: trend.pValue },
     details,

@@ -4,7 +4,7 @@
 // client connection parks two. Findings are ranked by this, so the headline names
 // the cause that takes the runner down first, not the one with the most heap samples.
 import { TOTAL_KEY } from './heap.js'
-import type { Finding, SideData } from './types.js'
+import type { Finding, SideData } from '../model/analysis.js'
 
 /** Go's smallest goroutine stack: what a parked goroutine holds at the least. */
 export const MIN_GOROUTINE_STACK = 2048

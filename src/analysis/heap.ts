@@ -1,10 +1,10 @@
 // Heap leaks: per allocation site, live bytes (inuse_space) against requests
 // served; then the whole live heap, for leaks spread thinner than any one site.
-import { formatBytes, formatCount } from './format.js'
+import { formatBytesInText, formatCountInText } from '../model/format.js'
 import { boundedGrowthHint, heapLeakHint, totalHeapHint } from './hints.js'
 import { heapBySite, type HeapTable } from './sites.js'
 import { evaluateTrend, type Trend } from './trend.js'
-import type { AnalysisOptions, Finding, SideData, Site } from './types.js'
+import type { AnalysisOptions, Finding, SideData, Site } from '../model/analysis.js'
 
 /** A site must grow at least this much, whatever the sampling rate (with memprofilerate=1 every byte is seen). */
 export const HEAP_MIN_GROWTH = 256 * 1024
@@ -22,7 +22,7 @@ export interface HeapAnalysis {
 }
 
 export function heapLeakSummary(where: string, rate: number, growth: number, requests: number): string {
-  return `${where} keeps ${formatBytes(rate)} per request alive: ${formatBytes(growth)} more over ${formatCount(requests)} requests, still there after the load stopped.`
+  return `${where} keeps ${formatBytesInText(rate)} per request alive: ${formatBytesInText(growth)} more over ${formatCountInText(requests)} requests, still there after the load stopped.`
 }
 
 export function heapMinGrowth(options: AnalysisOptions): number {
@@ -91,7 +91,7 @@ export function analyseHeap(side: SideData, options: AnalysisOptions): HeapAnaly
         ...common,
         rate: trend.slope,
         growth: y[n - 1] - y[0],
-        summary: `${where} grew by ${formatBytes(y[n - 1] - y[0])}, then levelled off at about ${formatBytes(plateau)}.`,
+        summary: `${where} grew by ${formatBytesInText(y[n - 1] - y[0])}, then levelled off at about ${formatBytesInText(plateau)}.`,
         hint: hint.hint,
         details: { ...details, hintRule: hint.rule },
       })
@@ -161,7 +161,7 @@ function totalFinding(
     rate: total.slope,
     unit: 'B/req',
     growth: total.growth,
-    summary: `The live heap grows by ${formatBytes(total.slope)} per request (${formatBytes(total.growth)} over ${formatCount(x[n - 1] - x[0])} requests) without one site standing out.`,
+    summary: `The live heap grows by ${formatBytesInText(total.slope)} per request (${formatBytesInText(total.growth)} over ${formatCountInText(x[n - 1] - x[0])} requests) without one site standing out.`,
     hint: hint.hint,
     evidence: { requests: x, values: y, settled: table.totals[n].inuseSpace, pValue: total.pValue },
     details: { ...trendDetails(total, options), contributors: contributors.join(', '), hintRule: hint.rule },

@@ -2,7 +2,7 @@
 // predicate over what the profiles show and a sentence naming the code to fix;
 // the first rule that matches wins, the last one always matches. The rule's id
 // goes into Finding.details.hintRule so a reader can see why this advice.
-import { formatBytes } from './format.js'
+import { formatBytesInText } from '../model/format.js'
 
 export interface Hint {
   rule: string
@@ -51,7 +51,7 @@ export function heapLeakHint(e: HeapHintEvidence): Hint {
     e.largestObjectEnd >= 0.1 * e.inuseEnd
   if (any(e.functions, SLICE_FRAME) || growingObject) {
     const size = growingObject
-      ? ` (its backing array is now one ${formatBytes(e.largestObjectEnd)} object)`
+      ? ` (its backing array is now one ${formatBytesInText(e.largestObjectEnd)} object)`
       : ''
     return {
       rule: 'slice',
@@ -73,7 +73,7 @@ export function heapLeakHint(e: HeapHintEvidence): Hint {
 export function boundedGrowthHint(where: string, plateau: number): Hint {
   return {
     rule: 'bounded',
-    hint: `Live memory from ${where} grew, then levelled off at about ${formatBytes(plateau)}: a cache or pool filling to its bound, not a leak. Check that the bound suits production traffic and that entries expire.`,
+    hint: `Live memory from ${where} grew, then levelled off at about ${formatBytesInText(plateau)}: a cache or pool filling to its bound, not a leak. Check that the bound suits production traffic and that entries expire.`,
   }
 }
 
@@ -205,26 +205,26 @@ export function rssGrowthHint(e: RssHintEvidence): Hint {
   ) {
     return {
       rule: 'stacks',
-      hint: `Goroutine stacks grew by ${formatBytes(e.stackInuseGrowth ?? 0)} (StackInuse): goroutines that do not exit, or deep recursion. Look at the goroutine counts; each parked goroutine keeps its stack.`,
+      hint: `Goroutine stacks grew by ${formatBytesInText(e.stackInuseGrowth ?? 0)} (StackInuse): goroutines that do not exit, or deep recursion. Look at the goroutine counts; each parked goroutine keeps its stack.`,
     }
   }
   if ((e.unreturnedGrowth ?? 0) >= half) {
     const limit = e.gomemlimit ? `GOMEMLIMIT is ${e.gomemlimit}; lower it` : 'Set GOMEMLIMIT'
     return {
       rule: 'not-returned',
-      hint: `The heap is flat but the runtime keeps ${formatBytes(e.unreturnedGrowth ?? 0)} more of freed memory it has not returned to the OS (HeapIdle - HeapReleased), which RSS still counts (on macOS, MADV_FREE pages stay in RSS until there is memory pressure). ${limit} so the scavenger returns memory sooner, try GODEBUG=madvdontneed=1 on Linux, or call debug.FreeOSMemory() after bursts; it is not a leak in your code.`,
+      hint: `The heap is flat but the runtime keeps ${formatBytesInText(e.unreturnedGrowth ?? 0)} more of freed memory it has not returned to the OS (HeapIdle - HeapReleased), which RSS still counts (on macOS, MADV_FREE pages stay in RSS until there is memory pressure). ${limit} so the scavenger returns memory sooner, try GODEBUG=madvdontneed=1 on Linux, or call debug.FreeOSMemory() after bursts; it is not a leak in your code.`,
     }
   }
   if (e.sysGrowth !== undefined && e.sysGrowth < 0.25 * e.rssGrowth) {
     return {
       rule: 'outside-go',
-      hint: `RSS grew by ${formatBytes(e.rssGrowth)} while the Go runtime's own memory (Sys) grew by only ${formatBytes(e.sysGrowth)}: the memory is outside the Go heap, in cgo or C libraries, or in memory-mapped files. Check C allocations are freed (C.free) and mappings unmapped.`,
+      hint: `RSS grew by ${formatBytesInText(e.rssGrowth)} while the Go runtime's own memory (Sys) grew by only ${formatBytesInText(e.sysGrowth)}: the memory is outside the Go heap, in cgo or C libraries, or in memory-mapped files. Check C allocations are freed (C.free) and mappings unmapped.`,
     }
   }
   if (e.heapSysGrowth !== undefined && e.heapSysGrowth >= half) {
     return {
       rule: 'fragmentation',
-      hint: `The runtime reserved ${formatBytes(e.heapSysGrowth)} more heap (HeapSys) while live data stayed flat: heap fragmentation or a GC that lets the heap grow (GOGC). Set GOMEMLIMIT to cap it, and look for large short-lived allocations.`,
+      hint: `The runtime reserved ${formatBytesInText(e.heapSysGrowth)} more heap (HeapSys) while live data stayed flat: heap fragmentation or a GC that lets the heap grow (GOGC). Set GOMEMLIMIT to cap it, and look for large short-lived allocations.`,
     }
   }
   return {

@@ -2,12 +2,12 @@
 // significance, coarse sampling, missing profiles. Failed requests, a load that
 // got no answer and a stall are the capture's to word (SideMeasurement.problems,
 // which the pipeline adds to the notes): said here too, they were said twice.
-import { formatBytes, formatCount, formatPercent } from './format.js'
+import { formatBytesInText, formatCountInText, formatPercent } from '../model/format.js'
 import { heapMinGrowth } from './heap.js'
 import type { RegressionResult } from './regression.js'
 import { mannWhitneyMinP } from './stats.js'
 import { growthSdFactor, Z_SAMPLING } from './trend.js'
-import type { AnalysisOptions, SideData } from './types.js'
+import type { AnalysisOptions, SideData } from '../model/analysis.js'
 
 /** Fewer requests than this in one window make its per-request numbers coarse. */
 export const MIN_REQUESTS_PER_WINDOW = 200
@@ -67,7 +67,7 @@ export function runNotes(
   if (options.memProfileRate >= 64 * 1024 && span > 0) {
     const g = smallestDetectableHeapGrowth(n, options)
     notes.push(
-      `Heap profiles sample one allocation per ${formatBytes(options.memProfileRate)}: a heap leak below about ${formatBytes(g / span)} per request (${formatBytes(g)} over this run) is within sampling noise. Set memprofilerate (e.g. ${Math.max(4096, options.memProfileRate / 8)}) or run longer to see smaller leaks.`,
+      `Heap profiles sample one allocation per ${formatBytesInText(options.memProfileRate)}: a heap leak below about ${formatBytesInText(g / span)} per request (${formatBytesInText(g)} over this run) is within sampling noise. Set memprofilerate (e.g. ${Math.max(4096, options.memProfileRate / 8)}) or run longer to see smaller leaks.`,
     )
   }
   const t = regressions.total
@@ -99,7 +99,7 @@ export function runNotes(
     const rb = base.load.requestsPerSecond
     if (rh > 0 && rb > 0 && (rh / rb > 2 || rb / rh > 2)) {
       notes.push(
-        `Throughput differs a lot between base (${formatCount(rb)} req/s) and head (${formatCount(rh)} req/s); per-request numbers still compare, timings do not.`,
+        `Throughput differs a lot between base (${formatCountInText(rb)} req/s) and head (${formatCountInText(rh)} req/s); per-request numbers still compare, timings do not.`,
       )
     }
   }

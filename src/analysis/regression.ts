@@ -5,7 +5,7 @@
 // keep one noisy window (a GC at the wrong time, a sampling burst) from deciding.
 import type { HeapTable } from './sites.js'
 import { hodgesLehmann, holm, mannWhitney, median } from './stats.js'
-import type { AllocRate, AllocatorChange, AnalysisOptions, Site } from './types.js'
+import type { AllocRate, AllocatorChange, AnalysisOptions, Site } from '../model/analysis.js'
 
 /** Sites allocating less than both of these (per request, on both sides) are left out as noise. */
 export const SITE_MIN_BYTES_PER_REQUEST = 64

@@ -1,11 +1,11 @@
 // RSS that grows while the live heap does not: memory the heap profile cannot
 // see (goroutine stacks, runtime metadata, freed memory not returned to the OS,
 // cgo). The MemStats footer says which, so it goes beside RSS in the details.
-import type { MemStats } from '../profile/types.js'
-import { formatBytes, formatCount } from './format.js'
+import type { MemStats } from '../model/profile.js'
+import { formatBytesInText, formatCountInText } from '../model/format.js'
 import { rssGrowthHint } from './hints.js'
 import { evaluateTrend, type Trend } from './trend.js'
-import type { AnalysisOptions, Finding, SideData } from './types.js'
+import type { AnalysisOptions, Finding, SideData } from '../model/analysis.js'
 
 export const RSS_MIN_GROWTH = 8 * 1024 * 1024
 /** ...and at least this fraction of the RSS at the start. */
@@ -95,7 +95,7 @@ export function analyseRss(
       rate: trend.slope,
       unit: 'B/req',
       growth: trend.growth,
-      summary: `RSS grew by ${formatBytes(trend.growth)} over ${formatCount(x[n - 1] - x[0])} requests (${formatBytes(rss[0])} -> ${formatBytes(rss[n - 1])}) while the live heap grew by ${formatBytes(Math.max(0, heapGrowth))}.`,
+      summary: `RSS grew by ${formatBytesInText(trend.growth)} over ${formatCountInText(x[n - 1] - x[0])} requests (${formatBytesInText(rss[0])} -> ${formatBytesInText(rss[n - 1])}) while the live heap grew by ${formatBytesInText(Math.max(0, heapGrowth))}.`,
       hint: hint.hint,
       evidence: { requests: x, values: rss, settled: side.settled.rssBytes, pValue: trend.pValue },
       details,

@@ -1,8 +1,8 @@
 // Allocation sites: heap samples grouped by (allocating function, first frame of
 // the service's own module). Keys use function names only, so a line that moved
 // between base and head still matches; the file:line shown comes from the profile.
-import type { Frame, Profile, Sample } from '../profile/types.js'
-import type { Site, SourceFrame } from './types.js'
+import type { Frame, Profile, Sample } from '../model/profile.js'
+import type { Site, SourceFrame } from '../model/analysis.js'
 
 export const MAX_STACK_FRAMES = 32
 

@@ -3,7 +3,8 @@
 // crossed the detection thresholds itself, so a leak base already had (just
 // under the line there) is not blamed on the pull request.
 import type { Trend } from './trend.js'
-import type { Finding, FindingKind, Verdict } from './types.js'
+import type { Finding, FindingKind, Verdict } from '../model/analysis.js'
+import { isLeakKind } from '../model/finding-kinds.js'
 
 /** Head leaks at least this many times faster than base: worsened. */
 export const WORSENED_RATIO = 2
@@ -13,13 +14,6 @@ export interface BaseEvidence {
   /** Base's trend at a site, by the head finding's kind and site key. */
   trend(kind: FindingKind, key: string): Trend | undefined
 }
-
-export const LEAK_KINDS: ReadonlySet<FindingKind> = new Set([
-  'heap-leak',
-  'goroutine-leak',
-  'connection-leak',
-  'rss-growth',
-])
 
 export function assignStatus(head: Finding[], base: BaseEvidence | undefined): void {
   for (const f of head) {
@@ -45,7 +39,7 @@ export function assignStatus(head: Finding[], base: BaseEvidence | undefined): v
 }
 
 export function verdictOf(findings: readonly Finding[], regression: boolean): Verdict {
-  const leaks = findings.filter((f) => LEAK_KINDS.has(f.kind))
+  const leaks = findings.filter((f) => isLeakKind(f.kind))
   return {
     leak: leaks.length > 0,
     newLeak: leaks.some((f) => f.status === 'new' || f.status === 'worsened'),

@@ -1,7 +1,7 @@
 // The per-side numbers the report shows next to the findings.
 import type { HeapAnalysis } from './heap.js'
 import { valueIndex } from './sites.js'
-import type { AllocRate, SideData, SideSummary } from './types.js'
+import type { AllocRate, SideData, SideSummary } from '../model/analysis.js'
 
 function goroutineTotal(p: SideData['snapshots'][number]['goroutines']): number | undefined {
   if (!p) return undefined

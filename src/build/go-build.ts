@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs'
 import { chmod, copyFile, mkdir, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import type { SideName } from '../capture/types.js'
-import { UsageError } from '../errors.js'
+import type { SideName } from '../model/sides.js'
+import { UsageError } from '../model/errors.js'
 import type { Sandbox } from '../sandbox/sandbox.js'
 import {
   buildEnvironment,

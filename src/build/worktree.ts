@@ -3,7 +3,7 @@
 import { mkdtemp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
-import { UsageError } from '../errors.js'
+import { UsageError } from '../model/errors.js'
 import { lastLines, runCommand } from './command.js'
 
 export interface BaseTree {

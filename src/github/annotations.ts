@@ -1,9 +1,10 @@
 // Annotations at the PR's own lines: the leaking line, the allocating line.
 // GitHub shows at most 10 errors and 10 warnings a step, so findings are ranked
 // and cut here; main emits the plain objects with core.error/warning/notice.
-import type { AllocatorChange, Analysis, Finding, SourceFrame } from '../analysis/types.js'
-import { formatBytes, formatChange, formatQuantity, formatRate } from '../report/format.js'
-import { KIND_LABEL, orderFindings } from '../report/headline.js'
+import type { AllocatorChange, Analysis, Finding, SourceFrame } from '../model/analysis.js'
+import { formatBytes, formatChange, formatQuantity, formatRate } from '../model/format.js'
+import { KIND_LABEL } from '../model/finding-kinds.js'
+import { orderFindings } from '../report/headline.js'
 import { repoRelativePath } from '../report/paths.js'
 
 export interface Annotation {

@@ -7,7 +7,7 @@
 // outside the PR none (GitHub answers 422 for both; a 422 falls back, never
 // fails). A token that may not write is an outcome, reported, never thrown.
 import type { Octokit } from '@octokit/core'
-import type { Analysis, Finding } from '../analysis/types.js'
+import type { Analysis, Finding } from '../model/analysis.js'
 import { isLeak, orderFindings } from '../report/headline.js'
 import {
   isFixedReviewComment,

@@ -4,8 +4,8 @@ import { appendFile, stat } from 'node:fs/promises'
 import * as core from '@actions/core'
 import type { Annotation } from './annotations.js'
 import { renderMarkdown } from '../report/markdown.js'
-import type { Report } from '../report/types.js'
-import type { Verdict } from '../analysis/types.js'
+import type { Report } from '../model/report.js'
+import type { Verdict } from '../model/analysis.js'
 
 /** GitHub drops a step summary larger than this. */
 export const MAX_SUMMARY_BYTES = 1024 * 1024

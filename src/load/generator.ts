@@ -2,7 +2,7 @@
 // the HTTP; counters live in shared memory, so counts() is exact and instant
 // even while the workers are saturated.
 import { Worker } from 'node:worker_threads'
-import type { LoadStats } from '../capture/types.js'
+import type { LoadStats } from '../model/sides.js'
 import { BUCKETS, quantile } from './histogram.js'
 import { compileRequest, type LoadRequest } from './requests.js'
 import {

@@ -4,7 +4,7 @@
 // Teams already keep these next to their services, so the load can be the file.
 // Scripts, file bodies and environment lookups are refused, not run: the file is
 // the pull request's text.
-import { UsageError } from '../errors.js'
+import { UsageError } from '../model/errors.js'
 import { checkRequest, type LoadRequest } from './requests.js'
 
 const VARIABLE = /^@([A-Za-z_][\w.-]*)\s*=\s*(.*)$/

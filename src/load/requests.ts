@@ -2,7 +2,7 @@
 // strictly, because a typo here would silently load the wrong endpoint (a 404
 // handler allocates nothing and leaks nothing). Paths, headers and bodies may
 // hold placeholders drawn per request (placeholders.ts).
-import { UsageError } from '../errors.js'
+import { UsageError } from '../model/errors.js'
 import { compilePlaceholders, isFixed, sampleOf } from './placeholders.js'
 import { renderPieces, renderRequest, type EncodedRequest, type Piece } from './template.js'
 

@@ -5,12 +5,13 @@
 // drops detail from the bottom), and one that would get too little is left out
 // with a note; the table is never cut.
 import { markdownTable } from 'markdown-table'
-import type { Verdict } from '../analysis/types.js'
+import type { Verdict } from '../model/analysis.js'
 import { codeSpan, escapeHtml, escapeMarkdown, safeUrl } from '../report/escape.js'
-import { formatBytes, formatChange, formatSignedBytes } from '../report/format.js'
-import { KIND_LABEL, isLeak, orderFindings } from '../report/headline.js'
+import { formatBytes, formatChange, formatSignedBytes } from '../model/format.js'
+import { KIND_LABEL } from '../model/finding-kinds.js'
+import { isLeak, orderFindings } from '../report/headline.js'
 import { MAX_COMMENT_CHARS, renderMarkdown } from '../report/markdown.js'
-import type { Report } from '../report/types.js'
+import type { Report } from '../model/report.js'
 import { headlineOf } from './plain-text.js'
 
 export interface ServiceReport {

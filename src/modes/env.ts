@@ -1,7 +1,7 @@
 // What every mode is given: the validated inputs, the run's context, the token.
 import type { RunContext } from '../github/context.js'
 import { createOctokit, type GitHubClient } from '../github/octokit.js'
-import type { ActionInputs, Inputs } from '../inputs.js'
+import type { ActionInputs, Inputs } from '../model/inputs.js'
 import type { PublishTarget } from '../publish.js'
 
 export interface ModeEnv {

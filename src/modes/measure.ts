@@ -12,12 +12,12 @@ import { runUrl } from '../github/context.js'
 import { reviewPlan } from '../github/review-comments.js'
 import { runPipeline, type Logger } from '../pipeline.js'
 import { publish } from '../publish.js'
-import { RunStoppedError, startRunControl } from '../run-control.js'
+import { RunStoppedError, startRunControl } from '../run/run-control.js'
 import { commentMarker, renderMarkdown } from '../report/markdown.js'
-import { runnerSecrets } from '../secrets.js'
+import { runnerSecrets } from '../run/secrets.js'
 import { apiFor, type ModeEnv } from './env.js'
 import { inert } from '../github/echo.js'
-import { UsageError } from '../errors.js'
+import { UsageError } from '../model/errors.js'
 
 /** Events whose runs hold the base repository's secrets and a write token. */
 const PRIVILEGED_EVENTS = ['pull_request_target', 'workflow_run', 'issue_comment']

@@ -4,7 +4,7 @@
 import { lstat, readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { parseReport } from '../report/json.js'
-import type { Report } from '../report/types.js'
+import type { Report } from '../model/report.js'
 
 export const REPORT_FILE = 'report.json'
 /** More than any matrix a PR needs; a directory holding more is not what we were given. */

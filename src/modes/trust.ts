@@ -3,7 +3,7 @@
 // under which sticky id, how the step fails and where links point come from this
 // job's trusted inputs and event. A report that does not belong to the commit
 // being commented on is refused, so a stale or foreign artifact is never posted.
-import type { Report } from '../report/types.js'
+import type { Report } from '../model/report.js'
 import { failuresFor, type FailOnWord } from '../report/verdict.js'
 
 export class UntrustedReportError extends Error {

@@ -1,6 +1,6 @@
 import { valueIndex } from './sample-types.js'
 import { sampleColumns } from './stacks.js'
-import type { Func, Profile, Sample, ValueType } from './types.js'
+import type { Func, Profile, Sample, ValueType } from '../model/profile.js'
 
 /** One row of a by-function table, as a line of `go tool pprof -top`. */
 export interface FunctionRow {

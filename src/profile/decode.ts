@@ -2,8 +2,9 @@ import { gunzipSync } from 'node:zlib'
 import { Profile as PbProfile } from 'pprof-format'
 import { ProfileError } from './errors.js'
 import { attachColumns, type SampleColumns } from './stacks.js'
-import type { Frame, Func, Location, Profile, ValueType } from './types.js'
+import type { Frame, Func, Location, Profile, ValueType } from '../model/profile.js'
 import { FramingError, forEachField, Reader, type Field } from './wire.js'
+import { formatExactBytes } from '../model/format.js'
 
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024
 
@@ -88,18 +89,11 @@ function gunzip(bytes: Uint8Array, max: number): Uint8Array {
   } catch (err) {
     const code = (err as { code?: string }).code
     if (code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new ProfileError(`decompressed size exceeds ${formatBytes(max)}`, { cause: err })
+      throw new ProfileError(`decompressed size exceeds ${formatExactBytes(max)}`, { cause: err })
     }
     if (code === 'Z_BUF_ERROR') throw new ProfileError('truncated gzip', { cause: err })
     throw new ProfileError(`corrupt gzip: ${errorText(err)}`, { cause: err })
   }
-}
-
-function formatBytes(n: number): string {
-  const MiB = 1024 * 1024
-  if (n % MiB === 0) return `${n / MiB} MiB`
-  if (n % 1024 === 0) return `${n / 1024} KiB`
-  return `${n} bytes`
 }
 
 function errorText(err: unknown): string {

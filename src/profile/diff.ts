@@ -3,7 +3,7 @@ import { decodeProfile, type DecodeOptions } from './decode.js'
 import { ProfileError } from './errors.js'
 import { defaultSampleType, hasSampleType, valueIndex } from './sample-types.js'
 import { formatTop } from './top-format.js'
-import type { Func, Profile, ValueType } from './types.js'
+import type { Func, Profile, ValueType } from '../model/profile.js'
 
 export interface DiffRow {
   name: string

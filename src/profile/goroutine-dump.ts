@@ -1,5 +1,5 @@
 import { ProfileError } from './errors.js'
-import type { GoroutineRecord } from './types.js'
+import type { GoroutineRecord } from '../model/profile.js'
 
 type Frame = GoroutineRecord['frames'][number]
 

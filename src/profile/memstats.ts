@@ -1,5 +1,5 @@
 import { ProfileError } from './errors.js'
-import type { MemStats } from './types.js'
+import type { MemStats } from '../model/profile.js'
 
 /** Footer names that map onto a MemStats field. */
 const FIELDS: Record<string, keyof Omit<MemStats, 'raw'>> = {

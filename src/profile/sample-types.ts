@@ -1,6 +1,6 @@
 import { ProfileError } from './errors.js'
 import { sampleColumns } from './stacks.js'
-import type { Profile, ValueType } from './types.js'
+import type { Profile, ValueType } from '../model/profile.js'
 
 /**
  * Index of the sample type called `name` in profile.sampleTypes. Values are

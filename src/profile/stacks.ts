@@ -3,7 +3,7 @@
 // location table), every value in one Float64Array. A Frame[] and a number[]
 // per sample were most of a decoded heap profile's memory (60k samples, 20
 // frames deep: 24 MB of a 31 MB profile); this is 4 bytes a location and 8 a value.
-import type { Frame, Location, Profile, Sample } from './types.js'
+import type { Frame, Location, Profile, Sample } from '../model/profile.js'
 
 /** The samples of one profile, column by column. */
 export interface SampleColumns {

@@ -1,6 +1,6 @@
 // Live heap over the run, base against head: a Mermaid xychart (rendered by
 // GitHub) and a plain text line with the same numbers for every other reader.
-import type { SideSummary } from '../analysis/types.js'
+import type { SideSummary } from '../model/analysis.js'
 import { codeBlock } from './escape.js'
 
 /** Snapshot labels become chart categories: letters and digits only, so nothing can escape the quotes. */

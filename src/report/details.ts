@@ -1,7 +1,7 @@
 // A finding's kind-specific facts (Finding.details, documented in the analysis
 // contract) as one readable line: start/end/settled/peak of one quantity merged
 // into "a → b", bytes in binary units, the analysis' internal bookkeeping left out.
-import { formatBytes, formatCount, formatSignedBytes } from './format.js'
+import { formatBytes, formatCount, formatSignedBytes } from '../model/format.js'
 import { prose } from './inline.js'
 import { escapeMarkdown } from './escape.js'
 

@@ -1,5 +1,5 @@
 // Leak findings: what grows, where, how fast, how sure, and what to change.
-import type { Finding, FixedLeak } from '../analysis/types.js'
+import type { Finding, FixedLeak } from '../model/analysis.js'
 import { codeBlock, escapeHtml, escapeMarkdown } from './escape.js'
 import {
   downsample,
@@ -9,7 +9,7 @@ import {
   formatQuantity,
   formatRate,
   sparkline,
-} from './format.js'
+} from '../model/format.js'
 import { detailParts } from './details.js'
 import { causeLabel, fixedText } from './headline.js'
 import { fn, location, prose, shortFunction, type RenderContext } from './inline.js'

@@ -1,30 +1,22 @@
 // The first thing a reviewer reads: is this PR safe? One verdict, one number,
 // one place in the code; the other verdicts as short lines under it.
-import type { AllocatorChange, Finding, FindingKind, FixedLeak } from '../analysis/types.js'
+import type { AllocatorChange, Finding, FindingKind, FixedLeak } from '../model/analysis.js'
+import { isLeakKind, KIND_LABEL } from '../model/finding-kinds.js'
 import { codeSpan, escapeMarkdown } from './escape.js'
-import { formatBytes, formatChange, formatCount, formatDuration, formatRate, shortSha } from './format.js'
+import {
+  formatBytes,
+  formatChange,
+  formatCount,
+  formatDuration,
+  formatRate,
+  shortSha,
+} from '../model/format.js'
 import { fn, prose, shortLocation, type RenderContext } from './inline.js'
 
-export const KIND_LABEL: Record<FindingKind, string> = {
-  'heap-leak': 'heap leak',
-  'goroutine-leak': 'goroutine leak',
-  'connection-leak': 'connection leak',
-  'rss-growth': 'memory outside the Go heap',
-  'bounded-growth': 'bounded growth',
-  crash: 'crash',
-}
-
-const LEAK_KINDS: readonly FindingKind[] = [
-  'crash',
-  'heap-leak',
-  'goroutine-leak',
-  'connection-leak',
-  'rss-growth',
-]
 const STATUS_RANK: Record<Finding['status'], number> = { new: 0, worsened: 1, unknown: 2, 'pre-existing': 3 }
 
 export function isLeak(f: Finding): boolean {
-  return LEAK_KINDS.includes(f.kind)
+  return isLeakKind(f.kind)
 }
 
 /** Memory the cause adds per request, as the analysis weighed it (0 when not recorded). */

@@ -1,9 +1,9 @@
 // Inline pieces shared by the report's sections: function names, locations with
 // links to the PR's files, text that may quote code between backticks.
-import type { SourceFrame } from '../analysis/types.js'
+import type { SourceFrame } from '../model/analysis.js'
 import { codeSpan, escapeMarkdown, safeUrl } from './escape.js'
 import { displayPath, repoRelativePath, type SourceLayout } from './paths.js'
-import type { Report } from './types.js'
+import type { Report } from '../model/report.js'
 
 export interface RenderContext {
   report: Report

@@ -13,8 +13,9 @@ import type {
   Site,
   SideSummary,
   SourceFrame,
-} from '../analysis/types.js'
-import { REPORT_SCHEMA_VERSION, type Report, type ReportMeta } from './types.js'
+} from '../model/analysis.js'
+import { REPORT_SCHEMA_VERSION, type Report, type ReportMeta } from '../model/report.js'
+import { ALL_FINDING_KINDS } from '../model/finding-kinds.js'
 import {
   ReportValidationError,
   array,
@@ -110,14 +111,7 @@ function site(value: unknown, path: string): Site {
   }
 }
 
-const KINDS: readonly FindingKind[] = [
-  'heap-leak',
-  'goroutine-leak',
-  'connection-leak',
-  'rss-growth',
-  'bounded-growth',
-  'crash',
-]
+const KINDS: readonly FindingKind[] = ALL_FINDING_KINDS
 const STATUSES: readonly FindingStatus[] = ['new', 'worsened', 'pre-existing', 'unknown']
 
 function finding(value: unknown, path: string): Finding {

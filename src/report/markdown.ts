@@ -4,12 +4,12 @@
 // I see it myself (reproduce). When it is too long for GitHub, detail is dropped
 // from the bottom up, whole sections at a time: a table or a code block is
 // never cut in half.
-import type { Report } from './types.js'
-import type { AllocatorChange, Finding } from '../analysis/types.js'
+import type { Report } from '../model/report.js'
+import type { AllocatorChange, Finding } from '../model/analysis.js'
 import { heapChart } from './chart.js'
 import { codeBlock, codeSpan, escapeHtml, escapeMarkdown, safeUrl } from './escape.js'
 import { fixedSection, renderFinding } from './findings.js'
-import { formatDuration, formatFraction } from './format.js'
+import { formatDuration, formatFraction } from '../model/format.js'
 import { findingOneLiner, headline, orderFindings } from './headline.js'
 import { prose, renderContext, type RenderContext } from './inline.js'
 import { pprofCommands, reproduceCommand } from './reproduce.js'

@@ -1,7 +1,7 @@
 // "Reproduce locally": the CLI command that repeats this run, built from the
 // report's meta. Values may come from an untrusted artifact, so every word is
 // shell-quoted: pasting the command runs memleak, never something else.
-import type { ReportMeta } from './types.js'
+import type { ReportMeta } from '../model/report.js'
 
 /** The repository users run the action from (`uses: org/memleak-action@v1`). */
 export const ACTION_REPOSITORY = 'org/memleak-action'

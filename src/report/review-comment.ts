@@ -3,10 +3,11 @@
 // change, and where the whole report is; the hidden first line lets the next run
 // find it again (this job's comment id, the cause's kind, and its site).
 import { createHash } from 'node:crypto'
-import type { Finding } from '../analysis/types.js'
+import type { Finding } from '../model/analysis.js'
 import { codeSpan, escapeMarkdown, safeUrl } from './escape.js'
-import { formatQuantity, shortSha } from './format.js'
-import { findingNumber, KIND_LABEL } from './headline.js'
+import { formatQuantity, shortSha } from '../model/format.js'
+import { KIND_LABEL } from '../model/finding-kinds.js'
+import { findingNumber } from './headline.js'
 import { prose } from './inline.js'
 import { safeCommentId } from './markdown.js'
 

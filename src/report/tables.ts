@@ -1,7 +1,7 @@
 // The base-vs-head summary table and the allocator tables. Every cell is escaped
 // for a table (no `|` can end a cell, no newline can end a row).
 import { markdownTable } from 'markdown-table'
-import type { AllocatorChange, SideSummary } from '../analysis/types.js'
+import type { AllocatorChange, SideSummary } from '../model/analysis.js'
 import { escapeMarkdown } from './escape.js'
 import {
   formatBytes,
@@ -13,7 +13,7 @@ import {
   formatRps,
   formatSignedBytes,
   relativeChange,
-} from './format.js'
+} from '../model/format.js'
 import { fn, location, type RenderContext } from './inline.js'
 
 function cell(text: string): string {

@@ -1,18 +1,11 @@
 // The step's outcome under `fail-on`: one plain-text line per reason (they end
 // up in the log, in core.setFailed and in the report), empty when it passes.
-import type { Analysis, Finding, Verdict } from '../analysis/types.js'
-import { formatBytes, formatChange, formatRate } from './format.js'
+import type { Analysis, Finding, Verdict } from '../model/analysis.js'
+import { isLeakKind } from '../model/finding-kinds.js'
+import { formatBytes, formatChange, formatRate } from '../model/format.js'
 
 export const FAIL_ON_WORDS = ['leak', 'new-leak', 'regression', 'no-verdict', 'none'] as const
 export type FailOnWord = (typeof FAIL_ON_WORDS)[number]
-
-const LEAK_KINDS = new Set<Finding['kind']>([
-  'heap-leak',
-  'goroutine-leak',
-  'connection-leak',
-  'rss-growth',
-  'crash',
-])
 
 function where(f: Finding): string {
   const frame = f.site.ownFrame
@@ -39,7 +32,7 @@ export function failuresFor(verdict: Verdict, failOn: readonly string[], analysi
     }
   }
   if (words.includes('none')) return []
-  const findings = (analysis?.findings ?? []).filter((f) => LEAK_KINDS.has(f.kind))
+  const findings = (analysis?.findings ?? []).filter((f) => isLeakKind(f.kind))
   const reasons: string[] = []
   // new-leak is the narrower word: when both are given, the leak line says what is new.
   if (words.includes('new-leak') && verdict.newLeak) {

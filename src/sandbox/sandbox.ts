@@ -13,6 +13,7 @@ import { readPlan, SideCgroup, type CgroupPlan } from './cgroup.js'
 import { opsFor } from './ops.js'
 import { detectPrivilege, privileged, run, type Privilege } from './privilege.js'
 import { ensureSandboxUser, type SandboxUser } from './user.js'
+import { formatMemoryLimit } from '../model/format.js'
 
 /** How to start one command inside a scope. */
 export interface SpawnSpec {
@@ -155,11 +156,6 @@ function findSetpriv(): string | undefined {
     if (fs.existsSync(join(dir, 'setpriv'))) return join(dir, 'setpriv')
   }
   return undefined
-}
-
-function formatBytes(n: number): string {
-  const GiB = 1024 ** 3
-  return n >= GiB ? `${+(n / GiB).toFixed(1)} GiB` : `${Math.round(n / 1024 ** 2)} MiB`
 }
 
 /** What a pid is, for "still alive: pid 12 (sleep 3600)". */
@@ -359,7 +355,7 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
       : 'every process of the user killed after each'
   const limit =
     opts.memoryLimit !== undefined && platform === 'linux'
-      ? `, memory limit ${formatBytes(opts.memoryLimit)}`
+      ? `, memory limit ${formatMemoryLimit(opts.memoryLimit)}`
       : ''
   return {
     isolated: true,

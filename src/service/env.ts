@@ -1,7 +1,7 @@
 // The service is the PR's code: untrusted. It gets an allowlisted environment so
 // that nothing the workflow holds (tokens, runner internals, action inputs) can
 // reach it, even if a user's `env` line asks for it.
-import { UsageError } from '../errors.js'
+import { UsageError } from '../model/errors.js'
 
 /** Names the service inherits from our environment when present. */
 const INHERITED = new Set([

@@ -4,7 +4,8 @@
 import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import { assertPortFree } from './port.js'
-import { formatSeconds, httpGet } from './http.js'
+import { httpGet } from './http.js'
+import { formatSeconds } from '../model/format.js'
 import { waitListening } from './ready.js'
 import type { Scope, SpawnSpec } from '../sandbox/sandbox.js'
 

@@ -2,7 +2,7 @@
 // process so they cost the service nothing: /proc on Linux, ps and lsof on macOS.
 import { execFile } from 'node:child_process'
 import * as fs from 'node:fs/promises'
-import type { ProcessStats } from '../capture/types.js'
+import type { ProcessStats } from '../model/sides.js'
 
 const TOOL_TIMEOUT_MS = 10_000
 

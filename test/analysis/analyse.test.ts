@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { analyse } from '../../src/analysis/analyse.js'
-import type { AnalysisOptions } from '../../src/analysis/types.js'
+import { compareSides } from '../../src/analysis/compare.js'
+import type { AnalysisOptions } from '../../src/model/analysis.js'
 import { DEFAULT_RATE, KiB, MiB, MODULE, type SideSpec, simulateSide, STACKS } from './fixtures.js'
 
 const options: AnalysisOptions = {
@@ -69,7 +69,7 @@ describe('the seed scenario: the four classic causes at once', () => {
     fds: { start: 24, perReq: 0.0008 },
   })
   const base = simulateSide({ ...healthy, seed: 8, side: 'base' })
-  const a = analyse(head, base, options)
+  const a = compareSides(head, base, options)
 
   it('finds each cause once, as new, and points at the code to change, most harmful first', () => {
     // 400 B/req of map entries outweigh 0.8 leaked connections and 1 parked goroutine per 1k requests.
@@ -119,7 +119,7 @@ describe('the seed scenario: the four classic causes at once', () => {
 
 describe('a healthy service', () => {
   it('has no findings, no regression, and a JSON-serialisable analysis', () => {
-    const a = analyse(
+    const a = compareSides(
       simulateSide({ ...healthy, seed: 11 }),
       simulateSide({ ...healthy, seed: 12, side: 'base' }),
       options,
@@ -132,7 +132,7 @@ describe('a healthy service', () => {
 
 describe('notes', () => {
   const notesOf = (head: SideSpec, base?: SideSpec, opts = options) =>
-    analyse(simulateSide(head), base && simulateSide({ ...base, side: 'base' }), opts).notes.join('\n')
+    compareSides(simulateSide(head), base && simulateSide({ ...base, side: 'base' }), opts).notes.join('\n')
 
   it('no base', () => {
     expect(notesOf(healthy)).toMatch(/^No base measured: findings are for head alone/m)

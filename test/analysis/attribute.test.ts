@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { analyse } from '../../src/analysis/analyse.js'
-import type { AnalysisOptions } from '../../src/analysis/types.js'
+import { compareSides } from '../../src/analysis/compare.js'
+import type { AnalysisOptions } from '../../src/model/analysis.js'
 import { KiB, MiB, MODULE, type SideSpec, simulateSide, STACKS } from './fixtures.js'
 
 const options: AnalysisOptions = {
@@ -10,7 +10,7 @@ const options: AnalysisOptions = {
   memProfileRate: 64 * KiB,
 }
 const findingsOf = (spec: SideSpec) =>
-  analyse(simulateSide({ rate: 64 * KiB, ...spec }), undefined, options).findings
+  compareSides(simulateSide({ rate: 64 * KiB, ...spec }), undefined, options).findings
 const background = [{ stack: STACKS.handlerBuffer, live: 6 * MiB, allocPerReq: 6 * KiB }]
 
 describe('one cause, one finding', () => {

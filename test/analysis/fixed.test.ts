@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { analyse } from '../../src/analysis/analyse.js'
-import type { AnalysisOptions } from '../../src/analysis/types.js'
+import { compareSides } from '../../src/analysis/compare.js'
+import type { AnalysisOptions } from '../../src/model/analysis.js'
 import { KiB, MiB, MODULE, type SideSpec, simulateSide, STACKS } from './fixtures.js'
 
 const options: AnalysisOptions = {
@@ -22,7 +22,7 @@ const leaking = (retainPerReq: number): SideSpec => ({
 
 describe('what a PR fixes', () => {
   it("base's leak gone on head: a fixed entry naming base's site, nothing on head", () => {
-    const a = analyse(
+    const a = compareSides(
       simulateSide({ ...healthy, seed: 3 }),
       simulateSide({ ...leaking(400), seed: 4, side: 'base' }),
       options,
@@ -36,13 +36,13 @@ describe('what a PR fixes', () => {
   })
 
   it('a leak slowed to a tenth is fixed in part (slower); one at the same rate is not fixed', () => {
-    const slower = analyse(
+    const slower = compareSides(
       simulateSide({ ...leaking(2048), seed: 5 }),
       simulateSide({ ...leaking(20 * KiB), seed: 6, side: 'base' }),
       options,
     )
     expect(slower.fixed?.map((f) => f.how)).toEqual(['slower'])
-    const same = analyse(
+    const same = compareSides(
       simulateSide({ ...leaking(2048), seed: 7 }),
       simulateSide({ ...leaking(2048), seed: 8, side: 'base' }),
       options,
@@ -52,6 +52,6 @@ describe('what a PR fixes', () => {
   })
 
   it('no base: nothing can be fixed', () => {
-    expect(analyse(simulateSide(healthy), undefined, options).fixed).toBeUndefined()
+    expect(compareSides(simulateSide(healthy), undefined, options).fixed).toBeUndefined()
   })
 })

@@ -3,9 +3,9 @@
 // stands for MemProfileRate bytes, so a site's estimate moves in steps of that
 // size: retained bytes accumulate samples (a counting process that never goes
 // down), churned live bytes are redrawn at every snapshot.
-import type { LoadStats } from '../../src/capture/types.js'
-import type { DecodedSnapshot, SideData } from '../../src/analysis/types.js'
-import type { Frame, GoroutineRecord, MemStats, Profile, Sample } from '../../src/profile/types.js'
+import type { LoadStats } from '../../src/model/sides.js'
+import type { DecodedSnapshot, SideData } from '../../src/model/analysis.js'
+import type { Frame, GoroutineRecord, MemStats, Profile, Sample } from '../../src/model/profile.js'
 import { normal, poisson, rng } from './random.js'
 
 export const KiB = 1024

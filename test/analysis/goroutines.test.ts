@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { analyseGoroutines, callerOfClient, matchDump, waitFunction } from '../../src/analysis/goroutines.js'
-import type { AnalysisOptions } from '../../src/analysis/types.js'
+import type { AnalysisOptions } from '../../src/model/analysis.js'
 import { DEFAULT_RATE, KiB, MODULE, type SideSpec, simulateSide, stackOf, STACKS } from './fixtures.js'
 
 const options: AnalysisOptions = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { analyse } from '../../src/analysis/analyse.js'
+import { compareSides } from '../../src/analysis/compare.js'
 import { analyseHeap, TOTAL_KEY } from '../../src/analysis/heap.js'
-import type { AnalysisOptions, Finding, SideData } from '../../src/analysis/types.js'
+import type { AnalysisOptions, Finding, SideData } from '../../src/model/analysis.js'
 import {
   DEFAULT_RATE,
   heapProfile,
@@ -146,7 +146,7 @@ describe('heap leak per site', () => {
         fds: { start: 30, jitter: 3 },
         rss: { start: 400 * MiB, jitter: 8 * MiB },
       })
-      const a = analyse(side, undefined, options())
+      const a = compareSides(side, undefined, options())
       falsePositives += a.findings.filter((f) => f.kind !== 'bounded-growth').length
     }
     expect(falsePositives).toBe(0)

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { analyse } from '../../src/analysis/analyse.js'
+import { compareSides } from '../../src/analysis/compare.js'
 import { allocWindows, compareRates, TOTAL_SITE } from '../../src/analysis/regression.js'
 import { holm } from '../../src/analysis/stats.js'
-import type { AnalysisOptions, SideData } from '../../src/analysis/types.js'
+import type { AnalysisOptions, SideData } from '../../src/model/analysis.js'
 import {
   DEFAULT_RATE,
   heapProfile,
@@ -83,7 +83,7 @@ describe('regression verdict', () => {
     for (let seed = 1; seed <= 20; seed++) {
       const base = simulateSide({ seed, side: 'base', sites: sites(8 * KiB) })
       const head = simulateSide({ seed: seed + 1000, sites: sites(8 * KiB * 1.2 + 60) })
-      const a = analyse(head, base, options)
+      const a = compareSides(head, base, options)
       if (a.verdict.regression) flagged++
       // Each window holds ~240 samples at 512 KiB: +-6.5% per window.
       expect(a.total.change).toBeGreaterThan(0.05)
@@ -95,7 +95,7 @@ describe('regression verdict', () => {
   it('the same code on both sides: no regression over 50 seeds but at most a few (alpha)', () => {
     let flagged = 0
     for (let seed = 1; seed <= 50; seed++) {
-      const a = analyse(
+      const a = compareSides(
         simulateSide({ seed, sites: sites(8 * KiB) }),
         simulateSide({ seed: seed + 5000, side: 'base', sites: sites(8 * KiB) }),
         options,
@@ -108,7 +108,7 @@ describe('regression verdict', () => {
   it('significant but below the threshold is not a regression', () => {
     const base = allocSide('base', { 'main.render': [1000, 1001, 1002, 1003, 1004, 1005] })
     const head = allocSide('head', { 'main.render': [1050, 1051, 1052, 1053, 1054, 1055] })
-    const a = analyse(head, base, options)
+    const a = compareSides(head, base, options)
     expect(a.total.significant).toBe(true)
     expect(a.total.change).toBeCloseTo(0.05, 2)
     expect(a.verdict.regression).toBe(false)
@@ -117,7 +117,7 @@ describe('regression verdict', () => {
   it('three windows a side can never be significant: no regression, and a note says why', () => {
     const base = allocSide('base', { 'main.render': [1000, 1001, 1002] })
     const head = allocSide('head', { 'main.render': [2000, 2001, 2002] })
-    const a = analyse(head, base, options)
+    const a = compareSides(head, base, options)
     expect(a.total.change).toBeCloseTo(1, 2)
     expect(a.total.pValue).toBeCloseTo(0.1, 10)
     expect(a.verdict.regression).toBe(false)
@@ -128,7 +128,7 @@ describe('regression verdict', () => {
   })
 
   it('no base: no comparison, but head’s top allocators are listed', () => {
-    const a = analyse(
+    const a = compareSides(
       allocSide('head', { 'main.render': [900, 1000, 1100], 'main.small': [10, 10, 10] }),
       undefined,
       options,
@@ -158,7 +158,7 @@ describe('per-site changes', () => {
     'main.tiny': [30, 31, 32, 30, 31, 32],
     'main.added': [700, 710, 720, 730, 740, 750],
   })
-  const a = analyse(head, base, options)
+  const a = compareSides(head, base, options)
   const rows = [...a.growing, ...a.improved]
 
   it('drops sites below 64 B/req and 1% of the total as noise', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { analyse } from '../../src/analysis/analyse.js'
-import type { AnalysisOptions, SideData } from '../../src/analysis/types.js'
+import { compareSides } from '../../src/analysis/compare.js'
+import type { AnalysisOptions, SideData } from '../../src/model/analysis.js'
 import {
   DEFAULT_RATE,
   heapProfile,
@@ -61,7 +61,7 @@ describe('degenerate runs do not break the analysis', () => {
   ]
   it.each(cases)('%s', (_, make) => {
     const side = make()
-    const a = analyse(side, { ...make(), side: 'base' }, options)
+    const a = compareSides(side, { ...make(), side: 'base' }, options)
     expect(a.verdict).toEqual({ leak: false, newLeak: false, regression: false })
     expectFinite(a)
     expect(a.head.heapSeries.length).toBe(side.snapshots.length + 1)

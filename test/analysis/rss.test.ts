@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { analyse } from '../../src/analysis/analyse.js'
-import type { AnalysisOptions } from '../../src/analysis/types.js'
-import type { MemStats } from '../../src/profile/types.js'
+import { compareSides } from '../../src/analysis/compare.js'
+import type { AnalysisOptions } from '../../src/model/analysis.js'
+import type { MemStats } from '../../src/model/profile.js'
 import { DEFAULT_RATE, KiB, MiB, MODULE, type SideSpec, simulateSide, STACKS } from './fixtures.js'
 
 const options: AnalysisOptions = {
@@ -30,7 +30,7 @@ const rssGrowing = (memstats: (i: number) => Partial<MemStats>, extra: Partial<S
   ...extra,
 })
 const rssFinding = (spec: SideSpec) =>
-  analyse(simulateSide(spec), undefined, options).findings.filter((f) => f.kind === 'rss-growth')
+  compareSides(simulateSide(spec), undefined, options).findings.filter((f) => f.kind === 'rss-growth')
 
 describe('RSS growth outside the heap', () => {
   it('goroutine stacks: StackInuse grew with RSS', () => {
@@ -82,7 +82,7 @@ describe('RSS growth outside the heap', () => {
     const spec = rssGrowing(() => ({}), {
       sites: [...flatHeap, { stack: STACKS.cacheLeak, retainPerReq: 2 * KiB }],
     })
-    const a = analyse(simulateSide(spec), undefined, options)
+    const a = compareSides(simulateSide(spec), undefined, options)
     expect(a.findings.map((f) => f.kind)).toEqual(['heap-leak'])
   })
 

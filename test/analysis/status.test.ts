@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { analyse } from '../../src/analysis/analyse.js'
+import { compareSides } from '../../src/analysis/compare.js'
 import { assignStatus, verdictOf } from '../../src/analysis/status.js'
 import type { Trend } from '../../src/analysis/trend.js'
-import type { AnalysisOptions, Finding, FindingKind } from '../../src/analysis/types.js'
+import type { AnalysisOptions, Finding, FindingKind } from '../../src/model/analysis.js'
 import { DEFAULT_RATE, KiB, MiB, MODULE, simulateSide, STACKS } from './fixtures.js'
 
 const finding = (kind: FindingKind, key: string, rate: number): Finding => ({
@@ -132,12 +132,12 @@ describe('status end to end', () => {
     })
 
   it('a leak the pull request adds is new and sets newLeak', () => {
-    const a = analyse(side(1, 512), side(2, undefined, undefined, 'base'), options)
+    const a = compareSides(side(1, 512), side(2, undefined, undefined, 'base'), options)
     expect(a.findings.map((f) => [f.kind, f.status])).toEqual([['heap-leak', 'new']])
     expect(a.verdict).toMatchObject({ leak: true, newLeak: true })
   })
   it('a leak base already had, at the same rate, is pre-existing: leak but not newLeak', () => {
-    const a = analyse(side(1, 512, 0.001), side(2, 512, 0.001, 'base'), options)
+    const a = compareSides(side(1, 512, 0.001), side(2, 512, 0.001, 'base'), options)
     expect(a.findings.map((f) => [f.kind, f.status]).sort()).toEqual([
       ['goroutine-leak', 'pre-existing'],
       ['heap-leak', 'pre-existing'],
@@ -146,7 +146,7 @@ describe('status end to end', () => {
     expect(a.findings[0].baseRate).toBeGreaterThan(0)
   })
   it('a goroutine leak four times as fast is worsened', () => {
-    const a = analyse(side(1, undefined, 0.002), side(2, undefined, 0.0005, 'base'), options)
+    const a = compareSides(side(1, undefined, 0.002), side(2, undefined, 0.0005, 'base'), options)
     expect(a.findings.map((f) => [f.kind, f.status])).toEqual([['goroutine-leak', 'worsened']])
     expect(a.findings[0].baseRate).toBeCloseTo(0.0005, 4)
     expect(a.verdict.newLeak).toBe(true)

@@ -3,7 +3,8 @@ import { gunzipSync } from 'node:zlib'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { measureSide, ServiceCrashedError, type MeasureOptions } from '../../src/capture/measure.js'
+import { captureSide, type MeasureOptions } from '../../src/capture/schedule.js'
+import { ServiceCrashedError } from '../../src/capture/cut-short.js'
 import { PprofUnavailableError } from '../../src/capture/pprof.js'
 import { parseRequests } from '../../src/load/requests.js'
 import { serviceEnvironment } from '../../src/service/env.js'
@@ -60,7 +61,7 @@ describe('measureSide', () => {
       snapshots: 3,
       traceSeconds: 1,
     })
-    const m = await measureSide(opts, (l) => lines.push(l))
+    const m = await captureSide(opts, (l) => lines.push(l))
 
     expect(m.side).toBe('base')
     expect(m.snapshots.map((s) => s.label)).toEqual(['S0', 'S1', 'S2', 'S3'])
@@ -113,14 +114,14 @@ describe('measureSide', () => {
       { durationMs: 600, warmupMs: 200, snapshots: 1, settleMs: 0 },
       { GOGC: '50', GODEBUG: 'madvdontneed=1' },
     )
-    const m = await measureSide(opts, () => {})
+    const m = await captureSide(opts, () => {})
     expect(m.runtimeEnv).toEqual({ GOGC: '50', GODEBUG: 'madvdontneed=1' })
   })
 
   it('says how to serve pprof when it is missing', async () => {
     const opts = await options('nopprof', {})
     opts.readyUrl = `http://127.0.0.1:${opts.port}/time`
-    const err = await measureSide(opts, () => {}).catch((e: unknown) => e)
+    const err = await captureSide(opts, () => {}).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(PprofUnavailableError)
     expect((err as Error).message).toBe(
       `pprof is not served at ${opts.pprofUrl}: import _ "net/http/pprof" (Gin: r.Any("/debug/pprof/*any", gin.WrapH(http.DefaultServeMux)))`,
@@ -132,7 +133,7 @@ describe('measureSide', () => {
   it('with the default ready-url, a missing pprof is named as such, not as a timeout', async () => {
     const opts = await options('nopprof', { readyTimeoutMs: 30_000 })
     const started = Date.now()
-    const err = await measureSide(opts, () => {}).catch((e: unknown) => e)
+    const err = await captureSide(opts, () => {}).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(PprofUnavailableError)
     expect((err as Error).message).toMatch(
       /^pprof is not served at .* \(http:\/\/127\.0\.0\.1:\d+\/debug\/pprof\/ answers 404\)$/,
@@ -154,7 +155,7 @@ describe('measureSide', () => {
       { CRASH_AFTER: '3000' },
     )
     const started = Date.now()
-    const err = await measureSide(opts, () => {}).catch((e: unknown) => e)
+    const err = await captureSide(opts, () => {}).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ServiceCrashedError)
     const crash = err as ServiceCrashedError
     expect(crash.exit).toEqual({ code: 2, signal: null })
@@ -172,7 +173,7 @@ describe('measureSide', () => {
 
   it('counts 5xx answers as errors and says the measurement is not trustworthy', async () => {
     const opts = await options('errors5xx', { requests: parseRequests('GET /time') })
-    const m = await measureSide(opts, () => {})
+    const m = await captureSide(opts, () => {})
     expect(m.load.statusCounts['500']).toBe(m.load.requests)
     expect(m.load.errors).toBe(m.load.requests)
     expect(m.snapshots.at(-1)!.errors).toBeGreaterThan(0)
@@ -184,7 +185,7 @@ describe('measureSide', () => {
 
   it('a partial error rate above 1% is reported too', async () => {
     const opts = await options('errors5xx', { requests: parseRequests('GET /time') }, { ERROR_EVERY: '10' })
-    const m = await measureSide(opts, () => {})
+    const m = await captureSide(opts, () => {})
     expect(m.errorFraction).toBeGreaterThan(0.08)
     expect(m.errorFraction).toBeLessThan(0.12)
     expect(m.problems?.[0]).toMatch(/^(9|10|11)\.\d% of requests failed/)
@@ -192,7 +193,7 @@ describe('measureSide', () => {
 
   it('a service that exits at once fails before any load', async () => {
     const opts = await options('exitnow')
-    const err = await measureSide(opts, () => {}).catch((e: unknown) => e)
+    const err = await captureSide(opts, () => {}).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ServiceStartError)
     expect((err as Error).message).toMatch(/^service exited with code 3 before it was ready/)
   })
@@ -202,7 +203,7 @@ describe('measureSide', () => {
     const opts = await options('healthy', { durationMs: 20_000, signal: controller.signal })
     setTimeout(() => controller.abort(new Error('cancelled by test')), 1500)
     const started = Date.now()
-    await expect(measureSide(opts, () => {})).rejects.toThrow('cancelled by test')
+    await expect(captureSide(opts, () => {})).rejects.toThrow('cancelled by test')
     expect(Date.now() - started).toBeLessThan(6000)
     expect(await canConnect(opts.port)).toBe(false)
     expect(isRunning(pidFromLog(join(workDir, 'head-service.log')))).toBe(false)

@@ -15,7 +15,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { Report } from '../../src/report/types.js'
+import type { Report } from '../../src/model/report.js'
 import { CLI, runCli } from '../hardening/cli.js'
 import { afterFault, faultRepo, lastLine, tail, type FaultRepo } from '../hardening/e2e.js'
 import { FIXTURES_DIR } from '../support/fixture-repo.js'

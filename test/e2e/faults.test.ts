@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { Report } from '../../src/report/types.js'
+import type { Report } from '../../src/model/report.js'
 import { CLI } from '../hardening/cli.js'
 import {
   afterFault,

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Report } from '../../src/report/types.js'
+import type { Report } from '../../src/model/report.js'
 import { startGitHubApi, type GitHubApi } from '../support/github-api.js'
 import { makeFixtureRepo, type FixtureRepo } from '../support/fixture-repo.js'
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Finding } from '../../src/analysis/types.js'
+import type { Finding } from '../../src/model/analysis.js'
 import { annotationsFor, toRepoPath } from '../../src/github/annotations.js'
 import * as F from '../report/fixtures.js'
 

@@ -14,7 +14,7 @@ import { startGitHubApi, type GitHubApi } from '../support/github-api.js'
 // imported, and @actions/artifact's findBy calls use that client.
 type ArtifactModule = typeof import('../../src/github/artifact.js')
 type FromReports = typeof import('../../src/modes/from-reports.js')
-type InputsModule = typeof import('../../src/inputs.js')
+type InputsModule = typeof import('../../src/model/inputs.js')
 type ArtifactLib = typeof import('@actions/artifact')
 let artifact: ArtifactModule
 let fromReports: FromReports
@@ -45,7 +45,7 @@ beforeAll(async () => {
   })
   artifact = await import('../../src/github/artifact.js')
   fromReports = await import('../../src/modes/from-reports.js')
-  inputsModule = await import('../../src/inputs.js')
+  inputsModule = await import('../../src/model/inputs.js')
   lib = await import('@actions/artifact')
 })
 

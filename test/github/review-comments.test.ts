@@ -2,7 +2,7 @@
 // stand-in, whose pull request files are the real `git diff` of a fixture
 // repository (healthy -> mapcache: its hunks show head lines 1-28 and 31-49).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { Analysis, Finding } from '../../src/analysis/types.js'
+import type { Analysis, Finding } from '../../src/model/analysis.js'
 import type { PathMapping } from '../../src/github/annotations.js'
 import { createOctokit, type GitHubClient } from '../../src/github/octokit.js'
 import { rightSideLines } from '../../src/github/patch.js'

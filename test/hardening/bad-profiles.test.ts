@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { analyse } from '../../src/analysis/analyse.js'
-import { decodeSide, SnapshotError } from '../../src/decode-side.js'
+import { compareSides } from '../../src/analysis/compare.js'
+import { decodeSide, SnapshotError } from '../../src/profile/decode-side.js'
 import { decodeProfile } from '../../src/profile/decode.js'
 import { CLI, expectOneLine, runCli } from './cli.js'
 import { brokenProfile, BROKEN, measurement, PROFILES, realProfile } from './measurement.js'
@@ -157,7 +157,7 @@ describe('the pipeline decode names the side and snapshot', () => {
       } else {
         const side = decodeSide(head)
         const base = decodeSide(measurement('base'))
-        const analysis = analyse(side, base, {
+        const analysis = compareSides(side, base, {
           modulePath: 'memleak-action/profilegen',
           regressionThreshold: 0.1,
           alpha: 0.05,

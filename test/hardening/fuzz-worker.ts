@@ -4,15 +4,15 @@
 // process when that number stops moving.
 import { readFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
-import { analyse } from '../../src/analysis/analyse.js'
-import type { AnalysisOptions, SideData } from '../../src/analysis/types.js'
-import { decodeSide, decodeSnapshotProfile, SnapshotError } from '../../src/decode-side.js'
+import { compareSides } from '../../src/analysis/compare.js'
+import type { AnalysisOptions, SideData } from '../../src/model/analysis.js'
+import { decodeSide, decodeSnapshotProfile, SnapshotError } from '../../src/profile/decode-side.js'
 import { aggregateByFunction } from '../../src/profile/aggregate.js'
 import { decodeProfile } from '../../src/profile/decode.js'
 import { diffProfiles } from '../../src/profile/diff.js'
 import { ProfileError } from '../../src/profile/errors.js'
 import { formatTop } from '../../src/profile/top-format.js'
-import type { Profile } from '../../src/profile/types.js'
+import type { Profile } from '../../src/model/profile.js'
 import { measurement, PROFILES } from './measurement.js'
 import { fuzzCase } from './mutate.js'
 
@@ -110,7 +110,7 @@ function pipeline(bytes: Uint8Array, passed: number): 'rejected' | 'checked' | '
   }
   if (passed % ANALYSE_EVERY !== 0) return 'checked'
   const withBase = (passed / ANALYSE_EVERY) % 2 === 0
-  analyse({ ...goodHead, snapshots }, withBase ? goodBase : undefined, options)
+  compareSides({ ...goodHead, snapshots }, withBase ? goodBase : undefined, options)
   return 'analysed'
 }
 

@@ -2,7 +2,7 @@
 // with one slot replaced: what the pipeline would decode after a service
 // served something broken at one snapshot.
 import { readFileSync } from 'node:fs'
-import type { LoadStats, RawSnapshot, SideMeasurement, SideName } from '../../src/capture/types.js'
+import type { LoadStats, RawSnapshot, SideMeasurement, SideName } from '../../src/model/sides.js'
 
 export const PROFILES = new URL('../fixtures/profiles/', import.meta.url)
 export const BROKEN = new URL('../fixtures/broken/', import.meta.url)

@@ -1,13 +1,14 @@
 // A side that crashed part-way keeps whatever snapshots it took: even one or
 // two are analysed, so the report keeps the other side beside the crash.
 import { describe, expect, it } from 'vitest'
-import { analyse } from '../../src/analysis/analyse.js'
-import type { AnalysisOptions } from '../../src/analysis/types.js'
-import { MeasurementStoppedError, ServiceCrashedError } from '../../src/capture/measure.js'
-import { crashFinding } from '../../src/crash.js'
-import { decodeSide } from '../../src/decode-side.js'
-import { crashOnlyAnalysis, partialMeasurement, stoppedNote, stoppedOnlyAnalysis } from '../../src/partial.js'
-import { RunStoppedError, startRunControl } from '../../src/run-control.js'
+import { compareSides } from '../../src/analysis/compare.js'
+import type { AnalysisOptions } from '../../src/model/analysis.js'
+import { MeasurementStoppedError, ServiceCrashedError } from '../../src/capture/cut-short.js'
+import { partialMeasurement } from '../../src/capture/side.js'
+import { crashFinding } from '../../src/analysis/crash.js'
+import { decodeSide } from '../../src/profile/decode-side.js'
+import { crashOnlyAnalysis, stoppedNote, stoppedOnlyAnalysis } from '../../src/analysis/incomplete.js'
+import { RunStoppedError, startRunControl } from '../../src/run/run-control.js'
 import { measurement } from './measurement.js'
 
 const options: AnalysisOptions = {
@@ -55,7 +56,7 @@ describe('partialMeasurement', () => {
       expect(partial.problems).toEqual([
         `the service crashed ${n} snapshots into the run; figures cover the time before`,
       ])
-      const analysis = analyse(decodeSide(partial), decodeSide(measurement('base')), options)
+      const analysis = compareSides(decodeSide(partial), decodeSide(measurement('base')), options)
       expect(analysis.base?.requests).toBe(5000)
       expect(analysis.head.requests).toBe(5000)
     })
@@ -64,7 +65,7 @@ describe('partialMeasurement', () => {
 
 describe('crashOnlyAnalysis', () => {
   it('keeps base beside the crash when given', () => {
-    const base = analyse(decodeSide(measurement('base')), undefined, options).head
+    const base = compareSides(decodeSide(measurement('base')), undefined, options).head
     const analysis = crashOnlyAnalysis(crashAfter(0), base)
     expect(analysis.base).toMatchObject({ side: 'base', requests: 5000 })
     expect(analysis.verdict).toEqual({ leak: true, newLeak: true, regression: false })
@@ -128,7 +129,7 @@ describe('a run stopped part-way (deadline, cancelled job)', () => {
   })
 
   it('head with no snapshot: base kept, no verdict either way', () => {
-    const base = analyse(decodeSide(measurement('base')), undefined, options).head
+    const base = compareSides(decodeSide(measurement('base')), undefined, options).head
     const analysis = stoppedOnlyAnalysis(stoppedAfter(0), base)
     expect(analysis.base).toMatchObject({ side: 'base', requests: 5000 })
     expect(analysis.verdict).toEqual({ leak: false, newLeak: false, regression: false })

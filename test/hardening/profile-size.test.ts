@@ -4,7 +4,7 @@
 // exhaust the runner's memory; the CLI treats it as bad input (exit 2).
 import { existsSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { decodeSide, SnapshotError } from '../../src/decode-side.js'
+import { decodeSide, SnapshotError } from '../../src/profile/decode-side.js'
 import { CLI, runCli } from './cli.js'
 import { afterFault, faultRepo, lastLine, runFault, tail } from './e2e.js'
 import { brokenProfile, measurement } from './measurement.js'

@@ -2,7 +2,7 @@
 // `${{ github.head_ref }}`) could put there: refused with the input's own one-line
 // error, or kept as inert data, never passed on as an option or a command.
 import { describe, expect, it } from 'vitest'
-import { UsageError } from '../../src/errors.js'
+import { UsageError } from '../../src/model/errors.js'
 import {
   ACTION_INPUT_DEFAULTS,
   INPUT_DEFAULTS,
@@ -10,7 +10,7 @@ import {
   readInputs,
   type ActionInputName,
   type InputName,
-} from '../../src/inputs.js'
+} from '../../src/model/inputs.js'
 
 type Name = InputName | ActionInputName
 const ACTION = new Set(Object.keys(ACTION_INPUT_DEFAULTS))

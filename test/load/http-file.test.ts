@@ -1,7 +1,7 @@
 // The request-file parser and the placeholders, table-driven: the forms both
 // REST clients write, and every refusal with the line it names.
 import { describe, expect, it } from 'vitest'
-import { UsageError } from '../../src/errors.js'
+import { UsageError } from '../../src/model/errors.js'
 import { parseHttpFile } from '../../src/load/http-file.js'
 import { compilePlaceholders } from '../../src/load/placeholders.js'
 import { compileRequest, parseHeaderLines, parseRequests } from '../../src/load/requests.js'

@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { UsageError } from '../../src/errors.js'
-import { readRequestsFile } from '../../src/requests-file.js'
+import { UsageError } from '../../src/model/errors.js'
+import { readRequestsFile } from '../../src/load/requests-file.js'
 
 const root = mkdtempSync(join(tmpdir(), 'memleak-reqfile-'))
 const base = join(root, 'base')

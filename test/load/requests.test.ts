@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { UsageError } from '../../src/errors.js'
+import { UsageError } from '../../src/model/errors.js'
 import { encodeRequest, parseRequests } from '../../src/load/requests.js'
 import { bucketOf, bucketRange, BUCKETS, quantile } from '../../src/load/histogram.js'
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { combinedVerdict, renderAggregate, serviceNames, verdictWords } from '../../src/modes/aggregate.js'
 import { commentMarker } from '../../src/report/markdown.js'
 import { parseReport } from '../../src/report/json.js'
-import type { Report } from '../../src/report/types.js'
+import type { Report } from '../../src/model/report.js'
 import { toHtml, visibleText } from '../report/gfm.js'
 import * as F from '../report/fixtures.js'
 

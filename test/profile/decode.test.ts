@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { decodeProfile } from '../../src/profile/decode.js'
 import { ProfileError } from '../../src/profile/errors.js'
 import { valueIndex } from '../../src/profile/sample-types.js'
-import type { Profile } from '../../src/profile/types.js'
+import type { Profile } from '../../src/model/profile.js'
 import { buildProfile, fixture } from './fixtures.js'
 
 function names(p: Profile, sample: number): string[] {

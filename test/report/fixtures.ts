@@ -1,7 +1,7 @@
 // Hand-built reports for the renderer's tests: the analysis is another part's
 // output, so these are written the way it documents its contract.
-import type { AllocatorChange, Analysis, Finding, SideSummary, Site } from '../../src/analysis/types.js'
-import { REPORT_SCHEMA_VERSION, type Report, type ReportMeta } from '../../src/report/types.js'
+import type { AllocatorChange, Analysis, Finding, SideSummary, Site } from '../../src/model/analysis.js'
+import { REPORT_SCHEMA_VERSION, type Report, type ReportMeta } from '../../src/model/report.js'
 
 export const MODULE = 'github.com/acme/shop'
 export const WORKSPACE = '/home/runner/work/shop/shop'

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { renderMarkdown } from '../../src/report/markdown.js'
 import { failuresFor } from '../../src/report/verdict.js'
-import type { Analysis } from '../../src/analysis/types.js'
+import type { Analysis } from '../../src/model/analysis.js'
 import * as F from './fixtures.js'
 import { toHtml } from './gfm.js'
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { findingNumber, blamedAllocator, causeLabel } from '../../src/report/headline.js'
 import { shortFunction } from '../../src/report/inline.js'
-import type { Finding } from '../../src/analysis/types.js'
+import type { Finding } from '../../src/model/analysis.js'
 import * as F from './fixtures.js'
 
 describe('the line to change comes first', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Analysis, Finding } from '../../src/analysis/types.js'
+import type { Analysis, Finding } from '../../src/model/analysis.js'
 import { MAX_COMMENT_CHARS, commentMarker, renderMarkdown } from '../../src/report/markdown.js'
 import { parseReport, toJson } from '../../src/report/json.js'
 import * as F from './fixtures.js'

@@ -2,7 +2,7 @@
 // hidden, the PR's own names cannot mention, link or inject, and the identity
 // survives the line moving.
 import { describe, expect, it } from 'vitest'
-import type { Finding } from '../../src/analysis/types.js'
+import type { Finding } from '../../src/model/analysis.js'
 import {
   isFixedReviewComment,
   markerOf,

@@ -2,7 +2,7 @@
 // checks every e2e run shares: nothing left running, the token never printed.
 import { expect } from 'vitest'
 import { readFileSync } from 'node:fs'
-import type { Report } from '../../src/report/types.js'
+import type { Report } from '../../src/model/report.js'
 import type { GitHubApi } from './github-api.js'
 import { makeFixtureRepo, type FixtureRepo, type SideSpec } from './fixture-repo.js'
 import { freePort, processesMentioning, runAction, type ActionRun } from './run-action.js'

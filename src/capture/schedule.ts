@@ -1,11 +1,10 @@
-// One side's measurement: start the service, load it, take snapshots on a
+// One side's snapshot schedule: start the service, load it, take snapshots on a
 // schedule while the load runs, let it settle, take the "released after GC?"
 // snapshot, stop everything. Only raw bytes and counters come out.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { startLoad, type LoadHandle } from '../load/generator.js'
 import type { LoadRequest } from '../load/requests.js'
-import { formatSeconds } from '../service/http.js'
 import {
   describeExit,
   ServiceStartError,
@@ -23,8 +22,11 @@ import {
   pprofHint,
   PROFILE_TIMEOUT_MS,
 } from './pprof.js'
-import { formatCount, formatProgress, parseHeapAlloc } from './progress.js'
-import type { LoadStats, RawSnapshot, SideMeasurement, SideName } from './types.js'
+import { formatProgress, parseHeapAlloc } from './progress.js'
+import { formatGrouped, formatMemoryLimit, formatSeconds } from '../model/format.js'
+import { MeasurementStoppedError, ServiceCrashedError } from './cut-short.js'
+import { errorFraction, loadProblems } from './load-problems.js'
+import type { RawSnapshot, SideMeasurement, SideName } from '../model/sides.js'
 import type { Scope } from '../sandbox/sandbox.js'
 
 export interface MeasureOptions {
@@ -68,69 +70,24 @@ export interface MeasureOptions {
   scope?: Scope
 }
 
-/** A side whose measurement ended early; the snapshots it took before are kept. */
-export abstract class SideCutShortError extends Error {
-  constructor(
-    message: string,
-    readonly side: SideName,
-    readonly logPath: string,
-    readonly snapshots: RawSnapshot[],
-    /** Milliseconds since the measured load started (negative: during warmup). */
-    readonly elapsedMs: number,
-    readonly load?: LoadStats,
-  ) {
-    super(message)
-  }
-}
-
-/** The service died (or exited) during the measurement; the snapshots before that are kept. */
-export class ServiceCrashedError extends SideCutShortError {
-  override name = 'ServiceCrashedError'
-  constructor(
-    message: string,
-    side: SideName,
-    readonly exit: ExitStatus,
-    readonly logTail: string,
-    logPath: string,
-    snapshots: RawSnapshot[],
-    elapsedMs: number,
-    load?: LoadStats,
-  ) {
-    super(message, side, logPath, snapshots, elapsedMs, load)
-  }
-}
-
-/** The run was stopped (deadline, cancelled job) while this side was measured; the message is the stop's. */
-export class MeasurementStoppedError extends SideCutShortError {
-  override name = 'MeasurementStoppedError'
-  constructor(
-    message: string,
-    side: SideName,
-    logPath: string,
-    snapshots: RawSnapshot[],
-    elapsedMs: number,
-    /** The measured load this side was to run, for "measured for 8 s of 20 s". */
-    readonly durationMs: number,
-    load?: LoadStats,
-  ) {
-    super(message, side, logPath, snapshots, elapsedMs, load)
-  }
-}
-
-/** Above this share of failed requests the measurement is not trustworthy. */
-export const MAX_ERROR_FRACTION = 0.01
-
 const RUNTIME_ENV = ['GOGC', 'GOMEMLIMIT', 'GODEBUG', 'GOMAXPROCS']
 const DEADLINE_MARGIN_MS = 5 * 60 * 1000
 
-/** Thrown inside measureSide when the service exits; turned into ServiceCrashedError. */
+/** Thrown inside captureSide when the service exits; turned into ServiceCrashedError. */
 class Exited extends Error {
   constructor(readonly exit: ExitStatus) {
     super('service exited')
   }
 }
 
-export async function measureSide(
+/**
+ * Runs one side's schedule; a crash or a stop is thrown (ServiceCrashedError,
+ * MeasurementStoppedError) with what was taken so far, and measureSide (side.ts)
+ * turns it into an outcome. Long because the schedule is one sequence in time
+ * (start, warm up, S0..Sn, dumps, settle, Sf) racing the service's exit and the
+ * stop signal at every await; split up, its shared state would be passed around.
+ */
+export async function captureSide(
   opts: MeasureOptions,
   log: (line: string) => void,
 ): Promise<SideMeasurement> {
@@ -211,7 +168,7 @@ export async function measureSide(
       }),
     )
     const activeLoad = load
-    const capped = opts.rate ? `, at most ${formatCount(opts.rate)} requests/s` : ''
+    const capped = opts.rate ? `, at most ${formatGrouped(opts.rate)} requests/s` : ''
     log(
       `${side}: warming up for ${formatSeconds(opts.warmupMs)} with ${opts.connections} connections${capped}`,
     )
@@ -305,15 +262,16 @@ export async function measureSide(
     const loadStats = await activeLoad.stop()
     measuring = false
     log(
-      `${side}: load done: ${formatCount(loadStats.requests)} requests in ${formatSeconds(loadStats.durationMs)} ` +
-        `(${formatCount(loadStats.requestsPerSecond)} req/s, p50 ${loadStats.latencyMs.p50} ms, ` +
-        `p99 ${loadStats.latencyMs.p99} ms), ${formatCount(loadStats.errors)} errors; settling ${formatSeconds(settleMs)}`,
+      `${side}: load done: ${formatGrouped(loadStats.requests)} requests in ${formatSeconds(loadStats.durationMs)} ` +
+        `(${formatGrouped(loadStats.requestsPerSecond)} req/s, p50 ${loadStats.latencyMs.p50} ms, ` +
+        `p99 ${loadStats.latencyMs.p99} ms), ${formatGrouped(loadStats.errors)} errors; settling ${formatSeconds(settleMs)}`,
     )
     await sleepUntil(performance.now() + settleMs)
     const settled = await take('Sf')
     progress(settled, count, 0)
 
-    const problems = loadProblems(loadStats, snapshots)
+    const typed = loadProblems(loadStats, snapshots)
+    const problems = typed.map((p) => p.text)
     for (const p of [dump.problem, leak.problem, traced?.problem]) if (p) problems.push(p)
     for (const p of problems) log(`${side}: warning: ${p}`)
 
@@ -327,6 +285,7 @@ export async function measureSide(
       errorFraction: errorFraction(loadStats),
     }
     if (problems.length > 0) result.problems = problems
+    if (typed.length > 0) result.loadProblems = typed
     if (dump.body) result.goroutineDump = dump.body.toString('utf8')
     if (leak.body) result.goroutineLeak = new Uint8Array(leak.body)
     if (traced?.body) result.trace = new Uint8Array(traced.body)
@@ -357,10 +316,10 @@ export async function measureSide(
       : load
         ? 'during warmup or after the load'
         : 'before the load started'
-    const served = loadStats ? ` after ${formatCount(loadStats.requests)} measured requests` : ''
+    const served = loadStats ? ` after ${formatGrouped(loadStats.requests)} measured requests` : ''
     // The kernel's OOM killer at the memory-limit: the leak took the service down, not the runner.
     const how = opts.scope?.oomKilled()
-      ? `was killed at ${formatLimit(opts.scope.memoryLimit!)} (the memory-limit input)${served}, ${when}`
+      ? `was killed at ${formatMemoryLimit(opts.scope.memoryLimit!)} (the memory-limit input)${served}, ${when}`
       : `${describeExit(exit)} ${when}${served}`
     throw new ServiceCrashedError(
       `${side}: the service ${how}; last log lines:\n${service.logTail()}`,
@@ -376,48 +335,6 @@ export async function measureSide(
     await load?.stop()
     await service.stop()
   }
-}
-
-export function errorFraction(stats: LoadStats): number {
-  const attempts = stats.requests + (stats.statusCounts.error ?? 0)
-  return attempts === 0 ? 0 : stats.errors / attempts
-}
-
-/** Reasons the load makes this measurement untrustworthy, in words for the report. */
-export function loadProblems(stats: LoadStats, snapshots: RawSnapshot[]): string[] {
-  const problems: string[] = []
-  if (stats.requests === 0) {
-    problems.push('the service answered no request during the measured load')
-  } else {
-    const fraction = errorFraction(stats)
-    if (fraction > MAX_ERROR_FRACTION) {
-      const breakdown = Object.entries(stats.statusCounts)
-        .filter(([status]) => !/^[23]\d\d$/.test(status))
-        .map(
-          ([status, n]) => `${status === 'error' ? 'transport errors' : `HTTP ${status}`}: ${formatCount(n)}`,
-        )
-        .join(', ')
-      const example = stats.errorSamples[0] ? `; e.g. ${stats.errorSamples[0]}` : ''
-      problems.push(
-        `${(fraction * 100).toFixed(1)}% of requests failed (${breakdown})${example}: ` +
-          'errors take other code paths than successes, so the allocation and leak figures may not reflect the real service',
-      )
-    }
-  }
-  for (let i = 1; i < snapshots.length; i++) {
-    if (snapshots[i]!.requests === snapshots[i - 1]!.requests && stats.requests > 0) {
-      problems.push(
-        `no request completed between ${snapshots[i - 1]!.label} and ${snapshots[i]!.label}: the service stopped answering for a while`,
-      )
-      break
-    }
-  }
-  return problems
-}
-
-function formatLimit(bytes: number): string {
-  const GiB = 1024 ** 3
-  return bytes >= GiB ? `${+(bytes / GiB).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,9 +1,9 @@
 // One typed Inputs object, validated up front: every error names the input and
 // shows the expected form, before anything is built or started.
 import { UsageError } from './errors.js'
-import { parseHeaderLines, parseRequests, type LoadRequest } from './load/requests.js'
-import { parseEnvLines } from './service/env.js'
-import { FAIL_ON_WORDS, type FailOnWord } from './report/verdict.js'
+import { parseHeaderLines, parseRequests, type LoadRequest } from '../load/requests.js'
+import { parseEnvLines } from '../service/env.js'
+import { FAIL_ON_WORDS, type FailOnWord } from '../report/verdict.js'
 import { totalmem } from 'node:os'
 import {
   parseArgs,
@@ -13,7 +13,7 @@ import {
   parseHttpUrl,
   parseInteger,
   parseSize,
-} from './inputs-parse.js'
+} from './input-parsers.js'
 
 /** Defaults of every input; action.yml states the same (a test keeps them equal). */
 export const INPUT_DEFAULTS = {

@@ -1,7 +1,8 @@
 // What the analysis concludes. Pure data: the report renders it, main decides
 // the exit status from `verdict`, the JSON report serialises it as is.
-import type { LoadStats, SideName } from '../capture/types.js'
-import type { GoroutineRecord, MemStats, Profile } from '../profile/types.js'
+import type { FindingKind } from './finding-kinds.js'
+import type { LoadProblem, LoadStats, SideName } from './sides.js'
+import type { GoroutineRecord, MemStats, Profile } from './profile.js'
 
 /** A snapshot after decoding (done only once both sides are measured). */
 export interface DecodedSnapshot {
@@ -25,6 +26,15 @@ export interface SideData {
   goroutineDump?: GoroutineRecord[]
   goroutineLeak?: Profile
   runtimeEnv: Record<string, string>
+}
+
+/** A side's measurement after decoding, with what capture said of it. */
+export interface DecodedMeasurement {
+  data: SideData
+  /** Every problem, in words for the notes. */
+  problems: string[]
+  /** The load's own problems among them: no clean verdict from such a measurement. */
+  loadProblems: LoadProblem[]
 }
 
 export interface AnalysisOptions {
@@ -57,8 +67,7 @@ export interface Site {
   stack: string[]
 }
 
-export type FindingKind =
-  'heap-leak' | 'goroutine-leak' | 'connection-leak' | 'rss-growth' | 'bounded-growth' | 'crash'
+export type { FindingKind }
 
 /** new: absent on base; worsened: at least twice base's rate; pre-existing: on both at a similar rate; unknown: no base measured. */
 export type FindingStatus = 'new' | 'worsened' | 'pre-existing' | 'unknown'
@@ -185,6 +194,6 @@ export interface Analysis {
   topAllocators?: AllocatorChange[]
   /** Things the reader should know that are not findings (noisy run, errors under load). */
   notes: string[]
-  /** Why a clean verdict cannot be trusted (most requests failed, no answers): set by the pipeline. */
+  /** Why a clean verdict cannot be trusted (most requests failed, no answers, a run cut short). */
   untrustworthy?: string[]
 }

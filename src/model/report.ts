@@ -1,5 +1,5 @@
 // The JSON report: the one model both renderings (Markdown, JSON) come from.
-import type { Analysis } from '../analysis/types.js'
+import type { Analysis } from './analysis.js'
 
 /** 2: leaks head fixed (analysis.fixed), each finding's harm (details.harmPerRequest). */
 export const REPORT_SCHEMA_VERSION = 2

@@ -1,6 +1,9 @@
-// Human-friendly numbers for the report: binary byte units, k/M counts, signed
-// changes. Every formatter accepts any number (NaN, Infinity) and never throws:
+// Every number the tool prints, in one place. The report's (binary byte units,
+// k/M counts, signed changes) accept any number (NaN, Infinity) and never throw:
 // a report from an untrusted artifact may hold anything the validator let pass.
+// The other styles are named for where they are read: sentences of the analysis
+// (`…InText`), the progress lines of the log (decimal units, grouped digits),
+// memory limits and exact sizes in error messages, seconds.
 
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
 
@@ -158,4 +161,79 @@ export function downsample<T>(values: readonly T[], n: number): T[] {
   const out: T[] = []
   for (let i = 0; i < n; i++) out.push(values[Math.round((i * (values.length - 1)) / (n - 1))])
   return out
+}
+
+// Plain-text quantities for the analysis's one-sentence summaries and hints (the report
+// escapes them; no Markdown here).
+
+export function formatBytesInText(bytes: number): string {
+  const sign = bytes < 0 ? '-' : ''
+  let v = Math.abs(bytes)
+  // A fraction of a byte per request is still worth saying ("0.31 B", never "0 B" for a nonzero floor).
+  if (v < 1024) return `${sign}${v >= 10 || v === 0 ? Math.round(v) : Number(v.toPrecision(2))} B`
+  const units = ['KiB', 'MiB', 'GiB', 'TiB']
+  let u = -1
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024
+    u++
+  }
+  return `${sign}${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[u]}`
+}
+
+export function formatCountInText(n: number): string {
+  if (Math.abs(n) >= 1e6) return `${(n / 1e6).toFixed(1)}M`
+  if (Math.abs(n) >= 1e4) return `${(n / 1e3).toFixed(0)}k`
+  return Number.isInteger(n) ? String(n) : n.toPrecision(3)
+}
+
+export function formatNumber(n: number, digits = 3): string {
+  if (!Number.isFinite(n)) return String(n)
+  if (n === 0) return '0'
+  return Math.abs(n) >= 10 ** digits ? Math.round(n).toString() : Number(n.toPrecision(digits)).toString()
+}
+
+export function formatPercent(fraction: number): string {
+  if (!Number.isFinite(fraction)) return fraction > 0 ? 'new' : String(fraction)
+  const p = fraction * 100
+  const abs = Math.abs(p)
+  // Rounding must not turn -99.7% into -100% (everything gone).
+  const text = abs >= 10 && !(p < 0 && abs >= 99.5 && abs < 100) ? p.toFixed(0) : p.toFixed(1)
+  return `${p >= 0 ? '+' : ''}${text}%`
+}
+
+/** 4.2 MB: the progress line's decimal units. */
+export function formatDecimalBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB']
+  let v = bytes
+  let u = 0
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000
+    u++
+  }
+  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`
+}
+
+/** 12,345: a count in the log, every digit kept. */
+export function formatGrouped(n: number): string {
+  return Math.round(n).toLocaleString('en-US')
+}
+
+/** 512 MiB, 1.5 GiB: a memory limit. */
+export function formatMemoryLimit(bytes: number): string {
+  const GiB = 1024 ** 3
+  return bytes >= GiB ? `${+(bytes / GiB).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`
+}
+
+/** 64 MiB, 12 KiB, or 1234 bytes: a size as given, never rounded. */
+export function formatExactBytes(n: number): string {
+  const MiB = 1024 * 1024
+  if (n % MiB === 0) return `${n / MiB} MiB`
+  if (n % 1024 === 0) return `${n / 1024} KiB`
+  return `${n} bytes`
+}
+
+/** 2 s, 1.5 s. */
+export function formatSeconds(ms: number): string {
+  const s = ms / 1000
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`
 }

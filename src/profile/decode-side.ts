@@ -1,11 +1,11 @@
 // Turns one side's raw measurement into the decoded SideData the analysis reads.
 // Runs only after every service has stopped; a bad profile names its side and snapshot.
-import type { DecodedSnapshot, SideData } from './analysis/types.js'
-import type { RawSnapshot, SideMeasurement } from './capture/types.js'
-import { decodeProfile } from './profile/decode.js'
-import { parseGoroutineDump } from './profile/goroutine-dump.js'
-import { parseMemStats } from './profile/memstats.js'
-import type { Profile } from './profile/types.js'
+import type { DecodedMeasurement, DecodedSnapshot, SideData } from '../model/analysis.js'
+import type { RawSnapshot, SideMeasurement, SideOutcome } from '../model/sides.js'
+import { decodeProfile } from './decode.js'
+import { parseGoroutineDump } from './goroutine-dump.js'
+import { parseMemStats } from './memstats.js'
+import type { Profile } from '../model/profile.js'
 
 export class SnapshotError extends Error {
   override name = 'SnapshotError'
@@ -112,4 +112,19 @@ export function decodeSide(m: SideMeasurement, opts: DecodeSideOptions = {}): Si
       : undefined,
     runtimeEnv: m.runtimeEnv,
   }
+}
+
+/** A side's outcome with its measurement decoded, for analyse(); problems pass through as they are. */
+export function decodeOutcome(
+  outcome: SideOutcome,
+  opts: DecodeSideOptions = {},
+): SideOutcome<DecodedMeasurement> {
+  const m = outcome.measurement
+  const measurement: DecodedMeasurement | undefined = m && {
+    data: decodeSide(m, opts),
+    problems: m.problems ?? [],
+    loadProblems: m.loadProblems ?? [],
+  }
+  // Same kind, same record; only the measurement changes form (a `measured` one always has one).
+  return { ...outcome, measurement } as SideOutcome<DecodedMeasurement>
 }

@@ -1,6 +1,7 @@
-// What one side's measurement produces: raw bytes and counters only.
-// Nothing here is decoded while the service is under load; decoding and
-// analysis run after both sides are measured, so they never steal its CPU.
+// What one side's measurement produces: raw bytes and counters only, and how
+// the side ended (measured, crashed, stopped) as data. Nothing here is decoded
+// while the service is under load; decoding and analysis run after both sides
+// are measured, so they never steal its CPU.
 
 export type SideName = 'base' | 'head'
 
@@ -68,4 +69,59 @@ export interface SideMeasurement {
    * failed. Absent when there is nothing to say.
    */
   problems?: string[]
+  /** The load's own problems among them, typed: each one means the figures cannot vouch for the code. */
+  loadProblems?: LoadProblem[]
 }
+
+/**
+ * The load went wrong: errors take other code paths than successes, so such a
+ * measurement cannot give a clean verdict or a regression.
+ */
+export interface LoadProblem {
+  kind: 'failed-requests' | 'no-answer' | 'stalled'
+  /** The same words as in `problems`. */
+  text: string
+}
+
+/** A load that never ran, for a side that ended before it counted anything. */
+export const NO_LOAD: LoadStats = {
+  requests: 0,
+  errors: 0,
+  durationMs: 0,
+  requestsPerSecond: 0,
+  latencyMs: { p50: 0, p90: 0, p99: 0, max: 0 },
+  statusCounts: {},
+  errorSamples: [],
+}
+
+/** A side whose measurement ended early, with the snapshots it took before; its message says what happened. */
+export interface CutShort extends Error {
+  side: SideName
+  logPath: string
+  snapshots: RawSnapshot[]
+  /** Milliseconds since the measured load started (negative: during warmup). */
+  elapsedMs: number
+  load?: LoadStats
+}
+
+/** The service died (or exited) under load. */
+export interface Crash extends CutShort {
+  exit: { code: number | null; signal: string | null }
+  logTail: string
+}
+
+/** The run was stopped (deadline, cancelled job) while this side was measured. */
+export interface Stop extends CutShort {
+  /** The measured load this side was to run, for "measured for 8 s of 20 s". */
+  durationMs: number
+}
+
+/**
+ * How one side's measurement ended, as data: `measurement` is what can be analysed
+ * (a crashed or stopped side's snapshots so far; absent when it took none). `M` is
+ * the raw measurement out of capture, or its decoded form out of profile/.
+ */
+export type SideOutcome<M = SideMeasurement> =
+  | { kind: 'measured'; side: SideName; measurement: M }
+  | { kind: 'crashed'; side: SideName; crash: Crash; measurement?: M }
+  | { kind: 'stopped'; side: SideName; stop: Stop; measurement?: M }

@@ -4,10 +4,10 @@
 // adds can only come from head.
 import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs'
 import { join, sep } from 'node:path'
-import { UsageError } from './errors.js'
-import type { SideName } from './capture/types.js'
-import { parseHttpFile } from './load/http-file.js'
-import type { LoadRequest } from './load/requests.js'
+import { UsageError } from '../model/errors.js'
+import type { SideName } from '../model/sides.js'
+import { parseHttpFile } from './http-file.js'
+import type { LoadRequest } from './requests.js'
 
 const MAX_FILE_BYTES = 1024 * 1024
 

@@ -3,8 +3,8 @@
 // the CLI has. Unknown flags are caught here, before parseArgs, so the user sees
 // one line with the closest real flag instead of parseArgs' paragraph.
 import { parseArgs } from 'node:util'
-import { UsageError } from './errors.js'
-import { ACTION_INPUT_DEFAULTS } from './inputs.js'
+import { UsageError } from '../model/errors.js'
+import { ACTION_INPUT_DEFAULTS } from '../model/inputs.js'
 
 export interface OptionDoc {
   name: string

@@ -1,8 +1,8 @@
 // A service that dies under load is the worst leak there is: it becomes a
 // finding of its own, pointing at the panic's first frame in the service's code.
-import type { Finding } from './analysis/types.js'
-import type { ServiceCrashedError } from './capture/measure.js'
-import { parseGoroutineDump } from './profile/goroutine-dump.js'
+import type { Finding } from '../model/analysis.js'
+import type { Crash } from '../model/sides.js'
+import { parseGoroutineDump } from '../profile/goroutine-dump.js'
 
 function isOwn(func: string, modulePath: string): boolean {
   return func.startsWith('main.') || func.startsWith(`${modulePath}.`) || func.startsWith(`${modulePath}/`)
@@ -14,7 +14,7 @@ function crashReason(logTail: string): string | undefined {
   return line?.trim()
 }
 
-export function crashFinding(error: ServiceCrashedError, modulePath: string, baseCrashed: boolean): Finding {
+export function crashFinding(error: Crash, modulePath: string, baseCrashed: boolean): Finding {
   const reason = crashReason(error.logTail)
   const traceStart = error.logTail.search(/^goroutine \d+ \[/m)
   const goroutines = traceStart >= 0 ? parseGoroutineDump(error.logTail.slice(traceStart)) : []
