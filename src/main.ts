@@ -9,9 +9,9 @@ import {
   type ActionInputName,
   type InputName,
   type Inputs,
-} from './model/inputs.js'
-import { runFromReports } from './modes/from-reports.js'
-import { runMeasure } from './modes/measure.js'
+} from './run/inputs.js'
+import { runFromReports } from './action/comment-mode.js'
+import { runMeasure } from './action/measure-mode.js'
 import { valuesToMask } from './run/secrets.js'
 
 /** Default sticky-comment id: one comment per job and package, so a matrix keeps one each. */

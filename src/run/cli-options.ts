@@ -4,7 +4,7 @@
 // one line with the closest real flag instead of parseArgs' paragraph.
 import { parseArgs } from 'node:util'
 import { UsageError } from '../model/errors.js'
-import { ACTION_INPUT_DEFAULTS } from '../model/inputs.js'
+import { ACTION_INPUT_DEFAULTS } from './inputs.js'
 
 export interface OptionDoc {
   name: string

@@ -3,7 +3,7 @@
 // runner sends SIGINT, then SIGTERM ~7.5 s later, then kills). Either aborts the
 // pipeline's signal; the pipeline stops the service and the load and reports
 // what it measured so far.
-import { formatDuration } from '../model/input-parsers.js'
+import { formatDuration } from './input-parsers.js'
 
 /** Why the run stopped early; its message is the one line the run fails with. */
 export class RunStoppedError extends Error {

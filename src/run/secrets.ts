@@ -3,7 +3,7 @@
 // job's database, a test user's bearer token): passed, and masked in case anything
 // prints them. Values that cannot be secrets are not masked: the runner would
 // otherwise star out every "100" or "true" in the log, request counts included.
-import type { Inputs } from '../model/inputs.js'
+import type { Inputs } from './inputs.js'
 
 function worthMasking(value: string): boolean {
   return value.length >= 4 && !/^(\d{1,6}|true|false|yes|no|on|off)$/i.test(value)

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { GITHUB_ONLY_INPUTS, closest } from '../../src/run/cli-options.js'
-import { INPUT_DEFAULTS } from '../../src/model/inputs.js'
+import { INPUT_DEFAULTS } from '../../src/run/inputs.js'
 import { CLI, expectOneLine, runCli } from '../hardening/cli.js'
 
 const root = join(import.meta.dirname, '../..')

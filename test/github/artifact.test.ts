@@ -13,8 +13,8 @@ import { startGitHubApi, type GitHubApi } from '../support/github-api.js'
 // Imported after the stand-ins start: @actions/github reads GITHUB_API_URL once, when first
 // imported, and @actions/artifact's findBy calls use that client.
 type ArtifactModule = typeof import('../../src/github/artifact.js')
-type FromReports = typeof import('../../src/modes/from-reports.js')
-type InputsModule = typeof import('../../src/model/inputs.js')
+type FromReports = typeof import('../../src/action/comment-mode.js')
+type InputsModule = typeof import('../../src/run/inputs.js')
 type ArtifactLib = typeof import('@actions/artifact')
 let artifact: ArtifactModule
 let fromReports: FromReports
@@ -44,8 +44,8 @@ beforeAll(async () => {
     RUNNER_TEMP: root,
   })
   artifact = await import('../../src/github/artifact.js')
-  fromReports = await import('../../src/modes/from-reports.js')
-  inputsModule = await import('../../src/model/inputs.js')
+  fromReports = await import('../../src/action/comment-mode.js')
+  inputsModule = await import('../../src/run/inputs.js')
   lib = await import('@actions/artifact')
 })
 

@@ -2,7 +2,7 @@
 // refuses the events that would hand the PR's code the base's secrets.
 import { describe, expect, it } from 'vitest'
 import { inert, mayHoldCommands } from '../../src/github/echo.js'
-import { refusePrivilegedEvent } from '../../src/modes/measure.js'
+import { refusePrivilegedEvent } from '../../src/action/measure-mode.js'
 
 describe('inert', () => {
   it('wraps text that could hold a command in a stop-commands block with an unguessable token', () => {

@@ -10,7 +10,7 @@ import {
   readInputs,
   type ActionInputName,
   type InputName,
-} from '../../src/model/inputs.js'
+} from '../../src/run/inputs.js'
 
 type Name = InputName | ActionInputName
 const ACTION = new Set(Object.keys(ACTION_INPUT_DEFAULTS))

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { INPUT_DEFAULTS, readInputs, type InputName } from '../../src/model/inputs.js'
-import { formatDuration, parseArgs, parseDuration, parseSize } from '../../src/model/input-parsers.js'
+import { INPUT_DEFAULTS, readInputs, type InputName } from '../../src/run/inputs.js'
+import { formatDuration, parseArgs, parseDuration, parseSize } from '../../src/run/input-parsers.js'
 
 const given =
   (values: Partial<Record<InputName, string>>) =>

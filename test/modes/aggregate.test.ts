@@ -3,7 +3,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { combinedVerdict, renderAggregate, serviceNames, verdictWords } from '../../src/modes/aggregate.js'
+import {
+  combinedVerdict,
+  renderAggregate,
+  serviceNames,
+  verdictWords,
+} from '../../src/report/multi-service.js'
 import { commentMarker } from '../../src/report/markdown.js'
 import { parseReport } from '../../src/report/json.js'
 import type { Report } from '../../src/model/report.js'

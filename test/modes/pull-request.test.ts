@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readRunContext, runUrl } from '../../src/github/context.js'
 import { createOctokit } from '../../src/github/octokit.js'
-import { resolveTarget } from '../../src/modes/pull-request.js'
+import { resolveTarget } from '../../src/github/pull-request.js'
 import { startGitHubApi, type GitHubApi } from '../support/github-api.js'
 
 const SHA = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00'

@@ -4,9 +4,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ACTION_INPUT_DEFAULTS, readActionInputs } from '../../src/model/inputs.js'
-import { findReportFiles, readReports } from '../../src/modes/reports.js'
-import { UntrustedReportError, verifyReport, withTrustedFields } from '../../src/modes/trust.js'
+import { ACTION_INPUT_DEFAULTS, readActionInputs } from '../../src/run/inputs.js'
+import { findReportFiles, readReports } from '../../src/action/report-files.js'
+import { UntrustedReportError, verifyReport, withTrustedFields } from '../../src/report/trust.js'
 import { parseReport } from '../../src/report/json.js'
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/reports')

@@ -4,7 +4,7 @@
 // job's trusted inputs and event. A report that does not belong to the commit
 // being commented on is refused, so a stale or foreign artifact is never posted.
 import type { Report } from '../model/report.js'
-import { failuresFor, type FailOnWord } from '../report/verdict.js'
+import { failuresFor, type FailOnWord } from './verdict.js'
 
 export class UntrustedReportError extends Error {
   constructor(message: string) {

@@ -11,11 +11,11 @@ import { artifactNameFor, uploadRunArtifact, type UploadedArtifact } from '../gi
 import { runUrl } from '../github/context.js'
 import { reviewPlan } from '../github/review-comments.js'
 import { runPipeline, type Logger } from '../pipeline.js'
-import { publish } from '../publish.js'
+import { publish } from '../github/publish.js'
 import { RunStoppedError, startRunControl } from '../run/run-control.js'
 import { commentMarker, renderMarkdown } from '../report/markdown.js'
 import { runnerSecrets } from '../run/secrets.js'
-import { apiFor, type ModeEnv } from './env.js'
+import { apiFor, type ActionRun } from './run-env.js'
 import { inert } from '../github/echo.js'
 import { UsageError } from '../model/errors.js'
 
@@ -44,7 +44,7 @@ const actionsLogger: Logger = {
   group: (title, fn) => core.group(title, fn),
 }
 
-export async function runMeasure(env: ModeEnv): Promise<void> {
+export async function runMeasure(env: ActionRun): Promise<void> {
   const { inputs, action, context, commentId } = env
   refusePrivilegedEvent(context.eventName, action.allowUntrustedCode)
   if (context.eventName && PRIVILEGED_EVENTS.includes(context.eventName))

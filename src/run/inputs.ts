@@ -1,6 +1,6 @@
 // One typed Inputs object, validated up front: every error names the input and
 // shows the expected form, before anything is built or started.
-import { UsageError } from './errors.js'
+import { UsageError } from '../model/errors.js'
 import { parseHeaderLines, parseRequests, type LoadRequest } from '../load/requests.js'
 import { parseEnvLines } from '../service/env.js'
 import { FAIL_ON_WORDS, type FailOnWord } from '../report/verdict.js'

@@ -2,9 +2,9 @@
 // workflow_run.pull_requests, except for a fork's PR, where GitHub leaves that
 // empty: then the PR is looked up by the head commit the measuring run checked
 // out, first with the commit's associated PRs, then among the open PRs.
-import type { GitHubClient } from '../github/octokit.js'
-import { readOnlyResult } from '../github/comment.js'
-import type { RunContext } from '../github/context.js'
+import type { GitHubClient } from './octokit.js'
+import { readOnlyResult } from './comment.js'
+import type { RunContext } from './context.js'
 
 export interface Target {
   /** Open PRs whose head is headSha, event's first; usually one. */

@@ -1,10 +1,10 @@
 // What every mode is given: the validated inputs, the run's context, the token.
 import type { RunContext } from '../github/context.js'
 import { createOctokit, type GitHubClient } from '../github/octokit.js'
-import type { ActionInputs, Inputs } from '../model/inputs.js'
-import type { PublishTarget } from '../publish.js'
+import type { ActionInputs, Inputs } from '../run/inputs.js'
+import type { PublishTarget } from '../github/publish.js'
 
-export interface ModeEnv {
+export interface ActionRun {
   inputs: Inputs
   action: ActionInputs
   context: RunContext
@@ -14,7 +14,7 @@ export interface ModeEnv {
 }
 
 /** The API client, or why there is none. Created only by modes that use the API. */
-export function apiFor(env: ModeEnv): Pick<PublishTarget, 'api' | 'noApiReason'> {
+export function apiFor(env: ActionRun): Pick<PublishTarget, 'api' | 'noApiReason'> {
   const { context, token } = env
   if (!context.owner || !context.repo) return { noApiReason: 'No repository (GITHUB_REPOSITORY is unset)' }
   if (!token) return { noApiReason: 'No github-token' }

@@ -3,15 +3,15 @@
 // the verdict: a token that cannot write (a fork's PR, no `checks: write`)
 // degrades to the job summary with a warning; the exit status is the same.
 import * as core from '@actions/core'
-import type { Verdict } from './model/analysis.js'
-import type { Annotation } from './github/annotations.js'
-import { createCheckRun } from './github/check-run.js'
-import { deleteComment, MAX_COMMENT_BODY, upsertComment } from './github/comment.js'
-import type { GitHubClient } from './github/octokit.js'
-import { syncReviewComments, type ReviewPlan } from './github/review-comments.js'
-import { appendJobSummary, emitAnnotations, outputsFor, setOutputs } from './github/summary.js'
-import { headlineOf } from './modes/plain-text.js'
-import { MAX_CHECK_SUMMARY } from './github/check-run.js'
+import type { Verdict } from '../model/analysis.js'
+import type { Annotation } from './annotations.js'
+import { createCheckRun } from './check-run.js'
+import { deleteComment, MAX_COMMENT_BODY, upsertComment } from './comment.js'
+import type { GitHubClient } from './octokit.js'
+import { syncReviewComments, type ReviewPlan } from './review-comments.js'
+import { appendJobSummary, emitAnnotations, outputsFor, setOutputs } from './summary.js'
+import { headlineOf } from '../report/plain-text.js'
+import { MAX_CHECK_SUMMARY } from './check-run.js'
 
 /** Step annotations GitHub shows per step and level; more go to the check run only. */
 const STEP_ANNOTATIONS = 10

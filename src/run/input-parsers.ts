@@ -1,6 +1,6 @@
 // Parsers for the scalar input forms. Each throws UsageError naming the input
 // and showing the expected form, so the message alone tells the user what to fix.
-import { UsageError } from './errors.js'
+import { UsageError } from '../model/errors.js'
 
 const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
 

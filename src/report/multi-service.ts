@@ -6,11 +6,11 @@
 // with a note; the table is never cut.
 import { markdownTable } from 'markdown-table'
 import type { Verdict } from '../model/analysis.js'
-import { codeSpan, escapeHtml, escapeMarkdown, safeUrl } from '../report/escape.js'
+import { codeSpan, escapeHtml, escapeMarkdown, safeUrl } from './escape.js'
 import { formatBytes, formatChange, formatSignedBytes } from '../model/format.js'
 import { KIND_LABEL } from '../model/finding-kinds.js'
-import { isLeak, orderFindings } from '../report/headline.js'
-import { MAX_COMMENT_CHARS, renderMarkdown } from '../report/markdown.js'
+import { isLeak, orderFindings } from './headline.js'
+import { MAX_COMMENT_CHARS, renderMarkdown } from './markdown.js'
 import type { Report } from '../model/report.js'
 import { headlineOf } from './plain-text.js'
 

@@ -16,15 +16,15 @@ import {
 import { downloadReportArtifacts, type FindBy } from '../github/artifact-reports.js'
 import { runUrl } from '../github/context.js'
 import { reviewPlan } from '../github/review-comments.js'
-import { publish, type Publication } from '../publish.js'
+import { publish, type Publication } from '../github/publish.js'
 import { commentMarker, renderMarkdown } from '../report/markdown.js'
 import type { Report } from '../model/report.js'
 import { VERSION } from '../model/version.js'
-import { combinedVerdict, renderAggregate, serviceNames } from './aggregate.js'
-import { apiFor, type ModeEnv } from './env.js'
-import { resolveTarget, type Target } from './pull-request.js'
-import { readReports, type LoadedReport } from './reports.js'
-import { verifyReport, withTrustedFields } from './trust.js'
+import { combinedVerdict, renderAggregate, serviceNames } from '../report/multi-service.js'
+import { apiFor, type ActionRun } from './run-env.js'
+import { resolveTarget, type Target } from '../github/pull-request.js'
+import { readReports, type LoadedReport } from './report-files.js'
+import { verifyReport, withTrustedFields } from '../report/trust.js'
 
 /**
  * Where the report's files are in the repository. The report is untrusted: every
@@ -67,7 +67,7 @@ interface FoundReports {
  * workflow), downloaded with @actions/artifact.
  */
 async function downloadReports(
-  env: ModeEnv,
+  env: ActionRun,
   client: () => Promise<ArtifactClientLike>,
 ): Promise<FoundReports> {
   const { context, token } = env
@@ -117,7 +117,7 @@ async function downloadReports(
 }
 
 export async function runFromReports(
-  env: ModeEnv,
+  env: ActionRun,
   artifactClient: () => Promise<ArtifactClientLike> = loadArtifactClient,
 ): Promise<void> {
   const { action, context } = env
@@ -135,7 +135,7 @@ export async function runFromReports(
   }
 }
 
-async function publishReports(env: ModeEnv, found: FoundReports): Promise<void> {
+async function publishReports(env: ActionRun, found: FoundReports): Promise<void> {
   const { inputs, action, context, commentId } = env
   const { path } = found
   const loaded = await readReports(path)
