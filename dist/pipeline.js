@@ -2107,6 +2107,108 @@ function totalFinding(table, total, x, y, options) {
     };
 }
 
+// What a cause costs: the memory it adds per request, wherever that memory sits.
+// A goroutine leak's sampled heap is a few hundred bytes per goroutine, but each
+// parked goroutine also holds a stack the heap profile never sees; a leaked
+// client connection parks two. Findings are ranked by this, so the headline names
+// the cause that takes the runner down first, not the one with the most heap samples.
+/** Go's smallest goroutine stack: what a parked goroutine holds at the least. */
+const MIN_GOROUTINE_STACK = 2048;
+/** Below this many new goroutines the stack-per-goroutine estimate is noise. */
+const MIN_GOROUTINES_FOR_ESTIMATE = 100;
+/** Stack bytes per added goroutine over the run (StackInuse growth / goroutine growth), else Go's minimum. */
+function stackBytesPerGoroutine(side) {
+    const snaps = side.snapshots;
+    const first = snaps[0];
+    const last = snaps[snaps.length - 1];
+    const count = (s) => s?.goroutines?.samples.reduce((sum, x) => sum + (x.values[0] ?? 0), 0);
+    const g0 = count(first);
+    const g1 = count(last);
+    const s0 = first?.memstats?.stackInuse;
+    const s1 = last?.memstats?.stackInuse;
+    if (g0 === undefined || g1 === undefined || s0 === undefined || s1 === undefined)
+        return MIN_GOROUTINE_STACK;
+    if (g1 - g0 < MIN_GOROUTINES_FOR_ESTIMATE || s1 <= s0)
+        return MIN_GOROUTINE_STACK;
+    return Math.max(MIN_GOROUTINE_STACK, (s1 - s0) / (g1 - g0));
+}
+/** Goroutines parked per unit of a finding's rate. */
+function goroutinesPerUnit(f) {
+    if (f.kind === 'goroutine-leak')
+        return 1;
+    if (f.kind === 'connection-leak') {
+        // A client connection's read and write loops, plus its server end when the service calls itself.
+        const serverEnd = typeof f.details.serverEndGoroutines === 'number' ? f.details.serverEndGoroutines : 0;
+        return 2 + (f.rate > 0 ? serverEnd / f.rate : 0);
+    }
+    return 0;
+}
+/** Bytes per request a finding's cause adds: heap it retains, stacks it parks, RSS it grows. */
+function harmPerRequest(f, stackBytes) {
+    switch (f.kind) {
+        case 'heap-leak':
+        case 'rss-growth':
+            return Math.max(0, f.rate);
+        case 'goroutine-leak':
+        case 'connection-leak': {
+            const heap = typeof f.details.heapRetainedPerRequest === 'number' ? f.details.heapRetainedPerRequest : 0;
+            return Math.max(0, f.rate) * goroutinesPerUnit(f) * stackBytes + Math.max(0, heap);
+        }
+        default:
+            return 0;
+    }
+}
+/** Each finding with its harm in details (harmPerRequest, B/req), for ranking and the report. */
+function withHarm(findings, side) {
+    const stackBytes = stackBytesPerGoroutine(side);
+    return findings.map((f) => {
+        const harm = harmPerRequest(f, stackBytes);
+        if (harm <= 0)
+            return f;
+        const details = { ...f.details, harmPerRequest: harm };
+        if (f.kind === 'goroutine-leak' || f.kind === 'connection-leak') {
+            details.stackBytesPerGoroutine = stackBytes;
+            details.stackBytesPerRequest = Math.max(0, f.rate) * goroutinesPerUnit(f) * stackBytes;
+        }
+        return { ...f, details };
+    });
+}
+/** Harm recorded by withHarm, 0 where there is none. */
+function harmOf(f) {
+    return typeof f.details.harmPerRequest === 'number' ? f.details.harmPerRequest : 0;
+}
+/**
+ * The same cause seen twice more: a goroutine or connection leak grows RSS by its stacks
+ * (the RSS finding's "stacks" rule says so) and the whole live heap by what its goroutines
+ * keep. When such an owner explains at least half of that growth, the RSS and whole-heap
+ * findings fold into it; what RSS grew by stays visible there, and counts in its harm.
+ */
+function foldIntoOwner(findings) {
+    const owners = findings
+        .filter((f) => f.kind === 'goroutine-leak' || f.kind === 'connection-leak')
+        .sort((a, b) => harmOf(b) - harmOf(a));
+    const owner = owners[0];
+    if (!owner)
+        return [...findings];
+    const heapOf = (f) => typeof f.details.heapRetainedPerRequest === 'number' ? f.details.heapRetainedPerRequest : 0;
+    const folded = new Set();
+    const details = { ...owner.details };
+    for (const f of findings) {
+        if (f.kind === 'rss-growth' && (f.details.hintRule === 'stacks' || harmOf(owner) >= 0.5 * f.rate)) {
+            folded.add(f);
+            details.rssPerRequest = f.rate;
+            details.harmPerRequest = Math.max(harmOf(owner), f.rate);
+        }
+        else if (f.kind === 'heap-leak' && f.site.key === TOTAL_KEY && heapOf(owner) >= 0.5 * f.rate) {
+            folded.add(f);
+            details.liveHeapPerRequest = f.rate;
+        }
+    }
+    if (folded.size === 0)
+        return [...findings];
+    return findings.filter((f) => !folded.has(f)).map((f) => (f === owner ? { ...owner, details } : f));
+}
+
 const CLIENT_CONN = /^net\/http\.(\(\*Transport\)\.(dialConn|dialConnFor)|\(\*persistConn\)\.)/;
 /** Frames of an outbound request in flight: what a leaked client connection keeps alive. */
 const CLIENT_CALL = /^net\/http\.(\(\*Client\)\.|\(\*Transport\)\.|\(\*persistConn\)\.|send$)/;
@@ -2115,16 +2217,12 @@ const SERVER_CONN = /^net\/http\.(\(\*Server\)\.(Serve|newConn)|\(\*conn\)\.serv
 const GOROUTINE_RUNTIME = /^(runtime\.(malg|newproc1|allgadd|acquireSudog)|sync\.runtime_\w+)$/;
 /** A server-end goroutine leak is the other end of a connection leak when their rates agree this closely. */
 const SAME_RATE_RATIO = 2;
-/** Goroutines a finding keeps parked per unit of its rate: a client connection has a read and a write loop. */
-function goroutinesPerUnit$1(f) {
-    return f.kind === 'connection-leak' ? 2 : 1;
-}
 function attributeHeapFindings(findings, sites, trendOptions) {
     const folded = new Map();
     // The goroutines that pile up fastest explain runtime-internal growth first.
     const owners = findings
         .filter((f) => f.kind === 'connection-leak' || f.kind === 'goroutine-leak')
-        .sort((a, b) => b.rate * goroutinesPerUnit$1(b) - a.rate * goroutinesPerUnit$1(a));
+        .sort((a, b) => b.rate * goroutinesPerUnit(b) - a.rate * goroutinesPerUnit(a));
     const heap = findings.filter((f) => f.kind === 'heap-leak' && sites.has(f.site.key));
     const absorbed = new Map();
     for (const h of heap) {
@@ -2225,6 +2323,11 @@ function explains(owner, heapFunctions, own) {
     }
     const clientConn = owner.kind === 'connection-leak' || stack.some((f) => CLIENT_CONN.test(f));
     if (clientConn && heapFunctions.some((f) => CLIENT_CONN.test(f)))
+        return true;
+    // A service that calls itself holds the server end of each leaked connection too: its
+    // request headers and buffers grow with the leak even in a run where the server-end
+    // goroutines stayed under the goroutine test's floor.
+    if (owner.kind === 'connection-leak' && heapFunctions.some((f) => SERVER_CONN.test(f)))
         return true;
     if (stack.some((f) => SERVER_CONN.test(f)) && heapFunctions.some((f) => SERVER_CONN.test(f)))
         return true;
@@ -3027,106 +3130,6 @@ function fixedLeaks(base, head) {
         });
     }
     return fixed;
-}
-
-// What a cause costs: the memory it adds per request, wherever that memory sits.
-// A goroutine leak's sampled heap is a few hundred bytes per goroutine, but each
-// parked goroutine also holds a stack the heap profile never sees; a leaked
-// client connection parks two. Findings are ranked by this, so the headline names
-// the cause that takes the runner down first, not the one with the most heap samples.
-/** Go's smallest goroutine stack: what a parked goroutine holds at the least. */
-const MIN_GOROUTINE_STACK = 2048;
-/** Below this many new goroutines the stack-per-goroutine estimate is noise. */
-const MIN_GOROUTINES_FOR_ESTIMATE = 100;
-/** Stack bytes per added goroutine over the run (StackInuse growth / goroutine growth), else Go's minimum. */
-function stackBytesPerGoroutine(side) {
-    const snaps = side.snapshots;
-    const first = snaps[0];
-    const last = snaps[snaps.length - 1];
-    const count = (s) => s?.goroutines?.samples.reduce((sum, x) => sum + (x.values[0] ?? 0), 0);
-    const g0 = count(first);
-    const g1 = count(last);
-    const s0 = first?.memstats?.stackInuse;
-    const s1 = last?.memstats?.stackInuse;
-    if (g0 === undefined || g1 === undefined || s0 === undefined || s1 === undefined)
-        return MIN_GOROUTINE_STACK;
-    if (g1 - g0 < MIN_GOROUTINES_FOR_ESTIMATE || s1 <= s0)
-        return MIN_GOROUTINE_STACK;
-    return Math.max(MIN_GOROUTINE_STACK, (s1 - s0) / (g1 - g0));
-}
-/** Goroutines parked per unit of a finding's rate. */
-function goroutinesPerUnit(f) {
-    if (f.kind === 'goroutine-leak')
-        return 1;
-    if (f.kind === 'connection-leak') {
-        // A client connection's read and write loops, plus its server end when the service calls itself.
-        const serverEnd = typeof f.details.serverEndGoroutines === 'number' ? f.details.serverEndGoroutines : 0;
-        return 2 + (f.rate > 0 ? serverEnd / f.rate : 0);
-    }
-    return 0;
-}
-/** Bytes per request a finding's cause adds: heap it retains, stacks it parks, RSS it grows. */
-function harmPerRequest(f, stackBytes) {
-    switch (f.kind) {
-        case 'heap-leak':
-        case 'rss-growth':
-            return Math.max(0, f.rate);
-        case 'goroutine-leak':
-        case 'connection-leak': {
-            const heap = typeof f.details.heapRetainedPerRequest === 'number' ? f.details.heapRetainedPerRequest : 0;
-            return Math.max(0, f.rate) * goroutinesPerUnit(f) * stackBytes + Math.max(0, heap);
-        }
-        default:
-            return 0;
-    }
-}
-/** Each finding with its harm in details (harmPerRequest, B/req), for ranking and the report. */
-function withHarm(findings, side) {
-    const stackBytes = stackBytesPerGoroutine(side);
-    return findings.map((f) => {
-        const harm = harmPerRequest(f, stackBytes);
-        if (harm <= 0)
-            return f;
-        const details = { ...f.details, harmPerRequest: harm };
-        if (f.kind === 'goroutine-leak' || f.kind === 'connection-leak')
-            details.stackBytesPerGoroutine = stackBytes;
-        return { ...f, details };
-    });
-}
-/** Harm recorded by withHarm, 0 where there is none. */
-function harmOf(f) {
-    return typeof f.details.harmPerRequest === 'number' ? f.details.harmPerRequest : 0;
-}
-/**
- * The same cause seen twice more: a goroutine or connection leak grows RSS by its stacks
- * (the RSS finding's "stacks" rule says so) and the whole live heap by what its goroutines
- * keep. When such an owner explains at least half of that growth, the RSS and whole-heap
- * findings fold into it; what RSS grew by stays visible there, and counts in its harm.
- */
-function foldIntoOwner(findings) {
-    const owners = findings
-        .filter((f) => f.kind === 'goroutine-leak' || f.kind === 'connection-leak')
-        .sort((a, b) => harmOf(b) - harmOf(a));
-    const owner = owners[0];
-    if (!owner)
-        return [...findings];
-    const heapOf = (f) => typeof f.details.heapRetainedPerRequest === 'number' ? f.details.heapRetainedPerRequest : 0;
-    const folded = new Set();
-    const details = { ...owner.details };
-    for (const f of findings) {
-        if (f.kind === 'rss-growth' && (f.details.hintRule === 'stacks' || harmOf(owner) >= 0.5 * f.rate)) {
-            folded.add(f);
-            details.rssPerRequest = f.rate;
-            details.harmPerRequest = Math.max(harmOf(owner), f.rate);
-        }
-        else if (f.kind === 'heap-leak' && f.site.key === TOTAL_KEY && heapOf(owner) >= 0.5 * f.rate) {
-            folded.add(f);
-            details.liveHeapPerRequest = f.rate;
-        }
-    }
-    if (folded.size === 0)
-        return [...findings];
-    return findings.filter((f) => !folded.has(f)).map((f) => (f === owner ? { ...owner, details } : f));
 }
 
 // The analysis stage: pure, from both sides' decoded snapshots to findings,
@@ -5500,6 +5503,7 @@ const HIDDEN = new Set([
     'heapRetainedPerRequest',
     'harmPerRequest',
     'stackBytesPerGoroutine',
+    'stackBytesPerRequest',
     'serverEnd',
     'serverEndGoroutines',
     'rssPerRequest',
@@ -5874,10 +5878,9 @@ function alsoLine(f) {
     const heap = num$1(d.heapRetainedPerRequest);
     if (heap !== undefined && heap > 0 && f.kind !== 'heap-leak')
         parts.push(`${formatRate(heap, 'B/req')} heap`);
-    const stack = num$1(d.stackBytesPerGoroutine);
-    const parked = f.kind === 'connection-leak' ? 2 * f.rate + (num$1(d.serverEndGoroutines) ?? 0) : f.rate;
-    if (stack !== undefined && parked > 0)
-        parts.push(`${formatRate(parked * stack, 'B/req')} of goroutine stacks`);
+    const stacks = num$1(d.stackBytesPerRequest);
+    if (stacks !== undefined && stacks > 0)
+        parts.push(`${formatRate(stacks, 'B/req')} of goroutine stacks`);
     const fds = num$1(d.fdsPer1kRequests);
     if (fds !== undefined && fds > 0)
         parts.push(`+1 open fd per ${formatCount$2(Math.max(1, Math.round(1000 / fds)))} requests`);

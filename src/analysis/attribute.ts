@@ -8,6 +8,7 @@
 // that explains it, and stays visible there.
 import type { HeapSiteInfo } from './sites.js'
 import { formatBytesInText, formatNumber } from '../model/format.js'
+import { goroutinesPerUnit } from './harm.js'
 import { heapLeakSummary } from './heap.js'
 import { evaluateTrend, type TrendOptions } from './trend.js'
 import type { Finding } from '../model/analysis.js'
@@ -25,11 +26,6 @@ export interface Attribution {
   findings: Finding[]
   /** Heap-leak site keys folded into another finding, with the finding's site key. */
   folded: Map<string, string>
-}
-
-/** Goroutines a finding keeps parked per unit of its rate: a client connection has a read and a write loop. */
-function goroutinesPerUnit(f: Finding): number {
-  return f.kind === 'connection-leak' ? 2 : 1
 }
 
 export function attributeHeapFindings(
@@ -140,6 +136,10 @@ function explains(owner: Finding, heapFunctions: readonly string[], own: string 
   }
   const clientConn = owner.kind === 'connection-leak' || stack.some((f) => CLIENT_CONN.test(f))
   if (clientConn && heapFunctions.some((f) => CLIENT_CONN.test(f))) return true
+  // A service that calls itself holds the server end of each leaked connection too: its
+  // request headers and buffers grow with the leak even in a run where the server-end
+  // goroutines stayed under the goroutine test's floor.
+  if (owner.kind === 'connection-leak' && heapFunctions.some((f) => SERVER_CONN.test(f))) return true
   if (stack.some((f) => SERVER_CONN.test(f)) && heapFunctions.some((f) => SERVER_CONN.test(f))) return true
   return (
     heapFunctions.some((f) => GOROUTINE_RUNTIME.test(f)) ||

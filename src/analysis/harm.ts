@@ -28,7 +28,7 @@ export function stackBytesPerGoroutine(side: SideData): number {
 }
 
 /** Goroutines parked per unit of a finding's rate. */
-function goroutinesPerUnit(f: Finding): number {
+export function goroutinesPerUnit(f: Finding): number {
   if (f.kind === 'goroutine-leak') return 1
   if (f.kind === 'connection-leak') {
     // A client connection's read and write loops, plus its server end when the service calls itself.
@@ -61,8 +61,10 @@ export function withHarm(findings: readonly Finding[], side: SideData): Finding[
     const harm = harmPerRequest(f, stackBytes)
     if (harm <= 0) return f
     const details: Finding['details'] = { ...f.details, harmPerRequest: harm }
-    if (f.kind === 'goroutine-leak' || f.kind === 'connection-leak')
+    if (f.kind === 'goroutine-leak' || f.kind === 'connection-leak') {
       details.stackBytesPerGoroutine = stackBytes
+      details.stackBytesPerRequest = Math.max(0, f.rate) * goroutinesPerUnit(f) * stackBytes
+    }
     return { ...f, details }
   })
 }

@@ -102,7 +102,8 @@ export interface Finding {
    * StackInuse/Sys + Start/End, heapUnreturnedStart/End (HeapIdle - HeapReleased), GOGC,
    * GOMEMLIMIT, GODEBUG. Status: baseBelowDetection (pre-existing although base was not flagged).
    * Harm: harmPerRequest (B/req the cause adds: heap retained + stacks parked + RSS),
-   * stackBytesPerGoroutine. Connection: serverEnd, serverEndGoroutines (the server end of the
+   * stackBytesPerGoroutine, stackBytesPerRequest (the stacks its parked goroutines hold per
+   * request). Connection: serverEnd, serverEndGoroutines (the server end of the
    * same connections, when the service calls itself).
    */
   details: Record<string, string | number>

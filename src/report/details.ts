@@ -23,6 +23,7 @@ const HIDDEN = new Set([
   'heapRetainedPerRequest',
   'harmPerRequest',
   'stackBytesPerGoroutine',
+  'stackBytesPerRequest',
   'serverEnd',
   'serverEndGoroutines',
   'rssPerRequest',

@@ -64,10 +64,8 @@ function alsoLine(f: Finding): string | undefined {
   const heap = num(d.heapRetainedPerRequest)
   if (heap !== undefined && heap > 0 && f.kind !== 'heap-leak')
     parts.push(`${formatRate(heap, 'B/req')} heap`)
-  const stack = num(d.stackBytesPerGoroutine)
-  const parked = f.kind === 'connection-leak' ? 2 * f.rate + (num(d.serverEndGoroutines) ?? 0) : f.rate
-  if (stack !== undefined && parked > 0)
-    parts.push(`${formatRate(parked * stack, 'B/req')} of goroutine stacks`)
+  const stacks = num(d.stackBytesPerRequest)
+  if (stacks !== undefined && stacks > 0) parts.push(`${formatRate(stacks, 'B/req')} of goroutine stacks`)
   const fds = num(d.fdsPer1kRequests)
   if (fds !== undefined && fds > 0)
     parts.push(`+1 open fd per ${formatCount(Math.max(1, Math.round(1000 / fds)))} requests`)

@@ -137,6 +137,32 @@ describe('one cause, one finding: what the seed cases showed', () => {
     expect(f[0].details.harmPerRequest).toBeGreaterThan(Number(f[0].details.heapRetainedPerRequest))
   })
 
+  it("the server end's heap of a service calling itself belongs to the connection leak, server goroutines or not", () => {
+    const f = findingsOf({
+      sites: [
+        ...background,
+        { stack: STACKS.clientDo, allocPerReq: 2 * KiB },
+        {
+          stack: [
+            'net/textproto.readMIMEHeader',
+            'net/textproto.(*Reader).ReadMIMEHeader',
+            'net/http.readRequest',
+            'net/http.(*conn).readRequest',
+            'net/http.(*conn).serve',
+          ],
+          retainPerReq: 13,
+        },
+      ],
+      goroutines: [
+        { stack: STACKS.readLoop, start: 0, perReq: 0.1, state: 'select' },
+        { stack: STACKS.writeLoop, start: 0, perReq: 0.1, state: 'select' },
+      ],
+      fds: { start: 20, perReq: 0.2 },
+    })
+    expect(f.map((x) => x.kind)).toEqual(['connection-leak'])
+    expect(f[0].details.heapSites).toMatch(/net\/textproto\.readMIMEHeader \d+ B\/req/)
+  })
+
   it("a goroutine leak owns the runtime's parking-lot heap, and its stacks make it outrank a small heap leak", () => {
     const f = findingsOf({
       sites: [

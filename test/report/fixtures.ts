@@ -317,6 +317,7 @@ export function goroutineLeakAnalysis(): Analysis {
       heapRetainedPerRequest: 765,
       heapSites: 'runtime.malg 410 B/req, main.startWorker 355 B/req',
       stackBytesPerGoroutine: 8192,
+      stackBytesPerRequest: 8192,
       harmPerRequest: 8957,
     },
   }
