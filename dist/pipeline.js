@@ -1,20 +1,20 @@
 import * as os from 'node:os';
 import { totalmem, tmpdir } from 'node:os';
 import * as fs$1 from 'node:fs/promises';
-import { chmod, readFile, mkdir, copyFile, mkdtemp, cp, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, mkdir, copyFile, mkdtemp, writeFile, cp, rm } from 'node:fs/promises';
 import * as path from 'node:path';
-import { normalize, join as join$1, sep, resolve as resolve$1, posix, basename } from 'node:path';
+import { posix, normalize, join as join$1, sep, resolve as resolve$1, basename } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import * as fs from 'node:fs';
-import { statSync, createReadStream, existsSync, mkdirSync, lstatSync, realpathSync, readFileSync } from 'node:fs';
+import { statSync, createReadStream, existsSync, lstatSync, realpathSync, readFileSync, mkdirSync } from 'node:fs';
 import { spawn, execFile, spawnSync } from 'node:child_process';
 import * as http from 'node:http';
 import { createServer } from 'node:http';
-import { Worker } from 'node:worker_threads';
 import { r as renderPieces, a as renderRequest, C as CTRL_SLOTS, S as SLOTS, b as CTRL_PAUSE, c as CTRL_EPOCH, d as CTRL_STOP, B as BUCKETS, M as MAX_EPOCH, e as MAX_US, f as STATUS_CODES, q as quantile$1, I as IN_FLIGHT, T as TRANSPORT_ERRORS, g as STATUS, H as HISTOGRAM } from './shared.js';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as https from 'node:https';
 import * as net from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import * as https from 'node:https';
 
 /**
  * A problem with what the user gave us (an input, a flag, a profile file).
@@ -424,9 +424,32 @@ function expandPort(text, port) {
     return text.replaceAll('${PORT}', String(port));
 }
 
-// Human-friendly numbers for the report: binary byte units, k/M counts, signed
-// changes. Every formatter accepts any number (NaN, Infinity) and never throws:
+// The one table of finding kinds: what each is called and whether it is a leak
+// (a leak sets the verdict; bounded growth is information). Every list of kinds
+// (the verdict, the report's labels, the JSON report's validation) reads this.
+const FINDING_KINDS = {
+    'heap-leak': { label: 'heap leak', leak: true },
+    'goroutine-leak': { label: 'goroutine leak', leak: true },
+    'connection-leak': { label: 'connection leak', leak: true },
+    'rss-growth': { label: 'memory outside the Go heap', leak: true },
+    'bounded-growth': { label: 'bounded growth', leak: false },
+    crash: { label: 'crash', leak: true },
+};
+/** Every kind, in the table's order. */
+const ALL_FINDING_KINDS = Object.keys(FINDING_KINDS);
+/** A reviewer's name for each kind: "heap leak", "memory outside the Go heap". */
+const KIND_LABEL = Object.fromEntries(ALL_FINDING_KINDS.map((kind) => [kind, FINDING_KINDS[kind].label]));
+/** True for every kind that is a leak (a crash is the worst one); false for bounded growth. */
+function isLeakKind(kind) {
+    return FINDING_KINDS[kind]?.leak ?? false;
+}
+
+// Every number the tool prints, in one place. The report's (binary byte units,
+// k/M counts, signed changes) accept any number (NaN, Infinity) and never throw:
 // a report from an untrusted artifact may hold anything the validator let pass.
+// The other styles are named for where they are read: sentences of the analysis
+// (`…InText`), the progress lines of the log (decimal units, grouped digits),
+// memory limits and exact sizes in error messages, seconds.
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 /** Three significant digits at most, without trailing zeros (1.2, 12.3, 123, 1234). */
 function sig(value) {
@@ -441,7 +464,7 @@ function trimZeros(text) {
     return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
 }
 /** 0 B, 412 B, 1.2 KiB, 34.5 MiB. */
-function formatBytes$4(bytes) {
+function formatBytes(bytes) {
     if (!Number.isFinite(bytes))
         return bytes > 0 ? '∞' : bytes < 0 ? '-∞' : 'n/a';
     const sign = bytes < 0 ? '-' : '';
@@ -457,11 +480,11 @@ function formatBytes$4(bytes) {
 }
 /** +412 B, -1.2 KiB, 0 B. */
 function formatSignedBytes(bytes) {
-    const text = formatBytes$4(bytes);
+    const text = formatBytes(bytes);
     return bytes > 0 ? `+${text}` : text;
 }
 /** 950, 1.2k, 48.3k, 1.2M. */
-function formatCount$2(count) {
+function formatCount(count) {
     if (!Number.isFinite(count))
         return 'n/a';
     const sign = count < 0 ? '-' : '';
@@ -475,7 +498,7 @@ function formatCount$2(count) {
     return `${sign}${sig(abs / 1e9)}G`;
 }
 function formatSignedCount(count) {
-    const text = formatCount$2(count);
+    const text = formatCount(count);
     return count > 0 ? `+${text}` : text;
 }
 /** A relative change: +38%, -8%, +0.4%, new (Infinity). */
@@ -523,7 +546,7 @@ function formatDuration$1(ms) {
 }
 /** 12.3k req/s. */
 function formatRps(rps) {
-    return `${formatCount$2(rps)} req/s`;
+    return `${formatCount(rps)} req/s`;
 }
 /** 1.2%, 0.05%. */
 function formatFraction(fraction) {
@@ -547,7 +570,7 @@ function formatRate(rate, unit) {
     if (base === 'B')
         return `${formatSignedBytes(rate)}${perReq ? '/req' : ''}`;
     const abs = Math.abs(rate);
-    const num = abs >= 1000 ? formatCount$2(rate) : abs >= 1 ? sig(rate) : abs === 0 ? '0' : rate.toPrecision(2);
+    const num = abs >= 1000 ? formatCount(rate) : abs >= 1 ? sig(rate) : abs === 0 ? '0' : rate.toPrecision(2);
     return `${rate > 0 ? '+' : ''}${num} ${base}${perReq ? '/req' : ''}`;
 }
 /** Growth in a finding's base quantity: bytes for B, a count otherwise. */
@@ -588,15 +611,81 @@ function downsample(values, n) {
         out.push(values[Math.round((i * (values.length - 1)) / (n - 1))]);
     return out;
 }
+// Plain-text quantities for the analysis's one-sentence summaries and hints (the report
+// escapes them; no Markdown here).
+function formatBytesInText(bytes) {
+    const sign = bytes < 0 ? '-' : '';
+    let v = Math.abs(bytes);
+    // A fraction of a byte per request is still worth saying ("0.31 B", never "0 B" for a nonzero floor).
+    if (v < 1024)
+        return `${sign}${v >= 10 || v === 0 ? Math.round(v) : Number(v.toPrecision(2))} B`;
+    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+    let u = -1;
+    while (v >= 1024 && u < units.length - 1) {
+        v /= 1024;
+        u++;
+    }
+    return `${sign}${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[u]}`;
+}
+function formatCountInText(n) {
+    if (Math.abs(n) >= 1e6)
+        return `${(n / 1e6).toFixed(1)}M`;
+    if (Math.abs(n) >= 1e4)
+        return `${(n / 1e3).toFixed(0)}k`;
+    return Number.isInteger(n) ? String(n) : n.toPrecision(3);
+}
+function formatNumber(n, digits = 3) {
+    if (!Number.isFinite(n))
+        return String(n);
+    if (n === 0)
+        return '0';
+    return Math.abs(n) >= 10 ** digits ? Math.round(n).toString() : Number(n.toPrecision(digits)).toString();
+}
+function formatPercent(fraction) {
+    if (!Number.isFinite(fraction))
+        return fraction > 0 ? 'new' : String(fraction);
+    const p = fraction * 100;
+    const abs = Math.abs(p);
+    // Rounding must not turn -99.7% into -100% (everything gone).
+    const text = abs >= 10 && !(p < 0 && abs >= 99.5 && abs < 100) ? p.toFixed(0) : p.toFixed(1);
+    return `${p >= 0 ? '+' : ''}${text}%`;
+}
+/** 4.2 MB: the progress line's decimal units. */
+function formatDecimalBytes(bytes) {
+    const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+    let v = bytes;
+    let u = 0;
+    while (v >= 1000 && u < units.length - 1) {
+        v /= 1000;
+        u++;
+    }
+    return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+}
+/** 12,345: a count in the log, every digit kept. */
+function formatGrouped(n) {
+    return Math.round(n).toLocaleString('en-US');
+}
+/** 512 MiB, 1.5 GiB: a memory limit. */
+function formatMemoryLimit(bytes) {
+    const GiB = 1024 ** 3;
+    return bytes >= GiB ? `${+(bytes / GiB).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+/** 64 MiB, 12 KiB, or 1234 bytes: a size as given, never rounded. */
+function formatExactBytes(n) {
+    const MiB = 1024 * 1024;
+    if (n % MiB === 0)
+        return `${n / MiB} MiB`;
+    if (n % 1024 === 0)
+        return `${n / 1024} KiB`;
+    return `${n} bytes`;
+}
+/** 2 s, 1.5 s. */
+function formatSeconds(ms) {
+    const s = ms / 1000;
+    return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}
 
 const FAIL_ON_WORDS = ['leak', 'new-leak', 'regression', 'no-verdict', 'none'];
-const LEAK_KINDS$2 = new Set([
-    'heap-leak',
-    'goroutine-leak',
-    'connection-leak',
-    'rss-growth',
-    'crash',
-]);
 function where(f) {
     const frame = f.site.ownFrame;
     const file = frame ? ` (${frame.file.split('/').pop()}:${frame.line})` : '';
@@ -620,7 +709,7 @@ function failuresFor(verdict, failOn, analysis) {
     }
     if (words.includes('none'))
         return [];
-    const findings = (analysis?.findings ?? []).filter((f) => LEAK_KINDS$2.has(f.kind));
+    const findings = (analysis?.findings ?? []).filter((f) => isLeakKind(f.kind));
     const reasons = [];
     // new-leak is the narrower word: when both are given, the leak line says what is new.
     if (words.includes('new-leak') && verdict.newLeak) {
@@ -642,7 +731,7 @@ function failuresFor(verdict, failOn, analysis) {
         const total = analysis?.total;
         let detail = '';
         if (total?.base) {
-            detail = `: ${formatChange(total.change)} bytes allocated per request (${formatBytes$4(total.base.bytesPerRequest)} -> ${formatBytes$4(total.head.bytesPerRequest)})`;
+            detail = `: ${formatChange(total.change)} bytes allocated per request (${formatBytes(total.base.bytesPerRequest)} -> ${formatBytes(total.head.bytesPerRequest)})`;
             const top = analysis?.growing.find((g) => g.significant);
             if (top)
                 detail += `, most in ${top.site.ownFrame?.function ?? top.site.function}`;
@@ -1029,46 +1118,6 @@ function readActionInputs(get) {
     };
 }
 
-// Plain-text quantities for the one-sentence summaries and hints (the report
-// escapes them; no Markdown here).
-function formatBytes$3(bytes) {
-    const sign = bytes < 0 ? '-' : '';
-    let v = Math.abs(bytes);
-    // A fraction of a byte per request is still worth saying ("0.31 B", never "0 B" for a nonzero floor).
-    if (v < 1024)
-        return `${sign}${v >= 10 || v === 0 ? Math.round(v) : Number(v.toPrecision(2))} B`;
-    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-    let u = -1;
-    while (v >= 1024 && u < units.length - 1) {
-        v /= 1024;
-        u++;
-    }
-    return `${sign}${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[u]}`;
-}
-function formatCount$1(n) {
-    if (Math.abs(n) >= 1e6)
-        return `${(n / 1e6).toFixed(1)}M`;
-    if (Math.abs(n) >= 1e4)
-        return `${(n / 1e3).toFixed(0)}k`;
-    return Number.isInteger(n) ? String(n) : n.toPrecision(3);
-}
-function formatNumber(n, digits = 3) {
-    if (!Number.isFinite(n))
-        return String(n);
-    if (n === 0)
-        return '0';
-    return Math.abs(n) >= 10 ** digits ? Math.round(n).toString() : Number(n.toPrecision(digits)).toString();
-}
-function formatPercent(fraction) {
-    if (!Number.isFinite(fraction))
-        return fraction > 0 ? 'new' : String(fraction);
-    const p = fraction * 100;
-    const abs = Math.abs(p);
-    // Rounding must not turn -99.7% into -100% (everything gone).
-    const text = abs >= 10 && !(p < 0 && abs >= 99.5 && abs < 100) ? p.toFixed(0) : p.toFixed(1);
-    return `${p >= 0 ? '+' : ''}${text}%`;
-}
-
 // What to change, chosen by rules over the evidence. Each rule is a small
 // predicate over what the profiles show and a sentence naming the code to fix;
 // the first rule that matches wins, the last one always matches. The rule's id
@@ -1097,7 +1146,7 @@ function heapLeakHint(e) {
         e.largestObjectEnd >= 0.1 * e.inuseEnd;
     if (any(e.functions, SLICE_FRAME) || growingObject) {
         const size = growingObject
-            ? ` (its backing array is now one ${formatBytes$3(e.largestObjectEnd)} object)`
+            ? ` (its backing array is now one ${formatBytesInText(e.largestObjectEnd)} object)`
             : '';
         return {
             rule: 'slice',
@@ -1118,7 +1167,7 @@ function heapLeakHint(e) {
 function boundedGrowthHint(where, plateau) {
     return {
         rule: 'bounded',
-        hint: `Live memory from ${where} grew, then levelled off at about ${formatBytes$3(plateau)}: a cache or pool filling to its bound, not a leak. Check that the bound suits production traffic and that entries expire.`,
+        hint: `Live memory from ${where} grew, then levelled off at about ${formatBytesInText(plateau)}: a cache or pool filling to its bound, not a leak. Check that the bound suits production traffic and that entries expire.`,
     };
 }
 function totalHeapHint(contributors) {
@@ -1210,26 +1259,26 @@ function rssGrowthHint(e) {
         ((e.stackInuseGrowth ?? 0) >= 0.25 * e.rssGrowth && (e.goroutineGrowth ?? 0) > 0)) {
         return {
             rule: 'stacks',
-            hint: `Goroutine stacks grew by ${formatBytes$3(e.stackInuseGrowth ?? 0)} (StackInuse): goroutines that do not exit, or deep recursion. Look at the goroutine counts; each parked goroutine keeps its stack.`,
+            hint: `Goroutine stacks grew by ${formatBytesInText(e.stackInuseGrowth ?? 0)} (StackInuse): goroutines that do not exit, or deep recursion. Look at the goroutine counts; each parked goroutine keeps its stack.`,
         };
     }
     if ((e.unreturnedGrowth ?? 0) >= half) {
         const limit = e.gomemlimit ? `GOMEMLIMIT is ${e.gomemlimit}; lower it` : 'Set GOMEMLIMIT';
         return {
             rule: 'not-returned',
-            hint: `The heap is flat but the runtime keeps ${formatBytes$3(e.unreturnedGrowth ?? 0)} more of freed memory it has not returned to the OS (HeapIdle - HeapReleased), which RSS still counts (on macOS, MADV_FREE pages stay in RSS until there is memory pressure). ${limit} so the scavenger returns memory sooner, try GODEBUG=madvdontneed=1 on Linux, or call debug.FreeOSMemory() after bursts; it is not a leak in your code.`,
+            hint: `The heap is flat but the runtime keeps ${formatBytesInText(e.unreturnedGrowth ?? 0)} more of freed memory it has not returned to the OS (HeapIdle - HeapReleased), which RSS still counts (on macOS, MADV_FREE pages stay in RSS until there is memory pressure). ${limit} so the scavenger returns memory sooner, try GODEBUG=madvdontneed=1 on Linux, or call debug.FreeOSMemory() after bursts; it is not a leak in your code.`,
         };
     }
     if (e.sysGrowth !== undefined && e.sysGrowth < 0.25 * e.rssGrowth) {
         return {
             rule: 'outside-go',
-            hint: `RSS grew by ${formatBytes$3(e.rssGrowth)} while the Go runtime's own memory (Sys) grew by only ${formatBytes$3(e.sysGrowth)}: the memory is outside the Go heap, in cgo or C libraries, or in memory-mapped files. Check C allocations are freed (C.free) and mappings unmapped.`,
+            hint: `RSS grew by ${formatBytesInText(e.rssGrowth)} while the Go runtime's own memory (Sys) grew by only ${formatBytesInText(e.sysGrowth)}: the memory is outside the Go heap, in cgo or C libraries, or in memory-mapped files. Check C allocations are freed (C.free) and mappings unmapped.`,
         };
     }
     if (e.heapSysGrowth !== undefined && e.heapSysGrowth >= half) {
         return {
             rule: 'fragmentation',
-            hint: `The runtime reserved ${formatBytes$3(e.heapSysGrowth)} more heap (HeapSys) while live data stayed flat: heap fragmentation or a GC that lets the heap grow (GOGC). Set GOMEMLIMIT to cap it, and look for large short-lived allocations.`,
+            hint: `The runtime reserved ${formatBytesInText(e.heapSysGrowth)} more heap (HeapSys) while live data stayed flat: heap fragmentation or a GC that lets the heap grow (GOGC). Set GOMEMLIMIT to cap it, and look for large short-lived allocations.`,
         };
     }
     return {
@@ -1974,7 +2023,7 @@ const HEAP_MIN_GROWTH = 256 * 1024;
 const TOTAL_EXPLAINED_FRACTION = 0.5;
 const TOTAL_KEY = '(live heap)';
 function heapLeakSummary(where, rate, growth, requests) {
-    return `${where} keeps ${formatBytes$3(rate)} per request alive: ${formatBytes$3(growth)} more over ${formatCount$1(requests)} requests, still there after the load stopped.`;
+    return `${where} keeps ${formatBytesInText(rate)} per request alive: ${formatBytesInText(growth)} more over ${formatCountInText(requests)} requests, still there after the load stopped.`;
 }
 function heapMinGrowth(options) {
     return Math.max(options.memProfileRate, HEAP_MIN_GROWTH);
@@ -2040,7 +2089,7 @@ function analyseHeap(side, options) {
                 ...common,
                 rate: trend.slope,
                 growth: y[n - 1] - y[0],
-                summary: `${where} grew by ${formatBytes$3(y[n - 1] - y[0])}, then levelled off at about ${formatBytes$3(plateau)}.`,
+                summary: `${where} grew by ${formatBytesInText(y[n - 1] - y[0])}, then levelled off at about ${formatBytesInText(plateau)}.`,
                 hint: hint.hint,
                 details: { ...details, hintRule: hint.rule },
             });
@@ -2100,7 +2149,7 @@ function totalFinding(table, total, x, y, options) {
         rate: total.slope,
         unit: 'B/req',
         growth: total.growth,
-        summary: `The live heap grows by ${formatBytes$3(total.slope)} per request (${formatBytes$3(total.growth)} over ${formatCount$1(x[n - 1] - x[0])} requests) without one site standing out.`,
+        summary: `The live heap grows by ${formatBytesInText(total.slope)} per request (${formatBytesInText(total.growth)} over ${formatCountInText(x[n - 1] - x[0])} requests) without one site standing out.`,
         hint: hint.hint,
         evidence: { requests: x, values: y, settled: table.totals[n].inuseSpace, pValue: total.pValue },
         details: { ...trendDetails(total, options), contributors: contributors.join(', '), hintRule: hint.rule },
@@ -2292,7 +2341,7 @@ function attributeHeapFindings(findings, sites, trendOptions) {
         const details = { ...f.details };
         if (parts) {
             details.heapRetainedPerRequest = parts.reduce((s, p) => s + p.rate, 0);
-            details.heapSites = parts.map((p) => `${p.site.function} ${formatBytes$3(p.rate)}/req`).join(', ');
+            details.heapSites = parts.map((p) => `${p.site.function} ${formatBytesInText(p.rate)}/req`).join(', ');
         }
         if (ends) {
             details.serverEndGoroutines = ends.reduce((s, g) => s + g.rate, 0);
@@ -2364,7 +2413,7 @@ function mergeHeap(lead, rest, trendOptions) {
             lateSlope: fit.lateSlope,
             noiseFloor: fit.noiseFloor,
             scatter: fit.scatter,
-            alsoRetaining: rest.map((f) => `${f.site.function} ${formatBytes$3(f.rate)}/req`).join(', '),
+            alsoRetaining: rest.map((f) => `${f.site.function} ${formatBytesInText(f.rate)}/req`).join(', '),
         },
     };
 }
@@ -2584,7 +2633,7 @@ function goroutineFinding(side, options, key, row, x, trend, confirmed) {
         rate: trend.slope,
         unit: 'goroutines/req',
         growth: trend.growth,
-        summary: `Goroutines ${what} in ${blocking?.func.name ?? '(unknown)'}${by} pile up: ${row.counts[0]} -> ${row.counts[n - 1]} over ${formatCount$1(x[n - 1] - x[0])} requests (${formatNumber(trend.slope * 1000)} per 1k requests)${confirmed ? ', confirmed by the goroutineleak profile' : ''}.`,
+        summary: `Goroutines ${what} in ${blocking?.func.name ?? '(unknown)'}${by} pile up: ${row.counts[0]} -> ${row.counts[n - 1]} over ${formatCountInText(x[n - 1] - x[0])} requests (${formatNumber(trend.slope * 1000)} per 1k requests)${confirmed ? ', confirmed by the goroutineleak profile' : ''}.`,
         hint: hint.hint,
         evidence: { requests: x, values: row.counts.slice(0, n), settled: trend.settled, pValue: trend.pValue },
         details,
@@ -2713,7 +2762,7 @@ function connectionFinding(side, options, x, conns, writers, trend, fdTrend, fds
         rate: trend.slope,
         unit: 'connections/req',
         growth: trend.growth,
-        summary: `${who} leave their connections open: ${conns[0]} -> ${conns[n - 1]} HTTP client connections over ${formatCount$1(x[n - 1] - x[0])} requests${fdText}.`,
+        summary: `${who} leave their connections open: ${conns[0]} -> ${conns[n - 1]} HTTP client connections over ${formatCountInText(x[n - 1] - x[0])} requests${fdText}.`,
         hint: hint.hint,
         evidence: { requests: x, values: conns.slice(0, n), settled: trend.settled, pValue: trend.pValue },
         details,
@@ -2767,7 +2816,7 @@ function runNotes(head, base, options, regressions) {
     const span = n > 1 ? head.snapshots[n - 1].requests - head.snapshots[0].requests : 0;
     if (options.memProfileRate >= 64 * 1024 && span > 0) {
         const g = smallestDetectableHeapGrowth(n, options);
-        notes.push(`Heap profiles sample one allocation per ${formatBytes$3(options.memProfileRate)}: a heap leak below about ${formatBytes$3(g / span)} per request (${formatBytes$3(g)} over this run) is within sampling noise. Set memprofilerate (e.g. ${Math.max(4096, options.memProfileRate / 8)}) or run longer to see smaller leaks.`);
+        notes.push(`Heap profiles sample one allocation per ${formatBytesInText(options.memProfileRate)}: a heap leak below about ${formatBytesInText(g / span)} per request (${formatBytesInText(g)} over this run) is within sampling noise. Set memprofilerate (e.g. ${Math.max(4096, options.memProfileRate / 8)}) or run longer to see smaller leaks.`);
     }
     const t = regressions.total;
     const hw = t.head.windows.length;
@@ -2790,7 +2839,7 @@ function runNotes(head, base, options, regressions) {
         const rh = head.load.requestsPerSecond;
         const rb = base.load.requestsPerSecond;
         if (rh > 0 && rb > 0 && (rh / rb > 2 || rb / rh > 2)) {
-            notes.push(`Throughput differs a lot between base (${formatCount$1(rb)} req/s) and head (${formatCount$1(rh)} req/s); per-request numbers still compare, timings do not.`);
+            notes.push(`Throughput differs a lot between base (${formatCountInText(rb)} req/s) and head (${formatCountInText(rh)} req/s); per-request numbers still compare, timings do not.`);
         }
     }
     if (regressions.truncated)
@@ -2994,7 +3043,7 @@ function analyseRss(side, options, liveHeap, goroutineGrowth) {
             rate: trend.slope,
             unit: 'B/req',
             growth: trend.growth,
-            summary: `RSS grew by ${formatBytes$3(trend.growth)} over ${formatCount$1(x[n - 1] - x[0])} requests (${formatBytes$3(rss[0])} -> ${formatBytes$3(rss[n - 1])}) while the live heap grew by ${formatBytes$3(Math.max(0, heapGrowth))}.`,
+            summary: `RSS grew by ${formatBytesInText(trend.growth)} over ${formatCountInText(x[n - 1] - x[0])} requests (${formatBytesInText(rss[0])} -> ${formatBytesInText(rss[n - 1])}) while the live heap grew by ${formatBytesInText(Math.max(0, heapGrowth))}.`,
             hint: hint.hint,
             evidence: { requests: x, values: rss, settled: side.settled.rssBytes, pValue: trend.pValue },
             details,
@@ -3004,12 +3053,6 @@ function analyseRss(side, options, liveHeap, goroutineGrowth) {
 
 /** Head leaks at least this many times faster than base: worsened. */
 const WORSENED_RATIO = 2;
-const LEAK_KINDS$1 = new Set([
-    'heap-leak',
-    'goroutine-leak',
-    'connection-leak',
-    'rss-growth',
-]);
 function assignStatus(head, base) {
     for (const f of head) {
         if (!base) {
@@ -3035,7 +3078,7 @@ function assignStatus(head, base) {
     }
 }
 function verdictOf(findings, regression) {
-    const leaks = findings.filter((f) => LEAK_KINDS$1.has(f.kind));
+    const leaks = findings.filter((f) => isLeakKind(f.kind));
     return {
         leak: leaks.length > 0,
         newLeak: leaks.some((f) => f.status === 'new' || f.status === 'worsened'),
@@ -3106,7 +3149,7 @@ const FIXED_RATIO = 0.5;
 function fixedLeaks(base, head) {
     const fixed = [];
     for (const b of base) {
-        if (!LEAK_KINDS$1.has(b.kind) || !(b.rate > 0))
+        if (!isLeakKind(b.kind) || !(b.rate > 0))
             continue;
         const still = head.findings.find((h) => h.kind === b.kind && h.site.key === b.site.key);
         const trend = head.trend(b.kind, b.site.key);
@@ -3177,7 +3220,7 @@ const STATUS_ORDER = ['new', 'worsened', 'unknown', 'pre-existing'];
  * before pre-existing, then by the memory each cause adds per request), bounded
  * growth last as information.
  */
-function analyse(head, base, options) {
+function compareSides(head, base, options) {
     const h = analyseSide(head, options);
     const b = base ? analyseSide(base, options) : undefined;
     assignStatus(h.findings, b ? evidenceOf(b) : undefined);
@@ -3211,1572 +3254,6 @@ function analyse(head, base, options) {
         topAllocators: regressions.topAllocators,
         notes,
     };
-}
-
-// Runs a build-time command (git, go, the user's build-command) and keeps its output.
-/** Names anything we run may see: the system's basics (no credentials among them). */
-const BASICS = new Set(['PATH', 'LANG', 'TZ', 'SSL_CERT_FILE', 'SSL_CERT_DIR']);
-const PROXIES = new Set(['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy']);
-/** How Go builds (target, cgo, toolchain, checksums): settings, not secrets. */
-const GO_BUILD = new Set([
-    'GOFLAGS',
-    'GOTOOLCHAIN',
-    'GOOS',
-    'GOARCH',
-    'GOAMD64',
-    'GOARM',
-    'GOARM64',
-    'GO386',
-    'GOEXPERIMENT',
-    'GOROOT',
-    'GODEBUG',
-    'GOPRIVATE',
-    'GONOPROXY',
-    'GONOSUMDB',
-    'GONOSUMCHECK',
-    'GOSUMDB',
-    'GOINSECURE',
-    'GOVCS',
-    'GOWORK',
-    'CGO_ENABLED',
-    'CC',
-    'CXX',
-    'CGO_CFLAGS',
-    'CGO_CPPFLAGS',
-    'CGO_CXXFLAGS',
-    'CGO_LDFLAGS',
-    'PKG_CONFIG',
-]);
-/**
- * Where the runner's Go keeps and fetches modules, and how it authenticates:
- * needed by our own `go build` and `git` (they run no code of the PR), never by
- * the PR's build-command.
- */
-const RUNNER_ONLY = new Set([
-    'HOME',
-    'USER',
-    'TMPDIR',
-    'TMP',
-    'TEMP',
-    'GOPATH',
-    'GOCACHE',
-    'GOMODCACHE',
-    'GOTMPDIR',
-    'GOENV',
-    'GOPROXY',
-    'GOAUTH',
-    'XDG_CONFIG_HOME',
-    'XDG_CACHE_HOME',
-    'SSH_AUTH_SOCK',
-]);
-function pick(parent, keep) {
-    const env = {};
-    for (const [key, value] of Object.entries(parent))
-        if (value !== undefined && keep(key))
-            env[key] = value;
-    return env;
-}
-/**
- * Environment for our own build tools (go build, git): an allowlist, not a
- * denylist, so a DEPLOY_KEY or any other secret the workflow put in the
- * environment stays with us.
- */
-function buildEnvironment(parent) {
-    return pick(parent, (k) => BASICS.has(k) ||
-        PROXIES.has(k) ||
-        GO_BUILD.has(k) ||
-        RUNNER_ONLY.has(k) ||
-        k.startsWith('LC_') ||
-        // git's own settings (an insteadOf with credentials set by the workflow) serve our fetch of the base.
-        (k.startsWith('GIT_') && !/TOKEN|PASSWORD|SECRET/i.test(k)));
-}
-/** A GOPROXY list without entries that carry credentials (https://user:token@host). */
-function publicProxies(list) {
-    const kept = (list ?? 'https://proxy.golang.org,direct')
-        .split(/([,|])/)
-        .reduce((out, part, i, all) => {
-        if (part === ',' || part === '|')
-            return out;
-        if (/^[a-z]+:\/\/[^/]*@/i.test(part))
-            return out;
-        if (out.length > 0)
-            out.push(all[i - 1]);
-        out.push(part);
-        return out;
-    }, []);
-    return kept.join('') || 'off';
-}
-/**
- * Environment for the PR's build-command: the basics and Go's build settings
- * only. `dirs` replaces HOME, the temp dir and Go's caches (the sandbox's own,
- * when it runs as the sandbox user); without it the runner's are used.
- */
-function untrustedBuildEnvironment(parent, dirs) {
-    const env = pick(parent, (k) => BASICS.has(k) || PROXIES.has(k) || GO_BUILD.has(k) || k.startsWith('LC_'));
-    if (dirs) {
-        Object.assign(env, {
-            HOME: dirs.home,
-            USER: dirs.user,
-            TMPDIR: dirs.tmp,
-            GOCACHE: dirs.gocache,
-            GOPATH: dirs.gopath,
-            GOMODCACHE: dirs.modcache,
-            GOPROXY: dirs.proxy,
-        });
-    }
-    else {
-        for (const k of ['HOME', 'USER', 'TMPDIR', 'GOPATH', 'GOCACHE', 'GOMODCACHE']) {
-            if (parent[k] !== undefined)
-                env[k] = parent[k];
-        }
-        env.GOPROXY = publicProxies(parent.GOPROXY);
-    }
-    return env;
-}
-const CLOSE_WAIT_MS = 5000;
-function runCommand(command, args, opts) {
-    const env = opts.env ?? buildEnvironment(process.env);
-    const spec = opts.scope ? opts.scope.wrap(command, args, env) : { command, args, env };
-    return new Promise((resolve, reject) => {
-        const child = spawn(spec.command, spec.args, {
-            cwd: opts.cwd,
-            env: spec.env,
-            stdio: ['ignore', 'pipe', 'pipe'],
-            detached: true,
-            ...uidOf$1(spec),
-        });
-        const chunks = [];
-        let size = 0;
-        const keep = (chunk) => {
-            // Keep the tail that matters without holding megabytes of compiler chatter.
-            chunks.push(chunk);
-            size += chunk.length;
-            while (size > 1_000_000 && chunks.length > 1)
-                size -= chunks.shift().length;
-        };
-        child.stdout.on('data', keep);
-        child.stderr.on('data', keep);
-        const killGroup = () => {
-            try {
-                if (child.pid)
-                    process.kill(-child.pid, 'SIGKILL');
-            }
-            catch {
-                /* already gone */
-            }
-        };
-        const kill = () => {
-            killGroup();
-            void opts.scope?.killAll();
-        };
-        const timer = opts.timeoutMs ? setTimeout(kill, opts.timeoutMs) : undefined;
-        opts.signal?.addEventListener('abort', kill, { once: true });
-        child.on('error', (error) => {
-            clearTimeout(timer);
-            reject(error);
-        });
-        const closed = new Promise((r) => child.once('close', () => r()));
-        child.once('exit', (code) => {
-            clearTimeout(timer);
-            opts.signal?.removeEventListener('abort', kill);
-            void (async () => {
-                // What it left running (nohup ... &, a daemon that called setsid) ends with it; their
-                // open stdout would otherwise keep us waiting for 'close' until the timeout.
-                let survivors;
-                if (opts.scope)
-                    survivors = await opts.scope.killAll();
-                killGroup();
-                // Unref'd: a timer left over must not keep our process alive after the run.
-                await Promise.race([closed, new Promise((r) => setTimeout(r, CLOSE_WAIT_MS).unref())]);
-                const result = { code, output: Buffer.concat(chunks).toString('utf8') };
-                if (survivors && survivors.length > 0)
-                    result.survivors = survivors;
-                resolve(result);
-            })();
-        });
-    });
-}
-/** spawn's uid/gid options when the spec switches user in node itself (root on macOS). */
-function uidOf$1(spec) {
-    return spec.uid !== undefined && spec.gid !== undefined ? { uid: spec.uid, gid: spec.gid } : {};
-}
-function lastLines(text, count) {
-    const lines = text.trimEnd().split('\n');
-    return lines.slice(-count).join('\n');
-}
-
-// A read-only Go module proxy on 127.0.0.1 over the runner's module download
-// cache, for the PR's build-command: it runs as the sandbox user, which can read
-// neither our module cache (in our home) nor our credentials, yet must build.
-// It gets the modules we already have (GOPROXY protocol, files only: list,
-// .info, .mod, .zip), and nothing else of ours; what is not cached is a 404 and
-// Go falls back to the public proxies in its GOPROXY list.
-/** The file a proxy request names inside `root`, or undefined when it names anything else. */
-function proxyFile(root, urlPath) {
-    let path;
-    try {
-        path = decodeURIComponent(urlPath.split('?')[0]);
-    }
-    catch {
-        return undefined;
-    }
-    // <module>/@v/list, <module>/@v/<version>.(info|mod|zip); module paths are lower-case-escaped (!x).
-    if (!/^\/[A-Za-z0-9._~!+\-/]+\/@v\/(list|[A-Za-z0-9._+!-]+\.(info|mod|zip))$/.test(path))
-        return undefined;
-    const file = normalize(join$1(root, path));
-    return file.startsWith(root + sep) ? file : undefined;
-}
-function startModuleProxy(downloadCache) {
-    const root = normalize(downloadCache);
-    const server = createServer((req, res) => {
-        const file = req.method === 'GET' ? proxyFile(root, req.url ?? '') : undefined;
-        let size = -1;
-        try {
-            if (file)
-                size = statSync(file).isFile() ? statSync(file).size : -1;
-        }
-        catch {
-            // not cached
-        }
-        if (!file || size < 0) {
-            res.writeHead(404, { 'content-type': 'text/plain' }).end("not in the runner's module cache\n");
-            return;
-        }
-        res.writeHead(200, { 'content-length': size });
-        createReadStream(file).pipe(res);
-    });
-    return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => {
-            const { port } = server.address();
-            resolve({
-                url: `http://127.0.0.1:${port}`,
-                close: () => new Promise((r) => server.close(() => r())),
-            });
-        });
-    });
-}
-
-// Builds one side's service binary: `go build` of the package, or the user's build-command.
-class BuildError extends Error {
-    name = 'BuildError';
-}
-async function readModulePath(moduleDir) {
-    const goMod = join$1(moduleDir, 'go.mod');
-    if (!existsSync(goMod)) {
-        throw new UsageError(`working-directory: no go.mod in ${moduleDir}; point it at the Go module root`);
-    }
-    const match = /^module\s+("?)([^\s"]+)\1\s*$/m.exec(await readFile(goMod, 'utf8'));
-    if (!match)
-        throw new UsageError(`working-directory: ${goMod} has no module line`);
-    return match[2];
-}
-/** Go's module cache directory of the runner, which the sandbox's module proxy serves from. */
-async function runnerModCache() {
-    const r = await runCommand('go', ['env', 'GOMODCACHE'], { cwd: process.cwd(), timeoutMs: 30_000 });
-    return r.code === 0 && r.output.trim() ? r.output.trim() : undefined;
-}
-async function runBuildCommand(req, workDir) {
-    const sandbox = req.sandbox;
-    if (!sandbox?.isolated) {
-        const env = {
-            ...untrustedBuildEnvironment(process.env),
-            MEMLEAK_BINARY: req.binary,
-            MEMLEAK_SIDE: req.side,
-        };
-        return runCommand('/bin/sh', ['-c', req.buildCommand], {
-            cwd: workDir,
-            env,
-            timeoutMs: 15 * 60_000,
-            signal: req.signal,
-        });
-    }
-    const home = sandbox.home;
-    const cache = await runnerModCache();
-    const proxy = cache ? await startModuleProxy(join$1(cache, 'cache/download')) : undefined;
-    const out = join$1(sandbox.root, `${req.side}-out`);
-    await mkdir(out);
-    await sandbox.handOver(out);
-    const env = {
-        ...untrustedBuildEnvironment(process.env, {
-            home,
-            tmp: join$1(home, 'tmp'),
-            gocache: join$1(home, '.cache/go-build'),
-            gopath: join$1(home, 'go'),
-            modcache: join$1(home, 'go/pkg/mod'),
-            user: sandbox.user.name,
-            proxy: [proxy?.url, publicProxies(process.env.GOPROXY)].filter(Boolean).join(','),
-        }),
-        MEMLEAK_BINARY: join$1(out, 'service'),
-        MEMLEAK_SIDE: req.side,
-    };
-    const scope = await sandbox.scope(`${req.side}-build`);
-    try {
-        const result = await runCommand('/bin/sh', ['-c', req.buildCommand], {
-            cwd: workDir,
-            env,
-            timeoutMs: 15 * 60_000,
-            signal: req.signal,
-            scope,
-        });
-        // Ours from here: the sandbox can no longer swap the binary the service runs from.
-        if (result.code === 0 && existsSync(env.MEMLEAK_BINARY)) {
-            await copyFile(env.MEMLEAK_BINARY, req.binary);
-            await chmod(req.binary, 0o755);
-        }
-        return result;
-    }
-    finally {
-        await scope.dispose();
-        await proxy?.close();
-    }
-}
-async function buildSide(req) {
-    const moduleDir = resolve$1(req.treeDir, req.workingDirectory);
-    const modulePath = await readModulePath(moduleDir);
-    const started = Date.now();
-    const sandboxed = req.sandbox?.isolated === true;
-    // The service (and build-command) get a copy they own, without .git: never the runner's tree.
-    const serviceDir = sandboxed
-        ? resolve$1(await req.sandbox.copyTree(req.treeDir, req.side), req.workingDirectory)
-        : moduleDir;
-    // -trimpath makes file names module-relative, so base (in a worktree) and
-    // head (in the workspace) name the same file the same way.
-    const shown = req.buildCommand || `go build -trimpath -o <binary> ${req.package}`;
-    let result;
-    try {
-        result = req.buildCommand
-            ? await runBuildCommand(req, serviceDir)
-            : await runCommand('go', ['build', '-trimpath', '-o', req.binary, req.package], {
-                cwd: moduleDir,
-                env: buildEnvironment(process.env),
-                timeoutMs: 15 * 60_000,
-                signal: req.signal,
-            });
-    }
-    catch (error) {
-        if (error instanceof BuildError)
-            throw error;
-        throw new BuildError(`build of ${req.side} could not start: ${error.message}`);
-    }
-    if (result.survivors) {
-        throw new BuildError(`build of ${req.side}: processes of build-command survived being killed: ${result.survivors.join(', ')}`);
-    }
-    if (result.code !== 0) {
-        throw new BuildError(`build of ${req.side} failed (${shown} in ${moduleDir}, exit ${result.code}):\n${lastLines(result.output, 40)}`);
-    }
-    if (!existsSync(req.binary)) {
-        throw new BuildError(`build of ${req.side} succeeded but wrote no binary at $MEMLEAK_BINARY (${req.binary})`);
-    }
-    if (sandboxed)
-        await chmod(req.binary, 0o755);
-    return {
-        side: req.side,
-        binary: req.binary,
-        moduleDir,
-        serviceDir,
-        modulePath,
-        durationMs: Date.now() - started,
-    };
-}
-async function goVersion() {
-    try {
-        const result = await runCommand('go', ['env', 'GOVERSION'], { cwd: process.cwd(), timeoutMs: 30_000 });
-        return result.code === 0 ? result.output.trim() : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-
-// The base side comes from a detached git worktree at the base commit, so the
-// workspace (head) is never touched and both trees exist at once.
-async function git(repoDir, args) {
-    const result = await runCommand('git', args, { cwd: repoDir, timeoutMs: 120_000 });
-    return { ok: result.code === 0, output: result.output.trim() };
-}
-async function resolveCommit(repoDir, ref) {
-    const result = await git(repoDir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-    return result.ok ? result.output.split('\n')[0] : undefined;
-}
-/**
- * Resolves `ref` (fetching it when the checkout is shallow, as actions/checkout
- * leaves it by default) and adds a detached worktree for it.
- */
-async function addBaseWorktree(repoDir, ref, log) {
-    let sha = await resolveCommit(repoDir, ref);
-    if (!sha) {
-        log(`base ${ref} is not in this checkout; fetching it from origin`);
-        const fetched = await git(repoDir, ['fetch', '--no-tags', '--depth=1', 'origin', ref]);
-        if (!fetched.ok) {
-            throw new UsageError(`base-ref: cannot find ${JSON.stringify(ref)} in the repository, and fetching it from origin failed: ${lastLines(fetched.output, 3)}`);
-        }
-        sha = (await resolveCommit(repoDir, ref)) ?? (await resolveCommit(repoDir, 'FETCH_HEAD'));
-        if (!sha)
-            throw new UsageError(`base-ref: fetched ${JSON.stringify(ref)} but it is not a commit`);
-    }
-    const dir = await mkdtemp(join$1(tmpdir(), 'memleak-base-'));
-    const added = await git(repoDir, ['worktree', 'add', '--detach', '--force', dir, sha]);
-    if (!added.ok)
-        throw new Error(`git worktree add for base ${sha.slice(0, 12)} failed: ${lastLines(added.output, 5)}`);
-    return {
-        dir,
-        sha,
-        async remove() {
-            await git(repoDir, ['worktree', 'remove', '--force', dir]);
-        },
-    };
-}
-
-// Where the load worker's code is. From the bundle it is dist/load-worker.js,
-// beside the chunk that runs this. From source (Vitest, tsx) there is only
-// worker.ts, which a worker thread cannot run on Node 20: it is transpiled
-// once per process into a temporary folder with TypeScript (a dev dependency,
-// present whenever the sources are).
-const BUNDLED_WORKER_FILE = 'load-worker.js';
-let transpiled;
-async function resolveWorkerUrl(explicit) {
-    if (explicit)
-        return explicit;
-    const bundled = new URL(`./${BUNDLED_WORKER_FILE}`, import.meta.url);
-    if (bundled.protocol === 'file:' && fs.existsSync(fileURLToPath(bundled)))
-        return bundled;
-    const source = new URL('./worker.ts', import.meta.url);
-    if (source.protocol === 'file:' && fs.existsSync(fileURLToPath(source))) {
-        return (transpiled ??= transpileWorker(fileURLToPath(source)));
-    }
-    throw new Error(`the load generator's worker is missing: expected ${fileURLToPath(bundled)} beside the bundle ` +
-        `(rebuild dist with npm run build)`);
-}
-async function transpileWorker(entry) {
-    // A computed specifier keeps bundlers from pulling TypeScript into dist.
-    const specifier = 'typescript';
-    const ts = (await import(specifier)).default;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memleak-load-worker-'));
-    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-    fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}\n');
-    const srcDir = path.dirname(entry);
-    const pending = [path.basename(entry)];
-    const done = new Set();
-    while (pending.length > 0) {
-        const file = pending.pop();
-        if (done.has(file))
-            continue;
-        done.add(file);
-        const code = fs.readFileSync(path.join(srcDir, file), 'utf8');
-        for (const m of code.matchAll(/from '(\.[^']+)\.js'/g)) {
-            const rel = m[1];
-            if (!rel.startsWith('./') || rel.slice(2).includes('/')) {
-                throw new Error(`load worker sources must only import from src/load: ${file} imports ${rel}.js`);
-            }
-            pending.push(`${rel.slice(2)}.ts`);
-        }
-        const out = ts.transpileModule(code, {
-            compilerOptions: {
-                module: ts.ModuleKind.ES2022,
-                target: ts.ScriptTarget.ES2022,
-                verbatimModuleSyntax: false,
-            },
-            fileName: file,
-        });
-        fs.writeFileSync(path.join(dir, file.replace(/\.ts$/, '.js')), out.outputText);
-    }
-    return pathToFileURL(path.join(dir, 'worker.js'));
-}
-
-// The built-in load generator, as the main thread sees it: worker threads do
-// the HTTP; counters live in shared memory, so counts() is exact and instant
-// even while the workers are saturated.
-const DEFAULT_CONNECTIONS = 16;
-const DEFAULT_TIMEOUT_MS = 10_000;
-const DEFAULT_DEADLINE_MS = 60 * 60 * 1000;
-const STOP_WAIT_MS = 2000;
-async function startLoad(options) {
-    const connections = options.connections ?? DEFAULT_CONNECTIONS;
-    const threads = Math.max(1, Math.min(options.threads ?? 1, connections));
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const pipeline = options.pipeline ?? 1;
-    if (!Number.isInteger(pipeline) || pipeline < 1)
-        throw new Error(`pipeline must be ≥ 1, got ${pipeline}`);
-    const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
-    if (options.requests.length === 0)
-        throw new Error('startLoad: no requests');
-    if (!Number.isInteger(connections) || connections < 1)
-        throw new Error(`connections must be ≥ 1, got ${connections}`);
-    // The load only ever goes to the service on this machine.
-    const host = '127.0.0.1';
-    const workerUrl = await resolveWorkerUrl(options.workerUrl);
-    const control = new SharedArrayBuffer(CTRL_SLOTS * 4);
-    const ctrl = new Int32Array(control);
-    if (options.rate !== undefined && !(options.rate > 0))
-        throw new Error(`rate must be > 0, got ${options.rate}`);
-    const encoded = options.requests.map((r) => compileRequest(r, `${host}:${options.port}`, options.headers));
-    const labels = options.requests.map((r) => `${r.method} ${r.path.length > 60 ? `${r.path.slice(0, 60)}…` : r.path}`);
-    const isHead = options.requests.map((r) => r.method === 'HEAD');
-    const sections = [];
-    const workers = [];
-    const errorSamples = [];
-    const started = [];
-    const ended = [];
-    for (let t = 0; t < threads; t++) {
-        const counters = new SharedArrayBuffer(SLOTS * 4);
-        sections.push(new Int32Array(counters));
-        const config = {
-            port: options.port,
-            host,
-            requests: encoded,
-            isHead,
-            labels,
-            // Spread connections evenly: 16 over 3 threads is 6, 5, 5.
-            connections: Math.floor(connections / threads) + (t < connections % threads ? 1 : 0),
-            pipeline,
-            timeoutMs,
-            offset: Math.floor((t * options.requests.length) / threads),
-            ...(options.rate ? { rate: options.rate / threads } : {}),
-            counters,
-            control,
-            deadlineMs,
-        };
-        const worker = new Worker(workerUrl, { workerData: config, stdout: false, stderr: false });
-        workers.push(worker);
-        started.push(new Promise((resolve, reject) => {
-            worker.on('message', (m) => {
-                if (m.type === 'started')
-                    resolve();
-                else if (m.type === 'error-sample' && errorSamples.length < 10 && !errorSamples.includes(m.text)) {
-                    errorSamples.push(m.text);
-                }
-            });
-            worker.once('error', reject);
-            worker.once('exit', (code) => reject(new Error(`load worker exited with code ${code} before starting`)));
-        }));
-        ended.push(new Promise((resolve) => {
-            worker.once('exit', () => resolve());
-        }));
-    }
-    const allEnded = Promise.all(ended).then(() => { });
-    // A crash after start must not become an unhandled rejection; it shows as ended.
-    for (const w of workers)
-        w.on('error', () => { });
-    let baseline = new Int32Array(SLOTS);
-    let resetAt = performance.now();
-    let stoppedAt;
-    // Time spent paused since the last reset, and when the current pause began.
-    let pausedMs = 0;
-    let pausedAt;
-    let finalStats;
-    let stopping;
-    const snapshot = () => {
-        const all = new Int32Array(SLOTS);
-        for (const s of sections)
-            for (let i = 0; i < SLOTS; i++)
-                all[i] += Atomics.load(s, i);
-        return all;
-    };
-    // Requests and errors are summed from the status counts rather than read from their own
-    // counters: the baseline is read while the workers run, and a response recorded between the
-    // reads of two slots would otherwise make the totals and the status counts disagree by one.
-    const countsOf = (now) => {
-        let requests = 0;
-        let errors = now[TRANSPORT_ERRORS] - baseline[TRANSPORT_ERRORS];
-        for (let code = 0; code < STATUS_CODES; code++) {
-            const c = now[STATUS + code] - baseline[STATUS + code];
-            requests += c;
-            if (code < 200 || code >= 400)
-                errors += c;
-        }
-        return { requests, errors };
-    };
-    const computeStats = () => {
-        const now = snapshot();
-        const delta = (slot) => now[slot] - baseline[slot];
-        const { requests, errors } = countsOf(now);
-        const end = stoppedAt ?? performance.now();
-        const durationMs = end - resetAt - pausedMs - (pausedAt === undefined ? 0 : end - pausedAt);
-        const histogram = new Array(BUCKETS);
-        for (let i = 0; i < BUCKETS; i++)
-            histogram[i] = delta(HISTOGRAM + i);
-        let maxUs = 0;
-        const epoch = Atomics.load(ctrl, CTRL_EPOCH);
-        // A worker's max belongs to the current period only once it has recorded a response in it.
-        for (const s of sections)
-            if (Atomics.load(s, MAX_EPOCH) === epoch)
-                maxUs = Math.max(maxUs, Atomics.load(s, MAX_US));
-        const statusCounts = {};
-        for (let code = 0; code < STATUS_CODES; code++) {
-            const c = delta(STATUS + code);
-            if (c > 0)
-                statusCounts[code === 0 ? 'other' : String(code)] = c;
-        }
-        const transport = delta(TRANSPORT_ERRORS);
-        if (transport > 0)
-            statusCounts.error = transport;
-        const ms = (us) => Math.round(us) / 1000;
-        return {
-            requests,
-            errors,
-            durationMs: Math.round(durationMs),
-            requestsPerSecond: durationMs > 0 ? Math.round((requests / durationMs) * 1000 * 10) / 10 : 0,
-            latencyMs: {
-                p50: ms(quantile$1(histogram, 0.5, maxUs)),
-                p90: ms(quantile$1(histogram, 0.9, maxUs)),
-                p99: ms(quantile$1(histogram, 0.99, maxUs)),
-                max: ms(maxUs),
-            },
-            statusCounts,
-            errorSamples: [...errorSamples],
-        };
-    };
-    const stop = () => (stopping ??= (async () => {
-        Atomics.store(ctrl, CTRL_STOP, 1);
-        stoppedAt = performance.now();
-        for (const w of workers)
-            w.postMessage('stop');
-        const timer = setTimeout(() => {
-            for (const w of workers)
-                void w.terminate();
-        }, STOP_WAIT_MS);
-        await allEnded;
-        clearTimeout(timer);
-        finalStats = computeStats();
-        return finalStats;
-    })());
-    try {
-        await Promise.all(started);
-    }
-    catch (err) {
-        await stop();
-        throw err;
-    }
-    // Past the deadline, make sure the threads are gone even if a worker hangs.
-    const hardStop = setTimeout(() => void stop(), deadlineMs + STOP_WAIT_MS);
-    void allEnded.then(() => {
-        clearTimeout(hardStop);
-        stoppedAt ??= performance.now();
-    });
-    const inFlight = () => sections.reduce((sum, s) => sum + Atomics.load(s, IN_FLIGHT), 0);
-    return {
-        counts: () => countsOf(snapshot()),
-        resetStats: () => {
-            Atomics.add(ctrl, CTRL_EPOCH, 1);
-            baseline = snapshot();
-            resetAt = performance.now();
-            pausedMs = 0;
-            if (pausedAt !== undefined)
-                pausedAt = resetAt;
-        },
-        async pause(maxWaitMs = timeoutMs) {
-            if (stopping || pausedAt !== undefined)
-                return;
-            Atomics.store(ctrl, CTRL_PAUSE, 1);
-            pausedAt = performance.now();
-            const until = pausedAt + maxWaitMs;
-            while (inFlight() > 0 && performance.now() < until && !stopping) {
-                await new Promise((resolve) => setTimeout(resolve, 1));
-            }
-        },
-        resume() {
-            if (pausedAt === undefined)
-                return;
-            pausedMs += performance.now() - pausedAt;
-            pausedAt = undefined;
-            Atomics.store(ctrl, CTRL_PAUSE, 0);
-        },
-        stats: () => finalStats ?? computeStats(),
-        stop,
-        ended: allEnded,
-    };
-}
-
-// One small GET for readiness polls and pprof scrapes. node:http with no agent:
-// each call has its own connection, closed afterwards, so no pooled socket to the
-// service outlives the call or shows up in its descriptor count.
-class HttpTimeoutError extends Error {
-    name = 'HttpTimeoutError';
-}
-function httpGet(url, options) {
-    const maxBytes = options.maxBytes ?? 512 * 1024 * 1024;
-    const target = new URL(url);
-    const client = target.protocol === 'https:' ? https : http;
-    return new Promise((resolve, reject) => {
-        let settled = false;
-        const finish = (err, result) => {
-            if (settled)
-                return;
-            settled = true;
-            clearTimeout(timer);
-            options.signal?.removeEventListener('abort', onAbort);
-            req.destroy();
-            if (err)
-                reject(err);
-            else
-                resolve(result);
-        };
-        const onAbort = () => finish(options.signal?.reason ?? new Error('aborted'));
-        const timer = setTimeout(() => finish(new HttpTimeoutError(`GET ${url} timed out after ${formatSeconds(options.timeoutMs)}`)), options.timeoutMs);
-        const req = client.get(target, { agent: false, headers: { connection: 'close' } }, (res) => {
-            const chunks = [];
-            let size = 0;
-            res.on('data', (chunk) => {
-                if (size >= maxBytes)
-                    return;
-                chunks.push(chunk);
-                size += chunk.length;
-                if (size >= maxBytes) {
-                    finish(undefined, {
-                        status: res.statusCode ?? 0,
-                        body: Buffer.concat(chunks).subarray(0, maxBytes),
-                        truncated: true,
-                    });
-                }
-            });
-            res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, body: Buffer.concat(chunks), truncated: false }));
-            res.on('error', (err) => finish(err));
-            res.on('aborted', () => finish(new Error(`GET ${url}: connection closed before the body ended`)));
-        });
-        req.on('error', (err) => finish(err));
-        if (options.signal?.aborted)
-            onAbort();
-        else
-            options.signal?.addEventListener('abort', onAbort, { once: true });
-    });
-}
-function formatSeconds(ms) {
-    const s = ms / 1000;
-    return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
-}
-
-// A busy port would make us measure whatever already listens there (often a
-// previous run's leftover) instead of the freshly built service: refuse early.
-/** True when something accepts connections on 127.0.0.1:port or holds the port. */
-async function isPortInUse(port, host = '127.0.0.1') {
-    if (await accepts(port, host))
-        return true;
-    // Nothing answered; a listen probe also catches a socket bound but not accepting.
-    return !(await canListen(port, host));
-}
-/** The same for both sides: not a fault of either. */
-class PortInUseError extends Error {
-    name = 'PortInUseError';
-}
-async function assertPortFree(port) {
-    if (await isPortInUse(port)) {
-        throw new PortInUseError(`port ${port} is already in use on 127.0.0.1; stop whatever listens there or set the port input`);
-    }
-}
-function accepts(port, host) {
-    return new Promise((resolve) => {
-        const socket = net.connect({ port, host });
-        const done = (result) => {
-            socket.destroy();
-            resolve(result);
-        };
-        socket.setTimeout(1000, () => done(false));
-        socket.once('connect', () => done(true));
-        socket.once('error', () => done(false));
-    });
-}
-function canListen(port, host) {
-    return new Promise((resolve) => {
-        const server = net.createServer();
-        server.once('error', () => resolve(false));
-        server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
-    });
-}
-
-// The service's own listener, waited for besides pprof: a service whose pprof
-// runs on a second port, or starts before its router, is not ready when pprof
-// answers. Any HTTP answer counts (401, 404, 405: something is listening and
-// speaks HTTP); only refused or silent connections mean "not yet".
-const POLL_INTERVAL_MS$1 = 100;
-const ATTEMPT_TIMEOUT_MS$1 = 1000;
-async function waitListening(wait) {
-    let lastProblem = 'no attempt finished';
-    const exited = wait.exited.then(() => 'exited');
-    for (;;) {
-        wait.signal?.throwIfAborted();
-        const remaining = wait.deadline - Date.now();
-        const attempt = httpGet(wait.url, {
-            timeoutMs: Math.max(50, Math.min(ATTEMPT_TIMEOUT_MS$1, remaining)),
-            maxBytes: 64 * 1024,
-            signal: wait.signal,
-        }).then(() => 'answered', (error) => {
-            const e = error;
-            lastProblem = e.code ?? e.message;
-            return 'failed';
-        });
-        const outcome = await Promise.race([attempt, exited]);
-        if (outcome === 'exited')
-            return wait.failExited();
-        if (outcome === 'answered')
-            return;
-        wait.signal?.throwIfAborted();
-        if (Date.now() >= wait.deadline)
-            wait.fail(lastProblem);
-        const pause = new Promise((r) => setTimeout(r, Math.min(POLL_INTERVAL_MS$1, Math.max(0, wait.deadline - Date.now()))));
-        if ((await Promise.race([pause.then(() => 'slept'), exited])) === 'exited')
-            return wait.failExited();
-    }
-}
-
-// Lifecycle of the service under test: spawn it in its own process group with its
-// output in a log, wait until it answers, and make sure that whatever happens
-// (stop, readiness failure, our own death) no process of that group survives.
-/** The service could not be started or never became ready; it has been stopped. */
-class ServiceStartError extends Error {
-    logTail;
-    exit;
-    lastAttempt;
-    name = 'ServiceStartError';
-    constructor(message, logTail, exit, 
-    /** What the last readiness attempt got: "HTTP 404", "ECONNREFUSED", ... */
-    lastAttempt) {
-        super(message);
-        this.logTail = logTail;
-        this.exit = exit;
-        this.lastAttempt = lastAttempt;
-    }
-}
-const STOP_GRACE_MS = 3000;
-const KILL_WAIT_MS = 10_000;
-const POLL_INTERVAL_MS = 100;
-const ATTEMPT_TIMEOUT_MS = 1000;
-const NOT_FOUND_GRACE_MS = 5000;
-async function startService(options) {
-    options.signal?.throwIfAborted();
-    await assertPortFree(options.port);
-    const scope = options.scope;
-    const spec = scope
-        ? scope.wrap(options.binary, options.args, options.env)
-        : { command: options.binary, args: options.args, env: options.env };
-    // Opened by us: the sandbox user writes the log through this descriptor, not by its path.
-    const logFd = fs.openSync(options.logPath, 'w');
-    let child;
-    try {
-        child = spawn(spec.command, spec.args, {
-            cwd: options.cwd,
-            env: spec.env,
-            detached: true,
-            stdio: ['ignore', logFd, logFd],
-            // Root on macOS: node itself switches to the sandbox user.
-            ...(spec.uid !== undefined && spec.gid !== undefined ? { uid: spec.uid, gid: spec.gid } : {}),
-        });
-    }
-    finally {
-        fs.closeSync(logFd);
-    }
-    const logTail = (lines = 30) => readLogTail(options.logPath, lines);
-    if (child.pid === undefined) {
-        const err = await new Promise((resolve) => child.once('error', resolve));
-        throw new ServiceStartError(`could not start the service ${options.binary}: ${err.message}`, logTail());
-    }
-    const pid = child.pid;
-    registerGroup(pid);
-    let exitStatus;
-    const exited = new Promise((resolve) => {
-        child.once('exit', (code, signal) => {
-            exitStatus = { code, signal };
-            resolve(exitStatus);
-        });
-    });
-    // After a successful spawn 'error' only reports a failed kill(); stop() handles that.
-    child.on('error', () => { });
-    let stopping;
-    const stop = () => (stopping ??= stopGroup(pid, exited, () => exitStatus !== undefined, scope));
-    const onAbort = () => void stop();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    void exited.then(() => {
-        options.signal?.removeEventListener('abort', onAbort);
-        // The leader is gone; sweep anything it left in its group.
-        void stop();
-    });
-    const handle = {
-        pid,
-        logPath: options.logPath,
-        stop,
-        exited,
-        exitStatus: () => exitStatus,
-        logTail,
-    };
-    try {
-        await waitReady(options, handle);
-    }
-    catch (err) {
-        await stop();
-        throw err;
-    }
-    // Under sudo the process we spawned is sudo; the service is the process it started.
-    if (scope)
-        handle.pid = scope.mainPid(pid);
-    return handle;
-}
-async function waitReady(options, handle) {
-    const started = Date.now();
-    const deadline = started + options.readyTimeoutMs;
-    let lastProblem = 'no attempt finished';
-    let notFoundSince;
-    const notFoundGraceMs = options.notFoundGraceMs ?? NOT_FOUND_GRACE_MS;
-    const exitedEarly = handle.exited.then((exit) => ({ exit }));
-    for (;;) {
-        options.signal?.throwIfAborted();
-        const remaining = deadline - Date.now();
-        const attempt = httpGet(options.readyUrl, {
-            timeoutMs: Math.max(50, Math.min(ATTEMPT_TIMEOUT_MS, remaining)),
-            maxBytes: 64 * 1024,
-            signal: options.signal,
-        }).then((res) => ({ res }), (error) => ({ error }));
-        const outcome = await Promise.race([attempt, exitedEarly]);
-        if ('exit' in outcome) {
-            throw new ServiceStartError(`service ${describeExit(outcome.exit)} before it was ready; last log lines:\n${handle.logTail()}`, handle.logTail(), outcome.exit);
-        }
-        if ('res' in outcome) {
-            if (outcome.res.status >= 200 && outcome.res.status < 300) {
-                if (options.listenUrl)
-                    await waitForListener(options, handle, deadline);
-                return;
-            }
-            lastProblem = `HTTP ${outcome.res.status}`;
-            if (outcome.res.status !== 404)
-                notFoundSince = undefined;
-            else if ((notFoundSince ??= Date.now()) + notFoundGraceMs <= Date.now()) {
-                throw new ServiceStartError(`service answers 404 at ${options.readyUrl} (for ${formatSeconds(Date.now() - notFoundSince)}): ` +
-                    `is the ready-url right? Last log lines:\n${handle.logTail()}`, handle.logTail(), undefined, lastProblem);
-            }
-        }
-        else {
-            notFoundSince = undefined;
-            options.signal?.throwIfAborted();
-            const e = outcome.error;
-            lastProblem = e.code ?? e.message;
-        }
-        if (Date.now() >= deadline) {
-            throw new ServiceStartError(`service did not answer 2xx at ${options.readyUrl} within ${formatSeconds(options.readyTimeoutMs)} ` +
-                `(last attempt: ${lastProblem}); last log lines:\n${handle.logTail()}`, handle.logTail(), undefined, lastProblem);
-        }
-        await Promise.race([sleep$2(Math.min(POLL_INTERVAL_MS, Math.max(0, deadline - Date.now()))), exitedEarly]);
-    }
-}
-function waitForListener(options, handle, deadline) {
-    return waitListening({
-        url: options.listenUrl,
-        deadline,
-        exited: handle.exited,
-        signal: options.signal,
-        fail: (lastProblem) => {
-            throw new ServiceStartError(`service answered at ${options.readyUrl} but nothing answered at ${options.listenUrl} within ` +
-                `${formatSeconds(options.readyTimeoutMs)} (last attempt: ${lastProblem}): does the service listen on ` +
-                `the port input (it is given as PORT, and \${PORT} in args)? Last log lines:\n${handle.logTail()}`, handle.logTail(), undefined, lastProblem);
-        },
-        failExited: async () => {
-            const exit = await handle.exited;
-            throw new ServiceStartError(`service ${describeExit(exit)} before it was ready; last log lines:\n${handle.logTail()}`, handle.logTail(), exit);
-        },
-    });
-}
-function describeExit(exit) {
-    return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-}
-async function stopGroup(pid, exited, hasExited, scope) {
-    try {
-        if (!hasExited()) {
-            if (scope)
-                await scope.terminate();
-            else
-                signalGroup(pid, 'SIGTERM');
-            if (!(await within$1(exited, STOP_GRACE_MS))) {
-                if (scope)
-                    await scope.killAll();
-                signalGroup(pid, 'SIGKILL');
-                if (!(await within$1(exited, KILL_WAIT_MS))) {
-                    throw new Error(`service (pid ${pid}) did not exit ${formatSeconds(KILL_WAIT_MS)} after SIGKILL`);
-                }
-            }
-        }
-        // Children the service started share its group and may outlive it; in a sandbox
-        // scope, also those that left the group (setsid): the whole cgroup is killed.
-        signalGroup(pid, 'SIGKILL');
-        if (scope)
-            await scope.killAll();
-    }
-    finally {
-        if (hasExited())
-            unregisterGroup(pid);
-    }
-}
-function signalGroup(pgid, signal) {
-    try {
-        process.kill(-pgid, signal);
-    }
-    catch (err) {
-        // EPERM: a group of another user (the sandbox's, started through sudo); its scope kills it.
-        const code = err.code;
-        if (code !== 'ESRCH' && code !== 'EPERM')
-            throw err;
-    }
-}
-async function within$1(p, ms) {
-    let timer;
-    const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-    try {
-        return await Promise.race([p.then(() => true), timeout]);
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-function sleep$2(ms) {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-}
-/** The last lines of a log file, reading only its end. */
-function readLogTail(path, lines) {
-    let fd;
-    try {
-        fd = fs.openSync(path, 'r');
-        const size = fs.fstatSync(fd).size;
-        const length = Math.min(size, 64 * 1024);
-        const buf = Buffer.alloc(length);
-        fs.readSync(fd, buf, 0, length, size - length);
-        const all = buf.toString('utf8').replace(/\n$/, '').split('\n');
-        if (length < size)
-            all.shift(); // probably a partial line
-        const tail = all.slice(-lines).map((l) => (l.length > 500 ? `${l.slice(0, 500)}…` : l));
-        return tail.join('\n') || '(log is empty)';
-    }
-    catch {
-        return '(no log)';
-    }
-    finally {
-        if (fd !== undefined)
-            fs.closeSync(fd);
-    }
-}
-// Safety net: process groups still running when our process ends are killed.
-// 'exit' covers normal ends and process.exit(); the signal handlers cover a
-// cancelled job (SIGINT/SIGTERM), after which the signal is re-raised so that
-// our process still ends the way it would have without us.
-const liveGroups = new Set();
-const SIGNALS$1 = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-function killAllSync() {
-    for (const pgid of liveGroups) {
-        try {
-            process.kill(-pgid, 'SIGKILL');
-        }
-        catch {
-            // already gone
-        }
-    }
-    liveGroups.clear();
-}
-function onSignal(signal) {
-    killAllSync();
-    removeHandlers();
-    if (process.listenerCount(signal) === 0)
-        process.kill(process.pid, signal);
-}
-function removeHandlers() {
-    process.removeListener('exit', killAllSync);
-    for (const s of SIGNALS$1)
-        process.removeListener(s, onSignal);
-}
-function registerGroup(pgid) {
-    if (liveGroups.size === 0) {
-        process.on('exit', killAllSync);
-        for (const s of SIGNALS$1)
-            process.on(s, onSignal);
-    }
-    liveGroups.add(pgid);
-}
-function unregisterGroup(pgid) {
-    if (!liveGroups.delete(pgid))
-        return;
-    if (liveGroups.size === 0)
-        removeHandlers();
-}
-
-// Resident memory and open descriptors of the service, read from outside the
-// process so they cost the service nothing: /proc on Linux, ps and lsof on macOS.
-const TOOL_TIMEOUT_MS = 10_000;
-async function processStats(pid, platform = process.platform) {
-    if (platform === 'linux') {
-        const status = await fs$1.readFile(`/proc/${pid}/status`, 'utf8');
-        const rssBytes = parseProcStatusRss(status);
-        if (rssBytes === undefined)
-            throw new Error(`no VmRSS line in /proc/${pid}/status (a zombie process?)`);
-        let openFds = null;
-        try {
-            openFds = (await fs$1.readdir(`/proc/${pid}/fd`)).length;
-        }
-        catch {
-            // another user's process, or /proc mounted with hidepid
-        }
-        return { rssBytes, openFds };
-    }
-    const rssBytes = parsePsRss(await run$1('ps', ['-o', 'rss=', '-p', String(pid)]));
-    if (rssBytes === undefined)
-        throw new Error(`ps printed no resident size for pid ${pid} (has it exited?)`);
-    let openFds = null;
-    try {
-        // -n -P: no DNS or port-name lookups (slow, irrelevant); -F f: one parseable line per descriptor.
-        openFds = parseLsofCount(await run$1('lsof', ['-n', '-P', '-p', String(pid), '-F', 'f']));
-    }
-    catch {
-        // no lsof on this machine
-    }
-    return { rssBytes, openFds };
-}
-/** VmRSS of /proc/<pid>/status, in bytes (the file says kB, meaning KiB). */
-function parseProcStatusRss(status) {
-    const m = /^VmRSS:\s+(\d+)\s*kB/m.exec(status);
-    return m ? Number(m[1]) * 1024 : undefined;
-}
-/** Output of `ps -o rss= -p PID`: resident size in KiB, possibly padded. */
-function parsePsRss(output) {
-    const m = /^\s*(\d+)\s*$/m.exec(output);
-    return m ? Number(m[1]) * 1024 : undefined;
-}
-/**
- * Open file descriptors in the output of `lsof -p PID`, either the table or the
- * field form (`-F f`: a `p<pid>` line, then `f<fd>` lines). Only rows whose FD
- * is a number (0r, 3u, 12w) count: cwd, txt and memory-mapped rows are not
- * descriptors, and counting them (or "lines minus header") would add a constant
- * that differs from Linux's /proc/<pid>/fd count.
- */
-function parseLsofCount(output) {
-    const lines = output.split('\n').filter((l) => l.trim() !== '');
-    if (lines.length === 0)
-        return 0;
-    if (/^p\d+$/.test(lines[0]))
-        return lines.filter((l) => /^f\d+$/.test(l)).length;
-    // Table: COMMAND PID USER FD TYPE ...; the first line is the header.
-    return lines.slice(1).filter((l) => /^\d/.test(l.trim().split(/\s+/)[3] ?? '')).length;
-}
-function run$1(cmd, args) {
-    return new Promise((resolve, reject) => {
-        execFile(cmd, args, { timeout: TOOL_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
-            // ps exits 1 when the pid is gone; lsof exits 1 when some files could not be listed.
-            if (err && stdout === '')
-                reject(err);
-            else
-                resolve(stdout);
-        });
-    });
-}
-
-// Scraping net/http/pprof: raw bytes only. Decoding waits until both sides are
-// measured so that it never competes with the service for CPU.
-/** pprof is missing or answers something that is not pprof. */
-class PprofUnavailableError extends Error {
-    name = 'PprofUnavailableError';
-}
-const PROFILE_TIMEOUT_MS = 30_000;
-const DUMP_TIMEOUT_MS = 60_000;
-const DUMP_MAX_BYTES = 64 * 1024 * 1024;
-function pprofHint(pprofUrl) {
-    return (`pprof is not served at ${pprofUrl}: import _ "net/http/pprof" ` +
-        `(Gin: r.Any("/debug/pprof/*any", gin.WrapH(http.DefaultServeMux)))`);
-}
-/** Fails with a message that says how to fix it when heap?debug=1 is not a heap profile. */
-async function checkPprof(pprofUrl, signal) {
-    const url = `${pprofUrl}/heap?debug=1`;
-    let res;
-    try {
-        res = await httpGet(url, { timeoutMs: PROFILE_TIMEOUT_MS, maxBytes: 4096, signal });
-    }
-    catch (err) {
-        signal?.throwIfAborted();
-        throw new PprofUnavailableError(`pprof at ${url} did not answer: ${err.message}`);
-    }
-    if (res.status === 404)
-        throw new PprofUnavailableError(pprofHint(pprofUrl));
-    if (res.status !== 200)
-        throw new PprofUnavailableError(`pprof at ${url} answered HTTP ${res.status}`);
-    if (!res.body.toString('latin1', 0, 64).startsWith('heap profile:')) {
-        throw new PprofUnavailableError(`${url} answered 200 but not with a heap profile (a catch-all route?); ${pprofHint(pprofUrl)}`);
-    }
-}
-/** A profile that must be there: non-200 is an error. */
-async function fetchBytes(url, timeoutMs, signal) {
-    const res = await httpGet(url, { timeoutMs, signal });
-    if (res.status !== 200) {
-        throw new Error(`GET ${url} answered HTTP ${res.status}: ${res.body.toString('utf8', 0, 200).trim()}`);
-    }
-    // A copy: small Buffers share Node's pool, and consumers may look at .buffer.
-    return new Uint8Array(res.body);
-}
-/** An optional profile or dump: undefined when it is not served (404) or fails. */
-async function fetchOptional(url, timeoutMs, signal, maxBytes = DUMP_MAX_BYTES) {
-    try {
-        const res = await httpGet(url, { timeoutMs, signal, maxBytes });
-        if (res.status === 404)
-            return {};
-        if (res.status !== 200)
-            return { problem: `GET ${url} answered HTTP ${res.status}` };
-        return { body: res.body, problem: res.truncated ? `GET ${url}: cut at ${maxBytes} bytes` : undefined };
-    }
-    catch (err) {
-        signal?.throwIfAborted();
-        return { problem: err.message };
-    }
-}
-
-// The one line per snapshot that tells a user watching the job that the
-// measurement is alive and sane: `base S3/6  30.1s/60s  12,345 req/s  0 errors  live heap 4.2 MB`.
-/** HeapAlloc from the MemStats footer of heap?debug=1, without decoding the profile. */
-function parseHeapAlloc(heapText) {
-    if (!heapText)
-        return undefined;
-    const m = /^# HeapAlloc = (\d+)/m.exec(heapText);
-    return m ? Number(m[1]) : undefined;
-}
-function formatBytes$2(bytes) {
-    const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-    let v = bytes;
-    let u = 0;
-    while (v >= 1000 && u < units.length - 1) {
-        v /= 1000;
-        u++;
-    }
-    return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
-}
-function formatCount(n) {
-    return Math.round(n).toLocaleString('en-US');
-}
-function formatSecs(ms) {
-    return `${(ms / 1000).toFixed(1)}s`;
-}
-function formatProgress(p) {
-    const heap = p.heapAlloc === undefined ? 'live heap ?' : `live heap ${formatBytes$2(p.heapAlloc)}`;
-    const rss = p.rssBytes === undefined ? '' : `  RSS ${formatBytes$2(p.rssBytes)}`;
-    const when = p.label === 'Sf'
-        ? `${p.side} Sf  settled`
-        : `${p.side} ${p.label}/${p.total}  ${formatSecs(p.elapsedMs)}/${formatSecs(p.durationMs).replace(/\.0s$/, 's')}`;
-    const rate = p.label === 'Sf' ? '' : `  ${formatCount(p.requestsPerSecond)} req/s`;
-    return `${when}${rate}  ${formatCount(p.errors)} errors  ${heap}${rss}`;
-}
-
-// One side's measurement: start the service, load it, take snapshots on a
-// schedule while the load runs, let it settle, take the "released after GC?"
-// snapshot, stop everything. Only raw bytes and counters come out.
-/** A side whose measurement ended early; the snapshots it took before are kept. */
-class SideCutShortError extends Error {
-    side;
-    logPath;
-    snapshots;
-    elapsedMs;
-    load;
-    constructor(message, side, logPath, snapshots, 
-    /** Milliseconds since the measured load started (negative: during warmup). */
-    elapsedMs, load) {
-        super(message);
-        this.side = side;
-        this.logPath = logPath;
-        this.snapshots = snapshots;
-        this.elapsedMs = elapsedMs;
-        this.load = load;
-    }
-}
-/** The service died (or exited) during the measurement; the snapshots before that are kept. */
-class ServiceCrashedError extends SideCutShortError {
-    exit;
-    logTail;
-    name = 'ServiceCrashedError';
-    constructor(message, side, exit, logTail, logPath, snapshots, elapsedMs, load) {
-        super(message, side, logPath, snapshots, elapsedMs, load);
-        this.exit = exit;
-        this.logTail = logTail;
-    }
-}
-/** The run was stopped (deadline, cancelled job) while this side was measured; the message is the stop's. */
-class MeasurementStoppedError extends SideCutShortError {
-    durationMs;
-    name = 'MeasurementStoppedError';
-    constructor(message, side, logPath, snapshots, elapsedMs, 
-    /** The measured load this side was to run, for "measured for 8 s of 20 s". */
-    durationMs, load) {
-        super(message, side, logPath, snapshots, elapsedMs, load);
-        this.durationMs = durationMs;
-    }
-}
-/** Above this share of failed requests the measurement is not trustworthy. */
-const MAX_ERROR_FRACTION = 0.01;
-const RUNTIME_ENV = ['GOGC', 'GOMEMLIMIT', 'GODEBUG', 'GOMAXPROCS'];
-const DEADLINE_MARGIN_MS = 5 * 60 * 1000;
-/** Thrown inside measureSide when the service exits; turned into ServiceCrashedError. */
-class Exited extends Error {
-    exit;
-    constructor(exit) {
-        super('service exited');
-        this.exit = exit;
-    }
-}
-async function measureSide(opts, log) {
-    const side = opts.side;
-    const pprofUrl = opts.pprofUrl.replace(/\/+$/, '');
-    const count = Math.max(1, Math.floor(opts.snapshots ?? 6));
-    const settleMs = opts.settleMs ?? 2000;
-    const traceSeconds = Math.max(0, Math.min(opts.traceSeconds ?? 0, Math.floor(opts.durationMs / 1000)));
-    const logPath = join$1(opts.workDir, `${side}-service.log`);
-    const signal = opts.signal;
-    const runtimeEnv = Object.fromEntries(RUNTIME_ENV.filter((k) => opts.env[k] !== undefined).map((k) => [k, opts.env[k]]));
-    mkdirSync(opts.workDir, { recursive: true });
-    log(`${side}: starting ${opts.binary} (port ${opts.port}, log ${logPath})`);
-    const startedAt = Date.now();
-    let service;
-    try {
-        service = await startService({
-            binary: opts.binary,
-            args: opts.args,
-            cwd: opts.cwd,
-            env: opts.env,
-            logPath,
-            port: opts.port,
-            readyUrl: opts.readyUrl,
-            ...(opts.listenUrl ? { listenUrl: opts.listenUrl } : {}),
-            readyTimeoutMs: opts.readyTimeoutMs,
-            signal,
-            scope: opts.scope,
-        });
-    }
-    catch (err) {
-        // The default ready-url is pprof's index: a 404 there means pprof is missing, not slowness.
-        if (err instanceof ServiceStartError &&
-            err.lastAttempt === 'HTTP 404' &&
-            opts.readyUrl.startsWith(pprofUrl)) {
-            throw new PprofUnavailableError(`${pprofHint(pprofUrl)} (${opts.readyUrl} answers 404)`);
-        }
-        throw err;
-    }
-    log(`${side}: ready after ${formatSeconds(Date.now() - startedAt)} (pid ${service.pid})`);
-    const exited = service.exited.then((exit) => {
-        throw new Exited(exit);
-    });
-    exited.catch(() => { });
-    const aborted = new Promise((_, reject) => {
-        if (!signal)
-            return;
-        const onAbort = () => reject(signal.reason);
-        if (signal.aborted)
-            onAbort();
-        else
-            signal.addEventListener('abort', onAbort, { once: true });
-    });
-    aborted.catch(() => { });
-    /** Waits for p, unless the service exits or the signal aborts first. */
-    const guard = (p) => Promise.race([p, exited, aborted]);
-    const sleepUntil = (t) => guard(sleep$1(Math.max(0, t - performance.now())));
-    let load;
-    const snapshots = [];
-    let t0 = performance.now();
-    let measuring = false;
-    try {
-        await guard(checkPprof(pprofUrl, signal));
-        load = await guard(startLoad({
-            port: opts.port,
-            requests: opts.requests,
-            headers: opts.headers,
-            rate: opts.rate,
-            connections: opts.connections,
-            timeoutMs: opts.requestTimeoutMs,
-            threads: opts.loadThreads,
-            workerUrl: opts.loadWorkerUrl,
-            deadlineMs: opts.warmupMs + opts.durationMs + traceSeconds * 1000 + DEADLINE_MARGIN_MS,
-        }));
-        const activeLoad = load;
-        const capped = opts.rate ? `, at most ${formatCount(opts.rate)} requests/s` : '';
-        log(`${side}: warming up for ${formatSeconds(opts.warmupMs)} with ${opts.connections} connections${capped}`);
-        const warmupStart = performance.now();
-        await sleepUntil(warmupStart + opts.warmupMs);
-        const warm = activeLoad.counts();
-        const warmRate = (warm.requests / Math.max(1, performance.now() - warmupStart)) * 1000;
-        activeLoad.resetStats();
-        t0 = performance.now();
-        measuring = true;
-        // The load holds while a snapshot is taken, with nothing in flight: the forced GC and the
-        // scrape of a large heap take seconds, and requests served meanwhile would fall into the
-        // next window's allocations but this window's count (bytes per request read high, then low).
-        const take = async (label) => {
-            await guard(activeLoad.pause());
-            const counts = activeLoad.counts();
-            const elapsedMs = Math.round(performance.now() - t0);
-            let heap;
-            let text;
-            let goroutine;
-            let stats;
-            try {
-                heap = await guard(fetchBytes(`${pprofUrl}/heap?gc=1`, PROFILE_TIMEOUT_MS, signal));
-                text = await guard(fetchOptional(`${pprofUrl}/heap?debug=1`, PROFILE_TIMEOUT_MS, signal));
-                goroutine = await guard(fetchOptional(`${pprofUrl}/goroutine`, PROFILE_TIMEOUT_MS, signal));
-                stats = await guard(processStats(service.pid).catch(() => undefined));
-            }
-            finally {
-                activeLoad.resume();
-            }
-            const snapshot = {
-                label,
-                elapsedMs,
-                requests: counts.requests,
-                errors: counts.errors,
-                heap,
-            };
-            if (goroutine.body)
-                snapshot.goroutine = new Uint8Array(goroutine.body);
-            if (text.body)
-                snapshot.heapText = text.body.toString('utf8');
-            if (stats)
-                snapshot.process = stats;
-            return snapshot;
-        };
-        const interval = opts.durationMs / count;
-        const progress = (s, index, rate) => log(formatProgress({
-            side,
-            label: s.label,
-            index,
-            total: count,
-            elapsedMs: s.elapsedMs,
-            durationMs: opts.durationMs,
-            requestsPerSecond: rate,
-            errors: s.errors,
-            heapAlloc: parseHeapAlloc(s.heapText),
-            rssBytes: s.process?.rssBytes,
-        }));
-        let trace;
-        const startTrace = () => {
-            const url = `${pprofUrl}/trace?seconds=${traceSeconds}`;
-            log(`${side}: tracing for ${traceSeconds} s`);
-            trace = fetchOptional(url, traceSeconds * 1000 + PROFILE_TIMEOUT_MS, signal, 512 * 1024 * 1024);
-            trace.catch(() => { });
-        };
-        const traceAt = t0 + Math.max(0, (opts.durationMs - traceSeconds * 1000) / 2);
-        const s0 = await take('S0');
-        snapshots.push(s0);
-        progress(s0, 0, warmRate);
-        for (let i = 1; i <= count; i++) {
-            const due = t0 + i * interval;
-            if (traceSeconds > 0 && !trace && traceAt < due) {
-                await sleepUntil(traceAt);
-                startTrace();
-            }
-            await sleepUntil(due);
-            const s = await take(`S${i}`);
-            const prev = snapshots[snapshots.length - 1];
-            snapshots.push(s);
-            progress(s, i, ((s.requests - prev.requests) / Math.max(1, s.elapsedMs - prev.elapsedMs)) * 1000);
-        }
-        // Near the end, while the load still runs: who is waiting where, and Go 1.26's leak detector.
-        const dump = await guard(fetchOptional(`${pprofUrl}/goroutine?debug=2`, DUMP_TIMEOUT_MS, signal));
-        const leak = await guard(fetchOptional(`${pprofUrl}/goroutineleak`, DUMP_TIMEOUT_MS, signal));
-        const traced = trace ? await guard(trace) : undefined;
-        const loadStats = await activeLoad.stop();
-        measuring = false;
-        log(`${side}: load done: ${formatCount(loadStats.requests)} requests in ${formatSeconds(loadStats.durationMs)} ` +
-            `(${formatCount(loadStats.requestsPerSecond)} req/s, p50 ${loadStats.latencyMs.p50} ms, ` +
-            `p99 ${loadStats.latencyMs.p99} ms), ${formatCount(loadStats.errors)} errors; settling ${formatSeconds(settleMs)}`);
-        await sleepUntil(performance.now() + settleMs);
-        const settled = await take('Sf');
-        progress(settled, count, 0);
-        const problems = loadProblems(loadStats, snapshots);
-        for (const p of [dump.problem, leak.problem, traced?.problem])
-            if (p)
-                problems.push(p);
-        for (const p of problems)
-            log(`${side}: warning: ${p}`);
-        const result = {
-            side,
-            snapshots,
-            settled,
-            load: loadStats,
-            logPath,
-            runtimeEnv,
-            errorFraction: errorFraction(loadStats),
-        };
-        if (problems.length > 0)
-            result.problems = problems;
-        if (dump.body)
-            result.goroutineDump = dump.body.toString('utf8');
-        if (leak.body)
-            result.goroutineLeak = new Uint8Array(leak.body);
-        if (traced?.body)
-            result.trace = new Uint8Array(traced.body);
-        return result;
-    }
-    catch (err) {
-        // A failed scrape is often the first sign of a crash: give the exit a moment to be seen.
-        if (signal?.aborted) {
-            // Stopped from outside (even if the safety net killed the service on the way): keep the
-            // snapshots taken so far, with the load counted up to now, for a partial report.
-            const loadStats = await load?.stop().catch(() => undefined);
-            throw new MeasurementStoppedError(signal.reason instanceof Error ? signal.reason.message : String(signal.reason), side, logPath, snapshots, measuring ? Math.round(performance.now() - t0) : -1, opts.durationMs, loadStats);
-        }
-        const exit = err instanceof Exited ? err.exit : (service.exitStatus() ?? (await within(service.exited, 500)));
-        if (!exit)
-            throw err;
-        const loadStats = await load?.stop();
-        const elapsedMs = Math.round(performance.now() - t0);
-        const when = measuring
-            ? `${formatSeconds(elapsedMs)} into the measured load`
-            : load
-                ? 'during warmup or after the load'
-                : 'before the load started';
-        const served = loadStats ? ` after ${formatCount(loadStats.requests)} measured requests` : '';
-        // The kernel's OOM killer at the memory-limit: the leak took the service down, not the runner.
-        const how = opts.scope?.oomKilled()
-            ? `was killed at ${formatLimit(opts.scope.memoryLimit)} (the memory-limit input)${served}, ${when}`
-            : `${describeExit(exit)} ${when}${served}`;
-        throw new ServiceCrashedError(`${side}: the service ${how}; last log lines:\n${service.logTail()}`, side, exit, service.logTail(), logPath, snapshots, measuring ? elapsedMs : -1, loadStats);
-    }
-    finally {
-        await load?.stop();
-        await service.stop();
-    }
-}
-function errorFraction(stats) {
-    const attempts = stats.requests + (stats.statusCounts.error ?? 0);
-    return attempts === 0 ? 0 : stats.errors / attempts;
-}
-/** Reasons the load makes this measurement untrustworthy, in words for the report. */
-function loadProblems(stats, snapshots) {
-    const problems = [];
-    if (stats.requests === 0) {
-        problems.push('the service answered no request during the measured load');
-    }
-    else {
-        const fraction = errorFraction(stats);
-        if (fraction > MAX_ERROR_FRACTION) {
-            const breakdown = Object.entries(stats.statusCounts)
-                .filter(([status]) => !/^[23]\d\d$/.test(status))
-                .map(([status, n]) => `${status === 'error' ? 'transport errors' : `HTTP ${status}`}: ${formatCount(n)}`)
-                .join(', ');
-            const example = stats.errorSamples[0] ? `; e.g. ${stats.errorSamples[0]}` : '';
-            problems.push(`${(fraction * 100).toFixed(1)}% of requests failed (${breakdown})${example}: ` +
-                'errors take other code paths than successes, so the allocation and leak figures may not reflect the real service');
-        }
-    }
-    for (let i = 1; i < snapshots.length; i++) {
-        if (snapshots[i].requests === snapshots[i - 1].requests && stats.requests > 0) {
-            problems.push(`no request completed between ${snapshots[i - 1].label} and ${snapshots[i].label}: the service stopped answering for a while`);
-            break;
-        }
-    }
-    return problems;
-}
-function formatLimit(bytes) {
-    const GiB = 1024 ** 3;
-    return bytes >= GiB ? `${+(bytes / GiB).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
-}
-function sleep$1(ms) {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-}
-async function within(p, ms) {
-    let timer;
-    try {
-        return await Promise.race([
-            p,
-            new Promise((r) => (timer = setTimeout(() => r(undefined), ms))),
-        ]);
-    }
-    finally {
-        clearTimeout(timer);
-    }
 }
 
 /**
@@ -4987,6 +3464,11 @@ function crashFinding(error, modulePath, baseCrashed) {
     };
 }
 
+// What one side's measurement produces: raw bytes and counters only, and how
+// the side ended (measured, crashed, stopped) as data. Nothing here is decoded
+// while the service is under load; decoding and analysis run after both sides
+// are measured, so they never steal its CPU.
+/** A load that never ran, for a side that ended before it counted anything. */
 const NO_LOAD = {
     requests: 0,
     errors: 0,
@@ -4996,36 +3478,7 @@ const NO_LOAD = {
     statusCounts: {},
     errorSamples: [],
 };
-/**
- * The snapshots a side cut short took, as a measurement; undefined when it took none.
- * Even one or two are kept: the analysis copes with so few (it says they show no
- * trend), and analysing them keeps the other side's measurement in the report.
- */
-function partialMeasurement(error) {
-    if (error.snapshots.length === 0)
-        return undefined;
-    const crashed = error instanceof ServiceCrashedError;
-    // A stopped side's snapshots are all sound: every one counts as a point of the load (two give a
-    // window of allocation per request). A crashed side's last one stands in for the settled one.
-    const snapshots = crashed ? error.snapshots.slice(0, -1) : error.snapshots;
-    return {
-        side: error.side,
-        snapshots,
-        // No settled snapshot: the last one stands in, so "released after GC?" reads as "not released".
-        settled: error.snapshots[error.snapshots.length - 1],
-        load: error.load ?? NO_LOAD,
-        logPath: error.logPath,
-        runtimeEnv: {},
-        // A stopped run says so once for every side (stoppedNote), not per side.
-        ...(crashed
-            ? {
-                problems: [
-                    `the service crashed ${error.snapshots.length} snapshots into the run; figures cover the time before`,
-                ],
-            }
-            : {}),
-    };
-}
+
 /**
  * The one line a stopped run's report carries, e.g. "timeout after 15m: head
  * measured for 8 s of 20 s; results are partial". Sides measured to the end go
@@ -5050,7 +3503,7 @@ function stoppedNote(summary, sides, stopped, measured) {
 }
 /**
  * Head died before anything could be measured: the crash is the report, with
- * base's summary beside it when base was measured (`analyse(baseData, undefined, options).head`).
+ * base's summary beside it when base was measured (`compareSides(baseData, undefined, options).head`).
  */
 function crashOnlyAnalysis(error, base) {
     return headlessAnalysis(error.load, base, {
@@ -5068,7 +3521,7 @@ function stoppedOnlyAnalysis(error, base) {
         note: 'head has no snapshot: no heap or allocation figures for head.',
     });
 }
-function headlessAnalysis(headLoad, base, how) {
+function headlessAnalysis(headLoad, base, headless) {
     const load = headLoad ?? NO_LOAD;
     const head = {
         side: 'head',
@@ -5085,29 +3538,31 @@ function headlessAnalysis(headLoad, base, how) {
         heapSeries: [],
     };
     return {
-        verdict: how.verdict,
+        verdict: headless.verdict,
         findings: [],
         ...(base ? { base: { ...base, side: 'base' } } : {}),
         head,
         total: {
-            site: { key: 'total', function: '(whole process)', stack: [] },
+            site: TOTAL_SITE,
             head: { bytesPerRequest: 0, objectsPerRequest: 0, windows: [] },
             change: 0,
             significant: false,
         },
         growing: [],
         improved: [],
-        notes: [how.note],
+        notes: [headless.note],
     };
 }
 /** One line on the A/A run: anything it flags is noise at this load and duration. */
-function selfCheckNote(aa) {
-    const leaks = aa.findings.filter((f) => f.kind !== 'bounded-growth' && f.kind !== 'crash');
-    const change = aa.total.change;
-    const ci = aa.total.ci ? ` (95% CI ${pct(aa.total.ci[0])} to ${pct(aa.total.ci[1])})` : '';
-    const verdict = leaks.length === 0 && !aa.verdict.regression
+function selfCheckNote(selfCheck) {
+    const leaks = selfCheck.findings.filter((f) => f.kind !== 'bounded-growth' && f.kind !== 'crash');
+    const change = selfCheck.total.change;
+    const ci = selfCheck.total.ci
+        ? ` (95% CI ${pct(selfCheck.total.ci[0])} to ${pct(selfCheck.total.ci[1])})`
+        : '';
+    const verdict = leaks.length === 0 && !selfCheck.verdict.regression
         ? 'no leak and no regression, as it should'
-        : `FLAGGED ${[leaks.length ? `${leaks.length} leak(s)` : '', aa.verdict.regression ? 'a regression' : ''].filter(Boolean).join(' and ')} — the measurement is noisier than the verdict assumes; use a longer duration or more snapshots`;
+        : `FLAGGED ${[leaks.length ? `${leaks.length} leak(s)` : '', selfCheck.verdict.regression ? 'a regression' : ''].filter(Boolean).join(' and ')} — the measurement is noisier than the verdict assumes; use a longer duration or more snapshots`;
     return `Self-check (head measured twice, A/A): ${verdict}; allocated bytes per request differed by ${pct(change)}${ci}.`;
 }
 function pct(x) {
@@ -5116,3037 +3571,87 @@ function pct(x) {
     return `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 }
 
-// Escaping for text that comes from the PR's code (function names, file paths,
-// service log lines) or from an untrusted report artifact. GitHub renders a
-// comment in two passes: CommonMark/GFM first, then filters over the HTML text
-// (mentions, issue references, math). Backslash escapes only defeat the first
-// pass, so the second is defeated by a zero-width space or by splitting the
-// text node; code spans and code blocks are skipped by both passes.
-/** A zero-width space, as an entity so it is visible in the Markdown source. */
-const ZWSP = '&#8203;';
-/** Longest run of consecutive backticks in text. */
-function longestBacktickRun(text) {
-    let longest = 0;
-    for (const run of text.match(/`+/g) ?? [])
-        longest = Math.max(longest, run.length);
-    return longest;
-}
-/**
- * Shortens text to at most max characters by cutting its middle: the start of a
- * function name (package) and the end of a path (file name) carry the meaning.
- */
-function truncateMiddle(text, max) {
-    const chars = Array.from(text);
-    if (chars.length <= max)
-        return text;
-    if (max <= 1)
-        return '…'.slice(0, max);
-    const head = Math.ceil((max - 1) / 2);
-    const tail = max - 1 - head;
-    return chars.slice(0, head).join('') + '…' + (tail > 0 ? chars.slice(-tail).join('') : '');
-}
-/** Control characters (except tab) and Unicode line/paragraph separators. */
-// eslint-disable-next-line no-control-regex
-const CONTROL$1 = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
-/** Collapses text to one line: a newline would end a table row or a code span. */
-function oneLine(text) {
-    return text.replace(/\r\n|\r|\n|\t/g, ' ').replace(CONTROL$1, '');
-}
-/**
- * What must change in inline text: Markdown punctuation that opens emphasis, code,
- * links, images, tables or strikethrough; `<` that could open a tag, a comment or an
- * autolink; `&` that would start an entity; and the sigils of GitHub's post-render filters.
- */
-const INLINE = /[\\`*_[\]|~$@]|<(?=[A-Za-z/!?])|&(?=#?\w+;)|#(?=\d)|(?<=\bGH)-(?=\d)|:(?=\/\/)|(?<=\bwww)\./gi;
-/**
- * Plain inline text that renders exactly as given: no mention, issue reference,
- * link, image, autolink, HTML tag or comment, emphasis, math, heading, list, quote.
- * Newlines become spaces (inline text must not start a new block).
- */
-function escapeMarkdown(text, opts = {}) {
-    const max = opts.max ?? 300;
-    let s = oneLine(String(text));
-    if (max > 0)
-        s = truncateMiddle(s, max);
-    s = s.replace(INLINE, (c) => {
-        switch (c) {
-            case '<':
-                return '&lt;';
-            case '&':
-                return '&amp;';
-            // GitHub's math filter runs on rendered text: a lone $ in its own span is never a delimiter.
-            case '$':
-                return '<span>$</span>';
-            // Mentions (@user, @org/team), issue references (#12, GH-12) and autolinks
-            // (https://x, www.x) are found in the rendered text, where backslashes are
-            // gone: a zero-width space breaks each pattern and stays invisible.
-            case '@':
-            case '#':
-            case '-':
-            case ':':
-                return c + ZWSP;
-            case '.':
-                return ZWSP + c;
-            default:
-                return '\\' + c;
-        }
-    });
-    // Block syntax only counts at the start of a line: a heading, quote, list item,
-    // setext underline or thematic break if the caller puts the text there.
-    return s
-        .replace(/^(?:#{1,6}(?=\s|$)|[+-](?=\s|$)|[=-]+\s*$|>)/, (m) => (m === '>' ? '&gt;' : '\\' + m))
-        .replace(/^(\d{1,9})(?=[.)](?:\s|$))/, '$1\\');
-}
-/**
- * Text inside raw HTML (a `<summary>`), where Markdown is not parsed but
- * entities are, and the mention filter still runs.
- */
-function escapeHtml(text, opts = {}) {
-    const max = opts.max ?? 300;
-    let s = oneLine(String(text));
-    if (max > 0)
-        s = truncateMiddle(s, max);
-    return s.replace(/[&<>"'`$]|[@#]|(?<=\bGH)-(?=\d)|:(?=\/\/)|(?<=\bwww)\./gi, (c) => {
-        if (c === '.')
-            return ZWSP + c;
-        if (c === '@' || c === '#' || c === ':' || c === '-')
-            return c + ZWSP;
-        return `&#${c.charCodeAt(0)};`;
-    });
-}
-/**
- * A code span that shows text verbatim. The fence is one backtick longer than any
- * run inside, padded with spaces when the text starts or ends with a backtick or a
- * space (CommonMark strips one space each side). In a table, `|` is escaped: GFM
- * splits cells before it parses code spans and turns `\|` back into `|`.
- */
-function codeSpan(text, opts = {}) {
-    const max = opts.max ?? 300;
-    let s = oneLine(String(text));
-    if (max > 0)
-        s = truncateMiddle(s, max);
-    if (s === '')
-        return '` `';
-    const fence = '`'.repeat(longestBacktickRun(s) + 1);
-    const pad = /^[` ]|[` ]$/.test(s) ? ' ' : '';
-    // `\\|` would be read as an escaped backslash and a cell boundary: a real (invisible)
-    // zero-width space keeps a backslash that precedes a pipe away from it.
-    if (opts.table)
-        s = s.replace(/\\(?=\|)/g, '\\\u200b').replace(/\|/g, '\\|');
-    return fence + pad + s + pad + fence;
-}
-/**
- * A fenced code block (its own block: the caller surrounds it with blank lines).
- * The fence is longer than any backtick run inside, so no line can close it early.
- */
-function codeBlock(text, lang = '') {
-    const body = String(text)
-        .replace(/\r\n|\r/g, '\n')
-        .replace(CONTROL$1, '');
-    const fence = '`'.repeat(Math.max(3, longestBacktickRun(body) + 1));
-    const info = lang.replace(/[^A-Za-z0-9_+-]/g, '');
-    return `${fence}${info}\n${body}${body.endsWith('\n') || body === '' ? '' : '\n'}${fence}`;
-}
-/**
- * A link whose text is escaped and whose URL is one we built from trusted parts;
- * refuses anything but http(s) so no `javascript:` or data URL is ever emitted.
- */
-function safeUrl(url) {
-    if (!url)
-        return undefined;
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return undefined;
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-        return undefined;
-    // Percent-encode what would end or confuse a Markdown link destination.
-    return parsed.href.replace(/[()<>\s"'`\\]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
-}
-
-/** Snapshot labels become chart categories: letters and digits only, so nothing can escape the quotes. */
-function label$1(text, i) {
-    const clean = text.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 12);
-    return clean || `#${i}`;
-}
-function scale(maxBytes) {
-    if (maxBytes >= 1024 * 1024 * 1024)
-        return { unit: 'GiB', div: 1024 ** 3 };
-    if (maxBytes >= 1024 * 1024)
-        return { unit: 'MiB', div: 1024 ** 2 };
-    return { unit: 'KiB', div: 1024 };
-}
-function round(value) {
-    if (!Number.isFinite(value))
-        return '0';
-    const abs = Math.abs(value);
-    return String(abs >= 100 ? Math.round(value) : abs >= 10 ? Math.round(value * 10) / 10 : Math.round(value * 100) / 100);
-}
-/** Base line grey, head line red: xychart has no legend, the caption names them. */
-const PALETTE = '#8b949e, #cf222e';
-const MAX_POINTS = 40;
-function heapChart(head, base) {
-    const h = head.heapSeries.slice(0, MAX_POINTS);
-    if (h.length === 0)
-        return undefined;
-    let b = base?.heapSeries.slice(0, MAX_POINTS);
-    // Both sides follow the same schedule; if they do not line up, draw what they share.
-    const n = b && b.length > 0 ? Math.min(h.length, b.length) : h.length;
-    const hs = h.slice(0, n);
-    if (b && b.length === 0)
-        b = undefined;
-    const bs = b?.slice(0, n);
-    const all = [...hs, ...(bs ?? [])].map((p) => p.inuseBytes).filter(Number.isFinite);
-    const { unit, div } = scale(Math.max(0, ...all));
-    const values = (series) => series.map((p) => round(p.inuseBytes / div));
-    const labels = hs.map((p, i) => label$1(p.label, i));
-    const text = `Live heap (${unit}) at ${labels.join(', ')} — ` +
-        [bs ? `base: ${values(bs).join(', ')}` : undefined, `head: ${values(hs).join(', ')}`]
-            .filter(Boolean)
-            .join(' · ');
-    if (n < 2)
-        return { text };
-    const top = Math.max(...all.map((v) => v / div), 0.01) * 1.15;
-    const lines = [
-        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${bs ? PALETTE : PALETTE.split(', ')[1]}"}}}}%%`,
-        'xychart-beta',
-        `  title "Live heap after GC, ${bs ? 'base (grey) vs head (red)' : 'head'}"`,
-        `  x-axis [${labels.map((l) => `"${l}"`).join(', ')}]`,
-        `  y-axis "${unit}" 0 --> ${round(top)}`,
-    ];
-    if (bs)
-        lines.push(`  line [${values(bs).join(', ')}]`);
-    lines.push(`  line [${values(hs).join(', ')}]`);
-    return { mermaid: codeBlock(lines.join('\n'), 'mermaid'), text };
-}
-
-// Where a frame's file lives in the repository. pprof reports a file either as an
-// absolute path on the machine that built it (under the workspace, or under the
-// base's worktree) or, built with -trimpath, as `<module path>/<dir>/<file>.go`.
-function normaliseDir(dir) {
-    const n = posix.normalize(dir.replace(/\\/g, '/')).replace(/\/+$/, '');
-    return n === '' ? '/' : n;
-}
-/** A repository-relative path, or undefined when it would leave the repository. */
-function inside$1(rel) {
-    const n = posix.normalize(rel.replace(/\\/g, '/')).replace(/^(\.\/)+/, '');
-    if (n === '' || n === '.' || n.startsWith('../') || n === '..' || posix.isAbsolute(n))
-        return undefined;
-    return n;
-}
-/**
- * The file's path relative to the repository root, or undefined when it is not one
- * of the repository's files (the standard library, a dependency in the module cache).
- */
-function repoRelativePath(file, layout) {
-    if (!file)
-        return undefined;
-    const f = file.replace(/\\/g, '/');
-    if (posix.isAbsolute(f)) {
-        // Longest root first: a worktree may sit inside the workspace.
-        const roots = [...(layout.roots ?? [])].map(normaliseDir).sort((a, b) => b.length - a.length);
-        for (const root of roots) {
-            const prefix = root === '/' ? '/' : `${root}/`;
-            if (f.startsWith(prefix))
-                return inside$1(f.slice(prefix.length));
-        }
-        return undefined;
-    }
-    const mod = layout.modulePath.replace(/\/+$/, '');
-    if (mod && f.startsWith(`${mod}/`)) {
-        const rest = f.slice(mod.length + 1);
-        // A dependency whose path extends ours (example.com/app/v2) is another module.
-        if (/^v\d+\//.test(rest) && !/\/v\d+$/.test(mod))
-            return undefined;
-        const wd = layout.workingDirectory.replace(/\\/g, '/');
-        return inside$1(posix.join(wd === '' ? '.' : wd, rest));
-    }
-    return undefined;
-}
-/**
- * A short, readable form of a file that is not in the repository: the module
- * cache and GOROOT prefixes dropped (github.com/gin-gonic/gin@v1.9.1/context.go,
- * net/http/server.go); otherwise the last three segments.
- */
-function shortForeignPath(file) {
-    const f = file.replace(/\\/g, '/');
-    const mod = f.lastIndexOf('/pkg/mod/');
-    if (mod >= 0)
-        return f.slice(mod + '/pkg/mod/'.length);
-    // GOROOT (…/go/src/net/http/server.go, …/hostedtoolcache/go/1.26.0/x64/src/…):
-    // standard library import paths have no dot in their first element.
-    const src = f.lastIndexOf('/src/');
-    if (src >= 0) {
-        const rest = f.slice(src + '/src/'.length);
-        const first = rest.split('/')[0];
-        if (rest.includes('/') && !first.includes('.'))
-            return rest;
-    }
-    if (!posix.isAbsolute(f))
-        return f;
-    const parts = f.split('/').filter(Boolean);
-    return parts.length <= 3 ? f : `…/${parts.slice(-3).join('/')}`;
-}
-/** Repository-relative when possible, else the short foreign form. */
-function displayPath(file, layout) {
-    return repoRelativePath(file, layout) ?? shortForeignPath(file);
-}
-
-function renderContext(report) {
-    const { meta } = report;
-    const layout = {
-        roots: meta.sourceRoots,
-        workingDirectory: meta.workingDirectory,
-        modulePath: meta.modulePath,
-    };
-    let blobBase;
-    const server = safeUrl(meta.serverUrl);
-    if (server &&
-        meta.repository &&
-        /^[\w.-]+\/[\w.-]+$/.test(meta.repository) &&
-        meta.headSha &&
-        /^[0-9a-f]{7,64}$/i.test(meta.headSha)) {
-        blobBase = `${server.replace(/\/+$/, '')}/${meta.repository}/blob/${meta.headSha}/`;
-    }
-    return { report, layout, blobBase };
-}
-/**
- * A Go function name without its package's directory (github.com/x/svc/handlers.(*S).Get
- * -> handlers.(*S).Get); the full name is in the stack.
- */
-function shortFunction(name) {
-    const end = name.search(/[[(]/);
-    const head = end < 0 ? name : name.slice(0, end);
-    const slash = head.lastIndexOf('/');
-    if (slash < 0)
-        return name;
-    const short = name.slice(slash + 1);
-    // gopkg.in/yaml.v3 reaches the symbol table as yaml%2ev3: its package is yaml.
-    const gopkg = /^([A-Za-z_]\w*)%2ev\d+(\..*)$/.exec(short);
-    if (gopkg)
-        return gopkg[1] + gopkg[2];
-    // A major-version path (github.com/x/health-go/v5.(*Health).Measure) names its package by the
-    // element before /vN, as goimports assumes: health.(*Health).Measure, not v5.(*Health).Measure.
-    const major = /^v\d+\./.exec(short);
-    if (!major)
-        return short;
-    const before = head.slice(0, slash);
-    const pkg = assumedPackageName(before.slice(before.lastIndexOf('/') + 1));
-    return pkg ? pkg + short.slice(major[0].length - 1) : short;
-}
-/** goimports' guess at a package's name from its last path element: go-yaml, health-go -> yaml, health. */
-function assumedPackageName(element) {
-    const trimmed = element.replace(/^go-/, '').replace(/[-.]go$/, '');
-    return /^[A-Za-z_][\w]*/.exec(trimmed)?.[0] ?? '';
-}
-function fn(name, table = false) {
-    return codeSpan(shortFunction(name), { max: 100, table });
-}
-function encodePath(path) {
-    return path
-        .split('/')
-        .map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()))
-        .join('/');
-}
-/** `path:line`, linked to the PR's file when it is one of the repository's files. */
-function location(frame, ctx, table = false) {
-    if (!frame)
-        return '—';
-    const line = Number.isInteger(frame.line) && frame.line > 0 ? frame.line : undefined;
-    const shown = displayPath(frame.file, ctx.layout);
-    const text = codeSpan(line ? `${shown}:${line}` : shown, { max: 120, table });
-    const rel = repoRelativePath(frame.file, ctx.layout);
-    if (!rel || !ctx.blobBase)
-        return text;
-    return `[${text}](${ctx.blobBase}${encodePath(rel)}${line ? `#L${line}` : ''})`;
-}
-/** file.go:42, for headlines. */
-function shortLocation(frame) {
-    if (!frame)
-        return undefined;
-    const base = frame.file.replace(/\\/g, '/').split('/').pop() || frame.file;
-    return frame.line > 0 ? `${base}:${frame.line}` : base;
-}
-/**
- * Text that may quote code between single backticks (hints, summaries, notes):
- * the quoted parts become code spans, everything else is escaped.
- */
-function prose(text, max = 1000) {
-    const s = text.length > max ? text.slice(0, max - 1) + '…' : text;
-    const parts = s.split(/`([^`\n]+)`/);
-    return parts
-        .map((part, i) => (i % 2 === 1 ? codeSpan(part, { max: 200 }) : escapeMarkdown(part, { max: 0 })))
-        .join('');
-}
-
-// A finding's kind-specific facts (Finding.details, documented in the analysis
-// contract) as one readable line: start/end/settled/peak of one quantity merged
-// into "a → b", bytes in binary units, the analysis' internal bookkeeping left out.
-/** Bookkeeping of the analysis, not facts for a reviewer (the rate and hint already say it). */
-const HIDDEN = new Set([
-    'hintRule',
-    'scatter',
-    'noiseFloor',
-    'lateSlope',
-    'memProfileRate',
-    'dumpMatches',
-    'waitReasonSource',
-    'callerEvidence',
-    'per1kRequests',
-    'fdsPer1kRequests',
-    'slopeLow',
-    'slopeHigh',
-    // Said in the finding's "Also" line.
-    'heapRetainedPerRequest',
-    'harmPerRequest',
-    'stackBytesPerGoroutine',
-    'stackBytesPerRequest',
-    'serverEnd',
-    'serverEndGoroutines',
-    'rssPerRequest',
-]);
-/** Base names (lower-cased, phase suffix removed) whose values are bytes. */
-const BYTES = new Set([
-    '',
-    'rss',
-    'heapinuse',
-    'heapidle',
-    'heapreleased',
-    'heapsys',
-    'stackinuse',
-    'sys',
-    'heapunreturned',
-    'liveheapgrowth',
-    'stackbytes',
-    'heapretainedperrequest',
-    'liveheapperrequest',
-]);
-const LABEL = {
-    '': 'live heap at this site (fitted)',
-    rss: 'RSS',
-    count: 'goroutines',
-    readLoop: 'readLoop goroutines',
-    openFds: 'open fds',
-    inuseObjects: 'live objects',
-    heapUnreturned: 'heap not returned to the OS',
-    liveHeapGrowth: 'live heap growth',
-    heapRetainedPerRequest: 'heap retained per request',
-};
-function label(base) {
-    if (LABEL[base])
-        return LABEL[base];
-    // Runtime names (HeapInuse, GOGC) keep their spelling; camelCase becomes words.
-    if (/^[A-Z]/.test(base))
-        return base;
-    return base.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
-}
-function value$1(base, v, signed = false) {
-    const lower = base.toLowerCase();
-    if (lower === 'heapretainedperrequest')
-        return `${formatSignedBytes(v)}/req`;
-    if (BYTES.has(lower))
-        return signed ? formatSignedBytes(v) : formatBytes$4(v);
-    return formatCount$2(v);
-}
-/** `skipGroup`: a start/end group shown elsewhere (the evidence line's series). */
-function detailParts(details, skipGroup) {
-    const inline = [];
-    const blocks = [];
-    const groups = new Map();
-    const order = [];
-    for (const [key, v] of Object.entries(details)) {
-        if (HIDDEN.has(key))
-            continue;
-        const m = /^(.*?)(Start|End|Settled|Peak)$/.exec(key);
-        // "start"/"end" alone are the fitted bytes of a heap finding.
-        const phaseKey = m ?? (/^(start|end|settled|peak)$/.exec(key) ? ['', '', key[0].toUpperCase() + key.slice(1)] : null);
-        if (phaseKey) {
-            const base = phaseKey[1];
-            if (!groups.has(base)) {
-                groups.set(base, {});
-                order.push({ key, group: base });
-            }
-            groups.get(base)[phaseKey[2]] = v;
-        }
-        else {
-            order.push({ key });
-        }
-    }
-    for (const item of order.slice(0, 24)) {
-        if (item.group !== undefined) {
-            if (item.group === skipGroup)
-                continue;
-            const g = groups.get(item.group);
-            const show = (p) => g[p] === undefined
-                ? undefined
-                : typeof g[p] === 'number'
-                    ? value$1(item.group, g[p])
-                    : String(g[p]);
-            const span = [show('Start'), show('End')].filter(Boolean).join(' → ');
-            const extra = [
-                show('Settled') && `after the load ${show('Settled')}`,
-                show('Peak') && `peak ${show('Peak')}`,
-            ].filter(Boolean);
-            const text = [span, ...extra].filter(Boolean).join(', ');
-            inline.push(`${escapeMarkdown(label(item.group))}: ${escapeMarkdown(text, { max: 200 })}`);
-            continue;
-        }
-        const v = details[item.key];
-        const name = escapeMarkdown(label(item.key), { max: 60 });
-        if (typeof v === 'number')
-            inline.push(`${name}: ${escapeMarkdown(value$1(item.key, v, item.key === 'liveHeapGrowth'))}`);
-        else if (/[\r\n]/.test(v))
-            blocks.push({ title: item.key, text: v });
-        else
-            inline.push(`${name}: ${prose(v, 300)}`);
-    }
-    return { inline, blocks };
-}
-
-const KIND_LABEL = {
-    'heap-leak': 'heap leak',
-    'goroutine-leak': 'goroutine leak',
-    'connection-leak': 'connection leak',
-    'rss-growth': 'memory outside the Go heap',
-    'bounded-growth': 'bounded growth',
-    crash: 'crash',
-};
-const LEAK_KINDS = [
-    'crash',
-    'heap-leak',
-    'goroutine-leak',
-    'connection-leak',
-    'rss-growth',
-];
-const STATUS_RANK = { new: 0, worsened: 1, unknown: 2, 'pre-existing': 3 };
-function isLeak(f) {
-    return LEAK_KINDS.includes(f.kind);
-}
-/** Memory the cause adds per request, as the analysis weighed it (0 when not recorded). */
-function harm(f) {
-    const h = f.details.harmPerRequest;
-    return typeof h === 'number' && Number.isFinite(h) ? h : 0;
-}
-/** Leaks before information, new before old, a crash first, then by the memory each cause adds; stable otherwise. */
-function orderFindings(findings) {
-    const rank = (f) => (isLeak(f) ? 0 : 100) + STATUS_RANK[f.status] * 10 + (f.kind === 'crash' ? 0 : 1);
-    return findings
-        .map((f, i) => ({ f, i }))
-        .sort((a, b) => rank(a.f) - rank(b.f) || harm(b.f) - harm(a.f) || a.i - b.i)
-        .map(({ f }) => f);
-}
-/** The cause as a reviewer names it: "connection leak: response body not closed". */
-function causeLabel(f) {
-    if (f.kind === 'connection-leak' && f.details?.hintRule === 'response-body')
-        return 'connection leak: response body not closed';
-    return KIND_LABEL[f.kind];
-}
-/** The growing site to blame for a regression: the largest significant one in the service's own code, if any. */
-function blamedAllocator(growing) {
-    const significant = growing.filter((g) => g.significant && g.change > 0);
-    return significant.find((g) => g.site.ownFrame) ?? significant[0];
-}
-function capitalise(text) {
-    return text.charAt(0).toUpperCase() + text.slice(1);
-}
-const VERB = {
-    'heap-leak': 'retained in',
-    'goroutine-leak': 'stuck in',
-    'connection-leak': 'left open by',
-    'rss-growth': 'of RSS outside the Go heap, near',
-    'bounded-growth': 'held by',
-    crash: 'in',
-};
-/** "+412 B/req retained in `main.rememberResponse` (handlers.go:42)". */
-function findingNumber(f) {
-    if (f.kind === 'crash')
-        return prose(f.summary, 300);
-    // RSS has no stack: without a line to blame, say what is known.
-    if (f.kind === 'rss-growth' && !f.site.ownFrame)
-        return `${escapeMarkdown(formatRate(f.rate, f.unit))} of RSS while the live Go heap stays flat`;
-    const frame = f.site.ownFrame;
-    const where = shortLocation(frame);
-    const at = where ? ` (${escapeMarkdown(where, { max: 80 })})` : '';
-    const name = frame?.function || f.site.function;
-    const rate = escapeMarkdown(formatRate(f.rate, f.unit));
-    if (!name)
-        return rate;
-    // The library or runtime frame where it happens, when the line to change is elsewhere.
-    const other = f.site.function && frame && f.site.function !== frame.function && !f.site.function.startsWith('(');
-    if (other && f.kind === 'goroutine-leak' && !f.site.stack.some((s) => s.startsWith(`${frame.function} `)))
-        return `${rate} ${VERB[f.kind]} ${fn(f.site.function)}, started by ${fn(frame.function)}${at}`;
-    const via = other && f.kind === 'heap-leak' ? ` via ${fn(f.site.function)}` : '';
-    return `${rate} ${VERB[f.kind]} ${fn(name)}${at}${via}`;
-}
-/** "Fixes base's connection leak at `main.go:107`" (or "slows", when head still leaks there at under half the rate). */
-function fixedText(f) {
-    const where = shortLocation(f.site.ownFrame);
-    const name = f.site.ownFrame?.function || f.site.function;
-    const at = where ? ` at ${codeSpan(where, { max: 80 })}` : name ? ` in ${fn(name)}` : '';
-    const verb = f.how === 'gone' ? 'Fixes' : 'Slows';
-    const rate = escapeMarkdown(f.how === 'gone'
-        ? `was ${formatRate(f.baseRate, f.unit)}`
-        : `${formatRate(f.baseRate, f.unit)} → ${formatRate(f.headRate, f.unit)}`);
-    return `${verb} base's ${KIND_LABEL[f.kind]}${at} (${rate})`;
-}
-function allocationNumber(total, top) {
-    const base = total.base ? formatBytes$4(total.base.bytesPerRequest) : undefined;
-    let text = `${escapeMarkdown(formatChange(total.change))} bytes allocated per request`;
-    if (base)
-        text += ` (${escapeMarkdown(`${base} → ${formatBytes$4(total.head.bytesPerRequest)}`)})`;
-    if (top) {
-        const where = shortLocation(top.site.ownFrame);
-        text += `, most in ${fn(top.site.ownFrame?.function || top.site.function)}${where ? ` (${escapeMarkdown(where, { max: 80 })})` : ''}`;
-    }
-    return text;
-}
-function headline(ctx) {
-    const { analysis } = ctx.report;
-    const { verdict } = analysis;
-    const findings = orderFindings(analysis.findings);
-    const leaks = findings.filter(isLeak);
-    const fresh = leaks.filter((f) => f.status === 'new' || f.status === 'worsened');
-    const crash = leaks.find((f) => f.kind === 'crash');
-    const topGrowing = blamedAllocator(analysis.growing);
-    const fixed = analysis.fixed ?? [];
-    const hasBase = analysis.base !== undefined;
-    let title;
-    const others = [];
-    if (crash) {
-        title = `❌ Service crashed under load: ${findingNumber(crash)}`;
-    }
-    else if (verdict.newLeak || (!hasBase && verdict.leak)) {
-        const f = fresh[0] ?? leaks[0];
-        const label = f ? causeLabel(f) : 'leak';
-        const prefix = !f || f.status === 'new'
-            ? `New ${label}`
-            : f.status === 'worsened'
-                ? `Worse ${label}`
-                : capitalise(label);
-        title = f ? `❌ ${prefix}: ${findingNumber(f)}` : `❌ ${prefix}`;
-    }
-    else if (verdict.regression) {
-        title = `⚠️ Allocation regression: ${allocationNumber(analysis.total, topGrowing)}`;
-    }
-    else if (verdict.leak) {
-        const f = leaks[0];
-        title = f
-            ? `ℹ️ No new leak; pre-existing ${causeLabel(f)}: ${findingNumber(f)}`
-            : 'ℹ️ No new leak; a pre-existing one';
-    }
-    else {
-        const change = hasBase
-            ? ` (${escapeMarkdown(formatChange(analysis.total.change))} allocated per request)`
-            : '';
-        title = hasBase ? `✅ No leak, no allocation regression${change}` : '✅ No leak found';
-        if (fixed[0])
-            title = `✅ ${fixedText(fixed[0])}${fixed.length > 1 ? ` (and ${fixed.length - 1} more)` : ''}`;
-        const doubt = analysis.untrustworthy?.[0];
-        if (doubt) {
-            // The pipeline's stop note ("timeout after 15m: head measured for 8 s of 20 s; results are partial").
-            title = doubt.endsWith('results are partial')
-                ? `⚠️ No verdict: the run was cut short (${escapeMarkdown(doubt.split(':')[0])}; see the notes)`
-                : `⚠️ No verdict: the measurement is not trustworthy (${escapeMarkdown(doubt.split(':')[0])}: requests failed under load; see the notes)`;
-        }
-    }
-    // What the title did not say.
-    const shownLeak = crash ??
-        (verdict.newLeak || (!hasBase && verdict.leak)
-            ? (fresh[0] ?? leaks[0])
-            : verdict.leak && !verdict.regression
-                ? leaks[0]
-                : undefined);
-    if (fixed.length && !title.startsWith('✅ Fixes'))
-        others.push(...fixed.slice(0, 3).map((f) => `✅ ${fixedText(f)}`));
-    if (verdict.regression && !title.startsWith('⚠️'))
-        others.push(`⚠️ Allocation regression: ${allocationNumber(analysis.total, topGrowing)}`);
-    const moreLeaks = leaks.filter((f) => f !== shownLeak);
-    const moreFresh = moreLeaks.filter((f) => f.status === 'new' || f.status === 'worsened');
-    const moreOld = moreLeaks.filter((f) => f.status === 'pre-existing' || f.status === 'unknown');
-    if (moreFresh.length)
-        others.push(`❌ ${moreFresh.length} more new ${moreFresh.length === 1 ? 'leak' : 'leaks'} below`);
-    if (moreOld.length)
-        others.push(`ℹ️ ${moreOld.length} pre-existing ${moreOld.length === 1 ? 'leak' : 'leaks'} (on base too) below`);
-    const bounded = findings.filter((f) => f.kind === 'bounded-growth').length;
-    if (bounded)
-        others.push(`ℹ️ ${bounded} bounded growth ${bounded === 1 ? 'site' : 'sites'} (fills, then plateaus: not a leak)`);
-    const lines = [`### ${title}`, ''];
-    lines.push(contextLine(ctx));
-    lines.push('');
-    lines.push(checkLine(ctx));
-    if (others.length) {
-        lines.push('');
-        for (const o of others)
-            lines.push(`- ${o}`);
-    }
-    return lines;
-}
-function contextLine(ctx) {
-    const { meta, analysis } = ctx.report;
-    // The default package, `.`, says nothing: name the module instead (or nothing).
-    const pkg = /^\.?\/*$/.test(meta.package) ? meta.modulePath : meta.package;
-    const parts = pkg ? [codeSpan(pkg, { max: 80 })] : [];
-    const base = shortSha(meta.baseSha);
-    // Without a commit (the CLI on a checkout), head is what was built: the working tree as it stands.
-    const head = shortSha(meta.headSha);
-    const headText = head ? `head ${codeSpan(head)}` : 'head (working tree)';
-    if (analysis.base)
-        parts.push(`base ${base ? codeSpan(base) + ' ' : ''}→ ${headText}`);
-    else
-        parts.push(`${headText} only (no base to compare)`);
-    const reqs = analysis.base
-        ? `${formatCount$2(analysis.base.requests)} / ${formatCount$2(analysis.head.requests)} requests`
-        : `${formatCount$2(analysis.head.requests)} requests`;
-    const cutShort = analysis.untrustworthy?.some((n) => n.endsWith('results are partial'));
-    parts.push(`${escapeMarkdown(reqs)} in ${escapeMarkdown(formatDuration$1(meta.durationMs))}${analysis.base ? ' per side' : ''}${cutShort ? ' (cut short)' : ''}`);
-    return parts.join(' · ');
-}
-function checkLine(ctx) {
-    const { meta, failures, analysis } = ctx.report;
-    const words = meta.failOn.length ? meta.failOn : ['none'];
-    const spans = (list) => list.map((w) => codeSpan(w, { max: 20 })).join(', ');
-    const failOn = spans(words);
-    if (failures.length === 0)
-        return `**Check passes** (fail-on: ${failOn})`;
-    const v = analysis.verdict;
-    const matched = words.filter((w) => (w === 'leak' && v.leak) || (w === 'new-leak' && v.newLeak) || (w === 'regression' && v.regression));
-    // Each fail-on word once: the ones that matched, then the ones that did not.
-    const unmatched = words.filter((w) => !matched.includes(w));
-    if (matched.length)
-        return `**Check fails**: fail-on ${spans(matched)} matched${unmatched.length ? `; ${spans(unmatched)} did not` : ''}`;
-    // The reasons did not come from the verdict: show them as they are.
-    return `**Check fails** (fail-on: ${failOn}): ${failures
-        .slice(0, 5)
-        .map((f) => escapeMarkdown(f, { max: 400 }))
-        .join('; ')}`;
-}
-/** One line per finding: for the compact forms when the comment is trimmed. */
-function findingOneLiner(f) {
-    return `${capitalise(causeLabel(f))} (${f.status}): ${findingNumber(f)}`;
-}
-
-/** The title of a finding says how it compares with base. */
-function titleOf(f) {
-    const label = causeLabel(f);
-    if (f.kind === 'bounded-growth')
-        return 'ℹ️ Bounded growth (fills, then plateaus: not a leak)';
-    if (f.kind === 'crash')
-        return '❌ Crash under load';
-    switch (f.status) {
-        case 'new':
-            return `❌ New ${label} (not on base)`;
-        case 'worsened':
-            return `❌ Worse ${label} (at least twice base's rate)`;
-        case 'pre-existing':
-            return `ℹ️ Pre-existing ${label} (base leaks at a similar rate)`;
-        default:
-            return `❌ ${label.charAt(0).toUpperCase()}${label.slice(1)} (no base measured)`;
-    }
-}
-function isBytes(unit) {
-    return unit.replace(/\/req(uest)?$/, '') === 'B';
-}
-function value(v, unit) {
-    return isBytes(unit) ? formatBytes$4(v) : formatCount$2(v);
-}
-/** ▁▂▄▆█ 3.1 MiB → 22.7 MiB over 48.2k requests · after the load, with a GC: 22.6 MiB · trend p < 0.001 */
-function evidenceLine(f) {
-    const { requests, values, settled, pValue } = f.evidence;
-    if (values.length === 0)
-        return undefined;
-    const spark = sparkline(downsample(values, 24));
-    const first = values[0];
-    const last = values[values.length - 1];
-    const span = requests.length ? requests[requests.length - 1] - requests[0] : NaN;
-    const parts = [
-        `${spark ? `${spark} ` : ''}${value(first, f.unit)} → ${value(last, f.unit)}${Number.isFinite(span) && span > 0 ? ` over ${formatCount$2(span)} requests` : ''}`,
-    ];
-    if (settled !== undefined)
-        parts.push(`after the load stopped: ${value(settled, f.unit)}`);
-    if (pValue !== undefined)
-        parts.push(`trend ${formatPValue(pValue)}`);
-    return escapeMarkdown(parts.join(' · '), { max: 0 });
-}
-const num$1 = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-/** The same cause's other evidence, folded into this finding: "+765 B/req heap, +1 fd per 200 requests". */
-function alsoLine(f) {
-    const d = f.details;
-    const parts = [];
-    const heap = num$1(d.heapRetainedPerRequest);
-    if (heap !== undefined && heap > 0 && f.kind !== 'heap-leak')
-        parts.push(`${formatRate(heap, 'B/req')} heap`);
-    const stacks = num$1(d.stackBytesPerRequest);
-    if (stacks !== undefined && stacks > 0)
-        parts.push(`${formatRate(stacks, 'B/req')} of goroutine stacks`);
-    const fds = num$1(d.fdsPer1kRequests);
-    if (fds !== undefined && fds > 0)
-        parts.push(`+1 open fd per ${formatCount$2(Math.max(1, Math.round(1000 / fds)))} requests`);
-    if (typeof d.serverEnd === 'string')
-        parts.push(`the server end of the same connections (${d.serverEnd})`);
-    const rss = num$1(d.rssPerRequest);
-    if (rss !== undefined && rss > 0)
-        parts.push(`${formatRate(rss, 'B/req')} of RSS`);
-    if (parts.length === 0)
-        return undefined;
-    const total = num$1(d.harmPerRequest);
-    const cost = total !== undefined && parts.length > 1 ? `; about ${formatRate(total, 'B/req')} in all` : '';
-    return escapeMarkdown(parts.join(', ') + cost, { max: 600 });
-}
-/** The leaks base had that head fixed, one line each. */
-function fixedSection(fixed) {
-    if (fixed.length === 0)
-        return [];
-    const out = ['#### Fixed by this PR', ''];
-    for (const f of fixed.slice(0, 10))
-        out.push(`- ✅ ${fixedText(f)}. On base: ${prose(f.summary, 400)}`);
-    if (fixed.length > 10)
-        out.push(`- ${escapeMarkdown(`…and ${fixed.length - 10} more in the JSON report.`)}`);
-    out.push('');
-    return out;
-}
-/**
- * The details group that holds the same series as the evidence line, per kind:
- * shown once, in the evidence, when that line is rendered.
- */
-const EVIDENCE_GROUP = {
-    'heap-leak': '',
-    'bounded-growth': '',
-    'goroutine-leak': 'count',
-    'connection-leak': 'readLoop',
-    'rss-growth': 'rss',
-};
-/**
- * Kinds whose summary sentence restates the rate, growth and series the bullets
- * give; a crash's (what died, when) and bounded growth's (where it levelled off) do not.
- */
-const SUMMARY_RESTATES = new Set([
-    'heap-leak',
-    'goroutine-leak',
-    'connection-leak',
-    'rss-growth',
-]);
-function renderFinding(f, ctx, detail) {
-    const frame = f.site.ownFrame;
-    const name = frame?.function || f.site.function;
-    const title = `**${escapeMarkdown(titleOf(f))}**`;
-    // RSS has no stack: "(process RSS)" is not a place in the code.
-    const placeless = f.kind === 'rss-growth' && !frame;
-    const where = name && !placeless ? ` in ${fn(name)}${frame ? ` at ${location(frame, ctx)}` : ''}` : '';
-    const out = [`${title}${where}`, ''];
-    if (f.summary && !SUMMARY_RESTATES.has(f.kind))
-        out.push(prose(f.summary), '');
-    const facts = [];
-    const rate = escapeMarkdown(formatRate(f.rate, f.unit));
-    const { slopeLow, slopeHigh } = f.details;
-    const aside = [
-        typeof slopeLow === 'number' && typeof slopeHigh === 'number'
-            ? `95% interval ${formatRate(slopeLow, f.unit)} to ${formatRate(slopeHigh, f.unit)}`
-            : undefined,
-        f.baseRate !== undefined ? `base ${formatRate(f.baseRate, f.unit)}` : undefined,
-    ].filter(Boolean);
-    const baseRate = aside.length ? ` (${escapeMarkdown(aside.join('; '))})` : '';
-    if (f.kind !== 'crash') {
-        facts.push(`**Rate:** ${rate}${baseRate} · **growth over the run:** ${escapeMarkdown(formatQuantity(f.growth, f.unit))}`);
-    }
-    const ev = detail.evidence ? evidenceLine(f) : undefined;
-    if (ev)
-        facts.push(`**Evidence:** ${ev}`);
-    const also = alsoLine(f);
-    if (also)
-        facts.push(`**Also:** ${also}`);
-    const { inline, blocks } = detailParts(f.details, ev ? EVIDENCE_GROUP[f.kind] : undefined);
-    if (inline.length)
-        facts.push(`**Details:** ${inline.join(' · ')}`);
-    if (f.hint)
-        facts.push(`**Fix:** ${prose(f.hint)}`);
-    for (const fact of facts)
-        out.push(`- ${fact}`);
-    out.push('');
-    for (const b of detail.stack ? blocks : []) {
-        const lines = b.text.split(/\r\n|\r|\n/);
-        out.push(`<details><summary>${escapeHtml(b.title, { max: 60 })} (${lines.length} lines)</summary>`, '');
-        out.push(codeBlock(lines.slice(-60).join('\n'), 'text'), '', '</details>', '');
-    }
-    if (detail.stack && f.site.stack.length) {
-        out.push(`<details><summary>Stack of ${escapeHtml(shortFunction(f.site.function), { max: 100 })} (${f.site.stack.length} frames)</summary>`, '');
-        out.push(codeBlock(f.site.stack.map((s) => s.replace(/[\r\n]+/g, ' ').slice(0, 500)).join('\n'), 'text'), '', '</details>', '');
-    }
-    return out;
-}
-
-/** The repository users run the action from (`uses: org/memleak-action@v1`). */
-const ACTION_REPOSITORY = 'org/memleak-action';
-/** The major tag users pin; the CLI from the same tag measures the same way. */
-const ACTION_MAJOR = 'v1';
-/** The CLI as a user runs it, decided here only (the README and the comment use it). */
-const CLI_COMMAND = `npx github:${ACTION_REPOSITORY}#${ACTION_MAJOR}`;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-// eslint-disable-next-line no-control-regex
-const CONTROL_ALL = /[\u0000-\u001f\u007f]/g;
-/** A shell word that means exactly text: bare when safe, '…' or $'…' otherwise. */
-function shellQuote(text) {
-    if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(text))
-        return text;
-    if (CONTROL.test(text)) {
-        const body = text
-            .replace(/[\\']/g, (c) => '\\' + c)
-            .replace(CONTROL_ALL, (c) => {
-            if (c === '\n')
-                return '\\n';
-            if (c === '\r')
-                return '\\r';
-            if (c === '\t')
-                return '\\t';
-            return '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0');
-        });
-        return `$'${body}'`;
-    }
-    return `'${text.replace(/'/g, `'\\''`)}'`;
-}
-function duration(ms) {
-    return ms % 1000 === 0 ? `${ms / 1000}s` : `${Math.round(ms)}ms`;
-}
-/** Flags that differ from the action's defaults, in the CLI's spelling. */
-function reproduceCommand(meta) {
-    const args = [];
-    const flag = (name, value) => {
-        args.push(`--${name}`, shellQuote(value));
-    };
-    const wd = meta.workingDirectory.replace(/\/+$/, '');
-    if (wd && wd !== '.' && wd !== './')
-        flag('working-directory', meta.workingDirectory);
-    flag('package', meta.package || '.');
-    if (meta.baseSha)
-        flag('base-ref', meta.baseSha);
-    const requests = meta.requests.join('\n');
-    if (requests && requests !== 'GET /')
-        flag('requests', requests);
-    if (meta.durationMs !== 60_000)
-        flag('duration', duration(meta.durationMs));
-    if (meta.warmupMs !== 10_000)
-        flag('warmup', duration(meta.warmupMs));
-    if (meta.connections !== 16)
-        flag('connections', String(meta.connections));
-    if (meta.snapshots !== 6)
-        flag('snapshots', String(meta.snapshots));
-    if (Math.abs(meta.regressionThreshold - 0.1) > 1e-9)
-        flag('regression-threshold', `${+(meta.regressionThreshold * 100).toFixed(4)}%`);
-    const failOn = meta.failOn.join(',');
-    if (failOn && failOn !== 'new-leak,regression,no-verdict')
-        flag('fail-on', failOn);
-    const lines = [];
-    if (meta.headSha && /^[0-9a-f]{7,64}$/i.test(meta.headSha))
-        lines.push(`git checkout ${meta.headSha}`);
-    lines.push([CLI_COMMAND, 'run', ...args].join(' '));
-    return lines;
-}
-/** Compare the two heap profiles the artifact holds. */
-function pprofCommands() {
-    return [
-        '# what head keeps alive that base does not (live heap)',
-        'go tool pprof -top -sample_index=inuse_space -diff_base base.pb.gz head.pb.gz',
-        '# what head allocates more than base (since start)',
-        'go tool pprof -top -sample_index=alloc_space -diff_base base.pb.gz head.pb.gz',
-    ];
-}
-
-// To do: next major: remove.
-/**
- * @typedef {Options} MarkdownTableOptions
- *   Configuration.
- */
-
-/**
- * @typedef Options
- *   Configuration.
- * @property {boolean | null | undefined} [alignDelimiters=true]
- *   Whether to align the delimiters (default: `true`);
- *   they are aligned by default:
- *
- *   ```markdown
- *   | Alpha | B     |
- *   | ----- | ----- |
- *   | C     | Delta |
- *   ```
- *
- *   Pass `false` to make them staggered:
- *
- *   ```markdown
- *   | Alpha | B |
- *   | - | - |
- *   | C | Delta |
- *   ```
- * @property {ReadonlyArray<string | null | undefined> | string | null | undefined} [align]
- *   How to align columns (default: `''`);
- *   one style for all columns or styles for their respective columns;
- *   each style is either `'l'` (left), `'r'` (right), or `'c'` (center);
- *   other values are treated as `''`, which doesn’t place the colon in the
- *   alignment row but does align left;
- *   *only the lowercased first character is used, so `Right` is fine.*
- * @property {boolean | null | undefined} [delimiterEnd=true]
- *   Whether to end each row with the delimiter (default: `true`).
- *
- *   > 👉 **Note**: please don’t use this: it could create fragile structures
- *   > that aren’t understandable to some markdown parsers.
- *
- *   When `true`, there are ending delimiters:
- *
- *   ```markdown
- *   | Alpha | B     |
- *   | ----- | ----- |
- *   | C     | Delta |
- *   ```
- *
- *   When `false`, there are no ending delimiters:
- *
- *   ```markdown
- *   | Alpha | B
- *   | ----- | -----
- *   | C     | Delta
- *   ```
- * @property {boolean | null | undefined} [fillRows=true]
- *   Whether to fill rows with empty cells up to the most cells in a row
- *   (default: `true`).
- *
- *   When `true`, all rows have as many cells as the longest row:
- *
- *   ```markdown
- *   | Alpha | B    |   |
- *   | ----- | ---- | - |
- *   | C     |      |   |
- *   | D     | Echo | F |
- *   ```
- *
- *   When `false`, rows keep their cells,
- *   and the delimiter row has as many cells as the header row:
- *
- *   ```markdown
- *   | Alpha | B    |
- *   | ----- | ---- |
- *   | C     |
- *   | D     | Echo | F |
- *   ```
- * @property {boolean | null | undefined} [delimiterStart=true]
- *   Whether to begin each row with the delimiter (default: `true`).
- *
- *   > 👉 **Note**: please don’t use this: it could create fragile structures
- *   > that aren’t understandable to some markdown parsers.
- *
- *   When `true`, there are starting delimiters:
- *
- *   ```markdown
- *   | Alpha | B     |
- *   | ----- | ----- |
- *   | C     | Delta |
- *   ```
- *
- *   When `false`, there are no starting delimiters:
- *
- *   ```markdown
- *   Alpha | B     |
- *   ----- | ----- |
- *   C     | Delta |
- *   ```
- * @property {boolean | null | undefined} [padding=true]
- *   Whether to add a space of padding between delimiters and cells
- *   (default: `true`).
- *
- *   When `true`, there is padding:
- *
- *   ```markdown
- *   | Alpha | B     |
- *   | ----- | ----- |
- *   | C     | Delta |
- *   ```
- *
- *   When `false`, there is no padding:
- *
- *   ```markdown
- *   |Alpha|B    |
- *   |-----|-----|
- *   |C    |Delta|
- *   ```
- * @property {((value: string) => number) | null | undefined} [stringLength]
- *   Function to detect the length of table cell content (optional);
- *   this is used when aligning the delimiters (`|`) between table cells;
- *   full-width characters and emoji mess up delimiter alignment when viewing
- *   the markdown source;
- *   to fix this, you can pass this function,
- *   which receives the cell content and returns its “visible” size;
- *   note that what is and isn’t visible depends on where the text is displayed.
- *
- *   Without such a function, the following:
- *
- *   ```js
- *   markdownTable([
- *     ['Alpha', 'Bravo'],
- *     ['中文', 'Charlie'],
- *     ['👩‍❤️‍👩', 'Delta']
- *   ])
- *   ```
- *
- *   Yields:
- *
- *   ```markdown
- *   | Alpha | Bravo |
- *   | - | - |
- *   | 中文 | Charlie |
- *   | 👩‍❤️‍👩 | Delta |
- *   ```
- *
- *   With [`string-width`](https://github.com/sindresorhus/string-width):
- *
- *   ```js
- *   import stringWidth from 'string-width'
- *
- *   markdownTable(
- *     [
- *       ['Alpha', 'Bravo'],
- *       ['中文', 'Charlie'],
- *       ['👩‍❤️‍👩', 'Delta']
- *     ],
- *     {stringLength: stringWidth}
- *   )
- *   ```
- *
- *   Yields:
- *
- *   ```markdown
- *   | Alpha | Bravo   |
- *   | ----- | ------- |
- *   | 中文  | Charlie |
- *   | 👩‍❤️‍👩    | Delta   |
- *   ```
- */
-
-/**
- * Get the length of a cell.
- *
- * @param {string} value
- *   Cell value.
- * @returns {number}
- *   Cell size.
- */
-function defaultStringLength(value) {
-  return value.length
-}
-
-/**
- * Generate a markdown
- * ([GFM](https://docs.github.com/en/github/writing-on-github/working-with-advanced-formatting/organizing-information-with-tables))
- * table.
- *
- * @param {ReadonlyArray<ReadonlyArray<string | null | undefined>>} table
- *   Table data (matrix of strings).
- * @param {Readonly<Options> | null | undefined} [options]
- *   Configuration (optional).
- * @returns {string}
- *   Result.
- */
-function markdownTable(table, options) {
-  const settings = options || {};
-  // To do: next major: change to spread.
-  // eslint-disable-next-line unicorn/prefer-spread -- `align` can be a string.
-  const align = (settings.align || []).concat();
-  const stringLength = settings.stringLength || defaultStringLength;
-  /** @type {Array<number>} Character codes as symbols for alignment per column. */
-  const alignments = [];
-  /** @type {Array<Array<string>>} Cells per row. */
-  const cellMatrix = [];
-  /** @type {Array<Array<number>>} Sizes of each cell per row. */
-  const sizeMatrix = [];
-  /** @type {Array<number>} */
-  const longestCellByColumn = [];
-  let mostCellsPerRow = 0;
-  let rowIndex = -1;
-
-  // This is a superfluous loop if we don’t align delimiters, but otherwise we’d
-  // do superfluous work when aligning, so optimize for aligning.
-  while (++rowIndex < table.length) {
-    /** @type {Array<string>} */
-    const row = [];
-    /** @type {Array<number>} */
-    const sizes = [];
-    let columnIndex = -1;
-
-    if (table[rowIndex].length > mostCellsPerRow) {
-      mostCellsPerRow = table[rowIndex].length;
-    }
-
-    while (++columnIndex < table[rowIndex].length) {
-      const cell = serialize(table[rowIndex][columnIndex]);
-
-      if (settings.alignDelimiters !== false) {
-        const size = stringLength(cell);
-        sizes[columnIndex] = size;
-
-        if (
-          longestCellByColumn[columnIndex] === undefined ||
-          size > longestCellByColumn[columnIndex]
-        ) {
-          longestCellByColumn[columnIndex] = size;
-        }
-      }
-
-      row.push(cell);
-    }
-
-    cellMatrix[rowIndex] = row;
-    sizeMatrix[rowIndex] = sizes;
-  }
-
-  // Figure out which alignments to use.
-  let columnIndex = -1;
-
-  if (typeof align === 'object' && 'length' in align) {
-    while (++columnIndex < mostCellsPerRow) {
-      alignments[columnIndex] = toAlignment(align[columnIndex]);
-    }
-  } else {
-    const code = toAlignment(align);
-
-    while (++columnIndex < mostCellsPerRow) {
-      alignments[columnIndex] = code;
-    }
-  }
-
-  // Inject the alignment row.
-  columnIndex = -1;
-  /** @type {Array<string>} */
-  const row = [];
-  /** @type {Array<number>} */
-  const sizes = [];
-
-  while (++columnIndex < mostCellsPerRow) {
-    const code = alignments[columnIndex];
-    let before = '';
-    let after = '';
-
-    if (code === 99 /* `c` */) {
-      before = ':';
-      after = ':';
-    } else if (code === 108 /* `l` */) {
-      before = ':';
-    } else if (code === 114 /* `r` */) {
-      after = ':';
-    }
-
-    // There *must* be at least one hyphen-minus in each alignment cell.
-    let size =
-      settings.alignDelimiters === false
-        ? 1
-        : Math.max(
-            1,
-            longestCellByColumn[columnIndex] - before.length - after.length
-          );
-
-    const cell = before + '-'.repeat(size) + after;
-
-    if (settings.alignDelimiters !== false) {
-      size = before.length + size + after.length;
-
-      if (size > longestCellByColumn[columnIndex]) {
-        longestCellByColumn[columnIndex] = size;
-      }
-
-      sizes[columnIndex] = size;
-    }
-
-    row[columnIndex] = cell;
-  }
-
-  // Inject the alignment row.
-  cellMatrix.splice(1, 0, row);
-  sizeMatrix.splice(1, 0, sizes);
-
-  rowIndex = -1;
-  /** @type {Array<string>} */
-  const lines = [];
-
-  while (++rowIndex < cellMatrix.length) {
-    const row = cellMatrix[rowIndex];
-    const sizes = sizeMatrix[rowIndex];
-    const cellsInRow =
-      settings.fillRows === false
-        ? Math.max(1, cellMatrix[rowIndex === 1 ? 0 : rowIndex].length)
-        : mostCellsPerRow;
-    columnIndex = -1;
-    /** @type {Array<string>} */
-    const line = [];
-
-    while (++columnIndex < cellsInRow) {
-      const cell = row[columnIndex] || '';
-      let before = '';
-      let after = '';
-
-      if (settings.alignDelimiters !== false) {
-        const size =
-          longestCellByColumn[columnIndex] - (sizes[columnIndex] || 0);
-        const code = alignments[columnIndex];
-
-        if (code === 114 /* `r` */) {
-          before = ' '.repeat(size);
-        } else if (code === 99 /* `c` */) {
-          const half = size / 2;
-
-          if (size % 2) {
-            before = ' '.repeat(half + 0.5);
-            after = ' '.repeat(half - 0.5);
-          } else {
-            before = ' '.repeat(half);
-            after = before;
-          }
-        } else {
-          after = ' '.repeat(size);
-        }
-      }
-
-      if (settings.delimiterStart !== false && !columnIndex) {
-        line.push('|');
-      }
-
-      if (
-        settings.padding !== false &&
-        // Don’t add the opening space if we’re not aligning and the cell is
-        // empty: there will be a closing space.
-        !(settings.alignDelimiters === false && cell === '') &&
-        (settings.delimiterStart !== false || columnIndex)
-      ) {
-        line.push(' ');
-      }
-
-      if (settings.alignDelimiters !== false) {
-        line.push(before);
-      }
-
-      line.push(cell);
-
-      if (settings.alignDelimiters !== false) {
-        line.push(after);
-      }
-
-      if (settings.padding !== false) {
-        line.push(' ');
-      }
-
-      if (settings.delimiterEnd !== false || columnIndex !== cellsInRow - 1) {
-        line.push('|');
-      }
-    }
-
-    lines.push(
-      settings.delimiterEnd === false
-        ? line.join('').replace(/ +$/, '')
-        : line.join('')
-    );
-  }
-
-  return lines.join('\n')
-}
-
-/**
- * Serialize a cell value.
- *
- * @param {string | null | undefined} [value]
- *   Value to serialize.
- * @returns {string}
- *   Result.
- */
-function serialize(value) {
-  return value === null || value === undefined ? '' : String(value)
-}
-
-/**
- * Get the alignment character code from a value.
- *
- * @param {string | null | undefined} value
- *   Value.
- * @returns {number}
- *   Alignment.
- */
-function toAlignment(value) {
-  const code = typeof value === 'string' ? value.codePointAt(0) : 0;
-
-  return code === 67 /* `C` */ || code === 99 /* `c` */
-    ? 99 /* `c` */
-    : code === 76 /* `L` */ || code === 108 /* `l` */
-      ? 108 /* `l` */
-      : code === 82 /* `R` */ || code === 114 /* `r` */
-        ? 114 /* `r` */
-        : 0
-}
-
-// The base-vs-head summary table and the allocator tables. Every cell is escaped
-// for a table (no `|` can end a cell, no newline can end a row).
-function cell(text) {
-    return escapeMarkdown(text, { max: 200 });
-}
-/** Aligned columns read well in a terminal (the CLI prints this Markdown); wide ones are not padded. */
-function table(rows, align, aligned = false) {
-    return markdownTable(rows, { align, alignDelimiters: aligned, stringLength: (s) => Array.from(s).length });
-}
-const fromTo = (a, b, f) => a === undefined && b === undefined
-    ? undefined
-    : `${a === undefined ? '?' : f(a)} → ${b === undefined ? '?' : f(b)}`;
-const ROWS = [
-    {
-        name: 'Live heap growth per 1k requests',
-        value: (s) => `${formatSignedBytes(s.heapGrowthPer1kRequests)}`,
-    },
-    {
-        name: 'Live heap start → end (after load + GC)',
-        value: (s) => `${formatBytes$4(s.liveHeapStart)} → ${formatBytes$4(s.liveHeapEnd)} (${formatBytes$4(s.liveHeapSettled)})`,
-    },
-    {
-        name: 'Allocated per request',
-        value: (s) => formatBytes$4(s.allocBytesPerRequest),
-        change: (s) => s.allocBytesPerRequest,
-    },
-    {
-        name: 'Objects per request',
-        value: (s) => formatCount$2(s.allocObjectsPerRequest),
-        change: (s) => s.allocObjectsPerRequest,
-    },
-    { name: 'Goroutines start → end', value: (s) => fromTo(s.goroutinesStart, s.goroutinesEnd, formatCount$2) },
-    {
-        name: 'RSS peak',
-        value: (s) => (s.rssPeakBytes === undefined ? undefined : formatBytes$4(s.rssPeakBytes)),
-        change: (s) => s.rssPeakBytes,
-    },
-    { name: 'Open fds start → end', value: (s) => fromTo(s.openFdsStart, s.openFdsEnd, formatCount$2) },
-    { name: 'Throughput', value: (s) => formatRps(s.requestsPerSecond), change: (s) => s.requestsPerSecond },
-    { name: 'p99 latency', value: (s) => formatDuration$1(s.p99LatencyMs), change: (s) => s.p99LatencyMs },
-    {
-        name: 'Requests (errors)',
-        value: (s) => `${formatCount$2(s.requests)} (${s.errors === 0 ? 'no errors' : `${formatCount$2(s.errors)} errors`})`,
-    },
-    {
-        name: 'GC cycles · GC CPU',
-        value: (s) => s.gc
-            ? `${formatCount$2(s.gc.numGC)}${s.gc.gcCPUFraction === undefined ? '' : ` · ${formatFraction(s.gc.gcCPUFraction)}`}`
-            : undefined,
-    },
-    {
-        name: 'GOGC · GOMEMLIMIT',
-        value: (s) => s.gc && (s.gc.gogc || s.gc.gomemlimit)
-            ? `${s.gc.gogc || '100'} · ${s.gc.gomemlimit || 'off'}`
-            : undefined,
-    },
-];
-function summaryTable(head, base) {
-    const rows = [];
-    for (const row of ROWS) {
-        const h = row.value(head);
-        const b = base ? row.value(base) : undefined;
-        if (h === undefined && b === undefined)
-            continue;
-        if (!base) {
-            rows.push([cell(row.name), cell(h ?? '—')]);
-            continue;
-        }
-        const change = row.change ? relativeChange(row.change(base), row.change(head)) : undefined;
-        rows.push([
-            cell(row.name),
-            cell(b ?? '—'),
-            cell(h ?? '—'),
-            change === undefined ? '' : cell(formatChange(change)),
-        ]);
-    }
-    const header = base ? ['', 'base', 'head', 'change'] : ['', 'head'];
-    return table([header, ...rows], base ? ['l', 'r', 'r', 'r'] : ['l', 'r'], true);
-}
-function significance(c) {
-    const p = c.adjustedPValue ?? c.pValue;
-    const pText = p === undefined ? '' : ` (${formatPValue(p)})`;
-    return cell(c.significant ? `significant${pText}` : `not significant${pText}`);
-}
-function change(c) {
-    const main = formatChange(c.change);
-    if (!c.ci || !Number.isFinite(c.ci[0]) || !Number.isFinite(c.ci[1]))
-        return cell(main);
-    return cell(`${main} (${formatChange(c.ci[0])} to ${formatChange(c.ci[1])})`);
-}
-/** The PR's function that allocates, and the allocating leaf when that is elsewhere (json.Marshal). */
-function allocatorName(c) {
-    const own = c.site.ownFrame?.function;
-    if (!own || own === c.site.function)
-        return fn(c.site.function, true);
-    return `${fn(own, true)} via ${fn(c.site.function, true)}`;
-}
-function allocatorTable(changes, ctx) {
-    const rows = changes.map((c) => [
-        allocatorName(c),
-        location(c.site.ownFrame, ctx, true),
-        c.base ? cell(formatBytes$4(c.base.bytesPerRequest)) : '—',
-        cell(formatBytes$4(c.head.bytesPerRequest)),
-        change(c),
-        significance(c),
-    ]);
-    return table([['Function', 'Location', 'base B/req', 'head B/req', 'change', 'significance'], ...rows], ['l', 'l', 'r', 'r', 'r', 'l']);
-}
-/** Head alone (no base to compare with): where the allocations go, largest first. */
-function headAllocatorTable(rates, ctx) {
-    const rows = rates.map((c) => [
-        allocatorName(c),
-        location(c.site.ownFrame, ctx, true),
-        cell(formatBytes$4(c.head.bytesPerRequest)),
-        cell(formatCount$2(c.head.objectsPerRequest)),
-    ]);
-    return table([['Function', 'Location', 'B/req', 'objects/req'], ...rows], ['l', 'l', 'r', 'r']);
-}
-
-/** GitHub refuses a comment body longer than this. */
-const MAX_COMMENT_CHARS = 65_536;
-/** A comment id reduced to characters that cannot end an HTML comment or the line. */
-function safeCommentId(id) {
-    return (String(id)
-        .replace(/[^A-Za-z0-9._:/@+=-]/g, '_')
-        .replace(/-{2,}/g, '-')
-        .slice(0, 100) || 'default');
-}
-/** The hidden first line that identifies our sticky comment. */
-function commentMarker(id) {
-    return `<!-- memleak-action:${safeCommentId(id)} -->`;
-}
-const FULL = {
-    stacks: true,
-    improvements: 10,
-    chart: true,
-    evidence: Infinity,
-    fullFindings: 20,
-    listedFindings: 60,
-    growingRows: 10,
-    notes: true,
-    reproduce: true,
-};
-/** Cumulative: stage k applies every stage before it too. */
-const STAGES = [
-    { dropped: 'stacks', apply: (d) => ({ ...d, stacks: false }) },
-    { dropped: 'improvements', apply: (d) => ({ ...d, improvements: 0 }) },
-    { dropped: 'the heap chart', apply: (d) => ({ ...d, chart: false }) },
-    { dropped: 'evidence of findings after the first', apply: (d) => ({ ...d, evidence: 1 }) },
-    {
-        dropped: 'allocators after the top 5',
-        apply: (d) => ({ ...d, growingRows: Math.min(d.growingRows, 5) }),
-    },
-    {
-        dropped: 'details of findings after the third',
-        apply: (d) => ({ ...d, fullFindings: 3, listedFindings: 20 }),
-    },
-    { dropped: 'notes', apply: (d) => ({ ...d, notes: false }) },
-    { dropped: 'reproduction steps', apply: (d) => ({ ...d, reproduce: false }) },
-    {
-        dropped: 'findings after the first, allocators after the top 3',
-        apply: (d) => ({ ...d, fullFindings: 1, listedFindings: 5, growingRows: 3 }),
-    },
-    {
-        dropped: 'the findings and the allocator table',
-        apply: (d) => ({ ...d, fullFindings: 0, listedFindings: 0, growingRows: 0 }),
-    },
-];
-function findingsSection(findings, ctx, d) {
-    const out = ['#### Leak findings', ''];
-    if (findings.length === 0) {
-        out.push("None: no site's live heap, goroutine count, open files or RSS grew with the requests served.", '');
-        return out;
-    }
-    if (d.listedFindings === 0) {
-        out.push(escapeMarkdown(`${findings.length} ${findings.length === 1 ? 'finding' : 'findings'} (left out to fit; see the JSON report).`), '');
-        return out;
-    }
-    findings.slice(0, d.fullFindings).forEach((f, i) => {
-        out.push(...renderFinding(f, ctx, { evidence: i < d.evidence, stack: d.stacks }));
-    });
-    const brief = findings.slice(d.fullFindings, d.listedFindings);
-    if (brief.length) {
-        out.push(d.fullFindings > 0 ? 'More findings:' : 'Findings:', '');
-        for (const f of brief)
-            out.push(`- ${findingOneLiner(f)}`);
-        out.push('');
-    }
-    const rest = findings.length - Math.max(d.fullFindings, d.listedFindings);
-    if (rest > 0)
-        out.push(escapeMarkdown(`…and ${rest} more in the JSON report.`), '');
-    return out;
-}
-function allocatorsSection(ctx, d) {
-    const { analysis, meta } = ctx.report;
-    if (!analysis.base) {
-        const top = analysis.topAllocators ?? [];
-        if (top.length === 0 || d.growingRows === 0)
-            return [];
-        return [
-            '#### Top allocators',
-            '',
-            headAllocatorTable(top.slice(0, d.growingRows), ctx),
-            '',
-            'Bytes and objects allocated per request on head, median over snapshot windows (no base to compare with).',
-            '',
-        ];
-    }
-    const out = ['#### Top growing allocators', ''];
-    const growing = analysis.growing;
-    // Only changes beyond noise stand in the table; the rest are a folded count.
-    const [clear, unclear] = partition(growing, (c) => c.significant);
-    if (growing.length === 0) {
-        out.push('No allocation site grew between base and head.', '');
-    }
-    else if (d.growingRows === 0) {
-        out.push(escapeMarkdown(`${growing.length} growing sites (left out to fit; see the JSON report).`), '');
-    }
-    else {
-        const threshold = formatFraction(meta.regressionThreshold);
-        const tail = `Bytes allocated per request, median over snapshot windows; significant = Mann-Whitney U after Holm correction, and counted as a regression past ${threshold}.`;
-        if (clear.length) {
-            out.push(allocatorTable(clear.slice(0, d.growingRows), ctx), '');
-            const more = clear.length - d.growingRows;
-            out.push(escapeMarkdown(more > 0 ? `${more} more significant sites in the JSON report. ${tail}` : tail), '');
-        }
-        else {
-            out.push('No allocation site grew significantly.', '');
-        }
-        if (unclear.length && d.improvements > 0) {
-            out.push(...folded(`${unclear.length} more ${unclear.length === 1 ? 'site' : 'sites'} grew, not significantly`, unclear.slice(0, d.growingRows), ctx));
-        }
-        else if (unclear.length) {
-            out.push(escapeMarkdown(`${unclear.length} more sites grew, not significantly (see the JSON report).`), '');
-        }
-    }
-    if (d.improvements > 0 && analysis.improved.length > 0) {
-        const [better, noise] = partition(analysis.improved, (c) => c.significant);
-        const shown = better.slice(0, d.improvements);
-        const title = better.length
-            ? `Improvements (${shown.length} of ${better.length} significant${noise.length ? `; ${noise.length} more not significant` : ''})`
-            : `${noise.length} ${noise.length === 1 ? 'site allocates' : 'sites allocate'} less, not significantly`;
-        out.push(...folded(title, better.length ? shown : noise.slice(0, d.improvements), ctx));
-    }
-    return out;
-}
-function partition(items, keep) {
-    return [items.filter(keep), items.filter((i) => !keep(i))];
-}
-function folded(title, rows, ctx) {
-    return [
-        `<details><summary>${escapeHtml(title, { max: 200 })}</summary>`,
-        '',
-        allocatorTable(rows, ctx),
-        '',
-        '</details>',
-        '',
-    ];
-}
-function chartSection(ctx, d) {
-    const { analysis } = ctx.report;
-    const chart = heapChart(analysis.head, analysis.base);
-    if (!chart)
-        return [];
-    const out = ['#### Live heap over the run', ''];
-    // The chart's source already lists its numbers for a reader without Mermaid (an
-    // e-mail notification); the text line stands in only where no chart is drawn.
-    if (d.chart && chart.mermaid)
-        out.push(chart.mermaid, '');
-    else
-        out.push(escapeMarkdown(chart.text, { max: 2000 }), '');
-    return out;
-}
-function reproduceSection(ctx, artifactUrl) {
-    const out = ['<details><summary>Reproduce locally</summary>', ''];
-    out.push('Run the same measurement on your machine (Go and Node 20+):', '');
-    out.push(codeBlock(reproduceCommand(ctx.report.meta).join('\n'), 'sh'), '');
-    const artifact = artifactUrl ? `[the artifact of this run](${artifactUrl})` : 'the artifact of this run';
-    out.push(`Or compare the heap profiles from ${artifact} (${codeSpan('base.pb.gz')}, ${codeSpan('head.pb.gz')}):`, '');
-    out.push(codeBlock(pprofCommands().join('\n'), 'sh'), '', '</details>', '');
-    return out;
-}
-function notesSection(ctx) {
-    const notes = ctx.report.analysis.notes;
-    if (notes.length === 0)
-        return [];
-    return ['#### Notes', '', ...notes.slice(0, 20).map((n) => `- ${prose(n, 600)}`), ''];
-}
-function footer(ctx) {
-    const { meta, tool } = ctx.report;
-    const reqs = meta.requests.slice(0, 3).map((r) => codeSpan(r, { max: 60 }));
-    if (meta.requests.length > 3)
-        reqs.push(escapeMarkdown(`+${meta.requests.length - 3} more`));
-    const parts = [
-        escapeMarkdown(`${tool.name} ${tool.version}`, { max: 80 }),
-        escapeMarkdown(`${meta.connections} connections, ${formatDuration$1(meta.warmupMs)} warmup + ${formatDuration$1(meta.durationMs)} measured, ${meta.snapshots} snapshots`),
-        `requests: ${reqs.join(', ') || '—'}`,
-        escapeMarkdown([meta.goVersion, meta.platform].filter(Boolean).join(' '), { max: 80 }),
-        escapeMarkdown(`regression threshold ${formatFraction(meta.regressionThreshold)}`),
-    ];
-    return `<sub>${parts.filter(Boolean).join(' · ')}</sub>`;
-}
-function render(ctx, d, artifactUrl, dropped) {
-    const { analysis } = ctx.report;
-    const sections = [
-        [commentMarker(ctx.report.meta.commentId)],
-        [...headline(ctx), ''],
-        [analysis.base ? '#### Base vs head' : '#### Head', '', summaryTable(analysis.head, analysis.base), ''],
-        findingsSection(orderFindings(analysis.findings), ctx, d),
-        fixedSection(analysis.fixed ?? []),
-        allocatorsSection(ctx, d),
-        chartSection(ctx, d),
-        d.reproduce ? reproduceSection(ctx, artifactUrl) : [],
-        d.notes ? notesSection(ctx) : [],
-    ];
-    if (dropped.length)
-        sections.push([trimNote(dropped, artifactUrl), '']);
-    sections.push([footer(ctx)]);
-    return sections.flat().join('\n') + '\n';
-}
-function trimNote(dropped, artifactUrl) {
-    const where = artifactUrl
-        ? `the JSON report in [the artifact](${artifactUrl})`
-        : 'the JSON report (the `report` output)';
-    return `> ✂️ Shortened to fit GitHub's size limit. Left out: ${dropped.join('; ')}. Everything is in ${where}.`;
-}
-/** The report as Markdown, at most maxChars long (and maxBytes in UTF-8 when given). */
-function renderMarkdown(report, opts = {}) {
-    const maxChars = opts.maxChars ?? MAX_COMMENT_CHARS;
-    const fits = (text) => text.length <= maxChars &&
-        (opts.maxBytes === undefined || new TextEncoder().encode(text).length <= opts.maxBytes);
-    const ctx = renderContext(report);
-    const artifactUrl = safeUrl(opts.artifactUrl);
-    let detail = FULL;
-    let text = render(ctx, detail, artifactUrl, []);
-    if (fits(text))
-        return text;
-    const dropped = [];
-    for (const stage of STAGES) {
-        detail = stage.apply(detail);
-        dropped.push(stage.dropped);
-        text = render(ctx, detail, artifactUrl, dropped);
-        if (fits(text))
-            return text;
-    }
-    // Still too long (a tiny cap): whole lines from the top, never inside a block.
-    return cutAtBlockBoundary(text, fits);
-}
-/** The longest prefix of whole top-level paragraphs that fits; ends outside any fence or table. */
-function cutAtBlockBoundary(text, fits) {
-    const blocks = text.split(/\n\n/);
-    let out = '';
-    for (const block of blocks) {
-        const next = out ? `${out}\n\n${block}` : block;
-        if (!fits(next + '\n'))
-            break;
-        out = next;
-    }
-    return out ? out + '\n' : '';
-}
-
-/** 2: leaks head fixed (analysis.fixed), each finding's harm (details.harmPerRequest). */
-const REPORT_SCHEMA_VERSION = 2;
-
-// A small reader for untrusted JSON: every accessor checks the type, caps the
-// size and names the field path in its error ("report.analysis.findings[2].rate").
-class ReportValidationError extends Error {
-    path;
-    constructor(path, message) {
-        super(`${path}: ${message}`);
-        this.path = path;
-        this.name = 'ReportValidationError';
-    }
-}
-function typeName(value) {
-    if (value === null)
-        return 'null';
-    if (value === undefined)
-        return 'nothing';
-    if (Array.isArray(value))
-        return 'an array';
-    if (typeof value === 'number' && !Number.isFinite(value))
-        return String(value);
-    return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-function object(value, path) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new ReportValidationError(path, `expected an object, got ${typeName(value)}`);
+function crashOf(outcome) {
+    return outcome?.kind === 'crashed' ? outcome.crash : undefined;
+}
+function stopOf(outcome) {
+    return outcome?.kind === 'stopped' ? outcome.stop : undefined;
+}
+function deepFreeze(value) {
+    if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const v of Object.values(value))
+            deepFreeze(v);
     }
     return value;
 }
-/** A string, cut to max characters (a longer one is kept, not refused: it is only text). */
-function string(value, path, max) {
-    if (typeof value !== 'string')
-        throw new ReportValidationError(path, `expected a string, got ${typeName(value)}`);
-    return value.length > max ? value.slice(0, max - 1) + '…' : value;
-}
-function optString(value, path, max) {
-    return value === undefined || value === null ? undefined : string(value, path, max);
-}
-function number(value, path, opts = {}) {
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-        throw new ReportValidationError(path, `expected a finite number, got ${typeName(value)}`);
+/** The finished, frozen analysis of a run. */
+function analyse(run, options) {
+    const head = run.head?.measurement?.data;
+    const base = run.base?.measurement?.data;
+    const headCrash = crashOf(run.head);
+    const baseCrash = crashOf(run.base);
+    const baseAlone = () => base && compareSides(base, undefined, options).head;
+    const compared = head
+        ? compareSides(head, base, options)
+        : headCrash
+            ? crashOnlyAnalysis(headCrash, baseAlone())
+            : stoppedOnlyAnalysis(stopOf(run.head), baseAlone());
+    const findings = [...compared.findings];
+    const notes = [...compared.notes];
+    const untrustworthy = [];
+    let regression = compared.verdict.regression;
+    if (run.sandboxNote)
+        notes.push(run.sandboxNote);
+    for (const side of run.sides) {
+        const measurement = run[side]?.measurement;
+        for (const problem of measurement?.problems ?? [])
+            notes.push(`${side}: ${problem}`);
+        // Errors take other code paths than successes: such a measurement cannot vouch for the code.
+        for (const problem of measurement?.loadProblems ?? [])
+            untrustworthy.push(`${side}: ${problem.text}`);
     }
-    if (opts.integer && !Number.isInteger(value))
-        throw new ReportValidationError(path, `expected a whole number, got ${value}`);
-    if (opts.min !== undefined && value < opts.min)
-        throw new ReportValidationError(path, `expected at least ${opts.min}, got ${value}`);
-    return value;
-}
-function optNumber(value, path, opts = {}) {
-    return value === undefined || value === null ? undefined : number(value, path, opts);
-}
-function boolean(value, path) {
-    if (typeof value !== 'boolean')
-        throw new ReportValidationError(path, `expected true or false, got ${typeName(value)}`);
-    return value;
-}
-function array(value, path, max, item) {
-    if (!Array.isArray(value))
-        throw new ReportValidationError(path, `expected an array, got ${typeName(value)}`);
-    if (value.length > max)
-        throw new ReportValidationError(path, `expected at most ${max} items, got ${value.length}`);
-    return value.map((v, i) => item(v, `${path}[${i}]`));
-}
-function optArray(value, path, max, item) {
-    return value === undefined || value === null ? undefined : array(value, path, max, item);
-}
-function oneOf(value, path, allowed) {
-    if (typeof value !== 'string' || !allowed.includes(value)) {
-        const got = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeName(value);
-        throw new ReportValidationError(path, `expected one of ${allowed.join(', ')}, got ${got}`);
+    if (untrustworthy.length > 0 && regression) {
+        // Allocation measured on error paths is not the code's allocation: no regression verdict from it.
+        regression = false;
+        notes.push('No regression verdict: requests failed under load, so the allocation figures come from error paths.');
     }
-    return value;
-}
-/** A string-keyed record of strings or numbers, at most max entries. */
-function record(value, path, max, maxString) {
-    const obj = object(value, path);
-    const keys = Object.keys(obj);
-    if (keys.length > max)
-        throw new ReportValidationError(path, `expected at most ${max} entries, got ${keys.length}`);
-    const out = {};
-    for (const key of keys) {
-        const p = `${path}.${key.length > 40 ? key.slice(0, 40) + '…' : key}`;
-        if (key.length > 100)
-            throw new ReportValidationError(p, 'key longer than 100 characters');
-        if (key === '__proto__' || key === 'constructor' || key === 'prototype')
-            throw new ReportValidationError(p, 'reserved key');
-        const v = obj[key];
-        if (typeof v === 'number')
-            out[key] = number(v, p);
-        else if (typeof v === 'string')
-            out[key] = string(v, p, maxString);
-        else
-            throw new ReportValidationError(p, `expected a string or a number, got ${typeName(v)}`);
+    if (baseCrash) {
+        notes.push(`base: ${oneLine$1(baseCrash.message.split('\n')[0])}; head is judged on its own where base has no data.`);
     }
-    return out;
-}
-
-/** Keys that lead wherever they appear; the rest follow in alphabetical order. */
-const LEADING_KEYS = ['schemaVersion', 'tool', 'meta', 'failures', 'verdict', 'analysis'];
-function ordered(value) {
-    if (Array.isArray(value))
-        return value.map(ordered);
-    if (typeof value === 'number') {
-        // JSON has no Infinity ("new" allocation sites have an infinite change); NaN means unknown.
-        if (Number.isNaN(value))
-            return null;
-        if (!Number.isFinite(value))
-            return value > 0 ? 'Infinity' : '-Infinity';
-        return value;
+    if (headCrash)
+        findings.unshift(crashFinding(headCrash, options.modulePath, !!baseCrash));
+    if (run.stopped !== undefined) {
+        const cutShort = { base: stopOf(run.base), head: stopOf(run.head) };
+        const measured = { base: run.base?.measurement, head: run.head?.measurement };
+        const note = stoppedNote(run.stopped, run.sides, cutShort, measured);
+        notes.unshift(note);
+        // Never a clean verdict from a run cut short: what was not measured may hold the leak.
+        // (Stopped during the self-check only, every side was measured whole.)
+        if (run.sides.some((side) => cutShort[side] || !measured[side]))
+            untrustworthy.unshift(note);
+        if (regression) {
+            regression = false;
+            notes.push('No regression verdict: the allocation figures cover only part of the run.');
+        }
     }
-    if (typeof value !== 'object' || value === null)
-        return value;
-    const obj = value;
-    const keys = Object.keys(obj)
-        .filter((k) => obj[k] !== undefined)
-        .sort((a, b) => {
-        const ia = LEADING_KEYS.indexOf(a);
-        const ib = LEADING_KEYS.indexOf(b);
-        if (ia >= 0 || ib >= 0)
-            return (ia < 0 ? Infinity : ia) - (ib < 0 ? Infinity : ib);
-        return a < b ? -1 : a > b ? 1 : 0;
-    });
-    const out = {};
-    for (const k of keys)
-        out[k] = ordered(obj[k]);
-    return out;
-}
-/** Pretty JSON with a stable key order, so two reports diff cleanly. Ends with a newline. */
-function toJson(report) {
-    return JSON.stringify(ordered(report), null, 2) + '\n';
-}
-// Caps: far above what a real report holds, low enough that a hostile one cannot
-// make the renderer slow or the comment huge.
-const MAX_TEXT = 100 * 1024 * 1024;
-const NAME = 1000;
-const SENTENCE = 2000;
-const SHORT = 200;
-const MAX_FINDINGS = 200;
-const MAX_SITES = 1000;
-const MAX_STACK = 64;
-const MAX_SERIES = 10_000;
-const MAX_NOTES = 100;
-/** A number that may have been written as null (NaN) or "Infinity". */
-function num(value, path) {
-    if (value === null)
-        return NaN;
-    if (value === 'Infinity')
-        return Infinity;
-    if (value === '-Infinity')
-        return -Infinity;
-    return number(value, path);
-}
-function optNum(value, path) {
-    return value === undefined ? undefined : num(value, path);
-}
-function numbers(value, path, max = MAX_SERIES) {
-    return array(value, path, max, num);
-}
-function frame(value, path) {
-    const o = object(value, path);
-    return {
-        function: string(o.function, `${path}.function`, NAME),
-        file: string(o.file, `${path}.file`, NAME),
-        line: number(o.line, `${path}.line`, { integer: true, min: 0 }),
-    };
-}
-function site(value, path) {
-    const o = object(value, path);
-    return {
-        key: string(o.key, `${path}.key`, 4 * NAME),
-        function: string(o.function, `${path}.function`, NAME),
-        ownFrame: o.ownFrame === undefined || o.ownFrame === null ? undefined : frame(o.ownFrame, `${path}.ownFrame`),
-        stack: array(o.stack, `${path}.stack`, MAX_STACK, (v, p) => string(v, p, 2 * NAME)),
-    };
-}
-const KINDS = [
-    'heap-leak',
-    'goroutine-leak',
-    'connection-leak',
-    'rss-growth',
-    'bounded-growth',
-    'crash',
-];
-const STATUSES = ['new', 'worsened', 'pre-existing', 'unknown'];
-function finding(value, path) {
-    const o = object(value, path);
-    // What the finding is first, so a wrong one is named before its parts are.
-    const kind = oneOf(o.kind, `${path}.kind`, KINDS);
-    const status = oneOf(o.status, `${path}.status`, STATUSES);
-    const s = site(o.site, `${path}.site`);
-    const ev = object(o.evidence, `${path}.evidence`);
-    const requests = numbers(ev.requests, `${path}.evidence.requests`);
-    const values = numbers(ev.values, `${path}.evidence.values`);
-    if (requests.length !== values.length) {
-        throw new ReportValidationError(`${path}.evidence`, `requests and values differ in length (${requests.length} vs ${values.length})`);
-    }
-    return {
-        kind,
-        status,
-        site: s,
-        rate: num(o.rate, `${path}.rate`),
-        unit: string(o.unit, `${path}.unit`, 40),
-        baseRate: optNum(o.baseRate, `${path}.baseRate`),
-        growth: num(o.growth, `${path}.growth`),
-        summary: string(o.summary, `${path}.summary`, SENTENCE),
-        hint: string(o.hint, `${path}.hint`, SENTENCE),
-        evidence: {
-            requests,
-            values,
-            settled: optNum(ev.settled, `${path}.evidence.settled`),
-            pValue: optNum(ev.pValue, `${path}.evidence.pValue`),
-        },
-        details: record(o.details ?? {}, `${path}.details`, 50, SENTENCE),
-    };
-}
-function fixedLeak(value, path) {
-    const o = object(value, path);
-    return {
-        kind: oneOf(o.kind, `${path}.kind`, KINDS),
-        site: site(o.site, `${path}.site`),
-        unit: string(o.unit, `${path}.unit`, 40),
-        baseRate: num(o.baseRate, `${path}.baseRate`),
-        headRate: num(o.headRate, `${path}.headRate`),
-        how: oneOf(o.how, `${path}.how`, ['gone', 'slower']),
-        summary: string(o.summary, `${path}.summary`, SENTENCE),
-    };
-}
-function allocRate(value, path) {
-    const o = object(value, path);
-    return {
-        bytesPerRequest: num(o.bytesPerRequest, `${path}.bytesPerRequest`),
-        objectsPerRequest: num(o.objectsPerRequest, `${path}.objectsPerRequest`),
-        windows: numbers(o.windows ?? [], `${path}.windows`, 1000),
-    };
-}
-function allocatorChange(value, path) {
-    const o = object(value, path);
-    let ci;
-    if (o.ci !== undefined && o.ci !== null) {
-        const pair = numbers(o.ci, `${path}.ci`, 2);
-        if (pair.length !== 2)
-            throw new ReportValidationError(`${path}.ci`, `expected two numbers, got ${pair.length}`);
-        ci = [pair[0], pair[1]];
-    }
-    return {
-        site: site(o.site, `${path}.site`),
-        base: o.base === undefined || o.base === null ? undefined : allocRate(o.base, `${path}.base`),
-        head: allocRate(o.head, `${path}.head`),
-        change: num(o.change, `${path}.change`),
-        ci,
-        pValue: optNum(o.pValue, `${path}.pValue`),
-        adjustedPValue: optNum(o.adjustedPValue, `${path}.adjustedPValue`),
-        significant: boolean(o.significant, `${path}.significant`),
-    };
-}
-function sideSummary(value, path) {
-    const o = object(value, path);
-    let gc;
-    if (o.gc !== undefined && o.gc !== null) {
-        const g = object(o.gc, `${path}.gc`);
-        gc = {
-            numGC: num(g.numGC, `${path}.gc.numGC`),
-            gcCPUFraction: optNum(g.gcCPUFraction, `${path}.gc.gcCPUFraction`),
-            gogc: optString(g.gogc, `${path}.gc.gogc`, 40),
-            gomemlimit: optString(g.gomemlimit, `${path}.gc.gomemlimit`, 40),
-        };
-    }
-    return {
-        side: oneOf(o.side, `${path}.side`, ['base', 'head']),
-        requests: num(o.requests, `${path}.requests`),
-        errors: num(o.errors, `${path}.errors`),
-        requestsPerSecond: num(o.requestsPerSecond, `${path}.requestsPerSecond`),
-        p99LatencyMs: num(o.p99LatencyMs, `${path}.p99LatencyMs`),
-        heapGrowthPer1kRequests: num(o.heapGrowthPer1kRequests, `${path}.heapGrowthPer1kRequests`),
-        liveHeapStart: num(o.liveHeapStart, `${path}.liveHeapStart`),
-        liveHeapEnd: num(o.liveHeapEnd, `${path}.liveHeapEnd`),
-        liveHeapSettled: num(o.liveHeapSettled, `${path}.liveHeapSettled`),
-        allocBytesPerRequest: num(o.allocBytesPerRequest, `${path}.allocBytesPerRequest`),
-        allocObjectsPerRequest: num(o.allocObjectsPerRequest, `${path}.allocObjectsPerRequest`),
-        goroutinesStart: optNum(o.goroutinesStart, `${path}.goroutinesStart`),
-        goroutinesEnd: optNum(o.goroutinesEnd, `${path}.goroutinesEnd`),
-        rssPeakBytes: optNum(o.rssPeakBytes, `${path}.rssPeakBytes`),
-        openFdsStart: optNum(o.openFdsStart, `${path}.openFdsStart`),
-        openFdsEnd: optNum(o.openFdsEnd, `${path}.openFdsEnd`),
-        gc,
-        heapSeries: array(o.heapSeries, `${path}.heapSeries`, 1000, (v, p) => {
-            const s = object(v, p);
-            return {
-                label: string(s.label, `${p}.label`, 40),
-                requests: num(s.requests, `${p}.requests`),
-                elapsedMs: num(s.elapsedMs, `${p}.elapsedMs`),
-                inuseBytes: num(s.inuseBytes, `${p}.inuseBytes`),
-            };
-        }),
-    };
-}
-function analysis(value, path) {
-    const o = object(value, path);
-    const v = object(o.verdict, `${path}.verdict`);
-    return {
+    if (run.requestsNote)
+        notes.push(run.requestsNote);
+    if (run.selfCheck && head)
+        notes.push(selfCheckNote(compareSides(run.selfCheck, head, options)));
+    // A head that crashed before its first snapshot is a new leak whatever base did (crashOnlyAnalysis).
+    const fromFindings = verdictOf(findings, regression);
+    return deepFreeze({
+        ...compared,
         verdict: {
-            leak: boolean(v.leak, `${path}.verdict.leak`),
-            newLeak: boolean(v.newLeak, `${path}.verdict.newLeak`),
-            regression: boolean(v.regression, `${path}.verdict.regression`),
+            leak: compared.verdict.leak || fromFindings.leak,
+            newLeak: compared.verdict.newLeak || fromFindings.newLeak,
+            regression,
         },
-        findings: array(o.findings, `${path}.findings`, MAX_FINDINGS, finding),
-        ...(o.fixed === undefined ? {} : { fixed: array(o.fixed, `${path}.fixed`, MAX_FINDINGS, fixedLeak) }),
-        base: o.base === undefined || o.base === null ? undefined : sideSummary(o.base, `${path}.base`),
-        head: sideSummary(o.head, `${path}.head`),
-        total: allocatorChange(o.total, `${path}.total`),
-        growing: array(o.growing, `${path}.growing`, MAX_SITES, allocatorChange),
-        improved: array(o.improved, `${path}.improved`, MAX_SITES, allocatorChange),
-        // A head-only report's allocators table: without it, comment mode would drop that table.
-        ...(o.topAllocators === undefined
-            ? {}
-            : { topAllocators: array(o.topAllocators, `${path}.topAllocators`, MAX_SITES, allocatorChange) }),
-        notes: array(o.notes, `${path}.notes`, MAX_NOTES, (n, p) => string(n, p, SENTENCE)),
-        ...(o.untrustworthy === undefined
-            ? {}
-            : {
-                untrustworthy: array(o.untrustworthy, `${path}.untrustworthy`, MAX_NOTES, (n, p) => string(n, p, SENTENCE)),
-            }),
-    };
-}
-function meta(value, path) {
-    const o = object(value, path);
-    const repository = optString(o.repository, `${path}.repository`, SHORT);
-    if (repository !== undefined && !/^[\w.-]+\/[\w.-]+$/.test(repository)) {
-        throw new ReportValidationError(`${path}.repository`, 'expected "owner/name"');
-    }
-    const sha = (key) => {
-        const s = optString(o[key], `${path}.${key}`, 64);
-        if (s !== undefined && !/^[0-9a-f]{7,64}$/i.test(s))
-            throw new ReportValidationError(`${path}.${key}`, 'expected a hexadecimal commit SHA');
-        return s;
-    };
-    return {
-        repository,
-        pullRequest: optNumber(o.pullRequest, `${path}.pullRequest`, { integer: true, min: 1 }),
-        baseSha: sha('baseSha'),
-        headSha: sha('headSha'),
-        package: string(o.package, `${path}.package`, SHORT),
-        workingDirectory: string(o.workingDirectory, `${path}.workingDirectory`, SHORT),
-        modulePath: string(o.modulePath, `${path}.modulePath`, SHORT),
-        requests: array(o.requests, `${path}.requests`, 1000, (r, p) => string(r, p, SENTENCE)),
-        durationMs: number(o.durationMs, `${path}.durationMs`, { min: 0 }),
-        warmupMs: number(o.warmupMs, `${path}.warmupMs`, { min: 0 }),
-        connections: number(o.connections, `${path}.connections`, { integer: true, min: 0 }),
-        snapshots: number(o.snapshots, `${path}.snapshots`, { integer: true, min: 0 }),
-        regressionThreshold: number(o.regressionThreshold, `${path}.regressionThreshold`),
-        failOn: array(o.failOn, `${path}.failOn`, 10, (w, p) => string(w, p, 40)),
-        goVersion: optString(o.goVersion, `${path}.goVersion`, 100),
-        platform: string(o.platform, `${path}.platform`, 100),
-        generatedAt: string(o.generatedAt, `${path}.generatedAt`, 100),
-        commentId: string(o.commentId, `${path}.commentId`, SHORT),
-        sourceRoots: optArray(o.sourceRoots, `${path}.sourceRoots`, 10, (r, p) => string(r, p, NAME)),
-        serverUrl: optString(o.serverUrl, `${path}.serverUrl`, SHORT),
-    };
-}
-/**
- * Reads and validates a report written by toJson, possibly by an untrusted run.
- * Throws ReportValidationError naming the offending field's path.
- */
-function parseReport(text) {
-    if (typeof text !== 'string')
-        throw new ReportValidationError('report', 'expected JSON text');
-    if (text.length > MAX_TEXT)
-        throw new ReportValidationError('report', `larger than ${MAX_TEXT} characters`);
-    let raw;
-    try {
-        raw = JSON.parse(text);
-    }
-    catch (error) {
-        throw new ReportValidationError('report', `not valid JSON: ${error.message}`);
-    }
-    const o = object(raw, 'report');
-    // Version 2 only added optional fields (fixed leaks, harm): a version-1 report reads as it is.
-    if (o.schemaVersion !== REPORT_SCHEMA_VERSION && o.schemaVersion !== 1) {
-        const got = typeof o.schemaVersion === 'number' ? o.schemaVersion : JSON.stringify(o.schemaVersion ?? null);
-        throw new ReportValidationError('report.schemaVersion', `expected ${REPORT_SCHEMA_VERSION} (or 1), got ${got}`);
-    }
-    const tool = object(o.tool, 'report.tool');
-    if (tool.name !== 'memleak-action')
-        throw new ReportValidationError('report.tool.name', 'expected "memleak-action"');
-    return {
-        schemaVersion: REPORT_SCHEMA_VERSION,
-        tool: { name: 'memleak-action', version: string(tool.version, 'report.tool.version', 60) },
-        meta: meta(o.meta, 'report.meta'),
-        analysis: analysis(o.analysis, 'report.analysis'),
-        failures: array(o.failures, 'report.failures', 20, (f, p) => string(f, p, SENTENCE)),
-    };
-}
-
-// The service's log as the artifact keeps it: whole when small, else its head
-// and its tail with a line saying what was cut. gin.Default() or a request
-// logger writes a line per request: 100-200 MB a side at full load, most of it
-// the same line, while start-up errors sit at the head and the crash at the tail.
-const LOG_CAP_BYTES = 8 * 1024 * 1024;
-/** Cuts the middle out of the log at `path` when it is over `maxBytes`; returns the bytes cut (0: kept whole). */
-function capLog(path, maxBytes = LOG_CAP_BYTES) {
-    let fd;
-    try {
-        fd = fs.openSync(path, 'r');
-    }
-    catch {
-        return 0;
-    }
-    let head;
-    let tail;
-    let size;
-    try {
-        size = fs.fstatSync(fd).size;
-        if (size <= maxBytes)
-            return 0;
-        const half = Math.floor(maxBytes / 2);
-        head = Buffer.alloc(half);
-        tail = Buffer.alloc(half);
-        fs.readSync(fd, head, 0, half, 0);
-        fs.readSync(fd, tail, 0, half, size - half);
-    }
-    finally {
-        fs.closeSync(fd);
-    }
-    // Whole lines only: the head ends after its last newline, the tail starts after its first.
-    const headEnd = head.lastIndexOf(0x0a) + 1 || head.length;
-    const tailStart = tail.indexOf(0x0a) + 1;
-    const keptHead = head.subarray(0, headEnd);
-    const keptTail = tail.subarray(tailStart);
-    const cut = size - keptHead.length - keptTail.length;
-    const note = Buffer.from(`\n[memleak-action: ${cut} bytes cut from the middle of this ${size}-byte log; ` +
-        `the first ${keptHead.length} and the last ${keptTail.length} bytes are kept]\n\n`);
-    const tmp = `${path}.capping`;
-    fs.writeFileSync(tmp, Buffer.concat([keptHead, note, keptTail]));
-    fs.renameSync(tmp, path);
-    return cut;
-}
-
-// Request files as JetBrains' HTTP Client and VS Code's REST Client keep them
-// (.http / .rest): requests separated by ### lines, each a request line, header
-// lines, a blank line and a body; `@name = value` variables used as {{name}}.
-// Teams already keep these next to their services, so the load can be the file.
-// Scripts, file bodies and environment lookups are refused, not run: the file is
-// the pull request's text.
-const VARIABLE = /^@([A-Za-z_][\w.-]*)\s*=\s*(.*)$/;
-// The URL may hold placeholders with spaces inside the braces ({{$randomInt 1 9}}).
-const REQUEST_LINE = /^(?:([A-Za-z]+)\s+)?((?:\{\{.*?\}\}|\S)+)(?:\s+HTTP\/[\d.]+)?$/;
-const HEADER = /^([^\s:]+)\s*:\s*(.*)$/;
-const MAX_DEPTH = 10;
-const MAX_REQUESTS = 1000;
-/** Replaces {{name}} by the file's variables (themselves expanded); {{$…}} placeholders stay for the generator. */
-function expand(text, vars, fail, depth = 0) {
-    return text.replace(/\{\{\s*([^$}][^}]*?)\s*\}\}/g, (_, name) => {
-        const value = vars.get(name);
-        if (value === undefined)
-            fail(`unknown variable {{${name}}} (define it in the file with @${name} = value)`);
-        if (depth >= MAX_DEPTH)
-            fail(`variable {{${name}}} refers to itself`);
-        return expand(value, vars, fail, depth + 1);
+        findings,
+        notes,
+        ...(untrustworthy.length > 0 ? { untrustworthy } : {}),
     });
-}
-/** The path and query of a request line's URL: the load always goes to the service on this machine. */
-function pathOf(url) {
-    const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/i.exec(url);
-    if (!m)
-        return url;
-    return m[1].startsWith('/') ? m[1] : `/${m[1]}`;
-}
-/**
- * Parses a request file. `name` is how messages refer to it (e.g. "requests-file
- * api.http (base)"); every error names the line.
- */
-function parseHttpFile(text, name) {
-    const vars = new Map();
-    const blocks = [{ lines: [] }];
-    text.split(/\r?\n/).forEach((line, i) => {
-        if (/^###/.test(line))
-            blocks.push({ lines: [] });
-        else
-            blocks[blocks.length - 1].lines.push({ text: line, no: i + 1 });
-    });
-    const requests = [];
-    for (const block of blocks) {
-        const request = parseBlock(block, vars, name);
-        if (request)
-            requests.push(request);
-    }
-    // The report lists the load's requests, and a report holds at most 1000 of them.
-    if (requests.length > MAX_REQUESTS) {
-        throw new UsageError(`${name}: ${requests.length} requests; a request file holds at most ${MAX_REQUESTS}`);
-    }
-    if (requests.length === 0) {
-        throw new UsageError(`${name}: no request in the file; expected requests like "GET /users" separated by ###`);
-    }
-    return requests;
-}
-function parseBlock(block, vars, name) {
-    let at = 0;
-    let no = block.lines[0]?.no ?? 1;
-    const fail = (why) => {
-        throw new UsageError(`${name} line ${no}: ${why}`);
-    };
-    const lines = block.lines;
-    // Before the request line: blank lines, comments (# or //, including # @name metadata) and variables.
-    for (; at < lines.length; at++) {
-        const line = lines[at].text.trim();
-        no = lines[at].no;
-        if (line === '' || line.startsWith('#') || line.startsWith('//'))
-            continue;
-        const v = VARIABLE.exec(line);
-        if (!v)
-            break;
-        vars.set(v[1], v[2].trim());
-    }
-    if (at >= lines.length)
-        return undefined;
-    const requestLine = no;
-    const m = REQUEST_LINE.exec(expand(lines[at].text.trim(), vars, fail));
-    if (!m)
-        fail(`expected a request line like "GET /users" or "POST {{host}}/users HTTP/1.1"`);
-    let url = m[2];
-    // VS Code's multi-line query: indented lines starting with ? or & continue the URL.
-    for (at++; at < lines.length && /^\s+[?&]/.test(lines[at].text); at++)
-        url += lines[at].text.trim();
-    const headers = [];
-    for (; at < lines.length; at++) {
-        const line = lines[at].text.trim();
-        no = lines[at].no;
-        if (line === '')
-            break;
-        if (line.startsWith('#') || line.startsWith('//'))
-            continue;
-        const h = HEADER.exec(line);
-        if (!h)
-            fail(`expected a header "Name: value" or a blank line before the body, got ${JSON.stringify(line)}`);
-        headers.push([h[1], expand(h[2].trim(), vars, fail)]);
-    }
-    const bodyLines = [];
-    for (at++; at < lines.length; at++) {
-        const line = lines[at].text;
-        no = lines[at].no;
-        if (/^<\s+\S/.test(line))
-            fail('bodies read from files ("< path") are not supported; put the body in the file');
-        // Response handlers and response references run JavaScript or write files: not here.
-        if (/^>>?!?\s|^<>\s/.test(line))
-            break;
-        bodyLines.push(line);
-    }
-    const body = bodyLines.join('\n').trim();
-    no = requestLine;
-    return checkRequest(m[1] ?? 'GET', pathOf(url), body === '' ? undefined : expand(body, vars, fail), fail, headers);
-}
-
-// The `requests-file` input: which tree's file is the load. The file is the
-// PR's text like any other; read from base when base has it, so a pull request
-// cannot steer its own check away from the route that leaks. A file the PR
-// adds can only come from head.
-const MAX_FILE_BYTES = 1024 * 1024;
-function readRequestsFile(file, trees) {
-    const inBase = trees.base !== undefined && existsSync(join$1(trees.base, file));
-    const side = inBase ? 'base' : 'head';
-    const root = inBase ? trees.base : trees.head;
-    const path = join$1(root, file);
-    if (!existsSync(path)) {
-        throw new UsageError(`requests-file: ${file} is in neither base nor head (a path from the repository's root)`);
-    }
-    // lstat: a symbolic link in the PR's tree could point at the runner's files, whose text would go to the service.
-    const stat = lstatSync(path);
-    if (!stat.isFile() ||
-        stat.size > MAX_FILE_BYTES ||
-        !realpathSync(path).startsWith(realpathSync(root) + sep)) {
-        throw new UsageError(`requests-file: expected a plain file of at most 1 MiB (not a link), ${file} on ${side} is not one`);
-    }
-    return { requests: parseHttpFile(readFileSync(path, 'utf8'), `requests-file ${file} (${side})`), side };
-}
-
-// Where this machine lets us make cgroups, and one side's cgroups: create, limit
-// memory, list members, kill every member, remove. Three layouts are met:
-// pure v2 (GitHub's runners: memory.max, memory.events, cgroup.kill), hybrid (v2
-// for cgroup.kill, v1 memory for the limit), and pure v1 (freezer to kill whole).
-/** /proc/self/mountinfo: the cgroup and cgroup2 mounts. */
-function parseMountinfo(text) {
-    const mounts = [];
-    for (const line of text.split('\n')) {
-        const [left, right] = line.split(' - ');
-        if (!left || !right)
-            continue;
-        const fields = left.split(' ');
-        const [fstype, , superOpts] = right.split(' ');
-        if (fstype !== 'cgroup' && fstype !== 'cgroup2')
-            continue;
-        mounts.push({
-            mountPoint: unescapeMount(fields[4] ?? ''),
-            root: unescapeMount(fields[3] ?? '/'),
-            fstype,
-            superOptions: (superOpts ?? '').split(','),
-        });
-    }
-    return mounts;
-}
-function unescapeMount(s) {
-    return s.replace(/\\([0-7]{3})/g, (_, oct) => String.fromCharCode(parseInt(oct, 8)));
-}
-/** /proc/self/cgroup: our path per v1 controller, and under '' the v2 path. */
-function parseProcCgroup(text) {
-    const paths = new Map();
-    for (const line of text.split('\n')) {
-        const m = /^\d+:([^:]*):(.*)$/.exec(line);
-        if (!m)
-            continue;
-        for (const controller of m[1].split(','))
-            paths.set(controller, m[2]);
-    }
-    return paths;
-}
-/**
- * Where to create cgroups. v2: the hierarchy's root when the mount shows it
- * (processes may move there, and its subtree_control usually has memory), else
- * our own cgroup. v1: under our own cgroup of each controller, so limits set
- * above us still hold.
- */
-function planCgroups(procCgroup, mountinfo) {
-    const ours = parseProcCgroup(procCgroup);
-    const plan = { v1: {} };
-    for (const mount of parseMountinfo(mountinfo)) {
-        if (mount.fstype === 'cgroup2') {
-            if (plan.v2 || !ours.has(''))
-                continue;
-            plan.v2 = mount.root === '/' ? mount.mountPoint : inside(mount, ours.get(''));
-            continue;
-        }
-        for (const controller of ['memory', 'freezer', 'pids']) {
-            if (!mount.superOptions.includes(controller) || plan.v1[controller])
-                continue;
-            const path = ours.get(controller);
-            if (path !== undefined)
-                plan.v1[controller] = inside(mount, path);
-        }
-    }
-    return plan;
-}
-/** Our cgroup's directory in a mount (whose root may itself be a subtree, in a container). */
-function inside(mount, path) {
-    const rel = mount.root !== '/' && path.startsWith(mount.root) ? path.slice(mount.root.length) : path;
-    return join$1(mount.mountPoint, rel).replace(/(.)\/+$/, '$1');
-}
-function readPlan() {
-    return planCgroups(fs.readFileSync('/proc/self/cgroup', 'utf8'), fs.readFileSync('/proc/self/mountinfo', 'utf8'));
-}
-function readText(path) {
-    try {
-        return fs.readFileSync(path, 'utf8');
-    }
-    catch {
-        return undefined;
-    }
-}
-/** `key value` lines (memory.events, memory.oom_control). */
-function readCounter(text, key) {
-    const m = new RegExp(`^${key} (\\d+)$`, 'm').exec(text ?? '');
-    return m ? Number(m[1]) : 0;
-}
-/** One side's cgroups: every process the side starts is in all of them. */
-class SideCgroup {
-    ops;
-    dirs;
-    v2;
-    v1Memory;
-    v1Freezer;
-    memoryLimit;
-    constructor(ops, 
-    /** Every directory made, in creation order. */
-    dirs, v2, v1Memory, v1Freezer, 
-    /** The memory limit in force, or undefined when no memory controller was found. */
-    memoryLimit) {
-        this.ops = ops;
-        this.dirs = dirs;
-        this.v2 = v2;
-        this.v1Memory = v1Memory;
-        this.v1Freezer = v1Freezer;
-        this.memoryLimit = memoryLimit;
-    }
-    /** The cgroup.procs files a process joins (writes its pid to) before it runs the side's code. */
-    get procsFiles() {
-        return this.dirs.map((d) => join$1(d, 'cgroup.procs'));
-    }
-    /** What is in place, for the log: "cgroup v2 (cgroup.kill, memory.max 2 GiB)". */
-    describe() {
-        const parts = [];
-        if (this.v2)
-            parts.push(fs.existsSync(join$1(this.v2, 'cgroup.kill')) ? 'cgroup v2 (cgroup.kill)' : 'cgroup v2');
-        if (this.v1Freezer)
-            parts.push('v1 freezer');
-        if (this.v1Memory)
-            parts.push('v1 memory');
-        return parts.join(' + ');
-    }
-    /** A cgroup made by an earlier run, to kill what is left in it. */
-    static adopt(ops, dir) {
-        return new SideCgroup(ops, [dir], fs.existsSync(join$1(dir, 'cgroup.kill')) ? dir : undefined);
-    }
-    static async create(ops, plan, name, memoryLimit) {
-        const dirs = [];
-        const make = async (parent) => {
-            if (!parent)
-                return undefined;
-            const dir = join$1(parent, name);
-            try {
-                await ops.mkdir(dir);
-            }
-            catch {
-                return undefined;
-            }
-            dirs.push(dir);
-            return dir;
-        };
-        const v2 = await make(plan.v2);
-        let limit;
-        let v1Memory;
-        if (memoryLimit !== undefined && v2 && fs.existsSync(join$1(v2, 'memory.max'))) {
-            await ops.write(join$1(v2, 'memory.max'), String(memoryLimit));
-            // Swap would turn the limit into a slow crawl instead of a kill.
-            if (fs.existsSync(join$1(v2, 'memory.swap.max')))
-                await ops.write(join$1(v2, 'memory.swap.max'), '0');
-            limit = memoryLimit;
-        }
-        else if (memoryLimit !== undefined) {
-            v1Memory = await make(plan.v1.memory);
-            if (v1Memory) {
-                await ops.write(join$1(v1Memory, 'memory.limit_in_bytes'), String(memoryLimit));
-                limit = memoryLimit;
-            }
-        }
-        // Without cgroup.kill, the freezer stops forks while every member is killed.
-        const v1Freezer = v2 && fs.existsSync(join$1(v2, 'cgroup.kill')) ? undefined : await make(plan.v1.freezer);
-        if (dirs.length === 0)
-            throw new Error(`cannot create a cgroup (tried ${JSON.stringify(plan)})`);
-        return new SideCgroup(ops, dirs, v2, v1Memory, v1Freezer, limit);
-    }
-    /** Pids in the side's cgroups now. */
-    members() {
-        const pids = new Set();
-        for (const dir of this.dirs) {
-            for (const line of (readText(join$1(dir, 'cgroup.procs')) ?? '').split('\n')) {
-                if (/^\d+$/.test(line))
-                    pids.add(Number(line));
-            }
-        }
-        return [...pids];
-    }
-    /** Whether the kernel killed a member for reaching the memory limit. */
-    oomKilled() {
-        if (this.memoryLimit === undefined)
-            return false;
-        if (this.v1Memory)
-            return readCounter(readText(join$1(this.v1Memory, 'memory.oom_control')), 'oom_kill') > 0;
-        return !!this.v2 && readCounter(readText(join$1(this.v2, 'memory.events')), 'oom_kill') > 0;
-    }
-    /** The most memory the side's processes held at once, where the kernel keeps it. */
-    peakBytes() {
-        const text = this.v1Memory
-            ? readText(join$1(this.v1Memory, 'memory.max_usage_in_bytes'))
-            : this.v2 && readText(join$1(this.v2, 'memory.peak'));
-        return text && /^\d+\s*$/.test(text) ? Number(text) : undefined;
-    }
-    /** Kills every member, including those that left their session or process group; waits until none is left. */
-    async killAll(timeoutMs = 5000) {
-        const deadline = Date.now() + timeoutMs;
-        const v2Kill = this.v2 && join$1(this.v2, 'cgroup.kill');
-        if (v2Kill && fs.existsSync(v2Kill)) {
-            if (this.members().length > 0)
-                await this.ops.write(v2Kill, '1');
-        }
-        else if (this.v1Freezer) {
-            const state = join$1(this.v1Freezer, 'freezer.state');
-            await this.ops.write(state, 'FROZEN');
-            while (readText(state)?.trim() !== 'FROZEN' && Date.now() < deadline)
-                await sleep(10);
-            await this.ops.kill(this.members(), 'KILL');
-            await this.ops.write(state, 'THAWED');
-        }
-        for (;;) {
-            const left = this.members();
-            if (left.length === 0 || Date.now() >= deadline)
-                return left;
-            // No cgroup.kill and no freezer: kill what is there until nothing is.
-            await this.ops.kill(left, 'KILL');
-            await sleep(20);
-        }
-    }
-    /** Synchronous cgroup.kill, for our own exit. */
-    killSync() {
-        if (this.v2 && fs.existsSync(join$1(this.v2, 'cgroup.kill')))
-            this.ops.writeSync(join$1(this.v2, 'cgroup.kill'), '1');
-    }
-    async remove() {
-        for (const dir of [...this.dirs].reverse())
-            await this.ops.rmdir(dir).catch(() => { });
-    }
-}
-function sleep(ms) {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-// How the action may act as another user and set up cgroups: as root directly,
-// through passwordless `sudo -n` (GitHub's hosted runners), or not at all.
-/** Runs argv (no shell), with a small, fixed environment, collecting its output. */
-function run(argv, opts = {}) {
-    return new Promise((resolve) => {
-        const child = spawn(argv[0], argv.slice(1), {
-            env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
-            stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-        });
-        let output = '';
-        child.stdout?.on('data', (d) => (output += d.toString('utf8')));
-        child.stderr?.on('data', (d) => (output += d.toString('utf8')));
-        if (opts.input !== undefined)
-            child.stdin?.end(opts.input);
-        const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
-        child.on('error', (error) => {
-            clearTimeout(timer);
-            resolve({ code: null, output: error.message });
-        });
-        child.on('close', (code) => {
-            clearTimeout(timer);
-            resolve({ code, output: output.trim() });
-        });
-    });
-}
-/** argv as it runs with our privilege: as is for root, under `sudo -n` otherwise. */
-function privileged(priv, argv) {
-    return priv.kind === 'sudo' ? ['sudo', '-n', '--', ...argv] : argv;
-}
-async function runPrivileged(priv, argv) {
-    return run(privileged(priv, argv));
-}
-/** Root, passwordless sudo, or neither (and why not, for the one log line that says so). */
-async function detectPrivilege() {
-    if (process.getuid?.() === 0)
-        return { kind: 'root' };
-    const probe = await run(['sudo', '-n', 'true'], { timeoutMs: 10_000 });
-    if (probe.code === 0)
-        return { kind: 'sudo' };
-    const why = probe.output.split('\n')[0] || `exit ${probe.code}`;
-    return { kind: 'none', reason: `not root and no passwordless sudo (sudo -n true: ${why})` };
-}
-
-// The few privileged things the sandbox does, done directly as root or through
-// `sudo -n` otherwise: create and remove cgroups, write their control files,
-// signal the sandbox user's processes.
-function opsFor(priv) {
-    return priv.kind === 'sudo' ? sudoOps(priv) : rootOps();
-}
-function rootOps() {
-    return {
-        mkdir: async (path) => void fs.mkdirSync(path),
-        rmdir: async (path) => fs.rmdirSync(path),
-        write: async (path, value) => fs.writeFileSync(path, value),
-        kill: async (pids, signal) => {
-            for (const pid of pids) {
-                try {
-                    process.kill(pid, `SIG${signal}`);
-                }
-                catch {
-                    // gone already
-                }
-            }
-        },
-        chown: async (path, uid, gid) => {
-            const r = await run(['chown', '-R', '-P', `${uid}:${gid}`, path]);
-            if (r.code !== 0)
-                throw new Error(`chown of ${path}: ${r.output}`);
-        },
-        removeTree: async (path) => fs.rmSync(path, { recursive: true, force: true }),
-        writeSync: (path, value) => {
-            try {
-                fs.writeFileSync(path, value);
-            }
-            catch {
-                // best effort on the way out
-            }
-        },
-    };
-}
-function sudoOps(priv) {
-    const must = async (argv) => {
-        const r = await runPrivileged(priv, argv);
-        if (r.code !== 0)
-            throw new Error(`${argv.join(' ')}: ${r.output || `exit ${r.code}`}`);
-    };
-    const WRITE = 'printf "%s\\n" "$1" > "$2"';
-    return {
-        mkdir: (path) => must(['mkdir', path]),
-        rmdir: (path) => must(['rmdir', path]),
-        write: (path, value) => must(['sh', '-c', WRITE, 'sh', value, path]),
-        kill: async (pids, signal) => {
-            if (pids.length > 0)
-                await runPrivileged(priv, ['kill', `-${signal}`, ...pids.map(String)]);
-        },
-        chown: (path, uid, gid) => must(['chown', '-R', '-P', `${uid}:${gid}`, path]),
-        removeTree: (path) => must(['rm', '-rf', '--', path]),
-        writeSync: (path, value) => {
-            spawnSync('sudo', ['-n', '--', 'sh', '-c', WRITE, 'sh', value, path], {
-                stdio: 'ignore',
-                timeout: 5000,
-            });
-        },
-    };
-}
-
-// The unprivileged user the pull request's code runs as, created on first use.
-// It owns nothing of the runner's, has no shell, no home and no sudo rights.
-/** A system account's name; macOS hides accounts that start with an underscore. */
-function sandboxUserName(platform) {
-    return platform === 'darwin' ? '_memleaksandbox' : 'memleak-sandbox';
-}
-function linuxCreateCommands(name) {
-    return [
-        [
-            'useradd',
-            '--system',
-            '--user-group',
-            '--no-create-home',
-            '--home-dir',
-            '/nonexistent',
-            '--shell',
-            '/usr/sbin/nologin',
-            name,
-        ],
-    ];
-}
-/** dscl calls that make a hidden account `name` with uid = gid = id and its own group. */
-function macCreateCommands(name, id) {
-    const user = `/Users/${name}`;
-    const group = `/Groups/${name}`;
-    return [
-        ['dscl', '.', '-create', group],
-        ['dscl', '.', '-create', group, 'PrimaryGroupID', String(id)],
-        ['dscl', '.', '-create', user],
-        ['dscl', '.', '-create', user, 'UniqueID', String(id)],
-        ['dscl', '.', '-create', user, 'PrimaryGroupID', String(id)],
-        ['dscl', '.', '-create', user, 'UserShell', '/usr/bin/false'],
-        ['dscl', '.', '-create', user, 'NFSHomeDirectory', '/var/empty'],
-        ['dscl', '.', '-create', user, 'IsHidden', '1'],
-    ];
-}
-/** The first id from 400 (system accounts, below the 500 of people) that no user or group holds. */
-function freeMacId(dsclUsers, dsclGroups) {
-    const taken = new Set(`${dsclUsers}\n${dsclGroups}`
-        .split('\n')
-        .map((l) => Number(l.trim().split(/\s+/).pop()))
-        .filter(Number.isInteger));
-    for (let id = 400; id < 500; id++)
-        if (!taken.has(id))
-            return id;
-    throw new Error('no free id between 400 and 499 for the sandbox account');
-}
-async function lookUp(name) {
-    const uid = await run(['id', '-u', name]);
-    const gid = await run(['id', '-g', name]);
-    if (uid.code !== 0 || gid.code !== 0)
-        return undefined;
-    return { name, uid: Number(uid.output), gid: Number(gid.output) };
-}
-async function ensureSandboxUser(priv, platform) {
-    const name = sandboxUserName(platform);
-    const existing = await lookUp(name);
-    if (existing)
-        return existing;
-    let commands;
-    if (platform === 'darwin') {
-        const users = await run(['dscl', '.', '-list', '/Users', 'UniqueID']);
-        const groups = await run(['dscl', '.', '-list', '/Groups', 'PrimaryGroupID']);
-        commands = macCreateCommands(name, freeMacId(users.output, groups.output));
-    }
-    else
-        commands = linuxCreateCommands(name);
-    let failure = '';
-    for (const argv of commands) {
-        const r = await runPrivileged(priv, argv);
-        if (r.code !== 0)
-            failure ||= `${argv[0]}: ${r.output || `exit ${r.code}`}`;
-    }
-    // Another job on the machine may have made it at the same moment: what counts is that it exists.
-    const made = await lookUp(name);
-    if (made)
-        return made;
-    throw new Error(`cannot create the sandbox user ${name}: ${failure}`);
-}
-
-// The pull request's code (build-command, the service, whatever they start) runs
-// as another, unprivileged user, so it cannot read our environment through
-// /proc (where the token is) nor write the runner's files; on Linux each scope
-// (a side's build, a side's service) is a cgroup, killed whole when it ends, so
-// a process that left its session with setsid still dies; macOS has no cgroups:
-// every process of the sandbox user is killed instead. Where we are neither
-// root nor have passwordless sudo, nothing is isolated and the report says so.
-/** Joins the cgroups, records the pid, then becomes the sandbox user; exec keeps the pid throughout. */
-const JOIN_SCRIPT = [
-    'pidfile=$1 u=$2 g=$3 setpriv=$4 n=$5; shift 5',
-    'echo $$ > "$pidfile" || exit 125',
-    'while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done',
-    'exec "$setpriv" --reuid="$u" --regid="$g" --clear-groups --no-new-privs -- "$@"',
-].join('\n');
-/** `env -i K=V...`: the command gets exactly env, whatever sudo's policy on the environment. */
-function envArgv(env) {
-    return ['env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
-}
-/** The Linux command line of a scope: [sudo -n --] env -i ... sh -c JOIN ... setpriv ... command args. */
-function linuxWrap(priv, user, setpriv, pidFile, procsFiles, command, args, env) {
-    return privileged(priv, [
-        ...envArgv(env),
-        '/bin/sh',
-        '-c',
-        JOIN_SCRIPT,
-        'memleak-sandbox',
-        pidFile,
-        String(user.uid),
-        String(user.gid),
-        setpriv,
-        String(procsFiles.length),
-        ...procsFiles,
-        command,
-        ...args,
-    ]);
-}
-/** The macOS command line: sudo switches the user itself; as root, node does (spawn's uid/gid). */
-function macWrap(priv, user, command, args, env) {
-    const argv = [...envArgv(env), command, ...args];
-    return priv.kind === 'sudo' ? ['sudo', '-n', '-u', user.name, '--', ...argv] : argv;
-}
-/** Kills every process of the user: `kill -KILL -1` run as that user signals all of its processes but itself. */
-function macKillAllCommand(priv, user) {
-    return priv.kind === 'sudo'
-        ? ['sudo', '-n', '-u', user.name, '--', 'kill', '-KILL', '-1']
-        : ['kill', '-KILL', '-1'];
-}
-function noIsolation(reason) {
-    const description = `no isolation: ${reason}; the pull request's code runs as this user and could read the token`;
-    return {
-        isolated: false,
-        description,
-        scope: async (name) => ({
-            name,
-            wrap: (command, args, env) => ({ command, args, env }),
-            mainPid: (pid) => pid,
-            terminate: async () => { },
-            killAll: async () => [],
-            oomKilled: () => false,
-            dispose: async () => { },
-        }),
-        copyTree: async (tree) => tree,
-        readOnlyDir: async (name) => mkdtemp(join$1(fs.realpathSync('/tmp'), `memleak-${name}-`)),
-        handOver: async () => { },
-        dispose: async () => { },
-    };
-}
-function findSetpriv() {
-    for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
-        if (fs.existsSync(join$1(dir, 'setpriv')))
-            return join$1(dir, 'setpriv');
-    }
-    return undefined;
-}
-function formatBytes$1(n) {
-    const GiB = 1024 ** 3;
-    return n >= GiB ? `${+(n / GiB).toFixed(1)} GiB` : `${Math.round(n / 1024 ** 2)} MiB`;
-}
-/** What a pid is, for "still alive: pid 12 (sleep 3600)". */
-function describePid(pid) {
-    let cmd = '';
-    try {
-        cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-    }
-    catch {
-        // not Linux, or gone
-    }
-    return cmd ? `pid ${pid} (${cmd.slice(0, 80)})` : `pid ${pid}`;
-}
-function pidAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
-}
-/**
- * What a run killed with SIGKILL (a job's timeout) could not clean up: cgroups
- * and directories named for a pid that is gone. Their processes are killed too.
- */
-async function sweepStale(ops, plan, uid) {
-    for (const parent of [plan.v2, ...Object.values(plan.v1)]) {
-        if (!parent)
-            continue;
-        let names = [];
-        try {
-            names = fs.readdirSync(parent);
-        }
-        catch {
-            continue;
-        }
-        for (const name of names) {
-            const m = /^memleak-(\d+)-/.exec(name);
-            if (!m || pidAlive(Number(m[1])))
-                continue;
-            const stale = SideCgroup.adopt(ops, join$1(parent, name));
-            // Only our sandbox user's processes: a pid that looks dead may be another pid namespace's run.
-            if (stale.members().some((pid) => uidOf(pid) !== uid))
-                continue;
-            await stale.killAll().catch(() => []);
-            await ops.rmdir(join$1(parent, name)).catch(() => { });
-        }
-    }
-}
-function uidOf(pid) {
-    try {
-        const m = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-        return m ? Number(m[1]) : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-async function sweepStaleDirs(ops) {
-    const tmp = fs.realpathSync('/tmp');
-    for (const name of fs.readdirSync(tmp)) {
-        const m = /^memleak-sandbox-(\d+)-/.exec(name);
-        if (m && !pidAlive(Number(m[1])))
-            await ops.removeTree(join$1(tmp, name)).catch(() => { });
-    }
-}
-/** Sets up the sandbox: the user (created when missing), the cgroup layout, the sandbox's directory. */
-async function createSandbox(opts = {}) {
-    const platform = opts.platform ?? process.platform;
-    if (platform !== 'linux' && platform !== 'darwin')
-        return noIsolation(`${platform} is not supported`);
-    const priv = opts.privilege ?? (await detectPrivilege());
-    if (priv.kind === 'none')
-        return noIsolation(priv.reason);
-    let setpriv;
-    let plan;
-    if (platform === 'linux') {
-        setpriv = findSetpriv();
-        if (!setpriv)
-            return noIsolation('setpriv (util-linux) is not installed');
-        plan = readPlan();
-        if (!plan.v2 && !plan.v1.freezer && !plan.v1.pids && !plan.v1.memory)
-            return noIsolation('no cgroup hierarchy is mounted');
-    }
-    let user;
-    try {
-        user = await ensureSandboxUser(priv, platform);
-    }
-    catch (error) {
-        return noIsolation(error.message);
-    }
-    const ops = opsFor(priv);
-    // Not under TMPDIR: RUNNER_TEMP is in the runner's home, which other users may not enter.
-    if (plan)
-        await sweepStale(ops, plan, user.uid);
-    await sweepStaleDirs(ops);
-    const root = await mkdtemp(join$1(fs.realpathSync('/tmp'), `memleak-sandbox-${process.pid}-`));
-    fs.chmodSync(root, 0o755);
-    const runDir = join$1(root, 'run');
-    await mkdir(runDir, { mode: 0o755 });
-    const home = join$1(root, 'home');
-    await mkdir(join$1(home, 'tmp'), { recursive: true });
-    await ops.chown(home, user.uid, user.gid);
-    fs.chmodSync(home, 0o700);
-    const live = new Set();
-    const onExit = () => {
-        for (const scope of live)
-            scope.killSync?.();
-    };
-    process.on('exit', onExit);
-    let count = 0;
-    const linuxScope = async (name) => {
-        const id = `memleak-${process.pid}-${++count}-${name.replace(/[^\w-]/g, '_')}`;
-        const cgroup = await SideCgroup.create(ops, plan, id, opts.memoryLimit);
-        const pidFile = join$1(runDir, `${id}.pid`);
-        const scope = {
-            name,
-            memoryLimit: cgroup.memoryLimit,
-            wrap: (command, args, env) => {
-                const argv = linuxWrap(priv, user, setpriv, pidFile, cgroup.procsFiles, command, args, env);
-                return { command: argv[0], args: argv.slice(1), env: { PATH: env.PATH ?? '/usr/bin:/bin' } };
-            },
-            mainPid: (spawned) => {
-                const text = fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : '';
-                return /^\d+$/.test(text) ? Number(text) : spawned;
-            },
-            terminate: () => ops.kill(cgroup.members(), 'TERM'),
-            killAll: async () => (await cgroup.killAll()).map(describePid),
-            oomKilled: () => cgroup.oomKilled(),
-            killSync: () => cgroup.killSync(),
-            dispose: async () => {
-                live.delete(scope);
-                await cgroup.killAll();
-                await cgroup.remove();
-            },
-        };
-        live.add(scope);
-        return scope;
-    };
-    const macScope = async (name) => {
-        const survivors = async () => {
-            const ps = await run(['ps', '-U', String(user.uid), '-o', 'pid=,comm=']);
-            return ps.output
-                .split('\n')
-                .map((l) => l.trim())
-                .filter((l) => /^\d+/.test(l))
-                .map((l) => `pid ${l.replace(/\s+/, ' (')})`);
-        };
-        const killAll = async () => {
-            const argv = macKillAllCommand(priv, user);
-            const deadline = Date.now() + 5000;
-            for (;;) {
-                if (priv.kind === 'root')
-                    spawnSync(argv[0], argv.slice(1), { uid: user.uid, gid: user.gid, stdio: 'ignore' });
-                else
-                    await run(argv);
-                const left = await survivors();
-                if (left.length === 0 || Date.now() > deadline)
-                    return left;
-                await new Promise((r) => setTimeout(r, 50));
-            }
-        };
-        const scope = {
-            name,
-            wrap: (command, args, env) => {
-                const argv = macWrap(priv, user, command, args, env);
-                const spec = {
-                    command: argv[0],
-                    args: argv.slice(1),
-                    env: { PATH: env.PATH ?? '/usr/bin:/bin' },
-                };
-                if (priv.kind === 'root')
-                    Object.assign(spec, { uid: user.uid, gid: user.gid });
-                return spec;
-            },
-            mainPid: (pid) => pid,
-            terminate: async () => {
-                const argv = priv.kind === 'sudo' ? ['sudo', '-n', '-u', user.name, '--', 'kill', '-TERM', '-1'] : undefined;
-                if (argv)
-                    await run(argv);
-                else
-                    spawnSync('kill', ['-TERM', '-1'], { uid: user.uid, gid: user.gid, stdio: 'ignore' });
-            },
-            killAll,
-            oomKilled: () => false,
-            killSync: () => {
-                const argv = macKillAllCommand(priv, user);
-                spawnSync(argv[0], argv.slice(1), {
-                    stdio: 'ignore',
-                    timeout: 5000,
-                    ...(priv.kind === 'root' ? { uid: user.uid, gid: user.gid } : {}),
-                });
-            },
-            dispose: async () => {
-                live.delete(scope);
-                await killAll();
-            },
-        };
-        live.add(scope);
-        return scope;
-    };
-    const where = platform === 'linux'
-        ? 'a cgroup per build and per service'
-        : 'every process of the user killed after each';
-    const limit = opts.memoryLimit !== undefined && platform === 'linux'
-        ? `, memory limit ${formatBytes$1(opts.memoryLimit)}`
-        : '';
-    return {
-        isolated: true,
-        description: `sandbox: the pull request's code runs as ${user.name} (uid ${user.uid}) via ${priv.kind}, ${where}${limit}`,
-        user,
-        root,
-        home,
-        scope: platform === 'linux' ? linuxScope : macScope,
-        copyTree: async (tree, name) => {
-            const dest = join$1(root, name);
-            await cp(tree, dest, {
-                recursive: true,
-                verbatimSymlinks: true,
-                // The checkout's .git/config holds the token unless persist-credentials is false.
-                filter: (src) => basename(src) !== '.git',
-            });
-            await ops.chown(dest, user.uid, user.gid);
-            return dest;
-        },
-        readOnlyDir: async (name) => {
-            const dir = join$1(root, name);
-            await mkdir(dir, { mode: 0o755 });
-            fs.chmodSync(dir, 0o755);
-            return dir;
-        },
-        handOver: (dir) => ops.chown(dir, user.uid, user.gid),
-        dispose: async () => {
-            for (const scope of [...live])
-                await scope.dispose();
-            process.removeListener('exit', onExit);
-            await ops.removeTree(root);
-        },
-    };
 }
 
 /**
@@ -9408,20 +4913,12 @@ function gunzip(bytes, max) {
     catch (err) {
         const code = err.code;
         if (code === 'ERR_BUFFER_TOO_LARGE') {
-            throw new ProfileError(`decompressed size exceeds ${formatBytes(max)}`, { cause: err });
+            throw new ProfileError(`decompressed size exceeds ${formatExactBytes(max)}`, { cause: err });
         }
         if (code === 'Z_BUF_ERROR')
             throw new ProfileError('truncated gzip', { cause: err });
         throw new ProfileError(`corrupt gzip: ${errorText(err)}`, { cause: err });
     }
-}
-function formatBytes(n) {
-    const MiB = 1024 * 1024;
-    if (n % MiB === 0)
-        return `${n / MiB} MiB`;
-    if (n % 1024 === 0)
-        return `${n / 1024} KiB`;
-    return `${n} bytes`;
 }
 function errorText(err) {
     return err instanceof Error ? err.message : String(err);
@@ -10062,6 +5559,4225 @@ function decodeSide(m, opts = {}) {
         runtimeEnv: m.runtimeEnv,
     };
 }
+/** A side's outcome with its measurement decoded, for analyse(); problems pass through as they are. */
+function decodeOutcome(outcome, opts = {}) {
+    const m = outcome.measurement;
+    const measurement = m && {
+        data: decodeSide(m, opts),
+        problems: m.problems ?? [],
+        loadProblems: m.loadProblems ?? [],
+    };
+    // Same kind, same record; only the measurement changes form (a `measured` one always has one).
+    return { ...outcome, measurement };
+}
+
+// Escaping for text that comes from the PR's code (function names, file paths,
+// service log lines) or from an untrusted report artifact. GitHub renders a
+// comment in two passes: CommonMark/GFM first, then filters over the HTML text
+// (mentions, issue references, math). Backslash escapes only defeat the first
+// pass, so the second is defeated by a zero-width space or by splitting the
+// text node; code spans and code blocks are skipped by both passes.
+/** A zero-width space, as an entity so it is visible in the Markdown source. */
+const ZWSP = '&#8203;';
+/** Longest run of consecutive backticks in text. */
+function longestBacktickRun(text) {
+    let longest = 0;
+    for (const run of text.match(/`+/g) ?? [])
+        longest = Math.max(longest, run.length);
+    return longest;
+}
+/**
+ * Shortens text to at most max characters by cutting its middle: the start of a
+ * function name (package) and the end of a path (file name) carry the meaning.
+ */
+function truncateMiddle(text, max) {
+    const chars = Array.from(text);
+    if (chars.length <= max)
+        return text;
+    if (max <= 1)
+        return '…'.slice(0, max);
+    const head = Math.ceil((max - 1) / 2);
+    const tail = max - 1 - head;
+    return chars.slice(0, head).join('') + '…' + (tail > 0 ? chars.slice(-tail).join('') : '');
+}
+/** Control characters (except tab) and Unicode line/paragraph separators. */
+// eslint-disable-next-line no-control-regex
+const CONTROL$1 = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
+/** Collapses text to one line: a newline would end a table row or a code span. */
+function oneLine(text) {
+    return text.replace(/\r\n|\r|\n|\t/g, ' ').replace(CONTROL$1, '');
+}
+/**
+ * What must change in inline text: Markdown punctuation that opens emphasis, code,
+ * links, images, tables or strikethrough; `<` that could open a tag, a comment or an
+ * autolink; `&` that would start an entity; and the sigils of GitHub's post-render filters.
+ */
+const INLINE = /[\\`*_[\]|~$@]|<(?=[A-Za-z/!?])|&(?=#?\w+;)|#(?=\d)|(?<=\bGH)-(?=\d)|:(?=\/\/)|(?<=\bwww)\./gi;
+/**
+ * Plain inline text that renders exactly as given: no mention, issue reference,
+ * link, image, autolink, HTML tag or comment, emphasis, math, heading, list, quote.
+ * Newlines become spaces (inline text must not start a new block).
+ */
+function escapeMarkdown(text, opts = {}) {
+    const max = opts.max ?? 300;
+    let s = oneLine(String(text));
+    if (max > 0)
+        s = truncateMiddle(s, max);
+    s = s.replace(INLINE, (c) => {
+        switch (c) {
+            case '<':
+                return '&lt;';
+            case '&':
+                return '&amp;';
+            // GitHub's math filter runs on rendered text: a lone $ in its own span is never a delimiter.
+            case '$':
+                return '<span>$</span>';
+            // Mentions (@user, @org/team), issue references (#12, GH-12) and autolinks
+            // (https://x, www.x) are found in the rendered text, where backslashes are
+            // gone: a zero-width space breaks each pattern and stays invisible.
+            case '@':
+            case '#':
+            case '-':
+            case ':':
+                return c + ZWSP;
+            case '.':
+                return ZWSP + c;
+            default:
+                return '\\' + c;
+        }
+    });
+    // Block syntax only counts at the start of a line: a heading, quote, list item,
+    // setext underline or thematic break if the caller puts the text there.
+    return s
+        .replace(/^(?:#{1,6}(?=\s|$)|[+-](?=\s|$)|[=-]+\s*$|>)/, (m) => (m === '>' ? '&gt;' : '\\' + m))
+        .replace(/^(\d{1,9})(?=[.)](?:\s|$))/, '$1\\');
+}
+/**
+ * Text inside raw HTML (a `<summary>`), where Markdown is not parsed but
+ * entities are, and the mention filter still runs.
+ */
+function escapeHtml(text, opts = {}) {
+    const max = opts.max ?? 300;
+    let s = oneLine(String(text));
+    if (max > 0)
+        s = truncateMiddle(s, max);
+    return s.replace(/[&<>"'`$]|[@#]|(?<=\bGH)-(?=\d)|:(?=\/\/)|(?<=\bwww)\./gi, (c) => {
+        if (c === '.')
+            return ZWSP + c;
+        if (c === '@' || c === '#' || c === ':' || c === '-')
+            return c + ZWSP;
+        return `&#${c.charCodeAt(0)};`;
+    });
+}
+/**
+ * A code span that shows text verbatim. The fence is one backtick longer than any
+ * run inside, padded with spaces when the text starts or ends with a backtick or a
+ * space (CommonMark strips one space each side). In a table, `|` is escaped: GFM
+ * splits cells before it parses code spans and turns `\|` back into `|`.
+ */
+function codeSpan(text, opts = {}) {
+    const max = opts.max ?? 300;
+    let s = oneLine(String(text));
+    if (max > 0)
+        s = truncateMiddle(s, max);
+    if (s === '')
+        return '` `';
+    const fence = '`'.repeat(longestBacktickRun(s) + 1);
+    const pad = /^[` ]|[` ]$/.test(s) ? ' ' : '';
+    // `\\|` would be read as an escaped backslash and a cell boundary: a real (invisible)
+    // zero-width space keeps a backslash that precedes a pipe away from it.
+    if (opts.table)
+        s = s.replace(/\\(?=\|)/g, '\\\u200b').replace(/\|/g, '\\|');
+    return fence + pad + s + pad + fence;
+}
+/**
+ * A fenced code block (its own block: the caller surrounds it with blank lines).
+ * The fence is longer than any backtick run inside, so no line can close it early.
+ */
+function codeBlock(text, lang = '') {
+    const body = String(text)
+        .replace(/\r\n|\r/g, '\n')
+        .replace(CONTROL$1, '');
+    const fence = '`'.repeat(Math.max(3, longestBacktickRun(body) + 1));
+    const info = lang.replace(/[^A-Za-z0-9_+-]/g, '');
+    return `${fence}${info}\n${body}${body.endsWith('\n') || body === '' ? '' : '\n'}${fence}`;
+}
+/**
+ * A link whose text is escaped and whose URL is one we built from trusted parts;
+ * refuses anything but http(s) so no `javascript:` or data URL is ever emitted.
+ */
+function safeUrl(url) {
+    if (!url)
+        return undefined;
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return undefined;
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        return undefined;
+    // Percent-encode what would end or confuse a Markdown link destination.
+    return parsed.href.replace(/[()<>\s"'`\\]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+}
+
+/** Snapshot labels become chart categories: letters and digits only, so nothing can escape the quotes. */
+function label$1(text, i) {
+    const clean = text.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 12);
+    return clean || `#${i}`;
+}
+function scale(maxBytes) {
+    if (maxBytes >= 1024 * 1024 * 1024)
+        return { unit: 'GiB', div: 1024 ** 3 };
+    if (maxBytes >= 1024 * 1024)
+        return { unit: 'MiB', div: 1024 ** 2 };
+    return { unit: 'KiB', div: 1024 };
+}
+function round(value) {
+    if (!Number.isFinite(value))
+        return '0';
+    const abs = Math.abs(value);
+    return String(abs >= 100 ? Math.round(value) : abs >= 10 ? Math.round(value * 10) / 10 : Math.round(value * 100) / 100);
+}
+/** Base line grey, head line red: xychart has no legend, the caption names them. */
+const PALETTE = '#8b949e, #cf222e';
+const MAX_POINTS = 40;
+function heapChart(head, base) {
+    const h = head.heapSeries.slice(0, MAX_POINTS);
+    if (h.length === 0)
+        return undefined;
+    let b = base?.heapSeries.slice(0, MAX_POINTS);
+    // Both sides follow the same schedule; if they do not line up, draw what they share.
+    const n = b && b.length > 0 ? Math.min(h.length, b.length) : h.length;
+    const hs = h.slice(0, n);
+    if (b && b.length === 0)
+        b = undefined;
+    const bs = b?.slice(0, n);
+    const all = [...hs, ...(bs ?? [])].map((p) => p.inuseBytes).filter(Number.isFinite);
+    const { unit, div } = scale(Math.max(0, ...all));
+    const values = (series) => series.map((p) => round(p.inuseBytes / div));
+    const labels = hs.map((p, i) => label$1(p.label, i));
+    const text = `Live heap (${unit}) at ${labels.join(', ')} — ` +
+        [bs ? `base: ${values(bs).join(', ')}` : undefined, `head: ${values(hs).join(', ')}`]
+            .filter(Boolean)
+            .join(' · ');
+    if (n < 2)
+        return { text };
+    const top = Math.max(...all.map((v) => v / div), 0.01) * 1.15;
+    const lines = [
+        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${bs ? PALETTE : PALETTE.split(', ')[1]}"}}}}%%`,
+        'xychart-beta',
+        `  title "Live heap after GC, ${bs ? 'base (grey) vs head (red)' : 'head'}"`,
+        `  x-axis [${labels.map((l) => `"${l}"`).join(', ')}]`,
+        `  y-axis "${unit}" 0 --> ${round(top)}`,
+    ];
+    if (bs)
+        lines.push(`  line [${values(bs).join(', ')}]`);
+    lines.push(`  line [${values(hs).join(', ')}]`);
+    return { mermaid: codeBlock(lines.join('\n'), 'mermaid'), text };
+}
+
+// Where a frame's file lives in the repository. pprof reports a file either as an
+// absolute path on the machine that built it (under the workspace, or under the
+// base's worktree) or, built with -trimpath, as `<module path>/<dir>/<file>.go`.
+function normaliseDir(dir) {
+    const n = posix.normalize(dir.replace(/\\/g, '/')).replace(/\/+$/, '');
+    return n === '' ? '/' : n;
+}
+/** A repository-relative path, or undefined when it would leave the repository. */
+function inside$1(rel) {
+    const n = posix.normalize(rel.replace(/\\/g, '/')).replace(/^(\.\/)+/, '');
+    if (n === '' || n === '.' || n.startsWith('../') || n === '..' || posix.isAbsolute(n))
+        return undefined;
+    return n;
+}
+/**
+ * The file's path relative to the repository root, or undefined when it is not one
+ * of the repository's files (the standard library, a dependency in the module cache).
+ */
+function repoRelativePath(file, layout) {
+    if (!file)
+        return undefined;
+    const f = file.replace(/\\/g, '/');
+    if (posix.isAbsolute(f)) {
+        // Longest root first: a worktree may sit inside the workspace.
+        const roots = [...(layout.roots ?? [])].map(normaliseDir).sort((a, b) => b.length - a.length);
+        for (const root of roots) {
+            const prefix = root === '/' ? '/' : `${root}/`;
+            if (f.startsWith(prefix))
+                return inside$1(f.slice(prefix.length));
+        }
+        return undefined;
+    }
+    const mod = layout.modulePath.replace(/\/+$/, '');
+    if (mod && f.startsWith(`${mod}/`)) {
+        const rest = f.slice(mod.length + 1);
+        // A dependency whose path extends ours (example.com/app/v2) is another module.
+        if (/^v\d+\//.test(rest) && !/\/v\d+$/.test(mod))
+            return undefined;
+        const wd = layout.workingDirectory.replace(/\\/g, '/');
+        return inside$1(posix.join(wd === '' ? '.' : wd, rest));
+    }
+    return undefined;
+}
+/**
+ * A short, readable form of a file that is not in the repository: the module
+ * cache and GOROOT prefixes dropped (github.com/gin-gonic/gin@v1.9.1/context.go,
+ * net/http/server.go); otherwise the last three segments.
+ */
+function shortForeignPath(file) {
+    const f = file.replace(/\\/g, '/');
+    const mod = f.lastIndexOf('/pkg/mod/');
+    if (mod >= 0)
+        return f.slice(mod + '/pkg/mod/'.length);
+    // GOROOT (…/go/src/net/http/server.go, …/hostedtoolcache/go/1.26.0/x64/src/…):
+    // standard library import paths have no dot in their first element.
+    const src = f.lastIndexOf('/src/');
+    if (src >= 0) {
+        const rest = f.slice(src + '/src/'.length);
+        const first = rest.split('/')[0];
+        if (rest.includes('/') && !first.includes('.'))
+            return rest;
+    }
+    if (!posix.isAbsolute(f))
+        return f;
+    const parts = f.split('/').filter(Boolean);
+    return parts.length <= 3 ? f : `…/${parts.slice(-3).join('/')}`;
+}
+/** Repository-relative when possible, else the short foreign form. */
+function displayPath(file, layout) {
+    return repoRelativePath(file, layout) ?? shortForeignPath(file);
+}
+
+function renderContext(report) {
+    const { meta } = report;
+    const layout = {
+        roots: meta.sourceRoots,
+        workingDirectory: meta.workingDirectory,
+        modulePath: meta.modulePath,
+    };
+    let blobBase;
+    const server = safeUrl(meta.serverUrl);
+    if (server &&
+        meta.repository &&
+        /^[\w.-]+\/[\w.-]+$/.test(meta.repository) &&
+        meta.headSha &&
+        /^[0-9a-f]{7,64}$/i.test(meta.headSha)) {
+        blobBase = `${server.replace(/\/+$/, '')}/${meta.repository}/blob/${meta.headSha}/`;
+    }
+    return { report, layout, blobBase };
+}
+/**
+ * A Go function name without its package's directory (github.com/x/svc/handlers.(*S).Get
+ * -> handlers.(*S).Get); the full name is in the stack.
+ */
+function shortFunction(name) {
+    const end = name.search(/[[(]/);
+    const head = end < 0 ? name : name.slice(0, end);
+    const slash = head.lastIndexOf('/');
+    if (slash < 0)
+        return name;
+    const short = name.slice(slash + 1);
+    // gopkg.in/yaml.v3 reaches the symbol table as yaml%2ev3: its package is yaml.
+    const gopkg = /^([A-Za-z_]\w*)%2ev\d+(\..*)$/.exec(short);
+    if (gopkg)
+        return gopkg[1] + gopkg[2];
+    // A major-version path (github.com/x/health-go/v5.(*Health).Measure) names its package by the
+    // element before /vN, as goimports assumes: health.(*Health).Measure, not v5.(*Health).Measure.
+    const major = /^v\d+\./.exec(short);
+    if (!major)
+        return short;
+    const before = head.slice(0, slash);
+    const pkg = assumedPackageName(before.slice(before.lastIndexOf('/') + 1));
+    return pkg ? pkg + short.slice(major[0].length - 1) : short;
+}
+/** goimports' guess at a package's name from its last path element: go-yaml, health-go -> yaml, health. */
+function assumedPackageName(element) {
+    const trimmed = element.replace(/^go-/, '').replace(/[-.]go$/, '');
+    return /^[A-Za-z_][\w]*/.exec(trimmed)?.[0] ?? '';
+}
+function fn(name, table = false) {
+    return codeSpan(shortFunction(name), { max: 100, table });
+}
+function encodePath(path) {
+    return path
+        .split('/')
+        .map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()))
+        .join('/');
+}
+/** `path:line`, linked to the PR's file when it is one of the repository's files. */
+function location(frame, ctx, table = false) {
+    if (!frame)
+        return '—';
+    const line = Number.isInteger(frame.line) && frame.line > 0 ? frame.line : undefined;
+    const shown = displayPath(frame.file, ctx.layout);
+    const text = codeSpan(line ? `${shown}:${line}` : shown, { max: 120, table });
+    const rel = repoRelativePath(frame.file, ctx.layout);
+    if (!rel || !ctx.blobBase)
+        return text;
+    return `[${text}](${ctx.blobBase}${encodePath(rel)}${line ? `#L${line}` : ''})`;
+}
+/** file.go:42, for headlines. */
+function shortLocation(frame) {
+    if (!frame)
+        return undefined;
+    const base = frame.file.replace(/\\/g, '/').split('/').pop() || frame.file;
+    return frame.line > 0 ? `${base}:${frame.line}` : base;
+}
+/**
+ * Text that may quote code between single backticks (hints, summaries, notes):
+ * the quoted parts become code spans, everything else is escaped.
+ */
+function prose(text, max = 1000) {
+    const s = text.length > max ? text.slice(0, max - 1) + '…' : text;
+    const parts = s.split(/`([^`\n]+)`/);
+    return parts
+        .map((part, i) => (i % 2 === 1 ? codeSpan(part, { max: 200 }) : escapeMarkdown(part, { max: 0 })))
+        .join('');
+}
+
+// A finding's kind-specific facts (Finding.details, documented in the analysis
+// contract) as one readable line: start/end/settled/peak of one quantity merged
+// into "a → b", bytes in binary units, the analysis' internal bookkeeping left out.
+/** Bookkeeping of the analysis, not facts for a reviewer (the rate and hint already say it). */
+const HIDDEN = new Set([
+    'hintRule',
+    'scatter',
+    'noiseFloor',
+    'lateSlope',
+    'memProfileRate',
+    'dumpMatches',
+    'waitReasonSource',
+    'callerEvidence',
+    'per1kRequests',
+    'fdsPer1kRequests',
+    'slopeLow',
+    'slopeHigh',
+    // Said in the finding's "Also" line.
+    'heapRetainedPerRequest',
+    'harmPerRequest',
+    'stackBytesPerGoroutine',
+    'stackBytesPerRequest',
+    'serverEnd',
+    'serverEndGoroutines',
+    'rssPerRequest',
+]);
+/** Base names (lower-cased, phase suffix removed) whose values are bytes. */
+const BYTES = new Set([
+    '',
+    'rss',
+    'heapinuse',
+    'heapidle',
+    'heapreleased',
+    'heapsys',
+    'stackinuse',
+    'sys',
+    'heapunreturned',
+    'liveheapgrowth',
+    'stackbytes',
+    'heapretainedperrequest',
+    'liveheapperrequest',
+]);
+const LABEL = {
+    '': 'live heap at this site (fitted)',
+    rss: 'RSS',
+    count: 'goroutines',
+    readLoop: 'readLoop goroutines',
+    openFds: 'open fds',
+    inuseObjects: 'live objects',
+    heapUnreturned: 'heap not returned to the OS',
+    liveHeapGrowth: 'live heap growth',
+    heapRetainedPerRequest: 'heap retained per request',
+};
+function label(base) {
+    if (LABEL[base])
+        return LABEL[base];
+    // Runtime names (HeapInuse, GOGC) keep their spelling; camelCase becomes words.
+    if (/^[A-Z]/.test(base))
+        return base;
+    return base.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+}
+function value$1(base, v, signed = false) {
+    const lower = base.toLowerCase();
+    if (lower === 'heapretainedperrequest')
+        return `${formatSignedBytes(v)}/req`;
+    if (BYTES.has(lower))
+        return signed ? formatSignedBytes(v) : formatBytes(v);
+    return formatCount(v);
+}
+/** `skipGroup`: a start/end group shown elsewhere (the evidence line's series). */
+function detailParts(details, skipGroup) {
+    const inline = [];
+    const blocks = [];
+    const groups = new Map();
+    const order = [];
+    for (const [key, v] of Object.entries(details)) {
+        if (HIDDEN.has(key))
+            continue;
+        const m = /^(.*?)(Start|End|Settled|Peak)$/.exec(key);
+        // "start"/"end" alone are the fitted bytes of a heap finding.
+        const phaseKey = m ?? (/^(start|end|settled|peak)$/.exec(key) ? ['', '', key[0].toUpperCase() + key.slice(1)] : null);
+        if (phaseKey) {
+            const base = phaseKey[1];
+            if (!groups.has(base)) {
+                groups.set(base, {});
+                order.push({ key, group: base });
+            }
+            groups.get(base)[phaseKey[2]] = v;
+        }
+        else {
+            order.push({ key });
+        }
+    }
+    for (const item of order.slice(0, 24)) {
+        if (item.group !== undefined) {
+            if (item.group === skipGroup)
+                continue;
+            const g = groups.get(item.group);
+            const show = (p) => g[p] === undefined
+                ? undefined
+                : typeof g[p] === 'number'
+                    ? value$1(item.group, g[p])
+                    : String(g[p]);
+            const span = [show('Start'), show('End')].filter(Boolean).join(' → ');
+            const extra = [
+                show('Settled') && `after the load ${show('Settled')}`,
+                show('Peak') && `peak ${show('Peak')}`,
+            ].filter(Boolean);
+            const text = [span, ...extra].filter(Boolean).join(', ');
+            inline.push(`${escapeMarkdown(label(item.group))}: ${escapeMarkdown(text, { max: 200 })}`);
+            continue;
+        }
+        const v = details[item.key];
+        const name = escapeMarkdown(label(item.key), { max: 60 });
+        if (typeof v === 'number')
+            inline.push(`${name}: ${escapeMarkdown(value$1(item.key, v, item.key === 'liveHeapGrowth'))}`);
+        else if (/[\r\n]/.test(v))
+            blocks.push({ title: item.key, text: v });
+        else
+            inline.push(`${name}: ${prose(v, 300)}`);
+    }
+    return { inline, blocks };
+}
+
+const STATUS_RANK = { new: 0, worsened: 1, unknown: 2, 'pre-existing': 3 };
+function isLeak(f) {
+    return isLeakKind(f.kind);
+}
+/** Memory the cause adds per request, as the analysis weighed it (0 when not recorded). */
+function harm(f) {
+    const h = f.details.harmPerRequest;
+    return typeof h === 'number' && Number.isFinite(h) ? h : 0;
+}
+/** Leaks before information, new before old, a crash first, then by the memory each cause adds; stable otherwise. */
+function orderFindings(findings) {
+    const rank = (f) => (isLeak(f) ? 0 : 100) + STATUS_RANK[f.status] * 10 + (f.kind === 'crash' ? 0 : 1);
+    return findings
+        .map((f, i) => ({ f, i }))
+        .sort((a, b) => rank(a.f) - rank(b.f) || harm(b.f) - harm(a.f) || a.i - b.i)
+        .map(({ f }) => f);
+}
+/** The cause as a reviewer names it: "connection leak: response body not closed". */
+function causeLabel(f) {
+    if (f.kind === 'connection-leak' && f.details?.hintRule === 'response-body')
+        return 'connection leak: response body not closed';
+    return KIND_LABEL[f.kind];
+}
+/** The growing site to blame for a regression: the largest significant one in the service's own code, if any. */
+function blamedAllocator(growing) {
+    const significant = growing.filter((g) => g.significant && g.change > 0);
+    return significant.find((g) => g.site.ownFrame) ?? significant[0];
+}
+function capitalise(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+const VERB = {
+    'heap-leak': 'retained in',
+    'goroutine-leak': 'stuck in',
+    'connection-leak': 'left open by',
+    'rss-growth': 'of RSS outside the Go heap, near',
+    'bounded-growth': 'held by',
+    crash: 'in',
+};
+/** "+412 B/req retained in `main.rememberResponse` (handlers.go:42)". */
+function findingNumber(f) {
+    if (f.kind === 'crash')
+        return prose(f.summary, 300);
+    // RSS has no stack: without a line to blame, say what is known.
+    if (f.kind === 'rss-growth' && !f.site.ownFrame)
+        return `${escapeMarkdown(formatRate(f.rate, f.unit))} of RSS while the live Go heap stays flat`;
+    const frame = f.site.ownFrame;
+    const where = shortLocation(frame);
+    const at = where ? ` (${escapeMarkdown(where, { max: 80 })})` : '';
+    const name = frame?.function || f.site.function;
+    const rate = escapeMarkdown(formatRate(f.rate, f.unit));
+    if (!name)
+        return rate;
+    // The library or runtime frame where it happens, when the line to change is elsewhere.
+    const other = f.site.function && frame && f.site.function !== frame.function && !f.site.function.startsWith('(');
+    if (other && f.kind === 'goroutine-leak' && !f.site.stack.some((s) => s.startsWith(`${frame.function} `)))
+        return `${rate} ${VERB[f.kind]} ${fn(f.site.function)}, started by ${fn(frame.function)}${at}`;
+    const via = other && f.kind === 'heap-leak' ? ` via ${fn(f.site.function)}` : '';
+    return `${rate} ${VERB[f.kind]} ${fn(name)}${at}${via}`;
+}
+/** "Fixes base's connection leak at `main.go:107`" (or "slows", when head still leaks there at under half the rate). */
+function fixedText(f) {
+    const where = shortLocation(f.site.ownFrame);
+    const name = f.site.ownFrame?.function || f.site.function;
+    const at = where ? ` at ${codeSpan(where, { max: 80 })}` : name ? ` in ${fn(name)}` : '';
+    const verb = f.how === 'gone' ? 'Fixes' : 'Slows';
+    const rate = escapeMarkdown(f.how === 'gone'
+        ? `was ${formatRate(f.baseRate, f.unit)}`
+        : `${formatRate(f.baseRate, f.unit)} → ${formatRate(f.headRate, f.unit)}`);
+    return `${verb} base's ${KIND_LABEL[f.kind]}${at} (${rate})`;
+}
+function allocationNumber(total, top) {
+    const base = total.base ? formatBytes(total.base.bytesPerRequest) : undefined;
+    let text = `${escapeMarkdown(formatChange(total.change))} bytes allocated per request`;
+    if (base)
+        text += ` (${escapeMarkdown(`${base} → ${formatBytes(total.head.bytesPerRequest)}`)})`;
+    if (top) {
+        const where = shortLocation(top.site.ownFrame);
+        text += `, most in ${fn(top.site.ownFrame?.function || top.site.function)}${where ? ` (${escapeMarkdown(where, { max: 80 })})` : ''}`;
+    }
+    return text;
+}
+function headline(ctx) {
+    const { analysis } = ctx.report;
+    const { verdict } = analysis;
+    const findings = orderFindings(analysis.findings);
+    const leaks = findings.filter(isLeak);
+    const fresh = leaks.filter((f) => f.status === 'new' || f.status === 'worsened');
+    const crash = leaks.find((f) => f.kind === 'crash');
+    const topGrowing = blamedAllocator(analysis.growing);
+    const fixed = analysis.fixed ?? [];
+    const hasBase = analysis.base !== undefined;
+    let title;
+    const others = [];
+    if (crash) {
+        title = `❌ Service crashed under load: ${findingNumber(crash)}`;
+    }
+    else if (verdict.newLeak || (!hasBase && verdict.leak)) {
+        const f = fresh[0] ?? leaks[0];
+        const label = f ? causeLabel(f) : 'leak';
+        const prefix = !f || f.status === 'new'
+            ? `New ${label}`
+            : f.status === 'worsened'
+                ? `Worse ${label}`
+                : capitalise(label);
+        title = f ? `❌ ${prefix}: ${findingNumber(f)}` : `❌ ${prefix}`;
+    }
+    else if (verdict.regression) {
+        title = `⚠️ Allocation regression: ${allocationNumber(analysis.total, topGrowing)}`;
+    }
+    else if (verdict.leak) {
+        const f = leaks[0];
+        title = f
+            ? `ℹ️ No new leak; pre-existing ${causeLabel(f)}: ${findingNumber(f)}`
+            : 'ℹ️ No new leak; a pre-existing one';
+    }
+    else {
+        const change = hasBase
+            ? ` (${escapeMarkdown(formatChange(analysis.total.change))} allocated per request)`
+            : '';
+        title = hasBase ? `✅ No leak, no allocation regression${change}` : '✅ No leak found';
+        if (fixed[0])
+            title = `✅ ${fixedText(fixed[0])}${fixed.length > 1 ? ` (and ${fixed.length - 1} more)` : ''}`;
+        const doubt = analysis.untrustworthy?.[0];
+        if (doubt) {
+            // The pipeline's stop note ("timeout after 15m: head measured for 8 s of 20 s; results are partial").
+            title = doubt.endsWith('results are partial')
+                ? `⚠️ No verdict: the run was cut short (${escapeMarkdown(doubt.split(':')[0])}; see the notes)`
+                : `⚠️ No verdict: the measurement is not trustworthy (${escapeMarkdown(doubt.split(':')[0])}: requests failed under load; see the notes)`;
+        }
+    }
+    // What the title did not say.
+    const shownLeak = crash ??
+        (verdict.newLeak || (!hasBase && verdict.leak)
+            ? (fresh[0] ?? leaks[0])
+            : verdict.leak && !verdict.regression
+                ? leaks[0]
+                : undefined);
+    if (fixed.length && !title.startsWith('✅ Fixes'))
+        others.push(...fixed.slice(0, 3).map((f) => `✅ ${fixedText(f)}`));
+    if (verdict.regression && !title.startsWith('⚠️'))
+        others.push(`⚠️ Allocation regression: ${allocationNumber(analysis.total, topGrowing)}`);
+    const moreLeaks = leaks.filter((f) => f !== shownLeak);
+    const moreFresh = moreLeaks.filter((f) => f.status === 'new' || f.status === 'worsened');
+    const moreOld = moreLeaks.filter((f) => f.status === 'pre-existing' || f.status === 'unknown');
+    if (moreFresh.length)
+        others.push(`❌ ${moreFresh.length} more new ${moreFresh.length === 1 ? 'leak' : 'leaks'} below`);
+    if (moreOld.length)
+        others.push(`ℹ️ ${moreOld.length} pre-existing ${moreOld.length === 1 ? 'leak' : 'leaks'} (on base too) below`);
+    const bounded = findings.filter((f) => f.kind === 'bounded-growth').length;
+    if (bounded)
+        others.push(`ℹ️ ${bounded} bounded growth ${bounded === 1 ? 'site' : 'sites'} (fills, then plateaus: not a leak)`);
+    const lines = [`### ${title}`, ''];
+    lines.push(contextLine(ctx));
+    lines.push('');
+    lines.push(checkLine(ctx));
+    if (others.length) {
+        lines.push('');
+        for (const o of others)
+            lines.push(`- ${o}`);
+    }
+    return lines;
+}
+function contextLine(ctx) {
+    const { meta, analysis } = ctx.report;
+    // The default package, `.`, says nothing: name the module instead (or nothing).
+    const pkg = /^\.?\/*$/.test(meta.package) ? meta.modulePath : meta.package;
+    const parts = pkg ? [codeSpan(pkg, { max: 80 })] : [];
+    const base = shortSha(meta.baseSha);
+    // Without a commit (the CLI on a checkout), head is what was built: the working tree as it stands.
+    const head = shortSha(meta.headSha);
+    const headText = head ? `head ${codeSpan(head)}` : 'head (working tree)';
+    if (analysis.base)
+        parts.push(`base ${base ? codeSpan(base) + ' ' : ''}→ ${headText}`);
+    else
+        parts.push(`${headText} only (no base to compare)`);
+    const reqs = analysis.base
+        ? `${formatCount(analysis.base.requests)} / ${formatCount(analysis.head.requests)} requests`
+        : `${formatCount(analysis.head.requests)} requests`;
+    const cutShort = analysis.untrustworthy?.some((n) => n.endsWith('results are partial'));
+    parts.push(`${escapeMarkdown(reqs)} in ${escapeMarkdown(formatDuration$1(meta.durationMs))}${analysis.base ? ' per side' : ''}${cutShort ? ' (cut short)' : ''}`);
+    return parts.join(' · ');
+}
+function checkLine(ctx) {
+    const { meta, failures, analysis } = ctx.report;
+    const words = meta.failOn.length ? meta.failOn : ['none'];
+    const spans = (list) => list.map((w) => codeSpan(w, { max: 20 })).join(', ');
+    const failOn = spans(words);
+    if (failures.length === 0)
+        return `**Check passes** (fail-on: ${failOn})`;
+    const v = analysis.verdict;
+    const matched = words.filter((w) => (w === 'leak' && v.leak) || (w === 'new-leak' && v.newLeak) || (w === 'regression' && v.regression));
+    // Each fail-on word once: the ones that matched, then the ones that did not.
+    const unmatched = words.filter((w) => !matched.includes(w));
+    if (matched.length)
+        return `**Check fails**: fail-on ${spans(matched)} matched${unmatched.length ? `; ${spans(unmatched)} did not` : ''}`;
+    // The reasons did not come from the verdict: show them as they are.
+    return `**Check fails** (fail-on: ${failOn}): ${failures
+        .slice(0, 5)
+        .map((f) => escapeMarkdown(f, { max: 400 }))
+        .join('; ')}`;
+}
+/** One line per finding: for the compact forms when the comment is trimmed. */
+function findingOneLiner(f) {
+    return `${capitalise(causeLabel(f))} (${f.status}): ${findingNumber(f)}`;
+}
+
+/** The title of a finding says how it compares with base. */
+function titleOf(f) {
+    const label = causeLabel(f);
+    if (f.kind === 'bounded-growth')
+        return 'ℹ️ Bounded growth (fills, then plateaus: not a leak)';
+    if (f.kind === 'crash')
+        return '❌ Crash under load';
+    switch (f.status) {
+        case 'new':
+            return `❌ New ${label} (not on base)`;
+        case 'worsened':
+            return `❌ Worse ${label} (at least twice base's rate)`;
+        case 'pre-existing':
+            return `ℹ️ Pre-existing ${label} (base leaks at a similar rate)`;
+        default:
+            return `❌ ${label.charAt(0).toUpperCase()}${label.slice(1)} (no base measured)`;
+    }
+}
+function isBytes(unit) {
+    return unit.replace(/\/req(uest)?$/, '') === 'B';
+}
+function value(v, unit) {
+    return isBytes(unit) ? formatBytes(v) : formatCount(v);
+}
+/** ▁▂▄▆█ 3.1 MiB → 22.7 MiB over 48.2k requests · after the load, with a GC: 22.6 MiB · trend p < 0.001 */
+function evidenceLine(f) {
+    const { requests, values, settled, pValue } = f.evidence;
+    if (values.length === 0)
+        return undefined;
+    const spark = sparkline(downsample(values, 24));
+    const first = values[0];
+    const last = values[values.length - 1];
+    const span = requests.length ? requests[requests.length - 1] - requests[0] : NaN;
+    const parts = [
+        `${spark ? `${spark} ` : ''}${value(first, f.unit)} → ${value(last, f.unit)}${Number.isFinite(span) && span > 0 ? ` over ${formatCount(span)} requests` : ''}`,
+    ];
+    if (settled !== undefined)
+        parts.push(`after the load stopped: ${value(settled, f.unit)}`);
+    if (pValue !== undefined)
+        parts.push(`trend ${formatPValue(pValue)}`);
+    return escapeMarkdown(parts.join(' · '), { max: 0 });
+}
+const num$1 = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+/** The same cause's other evidence, folded into this finding: "+765 B/req heap, +1 fd per 200 requests". */
+function alsoLine(f) {
+    const d = f.details;
+    const parts = [];
+    const heap = num$1(d.heapRetainedPerRequest);
+    if (heap !== undefined && heap > 0 && f.kind !== 'heap-leak')
+        parts.push(`${formatRate(heap, 'B/req')} heap`);
+    const stacks = num$1(d.stackBytesPerRequest);
+    if (stacks !== undefined && stacks > 0)
+        parts.push(`${formatRate(stacks, 'B/req')} of goroutine stacks`);
+    const fds = num$1(d.fdsPer1kRequests);
+    if (fds !== undefined && fds > 0)
+        parts.push(`+1 open fd per ${formatCount(Math.max(1, Math.round(1000 / fds)))} requests`);
+    if (typeof d.serverEnd === 'string')
+        parts.push(`the server end of the same connections (${d.serverEnd})`);
+    const rss = num$1(d.rssPerRequest);
+    if (rss !== undefined && rss > 0)
+        parts.push(`${formatRate(rss, 'B/req')} of RSS`);
+    if (parts.length === 0)
+        return undefined;
+    const total = num$1(d.harmPerRequest);
+    const cost = total !== undefined && parts.length > 1 ? `; about ${formatRate(total, 'B/req')} in all` : '';
+    return escapeMarkdown(parts.join(', ') + cost, { max: 600 });
+}
+/** The leaks base had that head fixed, one line each. */
+function fixedSection(fixed) {
+    if (fixed.length === 0)
+        return [];
+    const out = ['#### Fixed by this PR', ''];
+    for (const f of fixed.slice(0, 10))
+        out.push(`- ✅ ${fixedText(f)}. On base: ${prose(f.summary, 400)}`);
+    if (fixed.length > 10)
+        out.push(`- ${escapeMarkdown(`…and ${fixed.length - 10} more in the JSON report.`)}`);
+    out.push('');
+    return out;
+}
+/**
+ * The details group that holds the same series as the evidence line, per kind:
+ * shown once, in the evidence, when that line is rendered.
+ */
+const EVIDENCE_GROUP = {
+    'heap-leak': '',
+    'bounded-growth': '',
+    'goroutine-leak': 'count',
+    'connection-leak': 'readLoop',
+    'rss-growth': 'rss',
+};
+/**
+ * Kinds whose summary sentence restates the rate, growth and series the bullets
+ * give; a crash's (what died, when) and bounded growth's (where it levelled off) do not.
+ */
+const SUMMARY_RESTATES = new Set([
+    'heap-leak',
+    'goroutine-leak',
+    'connection-leak',
+    'rss-growth',
+]);
+function renderFinding(f, ctx, detail) {
+    const frame = f.site.ownFrame;
+    const name = frame?.function || f.site.function;
+    const title = `**${escapeMarkdown(titleOf(f))}**`;
+    // RSS has no stack: "(process RSS)" is not a place in the code.
+    const placeless = f.kind === 'rss-growth' && !frame;
+    const where = name && !placeless ? ` in ${fn(name)}${frame ? ` at ${location(frame, ctx)}` : ''}` : '';
+    const out = [`${title}${where}`, ''];
+    if (f.summary && !SUMMARY_RESTATES.has(f.kind))
+        out.push(prose(f.summary), '');
+    const facts = [];
+    const rate = escapeMarkdown(formatRate(f.rate, f.unit));
+    const { slopeLow, slopeHigh } = f.details;
+    const aside = [
+        typeof slopeLow === 'number' && typeof slopeHigh === 'number'
+            ? `95% interval ${formatRate(slopeLow, f.unit)} to ${formatRate(slopeHigh, f.unit)}`
+            : undefined,
+        f.baseRate !== undefined ? `base ${formatRate(f.baseRate, f.unit)}` : undefined,
+    ].filter(Boolean);
+    const baseRate = aside.length ? ` (${escapeMarkdown(aside.join('; '))})` : '';
+    if (f.kind !== 'crash') {
+        facts.push(`**Rate:** ${rate}${baseRate} · **growth over the run:** ${escapeMarkdown(formatQuantity(f.growth, f.unit))}`);
+    }
+    const ev = detail.evidence ? evidenceLine(f) : undefined;
+    if (ev)
+        facts.push(`**Evidence:** ${ev}`);
+    const also = alsoLine(f);
+    if (also)
+        facts.push(`**Also:** ${also}`);
+    const { inline, blocks } = detailParts(f.details, ev ? EVIDENCE_GROUP[f.kind] : undefined);
+    if (inline.length)
+        facts.push(`**Details:** ${inline.join(' · ')}`);
+    if (f.hint)
+        facts.push(`**Fix:** ${prose(f.hint)}`);
+    for (const fact of facts)
+        out.push(`- ${fact}`);
+    out.push('');
+    for (const b of detail.stack ? blocks : []) {
+        const lines = b.text.split(/\r\n|\r|\n/);
+        out.push(`<details><summary>${escapeHtml(b.title, { max: 60 })} (${lines.length} lines)</summary>`, '');
+        out.push(codeBlock(lines.slice(-60).join('\n'), 'text'), '', '</details>', '');
+    }
+    if (detail.stack && f.site.stack.length) {
+        out.push(`<details><summary>Stack of ${escapeHtml(shortFunction(f.site.function), { max: 100 })} (${f.site.stack.length} frames)</summary>`, '');
+        out.push(codeBlock(f.site.stack.map((s) => s.replace(/[\r\n]+/g, ' ').slice(0, 500)).join('\n'), 'text'), '', '</details>', '');
+    }
+    return out;
+}
+
+/** The repository users run the action from (`uses: org/memleak-action@v1`). */
+const ACTION_REPOSITORY = 'org/memleak-action';
+/** The major tag users pin; the CLI from the same tag measures the same way. */
+const ACTION_MAJOR = 'v1';
+/** The CLI as a user runs it, decided here only (the README and the comment use it). */
+const CLI_COMMAND = `npx github:${ACTION_REPOSITORY}#${ACTION_MAJOR}`;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_ALL = /[\u0000-\u001f\u007f]/g;
+/** A shell word that means exactly text: bare when safe, '…' or $'…' otherwise. */
+function shellQuote(text) {
+    if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(text))
+        return text;
+    if (CONTROL.test(text)) {
+        const body = text
+            .replace(/[\\']/g, (c) => '\\' + c)
+            .replace(CONTROL_ALL, (c) => {
+            if (c === '\n')
+                return '\\n';
+            if (c === '\r')
+                return '\\r';
+            if (c === '\t')
+                return '\\t';
+            return '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0');
+        });
+        return `$'${body}'`;
+    }
+    return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+function duration(ms) {
+    return ms % 1000 === 0 ? `${ms / 1000}s` : `${Math.round(ms)}ms`;
+}
+/** Flags that differ from the action's defaults, in the CLI's spelling. */
+function reproduceCommand(meta) {
+    const args = [];
+    const flag = (name, value) => {
+        args.push(`--${name}`, shellQuote(value));
+    };
+    const wd = meta.workingDirectory.replace(/\/+$/, '');
+    if (wd && wd !== '.' && wd !== './')
+        flag('working-directory', meta.workingDirectory);
+    flag('package', meta.package || '.');
+    if (meta.baseSha)
+        flag('base-ref', meta.baseSha);
+    const requests = meta.requests.join('\n');
+    if (requests && requests !== 'GET /')
+        flag('requests', requests);
+    if (meta.durationMs !== 60_000)
+        flag('duration', duration(meta.durationMs));
+    if (meta.warmupMs !== 10_000)
+        flag('warmup', duration(meta.warmupMs));
+    if (meta.connections !== 16)
+        flag('connections', String(meta.connections));
+    if (meta.snapshots !== 6)
+        flag('snapshots', String(meta.snapshots));
+    if (Math.abs(meta.regressionThreshold - 0.1) > 1e-9)
+        flag('regression-threshold', `${+(meta.regressionThreshold * 100).toFixed(4)}%`);
+    const failOn = meta.failOn.join(',');
+    if (failOn && failOn !== 'new-leak,regression,no-verdict')
+        flag('fail-on', failOn);
+    const lines = [];
+    if (meta.headSha && /^[0-9a-f]{7,64}$/i.test(meta.headSha))
+        lines.push(`git checkout ${meta.headSha}`);
+    lines.push([CLI_COMMAND, 'run', ...args].join(' '));
+    return lines;
+}
+/** Compare the two heap profiles the artifact holds. */
+function pprofCommands() {
+    return [
+        '# what head keeps alive that base does not (live heap)',
+        'go tool pprof -top -sample_index=inuse_space -diff_base base.pb.gz head.pb.gz',
+        '# what head allocates more than base (since start)',
+        'go tool pprof -top -sample_index=alloc_space -diff_base base.pb.gz head.pb.gz',
+    ];
+}
+
+// To do: next major: remove.
+/**
+ * @typedef {Options} MarkdownTableOptions
+ *   Configuration.
+ */
+
+/**
+ * @typedef Options
+ *   Configuration.
+ * @property {boolean | null | undefined} [alignDelimiters=true]
+ *   Whether to align the delimiters (default: `true`);
+ *   they are aligned by default:
+ *
+ *   ```markdown
+ *   | Alpha | B     |
+ *   | ----- | ----- |
+ *   | C     | Delta |
+ *   ```
+ *
+ *   Pass `false` to make them staggered:
+ *
+ *   ```markdown
+ *   | Alpha | B |
+ *   | - | - |
+ *   | C | Delta |
+ *   ```
+ * @property {ReadonlyArray<string | null | undefined> | string | null | undefined} [align]
+ *   How to align columns (default: `''`);
+ *   one style for all columns or styles for their respective columns;
+ *   each style is either `'l'` (left), `'r'` (right), or `'c'` (center);
+ *   other values are treated as `''`, which doesn’t place the colon in the
+ *   alignment row but does align left;
+ *   *only the lowercased first character is used, so `Right` is fine.*
+ * @property {boolean | null | undefined} [delimiterEnd=true]
+ *   Whether to end each row with the delimiter (default: `true`).
+ *
+ *   > 👉 **Note**: please don’t use this: it could create fragile structures
+ *   > that aren’t understandable to some markdown parsers.
+ *
+ *   When `true`, there are ending delimiters:
+ *
+ *   ```markdown
+ *   | Alpha | B     |
+ *   | ----- | ----- |
+ *   | C     | Delta |
+ *   ```
+ *
+ *   When `false`, there are no ending delimiters:
+ *
+ *   ```markdown
+ *   | Alpha | B
+ *   | ----- | -----
+ *   | C     | Delta
+ *   ```
+ * @property {boolean | null | undefined} [fillRows=true]
+ *   Whether to fill rows with empty cells up to the most cells in a row
+ *   (default: `true`).
+ *
+ *   When `true`, all rows have as many cells as the longest row:
+ *
+ *   ```markdown
+ *   | Alpha | B    |   |
+ *   | ----- | ---- | - |
+ *   | C     |      |   |
+ *   | D     | Echo | F |
+ *   ```
+ *
+ *   When `false`, rows keep their cells,
+ *   and the delimiter row has as many cells as the header row:
+ *
+ *   ```markdown
+ *   | Alpha | B    |
+ *   | ----- | ---- |
+ *   | C     |
+ *   | D     | Echo | F |
+ *   ```
+ * @property {boolean | null | undefined} [delimiterStart=true]
+ *   Whether to begin each row with the delimiter (default: `true`).
+ *
+ *   > 👉 **Note**: please don’t use this: it could create fragile structures
+ *   > that aren’t understandable to some markdown parsers.
+ *
+ *   When `true`, there are starting delimiters:
+ *
+ *   ```markdown
+ *   | Alpha | B     |
+ *   | ----- | ----- |
+ *   | C     | Delta |
+ *   ```
+ *
+ *   When `false`, there are no starting delimiters:
+ *
+ *   ```markdown
+ *   Alpha | B     |
+ *   ----- | ----- |
+ *   C     | Delta |
+ *   ```
+ * @property {boolean | null | undefined} [padding=true]
+ *   Whether to add a space of padding between delimiters and cells
+ *   (default: `true`).
+ *
+ *   When `true`, there is padding:
+ *
+ *   ```markdown
+ *   | Alpha | B     |
+ *   | ----- | ----- |
+ *   | C     | Delta |
+ *   ```
+ *
+ *   When `false`, there is no padding:
+ *
+ *   ```markdown
+ *   |Alpha|B    |
+ *   |-----|-----|
+ *   |C    |Delta|
+ *   ```
+ * @property {((value: string) => number) | null | undefined} [stringLength]
+ *   Function to detect the length of table cell content (optional);
+ *   this is used when aligning the delimiters (`|`) between table cells;
+ *   full-width characters and emoji mess up delimiter alignment when viewing
+ *   the markdown source;
+ *   to fix this, you can pass this function,
+ *   which receives the cell content and returns its “visible” size;
+ *   note that what is and isn’t visible depends on where the text is displayed.
+ *
+ *   Without such a function, the following:
+ *
+ *   ```js
+ *   markdownTable([
+ *     ['Alpha', 'Bravo'],
+ *     ['中文', 'Charlie'],
+ *     ['👩‍❤️‍👩', 'Delta']
+ *   ])
+ *   ```
+ *
+ *   Yields:
+ *
+ *   ```markdown
+ *   | Alpha | Bravo |
+ *   | - | - |
+ *   | 中文 | Charlie |
+ *   | 👩‍❤️‍👩 | Delta |
+ *   ```
+ *
+ *   With [`string-width`](https://github.com/sindresorhus/string-width):
+ *
+ *   ```js
+ *   import stringWidth from 'string-width'
+ *
+ *   markdownTable(
+ *     [
+ *       ['Alpha', 'Bravo'],
+ *       ['中文', 'Charlie'],
+ *       ['👩‍❤️‍👩', 'Delta']
+ *     ],
+ *     {stringLength: stringWidth}
+ *   )
+ *   ```
+ *
+ *   Yields:
+ *
+ *   ```markdown
+ *   | Alpha | Bravo   |
+ *   | ----- | ------- |
+ *   | 中文  | Charlie |
+ *   | 👩‍❤️‍👩    | Delta   |
+ *   ```
+ */
+
+/**
+ * Get the length of a cell.
+ *
+ * @param {string} value
+ *   Cell value.
+ * @returns {number}
+ *   Cell size.
+ */
+function defaultStringLength(value) {
+  return value.length
+}
+
+/**
+ * Generate a markdown
+ * ([GFM](https://docs.github.com/en/github/writing-on-github/working-with-advanced-formatting/organizing-information-with-tables))
+ * table.
+ *
+ * @param {ReadonlyArray<ReadonlyArray<string | null | undefined>>} table
+ *   Table data (matrix of strings).
+ * @param {Readonly<Options> | null | undefined} [options]
+ *   Configuration (optional).
+ * @returns {string}
+ *   Result.
+ */
+function markdownTable(table, options) {
+  const settings = options || {};
+  // To do: next major: change to spread.
+  // eslint-disable-next-line unicorn/prefer-spread -- `align` can be a string.
+  const align = (settings.align || []).concat();
+  const stringLength = settings.stringLength || defaultStringLength;
+  /** @type {Array<number>} Character codes as symbols for alignment per column. */
+  const alignments = [];
+  /** @type {Array<Array<string>>} Cells per row. */
+  const cellMatrix = [];
+  /** @type {Array<Array<number>>} Sizes of each cell per row. */
+  const sizeMatrix = [];
+  /** @type {Array<number>} */
+  const longestCellByColumn = [];
+  let mostCellsPerRow = 0;
+  let rowIndex = -1;
+
+  // This is a superfluous loop if we don’t align delimiters, but otherwise we’d
+  // do superfluous work when aligning, so optimize for aligning.
+  while (++rowIndex < table.length) {
+    /** @type {Array<string>} */
+    const row = [];
+    /** @type {Array<number>} */
+    const sizes = [];
+    let columnIndex = -1;
+
+    if (table[rowIndex].length > mostCellsPerRow) {
+      mostCellsPerRow = table[rowIndex].length;
+    }
+
+    while (++columnIndex < table[rowIndex].length) {
+      const cell = serialize(table[rowIndex][columnIndex]);
+
+      if (settings.alignDelimiters !== false) {
+        const size = stringLength(cell);
+        sizes[columnIndex] = size;
+
+        if (
+          longestCellByColumn[columnIndex] === undefined ||
+          size > longestCellByColumn[columnIndex]
+        ) {
+          longestCellByColumn[columnIndex] = size;
+        }
+      }
+
+      row.push(cell);
+    }
+
+    cellMatrix[rowIndex] = row;
+    sizeMatrix[rowIndex] = sizes;
+  }
+
+  // Figure out which alignments to use.
+  let columnIndex = -1;
+
+  if (typeof align === 'object' && 'length' in align) {
+    while (++columnIndex < mostCellsPerRow) {
+      alignments[columnIndex] = toAlignment(align[columnIndex]);
+    }
+  } else {
+    const code = toAlignment(align);
+
+    while (++columnIndex < mostCellsPerRow) {
+      alignments[columnIndex] = code;
+    }
+  }
+
+  // Inject the alignment row.
+  columnIndex = -1;
+  /** @type {Array<string>} */
+  const row = [];
+  /** @type {Array<number>} */
+  const sizes = [];
+
+  while (++columnIndex < mostCellsPerRow) {
+    const code = alignments[columnIndex];
+    let before = '';
+    let after = '';
+
+    if (code === 99 /* `c` */) {
+      before = ':';
+      after = ':';
+    } else if (code === 108 /* `l` */) {
+      before = ':';
+    } else if (code === 114 /* `r` */) {
+      after = ':';
+    }
+
+    // There *must* be at least one hyphen-minus in each alignment cell.
+    let size =
+      settings.alignDelimiters === false
+        ? 1
+        : Math.max(
+            1,
+            longestCellByColumn[columnIndex] - before.length - after.length
+          );
+
+    const cell = before + '-'.repeat(size) + after;
+
+    if (settings.alignDelimiters !== false) {
+      size = before.length + size + after.length;
+
+      if (size > longestCellByColumn[columnIndex]) {
+        longestCellByColumn[columnIndex] = size;
+      }
+
+      sizes[columnIndex] = size;
+    }
+
+    row[columnIndex] = cell;
+  }
+
+  // Inject the alignment row.
+  cellMatrix.splice(1, 0, row);
+  sizeMatrix.splice(1, 0, sizes);
+
+  rowIndex = -1;
+  /** @type {Array<string>} */
+  const lines = [];
+
+  while (++rowIndex < cellMatrix.length) {
+    const row = cellMatrix[rowIndex];
+    const sizes = sizeMatrix[rowIndex];
+    const cellsInRow =
+      settings.fillRows === false
+        ? Math.max(1, cellMatrix[rowIndex === 1 ? 0 : rowIndex].length)
+        : mostCellsPerRow;
+    columnIndex = -1;
+    /** @type {Array<string>} */
+    const line = [];
+
+    while (++columnIndex < cellsInRow) {
+      const cell = row[columnIndex] || '';
+      let before = '';
+      let after = '';
+
+      if (settings.alignDelimiters !== false) {
+        const size =
+          longestCellByColumn[columnIndex] - (sizes[columnIndex] || 0);
+        const code = alignments[columnIndex];
+
+        if (code === 114 /* `r` */) {
+          before = ' '.repeat(size);
+        } else if (code === 99 /* `c` */) {
+          const half = size / 2;
+
+          if (size % 2) {
+            before = ' '.repeat(half + 0.5);
+            after = ' '.repeat(half - 0.5);
+          } else {
+            before = ' '.repeat(half);
+            after = before;
+          }
+        } else {
+          after = ' '.repeat(size);
+        }
+      }
+
+      if (settings.delimiterStart !== false && !columnIndex) {
+        line.push('|');
+      }
+
+      if (
+        settings.padding !== false &&
+        // Don’t add the opening space if we’re not aligning and the cell is
+        // empty: there will be a closing space.
+        !(settings.alignDelimiters === false && cell === '') &&
+        (settings.delimiterStart !== false || columnIndex)
+      ) {
+        line.push(' ');
+      }
+
+      if (settings.alignDelimiters !== false) {
+        line.push(before);
+      }
+
+      line.push(cell);
+
+      if (settings.alignDelimiters !== false) {
+        line.push(after);
+      }
+
+      if (settings.padding !== false) {
+        line.push(' ');
+      }
+
+      if (settings.delimiterEnd !== false || columnIndex !== cellsInRow - 1) {
+        line.push('|');
+      }
+    }
+
+    lines.push(
+      settings.delimiterEnd === false
+        ? line.join('').replace(/ +$/, '')
+        : line.join('')
+    );
+  }
+
+  return lines.join('\n')
+}
+
+/**
+ * Serialize a cell value.
+ *
+ * @param {string | null | undefined} [value]
+ *   Value to serialize.
+ * @returns {string}
+ *   Result.
+ */
+function serialize(value) {
+  return value === null || value === undefined ? '' : String(value)
+}
+
+/**
+ * Get the alignment character code from a value.
+ *
+ * @param {string | null | undefined} value
+ *   Value.
+ * @returns {number}
+ *   Alignment.
+ */
+function toAlignment(value) {
+  const code = typeof value === 'string' ? value.codePointAt(0) : 0;
+
+  return code === 67 /* `C` */ || code === 99 /* `c` */
+    ? 99 /* `c` */
+    : code === 76 /* `L` */ || code === 108 /* `l` */
+      ? 108 /* `l` */
+      : code === 82 /* `R` */ || code === 114 /* `r` */
+        ? 114 /* `r` */
+        : 0
+}
+
+// The base-vs-head summary table and the allocator tables. Every cell is escaped
+// for a table (no `|` can end a cell, no newline can end a row).
+function cell(text) {
+    return escapeMarkdown(text, { max: 200 });
+}
+/** Aligned columns read well in a terminal (the CLI prints this Markdown); wide ones are not padded. */
+function table(rows, align, aligned = false) {
+    return markdownTable(rows, { align, alignDelimiters: aligned, stringLength: (s) => Array.from(s).length });
+}
+const fromTo = (a, b, f) => a === undefined && b === undefined
+    ? undefined
+    : `${a === undefined ? '?' : f(a)} → ${b === undefined ? '?' : f(b)}`;
+const ROWS = [
+    {
+        name: 'Live heap growth per 1k requests',
+        value: (s) => `${formatSignedBytes(s.heapGrowthPer1kRequests)}`,
+    },
+    {
+        name: 'Live heap start → end (after load + GC)',
+        value: (s) => `${formatBytes(s.liveHeapStart)} → ${formatBytes(s.liveHeapEnd)} (${formatBytes(s.liveHeapSettled)})`,
+    },
+    {
+        name: 'Allocated per request',
+        value: (s) => formatBytes(s.allocBytesPerRequest),
+        change: (s) => s.allocBytesPerRequest,
+    },
+    {
+        name: 'Objects per request',
+        value: (s) => formatCount(s.allocObjectsPerRequest),
+        change: (s) => s.allocObjectsPerRequest,
+    },
+    { name: 'Goroutines start → end', value: (s) => fromTo(s.goroutinesStart, s.goroutinesEnd, formatCount) },
+    {
+        name: 'RSS peak',
+        value: (s) => (s.rssPeakBytes === undefined ? undefined : formatBytes(s.rssPeakBytes)),
+        change: (s) => s.rssPeakBytes,
+    },
+    { name: 'Open fds start → end', value: (s) => fromTo(s.openFdsStart, s.openFdsEnd, formatCount) },
+    { name: 'Throughput', value: (s) => formatRps(s.requestsPerSecond), change: (s) => s.requestsPerSecond },
+    { name: 'p99 latency', value: (s) => formatDuration$1(s.p99LatencyMs), change: (s) => s.p99LatencyMs },
+    {
+        name: 'Requests (errors)',
+        value: (s) => `${formatCount(s.requests)} (${s.errors === 0 ? 'no errors' : `${formatCount(s.errors)} errors`})`,
+    },
+    {
+        name: 'GC cycles · GC CPU',
+        value: (s) => s.gc
+            ? `${formatCount(s.gc.numGC)}${s.gc.gcCPUFraction === undefined ? '' : ` · ${formatFraction(s.gc.gcCPUFraction)}`}`
+            : undefined,
+    },
+    {
+        name: 'GOGC · GOMEMLIMIT',
+        value: (s) => s.gc && (s.gc.gogc || s.gc.gomemlimit)
+            ? `${s.gc.gogc || '100'} · ${s.gc.gomemlimit || 'off'}`
+            : undefined,
+    },
+];
+function summaryTable(head, base) {
+    const rows = [];
+    for (const row of ROWS) {
+        const h = row.value(head);
+        const b = base ? row.value(base) : undefined;
+        if (h === undefined && b === undefined)
+            continue;
+        if (!base) {
+            rows.push([cell(row.name), cell(h ?? '—')]);
+            continue;
+        }
+        const change = row.change ? relativeChange(row.change(base), row.change(head)) : undefined;
+        rows.push([
+            cell(row.name),
+            cell(b ?? '—'),
+            cell(h ?? '—'),
+            change === undefined ? '' : cell(formatChange(change)),
+        ]);
+    }
+    const header = base ? ['', 'base', 'head', 'change'] : ['', 'head'];
+    return table([header, ...rows], base ? ['l', 'r', 'r', 'r'] : ['l', 'r'], true);
+}
+function significance(c) {
+    const p = c.adjustedPValue ?? c.pValue;
+    const pText = p === undefined ? '' : ` (${formatPValue(p)})`;
+    return cell(c.significant ? `significant${pText}` : `not significant${pText}`);
+}
+function change(c) {
+    const main = formatChange(c.change);
+    if (!c.ci || !Number.isFinite(c.ci[0]) || !Number.isFinite(c.ci[1]))
+        return cell(main);
+    return cell(`${main} (${formatChange(c.ci[0])} to ${formatChange(c.ci[1])})`);
+}
+/** The PR's function that allocates, and the allocating leaf when that is elsewhere (json.Marshal). */
+function allocatorName(c) {
+    const own = c.site.ownFrame?.function;
+    if (!own || own === c.site.function)
+        return fn(c.site.function, true);
+    return `${fn(own, true)} via ${fn(c.site.function, true)}`;
+}
+function allocatorTable(changes, ctx) {
+    const rows = changes.map((c) => [
+        allocatorName(c),
+        location(c.site.ownFrame, ctx, true),
+        c.base ? cell(formatBytes(c.base.bytesPerRequest)) : '—',
+        cell(formatBytes(c.head.bytesPerRequest)),
+        change(c),
+        significance(c),
+    ]);
+    return table([['Function', 'Location', 'base B/req', 'head B/req', 'change', 'significance'], ...rows], ['l', 'l', 'r', 'r', 'r', 'l']);
+}
+/** Head alone (no base to compare with): where the allocations go, largest first. */
+function headAllocatorTable(rates, ctx) {
+    const rows = rates.map((c) => [
+        allocatorName(c),
+        location(c.site.ownFrame, ctx, true),
+        cell(formatBytes(c.head.bytesPerRequest)),
+        cell(formatCount(c.head.objectsPerRequest)),
+    ]);
+    return table([['Function', 'Location', 'B/req', 'objects/req'], ...rows], ['l', 'l', 'r', 'r']);
+}
+
+/** GitHub refuses a comment body longer than this. */
+const MAX_COMMENT_CHARS = 65_536;
+/** A comment id reduced to characters that cannot end an HTML comment or the line. */
+function safeCommentId(id) {
+    return (String(id)
+        .replace(/[^A-Za-z0-9._:/@+=-]/g, '_')
+        .replace(/-{2,}/g, '-')
+        .slice(0, 100) || 'default');
+}
+/** The hidden first line that identifies our sticky comment. */
+function commentMarker(id) {
+    return `<!-- memleak-action:${safeCommentId(id)} -->`;
+}
+const FULL = {
+    stacks: true,
+    improvements: 10,
+    chart: true,
+    evidence: Infinity,
+    fullFindings: 20,
+    listedFindings: 60,
+    growingRows: 10,
+    notes: true,
+    reproduce: true,
+};
+/** Cumulative: stage k applies every stage before it too. */
+const STAGES = [
+    { dropped: 'stacks', apply: (d) => ({ ...d, stacks: false }) },
+    { dropped: 'improvements', apply: (d) => ({ ...d, improvements: 0 }) },
+    { dropped: 'the heap chart', apply: (d) => ({ ...d, chart: false }) },
+    { dropped: 'evidence of findings after the first', apply: (d) => ({ ...d, evidence: 1 }) },
+    {
+        dropped: 'allocators after the top 5',
+        apply: (d) => ({ ...d, growingRows: Math.min(d.growingRows, 5) }),
+    },
+    {
+        dropped: 'details of findings after the third',
+        apply: (d) => ({ ...d, fullFindings: 3, listedFindings: 20 }),
+    },
+    { dropped: 'notes', apply: (d) => ({ ...d, notes: false }) },
+    { dropped: 'reproduction steps', apply: (d) => ({ ...d, reproduce: false }) },
+    {
+        dropped: 'findings after the first, allocators after the top 3',
+        apply: (d) => ({ ...d, fullFindings: 1, listedFindings: 5, growingRows: 3 }),
+    },
+    {
+        dropped: 'the findings and the allocator table',
+        apply: (d) => ({ ...d, fullFindings: 0, listedFindings: 0, growingRows: 0 }),
+    },
+];
+function findingsSection(findings, ctx, d) {
+    const out = ['#### Leak findings', ''];
+    if (findings.length === 0) {
+        out.push("None: no site's live heap, goroutine count, open files or RSS grew with the requests served.", '');
+        return out;
+    }
+    if (d.listedFindings === 0) {
+        out.push(escapeMarkdown(`${findings.length} ${findings.length === 1 ? 'finding' : 'findings'} (left out to fit; see the JSON report).`), '');
+        return out;
+    }
+    findings.slice(0, d.fullFindings).forEach((f, i) => {
+        out.push(...renderFinding(f, ctx, { evidence: i < d.evidence, stack: d.stacks }));
+    });
+    const brief = findings.slice(d.fullFindings, d.listedFindings);
+    if (brief.length) {
+        out.push(d.fullFindings > 0 ? 'More findings:' : 'Findings:', '');
+        for (const f of brief)
+            out.push(`- ${findingOneLiner(f)}`);
+        out.push('');
+    }
+    const rest = findings.length - Math.max(d.fullFindings, d.listedFindings);
+    if (rest > 0)
+        out.push(escapeMarkdown(`…and ${rest} more in the JSON report.`), '');
+    return out;
+}
+function allocatorsSection(ctx, d) {
+    const { analysis, meta } = ctx.report;
+    if (!analysis.base) {
+        const top = analysis.topAllocators ?? [];
+        if (top.length === 0 || d.growingRows === 0)
+            return [];
+        return [
+            '#### Top allocators',
+            '',
+            headAllocatorTable(top.slice(0, d.growingRows), ctx),
+            '',
+            'Bytes and objects allocated per request on head, median over snapshot windows (no base to compare with).',
+            '',
+        ];
+    }
+    const out = ['#### Top growing allocators', ''];
+    const growing = analysis.growing;
+    // Only changes beyond noise stand in the table; the rest are a folded count.
+    const [clear, unclear] = partition(growing, (c) => c.significant);
+    if (growing.length === 0) {
+        out.push('No allocation site grew between base and head.', '');
+    }
+    else if (d.growingRows === 0) {
+        out.push(escapeMarkdown(`${growing.length} growing sites (left out to fit; see the JSON report).`), '');
+    }
+    else {
+        const threshold = formatFraction(meta.regressionThreshold);
+        const tail = `Bytes allocated per request, median over snapshot windows; significant = Mann-Whitney U after Holm correction, and counted as a regression past ${threshold}.`;
+        if (clear.length) {
+            out.push(allocatorTable(clear.slice(0, d.growingRows), ctx), '');
+            const more = clear.length - d.growingRows;
+            out.push(escapeMarkdown(more > 0 ? `${more} more significant sites in the JSON report. ${tail}` : tail), '');
+        }
+        else {
+            out.push('No allocation site grew significantly.', '');
+        }
+        if (unclear.length && d.improvements > 0) {
+            out.push(...folded(`${unclear.length} more ${unclear.length === 1 ? 'site' : 'sites'} grew, not significantly`, unclear.slice(0, d.growingRows), ctx));
+        }
+        else if (unclear.length) {
+            out.push(escapeMarkdown(`${unclear.length} more sites grew, not significantly (see the JSON report).`), '');
+        }
+    }
+    if (d.improvements > 0 && analysis.improved.length > 0) {
+        const [better, noise] = partition(analysis.improved, (c) => c.significant);
+        const shown = better.slice(0, d.improvements);
+        const title = better.length
+            ? `Improvements (${shown.length} of ${better.length} significant${noise.length ? `; ${noise.length} more not significant` : ''})`
+            : `${noise.length} ${noise.length === 1 ? 'site allocates' : 'sites allocate'} less, not significantly`;
+        out.push(...folded(title, better.length ? shown : noise.slice(0, d.improvements), ctx));
+    }
+    return out;
+}
+function partition(items, keep) {
+    return [items.filter(keep), items.filter((i) => !keep(i))];
+}
+function folded(title, rows, ctx) {
+    return [
+        `<details><summary>${escapeHtml(title, { max: 200 })}</summary>`,
+        '',
+        allocatorTable(rows, ctx),
+        '',
+        '</details>',
+        '',
+    ];
+}
+function chartSection(ctx, d) {
+    const { analysis } = ctx.report;
+    const chart = heapChart(analysis.head, analysis.base);
+    if (!chart)
+        return [];
+    const out = ['#### Live heap over the run', ''];
+    // The chart's source already lists its numbers for a reader without Mermaid (an
+    // e-mail notification); the text line stands in only where no chart is drawn.
+    if (d.chart && chart.mermaid)
+        out.push(chart.mermaid, '');
+    else
+        out.push(escapeMarkdown(chart.text, { max: 2000 }), '');
+    return out;
+}
+function reproduceSection(ctx, artifactUrl) {
+    const out = ['<details><summary>Reproduce locally</summary>', ''];
+    out.push('Run the same measurement on your machine (Go and Node 20+):', '');
+    out.push(codeBlock(reproduceCommand(ctx.report.meta).join('\n'), 'sh'), '');
+    const artifact = artifactUrl ? `[the artifact of this run](${artifactUrl})` : 'the artifact of this run';
+    out.push(`Or compare the heap profiles from ${artifact} (${codeSpan('base.pb.gz')}, ${codeSpan('head.pb.gz')}):`, '');
+    out.push(codeBlock(pprofCommands().join('\n'), 'sh'), '', '</details>', '');
+    return out;
+}
+function notesSection(ctx) {
+    const notes = ctx.report.analysis.notes;
+    if (notes.length === 0)
+        return [];
+    return ['#### Notes', '', ...notes.slice(0, 20).map((n) => `- ${prose(n, 600)}`), ''];
+}
+function footer(ctx) {
+    const { meta, tool } = ctx.report;
+    const reqs = meta.requests.slice(0, 3).map((r) => codeSpan(r, { max: 60 }));
+    if (meta.requests.length > 3)
+        reqs.push(escapeMarkdown(`+${meta.requests.length - 3} more`));
+    const parts = [
+        escapeMarkdown(`${tool.name} ${tool.version}`, { max: 80 }),
+        escapeMarkdown(`${meta.connections} connections, ${formatDuration$1(meta.warmupMs)} warmup + ${formatDuration$1(meta.durationMs)} measured, ${meta.snapshots} snapshots`),
+        `requests: ${reqs.join(', ') || '—'}`,
+        escapeMarkdown([meta.goVersion, meta.platform].filter(Boolean).join(' '), { max: 80 }),
+        escapeMarkdown(`regression threshold ${formatFraction(meta.regressionThreshold)}`),
+    ];
+    return `<sub>${parts.filter(Boolean).join(' · ')}</sub>`;
+}
+function render(ctx, d, artifactUrl, dropped) {
+    const { analysis } = ctx.report;
+    const sections = [
+        [commentMarker(ctx.report.meta.commentId)],
+        [...headline(ctx), ''],
+        [analysis.base ? '#### Base vs head' : '#### Head', '', summaryTable(analysis.head, analysis.base), ''],
+        findingsSection(orderFindings(analysis.findings), ctx, d),
+        fixedSection(analysis.fixed ?? []),
+        allocatorsSection(ctx, d),
+        chartSection(ctx, d),
+        d.reproduce ? reproduceSection(ctx, artifactUrl) : [],
+        d.notes ? notesSection(ctx) : [],
+    ];
+    if (dropped.length)
+        sections.push([trimNote(dropped, artifactUrl), '']);
+    sections.push([footer(ctx)]);
+    return sections.flat().join('\n') + '\n';
+}
+function trimNote(dropped, artifactUrl) {
+    const where = artifactUrl
+        ? `the JSON report in [the artifact](${artifactUrl})`
+        : 'the JSON report (the `report` output)';
+    return `> ✂️ Shortened to fit GitHub's size limit. Left out: ${dropped.join('; ')}. Everything is in ${where}.`;
+}
+/** The report as Markdown, at most maxChars long (and maxBytes in UTF-8 when given). */
+function renderMarkdown(report, opts = {}) {
+    const maxChars = opts.maxChars ?? MAX_COMMENT_CHARS;
+    const fits = (text) => text.length <= maxChars &&
+        (opts.maxBytes === undefined || new TextEncoder().encode(text).length <= opts.maxBytes);
+    const ctx = renderContext(report);
+    const artifactUrl = safeUrl(opts.artifactUrl);
+    let detail = FULL;
+    let text = render(ctx, detail, artifactUrl, []);
+    if (fits(text))
+        return text;
+    const dropped = [];
+    for (const stage of STAGES) {
+        detail = stage.apply(detail);
+        dropped.push(stage.dropped);
+        text = render(ctx, detail, artifactUrl, dropped);
+        if (fits(text))
+            return text;
+    }
+    // Still too long (a tiny cap): whole lines from the top, never inside a block.
+    return cutAtBlockBoundary(text, fits);
+}
+/** The longest prefix of whole top-level paragraphs that fits; ends outside any fence or table. */
+function cutAtBlockBoundary(text, fits) {
+    const blocks = text.split(/\n\n/);
+    let out = '';
+    for (const block of blocks) {
+        const next = out ? `${out}\n\n${block}` : block;
+        if (!fits(next + '\n'))
+            break;
+        out = next;
+    }
+    return out ? out + '\n' : '';
+}
+
+// Runs a build-time command (git, go, the user's build-command) and keeps its output.
+/** Names anything we run may see: the system's basics (no credentials among them). */
+const BASICS = new Set(['PATH', 'LANG', 'TZ', 'SSL_CERT_FILE', 'SSL_CERT_DIR']);
+const PROXIES = new Set(['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy']);
+/** How Go builds (target, cgo, toolchain, checksums): settings, not secrets. */
+const GO_BUILD = new Set([
+    'GOFLAGS',
+    'GOTOOLCHAIN',
+    'GOOS',
+    'GOARCH',
+    'GOAMD64',
+    'GOARM',
+    'GOARM64',
+    'GO386',
+    'GOEXPERIMENT',
+    'GOROOT',
+    'GODEBUG',
+    'GOPRIVATE',
+    'GONOPROXY',
+    'GONOSUMDB',
+    'GONOSUMCHECK',
+    'GOSUMDB',
+    'GOINSECURE',
+    'GOVCS',
+    'GOWORK',
+    'CGO_ENABLED',
+    'CC',
+    'CXX',
+    'CGO_CFLAGS',
+    'CGO_CPPFLAGS',
+    'CGO_CXXFLAGS',
+    'CGO_LDFLAGS',
+    'PKG_CONFIG',
+]);
+/**
+ * Where the runner's Go keeps and fetches modules, and how it authenticates:
+ * needed by our own `go build` and `git` (they run no code of the PR), never by
+ * the PR's build-command.
+ */
+const RUNNER_ONLY = new Set([
+    'HOME',
+    'USER',
+    'TMPDIR',
+    'TMP',
+    'TEMP',
+    'GOPATH',
+    'GOCACHE',
+    'GOMODCACHE',
+    'GOTMPDIR',
+    'GOENV',
+    'GOPROXY',
+    'GOAUTH',
+    'XDG_CONFIG_HOME',
+    'XDG_CACHE_HOME',
+    'SSH_AUTH_SOCK',
+]);
+function pick(parent, keep) {
+    const env = {};
+    for (const [key, value] of Object.entries(parent))
+        if (value !== undefined && keep(key))
+            env[key] = value;
+    return env;
+}
+/**
+ * Environment for our own build tools (go build, git): an allowlist, not a
+ * denylist, so a DEPLOY_KEY or any other secret the workflow put in the
+ * environment stays with us.
+ */
+function buildEnvironment(parent) {
+    return pick(parent, (k) => BASICS.has(k) ||
+        PROXIES.has(k) ||
+        GO_BUILD.has(k) ||
+        RUNNER_ONLY.has(k) ||
+        k.startsWith('LC_') ||
+        // git's own settings (an insteadOf with credentials set by the workflow) serve our fetch of the base.
+        (k.startsWith('GIT_') && !/TOKEN|PASSWORD|SECRET/i.test(k)));
+}
+/** A GOPROXY list without entries that carry credentials (https://user:token@host). */
+function publicProxies(list) {
+    const kept = (list ?? 'https://proxy.golang.org,direct')
+        .split(/([,|])/)
+        .reduce((out, part, i, all) => {
+        if (part === ',' || part === '|')
+            return out;
+        if (/^[a-z]+:\/\/[^/]*@/i.test(part))
+            return out;
+        if (out.length > 0)
+            out.push(all[i - 1]);
+        out.push(part);
+        return out;
+    }, []);
+    return kept.join('') || 'off';
+}
+/**
+ * Environment for the PR's build-command: the basics and Go's build settings
+ * only. `dirs` replaces HOME, the temp dir and Go's caches (the sandbox's own,
+ * when it runs as the sandbox user); without it the runner's are used.
+ */
+function untrustedBuildEnvironment(parent, dirs) {
+    const env = pick(parent, (k) => BASICS.has(k) || PROXIES.has(k) || GO_BUILD.has(k) || k.startsWith('LC_'));
+    if (dirs) {
+        Object.assign(env, {
+            HOME: dirs.home,
+            USER: dirs.user,
+            TMPDIR: dirs.tmp,
+            GOCACHE: dirs.gocache,
+            GOPATH: dirs.gopath,
+            GOMODCACHE: dirs.modcache,
+            GOPROXY: dirs.proxy,
+        });
+    }
+    else {
+        for (const k of ['HOME', 'USER', 'TMPDIR', 'GOPATH', 'GOCACHE', 'GOMODCACHE']) {
+            if (parent[k] !== undefined)
+                env[k] = parent[k];
+        }
+        env.GOPROXY = publicProxies(parent.GOPROXY);
+    }
+    return env;
+}
+const CLOSE_WAIT_MS = 5000;
+function runCommand(command, args, opts) {
+    const env = opts.env ?? buildEnvironment(process.env);
+    const spec = opts.scope ? opts.scope.wrap(command, args, env) : { command, args, env };
+    return new Promise((resolve, reject) => {
+        const child = spawn(spec.command, spec.args, {
+            cwd: opts.cwd,
+            env: spec.env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+            detached: true,
+            ...uidOf$1(spec),
+        });
+        const chunks = [];
+        let size = 0;
+        const keep = (chunk) => {
+            // Keep the tail that matters without holding megabytes of compiler chatter.
+            chunks.push(chunk);
+            size += chunk.length;
+            while (size > 1_000_000 && chunks.length > 1)
+                size -= chunks.shift().length;
+        };
+        child.stdout.on('data', keep);
+        child.stderr.on('data', keep);
+        const killGroup = () => {
+            try {
+                if (child.pid)
+                    process.kill(-child.pid, 'SIGKILL');
+            }
+            catch {
+                /* already gone */
+            }
+        };
+        const kill = () => {
+            killGroup();
+            void opts.scope?.killAll();
+        };
+        const timer = opts.timeoutMs ? setTimeout(kill, opts.timeoutMs) : undefined;
+        opts.signal?.addEventListener('abort', kill, { once: true });
+        child.on('error', (error) => {
+            clearTimeout(timer);
+            reject(error);
+        });
+        const closed = new Promise((r) => child.once('close', () => r()));
+        child.once('exit', (code) => {
+            clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', kill);
+            void (async () => {
+                // What it left running (nohup ... &, a daemon that called setsid) ends with it; their
+                // open stdout would otherwise keep us waiting for 'close' until the timeout.
+                let survivors;
+                if (opts.scope)
+                    survivors = await opts.scope.killAll();
+                killGroup();
+                // Unref'd: a timer left over must not keep our process alive after the run.
+                await Promise.race([closed, new Promise((r) => setTimeout(r, CLOSE_WAIT_MS).unref())]);
+                const result = { code, output: Buffer.concat(chunks).toString('utf8') };
+                if (survivors && survivors.length > 0)
+                    result.survivors = survivors;
+                resolve(result);
+            })();
+        });
+    });
+}
+/** spawn's uid/gid options when the spec switches user in node itself (root on macOS). */
+function uidOf$1(spec) {
+    return spec.uid !== undefined && spec.gid !== undefined ? { uid: spec.uid, gid: spec.gid } : {};
+}
+function lastLines(text, count) {
+    const lines = text.trimEnd().split('\n');
+    return lines.slice(-count).join('\n');
+}
+
+// A read-only Go module proxy on 127.0.0.1 over the runner's module download
+// cache, for the PR's build-command: it runs as the sandbox user, which can read
+// neither our module cache (in our home) nor our credentials, yet must build.
+// It gets the modules we already have (GOPROXY protocol, files only: list,
+// .info, .mod, .zip), and nothing else of ours; what is not cached is a 404 and
+// Go falls back to the public proxies in its GOPROXY list.
+/** The file a proxy request names inside `root`, or undefined when it names anything else. */
+function proxyFile(root, urlPath) {
+    let path;
+    try {
+        path = decodeURIComponent(urlPath.split('?')[0]);
+    }
+    catch {
+        return undefined;
+    }
+    // <module>/@v/list, <module>/@v/<version>.(info|mod|zip); module paths are lower-case-escaped (!x).
+    if (!/^\/[A-Za-z0-9._~!+\-/]+\/@v\/(list|[A-Za-z0-9._+!-]+\.(info|mod|zip))$/.test(path))
+        return undefined;
+    const file = normalize(join$1(root, path));
+    return file.startsWith(root + sep) ? file : undefined;
+}
+function startModuleProxy(downloadCache) {
+    const root = normalize(downloadCache);
+    const server = createServer((req, res) => {
+        const file = req.method === 'GET' ? proxyFile(root, req.url ?? '') : undefined;
+        let size = -1;
+        try {
+            if (file)
+                size = statSync(file).isFile() ? statSync(file).size : -1;
+        }
+        catch {
+            // not cached
+        }
+        if (!file || size < 0) {
+            res.writeHead(404, { 'content-type': 'text/plain' }).end("not in the runner's module cache\n");
+            return;
+        }
+        res.writeHead(200, { 'content-length': size });
+        createReadStream(file).pipe(res);
+    });
+    return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+            const { port } = server.address();
+            resolve({
+                url: `http://127.0.0.1:${port}`,
+                close: () => new Promise((r) => server.close(() => r())),
+            });
+        });
+    });
+}
+
+// Builds one side's service binary: `go build` of the package, or the user's build-command.
+class BuildError extends Error {
+    name = 'BuildError';
+}
+async function readModulePath(moduleDir) {
+    const goMod = join$1(moduleDir, 'go.mod');
+    if (!existsSync(goMod)) {
+        throw new UsageError(`working-directory: no go.mod in ${moduleDir}; point it at the Go module root`);
+    }
+    const match = /^module\s+("?)([^\s"]+)\1\s*$/m.exec(await readFile(goMod, 'utf8'));
+    if (!match)
+        throw new UsageError(`working-directory: ${goMod} has no module line`);
+    return match[2];
+}
+/** Go's module cache directory of the runner, which the sandbox's module proxy serves from. */
+async function runnerModCache() {
+    const r = await runCommand('go', ['env', 'GOMODCACHE'], { cwd: process.cwd(), timeoutMs: 30_000 });
+    return r.code === 0 && r.output.trim() ? r.output.trim() : undefined;
+}
+async function runBuildCommand(req, workDir) {
+    const sandbox = req.sandbox;
+    if (!sandbox?.isolated) {
+        const env = {
+            ...untrustedBuildEnvironment(process.env),
+            MEMLEAK_BINARY: req.binary,
+            MEMLEAK_SIDE: req.side,
+        };
+        return runCommand('/bin/sh', ['-c', req.buildCommand], {
+            cwd: workDir,
+            env,
+            timeoutMs: 15 * 60_000,
+            signal: req.signal,
+        });
+    }
+    const home = sandbox.home;
+    const cache = await runnerModCache();
+    const proxy = cache ? await startModuleProxy(join$1(cache, 'cache/download')) : undefined;
+    const out = join$1(sandbox.root, `${req.side}-out`);
+    await mkdir(out);
+    await sandbox.handOver(out);
+    const env = {
+        ...untrustedBuildEnvironment(process.env, {
+            home,
+            tmp: join$1(home, 'tmp'),
+            gocache: join$1(home, '.cache/go-build'),
+            gopath: join$1(home, 'go'),
+            modcache: join$1(home, 'go/pkg/mod'),
+            user: sandbox.user.name,
+            proxy: [proxy?.url, publicProxies(process.env.GOPROXY)].filter(Boolean).join(','),
+        }),
+        MEMLEAK_BINARY: join$1(out, 'service'),
+        MEMLEAK_SIDE: req.side,
+    };
+    const scope = await sandbox.scope(`${req.side}-build`);
+    try {
+        const result = await runCommand('/bin/sh', ['-c', req.buildCommand], {
+            cwd: workDir,
+            env,
+            timeoutMs: 15 * 60_000,
+            signal: req.signal,
+            scope,
+        });
+        // Ours from here: the sandbox can no longer swap the binary the service runs from.
+        if (result.code === 0 && existsSync(env.MEMLEAK_BINARY)) {
+            await copyFile(env.MEMLEAK_BINARY, req.binary);
+            await chmod(req.binary, 0o755);
+        }
+        return result;
+    }
+    finally {
+        await scope.dispose();
+        await proxy?.close();
+    }
+}
+async function buildSide(req) {
+    const moduleDir = resolve$1(req.treeDir, req.workingDirectory);
+    const modulePath = await readModulePath(moduleDir);
+    const started = Date.now();
+    const sandboxed = req.sandbox?.isolated === true;
+    // The service (and build-command) get a copy they own, without .git: never the runner's tree.
+    const serviceDir = sandboxed
+        ? resolve$1(await req.sandbox.copyTree(req.treeDir, req.side), req.workingDirectory)
+        : moduleDir;
+    // -trimpath makes file names module-relative, so base (in a worktree) and
+    // head (in the workspace) name the same file the same way.
+    const shown = req.buildCommand || `go build -trimpath -o <binary> ${req.package}`;
+    let result;
+    try {
+        result = req.buildCommand
+            ? await runBuildCommand(req, serviceDir)
+            : await runCommand('go', ['build', '-trimpath', '-o', req.binary, req.package], {
+                cwd: moduleDir,
+                env: buildEnvironment(process.env),
+                timeoutMs: 15 * 60_000,
+                signal: req.signal,
+            });
+    }
+    catch (error) {
+        if (error instanceof BuildError)
+            throw error;
+        throw new BuildError(`build of ${req.side} could not start: ${error.message}`);
+    }
+    if (result.survivors) {
+        throw new BuildError(`build of ${req.side}: processes of build-command survived being killed: ${result.survivors.join(', ')}`);
+    }
+    if (result.code !== 0) {
+        throw new BuildError(`build of ${req.side} failed (${shown} in ${moduleDir}, exit ${result.code}):\n${lastLines(result.output, 40)}`);
+    }
+    if (!existsSync(req.binary)) {
+        throw new BuildError(`build of ${req.side} succeeded but wrote no binary at $MEMLEAK_BINARY (${req.binary})`);
+    }
+    if (sandboxed)
+        await chmod(req.binary, 0o755);
+    return {
+        side: req.side,
+        binary: req.binary,
+        moduleDir,
+        serviceDir,
+        modulePath,
+        durationMs: Date.now() - started,
+    };
+}
+async function goVersion() {
+    try {
+        const result = await runCommand('go', ['env', 'GOVERSION'], { cwd: process.cwd(), timeoutMs: 30_000 });
+        return result.code === 0 ? result.output.trim() : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+// The base side comes from a detached git worktree at the base commit, so the
+// workspace (head) is never touched and both trees exist at once.
+async function git(repoDir, args) {
+    const result = await runCommand('git', args, { cwd: repoDir, timeoutMs: 120_000 });
+    return { ok: result.code === 0, output: result.output.trim() };
+}
+async function resolveCommit(repoDir, ref) {
+    const result = await git(repoDir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+    return result.ok ? result.output.split('\n')[0] : undefined;
+}
+/**
+ * Resolves `ref` (fetching it when the checkout is shallow, as actions/checkout
+ * leaves it by default) and adds a detached worktree for it.
+ */
+async function addBaseWorktree(repoDir, ref, log) {
+    let sha = await resolveCommit(repoDir, ref);
+    if (!sha) {
+        log(`base ${ref} is not in this checkout; fetching it from origin`);
+        const fetched = await git(repoDir, ['fetch', '--no-tags', '--depth=1', 'origin', ref]);
+        if (!fetched.ok) {
+            throw new UsageError(`base-ref: cannot find ${JSON.stringify(ref)} in the repository, and fetching it from origin failed: ${lastLines(fetched.output, 3)}`);
+        }
+        sha = (await resolveCommit(repoDir, ref)) ?? (await resolveCommit(repoDir, 'FETCH_HEAD'));
+        if (!sha)
+            throw new UsageError(`base-ref: fetched ${JSON.stringify(ref)} but it is not a commit`);
+    }
+    const dir = await mkdtemp(join$1(tmpdir(), 'memleak-base-'));
+    const added = await git(repoDir, ['worktree', 'add', '--detach', '--force', dir, sha]);
+    if (!added.ok)
+        throw new Error(`git worktree add for base ${sha.slice(0, 12)} failed: ${lastLines(added.output, 5)}`);
+    return {
+        dir,
+        sha,
+        async remove() {
+            await git(repoDir, ['worktree', 'remove', '--force', dir]);
+        },
+    };
+}
+
+// Request files as JetBrains' HTTP Client and VS Code's REST Client keep them
+// (.http / .rest): requests separated by ### lines, each a request line, header
+// lines, a blank line and a body; `@name = value` variables used as {{name}}.
+// Teams already keep these next to their services, so the load can be the file.
+// Scripts, file bodies and environment lookups are refused, not run: the file is
+// the pull request's text.
+const VARIABLE = /^@([A-Za-z_][\w.-]*)\s*=\s*(.*)$/;
+// The URL may hold placeholders with spaces inside the braces ({{$randomInt 1 9}}).
+const REQUEST_LINE = /^(?:([A-Za-z]+)\s+)?((?:\{\{.*?\}\}|\S)+)(?:\s+HTTP\/[\d.]+)?$/;
+const HEADER = /^([^\s:]+)\s*:\s*(.*)$/;
+const MAX_DEPTH = 10;
+const MAX_REQUESTS = 1000;
+/** Replaces {{name}} by the file's variables (themselves expanded); {{$…}} placeholders stay for the generator. */
+function expand(text, vars, fail, depth = 0) {
+    return text.replace(/\{\{\s*([^$}][^}]*?)\s*\}\}/g, (_, name) => {
+        const value = vars.get(name);
+        if (value === undefined)
+            fail(`unknown variable {{${name}}} (define it in the file with @${name} = value)`);
+        if (depth >= MAX_DEPTH)
+            fail(`variable {{${name}}} refers to itself`);
+        return expand(value, vars, fail, depth + 1);
+    });
+}
+/** The path and query of a request line's URL: the load always goes to the service on this machine. */
+function pathOf(url) {
+    const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/i.exec(url);
+    if (!m)
+        return url;
+    return m[1].startsWith('/') ? m[1] : `/${m[1]}`;
+}
+/**
+ * Parses a request file. `name` is how messages refer to it (e.g. "requests-file
+ * api.http (base)"); every error names the line.
+ */
+function parseHttpFile(text, name) {
+    const vars = new Map();
+    const blocks = [{ lines: [] }];
+    text.split(/\r?\n/).forEach((line, i) => {
+        if (/^###/.test(line))
+            blocks.push({ lines: [] });
+        else
+            blocks[blocks.length - 1].lines.push({ text: line, no: i + 1 });
+    });
+    const requests = [];
+    for (const block of blocks) {
+        const request = parseBlock(block, vars, name);
+        if (request)
+            requests.push(request);
+    }
+    // The report lists the load's requests, and a report holds at most 1000 of them.
+    if (requests.length > MAX_REQUESTS) {
+        throw new UsageError(`${name}: ${requests.length} requests; a request file holds at most ${MAX_REQUESTS}`);
+    }
+    if (requests.length === 0) {
+        throw new UsageError(`${name}: no request in the file; expected requests like "GET /users" separated by ###`);
+    }
+    return requests;
+}
+function parseBlock(block, vars, name) {
+    let at = 0;
+    let no = block.lines[0]?.no ?? 1;
+    const fail = (why) => {
+        throw new UsageError(`${name} line ${no}: ${why}`);
+    };
+    const lines = block.lines;
+    // Before the request line: blank lines, comments (# or //, including # @name metadata) and variables.
+    for (; at < lines.length; at++) {
+        const line = lines[at].text.trim();
+        no = lines[at].no;
+        if (line === '' || line.startsWith('#') || line.startsWith('//'))
+            continue;
+        const v = VARIABLE.exec(line);
+        if (!v)
+            break;
+        vars.set(v[1], v[2].trim());
+    }
+    if (at >= lines.length)
+        return undefined;
+    const requestLine = no;
+    const m = REQUEST_LINE.exec(expand(lines[at].text.trim(), vars, fail));
+    if (!m)
+        fail(`expected a request line like "GET /users" or "POST {{host}}/users HTTP/1.1"`);
+    let url = m[2];
+    // VS Code's multi-line query: indented lines starting with ? or & continue the URL.
+    for (at++; at < lines.length && /^\s+[?&]/.test(lines[at].text); at++)
+        url += lines[at].text.trim();
+    const headers = [];
+    for (; at < lines.length; at++) {
+        const line = lines[at].text.trim();
+        no = lines[at].no;
+        if (line === '')
+            break;
+        if (line.startsWith('#') || line.startsWith('//'))
+            continue;
+        const h = HEADER.exec(line);
+        if (!h)
+            fail(`expected a header "Name: value" or a blank line before the body, got ${JSON.stringify(line)}`);
+        headers.push([h[1], expand(h[2].trim(), vars, fail)]);
+    }
+    const bodyLines = [];
+    for (at++; at < lines.length; at++) {
+        const line = lines[at].text;
+        no = lines[at].no;
+        if (/^<\s+\S/.test(line))
+            fail('bodies read from files ("< path") are not supported; put the body in the file');
+        // Response handlers and response references run JavaScript or write files: not here.
+        if (/^>>?!?\s|^<>\s/.test(line))
+            break;
+        bodyLines.push(line);
+    }
+    const body = bodyLines.join('\n').trim();
+    no = requestLine;
+    return checkRequest(m[1] ?? 'GET', pathOf(url), body === '' ? undefined : expand(body, vars, fail), fail, headers);
+}
+
+// The `requests-file` input: which tree's file is the load. The file is the
+// PR's text like any other; read from base when base has it, so a pull request
+// cannot steer its own check away from the route that leaks. A file the PR
+// adds can only come from head.
+const MAX_FILE_BYTES = 1024 * 1024;
+function readRequestsFile(file, trees) {
+    const inBase = trees.base !== undefined && existsSync(join$1(trees.base, file));
+    const side = inBase ? 'base' : 'head';
+    const root = inBase ? trees.base : trees.head;
+    const path = join$1(root, file);
+    if (!existsSync(path)) {
+        throw new UsageError(`requests-file: ${file} is in neither base nor head (a path from the repository's root)`);
+    }
+    // lstat: a symbolic link in the PR's tree could point at the runner's files, whose text would go to the service.
+    const stat = lstatSync(path);
+    if (!stat.isFile() ||
+        stat.size > MAX_FILE_BYTES ||
+        !realpathSync(path).startsWith(realpathSync(root) + sep)) {
+        throw new UsageError(`requests-file: expected a plain file of at most 1 MiB (not a link), ${file} on ${side} is not one`);
+    }
+    return { requests: parseHttpFile(readFileSync(path, 'utf8'), `requests-file ${file} (${side})`), side };
+}
+
+// The build step: base's worktree, the load as the requests file gives it, and
+// both binaries, all before anything is measured (build CPU must not overlap a
+// measurement).
+/** Every text a request sends, with what to call it, to check none holds a runner secret. */
+function requestTexts(requests) {
+    return requests.flatMap((r, i) => [
+        [`request ${i + 1}'s path`, r.path],
+        ...(r.body === undefined ? [] : [[`request ${i + 1}'s body`, r.body]]),
+        ...(r.headers ?? []).map(([n, v]) => [`request ${i + 1}'s ${n} header`, v]),
+    ]);
+}
+/**
+ * Builds every side into binDir. `onBaseTree` hears of base's worktree as soon as it
+ * exists, so the caller removes it even when a build after it fails.
+ */
+async function buildSides(inputs, ctx, sides, sandbox, binDir, onBaseTree) {
+    const { log } = ctx;
+    const result = { built: {}, requests: inputs.requests };
+    if (ctx.baseRef) {
+        result.baseTree = await addBaseWorktree(ctx.workspace, ctx.baseRef, log.info);
+        onBaseTree(result.baseTree);
+        log.info(`base: ${ctx.baseRef} at ${result.baseTree.sha.slice(0, 12)} in ${result.baseTree.dir}`);
+    }
+    if (inputs.requestsFile) {
+        const fromFile = readRequestsFile(inputs.requestsFile, {
+            base: result.baseTree?.dir,
+            head: ctx.workspace,
+        });
+        assertNoRunnerSecret('requests-file', requestTexts(fromFile.requests), ctx.forbiddenValues ?? []);
+        const requests = fromFile.requests;
+        result.requests = requests;
+        result.requestsNote =
+            `The load is ${inputs.requestsFile} as ${fromFile.side} has it (${requests.length} ` +
+                `${requests.length === 1 ? 'request' : 'requests'})` +
+                (fromFile.side === 'head' ? ': base has no such file.' : ', so the PR cannot change its own load.');
+        log.info(result.requestsNote);
+    }
+    for (const side of sides) {
+        const treeDir = side === 'base' ? result.baseTree.dir : ctx.workspace;
+        const b = await buildSide({
+            side,
+            treeDir,
+            workingDirectory: inputs.workingDirectory,
+            package: inputs.package,
+            buildCommand: inputs.buildCommand,
+            binary: join$1(binDir, `${side}.bin`),
+            signal: ctx.signal,
+            sandbox,
+            log: log.info,
+        });
+        log.info(`${side}: built ${inputs.package} (${b.modulePath}) in ${(b.durationMs / 1000).toFixed(1)}s`);
+        result.built[side] = b;
+    }
+    return result;
+}
+
+/** A side whose measurement ended early; the snapshots it took before are kept. */
+class SideCutShortError extends Error {
+    side;
+    logPath;
+    snapshots;
+    elapsedMs;
+    load;
+    constructor(message, side, logPath, snapshots, 
+    /** Milliseconds since the measured load started (negative: during warmup). */
+    elapsedMs, load) {
+        super(message);
+        this.side = side;
+        this.logPath = logPath;
+        this.snapshots = snapshots;
+        this.elapsedMs = elapsedMs;
+        this.load = load;
+    }
+}
+/** The service died (or exited) during the measurement; the snapshots before that are kept. */
+class ServiceCrashedError extends SideCutShortError {
+    exit;
+    logTail;
+    name = 'ServiceCrashedError';
+    constructor(message, side, exit, logTail, logPath, snapshots, elapsedMs, load) {
+        super(message, side, logPath, snapshots, elapsedMs, load);
+        this.exit = exit;
+        this.logTail = logTail;
+    }
+}
+/** The run was stopped (deadline, cancelled job) while this side was measured; the message is the stop's. */
+class MeasurementStoppedError extends SideCutShortError {
+    durationMs;
+    name = 'MeasurementStoppedError';
+    constructor(message, side, logPath, snapshots, elapsedMs, 
+    /** The measured load this side was to run, for "measured for 8 s of 20 s". */
+    durationMs, load) {
+        super(message, side, logPath, snapshots, elapsedMs, load);
+        this.durationMs = durationMs;
+    }
+}
+
+// Where the load worker's code is. From the bundle it is dist/load-worker.js,
+// beside the chunk that runs this. From source (Vitest, tsx) there is only
+// worker.ts, which a worker thread cannot run on Node 20: it is transpiled
+// once per process into a temporary folder with TypeScript (a dev dependency,
+// present whenever the sources are).
+const BUNDLED_WORKER_FILE = 'load-worker.js';
+let transpiled;
+async function resolveWorkerUrl(explicit) {
+    if (explicit)
+        return explicit;
+    const bundled = new URL(`./${BUNDLED_WORKER_FILE}`, import.meta.url);
+    if (bundled.protocol === 'file:' && fs.existsSync(fileURLToPath(bundled)))
+        return bundled;
+    const source = new URL('./worker.ts', import.meta.url);
+    if (source.protocol === 'file:' && fs.existsSync(fileURLToPath(source))) {
+        return (transpiled ??= transpileWorker(fileURLToPath(source)));
+    }
+    throw new Error(`the load generator's worker is missing: expected ${fileURLToPath(bundled)} beside the bundle ` +
+        `(rebuild dist with npm run build)`);
+}
+async function transpileWorker(entry) {
+    // A computed specifier keeps bundlers from pulling TypeScript into dist.
+    const specifier = 'typescript';
+    const ts = (await import(specifier)).default;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memleak-load-worker-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}\n');
+    const srcDir = path.dirname(entry);
+    const pending = [path.basename(entry)];
+    const done = new Set();
+    while (pending.length > 0) {
+        const file = pending.pop();
+        if (done.has(file))
+            continue;
+        done.add(file);
+        const code = fs.readFileSync(path.join(srcDir, file), 'utf8');
+        for (const m of code.matchAll(/from '(\.[^']+)\.js'/g)) {
+            const rel = m[1];
+            if (!rel.startsWith('./') || rel.slice(2).includes('/')) {
+                throw new Error(`load worker sources must only import from src/load: ${file} imports ${rel}.js`);
+            }
+            pending.push(`${rel.slice(2)}.ts`);
+        }
+        const out = ts.transpileModule(code, {
+            compilerOptions: {
+                module: ts.ModuleKind.ES2022,
+                target: ts.ScriptTarget.ES2022,
+                verbatimModuleSyntax: false,
+            },
+            fileName: file,
+        });
+        fs.writeFileSync(path.join(dir, file.replace(/\.ts$/, '.js')), out.outputText);
+    }
+    return pathToFileURL(path.join(dir, 'worker.js'));
+}
+
+// The built-in load generator, as the main thread sees it: worker threads do
+// the HTTP; counters live in shared memory, so counts() is exact and instant
+// even while the workers are saturated.
+const DEFAULT_CONNECTIONS = 16;
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_DEADLINE_MS = 60 * 60 * 1000;
+const STOP_WAIT_MS = 2000;
+async function startLoad(options) {
+    const connections = options.connections ?? DEFAULT_CONNECTIONS;
+    const threads = Math.max(1, Math.min(options.threads ?? 1, connections));
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const pipeline = options.pipeline ?? 1;
+    if (!Number.isInteger(pipeline) || pipeline < 1)
+        throw new Error(`pipeline must be ≥ 1, got ${pipeline}`);
+    const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    if (options.requests.length === 0)
+        throw new Error('startLoad: no requests');
+    if (!Number.isInteger(connections) || connections < 1)
+        throw new Error(`connections must be ≥ 1, got ${connections}`);
+    // The load only ever goes to the service on this machine.
+    const host = '127.0.0.1';
+    const workerUrl = await resolveWorkerUrl(options.workerUrl);
+    const control = new SharedArrayBuffer(CTRL_SLOTS * 4);
+    const ctrl = new Int32Array(control);
+    if (options.rate !== undefined && !(options.rate > 0))
+        throw new Error(`rate must be > 0, got ${options.rate}`);
+    const encoded = options.requests.map((r) => compileRequest(r, `${host}:${options.port}`, options.headers));
+    const labels = options.requests.map((r) => `${r.method} ${r.path.length > 60 ? `${r.path.slice(0, 60)}…` : r.path}`);
+    const isHead = options.requests.map((r) => r.method === 'HEAD');
+    const sections = [];
+    const workers = [];
+    const errorSamples = [];
+    const started = [];
+    const ended = [];
+    for (let t = 0; t < threads; t++) {
+        const counters = new SharedArrayBuffer(SLOTS * 4);
+        sections.push(new Int32Array(counters));
+        const config = {
+            port: options.port,
+            host,
+            requests: encoded,
+            isHead,
+            labels,
+            // Spread connections evenly: 16 over 3 threads is 6, 5, 5.
+            connections: Math.floor(connections / threads) + (t < connections % threads ? 1 : 0),
+            pipeline,
+            timeoutMs,
+            offset: Math.floor((t * options.requests.length) / threads),
+            ...(options.rate ? { rate: options.rate / threads } : {}),
+            counters,
+            control,
+            deadlineMs,
+        };
+        const worker = new Worker(workerUrl, { workerData: config, stdout: false, stderr: false });
+        workers.push(worker);
+        started.push(new Promise((resolve, reject) => {
+            worker.on('message', (m) => {
+                if (m.type === 'started')
+                    resolve();
+                else if (m.type === 'error-sample' && errorSamples.length < 10 && !errorSamples.includes(m.text)) {
+                    errorSamples.push(m.text);
+                }
+            });
+            worker.once('error', reject);
+            worker.once('exit', (code) => reject(new Error(`load worker exited with code ${code} before starting`)));
+        }));
+        ended.push(new Promise((resolve) => {
+            worker.once('exit', () => resolve());
+        }));
+    }
+    const allEnded = Promise.all(ended).then(() => { });
+    // A crash after start must not become an unhandled rejection; it shows as ended.
+    for (const w of workers)
+        w.on('error', () => { });
+    let baseline = new Int32Array(SLOTS);
+    let resetAt = performance.now();
+    let stoppedAt;
+    // Time spent paused since the last reset, and when the current pause began.
+    let pausedMs = 0;
+    let pausedAt;
+    let finalStats;
+    let stopping;
+    const snapshot = () => {
+        const all = new Int32Array(SLOTS);
+        for (const s of sections)
+            for (let i = 0; i < SLOTS; i++)
+                all[i] += Atomics.load(s, i);
+        return all;
+    };
+    // Requests and errors are summed from the status counts rather than read from their own
+    // counters: the baseline is read while the workers run, and a response recorded between the
+    // reads of two slots would otherwise make the totals and the status counts disagree by one.
+    const countsOf = (now) => {
+        let requests = 0;
+        let errors = now[TRANSPORT_ERRORS] - baseline[TRANSPORT_ERRORS];
+        for (let code = 0; code < STATUS_CODES; code++) {
+            const c = now[STATUS + code] - baseline[STATUS + code];
+            requests += c;
+            if (code < 200 || code >= 400)
+                errors += c;
+        }
+        return { requests, errors };
+    };
+    const computeStats = () => {
+        const now = snapshot();
+        const delta = (slot) => now[slot] - baseline[slot];
+        const { requests, errors } = countsOf(now);
+        const end = stoppedAt ?? performance.now();
+        const durationMs = end - resetAt - pausedMs - (pausedAt === undefined ? 0 : end - pausedAt);
+        const histogram = new Array(BUCKETS);
+        for (let i = 0; i < BUCKETS; i++)
+            histogram[i] = delta(HISTOGRAM + i);
+        let maxUs = 0;
+        const epoch = Atomics.load(ctrl, CTRL_EPOCH);
+        // A worker's max belongs to the current period only once it has recorded a response in it.
+        for (const s of sections)
+            if (Atomics.load(s, MAX_EPOCH) === epoch)
+                maxUs = Math.max(maxUs, Atomics.load(s, MAX_US));
+        const statusCounts = {};
+        for (let code = 0; code < STATUS_CODES; code++) {
+            const c = delta(STATUS + code);
+            if (c > 0)
+                statusCounts[code === 0 ? 'other' : String(code)] = c;
+        }
+        const transport = delta(TRANSPORT_ERRORS);
+        if (transport > 0)
+            statusCounts.error = transport;
+        const ms = (us) => Math.round(us) / 1000;
+        return {
+            requests,
+            errors,
+            durationMs: Math.round(durationMs),
+            requestsPerSecond: durationMs > 0 ? Math.round((requests / durationMs) * 1000 * 10) / 10 : 0,
+            latencyMs: {
+                p50: ms(quantile$1(histogram, 0.5, maxUs)),
+                p90: ms(quantile$1(histogram, 0.9, maxUs)),
+                p99: ms(quantile$1(histogram, 0.99, maxUs)),
+                max: ms(maxUs),
+            },
+            statusCounts,
+            errorSamples: [...errorSamples],
+        };
+    };
+    const stop = () => (stopping ??= (async () => {
+        Atomics.store(ctrl, CTRL_STOP, 1);
+        stoppedAt = performance.now();
+        for (const w of workers)
+            w.postMessage('stop');
+        const timer = setTimeout(() => {
+            for (const w of workers)
+                void w.terminate();
+        }, STOP_WAIT_MS);
+        await allEnded;
+        clearTimeout(timer);
+        finalStats = computeStats();
+        return finalStats;
+    })());
+    try {
+        await Promise.all(started);
+    }
+    catch (err) {
+        await stop();
+        throw err;
+    }
+    // Past the deadline, make sure the threads are gone even if a worker hangs.
+    const hardStop = setTimeout(() => void stop(), deadlineMs + STOP_WAIT_MS);
+    void allEnded.then(() => {
+        clearTimeout(hardStop);
+        stoppedAt ??= performance.now();
+    });
+    const inFlight = () => sections.reduce((sum, s) => sum + Atomics.load(s, IN_FLIGHT), 0);
+    return {
+        counts: () => countsOf(snapshot()),
+        resetStats: () => {
+            Atomics.add(ctrl, CTRL_EPOCH, 1);
+            baseline = snapshot();
+            resetAt = performance.now();
+            pausedMs = 0;
+            if (pausedAt !== undefined)
+                pausedAt = resetAt;
+        },
+        async pause(maxWaitMs = timeoutMs) {
+            if (stopping || pausedAt !== undefined)
+                return;
+            Atomics.store(ctrl, CTRL_PAUSE, 1);
+            pausedAt = performance.now();
+            const until = pausedAt + maxWaitMs;
+            while (inFlight() > 0 && performance.now() < until && !stopping) {
+                await new Promise((resolve) => setTimeout(resolve, 1));
+            }
+        },
+        resume() {
+            if (pausedAt === undefined)
+                return;
+            pausedMs += performance.now() - pausedAt;
+            pausedAt = undefined;
+            Atomics.store(ctrl, CTRL_PAUSE, 0);
+        },
+        stats: () => finalStats ?? computeStats(),
+        stop,
+        ended: allEnded,
+    };
+}
+
+// A busy port would make us measure whatever already listens there (often a
+// previous run's leftover) instead of the freshly built service: refuse early.
+/** True when something accepts connections on 127.0.0.1:port or holds the port. */
+async function isPortInUse(port, host = '127.0.0.1') {
+    if (await accepts(port, host))
+        return true;
+    // Nothing answered; a listen probe also catches a socket bound but not accepting.
+    return !(await canListen(port, host));
+}
+/** The same for both sides: not a fault of either. */
+class PortInUseError extends Error {
+    name = 'PortInUseError';
+}
+async function assertPortFree(port) {
+    if (await isPortInUse(port)) {
+        throw new PortInUseError(`port ${port} is already in use on 127.0.0.1; stop whatever listens there or set the port input`);
+    }
+}
+function accepts(port, host) {
+    return new Promise((resolve) => {
+        const socket = net.connect({ port, host });
+        const done = (result) => {
+            socket.destroy();
+            resolve(result);
+        };
+        socket.setTimeout(1000, () => done(false));
+        socket.once('connect', () => done(true));
+        socket.once('error', () => done(false));
+    });
+}
+function canListen(port, host) {
+    return new Promise((resolve) => {
+        const server = net.createServer();
+        server.once('error', () => resolve(false));
+        server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+    });
+}
+
+// One small GET for readiness polls and pprof scrapes. node:http with no agent:
+// each call has its own connection, closed afterwards, so no pooled socket to the
+// service outlives the call or shows up in its descriptor count.
+class HttpTimeoutError extends Error {
+    name = 'HttpTimeoutError';
+}
+function httpGet(url, options) {
+    const maxBytes = options.maxBytes ?? 512 * 1024 * 1024;
+    const target = new URL(url);
+    const client = target.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+        let settled = false;
+        const finish = (err, result) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            options.signal?.removeEventListener('abort', onAbort);
+            req.destroy();
+            if (err)
+                reject(err);
+            else
+                resolve(result);
+        };
+        const onAbort = () => finish(options.signal?.reason ?? new Error('aborted'));
+        const timer = setTimeout(() => finish(new HttpTimeoutError(`GET ${url} timed out after ${formatSeconds(options.timeoutMs)}`)), options.timeoutMs);
+        const req = client.get(target, { agent: false, headers: { connection: 'close' } }, (res) => {
+            const chunks = [];
+            let size = 0;
+            res.on('data', (chunk) => {
+                if (size >= maxBytes)
+                    return;
+                chunks.push(chunk);
+                size += chunk.length;
+                if (size >= maxBytes) {
+                    finish(undefined, {
+                        status: res.statusCode ?? 0,
+                        body: Buffer.concat(chunks).subarray(0, maxBytes),
+                        truncated: true,
+                    });
+                }
+            });
+            res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, body: Buffer.concat(chunks), truncated: false }));
+            res.on('error', (err) => finish(err));
+            res.on('aborted', () => finish(new Error(`GET ${url}: connection closed before the body ended`)));
+        });
+        req.on('error', (err) => finish(err));
+        if (options.signal?.aborted)
+            onAbort();
+        else
+            options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+
+// The service's own listener, waited for besides pprof: a service whose pprof
+// runs on a second port, or starts before its router, is not ready when pprof
+// answers. Any HTTP answer counts (401, 404, 405: something is listening and
+// speaks HTTP); only refused or silent connections mean "not yet".
+const POLL_INTERVAL_MS$1 = 100;
+const ATTEMPT_TIMEOUT_MS$1 = 1000;
+async function waitListening(wait) {
+    let lastProblem = 'no attempt finished';
+    const exited = wait.exited.then(() => 'exited');
+    for (;;) {
+        wait.signal?.throwIfAborted();
+        const remaining = wait.deadline - Date.now();
+        const attempt = httpGet(wait.url, {
+            timeoutMs: Math.max(50, Math.min(ATTEMPT_TIMEOUT_MS$1, remaining)),
+            maxBytes: 64 * 1024,
+            signal: wait.signal,
+        }).then(() => 'answered', (error) => {
+            const e = error;
+            lastProblem = e.code ?? e.message;
+            return 'failed';
+        });
+        const outcome = await Promise.race([attempt, exited]);
+        if (outcome === 'exited')
+            return wait.failExited();
+        if (outcome === 'answered')
+            return;
+        wait.signal?.throwIfAborted();
+        if (Date.now() >= wait.deadline)
+            wait.fail(lastProblem);
+        const pause = new Promise((r) => setTimeout(r, Math.min(POLL_INTERVAL_MS$1, Math.max(0, wait.deadline - Date.now()))));
+        if ((await Promise.race([pause.then(() => 'slept'), exited])) === 'exited')
+            return wait.failExited();
+    }
+}
+
+// Lifecycle of the service under test: spawn it in its own process group with its
+// output in a log, wait until it answers, and make sure that whatever happens
+// (stop, readiness failure, our own death) no process of that group survives.
+/** The service could not be started or never became ready; it has been stopped. */
+class ServiceStartError extends Error {
+    logTail;
+    exit;
+    lastAttempt;
+    name = 'ServiceStartError';
+    constructor(message, logTail, exit, 
+    /** What the last readiness attempt got: "HTTP 404", "ECONNREFUSED", ... */
+    lastAttempt) {
+        super(message);
+        this.logTail = logTail;
+        this.exit = exit;
+        this.lastAttempt = lastAttempt;
+    }
+}
+const STOP_GRACE_MS = 3000;
+const KILL_WAIT_MS = 10_000;
+const POLL_INTERVAL_MS = 100;
+const ATTEMPT_TIMEOUT_MS = 1000;
+const NOT_FOUND_GRACE_MS = 5000;
+async function startService(options) {
+    options.signal?.throwIfAborted();
+    await assertPortFree(options.port);
+    const scope = options.scope;
+    const spec = scope
+        ? scope.wrap(options.binary, options.args, options.env)
+        : { command: options.binary, args: options.args, env: options.env };
+    // Opened by us: the sandbox user writes the log through this descriptor, not by its path.
+    const logFd = fs.openSync(options.logPath, 'w');
+    let child;
+    try {
+        child = spawn(spec.command, spec.args, {
+            cwd: options.cwd,
+            env: spec.env,
+            detached: true,
+            stdio: ['ignore', logFd, logFd],
+            // Root on macOS: node itself switches to the sandbox user.
+            ...(spec.uid !== undefined && spec.gid !== undefined ? { uid: spec.uid, gid: spec.gid } : {}),
+        });
+    }
+    finally {
+        fs.closeSync(logFd);
+    }
+    const logTail = (lines = 30) => readLogTail(options.logPath, lines);
+    if (child.pid === undefined) {
+        const err = await new Promise((resolve) => child.once('error', resolve));
+        throw new ServiceStartError(`could not start the service ${options.binary}: ${err.message}`, logTail());
+    }
+    const pid = child.pid;
+    registerGroup(pid);
+    let exitStatus;
+    const exited = new Promise((resolve) => {
+        child.once('exit', (code, signal) => {
+            exitStatus = { code, signal };
+            resolve(exitStatus);
+        });
+    });
+    // After a successful spawn 'error' only reports a failed kill(); stop() handles that.
+    child.on('error', () => { });
+    let stopping;
+    const stop = () => (stopping ??= stopGroup(pid, exited, () => exitStatus !== undefined, scope));
+    const onAbort = () => void stop();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    void exited.then(() => {
+        options.signal?.removeEventListener('abort', onAbort);
+        // The leader is gone; sweep anything it left in its group.
+        void stop();
+    });
+    const handle = {
+        pid,
+        logPath: options.logPath,
+        stop,
+        exited,
+        exitStatus: () => exitStatus,
+        logTail,
+    };
+    try {
+        await waitReady(options, handle);
+    }
+    catch (err) {
+        await stop();
+        throw err;
+    }
+    // Under sudo the process we spawned is sudo; the service is the process it started.
+    if (scope)
+        handle.pid = scope.mainPid(pid);
+    return handle;
+}
+async function waitReady(options, handle) {
+    const started = Date.now();
+    const deadline = started + options.readyTimeoutMs;
+    let lastProblem = 'no attempt finished';
+    let notFoundSince;
+    const notFoundGraceMs = options.notFoundGraceMs ?? NOT_FOUND_GRACE_MS;
+    const exitedEarly = handle.exited.then((exit) => ({ exit }));
+    for (;;) {
+        options.signal?.throwIfAborted();
+        const remaining = deadline - Date.now();
+        const attempt = httpGet(options.readyUrl, {
+            timeoutMs: Math.max(50, Math.min(ATTEMPT_TIMEOUT_MS, remaining)),
+            maxBytes: 64 * 1024,
+            signal: options.signal,
+        }).then((res) => ({ res }), (error) => ({ error }));
+        const outcome = await Promise.race([attempt, exitedEarly]);
+        if ('exit' in outcome) {
+            throw new ServiceStartError(`service ${describeExit(outcome.exit)} before it was ready; last log lines:\n${handle.logTail()}`, handle.logTail(), outcome.exit);
+        }
+        if ('res' in outcome) {
+            if (outcome.res.status >= 200 && outcome.res.status < 300) {
+                if (options.listenUrl)
+                    await waitForListener(options, handle, deadline);
+                return;
+            }
+            lastProblem = `HTTP ${outcome.res.status}`;
+            if (outcome.res.status !== 404)
+                notFoundSince = undefined;
+            else if ((notFoundSince ??= Date.now()) + notFoundGraceMs <= Date.now()) {
+                throw new ServiceStartError(`service answers 404 at ${options.readyUrl} (for ${formatSeconds(Date.now() - notFoundSince)}): ` +
+                    `is the ready-url right? Last log lines:\n${handle.logTail()}`, handle.logTail(), undefined, lastProblem);
+            }
+        }
+        else {
+            notFoundSince = undefined;
+            options.signal?.throwIfAborted();
+            const e = outcome.error;
+            lastProblem = e.code ?? e.message;
+        }
+        if (Date.now() >= deadline) {
+            throw new ServiceStartError(`service did not answer 2xx at ${options.readyUrl} within ${formatSeconds(options.readyTimeoutMs)} ` +
+                `(last attempt: ${lastProblem}); last log lines:\n${handle.logTail()}`, handle.logTail(), undefined, lastProblem);
+        }
+        await Promise.race([sleep$2(Math.min(POLL_INTERVAL_MS, Math.max(0, deadline - Date.now()))), exitedEarly]);
+    }
+}
+function waitForListener(options, handle, deadline) {
+    return waitListening({
+        url: options.listenUrl,
+        deadline,
+        exited: handle.exited,
+        signal: options.signal,
+        fail: (lastProblem) => {
+            throw new ServiceStartError(`service answered at ${options.readyUrl} but nothing answered at ${options.listenUrl} within ` +
+                `${formatSeconds(options.readyTimeoutMs)} (last attempt: ${lastProblem}): does the service listen on ` +
+                `the port input (it is given as PORT, and \${PORT} in args)? Last log lines:\n${handle.logTail()}`, handle.logTail(), undefined, lastProblem);
+        },
+        failExited: async () => {
+            const exit = await handle.exited;
+            throw new ServiceStartError(`service ${describeExit(exit)} before it was ready; last log lines:\n${handle.logTail()}`, handle.logTail(), exit);
+        },
+    });
+}
+function describeExit(exit) {
+    return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+}
+async function stopGroup(pid, exited, hasExited, scope) {
+    try {
+        if (!hasExited()) {
+            if (scope)
+                await scope.terminate();
+            else
+                signalGroup(pid, 'SIGTERM');
+            if (!(await within$1(exited, STOP_GRACE_MS))) {
+                if (scope)
+                    await scope.killAll();
+                signalGroup(pid, 'SIGKILL');
+                if (!(await within$1(exited, KILL_WAIT_MS))) {
+                    throw new Error(`service (pid ${pid}) did not exit ${formatSeconds(KILL_WAIT_MS)} after SIGKILL`);
+                }
+            }
+        }
+        // Children the service started share its group and may outlive it; in a sandbox
+        // scope, also those that left the group (setsid): the whole cgroup is killed.
+        signalGroup(pid, 'SIGKILL');
+        if (scope)
+            await scope.killAll();
+    }
+    finally {
+        if (hasExited())
+            unregisterGroup(pid);
+    }
+}
+function signalGroup(pgid, signal) {
+    try {
+        process.kill(-pgid, signal);
+    }
+    catch (err) {
+        // EPERM: a group of another user (the sandbox's, started through sudo); its scope kills it.
+        const code = err.code;
+        if (code !== 'ESRCH' && code !== 'EPERM')
+            throw err;
+    }
+}
+async function within$1(p, ms) {
+    let timer;
+    const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    try {
+        return await Promise.race([p.then(() => true), timeout]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+function sleep$2(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+/** The last lines of a log file, reading only its end. */
+function readLogTail(path, lines) {
+    let fd;
+    try {
+        fd = fs.openSync(path, 'r');
+        const size = fs.fstatSync(fd).size;
+        const length = Math.min(size, 64 * 1024);
+        const buf = Buffer.alloc(length);
+        fs.readSync(fd, buf, 0, length, size - length);
+        const all = buf.toString('utf8').replace(/\n$/, '').split('\n');
+        if (length < size)
+            all.shift(); // probably a partial line
+        const tail = all.slice(-lines).map((l) => (l.length > 500 ? `${l.slice(0, 500)}…` : l));
+        return tail.join('\n') || '(log is empty)';
+    }
+    catch {
+        return '(no log)';
+    }
+    finally {
+        if (fd !== undefined)
+            fs.closeSync(fd);
+    }
+}
+// Safety net: process groups still running when our process ends are killed.
+// 'exit' covers normal ends and process.exit(); the signal handlers cover a
+// cancelled job (SIGINT/SIGTERM), after which the signal is re-raised so that
+// our process still ends the way it would have without us.
+const liveGroups = new Set();
+const SIGNALS$1 = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+function killAllSync() {
+    for (const pgid of liveGroups) {
+        try {
+            process.kill(-pgid, 'SIGKILL');
+        }
+        catch {
+            // already gone
+        }
+    }
+    liveGroups.clear();
+}
+function onSignal(signal) {
+    killAllSync();
+    removeHandlers();
+    if (process.listenerCount(signal) === 0)
+        process.kill(process.pid, signal);
+}
+function removeHandlers() {
+    process.removeListener('exit', killAllSync);
+    for (const s of SIGNALS$1)
+        process.removeListener(s, onSignal);
+}
+function registerGroup(pgid) {
+    if (liveGroups.size === 0) {
+        process.on('exit', killAllSync);
+        for (const s of SIGNALS$1)
+            process.on(s, onSignal);
+    }
+    liveGroups.add(pgid);
+}
+function unregisterGroup(pgid) {
+    if (!liveGroups.delete(pgid))
+        return;
+    if (liveGroups.size === 0)
+        removeHandlers();
+}
+
+// Resident memory and open descriptors of the service, read from outside the
+// process so they cost the service nothing: /proc on Linux, ps and lsof on macOS.
+const TOOL_TIMEOUT_MS = 10_000;
+async function processStats(pid, platform = process.platform) {
+    if (platform === 'linux') {
+        const status = await fs$1.readFile(`/proc/${pid}/status`, 'utf8');
+        const rssBytes = parseProcStatusRss(status);
+        if (rssBytes === undefined)
+            throw new Error(`no VmRSS line in /proc/${pid}/status (a zombie process?)`);
+        let openFds = null;
+        try {
+            openFds = (await fs$1.readdir(`/proc/${pid}/fd`)).length;
+        }
+        catch {
+            // another user's process, or /proc mounted with hidepid
+        }
+        return { rssBytes, openFds };
+    }
+    const rssBytes = parsePsRss(await run$1('ps', ['-o', 'rss=', '-p', String(pid)]));
+    if (rssBytes === undefined)
+        throw new Error(`ps printed no resident size for pid ${pid} (has it exited?)`);
+    let openFds = null;
+    try {
+        // -n -P: no DNS or port-name lookups (slow, irrelevant); -F f: one parseable line per descriptor.
+        openFds = parseLsofCount(await run$1('lsof', ['-n', '-P', '-p', String(pid), '-F', 'f']));
+    }
+    catch {
+        // no lsof on this machine
+    }
+    return { rssBytes, openFds };
+}
+/** VmRSS of /proc/<pid>/status, in bytes (the file says kB, meaning KiB). */
+function parseProcStatusRss(status) {
+    const m = /^VmRSS:\s+(\d+)\s*kB/m.exec(status);
+    return m ? Number(m[1]) * 1024 : undefined;
+}
+/** Output of `ps -o rss= -p PID`: resident size in KiB, possibly padded. */
+function parsePsRss(output) {
+    const m = /^\s*(\d+)\s*$/m.exec(output);
+    return m ? Number(m[1]) * 1024 : undefined;
+}
+/**
+ * Open file descriptors in the output of `lsof -p PID`, either the table or the
+ * field form (`-F f`: a `p<pid>` line, then `f<fd>` lines). Only rows whose FD
+ * is a number (0r, 3u, 12w) count: cwd, txt and memory-mapped rows are not
+ * descriptors, and counting them (or "lines minus header") would add a constant
+ * that differs from Linux's /proc/<pid>/fd count.
+ */
+function parseLsofCount(output) {
+    const lines = output.split('\n').filter((l) => l.trim() !== '');
+    if (lines.length === 0)
+        return 0;
+    if (/^p\d+$/.test(lines[0]))
+        return lines.filter((l) => /^f\d+$/.test(l)).length;
+    // Table: COMMAND PID USER FD TYPE ...; the first line is the header.
+    return lines.slice(1).filter((l) => /^\d/.test(l.trim().split(/\s+/)[3] ?? '')).length;
+}
+function run$1(cmd, args) {
+    return new Promise((resolve, reject) => {
+        execFile(cmd, args, { timeout: TOOL_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
+            // ps exits 1 when the pid is gone; lsof exits 1 when some files could not be listed.
+            if (err && stdout === '')
+                reject(err);
+            else
+                resolve(stdout);
+        });
+    });
+}
+
+// Scraping net/http/pprof: raw bytes only. Decoding waits until both sides are
+// measured so that it never competes with the service for CPU.
+/** pprof is missing or answers something that is not pprof. */
+class PprofUnavailableError extends Error {
+    name = 'PprofUnavailableError';
+}
+const PROFILE_TIMEOUT_MS = 30_000;
+const DUMP_TIMEOUT_MS = 60_000;
+const DUMP_MAX_BYTES = 64 * 1024 * 1024;
+function pprofHint(pprofUrl) {
+    return (`pprof is not served at ${pprofUrl}: import _ "net/http/pprof" ` +
+        `(Gin: r.Any("/debug/pprof/*any", gin.WrapH(http.DefaultServeMux)))`);
+}
+/** Fails with a message that says how to fix it when heap?debug=1 is not a heap profile. */
+async function checkPprof(pprofUrl, signal) {
+    const url = `${pprofUrl}/heap?debug=1`;
+    let res;
+    try {
+        res = await httpGet(url, { timeoutMs: PROFILE_TIMEOUT_MS, maxBytes: 4096, signal });
+    }
+    catch (err) {
+        signal?.throwIfAborted();
+        throw new PprofUnavailableError(`pprof at ${url} did not answer: ${err.message}`);
+    }
+    if (res.status === 404)
+        throw new PprofUnavailableError(pprofHint(pprofUrl));
+    if (res.status !== 200)
+        throw new PprofUnavailableError(`pprof at ${url} answered HTTP ${res.status}`);
+    if (!res.body.toString('latin1', 0, 64).startsWith('heap profile:')) {
+        throw new PprofUnavailableError(`${url} answered 200 but not with a heap profile (a catch-all route?); ${pprofHint(pprofUrl)}`);
+    }
+}
+/** A profile that must be there: non-200 is an error. */
+async function fetchBytes(url, timeoutMs, signal) {
+    const res = await httpGet(url, { timeoutMs, signal });
+    if (res.status !== 200) {
+        throw new Error(`GET ${url} answered HTTP ${res.status}: ${res.body.toString('utf8', 0, 200).trim()}`);
+    }
+    // A copy: small Buffers share Node's pool, and consumers may look at .buffer.
+    return new Uint8Array(res.body);
+}
+/** An optional profile or dump: undefined when it is not served (404) or fails. */
+async function fetchOptional(url, timeoutMs, signal, maxBytes = DUMP_MAX_BYTES) {
+    try {
+        const res = await httpGet(url, { timeoutMs, signal, maxBytes });
+        if (res.status === 404)
+            return {};
+        if (res.status !== 200)
+            return { problem: `GET ${url} answered HTTP ${res.status}` };
+        return { body: res.body, problem: res.truncated ? `GET ${url}: cut at ${maxBytes} bytes` : undefined };
+    }
+    catch (err) {
+        signal?.throwIfAborted();
+        return { problem: err.message };
+    }
+}
+
+// The one line per snapshot that tells a user watching the job that the
+// measurement is alive and sane: `base S3/6  30.1s/60s  12,345 req/s  0 errors  live heap 4.2 MB`.
+/** HeapAlloc from the MemStats footer of heap?debug=1, without decoding the profile. */
+function parseHeapAlloc(heapText) {
+    if (!heapText)
+        return undefined;
+    const m = /^# HeapAlloc = (\d+)/m.exec(heapText);
+    return m ? Number(m[1]) : undefined;
+}
+function formatSecs(ms) {
+    return `${(ms / 1000).toFixed(1)}s`;
+}
+function formatProgress(p) {
+    const heap = p.heapAlloc === undefined ? 'live heap ?' : `live heap ${formatDecimalBytes(p.heapAlloc)}`;
+    const rss = p.rssBytes === undefined ? '' : `  RSS ${formatDecimalBytes(p.rssBytes)}`;
+    const when = p.label === 'Sf'
+        ? `${p.side} Sf  settled`
+        : `${p.side} ${p.label}/${p.total}  ${formatSecs(p.elapsedMs)}/${formatSecs(p.durationMs).replace(/\.0s$/, 's')}`;
+    const rate = p.label === 'Sf' ? '' : `  ${formatGrouped(p.requestsPerSecond)} req/s`;
+    return `${when}${rate}  ${formatGrouped(p.errors)} errors  ${heap}${rss}`;
+}
+
+/** Above this share of failed requests the measurement is not trustworthy. */
+const MAX_ERROR_FRACTION = 0.01;
+function errorFraction(stats) {
+    const attempts = stats.requests + (stats.statusCounts.error ?? 0);
+    return attempts === 0 ? 0 : stats.errors / attempts;
+}
+/** Reasons the load makes this measurement untrustworthy, in words for the report. */
+function loadProblems(stats, snapshots) {
+    const problems = [];
+    if (stats.requests === 0) {
+        problems.push({ kind: 'no-answer', text: 'the service answered no request during the measured load' });
+    }
+    else {
+        const fraction = errorFraction(stats);
+        if (fraction > MAX_ERROR_FRACTION) {
+            const breakdown = Object.entries(stats.statusCounts)
+                .filter(([status]) => !/^[23]\d\d$/.test(status))
+                .map(([status, n]) => `${status === 'error' ? 'transport errors' : `HTTP ${status}`}: ${formatGrouped(n)}`)
+                .join(', ');
+            const example = stats.errorSamples[0] ? `; e.g. ${stats.errorSamples[0]}` : '';
+            problems.push({
+                kind: 'failed-requests',
+                text: `${(fraction * 100).toFixed(1)}% of requests failed (${breakdown})${example}: ` +
+                    'errors take other code paths than successes, so the allocation and leak figures may not reflect the real service',
+            });
+        }
+    }
+    for (let i = 1; i < snapshots.length; i++) {
+        if (snapshots[i].requests === snapshots[i - 1].requests && stats.requests > 0) {
+            problems.push({
+                kind: 'stalled',
+                text: `no request completed between ${snapshots[i - 1].label} and ${snapshots[i].label}: the service stopped answering for a while`,
+            });
+            break;
+        }
+    }
+    return problems;
+}
+
+// One side's snapshot schedule: start the service, load it, take snapshots on a
+// schedule while the load runs, let it settle, take the "released after GC?"
+// snapshot, stop everything. Only raw bytes and counters come out.
+const RUNTIME_ENV = ['GOGC', 'GOMEMLIMIT', 'GODEBUG', 'GOMAXPROCS'];
+const DEADLINE_MARGIN_MS = 5 * 60 * 1000;
+/** Thrown inside captureSide when the service exits; turned into ServiceCrashedError. */
+class Exited extends Error {
+    exit;
+    constructor(exit) {
+        super('service exited');
+        this.exit = exit;
+    }
+}
+/**
+ * Runs one side's schedule; a crash or a stop is thrown (ServiceCrashedError,
+ * MeasurementStoppedError) with what was taken so far, and measureSide (side.ts)
+ * turns it into an outcome. Long because the schedule is one sequence in time
+ * (start, warm up, S0..Sn, dumps, settle, Sf) racing the service's exit and the
+ * stop signal at every await; split up, its shared state would be passed around.
+ */
+async function captureSide(opts, log) {
+    const side = opts.side;
+    const pprofUrl = opts.pprofUrl.replace(/\/+$/, '');
+    const count = Math.max(1, Math.floor(opts.snapshots ?? 6));
+    const settleMs = opts.settleMs ?? 2000;
+    const traceSeconds = Math.max(0, Math.min(opts.traceSeconds ?? 0, Math.floor(opts.durationMs / 1000)));
+    const logPath = join$1(opts.workDir, `${side}-service.log`);
+    const signal = opts.signal;
+    const runtimeEnv = Object.fromEntries(RUNTIME_ENV.filter((k) => opts.env[k] !== undefined).map((k) => [k, opts.env[k]]));
+    mkdirSync(opts.workDir, { recursive: true });
+    log(`${side}: starting ${opts.binary} (port ${opts.port}, log ${logPath})`);
+    const startedAt = Date.now();
+    let service;
+    try {
+        service = await startService({
+            binary: opts.binary,
+            args: opts.args,
+            cwd: opts.cwd,
+            env: opts.env,
+            logPath,
+            port: opts.port,
+            readyUrl: opts.readyUrl,
+            ...(opts.listenUrl ? { listenUrl: opts.listenUrl } : {}),
+            readyTimeoutMs: opts.readyTimeoutMs,
+            signal,
+            scope: opts.scope,
+        });
+    }
+    catch (err) {
+        // The default ready-url is pprof's index: a 404 there means pprof is missing, not slowness.
+        if (err instanceof ServiceStartError &&
+            err.lastAttempt === 'HTTP 404' &&
+            opts.readyUrl.startsWith(pprofUrl)) {
+            throw new PprofUnavailableError(`${pprofHint(pprofUrl)} (${opts.readyUrl} answers 404)`);
+        }
+        throw err;
+    }
+    log(`${side}: ready after ${formatSeconds(Date.now() - startedAt)} (pid ${service.pid})`);
+    const exited = service.exited.then((exit) => {
+        throw new Exited(exit);
+    });
+    exited.catch(() => { });
+    const aborted = new Promise((_, reject) => {
+        if (!signal)
+            return;
+        const onAbort = () => reject(signal.reason);
+        if (signal.aborted)
+            onAbort();
+        else
+            signal.addEventListener('abort', onAbort, { once: true });
+    });
+    aborted.catch(() => { });
+    /** Waits for p, unless the service exits or the signal aborts first. */
+    const guard = (p) => Promise.race([p, exited, aborted]);
+    const sleepUntil = (t) => guard(sleep$1(Math.max(0, t - performance.now())));
+    let load;
+    const snapshots = [];
+    let t0 = performance.now();
+    let measuring = false;
+    try {
+        await guard(checkPprof(pprofUrl, signal));
+        load = await guard(startLoad({
+            port: opts.port,
+            requests: opts.requests,
+            headers: opts.headers,
+            rate: opts.rate,
+            connections: opts.connections,
+            timeoutMs: opts.requestTimeoutMs,
+            threads: opts.loadThreads,
+            workerUrl: opts.loadWorkerUrl,
+            deadlineMs: opts.warmupMs + opts.durationMs + traceSeconds * 1000 + DEADLINE_MARGIN_MS,
+        }));
+        const activeLoad = load;
+        const capped = opts.rate ? `, at most ${formatGrouped(opts.rate)} requests/s` : '';
+        log(`${side}: warming up for ${formatSeconds(opts.warmupMs)} with ${opts.connections} connections${capped}`);
+        const warmupStart = performance.now();
+        await sleepUntil(warmupStart + opts.warmupMs);
+        const warm = activeLoad.counts();
+        const warmRate = (warm.requests / Math.max(1, performance.now() - warmupStart)) * 1000;
+        activeLoad.resetStats();
+        t0 = performance.now();
+        measuring = true;
+        // The load holds while a snapshot is taken, with nothing in flight: the forced GC and the
+        // scrape of a large heap take seconds, and requests served meanwhile would fall into the
+        // next window's allocations but this window's count (bytes per request read high, then low).
+        const take = async (label) => {
+            await guard(activeLoad.pause());
+            const counts = activeLoad.counts();
+            const elapsedMs = Math.round(performance.now() - t0);
+            let heap;
+            let text;
+            let goroutine;
+            let stats;
+            try {
+                heap = await guard(fetchBytes(`${pprofUrl}/heap?gc=1`, PROFILE_TIMEOUT_MS, signal));
+                text = await guard(fetchOptional(`${pprofUrl}/heap?debug=1`, PROFILE_TIMEOUT_MS, signal));
+                goroutine = await guard(fetchOptional(`${pprofUrl}/goroutine`, PROFILE_TIMEOUT_MS, signal));
+                stats = await guard(processStats(service.pid).catch(() => undefined));
+            }
+            finally {
+                activeLoad.resume();
+            }
+            const snapshot = {
+                label,
+                elapsedMs,
+                requests: counts.requests,
+                errors: counts.errors,
+                heap,
+            };
+            if (goroutine.body)
+                snapshot.goroutine = new Uint8Array(goroutine.body);
+            if (text.body)
+                snapshot.heapText = text.body.toString('utf8');
+            if (stats)
+                snapshot.process = stats;
+            return snapshot;
+        };
+        const interval = opts.durationMs / count;
+        const progress = (s, index, rate) => log(formatProgress({
+            side,
+            label: s.label,
+            index,
+            total: count,
+            elapsedMs: s.elapsedMs,
+            durationMs: opts.durationMs,
+            requestsPerSecond: rate,
+            errors: s.errors,
+            heapAlloc: parseHeapAlloc(s.heapText),
+            rssBytes: s.process?.rssBytes,
+        }));
+        let trace;
+        const startTrace = () => {
+            const url = `${pprofUrl}/trace?seconds=${traceSeconds}`;
+            log(`${side}: tracing for ${traceSeconds} s`);
+            trace = fetchOptional(url, traceSeconds * 1000 + PROFILE_TIMEOUT_MS, signal, 512 * 1024 * 1024);
+            trace.catch(() => { });
+        };
+        const traceAt = t0 + Math.max(0, (opts.durationMs - traceSeconds * 1000) / 2);
+        const s0 = await take('S0');
+        snapshots.push(s0);
+        progress(s0, 0, warmRate);
+        for (let i = 1; i <= count; i++) {
+            const due = t0 + i * interval;
+            if (traceSeconds > 0 && !trace && traceAt < due) {
+                await sleepUntil(traceAt);
+                startTrace();
+            }
+            await sleepUntil(due);
+            const s = await take(`S${i}`);
+            const prev = snapshots[snapshots.length - 1];
+            snapshots.push(s);
+            progress(s, i, ((s.requests - prev.requests) / Math.max(1, s.elapsedMs - prev.elapsedMs)) * 1000);
+        }
+        // Near the end, while the load still runs: who is waiting where, and Go 1.26's leak detector.
+        const dump = await guard(fetchOptional(`${pprofUrl}/goroutine?debug=2`, DUMP_TIMEOUT_MS, signal));
+        const leak = await guard(fetchOptional(`${pprofUrl}/goroutineleak`, DUMP_TIMEOUT_MS, signal));
+        const traced = trace ? await guard(trace) : undefined;
+        const loadStats = await activeLoad.stop();
+        measuring = false;
+        log(`${side}: load done: ${formatGrouped(loadStats.requests)} requests in ${formatSeconds(loadStats.durationMs)} ` +
+            `(${formatGrouped(loadStats.requestsPerSecond)} req/s, p50 ${loadStats.latencyMs.p50} ms, ` +
+            `p99 ${loadStats.latencyMs.p99} ms), ${formatGrouped(loadStats.errors)} errors; settling ${formatSeconds(settleMs)}`);
+        await sleepUntil(performance.now() + settleMs);
+        const settled = await take('Sf');
+        progress(settled, count, 0);
+        const typed = loadProblems(loadStats, snapshots);
+        const problems = typed.map((p) => p.text);
+        for (const p of [dump.problem, leak.problem, traced?.problem])
+            if (p)
+                problems.push(p);
+        for (const p of problems)
+            log(`${side}: warning: ${p}`);
+        const result = {
+            side,
+            snapshots,
+            settled,
+            load: loadStats,
+            logPath,
+            runtimeEnv,
+            errorFraction: errorFraction(loadStats),
+        };
+        if (problems.length > 0)
+            result.problems = problems;
+        if (typed.length > 0)
+            result.loadProblems = typed;
+        if (dump.body)
+            result.goroutineDump = dump.body.toString('utf8');
+        if (leak.body)
+            result.goroutineLeak = new Uint8Array(leak.body);
+        if (traced?.body)
+            result.trace = new Uint8Array(traced.body);
+        return result;
+    }
+    catch (err) {
+        // A failed scrape is often the first sign of a crash: give the exit a moment to be seen.
+        if (signal?.aborted) {
+            // Stopped from outside (even if the safety net killed the service on the way): keep the
+            // snapshots taken so far, with the load counted up to now, for a partial report.
+            const loadStats = await load?.stop().catch(() => undefined);
+            throw new MeasurementStoppedError(signal.reason instanceof Error ? signal.reason.message : String(signal.reason), side, logPath, snapshots, measuring ? Math.round(performance.now() - t0) : -1, opts.durationMs, loadStats);
+        }
+        const exit = err instanceof Exited ? err.exit : (service.exitStatus() ?? (await within(service.exited, 500)));
+        if (!exit)
+            throw err;
+        const loadStats = await load?.stop();
+        const elapsedMs = Math.round(performance.now() - t0);
+        const when = measuring
+            ? `${formatSeconds(elapsedMs)} into the measured load`
+            : load
+                ? 'during warmup or after the load'
+                : 'before the load started';
+        const served = loadStats ? ` after ${formatGrouped(loadStats.requests)} measured requests` : '';
+        // The kernel's OOM killer at the memory-limit: the leak took the service down, not the runner.
+        const how = opts.scope?.oomKilled()
+            ? `was killed at ${formatMemoryLimit(opts.scope.memoryLimit)} (the memory-limit input)${served}, ${when}`
+            : `${describeExit(exit)} ${when}${served}`;
+        throw new ServiceCrashedError(`${side}: the service ${how}; last log lines:\n${service.logTail()}`, side, exit, service.logTail(), logPath, snapshots, measuring ? elapsedMs : -1, loadStats);
+    }
+    finally {
+        await load?.stop();
+        await service.stop();
+    }
+}
+function sleep$1(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+async function within(p, ms) {
+    let timer;
+    try {
+        return await Promise.race([
+            p,
+            new Promise((r) => (timer = setTimeout(() => r(undefined), ms))),
+        ]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+
+/**
+ * Measures one side. A crash under load or a stop (the deadline, a cancelled job)
+ * is an outcome, with the snapshots taken before; anything else (the service never
+ * started, pprof is missing) is thrown.
+ */
+async function measureSide(opts, log) {
+    try {
+        return { kind: 'measured', side: opts.side, measurement: await captureSide(opts, log) };
+    }
+    catch (error) {
+        if (error instanceof ServiceCrashedError) {
+            return { kind: 'crashed', side: opts.side, crash: error, ...withMeasurement(error) };
+        }
+        if (error instanceof MeasurementStoppedError) {
+            return { kind: 'stopped', side: opts.side, stop: error, ...withMeasurement(error) };
+        }
+        throw error;
+    }
+}
+function withMeasurement(cut) {
+    const measurement = partialMeasurement(cut);
+    return measurement ? { measurement } : {};
+}
+/**
+ * The snapshots a side cut short took, as a measurement; undefined when it took none.
+ * Even one or two are kept: the analysis copes with so few (it says they show no
+ * trend), and analysing them keeps the other side's measurement in the report.
+ */
+function partialMeasurement(cut) {
+    if (cut.snapshots.length === 0)
+        return undefined;
+    const crashed = cut instanceof ServiceCrashedError;
+    // A stopped side's snapshots are all sound: every one counts as a point of the load (two give a
+    // window of allocation per request). A crashed side's last one stands in for the settled one.
+    const snapshots = crashed ? cut.snapshots.slice(0, -1) : cut.snapshots;
+    return {
+        side: cut.side,
+        snapshots,
+        // No settled snapshot: the last one stands in, so "released after GC?" reads as "not released".
+        settled: cut.snapshots[cut.snapshots.length - 1],
+        load: cut.load ?? NO_LOAD,
+        logPath: cut.logPath,
+        runtimeEnv: {},
+        // A stopped run says so once for every side (stoppedNote), not per side.
+        ...(crashed
+            ? {
+                problems: [
+                    `the service crashed ${cut.snapshots.length} snapshots into the run; figures cover the time before`,
+                ],
+            }
+            : {}),
+    };
+}
+
+/** 2: leaks head fixed (analysis.fixed), each finding's harm (details.harmPerRequest). */
+const REPORT_SCHEMA_VERSION = 2;
+
+// Kept in step with package.json by a test; the bundle cannot read package.json at run time.
+const VERSION = '0.1.0';
+
+// A small reader for untrusted JSON: every accessor checks the type, caps the
+// size and names the field path in its error ("report.analysis.findings[2].rate").
+class ReportValidationError extends Error {
+    path;
+    constructor(path, message) {
+        super(`${path}: ${message}`);
+        this.path = path;
+        this.name = 'ReportValidationError';
+    }
+}
+function typeName(value) {
+    if (value === null)
+        return 'null';
+    if (value === undefined)
+        return 'nothing';
+    if (Array.isArray(value))
+        return 'an array';
+    if (typeof value === 'number' && !Number.isFinite(value))
+        return String(value);
+    return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+function object(value, path) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new ReportValidationError(path, `expected an object, got ${typeName(value)}`);
+    }
+    return value;
+}
+/** A string, cut to max characters (a longer one is kept, not refused: it is only text). */
+function string(value, path, max) {
+    if (typeof value !== 'string')
+        throw new ReportValidationError(path, `expected a string, got ${typeName(value)}`);
+    return value.length > max ? value.slice(0, max - 1) + '…' : value;
+}
+function optString(value, path, max) {
+    return value === undefined || value === null ? undefined : string(value, path, max);
+}
+function number(value, path, opts = {}) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new ReportValidationError(path, `expected a finite number, got ${typeName(value)}`);
+    }
+    if (opts.integer && !Number.isInteger(value))
+        throw new ReportValidationError(path, `expected a whole number, got ${value}`);
+    if (opts.min !== undefined && value < opts.min)
+        throw new ReportValidationError(path, `expected at least ${opts.min}, got ${value}`);
+    return value;
+}
+function optNumber(value, path, opts = {}) {
+    return value === undefined || value === null ? undefined : number(value, path, opts);
+}
+function boolean(value, path) {
+    if (typeof value !== 'boolean')
+        throw new ReportValidationError(path, `expected true or false, got ${typeName(value)}`);
+    return value;
+}
+function array(value, path, max, item) {
+    if (!Array.isArray(value))
+        throw new ReportValidationError(path, `expected an array, got ${typeName(value)}`);
+    if (value.length > max)
+        throw new ReportValidationError(path, `expected at most ${max} items, got ${value.length}`);
+    return value.map((v, i) => item(v, `${path}[${i}]`));
+}
+function optArray(value, path, max, item) {
+    return value === undefined || value === null ? undefined : array(value, path, max, item);
+}
+function oneOf(value, path, allowed) {
+    if (typeof value !== 'string' || !allowed.includes(value)) {
+        const got = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeName(value);
+        throw new ReportValidationError(path, `expected one of ${allowed.join(', ')}, got ${got}`);
+    }
+    return value;
+}
+/** A string-keyed record of strings or numbers, at most max entries. */
+function record(value, path, max, maxString) {
+    const obj = object(value, path);
+    const keys = Object.keys(obj);
+    if (keys.length > max)
+        throw new ReportValidationError(path, `expected at most ${max} entries, got ${keys.length}`);
+    const out = {};
+    for (const key of keys) {
+        const p = `${path}.${key.length > 40 ? key.slice(0, 40) + '…' : key}`;
+        if (key.length > 100)
+            throw new ReportValidationError(p, 'key longer than 100 characters');
+        if (key === '__proto__' || key === 'constructor' || key === 'prototype')
+            throw new ReportValidationError(p, 'reserved key');
+        const v = obj[key];
+        if (typeof v === 'number')
+            out[key] = number(v, p);
+        else if (typeof v === 'string')
+            out[key] = string(v, p, maxString);
+        else
+            throw new ReportValidationError(p, `expected a string or a number, got ${typeName(v)}`);
+    }
+    return out;
+}
+
+/** Keys that lead wherever they appear; the rest follow in alphabetical order. */
+const LEADING_KEYS = ['schemaVersion', 'tool', 'meta', 'failures', 'verdict', 'analysis'];
+function ordered(value) {
+    if (Array.isArray(value))
+        return value.map(ordered);
+    if (typeof value === 'number') {
+        // JSON has no Infinity ("new" allocation sites have an infinite change); NaN means unknown.
+        if (Number.isNaN(value))
+            return null;
+        if (!Number.isFinite(value))
+            return value > 0 ? 'Infinity' : '-Infinity';
+        return value;
+    }
+    if (typeof value !== 'object' || value === null)
+        return value;
+    const obj = value;
+    const keys = Object.keys(obj)
+        .filter((k) => obj[k] !== undefined)
+        .sort((a, b) => {
+        const ia = LEADING_KEYS.indexOf(a);
+        const ib = LEADING_KEYS.indexOf(b);
+        if (ia >= 0 || ib >= 0)
+            return (ia < 0 ? Infinity : ia) - (ib < 0 ? Infinity : ib);
+        return a < b ? -1 : a > b ? 1 : 0;
+    });
+    const out = {};
+    for (const k of keys)
+        out[k] = ordered(obj[k]);
+    return out;
+}
+/** Pretty JSON with a stable key order, so two reports diff cleanly. Ends with a newline. */
+function toJson(report) {
+    return JSON.stringify(ordered(report), null, 2) + '\n';
+}
+// Caps: far above what a real report holds, low enough that a hostile one cannot
+// make the renderer slow or the comment huge.
+const MAX_TEXT = 100 * 1024 * 1024;
+const NAME = 1000;
+const SENTENCE = 2000;
+const SHORT = 200;
+const MAX_FINDINGS = 200;
+const MAX_SITES = 1000;
+const MAX_STACK = 64;
+const MAX_SERIES = 10_000;
+const MAX_NOTES = 100;
+/** A number that may have been written as null (NaN) or "Infinity". */
+function num(value, path) {
+    if (value === null)
+        return NaN;
+    if (value === 'Infinity')
+        return Infinity;
+    if (value === '-Infinity')
+        return -Infinity;
+    return number(value, path);
+}
+function optNum(value, path) {
+    return value === undefined ? undefined : num(value, path);
+}
+function numbers(value, path, max = MAX_SERIES) {
+    return array(value, path, max, num);
+}
+function frame(value, path) {
+    const o = object(value, path);
+    return {
+        function: string(o.function, `${path}.function`, NAME),
+        file: string(o.file, `${path}.file`, NAME),
+        line: number(o.line, `${path}.line`, { integer: true, min: 0 }),
+    };
+}
+function site(value, path) {
+    const o = object(value, path);
+    return {
+        key: string(o.key, `${path}.key`, 4 * NAME),
+        function: string(o.function, `${path}.function`, NAME),
+        ownFrame: o.ownFrame === undefined || o.ownFrame === null ? undefined : frame(o.ownFrame, `${path}.ownFrame`),
+        stack: array(o.stack, `${path}.stack`, MAX_STACK, (v, p) => string(v, p, 2 * NAME)),
+    };
+}
+const KINDS = ALL_FINDING_KINDS;
+const STATUSES = ['new', 'worsened', 'pre-existing', 'unknown'];
+function finding(value, path) {
+    const o = object(value, path);
+    // What the finding is first, so a wrong one is named before its parts are.
+    const kind = oneOf(o.kind, `${path}.kind`, KINDS);
+    const status = oneOf(o.status, `${path}.status`, STATUSES);
+    const s = site(o.site, `${path}.site`);
+    const ev = object(o.evidence, `${path}.evidence`);
+    const requests = numbers(ev.requests, `${path}.evidence.requests`);
+    const values = numbers(ev.values, `${path}.evidence.values`);
+    if (requests.length !== values.length) {
+        throw new ReportValidationError(`${path}.evidence`, `requests and values differ in length (${requests.length} vs ${values.length})`);
+    }
+    return {
+        kind,
+        status,
+        site: s,
+        rate: num(o.rate, `${path}.rate`),
+        unit: string(o.unit, `${path}.unit`, 40),
+        baseRate: optNum(o.baseRate, `${path}.baseRate`),
+        growth: num(o.growth, `${path}.growth`),
+        summary: string(o.summary, `${path}.summary`, SENTENCE),
+        hint: string(o.hint, `${path}.hint`, SENTENCE),
+        evidence: {
+            requests,
+            values,
+            settled: optNum(ev.settled, `${path}.evidence.settled`),
+            pValue: optNum(ev.pValue, `${path}.evidence.pValue`),
+        },
+        details: record(o.details ?? {}, `${path}.details`, 50, SENTENCE),
+    };
+}
+function fixedLeak(value, path) {
+    const o = object(value, path);
+    return {
+        kind: oneOf(o.kind, `${path}.kind`, KINDS),
+        site: site(o.site, `${path}.site`),
+        unit: string(o.unit, `${path}.unit`, 40),
+        baseRate: num(o.baseRate, `${path}.baseRate`),
+        headRate: num(o.headRate, `${path}.headRate`),
+        how: oneOf(o.how, `${path}.how`, ['gone', 'slower']),
+        summary: string(o.summary, `${path}.summary`, SENTENCE),
+    };
+}
+function allocRate(value, path) {
+    const o = object(value, path);
+    return {
+        bytesPerRequest: num(o.bytesPerRequest, `${path}.bytesPerRequest`),
+        objectsPerRequest: num(o.objectsPerRequest, `${path}.objectsPerRequest`),
+        windows: numbers(o.windows ?? [], `${path}.windows`, 1000),
+    };
+}
+function allocatorChange(value, path) {
+    const o = object(value, path);
+    let ci;
+    if (o.ci !== undefined && o.ci !== null) {
+        const pair = numbers(o.ci, `${path}.ci`, 2);
+        if (pair.length !== 2)
+            throw new ReportValidationError(`${path}.ci`, `expected two numbers, got ${pair.length}`);
+        ci = [pair[0], pair[1]];
+    }
+    return {
+        site: site(o.site, `${path}.site`),
+        base: o.base === undefined || o.base === null ? undefined : allocRate(o.base, `${path}.base`),
+        head: allocRate(o.head, `${path}.head`),
+        change: num(o.change, `${path}.change`),
+        ci,
+        pValue: optNum(o.pValue, `${path}.pValue`),
+        adjustedPValue: optNum(o.adjustedPValue, `${path}.adjustedPValue`),
+        significant: boolean(o.significant, `${path}.significant`),
+    };
+}
+function sideSummary(value, path) {
+    const o = object(value, path);
+    let gc;
+    if (o.gc !== undefined && o.gc !== null) {
+        const g = object(o.gc, `${path}.gc`);
+        gc = {
+            numGC: num(g.numGC, `${path}.gc.numGC`),
+            gcCPUFraction: optNum(g.gcCPUFraction, `${path}.gc.gcCPUFraction`),
+            gogc: optString(g.gogc, `${path}.gc.gogc`, 40),
+            gomemlimit: optString(g.gomemlimit, `${path}.gc.gomemlimit`, 40),
+        };
+    }
+    return {
+        side: oneOf(o.side, `${path}.side`, ['base', 'head']),
+        requests: num(o.requests, `${path}.requests`),
+        errors: num(o.errors, `${path}.errors`),
+        requestsPerSecond: num(o.requestsPerSecond, `${path}.requestsPerSecond`),
+        p99LatencyMs: num(o.p99LatencyMs, `${path}.p99LatencyMs`),
+        heapGrowthPer1kRequests: num(o.heapGrowthPer1kRequests, `${path}.heapGrowthPer1kRequests`),
+        liveHeapStart: num(o.liveHeapStart, `${path}.liveHeapStart`),
+        liveHeapEnd: num(o.liveHeapEnd, `${path}.liveHeapEnd`),
+        liveHeapSettled: num(o.liveHeapSettled, `${path}.liveHeapSettled`),
+        allocBytesPerRequest: num(o.allocBytesPerRequest, `${path}.allocBytesPerRequest`),
+        allocObjectsPerRequest: num(o.allocObjectsPerRequest, `${path}.allocObjectsPerRequest`),
+        goroutinesStart: optNum(o.goroutinesStart, `${path}.goroutinesStart`),
+        goroutinesEnd: optNum(o.goroutinesEnd, `${path}.goroutinesEnd`),
+        rssPeakBytes: optNum(o.rssPeakBytes, `${path}.rssPeakBytes`),
+        openFdsStart: optNum(o.openFdsStart, `${path}.openFdsStart`),
+        openFdsEnd: optNum(o.openFdsEnd, `${path}.openFdsEnd`),
+        gc,
+        heapSeries: array(o.heapSeries, `${path}.heapSeries`, 1000, (v, p) => {
+            const s = object(v, p);
+            return {
+                label: string(s.label, `${p}.label`, 40),
+                requests: num(s.requests, `${p}.requests`),
+                elapsedMs: num(s.elapsedMs, `${p}.elapsedMs`),
+                inuseBytes: num(s.inuseBytes, `${p}.inuseBytes`),
+            };
+        }),
+    };
+}
+function analysis(value, path) {
+    const o = object(value, path);
+    const v = object(o.verdict, `${path}.verdict`);
+    return {
+        verdict: {
+            leak: boolean(v.leak, `${path}.verdict.leak`),
+            newLeak: boolean(v.newLeak, `${path}.verdict.newLeak`),
+            regression: boolean(v.regression, `${path}.verdict.regression`),
+        },
+        findings: array(o.findings, `${path}.findings`, MAX_FINDINGS, finding),
+        ...(o.fixed === undefined ? {} : { fixed: array(o.fixed, `${path}.fixed`, MAX_FINDINGS, fixedLeak) }),
+        base: o.base === undefined || o.base === null ? undefined : sideSummary(o.base, `${path}.base`),
+        head: sideSummary(o.head, `${path}.head`),
+        total: allocatorChange(o.total, `${path}.total`),
+        growing: array(o.growing, `${path}.growing`, MAX_SITES, allocatorChange),
+        improved: array(o.improved, `${path}.improved`, MAX_SITES, allocatorChange),
+        // A head-only report's allocators table: without it, comment mode would drop that table.
+        ...(o.topAllocators === undefined
+            ? {}
+            : { topAllocators: array(o.topAllocators, `${path}.topAllocators`, MAX_SITES, allocatorChange) }),
+        notes: array(o.notes, `${path}.notes`, MAX_NOTES, (n, p) => string(n, p, SENTENCE)),
+        ...(o.untrustworthy === undefined
+            ? {}
+            : {
+                untrustworthy: array(o.untrustworthy, `${path}.untrustworthy`, MAX_NOTES, (n, p) => string(n, p, SENTENCE)),
+            }),
+    };
+}
+function meta(value, path) {
+    const o = object(value, path);
+    const repository = optString(o.repository, `${path}.repository`, SHORT);
+    if (repository !== undefined && !/^[\w.-]+\/[\w.-]+$/.test(repository)) {
+        throw new ReportValidationError(`${path}.repository`, 'expected "owner/name"');
+    }
+    const sha = (key) => {
+        const s = optString(o[key], `${path}.${key}`, 64);
+        if (s !== undefined && !/^[0-9a-f]{7,64}$/i.test(s))
+            throw new ReportValidationError(`${path}.${key}`, 'expected a hexadecimal commit SHA');
+        return s;
+    };
+    return {
+        repository,
+        pullRequest: optNumber(o.pullRequest, `${path}.pullRequest`, { integer: true, min: 1 }),
+        baseSha: sha('baseSha'),
+        headSha: sha('headSha'),
+        package: string(o.package, `${path}.package`, SHORT),
+        workingDirectory: string(o.workingDirectory, `${path}.workingDirectory`, SHORT),
+        modulePath: string(o.modulePath, `${path}.modulePath`, SHORT),
+        requests: array(o.requests, `${path}.requests`, 1000, (r, p) => string(r, p, SENTENCE)),
+        durationMs: number(o.durationMs, `${path}.durationMs`, { min: 0 }),
+        warmupMs: number(o.warmupMs, `${path}.warmupMs`, { min: 0 }),
+        connections: number(o.connections, `${path}.connections`, { integer: true, min: 0 }),
+        snapshots: number(o.snapshots, `${path}.snapshots`, { integer: true, min: 0 }),
+        regressionThreshold: number(o.regressionThreshold, `${path}.regressionThreshold`),
+        failOn: array(o.failOn, `${path}.failOn`, 10, (w, p) => string(w, p, 40)),
+        goVersion: optString(o.goVersion, `${path}.goVersion`, 100),
+        platform: string(o.platform, `${path}.platform`, 100),
+        generatedAt: string(o.generatedAt, `${path}.generatedAt`, 100),
+        commentId: string(o.commentId, `${path}.commentId`, SHORT),
+        sourceRoots: optArray(o.sourceRoots, `${path}.sourceRoots`, 10, (r, p) => string(r, p, NAME)),
+        serverUrl: optString(o.serverUrl, `${path}.serverUrl`, SHORT),
+    };
+}
+/**
+ * Reads and validates a report written by toJson, possibly by an untrusted run.
+ * Throws ReportValidationError naming the offending field's path.
+ */
+function parseReport(text) {
+    if (typeof text !== 'string')
+        throw new ReportValidationError('report', 'expected JSON text');
+    if (text.length > MAX_TEXT)
+        throw new ReportValidationError('report', `larger than ${MAX_TEXT} characters`);
+    let raw;
+    try {
+        raw = JSON.parse(text);
+    }
+    catch (error) {
+        throw new ReportValidationError('report', `not valid JSON: ${error.message}`);
+    }
+    const o = object(raw, 'report');
+    // Version 2 only added optional fields (fixed leaks, harm): a version-1 report reads as it is.
+    if (o.schemaVersion !== REPORT_SCHEMA_VERSION && o.schemaVersion !== 1) {
+        const got = typeof o.schemaVersion === 'number' ? o.schemaVersion : JSON.stringify(o.schemaVersion ?? null);
+        throw new ReportValidationError('report.schemaVersion', `expected ${REPORT_SCHEMA_VERSION} (or 1), got ${got}`);
+    }
+    const tool = object(o.tool, 'report.tool');
+    if (tool.name !== 'memleak-action')
+        throw new ReportValidationError('report.tool.name', 'expected "memleak-action"');
+    return {
+        schemaVersion: REPORT_SCHEMA_VERSION,
+        tool: { name: 'memleak-action', version: string(tool.version, 'report.tool.version', 60) },
+        meta: meta(o.meta, 'report.meta'),
+        analysis: analysis(o.analysis, 'report.analysis'),
+        failures: array(o.failures, 'report.failures', 20, (f, p) => string(f, p, SENTENCE)),
+    };
+}
+
+// The service's log as the artifact keeps it: whole when small, else its head
+// and its tail with a line saying what was cut. gin.Default() or a request
+// logger writes a line per request: 100-200 MB a side at full load, most of it
+// the same line, while start-up errors sit at the head and the crash at the tail.
+const LOG_CAP_BYTES = 8 * 1024 * 1024;
+/** Cuts the middle out of the log at `path` when it is over `maxBytes`; returns the bytes cut (0: kept whole). */
+function capLog(path, maxBytes = LOG_CAP_BYTES) {
+    let fd;
+    try {
+        fd = fs.openSync(path, 'r');
+    }
+    catch {
+        return 0;
+    }
+    let head;
+    let tail;
+    let size;
+    try {
+        size = fs.fstatSync(fd).size;
+        if (size <= maxBytes)
+            return 0;
+        const half = Math.floor(maxBytes / 2);
+        head = Buffer.alloc(half);
+        tail = Buffer.alloc(half);
+        fs.readSync(fd, head, 0, half, 0);
+        fs.readSync(fd, tail, 0, half, size - half);
+    }
+    finally {
+        fs.closeSync(fd);
+    }
+    // Whole lines only: the head ends after its last newline, the tail starts after its first.
+    const headEnd = head.lastIndexOf(0x0a) + 1 || head.length;
+    const tailStart = tail.indexOf(0x0a) + 1;
+    const keptHead = head.subarray(0, headEnd);
+    const keptTail = tail.subarray(tailStart);
+    const cut = size - keptHead.length - keptTail.length;
+    const note = Buffer.from(`\n[memleak-action: ${cut} bytes cut from the middle of this ${size}-byte log; ` +
+        `the first ${keptHead.length} and the last ${keptTail.length} bytes are kept]\n\n`);
+    const tmp = `${path}.capping`;
+    fs.writeFileSync(tmp, Buffer.concat([keptHead, note, keptTail]));
+    fs.renameSync(tmp, path);
+    return cut;
+}
+
+// The write step: each side's profiles and log into the artifact directory, and
+// the report (JSON and Markdown) once the analysis is done.
+/** A side's snapshots, dumps and trace as files, beside its (capped) service log. */
+async function writeMeasurement(dir, m, log) {
+    await mkdir(dir, { recursive: true });
+    const cut = capLog(m.logPath);
+    if (cut > 0)
+        log.info(`${m.side}: the service log kept in the artifact is capped: ${cut} bytes cut from its middle`);
+    const put = (name, data) => writeFile(join$1(dir, name), data);
+    for (const s of [...m.snapshots, m.settled]) {
+        await put(`${s.label}.heap.pb.gz`, s.heap);
+        if (s.goroutine)
+            await put(`${s.label}.goroutine.pb.gz`, s.goroutine);
+    }
+    // The last in-run heap profile, named for `go tool pprof -diff_base base.pb.gz head.pb.gz`.
+    // (A side that crashed early may have no in-run snapshot left: then the one it took.)
+    await put(`../${m.side}.pb.gz`, (m.snapshots[m.snapshots.length - 1] ?? m.settled).heap);
+    if (m.goroutineDump)
+        await put('goroutine-debug2.txt', m.goroutineDump);
+    if (m.goroutineLeak)
+        await put('goroutineleak.pb.gz', m.goroutineLeak);
+    if (m.trace)
+        await put('trace.out', m.trace);
+}
+/** What was run, where, by whom: the report's `meta`. */
+async function reportMeta(inputs, ctx, run) {
+    return {
+        repository: ctx.repository,
+        pullRequest: ctx.pullRequest,
+        baseSha: run.baseTree?.sha,
+        headSha: ctx.headSha,
+        package: inputs.package,
+        workingDirectory: inputs.workingDirectory,
+        modulePath: run.modulePath,
+        requests: run.requests.map((r) => [r.method, r.path, r.body].filter((x) => x !== undefined).join(' ')),
+        durationMs: inputs.durationMs,
+        warmupMs: inputs.warmupMs,
+        connections: inputs.connections,
+        snapshots: inputs.snapshots,
+        regressionThreshold: inputs.regressionThreshold,
+        failOn: inputs.failOn,
+        goVersion: await goVersion(),
+        platform: `${process.platform}-${process.arch}`,
+        generatedAt: new Date().toISOString(),
+        commentId: ctx.commentId,
+        sourceRoots: [
+            ctx.workspace,
+            ...(run.baseTree ? [run.baseTree.dir] : []),
+            ...(run.sandboxRoot ? run.sides.map((side) => join$1(run.sandboxRoot, side)) : []),
+        ],
+        serverUrl: ctx.serverUrl,
+    };
+}
+/** The report: the analysis with what was run, where, and why the step fails under fail-on. */
+function reportOf(analysis, meta, inputs, stopped) {
+    return {
+        schemaVersion: REPORT_SCHEMA_VERSION,
+        tool: { name: 'memleak-action', version: VERSION },
+        meta,
+        analysis,
+        failures: [
+            ...(stopped ? [oneLine$1(stopped)] : []),
+            // A stop is its own reason already: no second line saying it left no verdict.
+            ...failuresFor(analysis.verdict, inputs.failOn, analysis).filter((reason) => !stopped || !reason.startsWith('no verdict')),
+        ],
+    };
+}
+/** Writes report.json into outDir; returns its path. */
+async function writeReport(outDir, report) {
+    const reportPath = join$1(outDir, 'report.json');
+    await writeFile(reportPath, toJson(report));
+    return reportPath;
+}
+
+// The measure step: each side in its own sandbox scope, after the workflow's
+// setup-command, one after the other; then head again as its own base when the
+// self-check is asked for. A side's files are written as soon as it is measured,
+// so a later failure loses nothing.
+/** The service's runtime settings, arguments and listener, the same for every side. */
+function serviceSettings(inputs, requests, sandbox) {
+    const runtimeExtra = { ...inputs.env };
+    // A memprofilerate the user put in GODEBUG themselves wins; the analysis must know the rate in force.
+    const userRate = /(?:^|,)memprofilerate=(\d+)/.exec(runtimeExtra.GODEBUG ?? '');
+    const memProfileRate = userRate ? Number(userRate[1]) : inputs.memProfileRate;
+    if (!userRate) {
+        runtimeExtra.GODEBUG = [runtimeExtra.GODEBUG, `memprofilerate=${memProfileRate}`]
+            .filter(Boolean)
+            .join(',');
+    }
+    for (const [name, value] of Object.entries(runtimeExtra))
+        runtimeExtra[name] = expandPort(value, inputs.port);
+    const args = inputs.args.map((a) => expandPort(a, inputs.port));
+    // Besides pprof, the service's own listener: the first request's route, or pprof's index when
+    // ready-url names the service's own readiness route (then pprof is what is left to wait for).
+    const listenUrl = inputs.readyUrlGiven
+        ? `${inputs.pprofUrl}/`
+        : listenUrlFor(requests[0], `http://127.0.0.1:${inputs.port}`);
+    // In the sandbox the service's home and temp dir are its own (it cannot write ours anyway).
+    const sandboxDirs = sandbox.home
+        ? {
+            HOME: sandbox.home,
+            TMPDIR: join$1(sandbox.home, 'tmp'),
+            TMP: join$1(sandbox.home, 'tmp'),
+            TEMP: join$1(sandbox.home, 'tmp'),
+            USER: sandbox.user.name,
+        }
+        : {};
+    return { runtimeExtra, memProfileRate, args, listenUrl, sandboxDirs };
+}
+/**
+ * A side that could not start says which side, once. Not a busy port (the same
+ * for both sides), not an input error, and not an interrupt or the deadline.
+ */
+function namedForSide(error, side, signal) {
+    if (signal?.aborted || !(error instanceof Error))
+        return error;
+    if (error instanceof UsageError || error instanceof PortInUseError)
+        return error;
+    if (!error.message.startsWith(`${side}:`))
+        error.message = `${side}: ${error.message}`;
+    return error;
+}
+/** The workflow's own setup-command before a side: trusted, run as the runner's user with its environment. */
+async function runSetup(inputs, ctx, role) {
+    const started = Date.now();
+    const result = await runCommand('sh', ['-c', inputs.setupCommand], {
+        cwd: ctx.workspace,
+        env: {
+            ...process.env,
+            MEMLEAK_SIDE: role.split(' ')[0],
+            PORT: String(inputs.port),
+        },
+        timeoutMs: inputs.timeoutMs,
+        signal: ctx.signal,
+    });
+    ctx.signal?.throwIfAborted();
+    if (result.output.trim())
+        ctx.log.info(result.output.trimEnd());
+    if (result.code !== 0) {
+        throw new Error(`setup-command failed before ${role} (exit ${result.code ?? 'by a signal'}):\n${lastLines(result.output, 30)}`);
+    }
+    ctx.log.info(`setup-command done before ${role} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+/**
+ * After a side: nothing of the sandbox alive, the port free again. Otherwise the
+ * side fails naming what survived (a process that outlives its side could write
+ * the runner's files after we wrote ours, or answer the next side's requests).
+ */
+async function assertSideGone(side, killAll, port) {
+    const left = await killAll();
+    if (left.length > 0)
+        throw new Error(`${side}: still alive after the side ended: ${left.join(', ')}`);
+    for (let i = 0; port !== undefined && (await isPortInUse(port)); i++) {
+        if (i === 20)
+            throw new Error(`${side}: port ${port} is still in use after the side ended and was killed`);
+        await new Promise((r) => setTimeout(r, 100));
+    }
+}
+/** Measures every side in turn (a stop ends the turn), then the self-check. */
+async function measureSides(inputs, ctx, sides, built, requests, sandbox) {
+    const { log } = ctx;
+    const settings = serviceSettings(inputs, requests, sandbox);
+    const measureOne = async (side, role) => {
+        const b = built[side];
+        // The workflow's own command, before the PR's service starts (and outside its scope).
+        if (inputs.setupCommand)
+            await log.group(`Setup ${role}`, () => runSetup(inputs, ctx, role));
+        const dirName = role === 'head (self-check)' ? 'self-check' : side;
+        const scope = await sandbox.scope(`${dirName}-service`);
+        const env = serviceEnvironment(process.env, settings.runtimeExtra, inputs.port);
+        for (const [k, v] of Object.entries(settings.sandboxDirs))
+            if (!(k in inputs.env))
+                env[k] = v;
+        // A port busy before the side started is that error's to report, not a survivor of the side.
+        let portWasBusy = false;
+        try {
+            return await log.group(`Measure ${role}`, () => measureSide({
+                side,
+                binary: b.binary,
+                args: settings.args,
+                cwd: b.serviceDir,
+                env,
+                scope,
+                port: inputs.port,
+                pprofUrl: inputs.pprofUrl,
+                readyUrl: inputs.readyUrl,
+                listenUrl: settings.listenUrl,
+                readyTimeoutMs: inputs.readyTimeoutMs,
+                requests,
+                headers: inputs.headers,
+                ...(inputs.rate ? { rate: inputs.rate } : {}),
+                connections: inputs.connections,
+                warmupMs: inputs.warmupMs,
+                durationMs: inputs.durationMs,
+                snapshots: inputs.snapshots,
+                // Whole seconds, at most half the measured load, so the trace never covers a snapshot window whole.
+                traceSeconds: role === 'head' ? Math.floor(Math.min(inputs.traceSeconds, inputs.durationMs / 2000)) : 0,
+                workDir: join$1(ctx.outDir, dirName),
+                signal: ctx.signal,
+            }, log.info));
+        }
+        catch (error) {
+            portWasBusy = error instanceof PortInUseError;
+            throw error;
+        }
+        finally {
+            try {
+                await assertSideGone(side, () => scope.killAll(), portWasBusy ? undefined : inputs.port);
+            }
+            finally {
+                await scope.dispose();
+            }
+        }
+    };
+    const outcomes = {};
+    for (const side of sides) {
+        if (ctx.signal?.aborted)
+            break;
+        // Stopped from outside while starting: nothing of this side to keep; the sides after it are not started.
+        const outcome = await measureOne(side, side).catch((error) => {
+            if (ctx.signal?.aborted)
+                return undefined;
+            throw namedForSide(error, side, ctx.signal);
+        });
+        if (!outcome)
+            continue;
+        // A crash under load is a finding, not the end of the run: what was measured is kept.
+        if (outcome.kind === 'crashed')
+            log.warn(oneLine$1(outcome.crash.message.split('\n')[0]));
+        outcomes[side] = outcome;
+        if (outcome.measurement)
+            await writeMeasurement(join$1(ctx.outDir, side), outcome.measurement, log);
+    }
+    // Self-check: head measured a second time as its own base (A/A); what differs is noise.
+    const head = outcomes.head;
+    const selfCheck = inputs.selfCheck && head?.measurement && head.kind !== 'crashed' && !ctx.signal?.aborted
+        ? await measureOne('head', 'head (self-check)').catch((error) => {
+            // A stop during the A/A run leaves the real measurement whole: report it without the check.
+            if (ctx.signal?.aborted)
+                return undefined;
+            throw error;
+        })
+        : undefined;
+    // A crash of the A/A run is the run's failure, as any other; a stop of it was handled above.
+    if (selfCheck?.kind === 'crashed')
+        throw selfCheck.crash;
+    return {
+        outcomes,
+        ...(selfCheck?.kind === 'measured' ? { selfCheck: selfCheck.measurement } : {}),
+        memProfileRate: settings.memProfileRate,
+    };
+}
 
 // When a run must stop before its end, shared by the action and the CLI so both
 // stop the same way: the `timeout` input's deadline, and a cancelled job (the
@@ -10105,99 +9821,738 @@ function startRunControl(timeoutMs) {
     };
 }
 
-// Kept in step with package.json by a test; the bundle cannot read package.json at run time.
-const VERSION = '0.1.0';
-
-// The whole job, shared by the action (main.ts) and the CLI (cli.ts):
-// build both sides, measure each under load, then decode, analyse and report.
-async function writeMeasurement(dir, m, log) {
-    await mkdir(dir, { recursive: true });
-    const cut = capLog(m.logPath);
-    if (cut > 0)
-        log.info(`${m.side}: the service log kept in the artifact is capped: ${cut} bytes cut from its middle`);
-    const files = [m.logPath];
-    const put = async (name, data) => {
-        const path = join$1(dir, name);
-        await writeFile(path, data);
-        files.push(path);
-    };
-    for (const s of [...m.snapshots, m.settled]) {
-        await put(`${s.label}.heap.pb.gz`, s.heap);
-        if (s.goroutine)
-            await put(`${s.label}.goroutine.pb.gz`, s.goroutine);
+// Where this machine lets us make cgroups, and one side's cgroups: create, limit
+// memory, list members, kill every member, remove. Three layouts are met:
+// pure v2 (GitHub's runners: memory.max, memory.events, cgroup.kill), hybrid (v2
+// for cgroup.kill, v1 memory for the limit), and pure v1 (freezer to kill whole).
+/** /proc/self/mountinfo: the cgroup and cgroup2 mounts. */
+function parseMountinfo(text) {
+    const mounts = [];
+    for (const line of text.split('\n')) {
+        const [left, right] = line.split(' - ');
+        if (!left || !right)
+            continue;
+        const fields = left.split(' ');
+        const [fstype, , superOpts] = right.split(' ');
+        if (fstype !== 'cgroup' && fstype !== 'cgroup2')
+            continue;
+        mounts.push({
+            mountPoint: unescapeMount(fields[4] ?? ''),
+            root: unescapeMount(fields[3] ?? '/'),
+            fstype,
+            superOptions: (superOpts ?? '').split(','),
+        });
     }
-    // The last in-run heap profile, named for `go tool pprof -diff_base base.pb.gz head.pb.gz`.
-    // (A side that crashed early may have no in-run snapshot left: then the one it took.)
-    await put(`../${m.side}.pb.gz`, (m.snapshots[m.snapshots.length - 1] ?? m.settled).heap);
-    if (m.goroutineDump)
-        await put('goroutine-debug2.txt', m.goroutineDump);
-    if (m.goroutineLeak)
-        await put('goroutineleak.pb.gz', m.goroutineLeak);
-    if (m.trace)
-        await put('trace.out', m.trace);
-    return files;
+    return mounts;
 }
-/** Measurement problems that make a clean verdict meaningless. */
-const INVALIDATING = /requests failed|answered no request|stopped answering/;
+function unescapeMount(s) {
+    return s.replace(/\\([0-7]{3})/g, (_, oct) => String.fromCharCode(parseInt(oct, 8)));
+}
+/** /proc/self/cgroup: our path per v1 controller, and under '' the v2 path. */
+function parseProcCgroup(text) {
+    const paths = new Map();
+    for (const line of text.split('\n')) {
+        const m = /^\d+:([^:]*):(.*)$/.exec(line);
+        if (!m)
+            continue;
+        for (const controller of m[1].split(','))
+            paths.set(controller, m[2]);
+    }
+    return paths;
+}
 /**
- * A side that could not start says which side, once. Not a busy port (the same
- * for both sides), not an input error, and not an interrupt or the deadline.
+ * Where to create cgroups. v2: the hierarchy's root when the mount shows it
+ * (processes may move there, and its subtree_control usually has memory), else
+ * our own cgroup. v1: under our own cgroup of each controller, so limits set
+ * above us still hold.
  */
-function namedForSide(error, side, signal) {
-    if (signal?.aborted || !(error instanceof Error))
-        return error;
-    if (error instanceof UsageError || error instanceof PortInUseError)
-        return error;
-    if (!error.message.startsWith(`${side}:`))
-        error.message = `${side}: ${error.message}`;
-    return error;
+function planCgroups(procCgroup, mountinfo) {
+    const ours = parseProcCgroup(procCgroup);
+    const plan = { v1: {} };
+    for (const mount of parseMountinfo(mountinfo)) {
+        if (mount.fstype === 'cgroup2') {
+            if (plan.v2 || !ours.has(''))
+                continue;
+            plan.v2 = mount.root === '/' ? mount.mountPoint : inside(mount, ours.get(''));
+            continue;
+        }
+        for (const controller of ['memory', 'freezer', 'pids']) {
+            if (!mount.superOptions.includes(controller) || plan.v1[controller])
+                continue;
+            const path = ours.get(controller);
+            if (path !== undefined)
+                plan.v1[controller] = inside(mount, path);
+        }
+    }
+    return plan;
 }
-function stopReason(signal) {
-    return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
+/** Our cgroup's directory in a mount (whose root may itself be a subtree, in a container). */
+function inside(mount, path) {
+    const rel = mount.root !== '/' && path.startsWith(mount.root) ? path.slice(mount.root.length) : path;
+    return join$1(mount.mountPoint, rel).replace(/(.)\/+$/, '$1');
 }
-/** Every text a request sends, with what to call it, to check none holds a runner secret. */
-function requestTexts(requests) {
-    return requests.flatMap((r, i) => [
-        [`request ${i + 1}'s path`, r.path],
-        ...(r.body === undefined ? [] : [[`request ${i + 1}'s body`, r.body]]),
-        ...(r.headers ?? []).map(([n, v]) => [`request ${i + 1}'s ${n} header`, v]),
+function readPlan() {
+    return planCgroups(fs.readFileSync('/proc/self/cgroup', 'utf8'), fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+}
+function readText(path) {
+    try {
+        return fs.readFileSync(path, 'utf8');
+    }
+    catch {
+        return undefined;
+    }
+}
+/** `key value` lines (memory.events, memory.oom_control). */
+function readCounter(text, key) {
+    const m = new RegExp(`^${key} (\\d+)$`, 'm').exec(text ?? '');
+    return m ? Number(m[1]) : 0;
+}
+/** One side's cgroups: every process the side starts is in all of them. */
+class SideCgroup {
+    ops;
+    dirs;
+    v2;
+    v1Memory;
+    v1Freezer;
+    memoryLimit;
+    constructor(ops, 
+    /** Every directory made, in creation order. */
+    dirs, v2, v1Memory, v1Freezer, 
+    /** The memory limit in force, or undefined when no memory controller was found. */
+    memoryLimit) {
+        this.ops = ops;
+        this.dirs = dirs;
+        this.v2 = v2;
+        this.v1Memory = v1Memory;
+        this.v1Freezer = v1Freezer;
+        this.memoryLimit = memoryLimit;
+    }
+    /** The cgroup.procs files a process joins (writes its pid to) before it runs the side's code. */
+    get procsFiles() {
+        return this.dirs.map((d) => join$1(d, 'cgroup.procs'));
+    }
+    /** What is in place, for the log: "cgroup v2 (cgroup.kill, memory.max 2 GiB)". */
+    describe() {
+        const parts = [];
+        if (this.v2)
+            parts.push(fs.existsSync(join$1(this.v2, 'cgroup.kill')) ? 'cgroup v2 (cgroup.kill)' : 'cgroup v2');
+        if (this.v1Freezer)
+            parts.push('v1 freezer');
+        if (this.v1Memory)
+            parts.push('v1 memory');
+        return parts.join(' + ');
+    }
+    /** A cgroup made by an earlier run, to kill what is left in it. */
+    static adopt(ops, dir) {
+        return new SideCgroup(ops, [dir], fs.existsSync(join$1(dir, 'cgroup.kill')) ? dir : undefined);
+    }
+    static async create(ops, plan, name, memoryLimit) {
+        const dirs = [];
+        const make = async (parent) => {
+            if (!parent)
+                return undefined;
+            const dir = join$1(parent, name);
+            try {
+                await ops.mkdir(dir);
+            }
+            catch {
+                return undefined;
+            }
+            dirs.push(dir);
+            return dir;
+        };
+        const v2 = await make(plan.v2);
+        let limit;
+        let v1Memory;
+        if (memoryLimit !== undefined && v2 && fs.existsSync(join$1(v2, 'memory.max'))) {
+            await ops.write(join$1(v2, 'memory.max'), String(memoryLimit));
+            // Swap would turn the limit into a slow crawl instead of a kill.
+            if (fs.existsSync(join$1(v2, 'memory.swap.max')))
+                await ops.write(join$1(v2, 'memory.swap.max'), '0');
+            limit = memoryLimit;
+        }
+        else if (memoryLimit !== undefined) {
+            v1Memory = await make(plan.v1.memory);
+            if (v1Memory) {
+                await ops.write(join$1(v1Memory, 'memory.limit_in_bytes'), String(memoryLimit));
+                limit = memoryLimit;
+            }
+        }
+        // Without cgroup.kill, the freezer stops forks while every member is killed.
+        const v1Freezer = v2 && fs.existsSync(join$1(v2, 'cgroup.kill')) ? undefined : await make(plan.v1.freezer);
+        if (dirs.length === 0)
+            throw new Error(`cannot create a cgroup (tried ${JSON.stringify(plan)})`);
+        return new SideCgroup(ops, dirs, v2, v1Memory, v1Freezer, limit);
+    }
+    /** Pids in the side's cgroups now. */
+    members() {
+        const pids = new Set();
+        for (const dir of this.dirs) {
+            for (const line of (readText(join$1(dir, 'cgroup.procs')) ?? '').split('\n')) {
+                if (/^\d+$/.test(line))
+                    pids.add(Number(line));
+            }
+        }
+        return [...pids];
+    }
+    /** Whether the kernel killed a member for reaching the memory limit. */
+    oomKilled() {
+        if (this.memoryLimit === undefined)
+            return false;
+        if (this.v1Memory)
+            return readCounter(readText(join$1(this.v1Memory, 'memory.oom_control')), 'oom_kill') > 0;
+        return !!this.v2 && readCounter(readText(join$1(this.v2, 'memory.events')), 'oom_kill') > 0;
+    }
+    /** The most memory the side's processes held at once, where the kernel keeps it. */
+    peakBytes() {
+        const text = this.v1Memory
+            ? readText(join$1(this.v1Memory, 'memory.max_usage_in_bytes'))
+            : this.v2 && readText(join$1(this.v2, 'memory.peak'));
+        return text && /^\d+\s*$/.test(text) ? Number(text) : undefined;
+    }
+    /** Kills every member, including those that left their session or process group; waits until none is left. */
+    async killAll(timeoutMs = 5000) {
+        const deadline = Date.now() + timeoutMs;
+        const v2Kill = this.v2 && join$1(this.v2, 'cgroup.kill');
+        if (v2Kill && fs.existsSync(v2Kill)) {
+            if (this.members().length > 0)
+                await this.ops.write(v2Kill, '1');
+        }
+        else if (this.v1Freezer) {
+            const state = join$1(this.v1Freezer, 'freezer.state');
+            await this.ops.write(state, 'FROZEN');
+            while (readText(state)?.trim() !== 'FROZEN' && Date.now() < deadline)
+                await sleep(10);
+            await this.ops.kill(this.members(), 'KILL');
+            await this.ops.write(state, 'THAWED');
+        }
+        for (;;) {
+            const left = this.members();
+            if (left.length === 0 || Date.now() >= deadline)
+                return left;
+            // No cgroup.kill and no freezer: kill what is there until nothing is.
+            await this.ops.kill(left, 'KILL');
+            await sleep(20);
+        }
+    }
+    /** Synchronous cgroup.kill, for our own exit. */
+    killSync() {
+        if (this.v2 && fs.existsSync(join$1(this.v2, 'cgroup.kill')))
+            this.ops.writeSync(join$1(this.v2, 'cgroup.kill'), '1');
+    }
+    async remove() {
+        for (const dir of [...this.dirs].reverse())
+            await this.ops.rmdir(dir).catch(() => { });
+    }
+}
+function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// How the action may act as another user and set up cgroups: as root directly,
+// through passwordless `sudo -n` (GitHub's hosted runners), or not at all.
+/** Runs argv (no shell), with a small, fixed environment, collecting its output. */
+function run(argv, opts = {}) {
+    return new Promise((resolve) => {
+        const child = spawn(argv[0], argv.slice(1), {
+            env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
+            stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        });
+        let output = '';
+        child.stdout?.on('data', (d) => (output += d.toString('utf8')));
+        child.stderr?.on('data', (d) => (output += d.toString('utf8')));
+        if (opts.input !== undefined)
+            child.stdin?.end(opts.input);
+        const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+        child.on('error', (error) => {
+            clearTimeout(timer);
+            resolve({ code: null, output: error.message });
+        });
+        child.on('close', (code) => {
+            clearTimeout(timer);
+            resolve({ code, output: output.trim() });
+        });
+    });
+}
+/** argv as it runs with our privilege: as is for root, under `sudo -n` otherwise. */
+function privileged(priv, argv) {
+    return priv.kind === 'sudo' ? ['sudo', '-n', '--', ...argv] : argv;
+}
+async function runPrivileged(priv, argv) {
+    return run(privileged(priv, argv));
+}
+/** Root, passwordless sudo, or neither (and why not, for the one log line that says so). */
+async function detectPrivilege() {
+    if (process.getuid?.() === 0)
+        return { kind: 'root' };
+    const probe = await run(['sudo', '-n', 'true'], { timeoutMs: 10_000 });
+    if (probe.code === 0)
+        return { kind: 'sudo' };
+    const why = probe.output.split('\n')[0] || `exit ${probe.code}`;
+    return { kind: 'none', reason: `not root and no passwordless sudo (sudo -n true: ${why})` };
+}
+
+// The few privileged things the sandbox does, done directly as root or through
+// `sudo -n` otherwise: create and remove cgroups, write their control files,
+// signal the sandbox user's processes.
+function opsFor(priv) {
+    return priv.kind === 'sudo' ? sudoOps(priv) : rootOps();
+}
+function rootOps() {
+    return {
+        mkdir: async (path) => void fs.mkdirSync(path),
+        rmdir: async (path) => fs.rmdirSync(path),
+        write: async (path, value) => fs.writeFileSync(path, value),
+        kill: async (pids, signal) => {
+            for (const pid of pids) {
+                try {
+                    process.kill(pid, `SIG${signal}`);
+                }
+                catch {
+                    // gone already
+                }
+            }
+        },
+        chown: async (path, uid, gid) => {
+            const r = await run(['chown', '-R', '-P', `${uid}:${gid}`, path]);
+            if (r.code !== 0)
+                throw new Error(`chown of ${path}: ${r.output}`);
+        },
+        removeTree: async (path) => fs.rmSync(path, { recursive: true, force: true }),
+        writeSync: (path, value) => {
+            try {
+                fs.writeFileSync(path, value);
+            }
+            catch {
+                // best effort on the way out
+            }
+        },
+    };
+}
+function sudoOps(priv) {
+    const must = async (argv) => {
+        const r = await runPrivileged(priv, argv);
+        if (r.code !== 0)
+            throw new Error(`${argv.join(' ')}: ${r.output || `exit ${r.code}`}`);
+    };
+    const WRITE = 'printf "%s\\n" "$1" > "$2"';
+    return {
+        mkdir: (path) => must(['mkdir', path]),
+        rmdir: (path) => must(['rmdir', path]),
+        write: (path, value) => must(['sh', '-c', WRITE, 'sh', value, path]),
+        kill: async (pids, signal) => {
+            if (pids.length > 0)
+                await runPrivileged(priv, ['kill', `-${signal}`, ...pids.map(String)]);
+        },
+        chown: (path, uid, gid) => must(['chown', '-R', '-P', `${uid}:${gid}`, path]),
+        removeTree: (path) => must(['rm', '-rf', '--', path]),
+        writeSync: (path, value) => {
+            spawnSync('sudo', ['-n', '--', 'sh', '-c', WRITE, 'sh', value, path], {
+                stdio: 'ignore',
+                timeout: 5000,
+            });
+        },
+    };
+}
+
+// The unprivileged user the pull request's code runs as, created on first use.
+// It owns nothing of the runner's, has no shell, no home and no sudo rights.
+/** A system account's name; macOS hides accounts that start with an underscore. */
+function sandboxUserName(platform) {
+    return platform === 'darwin' ? '_memleaksandbox' : 'memleak-sandbox';
+}
+function linuxCreateCommands(name) {
+    return [
+        [
+            'useradd',
+            '--system',
+            '--user-group',
+            '--no-create-home',
+            '--home-dir',
+            '/nonexistent',
+            '--shell',
+            '/usr/sbin/nologin',
+            name,
+        ],
+    ];
+}
+/** dscl calls that make a hidden account `name` with uid = gid = id and its own group. */
+function macCreateCommands(name, id) {
+    const user = `/Users/${name}`;
+    const group = `/Groups/${name}`;
+    return [
+        ['dscl', '.', '-create', group],
+        ['dscl', '.', '-create', group, 'PrimaryGroupID', String(id)],
+        ['dscl', '.', '-create', user],
+        ['dscl', '.', '-create', user, 'UniqueID', String(id)],
+        ['dscl', '.', '-create', user, 'PrimaryGroupID', String(id)],
+        ['dscl', '.', '-create', user, 'UserShell', '/usr/bin/false'],
+        ['dscl', '.', '-create', user, 'NFSHomeDirectory', '/var/empty'],
+        ['dscl', '.', '-create', user, 'IsHidden', '1'],
+    ];
+}
+/** The first id from 400 (system accounts, below the 500 of people) that no user or group holds. */
+function freeMacId(dsclUsers, dsclGroups) {
+    const taken = new Set(`${dsclUsers}\n${dsclGroups}`
+        .split('\n')
+        .map((l) => Number(l.trim().split(/\s+/).pop()))
+        .filter(Number.isInteger));
+    for (let id = 400; id < 500; id++)
+        if (!taken.has(id))
+            return id;
+    throw new Error('no free id between 400 and 499 for the sandbox account');
+}
+async function lookUp(name) {
+    const uid = await run(['id', '-u', name]);
+    const gid = await run(['id', '-g', name]);
+    if (uid.code !== 0 || gid.code !== 0)
+        return undefined;
+    return { name, uid: Number(uid.output), gid: Number(gid.output) };
+}
+async function ensureSandboxUser(priv, platform) {
+    const name = sandboxUserName(platform);
+    const existing = await lookUp(name);
+    if (existing)
+        return existing;
+    let commands;
+    if (platform === 'darwin') {
+        const users = await run(['dscl', '.', '-list', '/Users', 'UniqueID']);
+        const groups = await run(['dscl', '.', '-list', '/Groups', 'PrimaryGroupID']);
+        commands = macCreateCommands(name, freeMacId(users.output, groups.output));
+    }
+    else
+        commands = linuxCreateCommands(name);
+    let failure = '';
+    for (const argv of commands) {
+        const r = await runPrivileged(priv, argv);
+        if (r.code !== 0)
+            failure ||= `${argv[0]}: ${r.output || `exit ${r.code}`}`;
+    }
+    // Another job on the machine may have made it at the same moment: what counts is that it exists.
+    const made = await lookUp(name);
+    if (made)
+        return made;
+    throw new Error(`cannot create the sandbox user ${name}: ${failure}`);
+}
+
+// The pull request's code (build-command, the service, whatever they start) runs
+// as another, unprivileged user, so it cannot read our environment through
+// /proc (where the token is) nor write the runner's files; on Linux each scope
+// (a side's build, a side's service) is a cgroup, killed whole when it ends, so
+// a process that left its session with setsid still dies; macOS has no cgroups:
+// every process of the sandbox user is killed instead. Where we are neither
+// root nor have passwordless sudo, nothing is isolated and the report says so.
+/** Joins the cgroups, records the pid, then becomes the sandbox user; exec keeps the pid throughout. */
+const JOIN_SCRIPT = [
+    'pidfile=$1 u=$2 g=$3 setpriv=$4 n=$5; shift 5',
+    'echo $$ > "$pidfile" || exit 125',
+    'while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done',
+    'exec "$setpriv" --reuid="$u" --regid="$g" --clear-groups --no-new-privs -- "$@"',
+].join('\n');
+/** `env -i K=V...`: the command gets exactly env, whatever sudo's policy on the environment. */
+function envArgv(env) {
+    return ['env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
+}
+/** The Linux command line of a scope: [sudo -n --] env -i ... sh -c JOIN ... setpriv ... command args. */
+function linuxWrap(priv, user, setpriv, pidFile, procsFiles, command, args, env) {
+    return privileged(priv, [
+        ...envArgv(env),
+        '/bin/sh',
+        '-c',
+        JOIN_SCRIPT,
+        'memleak-sandbox',
+        pidFile,
+        String(user.uid),
+        String(user.gid),
+        setpriv,
+        String(procsFiles.length),
+        ...procsFiles,
+        command,
+        ...args,
     ]);
 }
-/** The workflow's own setup-command before a side: trusted, run as the runner's user with its environment. */
-async function runSetup(inputs, ctx, role) {
-    const started = Date.now();
-    const result = await runCommand('sh', ['-c', inputs.setupCommand], {
-        cwd: ctx.workspace,
-        env: {
-            ...process.env,
-            MEMLEAK_SIDE: role.split(' ')[0],
-            PORT: String(inputs.port),
-        },
-        timeoutMs: inputs.timeoutMs,
-        signal: ctx.signal,
-    });
-    ctx.signal?.throwIfAborted();
-    if (result.output.trim())
-        ctx.log.info(result.output.trimEnd());
-    if (result.code !== 0) {
-        throw new Error(`setup-command failed before ${role} (exit ${result.code ?? 'by a signal'}):\n${lastLines(result.output, 30)}`);
+/** The macOS command line: sudo switches the user itself; as root, node does (spawn's uid/gid). */
+function macWrap(priv, user, command, args, env) {
+    const argv = [...envArgv(env), command, ...args];
+    return priv.kind === 'sudo' ? ['sudo', '-n', '-u', user.name, '--', ...argv] : argv;
+}
+/** Kills every process of the user: `kill -KILL -1` run as that user signals all of its processes but itself. */
+function macKillAllCommand(priv, user) {
+    return priv.kind === 'sudo'
+        ? ['sudo', '-n', '-u', user.name, '--', 'kill', '-KILL', '-1']
+        : ['kill', '-KILL', '-1'];
+}
+function noIsolation(reason) {
+    const description = `no isolation: ${reason}; the pull request's code runs as this user and could read the token`;
+    return {
+        isolated: false,
+        description,
+        scope: async (name) => ({
+            name,
+            wrap: (command, args, env) => ({ command, args, env }),
+            mainPid: (pid) => pid,
+            terminate: async () => { },
+            killAll: async () => [],
+            oomKilled: () => false,
+            dispose: async () => { },
+        }),
+        copyTree: async (tree) => tree,
+        readOnlyDir: async (name) => mkdtemp(join$1(fs.realpathSync('/tmp'), `memleak-${name}-`)),
+        handOver: async () => { },
+        dispose: async () => { },
+    };
+}
+function findSetpriv() {
+    for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+        if (fs.existsSync(join$1(dir, 'setpriv')))
+            return join$1(dir, 'setpriv');
     }
-    ctx.log.info(`setup-command done before ${role} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    return undefined;
+}
+/** What a pid is, for "still alive: pid 12 (sleep 3600)". */
+function describePid(pid) {
+    let cmd = '';
+    try {
+        cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    }
+    catch {
+        // not Linux, or gone
+    }
+    return cmd ? `pid ${pid} (${cmd.slice(0, 80)})` : `pid ${pid}`;
+}
+function pidAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
 }
 /**
- * After a side: nothing of the sandbox alive, the port free again. Otherwise the
- * side fails naming what survived (a process that outlives its side could write
- * the runner's files after we wrote ours, or answer the next side's requests).
+ * What a run killed with SIGKILL (a job's timeout) could not clean up: cgroups
+ * and directories named for a pid that is gone. Their processes are killed too.
  */
-async function assertSideGone(side, killAll, port) {
-    const left = await killAll();
-    if (left.length > 0)
-        throw new Error(`${side}: still alive after the side ended: ${left.join(', ')}`);
-    for (let i = 0; port !== undefined && (await isPortInUse(port)); i++) {
-        if (i === 20)
-            throw new Error(`${side}: port ${port} is still in use after the side ended and was killed`);
-        await new Promise((r) => setTimeout(r, 100));
+async function sweepStale(ops, plan, uid) {
+    for (const parent of [plan.v2, ...Object.values(plan.v1)]) {
+        if (!parent)
+            continue;
+        let names = [];
+        try {
+            names = fs.readdirSync(parent);
+        }
+        catch {
+            continue;
+        }
+        for (const name of names) {
+            const m = /^memleak-(\d+)-/.exec(name);
+            if (!m || pidAlive(Number(m[1])))
+                continue;
+            const stale = SideCgroup.adopt(ops, join$1(parent, name));
+            // Only our sandbox user's processes: a pid that looks dead may be another pid namespace's run.
+            if (stale.members().some((pid) => uidOf(pid) !== uid))
+                continue;
+            await stale.killAll().catch(() => []);
+            await ops.rmdir(join$1(parent, name)).catch(() => { });
+        }
     }
+}
+function uidOf(pid) {
+    try {
+        const m = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+        return m ? Number(m[1]) : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+async function sweepStaleDirs(ops) {
+    const tmp = fs.realpathSync('/tmp');
+    for (const name of fs.readdirSync(tmp)) {
+        const m = /^memleak-sandbox-(\d+)-/.exec(name);
+        if (m && !pidAlive(Number(m[1])))
+            await ops.removeTree(join$1(tmp, name)).catch(() => { });
+    }
+}
+/** Sets up the sandbox: the user (created when missing), the cgroup layout, the sandbox's directory. */
+async function createSandbox(opts = {}) {
+    const platform = opts.platform ?? process.platform;
+    if (platform !== 'linux' && platform !== 'darwin')
+        return noIsolation(`${platform} is not supported`);
+    const priv = opts.privilege ?? (await detectPrivilege());
+    if (priv.kind === 'none')
+        return noIsolation(priv.reason);
+    let setpriv;
+    let plan;
+    if (platform === 'linux') {
+        setpriv = findSetpriv();
+        if (!setpriv)
+            return noIsolation('setpriv (util-linux) is not installed');
+        plan = readPlan();
+        if (!plan.v2 && !plan.v1.freezer && !plan.v1.pids && !plan.v1.memory)
+            return noIsolation('no cgroup hierarchy is mounted');
+    }
+    let user;
+    try {
+        user = await ensureSandboxUser(priv, platform);
+    }
+    catch (error) {
+        return noIsolation(error.message);
+    }
+    const ops = opsFor(priv);
+    // Not under TMPDIR: RUNNER_TEMP is in the runner's home, which other users may not enter.
+    if (plan)
+        await sweepStale(ops, plan, user.uid);
+    await sweepStaleDirs(ops);
+    const root = await mkdtemp(join$1(fs.realpathSync('/tmp'), `memleak-sandbox-${process.pid}-`));
+    fs.chmodSync(root, 0o755);
+    const runDir = join$1(root, 'run');
+    await mkdir(runDir, { mode: 0o755 });
+    const home = join$1(root, 'home');
+    await mkdir(join$1(home, 'tmp'), { recursive: true });
+    await ops.chown(home, user.uid, user.gid);
+    fs.chmodSync(home, 0o700);
+    const live = new Set();
+    const onExit = () => {
+        for (const scope of live)
+            scope.killSync?.();
+    };
+    process.on('exit', onExit);
+    let count = 0;
+    const linuxScope = async (name) => {
+        const id = `memleak-${process.pid}-${++count}-${name.replace(/[^\w-]/g, '_')}`;
+        const cgroup = await SideCgroup.create(ops, plan, id, opts.memoryLimit);
+        const pidFile = join$1(runDir, `${id}.pid`);
+        const scope = {
+            name,
+            memoryLimit: cgroup.memoryLimit,
+            wrap: (command, args, env) => {
+                const argv = linuxWrap(priv, user, setpriv, pidFile, cgroup.procsFiles, command, args, env);
+                return { command: argv[0], args: argv.slice(1), env: { PATH: env.PATH ?? '/usr/bin:/bin' } };
+            },
+            mainPid: (spawned) => {
+                const text = fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : '';
+                return /^\d+$/.test(text) ? Number(text) : spawned;
+            },
+            terminate: () => ops.kill(cgroup.members(), 'TERM'),
+            killAll: async () => (await cgroup.killAll()).map(describePid),
+            oomKilled: () => cgroup.oomKilled(),
+            killSync: () => cgroup.killSync(),
+            dispose: async () => {
+                live.delete(scope);
+                await cgroup.killAll();
+                await cgroup.remove();
+            },
+        };
+        live.add(scope);
+        return scope;
+    };
+    const macScope = async (name) => {
+        const survivors = async () => {
+            const ps = await run(['ps', '-U', String(user.uid), '-o', 'pid=,comm=']);
+            return ps.output
+                .split('\n')
+                .map((l) => l.trim())
+                .filter((l) => /^\d+/.test(l))
+                .map((l) => `pid ${l.replace(/\s+/, ' (')})`);
+        };
+        const killAll = async () => {
+            const argv = macKillAllCommand(priv, user);
+            const deadline = Date.now() + 5000;
+            for (;;) {
+                if (priv.kind === 'root')
+                    spawnSync(argv[0], argv.slice(1), { uid: user.uid, gid: user.gid, stdio: 'ignore' });
+                else
+                    await run(argv);
+                const left = await survivors();
+                if (left.length === 0 || Date.now() > deadline)
+                    return left;
+                await new Promise((r) => setTimeout(r, 50));
+            }
+        };
+        const scope = {
+            name,
+            wrap: (command, args, env) => {
+                const argv = macWrap(priv, user, command, args, env);
+                const spec = {
+                    command: argv[0],
+                    args: argv.slice(1),
+                    env: { PATH: env.PATH ?? '/usr/bin:/bin' },
+                };
+                if (priv.kind === 'root')
+                    Object.assign(spec, { uid: user.uid, gid: user.gid });
+                return spec;
+            },
+            mainPid: (pid) => pid,
+            terminate: async () => {
+                const argv = priv.kind === 'sudo' ? ['sudo', '-n', '-u', user.name, '--', 'kill', '-TERM', '-1'] : undefined;
+                if (argv)
+                    await run(argv);
+                else
+                    spawnSync('kill', ['-TERM', '-1'], { uid: user.uid, gid: user.gid, stdio: 'ignore' });
+            },
+            killAll,
+            oomKilled: () => false,
+            killSync: () => {
+                const argv = macKillAllCommand(priv, user);
+                spawnSync(argv[0], argv.slice(1), {
+                    stdio: 'ignore',
+                    timeout: 5000,
+                    ...(priv.kind === 'root' ? { uid: user.uid, gid: user.gid } : {}),
+                });
+            },
+            dispose: async () => {
+                live.delete(scope);
+                await killAll();
+            },
+        };
+        live.add(scope);
+        return scope;
+    };
+    const where = platform === 'linux'
+        ? 'a cgroup per build and per service'
+        : 'every process of the user killed after each';
+    const limit = opts.memoryLimit !== undefined && platform === 'linux'
+        ? `, memory limit ${formatMemoryLimit(opts.memoryLimit)}`
+        : '';
+    return {
+        isolated: true,
+        description: `sandbox: the pull request's code runs as ${user.name} (uid ${user.uid}) via ${priv.kind}, ${where}${limit}`,
+        user,
+        root,
+        home,
+        scope: platform === 'linux' ? linuxScope : macScope,
+        copyTree: async (tree, name) => {
+            const dest = join$1(root, name);
+            await cp(tree, dest, {
+                recursive: true,
+                verbatimSymlinks: true,
+                // The checkout's .git/config holds the token unless persist-credentials is false.
+                filter: (src) => basename(src) !== '.git',
+            });
+            await ops.chown(dest, user.uid, user.gid);
+            return dest;
+        },
+        readOnlyDir: async (name) => {
+            const dir = join$1(root, name);
+            await mkdir(dir, { mode: 0o755 });
+            fs.chmodSync(dir, 0o755);
+            return dir;
+        },
+        handOver: (dir) => ops.chown(dir, user.uid, user.gid),
+        dispose: async () => {
+            for (const scope of [...live])
+                await scope.dispose();
+            process.removeListener('exit', onExit);
+            await ops.removeTree(root);
+        },
+    };
+}
+
+// The whole job, shared by the action (main.ts) and the CLI (cli.ts), one way:
+// build both sides, measure each under load, decode, analyse, write the report.
+function stopReason(signal) {
+    return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
 }
 async function runPipeline(inputs, ctx) {
     const { log } = ctx;
@@ -10208,8 +10563,6 @@ async function runPipeline(inputs, ctx) {
     await mkdir(ctx.outDir, { recursive: true });
     const sides = ctx.baseRef ? ['base', 'head'] : ['head'];
     let baseTree;
-    let requests = inputs.requests;
-    let requestsNote;
     const sandbox = ctx.sandbox ?? (await createSandbox({ memoryLimit: inputs.memoryLimit }));
     // Said once, here and in the report: without isolation the PR's code could read the token.
     if (sandbox.isolated)
@@ -10222,279 +10575,52 @@ async function runPipeline(inputs, ctx) {
         ? await sandbox.readOnlyDir('bin')
         : await mkdtemp(join$1(tmpdir(), 'memleak-bin-'));
     try {
-        // Build both sides before measuring anything: build CPU must not overlap a measurement.
-        const built = await log.group('Build', async () => {
-            const result = {};
-            if (ctx.baseRef) {
-                baseTree = await addBaseWorktree(ctx.workspace, ctx.baseRef, log.info);
-                log.info(`base: ${ctx.baseRef} at ${baseTree.sha.slice(0, 12)} in ${baseTree.dir}`);
-            }
-            if (inputs.requestsFile) {
-                const fromFile = readRequestsFile(inputs.requestsFile, { base: baseTree?.dir, head: ctx.workspace });
-                assertNoRunnerSecret('requests-file', requestTexts(fromFile.requests), forbidden);
-                requests = fromFile.requests;
-                requestsNote =
-                    `The load is ${inputs.requestsFile} as ${fromFile.side} has it (${requests.length} ` +
-                        `${requests.length === 1 ? 'request' : 'requests'})` +
-                        (fromFile.side === 'head' ? ': base has no such file.' : ', so the PR cannot change its own load.');
-                log.info(requestsNote);
-            }
-            for (const side of sides) {
-                const treeDir = side === 'base' ? baseTree.dir : ctx.workspace;
-                const b = await buildSide({
-                    side,
-                    treeDir,
-                    workingDirectory: inputs.workingDirectory,
-                    package: inputs.package,
-                    buildCommand: inputs.buildCommand,
-                    binary: join$1(binDir, `${side}.bin`),
-                    signal: ctx.signal,
-                    sandbox,
-                    log: log.info,
-                });
-                log.info(`${side}: built ${inputs.package} (${b.modulePath}) in ${(b.durationMs / 1000).toFixed(1)}s`);
-                result[side] = b;
-            }
-            return result;
-        });
-        const runtimeExtra = { ...inputs.env };
-        // A memprofilerate the user put in GODEBUG themselves wins; the analysis must know the rate in force.
-        const userRate = /(?:^|,)memprofilerate=(\d+)/.exec(runtimeExtra.GODEBUG ?? '');
-        const memProfileRate = userRate ? Number(userRate[1]) : inputs.memProfileRate;
-        if (!userRate) {
-            runtimeExtra.GODEBUG = [runtimeExtra.GODEBUG, `memprofilerate=${memProfileRate}`]
-                .filter(Boolean)
-                .join(',');
-        }
-        for (const [name, value] of Object.entries(runtimeExtra))
-            runtimeExtra[name] = expandPort(value, inputs.port);
-        const args = inputs.args.map((a) => expandPort(a, inputs.port));
-        // Besides pprof, the service's own listener: the first request's route, or pprof's index when
-        // ready-url names the service's own readiness route (then pprof is what is left to wait for).
-        const listenUrl = inputs.readyUrlGiven
-            ? `${inputs.pprofUrl}/`
-            : listenUrlFor(requests[0], `http://127.0.0.1:${inputs.port}`);
-        // In the sandbox the service's home and temp dir are its own (it cannot write ours anyway).
-        const sandboxDirs = sandbox.home
-            ? {
-                HOME: sandbox.home,
-                TMPDIR: join$1(sandbox.home, 'tmp'),
-                TMP: join$1(sandbox.home, 'tmp'),
-                TEMP: join$1(sandbox.home, 'tmp'),
-                USER: sandbox.user.name,
-            }
-            : {};
-        const measureOne = async (side, role) => {
-            const b = built[side];
-            // The workflow's own command, before the PR's service starts (and outside its scope).
-            if (inputs.setupCommand)
-                await log.group(`Setup ${role}`, () => runSetup(inputs, ctx, role));
-            const scope = await sandbox.scope(`${role === 'head (self-check)' ? 'self-check' : side}-service`);
-            const env = serviceEnvironment(process.env, runtimeExtra, inputs.port);
-            for (const [k, v] of Object.entries(sandboxDirs))
-                if (!(k in inputs.env))
-                    env[k] = v;
-            // A port busy before the side started is that error's to report, not a survivor of the side.
-            let portWasBusy = false;
-            try {
-                return await measureInScope(side, role, b, env, scope);
-            }
-            catch (error) {
-                portWasBusy = error instanceof PortInUseError;
-                throw error;
-            }
-            finally {
-                try {
-                    await assertSideGone(side, () => scope.killAll(), portWasBusy ? undefined : inputs.port);
-                }
-                finally {
-                    await scope.dispose();
-                }
-            }
-        };
-        const measureInScope = (side, role, b, env, scope) => {
-            return log.group(`Measure ${role}`, () => measureSide({
-                side,
-                binary: b.binary,
-                args,
-                cwd: b.serviceDir,
-                env,
-                scope,
-                port: inputs.port,
-                pprofUrl: inputs.pprofUrl,
-                readyUrl: inputs.readyUrl,
-                listenUrl,
-                readyTimeoutMs: inputs.readyTimeoutMs,
-                requests,
-                headers: inputs.headers,
-                ...(inputs.rate ? { rate: inputs.rate } : {}),
-                connections: inputs.connections,
-                warmupMs: inputs.warmupMs,
-                durationMs: inputs.durationMs,
-                snapshots: inputs.snapshots,
-                // Whole seconds, at most half the measured load, so the trace never covers a snapshot window whole.
-                traceSeconds: role === 'head' ? Math.floor(Math.min(inputs.traceSeconds, inputs.durationMs / 2000)) : 0,
-                workDir: join$1(ctx.outDir, role === 'head (self-check)' ? 'self-check' : side),
-                signal: ctx.signal,
-            }, log.info));
-        };
-        const measured = {};
-        const crashes = {};
-        const cutShort = {};
-        // Each side's files are written as soon as it is measured, so a later failure loses nothing.
-        const files = [];
-        for (const side of sides) {
-            if (ctx.signal?.aborted)
-                break;
-            try {
-                measured[side] = await measureOne(side, side);
-            }
-            catch (error) {
-                if (ctx.signal?.aborted) {
-                    // Stopped from outside: keep what this side took, if anything (it may have been
-                    // starting, with nothing to keep); the sides after it are not started.
-                    if (error instanceof MeasurementStoppedError) {
-                        cutShort[side] = error;
-                        const partial = partialMeasurement(error);
-                        if (partial)
-                            measured[side] = partial;
-                    }
-                }
-                else if (!(error instanceof ServiceCrashedError)) {
-                    throw namedForSide(error, side, ctx.signal);
-                }
-                else {
-                    // A crash under load is a finding, not the end of the run: keep what was measured.
-                    log.warn(oneLine$1(error.message.split('\n')[0]));
-                    crashes[side] = error;
-                    const partial = partialMeasurement(error);
-                    if (partial)
-                        measured[side] = partial;
-                }
-            }
-            if (measured[side])
-                files.push(...(await writeMeasurement(join$1(ctx.outDir, side), measured[side], log)));
-        }
+        const build = await log.group('Build', () => buildSides(inputs, ctx, sides, sandbox, binDir, (tree) => (baseTree = tree)));
+        const { requests, requestsNote } = build;
+        const measured = await measureSides(inputs, ctx, sides, build.built, requests, sandbox);
+        const { outcomes } = measured;
         // Nothing measured before the stop: the stop is the whole story, in one line.
-        if (ctx.signal?.aborted && !measured.base && !measured.head)
+        if (ctx.signal?.aborted && !outcomes.base?.measurement && !outcomes.head?.measurement) {
             throw stopReason(ctx.signal);
-        // Self-check: head measured a second time as its own base (A/A); what differs is noise.
-        const selfCheck = inputs.selfCheck && measured.head && !crashes.head && !ctx.signal?.aborted
-            ? await measureOne('head', 'head (self-check)').catch((error) => {
-                // A stop during the A/A run leaves the real measurement whole: report it without the check.
-                if (ctx.signal?.aborted)
-                    return undefined;
-                throw error;
-            })
-            : undefined;
+        }
         const stopped = ctx.signal?.aborted ? stopReason(ctx.signal) : undefined;
         // Only now, with every service stopped, decode and analyse.
-        const options = {
-            modulePath: built.head.modulePath,
+        const modulePath = build.built.head.modulePath;
+        const decodeOptions = { maxProfileBytes: inputs.maxProfileBytes };
+        const head = outcomes.head && decodeOutcome(outcomes.head, decodeOptions);
+        const base = outcomes.base && decodeOutcome(outcomes.base, decodeOptions);
+        if (measured.selfCheck)
+            capLog(measured.selfCheck.logPath);
+        const selfCheck = measured.selfCheck && head?.measurement ? decodeSide(measured.selfCheck, decodeOptions) : undefined;
+        const analysis = analyse({
+            sides,
+            ...(base ? { base } : {}),
+            ...(head ? { head } : {}),
+            ...(selfCheck ? { selfCheck } : {}),
+            ...(stopped
+                ? { stopped: stopped instanceof RunStoppedError ? stopped.summary : oneLine$1(stopped) }
+                : {}),
+            ...(sandbox.isolated ? {} : { sandboxNote: `${sandbox.description}.` }),
+            ...(requestsNote ? { requestsNote } : {}),
+        }, {
+            modulePath,
             regressionThreshold: inputs.regressionThreshold,
             alpha: 0.05,
-            memProfileRate,
-        };
-        const decodeOptions = { maxProfileBytes: inputs.maxProfileBytes };
-        const headData = measured.head ? decodeSide(measured.head, decodeOptions) : undefined;
-        const baseData = measured.base ? decodeSide(measured.base, decodeOptions) : undefined;
-        const baseAlone = () => baseData && analyse(baseData, undefined, options).head;
-        const analysis = headData
-            ? analyse(headData, baseData, options)
-            : crashes.head
-                ? crashOnlyAnalysis(crashes.head, baseAlone())
-                : stoppedOnlyAnalysis(cutShort.head, baseAlone());
-        if (!sandbox.isolated)
-            analysis.notes.push(`${sandbox.description}.`);
-        for (const side of sides) {
-            for (const problem of measured[side]?.problems ?? []) {
-                analysis.notes.push(`${side}: ${problem}`);
-                // Errors take other code paths than successes: such a measurement cannot vouch for the code.
-                if (INVALIDATING.test(problem))
-                    (analysis.untrustworthy ??= []).push(`${side}: ${problem}`);
-            }
-        }
-        if (analysis.untrustworthy && analysis.verdict.regression) {
-            // Allocation measured on error paths is not the code's allocation: no regression verdict from it.
-            analysis.verdict.regression = false;
-            analysis.notes.push('No regression verdict: requests failed under load, so the allocation figures come from error paths.');
-        }
-        if (crashes.base) {
-            analysis.notes.push(`base: ${oneLine$1(crashes.base.message.split('\n')[0])}; head is judged on its own where base has no data.`);
-        }
-        if (crashes.head) {
-            analysis.findings.unshift(crashFinding(crashes.head, options.modulePath, !!crashes.base));
-            analysis.verdict.leak = true;
-            if (!crashes.base)
-                analysis.verdict.newLeak = true;
-        }
-        if (stopped) {
-            const summary = stopped instanceof RunStoppedError ? stopped.summary : oneLine$1(stopped);
-            const note = stoppedNote(summary, sides, cutShort, measured);
-            analysis.notes.unshift(note);
-            // Never a clean verdict from a run cut short: what was not measured may hold the leak.
-            // (Stopped during the self-check only, every side was measured whole.)
-            if (sides.some((side) => cutShort[side] || !measured[side])) {
-                ;
-                (analysis.untrustworthy ??= []).unshift(note);
-            }
-            if (analysis.verdict.regression) {
-                analysis.verdict.regression = false;
-                analysis.notes.push('No regression verdict: the allocation figures cover only part of the run.');
-            }
-        }
-        if (requestsNote)
-            analysis.notes.push(requestsNote);
-        if (selfCheck)
-            capLog(selfCheck.logPath);
-        if (selfCheck && headData) {
-            const aa = analyse(decodeSide(selfCheck, decodeOptions), headData, options);
-            analysis.notes.push(selfCheckNote(aa));
-        }
-        const report = {
-            schemaVersion: REPORT_SCHEMA_VERSION,
-            tool: { name: 'memleak-action', version: VERSION },
-            meta: {
-                repository: ctx.repository,
-                pullRequest: ctx.pullRequest,
-                baseSha: baseTree?.sha,
-                headSha: ctx.headSha,
-                package: inputs.package,
-                workingDirectory: inputs.workingDirectory,
-                modulePath: built.head.modulePath,
-                requests: requests.map((r) => [r.method, r.path, r.body].filter((x) => x !== undefined).join(' ')),
-                durationMs: inputs.durationMs,
-                warmupMs: inputs.warmupMs,
-                connections: inputs.connections,
-                snapshots: inputs.snapshots,
-                regressionThreshold: inputs.regressionThreshold,
-                failOn: inputs.failOn,
-                goVersion: await goVersion(),
-                platform: `${process.platform}-${process.arch}`,
-                generatedAt: new Date().toISOString(),
-                commentId: ctx.commentId,
-                sourceRoots: [
-                    ctx.workspace,
-                    ...(baseTree ? [baseTree.dir] : []),
-                    ...(sandbox.root ? sides.map((side) => join$1(sandbox.root, side)) : []),
-                ],
-                serverUrl: ctx.serverUrl,
-            },
-            analysis,
-            failures: [
-                ...(stopped ? [oneLine$1(stopped)] : []),
-                // A stop is its own reason already: no second line saying it left no verdict.
-                ...failuresFor(analysis.verdict, inputs.failOn, analysis).filter((reason) => !stopped || !reason.startsWith('no verdict')),
-            ],
-        };
-        const reportPath = join$1(ctx.outDir, 'report.json');
-        await writeFile(reportPath, toJson(report));
-        files.push(reportPath);
+            memProfileRate: measured.memProfileRate,
+        });
+        const meta = await reportMeta(inputs, ctx, {
+            sides,
+            modulePath,
+            requests,
+            baseTree: build.baseTree,
+            sandboxRoot: sandbox.root,
+        });
+        const report = reportOf(analysis, meta, inputs, stopped);
+        const reportPath = await writeReport(ctx.outDir, report);
         return {
             report,
             markdown: renderMarkdown(report, { artifactUrl: ctx.artifactUrl }),
             reportPath,
-            files,
             ...(stopped ? { stopped } : {}),
         };
     }
@@ -10506,4 +10632,4 @@ async function runPipeline(inputs, ctx) {
     }
 }
 
-export { ACTION_INPUT_DEFAULTS as A, parseReport as B, failuresFor as C, commentMarker as D, readActionInputs as E, INPUT_DEFAULTS as I, KIND_LABEL as K, MAX_COMMENT_CHARS as M, ProfileError as P, RunStoppedError as R, UsageError as U, VERSION as V, startRunControl as a, runPipeline as b, runCommand as c, decodeProfile as d, orderFindings as e, formatBytes$4 as f, formatChange as g, repoRelativePath as h, formatQuantity as i, formatRate as j, safeCommentId as k, codeSpan as l, prose as m, escapeMarkdown as n, oneLine$1 as o, parseSize as p, shortSha as q, readInputs as r, sampleColumns as s, findingNumber as t, safeUrl as u, isLeak as v, markdownTable as w, formatSignedBytes as x, renderMarkdown as y, escapeHtml as z };
+export { ACTION_INPUT_DEFAULTS as A, parseReport as B, failuresFor as C, commentMarker as D, readActionInputs as E, INPUT_DEFAULTS as I, KIND_LABEL as K, MAX_COMMENT_CHARS as M, ProfileError as P, RunStoppedError as R, UsageError as U, VERSION as V, startRunControl as a, runPipeline as b, runCommand as c, decodeProfile as d, orderFindings as e, formatBytes as f, formatChange as g, repoRelativePath as h, formatQuantity as i, formatRate as j, safeCommentId as k, codeSpan as l, prose as m, escapeMarkdown as n, oneLine$1 as o, parseSize as p, shortSha as q, readInputs as r, sampleColumns as s, findingNumber as t, safeUrl as u, isLeak as v, markdownTable as w, formatSignedBytes as x, renderMarkdown as y, escapeHtml as z };
