@@ -4,16 +4,16 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { P as ProfileError, s as sampleColumns, d as decodeProfile, A as ACTION_INPUT_DEFAULTS, U as UsageError, I as INPUT_DEFAULTS, V as VERSION, o as oneLine, r as readInputs, a as startRunControl, b as runPipeline, p as parseSize, c as runCommand } from './pipeline.js';
 import 'node:os';
+import 'node:http';
+import 'node:https';
 import 'node:zlib';
 import 'node:fs';
 import 'node:child_process';
-import 'node:http';
 import './shared.js';
 import 'node:crypto';
 import 'node:worker_threads';
 import 'node:url';
 import 'node:net';
-import 'node:https';
 
 /**
  * Index of the sample type called `name` in profile.sampleTypes. Values are

@@ -41,9 +41,9 @@ import { readFileSync } from 'node:fs';
 import { readdir as readdir$1, open as open$1, mkdir as mkdir$1, writeFile as writeFile$1, stat as stat$1, appendFile as appendFile$1, lstat as lstat$1, readFile, mkdtemp, rm as rm$1 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import 'node:https';
 import 'node:child_process';
 import './shared.js';
-import 'node:https';
 
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */

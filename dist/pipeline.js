@@ -4,17 +4,17 @@ import * as fs$1 from 'node:fs/promises';
 import { chmod, readFile, mkdir, copyFile, mkdtemp, writeFile, cp, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { posix, normalize, join as join$1, sep, resolve as resolve$1, basename } from 'node:path';
+import * as http from 'node:http';
+import { createServer } from 'node:http';
+import * as https from 'node:https';
 import { gunzipSync } from 'node:zlib';
 import * as fs from 'node:fs';
 import { statSync, createReadStream, existsSync, lstatSync, realpathSync, readFileSync, mkdirSync } from 'node:fs';
 import { spawn, execFile, spawnSync } from 'node:child_process';
-import * as http from 'node:http';
-import { createServer } from 'node:http';
 import { r as renderPieces, a as renderRequest, C as CTRL_SLOTS, S as SLOTS, b as CTRL_PAUSE, c as CTRL_EPOCH, d as CTRL_STOP, B as BUCKETS, M as MAX_EPOCH, e as MAX_US, f as STATUS_CODES, q as quantile$1, I as IN_FLIGHT, T as TRANSPORT_ERRORS, g as STATUS, H as HISTOGRAM } from './shared.js';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as net from 'node:net';
-import * as https from 'node:https';
 
 /**
  * A problem with what the user gave us (an input, a flag, a profile file).
@@ -449,7 +449,8 @@ function isLeakKind(kind) {
 // a report from an untrusted artifact may hold anything the validator let pass.
 // The other styles are named for where they are read: sentences of the analysis
 // (`…InText`), the progress lines of the log (decimal units, grouped digits),
-// memory limits and exact sizes in error messages, seconds.
+// memory limits and exact sizes in error messages. (Seconds, `formatSeconds`, are
+// service/http.ts's: service/ must load on its own, as the safety-net test loads it.)
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 /** Three significant digits at most, without trailing zeros (1.2, 12.3, 123, 1234). */
 function sig(value) {
@@ -678,11 +679,6 @@ function formatExactBytes(n) {
     if (n % 1024 === 0)
         return `${n / 1024} KiB`;
     return `${n} bytes`;
-}
-/** 2 s, 1.5 s. */
-function formatSeconds(ms) {
-    const s = ms / 1000;
-    return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
 }
 
 const FAIL_ON_WORDS = ['leak', 'new-leak', 'regression', 'no-verdict', 'none'];
@@ -3478,6 +3474,64 @@ const NO_LOAD = {
     statusCounts: {},
     errorSamples: [],
 };
+
+// One small GET for readiness polls and pprof scrapes. node:http with no agent:
+// each call has its own connection, closed afterwards, so no pooled socket to the
+// service outlives the call or shows up in its descriptor count.
+class HttpTimeoutError extends Error {
+    name = 'HttpTimeoutError';
+}
+function httpGet(url, options) {
+    const maxBytes = options.maxBytes ?? 512 * 1024 * 1024;
+    const target = new URL(url);
+    const client = target.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+        let settled = false;
+        const finish = (err, result) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            options.signal?.removeEventListener('abort', onAbort);
+            req.destroy();
+            if (err)
+                reject(err);
+            else
+                resolve(result);
+        };
+        const onAbort = () => finish(options.signal?.reason ?? new Error('aborted'));
+        const timer = setTimeout(() => finish(new HttpTimeoutError(`GET ${url} timed out after ${formatSeconds(options.timeoutMs)}`)), options.timeoutMs);
+        const req = client.get(target, { agent: false, headers: { connection: 'close' } }, (res) => {
+            const chunks = [];
+            let size = 0;
+            res.on('data', (chunk) => {
+                if (size >= maxBytes)
+                    return;
+                chunks.push(chunk);
+                size += chunk.length;
+                if (size >= maxBytes) {
+                    finish(undefined, {
+                        status: res.statusCode ?? 0,
+                        body: Buffer.concat(chunks).subarray(0, maxBytes),
+                        truncated: true,
+                    });
+                }
+            });
+            res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, body: Buffer.concat(chunks), truncated: false }));
+            res.on('error', (err) => finish(err));
+            res.on('aborted', () => finish(new Error(`GET ${url}: connection closed before the body ended`)));
+        });
+        req.on('error', (err) => finish(err));
+        if (options.signal?.aborted)
+            onAbort();
+        else
+            options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+function formatSeconds(ms) {
+    const s = ms / 1000;
+    return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}
 
 /**
  * The one line a stopped run's report carries, e.g. "timeout after 15m: head
@@ -8226,60 +8280,6 @@ function canListen(port, host) {
         const server = net.createServer();
         server.once('error', () => resolve(false));
         server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
-    });
-}
-
-// One small GET for readiness polls and pprof scrapes. node:http with no agent:
-// each call has its own connection, closed afterwards, so no pooled socket to the
-// service outlives the call or shows up in its descriptor count.
-class HttpTimeoutError extends Error {
-    name = 'HttpTimeoutError';
-}
-function httpGet(url, options) {
-    const maxBytes = options.maxBytes ?? 512 * 1024 * 1024;
-    const target = new URL(url);
-    const client = target.protocol === 'https:' ? https : http;
-    return new Promise((resolve, reject) => {
-        let settled = false;
-        const finish = (err, result) => {
-            if (settled)
-                return;
-            settled = true;
-            clearTimeout(timer);
-            options.signal?.removeEventListener('abort', onAbort);
-            req.destroy();
-            if (err)
-                reject(err);
-            else
-                resolve(result);
-        };
-        const onAbort = () => finish(options.signal?.reason ?? new Error('aborted'));
-        const timer = setTimeout(() => finish(new HttpTimeoutError(`GET ${url} timed out after ${formatSeconds(options.timeoutMs)}`)), options.timeoutMs);
-        const req = client.get(target, { agent: false, headers: { connection: 'close' } }, (res) => {
-            const chunks = [];
-            let size = 0;
-            res.on('data', (chunk) => {
-                if (size >= maxBytes)
-                    return;
-                chunks.push(chunk);
-                size += chunk.length;
-                if (size >= maxBytes) {
-                    finish(undefined, {
-                        status: res.statusCode ?? 0,
-                        body: Buffer.concat(chunks).subarray(0, maxBytes),
-                        truncated: true,
-                    });
-                }
-            });
-            res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, body: Buffer.concat(chunks), truncated: false }));
-            res.on('error', (err) => finish(err));
-            res.on('aborted', () => finish(new Error(`GET ${url}: connection closed before the body ended`)));
-        });
-        req.on('error', (err) => finish(err));
-        if (options.signal?.aborted)
-            onAbort();
-        else
-            options.signal?.addEventListener('abort', onAbort, { once: true });
     });
 }
 

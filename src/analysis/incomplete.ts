@@ -10,7 +10,7 @@ import {
   type SideName,
   type Stop,
 } from '../model/sides.js'
-import { formatSeconds } from '../model/format.js'
+import { formatSeconds } from '../service/http.js'
 import { TOTAL_SITE } from './regression.js'
 
 /**

@@ -23,7 +23,8 @@ import {
   PROFILE_TIMEOUT_MS,
 } from './pprof.js'
 import { formatProgress, parseHeapAlloc } from './progress.js'
-import { formatGrouped, formatMemoryLimit, formatSeconds } from '../model/format.js'
+import { formatGrouped, formatMemoryLimit } from '../model/format.js'
+import { formatSeconds } from '../service/http.js'
 import { MeasurementStoppedError, ServiceCrashedError } from './cut-short.js'
 import { errorFraction, loadProblems } from './load-problems.js'
 import type { RawSnapshot, SideMeasurement, SideName } from '../model/sides.js'

@@ -3,7 +3,8 @@
 // a report from an untrusted artifact may hold anything the validator let pass.
 // The other styles are named for where they are read: sentences of the analysis
 // (`…InText`), the progress lines of the log (decimal units, grouped digits),
-// memory limits and exact sizes in error messages, seconds.
+// memory limits and exact sizes in error messages. (Seconds, `formatSeconds`, are
+// service/http.ts's: service/ must load on its own, as the safety-net test loads it.)
 
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
 
@@ -230,10 +231,4 @@ export function formatExactBytes(n: number): string {
   if (n % MiB === 0) return `${n / MiB} MiB`
   if (n % 1024 === 0) return `${n / 1024} KiB`
   return `${n} bytes`
-}
-
-/** 2 s, 1.5 s. */
-export function formatSeconds(ms: number): string {
-  const s = ms / 1000
-  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`
 }

@@ -3,7 +3,6 @@
 // service outlives the call or shows up in its descriptor count.
 import * as http from 'node:http'
 import * as https from 'node:https'
-import { formatSeconds } from '../model/format.js'
 
 export interface GetResult {
   status: number
@@ -69,4 +68,9 @@ export function httpGet(url: string, options: GetOptions): Promise<GetResult> {
     if (options.signal?.aborted) onAbort()
     else options.signal?.addEventListener('abort', onAbort, { once: true })
   })
+}
+
+export function formatSeconds(ms: number): string {
+  const s = ms / 1000
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`
 }

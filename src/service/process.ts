@@ -4,8 +4,7 @@
 import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import { assertPortFree } from './port.js'
-import { httpGet } from './http.js'
-import { formatSeconds } from '../model/format.js'
+import { formatSeconds, httpGet } from './http.js'
 import { waitListening } from './ready.js'
 import type { Scope, SpawnSpec } from '../sandbox/sandbox.js'
 
