@@ -99,6 +99,7 @@ async function writeMeasurement(dir: string, m: SideMeasurement, log: Logger): P
   await put(`../${m.side}.pb.gz`, (m.snapshots[m.snapshots.length - 1] ?? m.settled).heap)
   if (m.goroutineDump) await put('goroutine-debug2.txt', m.goroutineDump)
   if (m.goroutineLeak) await put('goroutineleak.pb.gz', m.goroutineLeak)
+  if (m.cpuProfile) await put('cpu.pb.gz', m.cpuProfile)
   if (m.trace) await put('trace.out', m.trace)
   return files
 }
