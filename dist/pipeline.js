@@ -2957,6 +2957,79 @@ function analyseRegressions(head, base, options) {
     };
 }
 
+/** Go-side mmap and the way into C. The runtime's own mmap (heap growth) is not here: the heap profile sees that. */
+const MAPS_MEMORY = /^(syscall\.(mmap|Mmap)|golang\.org\/x\/sys\/unix\.(mmap|Mmap|MmapPtr|\(\*mmapper\)\.Mmap)|runtime\.(cgocall|asmcgocall)|.*\._Cfunc_\w+)$/;
+/** cgo's generated wrappers sit in the service's package but are not a line anyone wrote. */
+const CGO_WRAPPER = /\._C(func|Cmalloc)_|\._cgo_/;
+/** Below this many CPU samples under a function, its share is noise. */
+const MIN_CPU_SAMPLES = 5;
+function isAuthored(name, modulePath) {
+    return isOwnFunction(name, modulePath) && !CGO_WRAPPER.test(name);
+}
+function tallyCpu(profile, modulePath) {
+    const mapping = new Map();
+    const cumulative = new Map();
+    const vi = Math.max(0, valueIndex(profile, 'samples'));
+    let total = 0;
+    for (const sample of profile.samples) {
+        const n = sample.values[vi] ?? 0;
+        total += n;
+        const stack = sample.stack;
+        const seen = new Set();
+        for (const f of stack) {
+            if (!isAuthored(f.func.name, modulePath) || seen.has(f.func.name))
+                continue;
+            seen.add(f.func.name);
+            cumulative.set(f.func.name, (cumulative.get(f.func.name) ?? 0) + n);
+        }
+        const at = stack.findIndex((f) => MAPS_MEMORY.test(f.func.name));
+        if (at < 0)
+            continue;
+        const ownAt = stack.findIndex((f, i) => i > at && isAuthored(f.func.name, modulePath));
+        if (ownAt < 0)
+            continue;
+        const own = stack[ownAt];
+        const call = mapping.get(own.func.name);
+        if (!call || call.samples < n)
+            mapping.set(own.func.name, { own, via: stack[ownAt - 1], stack, samples: n });
+    }
+    return { mapping, cumulative, total };
+}
+/**
+ * Of the own functions that make mapping calls on head, the one whose share of CPU
+ * grew most over base's (all of it, when base was not profiled); undefined when none
+ * has enough samples to say.
+ */
+function offHeapCaller(head, base, modulePath) {
+    if (!head)
+        return undefined;
+    const h = tallyCpu(head, modulePath);
+    if (h.total <= 0)
+        return undefined;
+    const b = base ? tallyCpu(base, modulePath) : undefined;
+    let best;
+    for (const [name, call] of h.mapping) {
+        const samples = h.cumulative.get(name) ?? 0;
+        if (samples < MIN_CPU_SAMPLES)
+            continue;
+        const baseShare = b && b.total > 0 ? (b.cumulative.get(name) ?? 0) / b.total : undefined;
+        const score = samples / h.total - (baseShare ?? 0);
+        if (!best || score > best.score)
+            best = { call, samples, score, baseShare };
+    }
+    if (!best)
+        return undefined;
+    const { call } = best;
+    return {
+        own: sourceFrame(call.own),
+        via: call.via.func.name,
+        stack: call.stack.slice(0, MAX_STACK_FRAMES).map(frameText),
+        samples: best.samples,
+        share: best.samples / h.total,
+        ...(best.baseShare !== undefined ? { baseShare: best.baseShare } : {}),
+    };
+}
+
 const RSS_MIN_GROWTH = 8 * 1024 * 1024;
 /** ...and at least this fraction of the RSS at the start. */
 const RSS_MIN_FRACTION = 0.1;
@@ -2964,7 +3037,7 @@ const RSS_MIN_FRACTION = 0.1;
 const HEAP_SHARE_MAX = 0.25;
 const RSS_KEY = '(process RSS)';
 const MEMSTAT_FIELDS = ['heapInuse', 'heapIdle', 'heapReleased', 'heapSys', 'stackInuse', 'sys'];
-function analyseRss(side, options, liveHeap, goroutineGrowth) {
+function analyseRss(side, options, liveHeap, goroutineGrowth, baseCpu) {
     const snaps = side.snapshots;
     const n = snaps.length;
     const rss = snaps.map((s) => s.rssBytes);
@@ -3030,12 +3103,24 @@ function analyseRss(side, options, liveHeap, goroutineGrowth) {
     for (const k of ['GOGC', 'GOMEMLIMIT', 'GODEBUG'])
         if (side.runtimeEnv[k])
             details[k] = side.runtimeEnv[k];
+    const caller = offHeapCaller(side.cpu, baseCpu, options.modulePath);
+    if (caller) {
+        details.mappingCpuSamples = caller.samples;
+        details.mappingCpuShare = caller.share;
+        if (caller.baseShare !== undefined)
+            details.mappingCpuShareOnBase = caller.baseShare;
+        const onBase = caller.baseShare !== undefined ? ` (base ${percent(caller.baseShare)})` : '';
+        details.mappingCalls = `${caller.own.function} maps memory through ${caller.via} and takes ${percent(caller.share)} of the CPU samples${onBase}`;
+    }
     return {
         trend,
         finding: {
             kind: 'rss-growth',
             status: 'unknown',
-            site: { key: RSS_KEY, function: '(process RSS)', stack: [] },
+            // Keyed as the process, so base and head match whatever each blames.
+            site: caller
+                ? { key: RSS_KEY, function: caller.via, ownFrame: caller.own, stack: caller.stack }
+                : { key: RSS_KEY, function: '(process RSS)', stack: [] },
             rate: trend.slope,
             unit: 'B/req',
             growth: trend.growth,
@@ -3045,6 +3130,9 @@ function analyseRss(side, options, liveHeap, goroutineGrowth) {
             details,
         },
     };
+}
+function percent(share) {
+    return `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
 }
 
 /** Head leaks at least this many times faster than base: worsened. */
@@ -3178,14 +3266,14 @@ function harmOfFixed(f, base) {
     const was = base.findings.find((b) => b.kind === f.kind && b.site.key === f.site.key);
     return was ? harmOf(was) : 0;
 }
-function analyseSide(side, options) {
+function analyseSide(side, options, other) {
     const heap = analyseHeap(side, options);
     const goroutines = analyseGoroutines(side, options);
     const n = side.snapshots.length;
     const gTotal = (i) => side.snapshots[i]?.goroutines?.samples.reduce((s, x) => s + (x.values[0] ?? 0), 0) ?? undefined;
     const g0 = gTotal(0);
     const g1 = gTotal(n - 1);
-    const rss = analyseRss(side, options, heap.total, g0 !== undefined && g1 !== undefined ? g1 - g0 : undefined);
+    const rss = analyseRss(side, options, heap.total, g0 !== undefined && g1 !== undefined ? g1 - g0 : undefined, other?.cpu);
     const { findings: attributed } = attributeHeapFindings([...heap.findings, ...goroutines.findings, ...(rss.finding ? [rss.finding] : [])], heap.table.sites, { alpha: options.alpha, sampleBytes: options.memProfileRate, minGrowth: heapMinGrowth(options) });
     return { heap, goroutines, rss, findings: foldIntoOwner(withHarm(attributed, side)) };
 }
@@ -3217,8 +3305,8 @@ const STATUS_ORDER = ['new', 'worsened', 'unknown', 'pre-existing'];
  * growth last as information.
  */
 function compareSides(head, base, options) {
-    const h = analyseSide(head, options);
-    const b = base ? analyseSide(base, options) : undefined;
+    const h = analyseSide(head, options, base);
+    const b = base ? analyseSide(base, options, head) : undefined;
     assignStatus(h.findings, b ? evidenceOf(b) : undefined);
     const findings = [...h.findings].sort((x, y) => Number(x.kind === 'bounded-growth') - Number(y.kind === 'bounded-growth') ||
         STATUS_ORDER.indexOf(x.status) - STATUS_ORDER.indexOf(y.status) ||
@@ -5529,6 +5617,7 @@ const TYPES = {
     heap: ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space'],
     goroutine: ['goroutine'],
     goroutineleak: [],
+    cpu: ['samples'],
 };
 /**
  * Checks what decodes but cannot be what Go serves: a profile of another kind
@@ -5610,6 +5699,7 @@ function decodeSide(m, opts = {}) {
         goroutineLeak: m.goroutineLeak
             ? decodeSnapshotProfile(m.goroutineLeak, `${m.side} goroutineleak profile`, 'goroutineleak', opts)
             : undefined,
+        cpu: m.cpuProfile ? decodeSnapshotProfile(m.cpuProfile, `${m.side} CPU profile`, 'cpu', opts) : undefined,
         runtimeEnv: m.runtimeEnv,
     };
 }
@@ -6001,6 +6091,10 @@ const HIDDEN = new Set([
     'noiseFloor',
     'lateSlope',
     'memProfileRate',
+    // Said in words by mappingCalls.
+    'mappingCpuSamples',
+    'mappingCpuShare',
+    'mappingCpuShareOnBase',
     'dumpMatches',
     'waitReasonSource',
     'callerEvidence',
@@ -6150,7 +6244,7 @@ const VERB = {
     'heap-leak': 'retained in',
     'goroutine-leak': 'stuck in',
     'connection-leak': 'left open by',
-    'rss-growth': 'of RSS outside the Go heap, near',
+    'rss-growth': 'of RSS, near',
     'bounded-growth': 'held by',
     crash: 'in',
 };
@@ -6172,7 +6266,7 @@ function findingNumber(f) {
     const other = f.site.function && frame && f.site.function !== frame.function && !f.site.function.startsWith('(');
     if (other && f.kind === 'goroutine-leak' && !f.site.stack.some((s) => s.startsWith(`${frame.function} `)))
         return `${rate} ${VERB[f.kind]} ${fn(f.site.function)}, started by ${fn(frame.function)}${at}`;
-    const via = other && f.kind === 'heap-leak' ? ` via ${fn(f.site.function)}` : '';
+    const via = other && (f.kind === 'heap-leak' || f.kind === 'rss-growth') ? ` via ${fn(f.site.function)}` : '';
     return `${rate} ${VERB[f.kind]} ${fn(name)}${at}${via}`;
 }
 /** "Fixes base's connection leak at `main.go:107`" (or "slows", when head still leaks there at under half the rate). */
@@ -8784,6 +8878,15 @@ function loadProblems(stats, snapshots) {
 // snapshot, stop everything. Only raw bytes and counters come out.
 const RUNTIME_ENV = ['GOGC', 'GOMEMLIMIT', 'GODEBUG', 'GOMAXPROCS'];
 const DEADLINE_MARGIN_MS = 5 * 60 * 1000;
+/**
+ * The pause between the load's end and Sf. Measured on the fixture services with heap?gc=1
+ * at 0-2000 ms after the stop: inuse_space is the same from 100 ms on (the only drop, sync.Pool's
+ * victim cache, follows the number of GCs, not time), and the server's connection goroutines
+ * are gone within 10 ms. 250 ms covers both with room; it was 2 s.
+ */
+const SETTLE_MS = 250;
+/** A CPU profile this long has thousands of samples on a busy service; longer only costs memory. */
+const CPU_PROFILE_MAX_SECONDS = 10;
 /** Thrown inside captureSide when the service exits; turned into ServiceCrashedError. */
 class Exited extends Error {
     exit;
@@ -8803,7 +8906,7 @@ async function captureSide(opts, log) {
     const side = opts.side;
     const pprofUrl = opts.pprofUrl.replace(/\/+$/, '');
     const count = Math.max(1, Math.floor(opts.snapshots ?? 6));
-    const settleMs = opts.settleMs ?? 2000;
+    const settleMs = opts.settleMs ?? SETTLE_MS;
     const traceSeconds = Math.max(0, Math.min(opts.traceSeconds ?? 0, Math.floor(opts.durationMs / 1000)));
     const logPath = join$1(opts.workDir, `${side}-service.log`);
     const signal = opts.signal;
@@ -8940,6 +9043,13 @@ async function captureSide(opts, log) {
         const s0 = await take('S0');
         snapshots.push(s0);
         progress(s0, 0, warmRate);
+        // Where the service maps memory, calls C and faults new pages in: the only pointer to
+        // an own line when RSS grows outside the Go heap. It ends before the load does.
+        const cpuSeconds = Math.min(CPU_PROFILE_MAX_SECONDS, Math.floor(opts.durationMs / 1000) - 1);
+        const cpu = cpuSeconds > 0
+            ? fetchOptional(`${pprofUrl}/profile?seconds=${cpuSeconds}`, cpuSeconds * 1000 + PROFILE_TIMEOUT_MS, signal)
+            : undefined;
+        cpu?.catch(() => { });
         for (let i = 1; i <= count; i++) {
             const due = t0 + i * interval;
             if (traceSeconds > 0 && !trace && traceAt < due) {
@@ -8956,6 +9066,7 @@ async function captureSide(opts, log) {
         const dump = await guard(fetchOptional(`${pprofUrl}/goroutine?debug=2`, DUMP_TIMEOUT_MS, signal));
         const leak = await guard(fetchOptional(`${pprofUrl}/goroutineleak`, DUMP_TIMEOUT_MS, signal));
         const traced = trace ? await guard(trace) : undefined;
+        const cpuProfile = cpu ? await guard(cpu) : undefined;
         const loadStats = await activeLoad.stop();
         measuring = false;
         log(`${side}: load done: ${formatGrouped(loadStats.requests)} requests in ${formatSeconds(loadStats.durationMs)} ` +
@@ -8988,6 +9099,8 @@ async function captureSide(opts, log) {
             result.goroutineDump = dump.body.toString('utf8');
         if (leak.body)
             result.goroutineLeak = new Uint8Array(leak.body);
+        if (cpuProfile?.body)
+            result.cpuProfile = new Uint8Array(cpuProfile.body);
         if (traced?.body)
             result.trace = new Uint8Array(traced.body);
         return result;
@@ -9547,6 +9660,8 @@ async function writeMeasurement(dir, m, log) {
         await put('goroutine-debug2.txt', m.goroutineDump);
     if (m.goroutineLeak)
         await put('goroutineleak.pb.gz', m.goroutineLeak);
+    if (m.cpuProfile)
+        await put('cpu.pb.gz', m.cpuProfile);
     if (m.trace)
         await put('trace.out', m.trace);
 }

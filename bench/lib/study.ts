@@ -18,14 +18,16 @@ export interface Case {
   leakBytes?: number
 }
 
-export function plantedCase(bytes: number): Case {
+/** Head retains `bytes` a request, base none; `env` (both sides) adds e.g. garbage to churn through. */
+export function plantedCase(bytes: number, env?: string, name = `planted ${bytes} B/req`): Case {
   return {
-    name: `planted ${bytes} B/req`,
+    name,
     kind: 'planted',
     leakBytes: bytes,
     // The env input reaches both sides, so the leak is planted in head's code, as a PR would.
     base: { fixture: 'planted', rewrite: plantedDefault(0) },
     head: { fixture: 'planted', rewrite: plantedDefault(bytes) },
+    ...(env ? { env } : {}),
   }
 }
 

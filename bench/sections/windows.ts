@@ -9,22 +9,18 @@ import { join } from 'node:path'
 import type { BenchContext, Section } from '../lib/context.js'
 import { busyNote, machine } from '../lib/machine.js'
 import { median, note, table, writeResults } from '../lib/output.js'
-import { plantedDefault } from '../lib/repo.js'
-import { runTrial, type Case, type Trial } from '../lib/study.js'
+import { plantedCase, runTrial, type Trial } from '../lib/study.js'
 
 const LEAK_BYTES = 4096
 const GARBAGE_BYTES = 28 * 1024
 const WARMUP_S = 2
 const DURATION_S = 12
 
-const CASE: Case = {
-  name: `planted ${LEAK_BYTES} B/req over ${GARBAGE_BYTES / 1024} KiB/req of garbage`,
-  kind: 'planted',
-  leakBytes: LEAK_BYTES,
-  base: { fixture: 'planted', rewrite: plantedDefault(0) },
-  head: { fixture: 'planted', rewrite: plantedDefault(LEAK_BYTES) },
-  env: `GARBAGE_BYTES=${GARBAGE_BYTES}`,
-}
+const CASE = plantedCase(
+  LEAK_BYTES,
+  `GARBAGE_BYTES=${GARBAGE_BYTES}`,
+  `planted ${LEAK_BYTES} B/req over ${GARBAGE_BYTES / 1024} KiB/req of garbage`,
+)
 
 export const windowsSection: Section = {
   name: 'windows',

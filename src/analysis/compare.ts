@@ -33,7 +33,7 @@ interface SideAnalysis {
   findings: Finding[]
 }
 
-function analyseSide(side: SideData, options: AnalysisOptions): SideAnalysis {
+function analyseSide(side: SideData, options: AnalysisOptions, other?: SideData): SideAnalysis {
   const heap = analyseHeap(side, options)
   const goroutines = analyseGoroutines(side, options)
   const n = side.snapshots.length
@@ -46,6 +46,7 @@ function analyseSide(side: SideData, options: AnalysisOptions): SideAnalysis {
     options,
     heap.total,
     g0 !== undefined && g1 !== undefined ? g1 - g0 : undefined,
+    other?.cpu,
   )
   const { findings: attributed } = attributeHeapFindings(
     [...heap.findings, ...goroutines.findings, ...(rss.finding ? [rss.finding] : [])],
@@ -85,8 +86,8 @@ const STATUS_ORDER = ['new', 'worsened', 'unknown', 'pre-existing']
  * growth last as information.
  */
 export function compareSides(head: SideData, base: SideData | undefined, options: AnalysisOptions): Analysis {
-  const h = analyseSide(head, options)
-  const b = base ? analyseSide(base, options) : undefined
+  const h = analyseSide(head, options, base)
+  const b = base ? analyseSide(base, options, head) : undefined
   assignStatus(h.findings, b ? evidenceOf(b) : undefined)
   const findings = [...h.findings].sort(
     (x, y) =>

@@ -4,6 +4,8 @@
 import type { MemStats } from '../model/profile.js'
 import { formatBytesInText, formatCountInText } from '../model/format.js'
 import { rssGrowthHint } from './hints.js'
+import { offHeapCaller } from './offheap.js'
+import type { Profile } from '../model/profile.js'
 import { evaluateTrend, type Trend } from './trend.js'
 import type { AnalysisOptions, Finding, SideData } from '../model/analysis.js'
 
@@ -26,6 +28,7 @@ export function analyseRss(
   options: AnalysisOptions,
   liveHeap: Trend,
   goroutineGrowth?: number,
+  baseCpu?: Profile,
 ): RssAnalysis {
   const snaps = side.snapshots
   const n = snaps.length
@@ -85,13 +88,24 @@ export function analyseRss(
   if (u0 !== undefined) details.heapUnreturnedStart = u0
   if (u1 !== undefined) details.heapUnreturnedEnd = u1
   for (const k of ['GOGC', 'GOMEMLIMIT', 'GODEBUG']) if (side.runtimeEnv[k]) details[k] = side.runtimeEnv[k]
+  const caller = offHeapCaller(side.cpu, baseCpu, options.modulePath)
+  if (caller) {
+    details.mappingCpuSamples = caller.samples
+    details.mappingCpuShare = caller.share
+    if (caller.baseShare !== undefined) details.mappingCpuShareOnBase = caller.baseShare
+    const onBase = caller.baseShare !== undefined ? ` (base ${percent(caller.baseShare)})` : ''
+    details.mappingCalls = `${caller.own.function} maps memory through ${caller.via} and takes ${percent(caller.share)} of the CPU samples${onBase}`
+  }
 
   return {
     trend,
     finding: {
       kind: 'rss-growth',
       status: 'unknown',
-      site: { key: RSS_KEY, function: '(process RSS)', stack: [] },
+      // Keyed as the process, so base and head match whatever each blames.
+      site: caller
+        ? { key: RSS_KEY, function: caller.via, ownFrame: caller.own, stack: caller.stack }
+        : { key: RSS_KEY, function: '(process RSS)', stack: [] },
       rate: trend.slope,
       unit: 'B/req',
       growth: trend.growth,
@@ -101,4 +115,8 @@ export function analyseRss(
       details,
     },
   }
+}
+
+function percent(share: number): string {
+  return `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`
 }

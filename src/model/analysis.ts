@@ -25,6 +25,8 @@ export interface SideData {
   load: LoadStats
   goroutineDump?: GoroutineRecord[]
   goroutineLeak?: Profile
+  /** A CPU profile over part of the measured load: where memory the heap profile cannot see is mapped. */
+  cpu?: Profile
   runtimeEnv: Record<string, string>
 }
 

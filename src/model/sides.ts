@@ -55,6 +55,8 @@ export interface SideMeasurement {
   goroutineDump?: string
   /** /debug/pprof/goroutineleak (gzipped protobuf) where the service serves it. */
   goroutineLeak?: Uint8Array
+  /** /debug/pprof/profile?seconds=N (gzipped protobuf) over part of the measured load, where served. */
+  cpuProfile?: Uint8Array
   /** /debug/pprof/trace?seconds=N bytes, when asked for. */
   trace?: Uint8Array
   /** Path of the service's combined stdout/stderr log. */

@@ -16,6 +16,7 @@ const TYPES = {
   heap: ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space'],
   goroutine: ['goroutine'],
   goroutineleak: [],
+  cpu: ['samples'],
 } as const
 
 export type SnapshotProfileKind = keyof typeof TYPES
@@ -110,6 +111,7 @@ export function decodeSide(m: SideMeasurement, opts: DecodeSideOptions = {}): Si
     goroutineLeak: m.goroutineLeak
       ? decodeSnapshotProfile(m.goroutineLeak, `${m.side} goroutineleak profile`, 'goroutineleak', opts)
       : undefined,
+    cpu: m.cpuProfile ? decodeSnapshotProfile(m.cpuProfile, `${m.side} CPU profile`, 'cpu', opts) : undefined,
     runtimeEnv: m.runtimeEnv,
   }
 }

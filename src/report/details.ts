@@ -12,6 +12,10 @@ const HIDDEN = new Set([
   'noiseFloor',
   'lateSlope',
   'memProfileRate',
+  // Said in words by mappingCalls.
+  'mappingCpuSamples',
+  'mappingCpuShare',
+  'mappingCpuShareOnBase',
   'dumpMatches',
   'waitReasonSource',
   'callerEvidence',

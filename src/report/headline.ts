@@ -56,7 +56,7 @@ const VERB: Record<FindingKind, string> = {
   'heap-leak': 'retained in',
   'goroutine-leak': 'stuck in',
   'connection-leak': 'left open by',
-  'rss-growth': 'of RSS outside the Go heap, near',
+  'rss-growth': 'of RSS, near',
   'bounded-growth': 'held by',
   crash: 'in',
 }
@@ -78,7 +78,8 @@ export function findingNumber(f: Finding): string {
     f.site.function && frame && f.site.function !== frame.function && !f.site.function.startsWith('(')
   if (other && f.kind === 'goroutine-leak' && !f.site.stack.some((s) => s.startsWith(`${frame.function} `)))
     return `${rate} ${VERB[f.kind]} ${fn(f.site.function)}, started by ${fn(frame.function)}${at}`
-  const via = other && f.kind === 'heap-leak' ? ` via ${fn(f.site.function)}` : ''
+  const via =
+    other && (f.kind === 'heap-leak' || f.kind === 'rss-growth') ? ` via ${fn(f.site.function)}` : ''
   return `${rate} ${VERB[f.kind]} ${fn(name)}${at}${via}`
 }
 

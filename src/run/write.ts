@@ -32,6 +32,7 @@ export async function writeMeasurement(dir: string, m: SideMeasurement, log: Log
   await put(`../${m.side}.pb.gz`, (m.snapshots[m.snapshots.length - 1] ?? m.settled).heap)
   if (m.goroutineDump) await put('goroutine-debug2.txt', m.goroutineDump)
   if (m.goroutineLeak) await put('goroutineleak.pb.gz', m.goroutineLeak)
+  if (m.cpuProfile) await put('cpu.pb.gz', m.cpuProfile)
   if (m.trace) await put('trace.out', m.trace)
 }
 

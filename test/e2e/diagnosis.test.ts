@@ -131,12 +131,17 @@ describe.runIf(existsSync(DIST_INDEX))("the seed's causes, one finding each (nod
     expectSkeleton('bodyleak', run)
   }, 180_000)
 
-  it('memory outside the Go heap: one RSS finding, named as such', async () => {
+  it('memory outside the Go heap: one RSS finding, named as such, near the mmap call', async () => {
     const run = await prRun(api, 'healthy', 'offheap', 44)
     const f = onlyLeak(run)
     expect(f.kind).toBe('rss-growth')
+    const line = lineOf('offheap', 'unix.MmapPtr(')
+    expect(f.site.ownFrame).toMatchObject({ function: 'main.mapScratch', line })
     expect(run.comment).toMatch(
-      /^### ❌ New memory outside the Go heap: \+[\d.]+ KiB\/req of RSS while the live Go heap stays flat/m,
+      new RegExp(
+        `^### ❌ New memory outside the Go heap: \\+[\\d.]+ KiB/req of RSS, near \`main\\.mapScratch\` \\(main\\.go:${line}\\) via \`unix\\.MmapPtr\``,
+        'm',
+      ),
     )
     expectSkeleton('offheap', run)
   }, 180_000)
