@@ -111,7 +111,11 @@ export function describePid(pid: number): string {
   return cmd ? `pid ${pid} (${cmd.slice(0, 80)})` : `pid ${pid}`
 }
 
-/** Sets up the sandbox: the user (created when missing), the cgroup layout, the sandbox's directory. */
+/**
+ * Sets up the sandbox: the user (created when missing), the cgroup layout, the
+ * sandbox's directory. Long (over 80 lines) because the scopes and the Sandbox it
+ * returns close over the user, the cgroup plan and the live scopes set up here.
+ */
 export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const platform = opts.platform ?? process.platform
   if (platform !== 'linux' && platform !== 'darwin') return noIsolation(`${platform} is not supported`)
