@@ -15,7 +15,7 @@ import process$2 from 'node:process';
 import http__default from 'node:http';
 import https__default from 'node:https';
 import zlib from 'node:zlib';
-import require$$1__default, { EventEmitter } from 'events';
+import require$$1$2, { EventEmitter } from 'events';
 import require$$0$6 from 'node:buffer';
 import { createHmac } from 'node:crypto';
 import require$$0$5 from 'net';
@@ -29,29 +29,29 @@ import require$$5$1 from 'url';
 import fs__default from 'node:fs';
 import fs$1, { realpath } from 'fs/promises';
 import require$$0$8 from 'constants';
-import require$$1$2 from 'node:url';
+import require$$1$3 from 'node:url';
 import path__default$1 from 'node:path';
 import fs__default$2 from 'node:fs/promises';
 import require$$0$a from 'node:events';
 import require$$2$1 from 'node:string_decoder';
 import require$$0$b from 'zlib';
-import 'node:assert';
+import './pipeline.js';
+import 'node:child_process';
+import './shared.js';
+import 'node:worker_threads';
 import 'node:net';
+import 'node:assert';
 import 'node:querystring';
 import 'node:diagnostics_channel';
 import 'node:tls';
 import 'node:perf_hooks';
 import 'node:util/types';
-import 'node:worker_threads';
 import 'node:async_hooks';
 import 'node:console';
 import 'node:dns';
 import 'string_decoder';
 import 'child_process';
 import 'timers';
-import './pipeline.js';
-import 'node:child_process';
-import './shared.js';
 
 // Used for controlling the highWaterMark value of the zip that is being streamed
 // The same value is used as the chunk size that is use during upload to blob storage
@@ -9599,7 +9599,7 @@ function requireDist$1 () {
 	const net = __importStar(require$$0$5);
 	const tls = __importStar(require$$1$1);
 	const debug_1 = __importDefault(requireSrc());
-	const events_1 = require$$1__default;
+	const events_1 = require$$1$2;
 	const agent_base_1 = requireDist$3();
 	const url_1 = require$$5$1;
 	const debug = (0, debug_1.default)('http-proxy-agent');
@@ -50196,7 +50196,7 @@ function requireReaddirGlob () {
 	readdirGlob_1 = readdirGlob;
 
 	const fs = fs__default$1;
-	const { EventEmitter } = require$$1__default;
+	const { EventEmitter } = require$$1$2;
 	const { Minimatch } = requireMinimatch();
 	const { resolve } = path__default;
 
@@ -59116,7 +59116,7 @@ function require_stream_readable () {
 	Readable.ReadableState = ReadableState;
 
 	/*<replacement>*/
-	require$$1__default.EventEmitter;
+	require$$1$2.EventEmitter;
 
 	var EElistenerCount = function (emitter, type) {
 	  return emitter.listeners(type).length;
@@ -63703,7 +63703,7 @@ function requireUtil$2 () {
 		    return fn
 		  },
 		  addAbortListener:
-		    require$$1__default.addAbortListener ||
+		    require$$1$2.addAbortListener ||
 		    function addAbortListener(signal, listener) {
 		      if (signal === undefined) {
 		        throw new ERR_INVALID_ARG_TYPE('signal', 'AbortSignal', signal)
@@ -65276,7 +65276,7 @@ function requireLegacy () {
 	hasRequiredLegacy = 1;
 
 	const { ArrayIsArray, ObjectSetPrototypeOf } = requirePrimordials();
-	const { EventEmitter: EE } = require$$1__default;
+	const { EventEmitter: EE } = require$$1$2;
 	function Stream(opts) {
 	  EE.call(this, opts);
 	}
@@ -66141,7 +66141,7 @@ function requireReadable () {
 	} = requirePrimordials();
 	readable = Readable;
 	Readable.ReadableState = ReadableState;
-	const { EventEmitter: EE } = require$$1__default;
+	const { EventEmitter: EE } = require$$1$2;
 	const { Stream, prependListener } = requireLegacy();
 	const { Buffer } = require$$0$9;
 	const { addAbortSignal } = requireAddAbortSignal();
@@ -67415,7 +67415,7 @@ function requireWritable () {
 	} = requirePrimordials();
 	writable = Writable;
 	Writable.WritableState = WritableState;
-	const { EventEmitter: EE } = require$$1__default;
+	const { EventEmitter: EE } = require$$1$2;
 	const Stream = requireLegacy().Stream;
 	const { Buffer } = require$$0$9;
 	const destroyImpl = requireDestroy();
@@ -77195,7 +77195,7 @@ function requireCommonjs$1 () {
 	commonjs$2.PathScurry = commonjs$2.Path = commonjs$2.PathScurryDarwin = commonjs$2.PathScurryPosix = commonjs$2.PathScurryWin32 = commonjs$2.PathScurryBase = commonjs$2.PathPosix = commonjs$2.PathWin32 = commonjs$2.PathBase = commonjs$2.ChildrenCache = commonjs$2.ResolveCache = void 0;
 	const lru_cache_1 = /*@__PURE__*/ requireCommonjs$3();
 	const node_path_1 = path__default$1;
-	const node_url_1 = require$$1$2;
+	const node_url_1 = require$$1$3;
 	const fs_1 = fs__default$1;
 	const actualFS = __importStar(fs__default);
 	const realpathSync = fs_1.realpathSync.native;
@@ -80254,7 +80254,7 @@ function requireGlob () {
 	Object.defineProperty(glob, "__esModule", { value: true });
 	glob.Glob = void 0;
 	const minimatch_1 = requireCommonjs$4();
-	const node_url_1 = require$$1$2;
+	const node_url_1 = require$$1$3;
 	const path_scurry_1 = requireCommonjs$1();
 	const pattern_js_1 = requirePattern();
 	const walker_js_1 = requireWalker();
@@ -84061,7 +84061,7 @@ var hasRequired_default;
 function require_default () {
 	if (hasRequired_default) return _default;
 	hasRequired_default = 1;
-	_default = require$$1__default;
+	_default = require$$1$2;
 	return _default;
 }
 
@@ -96862,7 +96862,7 @@ function requireChainsaw () {
 	if (hasRequiredChainsaw) return chainsaw;
 	hasRequiredChainsaw = 1;
 	var Traverse = requireTraverse();
-	var EventEmitter = require$$1__default.EventEmitter;
+	var EventEmitter = require$$1$2.EventEmitter;
 
 	chainsaw = Chainsaw;
 	function Chainsaw (builder) {
@@ -97326,7 +97326,7 @@ function requireBinary () {
 	hasRequiredBinary = 1;
 	(function (module, exports) {
 		var Chainsaw = requireChainsaw();
-		var EventEmitter = require$$1__default.EventEmitter;
+		var EventEmitter = require$$1$2.EventEmitter;
 		var Buffers = requireBuffers();
 		var Vars = requireVars();
 		var Stream = require$$0__default.Stream;

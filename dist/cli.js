@@ -45,6 +45,9 @@ function defaultSampleType(profile) {
     return last.type;
 }
 
+// Grouping samples by function, as `go tool pprof -top` does: flat and cum per
+// function over one or more profiles with a sign each (a diff adds head and
+// subtracts base), and pprof's "(inline)" marks from the call graph's edges.
 /** Per-key accumulator; `stamp` makes cum count a key once per sample without a Set. */
 class Acc {
     name;
@@ -282,6 +285,9 @@ function compareRows(a, b) {
         return a.name < b.name ? -1 : 1;
     return Math.abs(b.cum) - Math.abs(a.cum);
 }
+
+// By-function tables of one profile (pprof -top), totals, and sums of samples
+// grouped by any key; the accumulating itself is function-accumulator.ts.
 function absTotal(profile, index) {
     const nTypes = profile.sampleTypes.length;
     const { values } = sampleColumns(profile);

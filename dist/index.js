@@ -1,17 +1,21 @@
+import { e as orderFindings, f as formatBytes, g as formatChange, h as repoRelativePath, i as formatQuantity, K as KIND_LABEL, j as formatRate, k as safeCommentId, l as codeSpan, m as prose, n as escapeMarkdown, q as shortSha, t as findingNumber, u as safeUrl, v as isLeak, w as markdownTable, x as formatSignedBytes, y as renderMarkdown, z as escapeHtml, M as MAX_COMMENT_CHARS, B as parseReport, C as failuresFor, D as commentMarker, V as VERSION$8, a as startRunControl, b as runPipeline, R as RunStoppedError, U as UsageError, E as readActionInputs, r as readInputs, o as oneLine } from './pipeline.js';
+import { randomBytes, createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readdir as readdir$1, open as open$1, mkdir as mkdir$1, writeFile as writeFile$1, stat as stat$1, appendFile as appendFile$1, lstat as lstat$1, readFile, mkdtemp, rm as rm$1 } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import zlib, { inflateRawSync, crc32 } from 'node:zlib';
+import * as fs from 'fs';
+import { existsSync, readFileSync as readFileSync$1, promises } from 'fs';
 import * as os from 'os';
 import os__default, { EOL } from 'os';
-import * as crypto from 'crypto';
-import * as fs from 'fs';
-import { promises, constants as constants$5, existsSync, readFileSync as readFileSync$1 } from 'fs';
-import * as path from 'path';
 import * as http from 'http';
 import http__default from 'http';
 import * as https from 'https';
 import https__default from 'https';
 import 'net';
 import require$$1$1 from 'tls';
-import * as require$$1 from 'events';
-import require$$1__default from 'events';
+import require$$1 from 'events';
 import 'assert';
 import require$$0 from 'util';
 import require$$0$3 from 'node:assert';
@@ -24,7 +28,6 @@ import require$$7 from 'node:querystring';
 import require$$0$2 from 'node:events';
 import require$$0$6 from 'node:diagnostics_channel';
 import require$$5 from 'node:tls';
-import zlib, { inflateRawSync, crc32 } from 'node:zlib';
 import require$$5$1 from 'node:perf_hooks';
 import require$$8 from 'node:util/types';
 import require$$1$2 from 'node:worker_threads';
@@ -32,260 +35,1634 @@ import require$$1$3 from 'node:url';
 import require$$5$2 from 'node:async_hooks';
 import require$$1$4 from 'node:console';
 import require$$1$5 from 'node:dns';
-import require$$5$3, { StringDecoder } from 'string_decoder';
-import * as child from 'child_process';
-import { setTimeout as setTimeout$1 } from 'timers';
-import { e as orderFindings, f as formatBytes, g as formatChange, h as repoRelativePath, i as formatQuantity, K as KIND_LABEL, j as formatRate, k as safeCommentId, l as codeSpan, m as prose, n as escapeMarkdown, q as shortSha, t as findingNumber, u as safeUrl, v as isLeak, w as markdownTable, x as formatSignedBytes, y as renderMarkdown, z as escapeHtml, M as MAX_COMMENT_CHARS, B as parseReport, C as failuresFor, D as commentMarker, V as VERSION$8, a as startRunControl, b as runPipeline, R as RunStoppedError, U as UsageError, E as readActionInputs, r as readInputs, o as oneLine } from './pipeline.js';
-import { randomBytes, createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { readdir as readdir$1, open as open$1, mkdir as mkdir$1, writeFile as writeFile$1, stat as stat$1, appendFile as appendFile$1, lstat as lstat$1, readFile, mkdtemp, rm as rm$1 } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import require$$5$3 from 'string_decoder';
+import * as crypto from 'crypto';
+import 'path';
+import 'child_process';
+import 'timers';
 import 'node:https';
 import 'node:child_process';
 import './shared.js';
 
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
+// Text that came from the pull request's code (a service's log, a build's output,
+// an error body) must never become a workflow command: the runner obeys any
+// `::name::` (or legacy `##[name]`) line on our stdout, so `::add-mask::`,
+// `::set-output` or `::stop-commands::` in a service's log would be ours to obey.
+// Such text goes out between `::stop-commands::<token>` and `::<token>::`, with a
+// token the text cannot guess, inside which the runner treats every line as text.
+/** Whether a line of this text could be read as a workflow command. */
+function mayHoldCommands(text) {
+    return text.includes('::') || text.includes('##[');
 }
+/** The text as it is safe to print: wrapped in a stop-commands block when it could hold a command. */
+function inert(text, token = randomBytes(16).toString('hex')) {
+    if (!mayHoldCommands(text))
+        return text;
+    // A token the text contains could end the block early: draw another (never happens with 128 random bits).
+    while (text.includes(token))
+        token = randomBytes(16).toString('hex');
+    return `::stop-commands::${token}\n${text}\n::${token}::`;
+}
+
+// What the runner tells us about this run, read from the environment when asked
+// (never at import time), so tests can run the action against any event file.
+const str = (v) => (typeof v === 'string' && v ? v : undefined);
 /**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ * The triggering run, from the event. `pull_requests` can name PRs of other
+ * repositories that share the branch (a known quirk), so only this repository's
+ * PRs whose head is the run's commit are kept.
  */
-function toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
+function workflowRunInfo(run, owner, repo) {
+    const headSha = str(run.head_sha);
+    if (typeof run.id !== 'number' || !headSha || !/^[0-9a-f]{40,64}$/i.test(headSha))
+        return undefined;
+    const ours = (pr) => {
+        const url = str(pr.base?.repo?.url);
+        if (url && owner && repo)
+            return url.toLowerCase().endsWith(`/repos/${owner}/${repo}`.toLowerCase());
+        return true;
+    };
+    const prs = Array.isArray(run.pull_requests) ? run.pull_requests : [];
     return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
+        id: run.id,
+        headSha,
+        headBranch: str(run.head_branch),
+        headOwner: str(run.head_repository?.owner?.login),
+        event: str(run.event),
+        pullRequests: prs
+            .filter((pr) => pr && typeof pr.number === 'number' && Number.isInteger(pr.number) && pr.number > 0)
+            .filter((pr) => str(pr.head?.sha) === undefined || str(pr.head?.sha) === headSha)
+            .filter(ours)
+            .map((pr) => pr.number),
     };
 }
+function readRunContext(env = process.env) {
+    const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
+    const context = {
+        owner: owner || undefined,
+        repo: repo || undefined,
+        eventName: env.GITHUB_EVENT_NAME,
+        workspace: env.GITHUB_WORKSPACE || process.cwd(),
+        job: env.GITHUB_JOB,
+        runId: env.GITHUB_RUN_ID,
+        sha: env.GITHUB_SHA || undefined,
+        serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
+        apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    };
+    if (env.GITHUB_EVENT_PATH) {
+        let event;
+        try {
+            event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8'));
+        }
+        catch (error) {
+            throw new Error(`GITHUB_EVENT_PATH: cannot read the event payload ${env.GITHUB_EVENT_PATH}: ${error.message}`);
+        }
+        const pr = event.pull_request;
+        if (pr && typeof pr.number === 'number' && pr.base?.sha) {
+            context.pullRequest = {
+                number: pr.number,
+                baseSha: pr.base.sha,
+                headSha: pr.head?.sha ?? '',
+                baseRef: pr.base.ref,
+            };
+        }
+        if (!context.owner && event.repository?.full_name) {
+            const [o, r] = event.repository.full_name.split('/');
+            context.owner = o;
+            context.repo = r;
+        }
+        if (event.workflow_run && typeof event.workflow_run === 'object') {
+            context.workflowRun = workflowRunInfo(event.workflow_run, context.owner, context.repo);
+        }
+    }
+    return context;
+}
+/** The run's page, where its artifacts are listed; undefined when the run is unknown. */
+function runUrl(context, runId = context.runId) {
+    if (runId === undefined || !/^\d+$/.test(String(runId)) || !context.owner || !context.repo)
+        return undefined;
+    return `${context.serverUrl.replace(/\/+$/, '')}/${context.owner}/${context.repo}/actions/runs/${runId}`;
+}
 
 /**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
+ * The repository-relative path of a file as pprof names it (absolute under the
+ * workspace, or `<module path>/<dir>/<file>.go` when built with -trimpath);
+ * undefined for the standard library, dependencies and anything outside.
  */
-function issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + os.EOL);
-}
-function issue(name, message = '') {
-    issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-function issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!fs.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    fs.appendFileSync(filePath, `${toCommandValue(message)}${os.EOL}`, {
-        encoding: 'utf8'
+function toRepoPath(file, m) {
+    return repoRelativePath(file, {
+        roots: [m.workspace],
+        workingDirectory: m.workingDirectory,
+        modulePath: m.modulePath,
     });
 }
-function prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
-    const convertedValue = toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+/**
+ * The repository file and line of a frame (a finding's own-code line): undefined
+ * outside the repository or without a usable line. Annotations and review
+ * comments both place a finding here.
+ */
+function frameLocation(frame, mapping) {
+    if (!frame || !Number.isInteger(frame.line) || frame.line < 1)
+        return undefined;
+    const path = toRepoPath(frame.file, mapping);
+    return path ? { path, line: frame.line } : undefined;
+}
+const MAX_TITLE = 200;
+const MAX_MESSAGE = 1000;
+function clip$2(text, max) {
+    const one = text.replace(/\s+/g, ' ').trim();
+    return one.length > max ? one.slice(0, max - 1) + '…' : one;
+}
+function findingLevel(f) {
+    if (f.kind === 'bounded-growth')
+        return 'notice';
+    return f.status === 'pre-existing' ? 'warning' : 'error';
+}
+function findingTitle(f) {
+    const label = KIND_LABEL[f.kind];
+    const prefix = f.kind === 'crash' || f.kind === 'bounded-growth'
+        ? label.charAt(0).toUpperCase() + label.slice(1)
+        : f.status === 'new'
+            ? `New ${label}`
+            : f.status === 'worsened'
+                ? `Worse ${label}`
+                : f.status === 'pre-existing'
+                    ? `Pre-existing ${label}`
+                    : label.charAt(0).toUpperCase() + label.slice(1);
+    return f.kind === 'crash' ? prefix : `${prefix}: ${formatRate(f.rate, f.unit)}`;
+}
+function findingMessage(f) {
+    const parts = [f.summary];
+    if (f.kind !== 'crash')
+        parts.push(`Growth over the run: ${formatQuantity(f.growth, f.unit)}.`);
+    if (f.hint)
+        parts.push(`Fix: ${f.hint}`);
+    return parts.filter(Boolean).join(' ');
+}
+function regressionAnnotation(c, path, line) {
+    const from = c.base ? `${formatBytes(c.base.bytesPerRequest)} → ` : '';
+    return {
+        path,
+        line,
+        level: 'warning',
+        title: clip$2(`Allocation regression: ${formatChange(c.change)} bytes per request`, MAX_TITLE),
+        message: clip$2(`${c.site.ownFrame?.function ?? c.site.function} allocates ${from}${formatBytes(c.head.bytesPerRequest)} per request${c.site.function !== c.site.ownFrame?.function ? ` (in ${c.site.function})` : ''}.`, MAX_MESSAGE),
+    };
+}
+/**
+ * At most `max` annotations at the PR's own lines: new and worse leaks (errors)
+ * first, then pre-existing leaks and significant allocation growth (warnings),
+ * then bounded growth (notices). Sites outside the repository are skipped.
+ */
+function annotationsFor(analysis, mapping, max = 10) {
+    const out = [];
+    const seen = new Set();
+    const add = (a) => {
+        const key = `${a.path}:${a.line}`;
+        if (seen.has(key))
+            return;
+        seen.add(key);
+        out.push(a);
+    };
+    const located = (frame) => frameLocation(frame, mapping);
+    const findings = orderFindings(analysis.findings);
+    const byLevel = (level) => findings.filter((f) => findingLevel(f) === level);
+    const fromFinding = (f) => {
+        const at = located(f.site.ownFrame);
+        if (at)
+            add({
+                ...at,
+                level: findingLevel(f),
+                title: clip$2(findingTitle(f), MAX_TITLE),
+                message: clip$2(findingMessage(f), MAX_MESSAGE),
+            });
+    };
+    byLevel('error').forEach(fromFinding);
+    byLevel('warning').forEach(fromFinding);
+    if (analysis.verdict.regression) {
+        for (const c of analysis.growing) {
+            if (!c.significant || !(c.change > 0))
+                continue;
+            const at = located(c.site.ownFrame);
+            if (at)
+                add(regressionAnnotation(c, at.path, at.line));
+        }
     }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
+    byLevel('notice').forEach(fromFinding);
+    return out.slice(0, max);
 }
 
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
+/** Every artifact of ours starts with this, so the comment workflow finds them among others. */
+const ARTIFACT_PREFIX = 'memleak-';
+/** A run directory holds a few files per snapshot; more means something else is in it. */
+const MAX_FILES = 5000;
+const MAX_DEPTH$2 = 6;
+const UPLOAD_TIMEOUT_MS = 5 * 60_000;
+/** Loaded on first use: the Azure storage client it brings is only needed for an upload or a download. */
+async function loadArtifactClient() {
+    const { DefaultArtifactClient } = await import('./artifact.js');
+    return new DefaultArtifactClient();
+}
+/**
+ * Why the artifact service cannot be used in this process, or undefined when it
+ * can. The runner gives a job ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL
+ * (needed for this run's artifacts; another run's go through the REST API);
+ * GHES has no v4 artifact service (@actions/artifact refuses it by host name).
+ */
+function artifactServiceUnavailable(env = process.env, opts = {}) {
+    if ((opts.runtimeToken ?? true) && (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL))
+        return 'no artifact service here (ACTIONS_RUNTIME_TOKEN or ACTIONS_RESULTS_URL is unset: not a GitHub Actions job)';
+    let host;
+    try {
+        host = new URL(env.GITHUB_SERVER_URL || 'https://github.com').hostname.toLowerCase();
     }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
+    catch {
+        return `GITHUB_SERVER_URL is not a URL: ${JSON.stringify(env.GITHUB_SERVER_URL)}`;
     }
-    else {
+    if (host !== 'github.com' && !host.endsWith('.ghe.com') && !host.endsWith('.localhost'))
+        return `GitHub Enterprise Server (${host}) has no artifact service that @actions/artifact v2+ can use`;
+    return undefined;
+}
+/**
+ * The artifact name for a comment id: readable, and within the artifact rules
+ * (no " : < > | * ? \ / or line breaks). `memleak:services/api:./cmd/api`
+ * becomes `memleak-memleak-services-api-cmd-api`.
+ */
+function artifactNameFor(commentId) {
+    const words = commentId
+        .split(/[^A-Za-z0-9._-]+/)
+        .map((w) => w.replace(/^[.-]+|[.-]+$/g, ''))
+        .filter(Boolean);
+    return `${ARTIFACT_PREFIX}${words.join('-') || 'report'}`.slice(0, 200);
+}
+/** `{server}/{owner}/{repo}/actions/runs/{runId}/artifacts/{id}`: the artifact itself, not only the run. */
+function artifactPageUrl(runPageUrl, artifactId) {
+    return runPageUrl && Number.isSafeInteger(artifactId) && artifactId > 0
+        ? `${runPageUrl}/artifacts/${artifactId}`
+        : undefined;
+}
+/**
+ * Regular files under dir, sorted. Links are left out: the service under test
+ * could have planted one in the run directory, and the uploader would follow it.
+ */
+async function runFiles(dir) {
+    const found = [];
+    const walk = async (at, depth) => {
+        const entries = await readdir$1(at, { withFileTypes: true });
+        entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        for (const entry of entries) {
+            if (entry.isFile())
+                found.push(join(at, entry.name));
+            else if (entry.isDirectory() && depth < MAX_DEPTH$2)
+                await walk(join(at, entry.name), depth + 1);
+            if (found.length > MAX_FILES)
+                throw new Error(`more than ${MAX_FILES} files under ${dir}`);
+        }
+    };
+    await walk(dir, 0);
+    return found;
+}
+function message$1(error) {
+    const text = error instanceof Error ? error.message : String(error);
+    return text.split('\n')[0];
+}
+/** Uploads dir as one artifact; never throws: undefined (with a notice) when it was not uploaded. */
+async function uploadRunArtifact(opts) {
+    const { log, name } = opts;
+    const skip = (why) => {
+        log.notice(`Profiles not uploaded as an artifact: ${why}. They are in ${opts.dir} (the artifact-dir output).`);
         return undefined;
+    };
+    const unavailable = artifactServiceUnavailable(opts.env);
+    if (unavailable)
+        return skip(unavailable);
+    let timer;
+    try {
+        const files = await runFiles(opts.dir);
+        if (files.length === 0) {
+            // A run that failed before measuring anything: nothing to keep, nothing to say twice.
+            log.info(`No artifact: ${opts.dir} is empty.`);
+            return undefined;
+        }
+        const client = await (opts.client ?? loadArtifactClient)();
+        const timeoutMs = opts.timeoutMs ?? UPLOAD_TIMEOUT_MS;
+        const timeout = new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs / 1000} s`)), timeoutMs);
+            timer.unref();
+        });
+        const { id, size } = await Promise.race([client.uploadArtifact(name, files, opts.dir), timeout]);
+        if (id === undefined)
+            return skip('the artifact service returned no id');
+        const url = artifactPageUrl(opts.runPageUrl, id);
+        log.info(`Uploaded artifact ${name} (${files.length} files, ${size ?? '?'} bytes)${url ? `: ${url}` : ''}`);
+        return { id, name, size, url };
+    }
+    catch (error) {
+        return skip(`the upload of ${name} failed: ${message$1(error)}`);
+    }
+    finally {
+        clearTimeout(timer);
     }
 }
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
+
+// A bounded reader for the few small files we take from an untrusted artifact's
+// zip. Nothing is extracted wholesale: the central directory is read, the wanted
+// entries are inflated with a hard cap on their output, and links, encryption,
+// zip64 and archives too large to be ours are refused. A zip bomb costs at most
+// the cap; a link or a `../` name never reaches the file system.
+const EOCD = 0x06054b50;
+const CENTRAL = 0x02014b50;
+const LOCAL = 0x04034b50;
+const EOCD_MIN = 22;
+/** The end record's comment is at most 65,535 bytes. */
+const EOCD_SEARCH = EOCD_MIN + 0xffff;
+/** Far more entries than a run directory holds (a few per snapshot). */
+const MAX_ENTRIES = 10_000;
+const MAX_CENTRAL_BYTES = 16 * 1024 * 1024;
+async function readAt(file, position, length) {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await file.read(buffer, 0, length, position);
+    if (bytesRead !== length)
+        throw new Error('truncated zip');
+    return buffer;
+}
+function parseCentral(dir, count) {
+    const entries = [];
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+        if (at + 46 > dir.length || dir.readUInt32LE(at) !== CENTRAL)
+            throw new Error('corrupt central directory');
+        const madeBy = dir.readUInt16LE(at + 4) >> 8;
+        const flags = dir.readUInt16LE(at + 8);
+        const nameLength = dir.readUInt16LE(at + 28);
+        const extraLength = dir.readUInt16LE(at + 30);
+        const commentLength = dir.readUInt16LE(at + 32);
+        const external = dir.readUInt32LE(at + 38);
+        if (at + 46 + nameLength > dir.length)
+            throw new Error('corrupt central directory');
+        const name = dir.toString('utf8', at + 46, at + 46 + nameLength);
+        const entry = {
+            name,
+            method: dir.readUInt16LE(at + 10),
+            crc: dir.readUInt32LE(at + 16),
+            compressedSize: dir.readUInt32LE(at + 20),
+            size: dir.readUInt32LE(at + 24),
+            localOffset: dir.readUInt32LE(at + 42),
+            // Unix (3) and macOS (19) keep the file mode in the upper half of the external attributes.
+            isLink: (madeBy === 3 || madeBy === 19) && ((external >>> 16) & 0o170000) === 0o120000,
+            isDirectory: name.endsWith('/'),
+            encrypted: (flags & 1) === 1,
+        };
+        if ([entry.compressedSize, entry.size, entry.localOffset].includes(0xffffffff))
+            throw new Error('zip64 entries are not read (an artifact of ours is far smaller)');
+        entries.push(entry);
+        at += 46 + nameLength + extraLength + commentLength;
     }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
+    return entries;
+}
+/** Opens a zip and reads its central directory; the caller closes it. */
+async function openZip(path) {
+    const file = await open$1(path, 'r');
+    try {
+        const size = (await file.stat()).size;
+        if (size < EOCD_MIN)
+            throw new Error('not a zip (too short)');
+        const tailLength = Math.min(size, EOCD_SEARCH);
+        const tail = await readAt(file, size - tailLength, tailLength);
+        let end = -1;
+        for (let i = tail.length - EOCD_MIN; i >= 0; i--) {
+            if (tail.readUInt32LE(i) === EOCD) {
+                end = i;
+                break;
+            }
+        }
+        if (end < 0)
+            throw new Error('not a zip (no end of central directory)');
+        const count = tail.readUInt16LE(end + 10);
+        const centralSize = tail.readUInt32LE(end + 12);
+        const centralOffset = tail.readUInt32LE(end + 16);
+        if (count === 0xffff || centralOffset === 0xffffffff)
+            throw new Error('zip64 archives are not read (an artifact of ours is far smaller)');
+        if (count > MAX_ENTRIES)
+            throw new Error(`${count} entries, more than ${MAX_ENTRIES}`);
+        if (centralSize > MAX_CENTRAL_BYTES || centralOffset + centralSize > size)
+            throw new Error('corrupt central directory');
+        const entries = parseCentral(await readAt(file, centralOffset, centralSize), count);
+        return {
+            entries,
+            async read(entry, maxBytes) {
+                if (entry.encrypted)
+                    throw new Error(`${entry.name}: encrypted`);
+                if (entry.size > maxBytes)
+                    throw new Error(`${entry.name}: ${entry.size} bytes, over ${maxBytes}`);
+                // Deflate never grows data by more than a few bytes per 16 KiB block.
+                if (entry.compressedSize > maxBytes + 1024 + maxBytes / 1000)
+                    throw new Error(`${entry.name}: ${entry.compressedSize} compressed bytes, over ${maxBytes}`);
+                const local = await readAt(file, entry.localOffset, 30);
+                if (local.readUInt32LE(0) !== LOCAL)
+                    throw new Error(`${entry.name}: corrupt local header`);
+                const start = entry.localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+                if (start + entry.compressedSize > size)
+                    throw new Error(`${entry.name}: truncated`);
+                const raw = await readAt(file, start, entry.compressedSize);
+                let data;
+                if (entry.method === 0)
+                    data = raw;
+                else if (entry.method === 8) {
+                    try {
+                        // The declared size is the attacker's word; the output cap is ours.
+                        data = inflateRawSync(raw, { maxOutputLength: maxBytes });
+                    }
+                    catch (error) {
+                        if (error instanceof RangeError)
+                            throw new Error(`${entry.name}: inflates past ${maxBytes} bytes`);
+                        throw new Error(`${entry.name}: ${error.message}`);
+                    }
+                }
+                else
+                    throw new Error(`${entry.name}: compression method ${entry.method} is not read`);
+                if (data.length !== entry.size || crc32(data) !== entry.crc)
+                    throw new Error(`${entry.name}: size or CRC does not match the directory`);
+                return data;
+            },
+            close: () => file.close(),
+        };
+    }
+    catch (error) {
+        await file.close();
+        throw error;
+    }
+}
+
+/** A run's zip of profiles is a few MB; a GiB is not something we uploaded. */
+const MAX_ARTIFACT_BYTES = 1024 * 1024 * 1024;
+/** As readReports: a real report is well under 1 MiB. */
+const MAX_REPORT_BYTES$1 = 32 * 1024 * 1024;
+/** As readReports: more than any matrix a PR needs. */
+const MAX_ARTIFACTS = 50;
+/** report.json sits at the top of our artifact; a few levels allow for a hand-made one. */
+const MAX_DEPTH$1 = 3;
+const REPORT_FILE$1 = 'report.json';
+/** Directory-safe form of an artifact's name (already free of / and \ by the artifact rules). */
+function dirName(name, id) {
+    return `${name.replace(/[^\w.-]/g, '_').slice(0, 100)}-${id}`;
+}
+/** The report.json entries of one downloaded zip, checked and written under outDir. */
+async function extractReports(zipPath, outDir, label, seen) {
+    const zip = await openZip(zipPath).catch((error) => {
+        throw new Error(`artifact ${label} refused: ${error.message}`);
+    });
+    let written = 0;
+    try {
+        for (const entry of zip.entries) {
+            const parts = entry.name.split('/');
+            if (parts[parts.length - 1] !== REPORT_FILE$1)
+                continue;
+            const refuse = (why) => {
+                throw new Error(`artifact ${label} refused: ${JSON.stringify(entry.name.slice(0, 200))} ${why}`);
+            };
+            if (entry.isLink)
+                refuse('is a symbolic link');
+            if (entry.name.startsWith('/') ||
+                entry.name.includes('\\') ||
+                parts.some((p) => p === '..' || p === ''))
+                refuse('is not a plain relative path');
+            if (parts.length - 1 > MAX_DEPTH$1)
+                refuse(`is more than ${MAX_DEPTH$1} directories deep`);
+            if (entry.size > MAX_REPORT_BYTES$1)
+                refuse(`is ${entry.size} bytes, larger than any real report (${MAX_REPORT_BYTES$1})`);
+            const data = await zip.read(entry, MAX_REPORT_BYTES$1).catch((error) => {
+                throw new Error(`artifact ${label} refused: ${error.message}`);
+            });
+            // The same report uploaded twice (our upload beside an upload-artifact step) is posted once.
+            const digest = createHash('sha256').update(data).digest('hex');
+            if (seen.has(digest))
+                continue;
+            seen.add(digest);
+            const target = join(outDir, ...parts);
+            await mkdir$1(join(target, '..'), { recursive: true });
+            await writeFile$1(target, data, { flag: 'wx' });
+            written++;
+        }
+    }
+    finally {
+        await zip.close();
+    }
+    return written;
+}
+/**
+ * Downloads every `memleak-*` artifact of the run and writes the report.json
+ * files they hold under dest/reports/<artifact>/. Throws one line naming the
+ * artifact when one is refused or when there is none.
+ */
+async function downloadReportArtifacts(opts) {
+    const { client, findBy, log } = opts;
+    const where = findBy ? `run ${findBy.workflowRunId}` : 'this run';
+    const { artifacts: all } = await client.listArtifacts({ latest: true, ...(findBy ? { findBy } : {}) });
+    const ours = all.filter((a) => a.name.startsWith(ARTIFACT_PREFIX)).sort((a, b) => a.id - b.id);
+    if (ours.length === 0) {
+        const others = all.map((a) => a.name).slice(0, 10);
+        throw new Error(`no ${ARTIFACT_PREFIX}* artifact in ${where}` +
+            (others.length ? ` (it has ${others.join(', ')})` : '') +
+            '; the measuring step uploads one unless upload-artifact is false (then give report-path)');
+    }
+    if (ours.length > MAX_ARTIFACTS)
+        throw new Error(`${ours.length} ${ARTIFACT_PREFIX}* artifacts in ${where}, more than ${MAX_ARTIFACTS}`);
+    const reportsDir = join(opts.dest, 'reports');
+    await mkdir$1(reportsDir, { recursive: true });
+    const seen = new Set();
+    const out = [];
+    for (const artifact of ours) {
+        const label = `${artifact.name} (${artifact.id})`;
+        if (!Number.isSafeInteger(artifact.id) || artifact.id <= 0)
+            throw new Error(`artifact ${label}: bad id`);
+        if (artifact.size > MAX_ARTIFACT_BYTES)
+            throw new Error(`artifact ${label} refused: ${artifact.size} bytes, more than ${MAX_ARTIFACT_BYTES} (not one of ours)`);
+        const zipDir = join(opts.dest, 'zips', String(artifact.id));
+        await mkdir$1(zipDir, { recursive: true });
+        const { digestMismatch } = await client.downloadArtifact(artifact.id, {
+            path: zipDir,
+            skipDecompress: true,
+            ...(artifact.digest ? { expectedHash: artifact.digest } : {}),
+            ...(findBy ? { findBy } : {}),
+        });
+        if (digestMismatch)
+            throw new Error(`artifact ${label} refused: its content does not match its digest`);
+        const files = await readdir$1(zipDir, { withFileTypes: true });
+        if (files.length !== 1 || !files[0].isFile())
+            throw new Error(`artifact ${label}: expected one zip, got ${files.length} entries`);
+        const reports = await extractReports(join(zipDir, files[0].name), join(reportsDir, dirName(artifact.name, artifact.id)), label, seen);
+        log.info(`Artifact ${label}: ${reports ? `${reports} report${reports > 1 ? 's' : ''}` : 'no report.json (the measuring step stopped before writing one)'}`);
+        out.push({
+            id: artifact.id,
+            name: artifact.name,
+            url: artifactPageUrl(opts.runPageUrl, artifact.id),
+            reports,
+        });
+    }
+    return { reportsDir, artifacts: out };
+}
+
+// The text of a pull request review comment: one finding, on the line that leaks.
+// A reviewer meets it in the diff, so it says what grows and how fast, what to
+// change, and where the whole report is; the hidden first line lets the next run
+// find it again (this job's comment id, the cause's kind, and its site).
+/** GitHub refuses longer comment bodies. */
+const MAX_BODY = 65_536;
+const FIXED = '✅ fixed in';
+/** The start of every review comment marker of this job (its sticky comment id). */
+function reviewMarkerPrefix(commentId) {
+    return `<!-- memleak-action-review:${safeCommentId(commentId)} `;
+}
+/**
+ * The hidden first line of a finding's review comment. The site key is made of
+ * function names only, so the marker survives the line moving; it is hashed so
+ * a long Go symbol cannot make the line unwieldy.
+ */
+function reviewMarker(commentId, finding) {
+    const site = createHash('sha256').update(finding.site.key).digest('hex').slice(0, 12);
+    return `${reviewMarkerPrefix(commentId)}${finding.kind} ${site} -->`;
+}
+/** The marker line of a body written by reviewMarker, when it starts with this job's prefix. */
+function markerOf(body, commentId) {
+    const first = body.split('\n', 1)[0];
+    const prefix = reviewMarkerPrefix(commentId);
+    return first.startsWith(prefix) && /^[a-z-]+ [0-9a-f]{12} -->$/.test(first.slice(prefix.length))
+        ? first
+        : undefined;
+}
+function isFixedReviewComment(body) {
+    return body.split('\n', 3)[1]?.startsWith(FIXED) ?? false;
+}
+function titleOf(f) {
+    const label = KIND_LABEL[f.kind];
+    if (f.kind === 'crash')
+        return `❌ Crash under load: ${findingNumber(f)}`;
+    const prefix = f.status === 'new'
+        ? `New ${label}`
+        : f.status === 'worsened'
+            ? `Worse ${label} (at least twice base's rate)`
+            : `${label.charAt(0).toUpperCase()}${label.slice(1)}`;
+    return `❌ ${escapeMarkdown(prefix)}: ${findingNumber(f)}`;
+}
+function footer(reportUrl) {
+    const url = safeUrl(reportUrl);
+    return url ? `<sub>memleak-action · [the full report](${url})</sub>` : '<sub>memleak-action</sub>';
+}
+function clip$1(body) {
+    const chars = Array.from(body);
+    return chars.length > MAX_BODY ? chars.slice(0, MAX_BODY - 1).join('') + '…' : body;
+}
+/** The body of a finding's review comment: the marker, one-line summary with the rate, the fix, the link. */
+function renderReviewComment(f, text) {
+    const at = codeSpan(`${text.path}:${text.line}`, { max: 200 });
+    const lines = [text.marker, `**${titleOf(f)}**`, ''];
+    if (text.fileLevel)
+        lines.push(`At ${at}, a line outside this pull request's diff.`, '');
+    else if (text.moved)
+        lines.push(`Now at ${at}.`, '');
+    if (f.kind !== 'crash' && f.summary)
+        lines.push(prose(f.summary, 600), '');
+    if (f.kind !== 'crash')
+        lines.push(`Growth over the run: ${escapeMarkdown(formatQuantity(f.growth, f.unit))}.`, '');
+    if (f.hint)
+        lines.push(`**Fix:** ${prose(f.hint, 1500)}`, '');
+    lines.push(footer(text.reportUrl));
+    return clip$1(lines.join('\n'));
+}
+/**
+ * The body once a push fixed the finding: the marker stays (the comment is still
+ * ours and is not reused for a new one), the old text goes under a fold.
+ */
+function renderFixedReviewComment(input) {
+    const sha = shortSha(input.headSha) ?? 'head';
+    const before = input.previous
+        .split('\n')
+        .slice(1)
+        .filter((l) => !l.startsWith('<sub>memleak-action'))
+        .join('\n')
+        .trim();
+    const lines = [
+        input.marker,
+        `${FIXED} ${codeSpan(sha)}: this run measured head and no longer finds it.`,
+        '',
+    ];
+    if (before)
+        lines.push('<details><summary>What was reported</summary>', '', before, '', '</details>', '');
+    lines.push(footer(input.reportUrl));
+    return clip$1(lines.join('\n'));
+}
+/** The review's own text: GitHub requires one for a COMMENT review. */
+function renderReviewBody(count, reportUrl) {
+    const url = safeUrl(reportUrl);
+    const what = count === 1 ? 'a leak on a line' : `${count} leaks on lines`;
+    return `memleak-action found ${what} this pull request changes.${url ? ` [The full report](${url}).` : ''}`;
+}
+
+/** GitHub refuses longer comment bodies (it counts characters). */
+const MAX_COMMENT_BODY = 65_536;
+const PER_PAGE = 100;
+/** 10,000 comments: beyond that the PR is not one a bot should be adding to. */
+const MAX_PAGES = 100;
+function statusOf$1(error) {
+    const status = error?.status;
+    return typeof status === 'number' ? status : undefined;
+}
+function messageOf$1(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+/**
+ * A refusal that means "this token may not do that": 403 (Resource not accessible
+ * by integration) other than a rate limit, or 404 (GitHub hides what a token cannot see).
+ */
+function readOnlyResult(error) {
+    const status = statusOf$1(error);
+    const message = messageOf$1(error);
+    if (status === 403 && !/rate limit/i.test(message))
+        return { action: 'read-only', status, message };
+    if (status === 404)
+        return { action: 'read-only', status, message };
+    return undefined;
+}
+/** Parses `<url>; rel="next"` out of a Link header. */
+function nextLink(link) {
+    for (const part of (link ?? '').split(',')) {
+        const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
+        if (m)
+            return m[1];
+    }
+    return undefined;
+}
+/** The first comment (oldest) whose body starts with the marker, searching every page. */
+async function findComment(octokit, input) {
+    const { owner, repo, issueNumber, marker, author } = input;
+    if (!marker.trim())
+        throw new Error('comment marker: empty; it is what finds our comment again');
+    for (let page = 1; page <= MAX_PAGES; page++) {
+        const res = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+            owner,
+            repo,
+            issue_number: issueNumber,
+            per_page: PER_PAGE,
+            page,
+        });
+        const comments = res.data;
+        // A quote of our marker further down someone's comment must not hijack the sticky one.
+        const ours = comments.find((c) => (c.body ?? '').startsWith(marker) && (!author || c.user?.login === author));
+        if (ours)
+            return ours;
+        if (!nextLink(res.headers.link) || comments.length === 0)
+            return undefined;
+    }
+    return undefined;
+}
+/** Updates our comment if it exists, creates it otherwise. */
+async function upsertComment(octokit, input) {
+    const { owner, repo, issueNumber, marker, body } = input;
+    if (!body.startsWith(marker))
+        throw new Error('comment body: must start with its marker, or the next run will not find it');
+    if (Array.from(body).length > MAX_COMMENT_BODY) {
+        throw new Error(`comment body: ${Array.from(body).length} characters, GitHub takes at most ${MAX_COMMENT_BODY}; render it with a cap`);
+    }
+    let existing;
+    try {
+        existing = await findComment(octokit, input);
+    }
+    catch (error) {
+        const ro = readOnlyResult(error);
+        if (ro)
+            return ro;
+        throw error;
+    }
+    try {
+        if (existing) {
+            try {
+                const res = await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+                    owner,
+                    repo,
+                    comment_id: existing.id,
+                    body,
+                });
+                return { action: 'updated', id: Number(res.data.id), url: res.data.html_url };
+            }
+            catch (error) {
+                // Deleted between the search and the update: fall through and create it again.
+                if (statusOf$1(error) !== 404)
+                    throw error;
+            }
+        }
+        const res = await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+            owner,
+            repo,
+            issue_number: issueNumber,
+            body,
+        });
+        return { action: 'created', id: Number(res.data.id), url: res.data.html_url };
+    }
+    catch (error) {
+        const ro = readOnlyResult(error);
+        if (ro)
+            return ro;
+        throw error;
+    }
+}
+/** Deletes our comment (the "clean, say nothing" mode); absent is not an error. */
+async function deleteComment(octokit, input) {
+    try {
+        const existing = await findComment(octokit, input);
+        if (!existing)
+            return { action: 'absent' };
+        try {
+            await octokit.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+                owner: input.owner,
+                repo: input.repo,
+                comment_id: existing.id,
+            });
+        }
+        catch (error) {
+            // Someone deleted it first: the outcome is the one asked for.
+            if (statusOf$1(error) === 404)
+                return { action: 'absent' };
+            throw error;
+        }
+        return { action: 'deleted', id: existing.id };
+    }
+    catch (error) {
+        const ro = readOnlyResult(error);
+        if (ro)
+            return ro;
+        throw error;
+    }
+}
+
+// Which lines of a file a review comment may sit on: the RIGHT side of the
+// hunks of the file's `patch` (as `GET pulls/{n}/files` gives it), added and
+// context lines alike. GitHub answers 422 for any other line, so this decides
+// between a line comment and a file-level one before anything is sent.
+const HUNK = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/;
+/** The head-side line numbers a patch shows; empty for a deletion or a patch without hunks. */
+function rightSideLines(patch) {
+    const lines = new Set();
+    let next = 0;
+    let left = 0;
+    for (const text of patch.split('\n')) {
+        const hunk = HUNK.exec(text);
+        if (hunk) {
+            next = Number(hunk[1]);
+            left = hunk[2] === undefined ? 1 : Number(hunk[2]);
+            continue;
+        }
+        // Lines before the first hunk (a header), or past the hunk's end.
+        if (left <= 0)
+            continue;
+        const mark = text.charAt(0);
+        if (mark === '+' || mark === ' ') {
+            lines.add(next++);
+            left--;
+        }
+        else if (mark === '' && text === '') {
+            // A blank context line whose leading space was stripped (some tools do).
+            lines.add(next++);
+            left--;
+        }
+        // '-' is the base side only; '\' is "No newline at end of file".
+    }
+    return lines;
+}
+
+/** At most this many comments created or updated a run: the most harmful findings first. */
+const MAX_REVIEW_COMMENTS = 10;
+/** GitHub lists at most 3000 files of a pull request. */
+const MAX_FILE_PAGES = 30;
+const MAX_COMMENT_PAGES = 100;
+const MAX_THREAD_PAGES = 20;
+/**
+ * A path GitHub can take as a file of the pull request: relative, forward
+ * slashes, no `.` or `..` segment, no control character. The report of a
+ * fork's run is the PR's own output, so its paths are checked before use.
+ */
+function isSafeRepoPath(path) {
+    if (typeof path !== 'string' || path.length === 0 || path.length > 1024)
+        return false;
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f\\]/.test(path) || path.startsWith('/') || /^[A-Za-z]:/.test(path))
+        return false;
+    return path.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}
+/**
+ * What to comment on: the new, worse and unmeasured-base leaks of each analysis
+ * at their own-code line (where the annotations go too). Pre-existing leaks
+ * are not this PR's doing and get none; a clean analysis has no candidates.
+ */
+function reviewPlan(sources, commentId) {
+    const candidates = [];
+    const present = new Set();
+    const seen = new Set();
+    for (const { analysis, mapping } of sources) {
+        for (const finding of orderFindings(analysis.findings)) {
+            const marker = reviewMarker(commentId, finding);
+            present.add(marker);
+            if (!isLeak(finding) || finding.status === 'pre-existing' || seen.has(marker))
+                continue;
+            const at = frameLocation(finding.site.ownFrame, mapping);
+            if (!at || !isSafeRepoPath(at.path) || !Number.isSafeInteger(at.line) || at.line < 1)
+                continue;
+            seen.add(marker);
+            candidates.push({ marker, finding, ...at });
+        }
+    }
+    // Across several reports (aggregate), the most harmful first again.
+    const order = orderFindings(candidates.map((c) => c.finding));
+    candidates.sort((a, b) => order.indexOf(a.finding) - order.indexOf(b.finding));
+    return { commentId, candidates, present: [...present] };
+}
+function statusOf(error) {
+    const status = error?.status;
+    return typeof status === 'number' ? status : undefined;
+}
+/** One line: GraphQL errors come as a list. */
+function messageOf(error) {
+    return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
+}
+/** Every page of a list endpoint, following GitHub's Link header. */
+async function listAll(octokit, route, params, maxPages) {
+    const out = [];
+    for (let page = 1; page <= maxPages; page++) {
+        const res = await octokit.request(route, { ...params, per_page: 100, page });
+        const items = res.data;
+        out.push(...items);
+        if (items.length === 0 || !nextLink(res.headers.link))
+            break;
+    }
+    return out;
+}
+/** The PR's files: for each, the head-side lines its hunks show (undefined: no patch, e.g. too large). */
+async function diffLines(octokit, t) {
+    const files = await listAll(octokit, 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files', pullOf(t), MAX_FILE_PAGES);
+    const out = new Map();
+    // A removed file has no head side to comment on.
+    for (const f of files)
+        if (f.status !== 'removed')
+            out.set(f.filename, f.patch ? rightSideLines(f.patch) : undefined);
+    return out;
+}
+/** Our earlier top-level comments by marker, oldest first (a reply quoting a marker is not ours). */
+async function ourComments(octokit, t, commentId) {
+    const all = await listAll(octokit, 'GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', { ...pullOf(t), sort: 'created', direction: 'asc' }, MAX_COMMENT_PAGES);
+    const ours = new Map();
+    for (const c of all) {
+        if (c.in_reply_to_id || (t.author && c.user?.login !== t.author))
+            continue;
+        const marker = markerOf(c.body ?? '', commentId);
+        if (marker && !ours.has(marker))
+            ours.set(marker, c);
+    }
+    return ours;
+}
+/** The route parameters naming the pull request. */
+function pullOf(t) {
+    return { owner: t.owner, repo: t.repo, pull_number: t.pullNumber };
+}
+async function editComment(octokit, t, id, body) {
+    await octokit.request('PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}', {
+        owner: t.owner,
+        repo: t.repo,
+        comment_id: id,
+        body,
+    });
+}
+/**
+ * One comment outside a review: on its line, or on the file (the line is outside
+ * the diff); false when GitHub refuses it (422).
+ */
+async function postComment(octokit, t, c, on) {
+    const where = on === 'line'
+        ? { line: c.candidate.line, side: 'RIGHT', body: c.lineBody }
+        : { subject_type: 'file', body: c.fileBody };
+    try {
+        await octokit.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/comments', {
+            ...pullOf(t),
+            commit_id: t.headSha,
+            path: c.candidate.path,
+            ...where,
+        });
         return true;
     }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
+    catch (error) {
+        if (statusOf(error) === 422)
+            return false;
+        throw error;
     }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
+}
+/**
+ * The line comments as one review. GitHub takes a review all or nothing, and its
+ * 422 does not say which comment it refused: then each goes alone, and one it
+ * refuses again goes on the file instead.
+ */
+async function postLineComments(octokit, t, comments, log) {
+    const counts = { created: 0, fileLevel: 0, skipped: 0 };
+    if (comments.length === 0)
+        return counts;
+    try {
+        await octokit.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
+            ...pullOf(t),
+            commit_id: t.headSha,
+            event: 'COMMENT',
+            body: renderReviewBody(comments.length, t.reportUrl),
+            comments: comments.map((c) => ({
+                path: c.candidate.path,
+                line: c.candidate.line,
+                side: 'RIGHT',
+                body: c.lineBody,
+            })),
+        });
+        counts.created = comments.length;
+        return counts;
     }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
+    catch (error) {
+        if (statusOf(error) !== 422)
+            throw error;
+        log.info(`GitHub refused the review (422: ${messageOf(error)}); posting its comments one by one.`);
     }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
+    for (const c of comments) {
+        if (await postComment(octokit, t, c, 'line'))
+            counts.created++;
+        else if (await postComment(octokit, t, c, 'file'))
+            counts.fileLevel++;
+        else
+            counts.skipped++;
     }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    return counts;
+}
+const THREADS = `query($owner: String!, $repo: String!, $number: Int!, $after: String) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $number) {
+      reviewThreads(first: 100, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        nodes { id isResolved comments(first: 1) { nodes { id } } }
+      }
     }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
+  }
+}`;
+const RESOLVE = `mutation($threadId: ID!) {
+  resolveReviewThread(input: { threadId: $threadId }) { thread { id isResolved } }
+}`;
+/**
+ * Resolves the threads our fixed comments start, through GraphQL (REST has no
+ * such call). A token may not (a GitHub App without the permission, GHES without
+ * the mutation): the edit already says "fixed", so a refusal is only logged.
+ */
+async function resolveThreads(octokit, t, commentNodeIds, log) {
+    if (commentNodeIds.size === 0)
+        return 0;
+    let resolved = 0;
+    try {
+        const threadOf = new Map();
+        let after = null;
+        for (let page = 0; page < MAX_THREAD_PAGES; page++) {
+            const res = await octokit.graphql(THREADS, {
+                owner: t.owner,
+                repo: t.repo,
+                number: t.pullNumber,
+                after,
+            });
+            const threads = res.repository?.pullRequest?.reviewThreads;
+            for (const thread of threads?.nodes ?? []) {
+                const first = thread.comments?.nodes?.[0]?.id;
+                if (first && !thread.isResolved)
+                    threadOf.set(first, thread.id);
+            }
+            if (!threads?.pageInfo?.hasNextPage || !threads.pageInfo.endCursor)
+                break;
+            after = threads.pageInfo.endCursor;
+        }
+        for (const id of commentNodeIds) {
+            const threadId = threadOf.get(id);
+            if (!threadId)
+                continue;
+            await octokit.graphql(RESOLVE, { threadId });
+            resolved++;
         }
     }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
+    catch (error) {
+        log.info(`Could not resolve the fixed review threads (${messageOf(error)}); the edit says they are fixed.`);
     }
-    get username() {
-        return this._decodedUsername;
+    return resolved;
+}
+/** Brings the PR's review comments in step with this run's findings. */
+async function syncReviewComments(octokit, target, plan, log) {
+    const counts = {
+        action: 'done',
+        created: 0,
+        fileLevel: 0,
+        updated: 0,
+        unchanged: 0,
+        fixed: 0,
+        resolved: 0,
+        skipped: 0,
+    };
+    try {
+        const chosen = plan.candidates.slice(0, target.max ?? MAX_REVIEW_COMMENTS);
+        const ours = await ourComments(octokit, target, plan.commentId);
+        // The diff matters only to comments not yet posted (a clean PR's run lists no files).
+        const lines = chosen.some((c) => !ours.has(c.marker))
+            ? await diffLines(octokit, target)
+            : new Map();
+        const reportUrl = target.reportUrl;
+        const forLine = [];
+        const forFile = [];
+        for (const candidate of chosen) {
+            const { finding, marker, path, line } = candidate;
+            const existing = ours.get(marker);
+            if (existing) {
+                const fileLevel = existing.subject_type === 'file';
+                const moved = !fileLevel && (existing.path !== path || existing.line !== line);
+                const body = renderReviewComment(finding, { marker, path, line, fileLevel, moved, reportUrl });
+                if (body === existing.body)
+                    counts.unchanged++;
+                else {
+                    await editComment(octokit, target, existing.id, body);
+                    counts.updated++;
+                }
+                continue;
+            }
+            if (!lines.has(path)) {
+                // The PR made an old path hot: the sticky comment explains it.
+                counts.skipped++;
+                log.info(`No review comment for ${path}:${line}: the file is not part of this pull request.`);
+                continue;
+            }
+            const comment = {
+                candidate,
+                lineBody: renderReviewComment(finding, { marker, path, line, reportUrl }),
+                fileBody: renderReviewComment(finding, { marker, path, line, fileLevel: true, reportUrl }),
+            };
+            if (lines.get(path)?.has(line))
+                forLine.push(comment);
+            else
+                forFile.push(comment);
+        }
+        const posted = await postLineComments(octokit, target, forLine, log);
+        counts.created += posted.created;
+        counts.fileLevel += posted.fileLevel;
+        counts.skipped += posted.skipped;
+        for (const c of forFile) {
+            if (await postComment(octokit, target, c, 'file'))
+                counts.fileLevel++;
+            else
+                counts.skipped++;
+        }
+        const present = new Set(plan.present);
+        const fixedNodes = new Set();
+        for (const [marker, comment] of ours) {
+            const body = comment.body ?? '';
+            if (present.has(marker) || isFixedReviewComment(body))
+                continue;
+            await editComment(octokit, target, comment.id, renderFixedReviewComment({ marker, headSha: target.headSha, previous: body, reportUrl }));
+            counts.fixed++;
+            if (comment.node_id)
+                fixedNodes.add(comment.node_id);
+        }
+        counts.resolved = await resolveThreads(octokit, target, fixedNodes, log);
+        return counts;
     }
-    get password() {
-        return this._decodedPassword;
+    catch (error) {
+        const ro = readOnlyResult(error);
+        if (ro)
+            return ro;
+        throw error;
+    }
+}
+
+/** GitHub's limits on a check run's output. */
+const MAX_CHECK_SUMMARY = 65_535;
+const MAX_CHECK_TITLE = 255;
+/** Annotations per create or update request. */
+const ANNOTATIONS_PER_REQUEST = 50;
+function toCheckAnnotation(a) {
+    return {
+        path: a.path,
+        start_line: a.line,
+        end_line: a.line,
+        annotation_level: a.level === 'error' ? 'failure' : a.level,
+        title: a.title,
+        message: a.message,
+    };
+}
+function clip(text, max) {
+    const chars = Array.from(text);
+    return chars.length > max ? chars.slice(0, max - 1).join('') + '…' : text;
+}
+/** Creates a completed check run; annotations past the first 50 follow in updates of 50 each. */
+async function createCheckRun(octokit, input) {
+    const annotations = input.annotations.map(toCheckAnnotation);
+    const output = (batch) => ({
+        title: clip(input.title || input.name, MAX_CHECK_TITLE),
+        summary: clip(input.summary, MAX_CHECK_SUMMARY),
+        annotations: batch,
+    });
+    try {
+        const res = await octokit.request('POST /repos/{owner}/{repo}/check-runs', {
+            owner: input.owner,
+            repo: input.repo,
+            name: input.name,
+            head_sha: input.headSha,
+            status: 'completed',
+            conclusion: input.conclusion,
+            completed_at: new Date().toISOString(),
+            ...(input.detailsUrl ? { details_url: input.detailsUrl } : {}),
+            output: output(annotations.slice(0, ANNOTATIONS_PER_REQUEST)),
+        });
+        const id = Number(res.data.id);
+        for (let i = ANNOTATIONS_PER_REQUEST; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) {
+            await octokit.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
+                owner: input.owner,
+                repo: input.repo,
+                check_run_id: id,
+                output: output(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST)),
+            });
+        }
+        return {
+            action: 'created',
+            id,
+            url: typeof res.data.html_url === 'string' ? res.data.html_url : undefined,
+            annotations: annotations.length,
+        };
+    }
+    catch (error) {
+        const ro = readOnlyResult(error);
+        if (ro)
+            return ro;
+        throw error;
+    }
+}
+
+// The job summary (the run's page, kept even when the comment cannot be posted)
+// and the step's outputs.
+/** GitHub drops a step summary larger than this. */
+const MAX_SUMMARY_BYTES = 1024 * 1024;
+/**
+ * Appends Markdown to the step summary; `render` gets the UTF-8 bytes left of its
+ * 1 MiB (another step or call may have written before) and must stay within them.
+ */
+async function appendJobSummary(render, path = process.env.GITHUB_STEP_SUMMARY) {
+    if (!path)
+        return { written: false, bytes: 0 };
+    const used = await stat$1(path).then((s) => s.size, () => 0);
+    // A little room for the separating newline.
+    const budget = MAX_SUMMARY_BYTES - used - 16;
+    if (budget < 1024)
+        return { written: false, path, bytes: 0 };
+    const text = (used > 0 ? '\n' : '') + render(budget);
+    await appendFile$1(path, text, 'utf8');
+    return { written: true, path, bytes: Buffer.byteLength(text) };
+}
+/** The action's outputs, as strings. */
+function outputsFor(verdict, reportPath, extra = {}) {
+    const outputs = {
+        leak: String(verdict.leak),
+        'new-leak': String(verdict.newLeak),
+        regression: String(verdict.regression),
+        report: reportPath,
+    };
+    if (extra.commentUrl)
+        outputs['comment-url'] = extra.commentUrl;
+    if (extra.checkRunUrl)
+        outputs['check-run-url'] = extra.checkRunUrl;
+    if (extra.artifactDir)
+        outputs['artifact-dir'] = extra.artifactDir;
+    return outputs;
+}
+function setOutputs(outputs, set) {
+    for (const [name, value] of Object.entries(outputs))
+        if (value !== undefined)
+            set(name, value);
+}
+/** Emits annotations as workflow commands (@actions/core, behind ActionsIO, escapes the text). */
+function emitAnnotations(annotations, sink) {
+    for (const a of annotations) {
+        sink[a.level](a.message, { title: a.title, file: a.path, startLine: a.line });
+    }
+}
+
+// Our Markdown as plain text, for places that do not render it (a check run's
+// title, a <summary> element, which shows Markdown source as typed).
+/** One line of our Markdown without heading marks, backslash escapes, code fences or entities. */
+function plainText(markdown) {
+    return markdown
+        .replace(/^#{1,6}\s+/, '')
+        .replace(/<\/?span>/g, '')
+        .replace(/`+/g, '')
+        .replace(/\\([!-/:-@[-`{-~])/g, '$1')
+        .replace(/&#(\d+);/g, (_, code) => 
+    // The zero-width spaces that break mentions in a comment mean nothing in plain text.
+    code === '8203' ? '' : String.fromCodePoint(Math.min(Number(code), 0x10ffff)))
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, '&')
+        .replace(/\s+/g, ' ')
+        .trim();
+}
+/** The first heading of a rendered report: its verdict with the one number that matters. */
+function headlineOf(markdown) {
+    const line = markdown.split('\n').find((l) => /^#{1,6}\s/.test(l));
+    return line ? plainText(line) : '';
+}
+
+/** Step annotations GitHub shows per step and level; more go to the check run only. */
+const STEP_ANNOTATIONS = 10;
+const CHECK_ANNOTATIONS = 50;
+function message(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+function isClean(v) {
+    return !v.leak && !v.newLeak && !v.regression;
+}
+function readOnlyWarning(status, io) {
+    io.warning(`The token cannot write to this pull request (HTTP ${status}; a fork's PR gets a read-only token). ` +
+        'The report is in the job summary; for comments on forks, see docs/fork-safe.md in memleak-action.');
+}
+async function publishComment(pub, target, io) {
+    if (!target.comment)
+        return {};
+    if (target.pullRequest === undefined) {
+        io.info('No pull request to comment on; the report is in the job summary.');
+        return {};
+    }
+    if (!target.api) {
+        io.warning(`${target.noApiReason ?? 'No GitHub API'}: the comment was not posted; the report is in the job summary.`);
+        return {};
+    }
+    const { octokit, owner, repo } = target.api;
+    const where = {
+        owner,
+        repo,
+        issueNumber: target.pullRequest,
+        marker: pub.marker,
+        author: target.commentAuthor,
+    };
+    if (target.deleteCommentWhenClean && isClean(pub.verdict)) {
+        const outcome = await deleteComment(octokit, where);
+        if (outcome.action === 'read-only') {
+            readOnlyWarning(outcome.status, io);
+            return { readOnly: true };
+        }
+        if (outcome.action === 'deleted')
+            io.info(`Clean: deleted the comment ${outcome.id} (delete-comment-when-clean).`);
+        else
+            io.info('Clean: no comment to delete (delete-comment-when-clean).');
+        return {};
+    }
+    const outcome = await upsertComment(octokit, { ...where, body: pub.render({ maxChars: MAX_COMMENT_BODY }) });
+    if (outcome.action === 'read-only') {
+        readOnlyWarning(outcome.status, io);
+        return { readOnly: true };
+    }
+    io.info(`Comment ${outcome.action}: ${outcome.url}`);
+    return { url: outcome.url };
+}
+/**
+ * Review comments on the PR's lines, after the sticky comment so they can link
+ * it. A token the sticky comment found read-only was warned about once already.
+ */
+async function publishReviews(pub, target, sticky, io) {
+    if (!target.reviewComments || !pub.reviews || target.pullRequest === undefined || sticky.readOnly)
+        return;
+    if (!target.api) {
+        // Said once: the comment's own warning already named the reason.
+        if (!target.comment)
+            io.warning(`${target.noApiReason ?? 'No GitHub API'}: no review comments were posted.`);
+        return;
+    }
+    if (!target.headSha) {
+        io.warning('review-comments: no head commit known for this run, so no review comments were posted.');
+        return;
+    }
+    const outcome = await syncReviewComments(target.api.octokit, {
+        owner: target.api.owner,
+        repo: target.api.repo,
+        pullNumber: target.pullRequest,
+        headSha: target.headSha,
+        author: target.commentAuthor,
+        reportUrl: sticky.url ?? target.detailsUrl,
+    }, pub.reviews, { info: (line) => io.info(line) });
+    if (outcome.action === 'read-only') {
+        io.warning(`The token cannot write review comments (HTTP ${outcome.status}; a fork's PR gets a read-only token). ` +
+            'The findings are in the comment and the job summary.');
+        return;
+    }
+    const { created, fileLevel, updated, unchanged, fixed, resolved, skipped } = outcome;
+    io.info(`Review comments: ${created} on lines, ${fileLevel} on files, ${updated} updated, ${unchanged} unchanged, ` +
+        `${fixed} marked fixed (${resolved} threads resolved), ${skipped} skipped (file not in the PR, or refused).`);
+}
+async function publishCheckRun(pub, target, io) {
+    if (!target.checkName)
+        return undefined;
+    if (!target.api) {
+        io.warning(`${target.noApiReason ?? 'No GitHub API'}: no check run was created.`);
+        return undefined;
+    }
+    if (!target.headSha) {
+        io.warning('check-name: no head commit known for this run, so no check run was created.');
+        return undefined;
+    }
+    const summary = pub.render({ maxChars: MAX_CHECK_SUMMARY });
+    const outcome = await createCheckRun(target.api.octokit, {
+        owner: target.api.owner,
+        repo: target.api.repo,
+        name: target.checkName,
+        headSha: target.headSha,
+        conclusion: pub.failures.length ? 'failure' : 'success',
+        title: headlineOf(summary) || target.checkName,
+        summary,
+        annotations: pub.annotations.slice(0, CHECK_ANNOTATIONS),
+        detailsUrl: target.detailsUrl,
+    });
+    if (outcome.action === 'read-only') {
+        io.warning(`The token cannot create the check run "${target.checkName}" (HTTP ${outcome.status}): grant \`checks: write\` in the workflow's permissions. The verdict stands.`);
+        return undefined;
+    }
+    io.info(`Check run "${target.checkName}" created with ${outcome.annotations} annotations: ${outcome.url ?? outcome.id}`);
+    return outcome.url;
+}
+/** Publishes everywhere it can; what it says goes to `io`, and so does the step's failure. */
+async function publish(pub, target, io) {
+    await appendJobSummary((budget) => pub.render({ maxChars: budget, maxBytes: budget }));
+    if (target.stepAnnotations)
+        emitAnnotations(pub.annotations.slice(0, STEP_ANNOTATIONS), io);
+    let sticky = {};
+    let checkRunUrl;
+    try {
+        sticky = await publishComment(pub, target, io);
+    }
+    catch (error) {
+        // The verdict stands whatever happened to the comment.
+        io.warning(`Could not post the comment: ${message(error)}`);
+    }
+    try {
+        await publishReviews(pub, target, sticky, io);
+    }
+    catch (error) {
+        io.warning(`Could not post the review comments: ${message(error)}`);
+    }
+    try {
+        checkRunUrl = await publishCheckRun(pub, target, io);
+    }
+    catch (error) {
+        io.warning(`Could not create the check run: ${message(error)}`);
+    }
+    setOutputs(outputsFor(pub.verdict, pub.reportPath, {
+        commentUrl: sticky.url,
+        checkRunUrl,
+        artifactDir: pub.artifactDir,
+    }), io.setOutput);
+    if (pub.failures.length > 0)
+        io.setFailed(pub.failures.join('; '));
+}
+
+// One comment for a matrix of services: a row per service with its verdict, then
+// each service's full report folded under it. Pure: reports in, Markdown out.
+// When the whole is too long, the folded reports share what is left fairly (the
+// short ones whole, the long ones trimmed by the report's own renderer, which
+// drops detail from the bottom), and one that would get too little is left out
+// with a note; the table is never cut.
+/** A folded report smaller than this says too little to be worth its room. */
+const MIN_DETAILS = 3000;
+/** services/api + ./cmd/api -> services/api/cmd/api. */
+function packagePath(report) {
+    const strip = (p) => p
+        .replace(/^\.\/+/, '')
+        .replace(/\/+$/, '')
+        .replace(/^\.$/, '');
+    const path = [strip(report.meta.workingDirectory), strip(report.meta.package)].filter(Boolean).join('/');
+    return path || report.meta.modulePath || '.';
+}
+/** One name per report, unique: the package path, with the measuring job's comment id when two share it. */
+function serviceNames(reports) {
+    const paths = reports.map(packagePath);
+    const names = paths.map((p, i) => paths.indexOf(p) !== paths.lastIndexOf(p) ? `${p} (${reports[i].meta.commentId})` : p);
+    return names.map((n, i) => (names.indexOf(n) !== i ? `${n} #${i + 1}` : n));
+}
+function fails(report) {
+    return report.failures.length > 0;
+}
+/** The verdict of one service as a few words: what a row says. */
+function verdictWords(report) {
+    const { verdict, findings } = report.analysis;
+    const leaks = orderFindings(findings).filter(isLeak);
+    const parts = [];
+    const crash = leaks.find((f) => f.kind === 'crash');
+    const fresh = leaks.find((f) => f.status === 'new' || f.status === 'worsened');
+    if (crash)
+        parts.push('❌ crashed under load');
+    else if (verdict.newLeak)
+        parts.push(`❌ new ${fresh ? KIND_LABEL[fresh.kind] : 'leak'}`);
+    else if (verdict.leak)
+        parts.push(`ℹ️ pre-existing ${leaks[0] ? KIND_LABEL[leaks[0].kind] : 'leak'}`);
+    if (verdict.regression)
+        parts.push('⚠️ allocation regression');
+    return parts.length ? parts.join(', ') : '✅ clean';
+}
+/** Worst first: failing, then flagged, then clean; by name within each. */
+function rank(s) {
+    const v = s.report.analysis.verdict;
+    return fails(s.report) ? 0 : v.leak || v.newLeak || v.regression ? 1 : 2;
+}
+function row(s) {
+    const { analysis } = s.report;
+    const cell = (text) => escapeMarkdown(text, { max: 120 });
+    const heap = analysis.base
+        ? `${formatSignedBytes(analysis.base.heapGrowthPer1kRequests)} → ${formatSignedBytes(analysis.head.heapGrowthPer1kRequests)}`
+        : formatSignedBytes(analysis.head.heapGrowthPer1kRequests);
+    const total = analysis.total;
+    const alloc = total.base
+        ? `${formatBytes(total.base.bytesPerRequest)} → ${formatBytes(total.head.bytesPerRequest)} (${formatChange(total.change)})`
+        : formatBytes(total.head.bytesPerRequest);
+    return [
+        codeSpan(s.name, { table: true, max: 80 }),
+        cell(verdictWords(s.report)),
+        cell(heap),
+        cell(alloc),
+        fails(s.report) ? '**fails**' : 'passes',
+    ];
+}
+/** The combined verdict: a leak or regression in any service. */
+function combinedVerdict(reports) {
+    return {
+        leak: reports.some((r) => r.analysis.verdict.leak),
+        newLeak: reports.some((r) => r.analysis.verdict.newLeak),
+        regression: reports.some((r) => r.analysis.verdict.regression),
+    };
+}
+function headline(services) {
+    const n = services.length;
+    const failing = services.filter((s) => fails(s.report)).length;
+    const flagged = services.filter((s) => rank(s) === 1).length;
+    const noun = (k) => (k === 1 ? 'service' : 'services');
+    if (failing)
+        return `### ❌ ${failing} of ${n} ${noun(n)} ${failing === 1 ? 'fails' : 'fail'} the memleak check`;
+    if (flagged)
+        return `### ℹ️ ${n} ${noun(n)} pass the memleak check; ${flagged} with findings below`;
+    return `### ✅ ${n} ${noun(n)}: no leak, no allocation regression`;
+}
+function detailsTitle(s, body) {
+    return escapeHtml(`${s.name}: ${headlineOf(body) || verdictWords(s.report)}`, { max: 300 });
+}
+function detailsBlock(title, body) {
+    return `<details><summary>${title}</summary>\n\n${body.trimEnd()}\n\n</details>\n`;
+}
+/** The service's report without its own sticky marker (the aggregate has one). */
+function reportBody(report, artifactUrl, cap) {
+    const text = renderMarkdown(report, { artifactUrl, maxChars: cap, maxBytes: cap });
+    return text.replace(/^<!-- memleak-action:[^\n]*-->\n/, '');
+}
+function renderAggregate(services, opts) {
+    const limit = Math.min(opts.maxChars ?? MAX_COMMENT_CHARS, opts.maxBytes ?? Infinity);
+    // UTF-8 bytes are never fewer than UTF-16 units: counting bytes keeps both caps.
+    const encoder = new TextEncoder();
+    const cost = (t) => (opts.maxBytes === undefined ? t.length : encoder.encode(t).length);
+    const artifactUrl = safeUrl(opts.artifactUrl);
+    const sorted = [...services].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name, 'en', { numeric: true }));
+    const failOn = [...new Set(sorted.flatMap((s) => s.report.meta.failOn))];
+    const table = markdownTable([['Service', 'Verdict', 'Live heap / 1k requests', 'Allocated / request', 'Check'], ...sorted.map(row)], {
+        align: ['l', 'l', 'r', 'r', 'l'],
+        alignDelimiters: false,
+    });
+    const top = [
+        opts.marker,
+        headline(sorted),
+        '',
+        `fail-on: ${failOn.map((w) => codeSpan(w, { max: 20 })).join(', ') || codeSpan('none')}` +
+            (artifactUrl ? ` · profiles and JSON reports: [the run's artifacts](${artifactUrl})` : ''),
+        '',
+        table,
+        '',
+    ].join('\n');
+    const footer = `<sub>${escapeMarkdown(`memleak-action ${opts.version ?? ''}`.trim(), { max: 80 })} · ${sorted.length} services</sub>\n`;
+    const noteRoom = 600;
+    // Fair shares: the shortest reports first get what they need; what they leave goes to the rest.
+    const bodies = sorted.map((s) => reportBody(s.report, artifactUrl));
+    // The headline survives any trimming: the title is the same at every size.
+    const titles = sorted.map((s, i) => detailsTitle(s, bodies[i]));
+    const full = bodies.map((body, i) => detailsBlock(titles[i], body));
+    const blocks = [...full];
+    let remaining = limit - cost(top) - cost(footer) - noteRoom;
+    if (full.reduce((sum, b) => sum + cost(b), 0) > remaining) {
+        const order = sorted.map((_, i) => i).sort((a, b) => cost(full[a]) - cost(full[b]));
+        order.forEach((i, k) => {
+            const share = Math.floor(Math.max(0, remaining) / (order.length - k));
+            let block = full[i];
+            if (cost(block) > share) {
+                const wrapper = cost(detailsBlock(titles[i], '')) + 8;
+                block =
+                    share - wrapper >= MIN_DETAILS
+                        ? detailsBlock(titles[i], reportBody(sorted[i].report, artifactUrl, share - wrapper))
+                        : undefined;
+                if (block !== undefined && cost(block) > share)
+                    block = undefined;
+            }
+            blocks[i] = block;
+            remaining -= block ? cost(block) : 0;
+        });
+    }
+    const left = sorted.filter((_, i) => blocks[i] === undefined).map((s) => s.name);
+    const note = left.length
+        ? `> ✂️ Shortened to fit GitHub's size limit: the full report of ${left
+            .slice(0, 5)
+            .map((n) => codeSpan(n, { max: 60 }))
+            .join(', ')}${left.length > 5 ? ` and ${left.length - 5} more` : ''} is in ${artifactUrl ? `[the run's artifacts](${artifactUrl})` : "the run's artifacts"}.\n`
+        : '';
+    return [top, ...blocks.filter((b) => b !== undefined), note, footer].filter(Boolean).join('\n');
+}
+
+class Context {
+    /**
+     * Hydrate the context from the environment
+     */
+    constructor() {
+        var _a, _b, _c;
+        this.payload = {};
+        if (process.env.GITHUB_EVENT_PATH) {
+            if (existsSync(process.env.GITHUB_EVENT_PATH)) {
+                this.payload = JSON.parse(readFileSync$1(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
+            }
+            else {
+                const path = process.env.GITHUB_EVENT_PATH;
+                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${EOL}`);
+            }
+        }
+        this.eventName = process.env.GITHUB_EVENT_NAME;
+        this.sha = process.env.GITHUB_SHA;
+        this.ref = process.env.GITHUB_REF;
+        this.workflow = process.env.GITHUB_WORKFLOW;
+        this.action = process.env.GITHUB_ACTION;
+        this.actor = process.env.GITHUB_ACTOR;
+        this.job = process.env.GITHUB_JOB;
+        this.runAttempt = parseInt(process.env.GITHUB_RUN_ATTEMPT, 10);
+        this.runNumber = parseInt(process.env.GITHUB_RUN_NUMBER, 10);
+        this.runId = parseInt(process.env.GITHUB_RUN_ID, 10);
+        this.apiUrl = (_a = process.env.GITHUB_API_URL) !== null && _a !== void 0 ? _a : `https://api.github.com`;
+        this.serverUrl = (_b = process.env.GITHUB_SERVER_URL) !== null && _b !== void 0 ? _b : `https://github.com`;
+        this.graphqlUrl =
+            (_c = process.env.GITHUB_GRAPHQL_URL) !== null && _c !== void 0 ? _c : `https://api.github.com/graphql`;
+    }
+    get issue() {
+        const payload = this.payload;
+        return Object.assign(Object.assign({}, this.repo), { number: (payload.issue || payload.pull_request || payload).number });
+    }
+    get repo() {
+        if (process.env.GITHUB_REPOSITORY) {
+            const [owner, repo] = process.env.GITHUB_REPOSITORY.split('/');
+            return { owner, repo };
+        }
+        if (this.payload.repository) {
+            return {
+                owner: this.payload.repository.owner.login,
+                repo: this.payload.repository.name
+            };
+        }
+        throw new Error("context.repo requires a GITHUB_REPOSITORY environment variable like 'owner/repo'");
     }
 }
 
@@ -324,6 +1701,111 @@ function getAugmentedNamespace(n) {
 	return a;
 }
 
+var lib = {};
+
+var proxy = {};
+
+var hasRequiredProxy;
+
+function requireProxy () {
+	if (hasRequiredProxy) return proxy;
+	hasRequiredProxy = 1;
+	Object.defineProperty(proxy, "__esModule", { value: true });
+	proxy.getProxyUrl = getProxyUrl;
+	proxy.checkBypass = checkBypass;
+	function getProxyUrl(reqUrl) {
+	    const usingSsl = reqUrl.protocol === 'https:';
+	    if (checkBypass(reqUrl)) {
+	        return undefined;
+	    }
+	    const proxyVar = (() => {
+	        if (usingSsl) {
+	            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+	        }
+	        else {
+	            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+	        }
+	    })();
+	    if (proxyVar) {
+	        try {
+	            return new DecodedURL(proxyVar);
+	        }
+	        catch (_a) {
+	            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+	                return new DecodedURL(`http://${proxyVar}`);
+	        }
+	    }
+	    else {
+	        return undefined;
+	    }
+	}
+	function checkBypass(reqUrl) {
+	    if (!reqUrl.hostname) {
+	        return false;
+	    }
+	    const reqHost = reqUrl.hostname;
+	    if (isLoopbackAddress(reqHost)) {
+	        return true;
+	    }
+	    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+	    if (!noProxy) {
+	        return false;
+	    }
+	    // Determine the request port
+	    let reqPort;
+	    if (reqUrl.port) {
+	        reqPort = Number(reqUrl.port);
+	    }
+	    else if (reqUrl.protocol === 'http:') {
+	        reqPort = 80;
+	    }
+	    else if (reqUrl.protocol === 'https:') {
+	        reqPort = 443;
+	    }
+	    // Format the request hostname and hostname with port
+	    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+	    if (typeof reqPort === 'number') {
+	        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+	    }
+	    // Compare request host against noproxy
+	    for (const upperNoProxyItem of noProxy
+	        .split(',')
+	        .map(x => x.trim().toUpperCase())
+	        .filter(x => x)) {
+	        if (upperNoProxyItem === '*' ||
+	            upperReqHosts.some(x => x === upperNoProxyItem ||
+	                x.endsWith(`.${upperNoProxyItem}`) ||
+	                (upperNoProxyItem.startsWith('.') &&
+	                    x.endsWith(`${upperNoProxyItem}`)))) {
+	            return true;
+	        }
+	    }
+	    return false;
+	}
+	function isLoopbackAddress(host) {
+	    const hostLower = host.toLowerCase();
+	    return (hostLower === 'localhost' ||
+	        hostLower.startsWith('127.') ||
+	        hostLower.startsWith('[::1]') ||
+	        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+	}
+	class DecodedURL extends URL {
+	    constructor(url, base) {
+	        super(url, base);
+	        this._decodedUsername = decodeURIComponent(super.username);
+	        this._decodedPassword = decodeURIComponent(super.password);
+	    }
+	    get username() {
+	        return this._decodedUsername;
+	    }
+	    get password() {
+	        return this._decodedPassword;
+	    }
+	}
+	
+	return proxy;
+}
+
 var tunnel$1 = {};
 
 var hasRequiredTunnel$1;
@@ -334,7 +1816,7 @@ function requireTunnel$1 () {
 	var tls = require$$1$1;
 	var http = http__default;
 	var https = https__default;
-	var events = require$$1__default;
+	var events = require$$1;
 	var util = require$$0;
 
 
@@ -603,8 +2085,6 @@ function requireTunnel () {
 	tunnel = requireTunnel$1();
 	return tunnel;
 }
-
-var tunnelExports = requireTunnel();
 
 var undici = {};
 
@@ -28690,4125 +30170,6 @@ function requireUndici () {
 	return undici;
 }
 
-var undiciExports = requireUndici();
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter$a = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter$a(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter$a(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter$a(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter$a(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-class HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter$a(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter$a(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter$a(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter$a(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter$a(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter$a(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter$a(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter$a(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter$a(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter$a(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter$a(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter$a(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter$a(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter$a(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? https : http;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys$1(this.requestOptions.headers), lowercaseKeys$1(headers || {}));
-        }
-        return lowercaseKeys$1(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys$1(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys$1(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnelExports.httpsOverHttps : tunnelExports.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnelExports.httpOverHttps : tunnelExports.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undiciExports.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter$a(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter$a(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter$a(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys$1 = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-
-var __awaiter$9 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return __awaiter$9(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-
-var __awaiter$8 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class OidcClient {
-    static createHttpClient(allowRetry = true, maxRetry = 10) {
-        const requestOptions = {
-            allowRetries: allowRetry,
-            maxRetries: maxRetry
-        };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
-    }
-    static getRequestToken() {
-        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-        if (!token) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
-        }
-        return token;
-    }
-    static getIDTokenUrl() {
-        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-        if (!runtimeUrl) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
-        }
-        return runtimeUrl;
-    }
-    static getCall(id_token_url) {
-        return __awaiter$8(this, void 0, void 0, function* () {
-            var _a;
-            const httpclient = OidcClient.createHttpClient();
-            const res = yield httpclient
-                .getJson(id_token_url)
-                .catch(error => {
-                throw new Error(`Failed to get ID Token. \n 
-        Error Code : ${error.statusCode}\n 
-        Error Message: ${error.message}`);
-            });
-            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
-            if (!id_token) {
-                throw new Error('Response json body do not have ID Token field');
-            }
-            return id_token;
-        });
-    }
-    static getIDToken(audience) {
-        return __awaiter$8(this, void 0, void 0, function* () {
-            try {
-                // New ID Token is requested from action service
-                let id_token_url = OidcClient.getIDTokenUrl();
-                if (audience) {
-                    const encodedAudience = encodeURIComponent(audience);
-                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
-                }
-                debug(`ID token url is ${id_token_url}`);
-                const id_token = yield OidcClient.getCall(id_token_url);
-                setSecret(id_token);
-                return id_token;
-            }
-            catch (error) {
-                throw new Error(`Error message: ${error.message}`);
-            }
-        });
-    }
-}
-
-var __awaiter$7 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-const { access, appendFile, writeFile } = promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return __awaiter$7(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, constants$5.R_OK | constants$5.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return __awaiter$7(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return __awaiter$7(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = _summary;
-const summary = _summary;
-
-/**
- * toPosixPath converts the given path to the posix form. On Windows, \\ will be
- * replaced with /.
- *
- * @param pth. Path to transform.
- * @return string Posix path.
- */
-function toPosixPath(pth) {
-    return pth.replace(/[\\]/g, '/');
-}
-/**
- * toWin32Path converts the given path to the win32 form. On Linux, / will be
- * replaced with \\.
- *
- * @param pth. Path to transform.
- * @return string Win32 path.
- */
-function toWin32Path(pth) {
-    return pth.replace(/[/]/g, '\\');
-}
-/**
- * toPlatformPath converts the given path to a platform-specific path. It does
- * this by replacing instances of / and \ with the platform-specific path
- * separator.
- *
- * @param pth The path to platformize.
- * @return string The platform-specific path.
- */
-function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
-}
-
-var __awaiter$6 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-const { chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS$1 = process.platform === 'win32';
-fs.constants.O_RDONLY;
-function exists(fsPath) {
-    return __awaiter$6(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS$1) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return __awaiter$6(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS$1) {
-                // on Windows, test for valid extension
-                const upperExt = path.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS$1) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = path.dirname(filePath);
-                        const upperName = path.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = path.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS$1) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-
-var __awaiter$5 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return __awaiter$5(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS$1) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return __awaiter$5(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS$1 && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(path.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(path.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(path.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(path.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-
-var __awaiter$4 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-/* eslint-disable @typescript-eslint/unbound-method */
-const IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends require$$1.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(os.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + os.EOL.length);
-                n = s.indexOf(os.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return __awaiter$4(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = path.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => __awaiter$4(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + os.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = child.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends require$$1.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = setTimeout$1(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-
-var __awaiter$3 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec(commandLine, args, options) {
-    return __awaiter$3(this, void 0, void 0, function* () {
-        const commandArgs = argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return __awaiter$3(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-
-var __awaiter$2 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-const getWindowsInfo = () => __awaiter$2(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => __awaiter$2(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => __awaiter$2(void 0, void 0, void 0, function* () {
-    const { stdout } = yield getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = os__default.platform();
-const arch = os__default.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return __awaiter$2(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-
-var platform$1 = /*#__PURE__*/Object.freeze({
-    __proto__: null,
-    arch: arch,
-    getDetails: getDetails,
-    isLinux: isLinux,
-    isMacOS: isMacOS,
-    isWindows: isWindows,
-    platform: platform
-});
-
-var __awaiter$1 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function setSecret(secret) {
-    issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(os.EOL);
-    issueCommand('set-output', { name }, toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function debug(message) {
-    issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + os.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return __awaiter$1(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
-    }
-    issueCommand('save-state', { name }, toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return __awaiter$1(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-
-var core = /*#__PURE__*/Object.freeze({
-    __proto__: null,
-    get ExitCode () { return ExitCode; },
-    addPath: addPath,
-    debug: debug,
-    endGroup: endGroup,
-    error: error,
-    exportVariable: exportVariable,
-    getBooleanInput: getBooleanInput,
-    getIDToken: getIDToken,
-    getInput: getInput,
-    getMultilineInput: getMultilineInput,
-    getState: getState,
-    group: group,
-    info: info,
-    isDebug: isDebug,
-    markdownSummary: markdownSummary,
-    notice: notice,
-    platform: platform$1,
-    saveState: saveState,
-    setCommandEcho: setCommandEcho,
-    setFailed: setFailed,
-    setOutput: setOutput,
-    setSecret: setSecret,
-    startGroup: startGroup,
-    summary: summary,
-    toPlatformPath: toPlatformPath,
-    toPosixPath: toPosixPath,
-    toWin32Path: toWin32Path,
-    warning: warning
-});
-
-// Text that came from the pull request's code (a service's log, a build's output,
-// an error body) must never become a workflow command: the runner obeys any
-// `::name::` (or legacy `##[name]`) line on our stdout, so `::add-mask::`,
-// `::set-output` or `::stop-commands::` in a service's log would be ours to obey.
-// Such text goes out between `::stop-commands::<token>` and `::<token>::`, with a
-// token the text cannot guess, inside which the runner treats every line as text.
-/** Whether a line of this text could be read as a workflow command. */
-function mayHoldCommands(text) {
-    return text.includes('::') || text.includes('##[');
-}
-/** The text as it is safe to print: wrapped in a stop-commands block when it could hold a command. */
-function inert(text, token = randomBytes(16).toString('hex')) {
-    if (!mayHoldCommands(text))
-        return text;
-    // A token the text contains could end the block early: draw another (never happens with 128 random bits).
-    while (text.includes(token))
-        token = randomBytes(16).toString('hex');
-    return `::stop-commands::${token}\n${text}\n::${token}::`;
-}
-
-// What the runner tells us about this run, read from the environment when asked
-// (never at import time), so tests can run the action against any event file.
-const str = (v) => (typeof v === 'string' && v ? v : undefined);
-/**
- * The triggering run, from the event. `pull_requests` can name PRs of other
- * repositories that share the branch (a known quirk), so only this repository's
- * PRs whose head is the run's commit are kept.
- */
-function workflowRunInfo(run, owner, repo) {
-    const headSha = str(run.head_sha);
-    if (typeof run.id !== 'number' || !headSha || !/^[0-9a-f]{40,64}$/i.test(headSha))
-        return undefined;
-    const ours = (pr) => {
-        const url = str(pr.base?.repo?.url);
-        if (url && owner && repo)
-            return url.toLowerCase().endsWith(`/repos/${owner}/${repo}`.toLowerCase());
-        return true;
-    };
-    const prs = Array.isArray(run.pull_requests) ? run.pull_requests : [];
-    return {
-        id: run.id,
-        headSha,
-        headBranch: str(run.head_branch),
-        headOwner: str(run.head_repository?.owner?.login),
-        event: str(run.event),
-        pullRequests: prs
-            .filter((pr) => pr && typeof pr.number === 'number' && Number.isInteger(pr.number) && pr.number > 0)
-            .filter((pr) => str(pr.head?.sha) === undefined || str(pr.head?.sha) === headSha)
-            .filter(ours)
-            .map((pr) => pr.number),
-    };
-}
-function readRunContext(env = process.env) {
-    const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
-    const context = {
-        owner: owner || undefined,
-        repo: repo || undefined,
-        eventName: env.GITHUB_EVENT_NAME,
-        workspace: env.GITHUB_WORKSPACE || process.cwd(),
-        job: env.GITHUB_JOB,
-        runId: env.GITHUB_RUN_ID,
-        sha: env.GITHUB_SHA || undefined,
-        serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
-        apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-    };
-    if (env.GITHUB_EVENT_PATH) {
-        let event;
-        try {
-            event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8'));
-        }
-        catch (error) {
-            throw new Error(`GITHUB_EVENT_PATH: cannot read the event payload ${env.GITHUB_EVENT_PATH}: ${error.message}`);
-        }
-        const pr = event.pull_request;
-        if (pr && typeof pr.number === 'number' && pr.base?.sha) {
-            context.pullRequest = {
-                number: pr.number,
-                baseSha: pr.base.sha,
-                headSha: pr.head?.sha ?? '',
-                baseRef: pr.base.ref,
-            };
-        }
-        if (!context.owner && event.repository?.full_name) {
-            const [o, r] = event.repository.full_name.split('/');
-            context.owner = o;
-            context.repo = r;
-        }
-        if (event.workflow_run && typeof event.workflow_run === 'object') {
-            context.workflowRun = workflowRunInfo(event.workflow_run, context.owner, context.repo);
-        }
-    }
-    return context;
-}
-/** The run's page, where its artifacts are listed; undefined when the run is unknown. */
-function runUrl(context, runId = context.runId) {
-    if (runId === undefined || !/^\d+$/.test(String(runId)) || !context.owner || !context.repo)
-        return undefined;
-    return `${context.serverUrl.replace(/\/+$/, '')}/${context.owner}/${context.repo}/actions/runs/${runId}`;
-}
-
-/**
- * The repository-relative path of a file as pprof names it (absolute under the
- * workspace, or `<module path>/<dir>/<file>.go` when built with -trimpath);
- * undefined for the standard library, dependencies and anything outside.
- */
-function toRepoPath(file, m) {
-    return repoRelativePath(file, {
-        roots: [m.workspace],
-        workingDirectory: m.workingDirectory,
-        modulePath: m.modulePath,
-    });
-}
-/**
- * The repository file and line of a frame (a finding's own-code line): undefined
- * outside the repository or without a usable line. Annotations and review
- * comments both place a finding here.
- */
-function frameLocation(frame, mapping) {
-    if (!frame || !Number.isInteger(frame.line) || frame.line < 1)
-        return undefined;
-    const path = toRepoPath(frame.file, mapping);
-    return path ? { path, line: frame.line } : undefined;
-}
-const MAX_TITLE = 200;
-const MAX_MESSAGE = 1000;
-function clip$2(text, max) {
-    const one = text.replace(/\s+/g, ' ').trim();
-    return one.length > max ? one.slice(0, max - 1) + '…' : one;
-}
-function findingLevel(f) {
-    if (f.kind === 'bounded-growth')
-        return 'notice';
-    return f.status === 'pre-existing' ? 'warning' : 'error';
-}
-function findingTitle(f) {
-    const label = KIND_LABEL[f.kind];
-    const prefix = f.kind === 'crash' || f.kind === 'bounded-growth'
-        ? label.charAt(0).toUpperCase() + label.slice(1)
-        : f.status === 'new'
-            ? `New ${label}`
-            : f.status === 'worsened'
-                ? `Worse ${label}`
-                : f.status === 'pre-existing'
-                    ? `Pre-existing ${label}`
-                    : label.charAt(0).toUpperCase() + label.slice(1);
-    return f.kind === 'crash' ? prefix : `${prefix}: ${formatRate(f.rate, f.unit)}`;
-}
-function findingMessage(f) {
-    const parts = [f.summary];
-    if (f.kind !== 'crash')
-        parts.push(`Growth over the run: ${formatQuantity(f.growth, f.unit)}.`);
-    if (f.hint)
-        parts.push(`Fix: ${f.hint}`);
-    return parts.filter(Boolean).join(' ');
-}
-function regressionAnnotation(c, path, line) {
-    const from = c.base ? `${formatBytes(c.base.bytesPerRequest)} → ` : '';
-    return {
-        path,
-        line,
-        level: 'warning',
-        title: clip$2(`Allocation regression: ${formatChange(c.change)} bytes per request`, MAX_TITLE),
-        message: clip$2(`${c.site.ownFrame?.function ?? c.site.function} allocates ${from}${formatBytes(c.head.bytesPerRequest)} per request${c.site.function !== c.site.ownFrame?.function ? ` (in ${c.site.function})` : ''}.`, MAX_MESSAGE),
-    };
-}
-/**
- * At most `max` annotations at the PR's own lines: new and worse leaks (errors)
- * first, then pre-existing leaks and significant allocation growth (warnings),
- * then bounded growth (notices). Sites outside the repository are skipped.
- */
-function annotationsFor(analysis, mapping, max = 10) {
-    const out = [];
-    const seen = new Set();
-    const add = (a) => {
-        const key = `${a.path}:${a.line}`;
-        if (seen.has(key))
-            return;
-        seen.add(key);
-        out.push(a);
-    };
-    const located = (frame) => frameLocation(frame, mapping);
-    const findings = orderFindings(analysis.findings);
-    const byLevel = (level) => findings.filter((f) => findingLevel(f) === level);
-    const fromFinding = (f) => {
-        const at = located(f.site.ownFrame);
-        if (at)
-            add({
-                ...at,
-                level: findingLevel(f),
-                title: clip$2(findingTitle(f), MAX_TITLE),
-                message: clip$2(findingMessage(f), MAX_MESSAGE),
-            });
-    };
-    byLevel('error').forEach(fromFinding);
-    byLevel('warning').forEach(fromFinding);
-    if (analysis.verdict.regression) {
-        for (const c of analysis.growing) {
-            if (!c.significant || !(c.change > 0))
-                continue;
-            const at = located(c.site.ownFrame);
-            if (at)
-                add(regressionAnnotation(c, at.path, at.line));
-        }
-    }
-    byLevel('notice').forEach(fromFinding);
-    return out.slice(0, max);
-}
-
-/** Every artifact of ours starts with this, so the comment workflow finds them among others. */
-const ARTIFACT_PREFIX = 'memleak-';
-/** A run directory holds a few files per snapshot; more means something else is in it. */
-const MAX_FILES = 5000;
-const MAX_DEPTH$2 = 6;
-const UPLOAD_TIMEOUT_MS = 5 * 60_000;
-/** Loaded on first use: the Azure storage client it brings is only needed for an upload or a download. */
-async function loadArtifactClient() {
-    const { DefaultArtifactClient } = await import('./artifact.js');
-    return new DefaultArtifactClient();
-}
-/**
- * Why the artifact service cannot be used in this process, or undefined when it
- * can. The runner gives a job ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL
- * (needed for this run's artifacts; another run's go through the REST API);
- * GHES has no v4 artifact service (@actions/artifact refuses it by host name).
- */
-function artifactServiceUnavailable(env = process.env, opts = {}) {
-    if ((opts.runtimeToken ?? true) && (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL))
-        return 'no artifact service here (ACTIONS_RUNTIME_TOKEN or ACTIONS_RESULTS_URL is unset: not a GitHub Actions job)';
-    let host;
-    try {
-        host = new URL(env.GITHUB_SERVER_URL || 'https://github.com').hostname.toLowerCase();
-    }
-    catch {
-        return `GITHUB_SERVER_URL is not a URL: ${JSON.stringify(env.GITHUB_SERVER_URL)}`;
-    }
-    if (host !== 'github.com' && !host.endsWith('.ghe.com') && !host.endsWith('.localhost'))
-        return `GitHub Enterprise Server (${host}) has no artifact service that @actions/artifact v2+ can use`;
-    return undefined;
-}
-/**
- * The artifact name for a comment id: readable, and within the artifact rules
- * (no " : < > | * ? \ / or line breaks). `memleak:services/api:./cmd/api`
- * becomes `memleak-memleak-services-api-cmd-api`.
- */
-function artifactNameFor(commentId) {
-    const words = commentId
-        .split(/[^A-Za-z0-9._-]+/)
-        .map((w) => w.replace(/^[.-]+|[.-]+$/g, ''))
-        .filter(Boolean);
-    return `${ARTIFACT_PREFIX}${words.join('-') || 'report'}`.slice(0, 200);
-}
-/** `{server}/{owner}/{repo}/actions/runs/{runId}/artifacts/{id}`: the artifact itself, not only the run. */
-function artifactPageUrl(runPageUrl, artifactId) {
-    return runPageUrl && Number.isSafeInteger(artifactId) && artifactId > 0
-        ? `${runPageUrl}/artifacts/${artifactId}`
-        : undefined;
-}
-/**
- * Regular files under dir, sorted. Links are left out: the service under test
- * could have planted one in the run directory, and the uploader would follow it.
- */
-async function runFiles(dir) {
-    const found = [];
-    const walk = async (at, depth) => {
-        const entries = await readdir$1(at, { withFileTypes: true });
-        entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        for (const entry of entries) {
-            if (entry.isFile())
-                found.push(join(at, entry.name));
-            else if (entry.isDirectory() && depth < MAX_DEPTH$2)
-                await walk(join(at, entry.name), depth + 1);
-            if (found.length > MAX_FILES)
-                throw new Error(`more than ${MAX_FILES} files under ${dir}`);
-        }
-    };
-    await walk(dir, 0);
-    return found;
-}
-function message$1(error) {
-    const text = error instanceof Error ? error.message : String(error);
-    return text.split('\n')[0];
-}
-/** Uploads dir as one artifact; never throws: undefined (with a notice) when it was not uploaded. */
-async function uploadRunArtifact(opts) {
-    const { log, name } = opts;
-    const skip = (why) => {
-        log.notice(`Profiles not uploaded as an artifact: ${why}. They are in ${opts.dir} (the artifact-dir output).`);
-        return undefined;
-    };
-    const unavailable = artifactServiceUnavailable(opts.env);
-    if (unavailable)
-        return skip(unavailable);
-    let timer;
-    try {
-        const files = await runFiles(opts.dir);
-        if (files.length === 0) {
-            // A run that failed before measuring anything: nothing to keep, nothing to say twice.
-            log.info(`No artifact: ${opts.dir} is empty.`);
-            return undefined;
-        }
-        const client = await (opts.client ?? loadArtifactClient)();
-        const timeoutMs = opts.timeoutMs ?? UPLOAD_TIMEOUT_MS;
-        const timeout = new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs / 1000} s`)), timeoutMs);
-            timer.unref();
-        });
-        const { id, size } = await Promise.race([client.uploadArtifact(name, files, opts.dir), timeout]);
-        if (id === undefined)
-            return skip('the artifact service returned no id');
-        const url = artifactPageUrl(opts.runPageUrl, id);
-        log.info(`Uploaded artifact ${name} (${files.length} files, ${size ?? '?'} bytes)${url ? `: ${url}` : ''}`);
-        return { id, name, size, url };
-    }
-    catch (error) {
-        return skip(`the upload of ${name} failed: ${message$1(error)}`);
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-
-// A bounded reader for the few small files we take from an untrusted artifact's
-// zip. Nothing is extracted wholesale: the central directory is read, the wanted
-// entries are inflated with a hard cap on their output, and links, encryption,
-// zip64 and archives too large to be ours are refused. A zip bomb costs at most
-// the cap; a link or a `../` name never reaches the file system.
-const EOCD = 0x06054b50;
-const CENTRAL = 0x02014b50;
-const LOCAL = 0x04034b50;
-const EOCD_MIN = 22;
-/** The end record's comment is at most 65,535 bytes. */
-const EOCD_SEARCH = EOCD_MIN + 0xffff;
-/** Far more entries than a run directory holds (a few per snapshot). */
-const MAX_ENTRIES = 10_000;
-const MAX_CENTRAL_BYTES = 16 * 1024 * 1024;
-async function readAt(file, position, length) {
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await file.read(buffer, 0, length, position);
-    if (bytesRead !== length)
-        throw new Error('truncated zip');
-    return buffer;
-}
-function parseCentral(dir, count) {
-    const entries = [];
-    let at = 0;
-    for (let i = 0; i < count; i++) {
-        if (at + 46 > dir.length || dir.readUInt32LE(at) !== CENTRAL)
-            throw new Error('corrupt central directory');
-        const madeBy = dir.readUInt16LE(at + 4) >> 8;
-        const flags = dir.readUInt16LE(at + 8);
-        const nameLength = dir.readUInt16LE(at + 28);
-        const extraLength = dir.readUInt16LE(at + 30);
-        const commentLength = dir.readUInt16LE(at + 32);
-        const external = dir.readUInt32LE(at + 38);
-        if (at + 46 + nameLength > dir.length)
-            throw new Error('corrupt central directory');
-        const name = dir.toString('utf8', at + 46, at + 46 + nameLength);
-        const entry = {
-            name,
-            method: dir.readUInt16LE(at + 10),
-            crc: dir.readUInt32LE(at + 16),
-            compressedSize: dir.readUInt32LE(at + 20),
-            size: dir.readUInt32LE(at + 24),
-            localOffset: dir.readUInt32LE(at + 42),
-            // Unix (3) and macOS (19) keep the file mode in the upper half of the external attributes.
-            isLink: (madeBy === 3 || madeBy === 19) && ((external >>> 16) & 0o170000) === 0o120000,
-            isDirectory: name.endsWith('/'),
-            encrypted: (flags & 1) === 1,
-        };
-        if ([entry.compressedSize, entry.size, entry.localOffset].includes(0xffffffff))
-            throw new Error('zip64 entries are not read (an artifact of ours is far smaller)');
-        entries.push(entry);
-        at += 46 + nameLength + extraLength + commentLength;
-    }
-    return entries;
-}
-/** Opens a zip and reads its central directory; the caller closes it. */
-async function openZip(path) {
-    const file = await open$1(path, 'r');
-    try {
-        const size = (await file.stat()).size;
-        if (size < EOCD_MIN)
-            throw new Error('not a zip (too short)');
-        const tailLength = Math.min(size, EOCD_SEARCH);
-        const tail = await readAt(file, size - tailLength, tailLength);
-        let end = -1;
-        for (let i = tail.length - EOCD_MIN; i >= 0; i--) {
-            if (tail.readUInt32LE(i) === EOCD) {
-                end = i;
-                break;
-            }
-        }
-        if (end < 0)
-            throw new Error('not a zip (no end of central directory)');
-        const count = tail.readUInt16LE(end + 10);
-        const centralSize = tail.readUInt32LE(end + 12);
-        const centralOffset = tail.readUInt32LE(end + 16);
-        if (count === 0xffff || centralOffset === 0xffffffff)
-            throw new Error('zip64 archives are not read (an artifact of ours is far smaller)');
-        if (count > MAX_ENTRIES)
-            throw new Error(`${count} entries, more than ${MAX_ENTRIES}`);
-        if (centralSize > MAX_CENTRAL_BYTES || centralOffset + centralSize > size)
-            throw new Error('corrupt central directory');
-        const entries = parseCentral(await readAt(file, centralOffset, centralSize), count);
-        return {
-            entries,
-            async read(entry, maxBytes) {
-                if (entry.encrypted)
-                    throw new Error(`${entry.name}: encrypted`);
-                if (entry.size > maxBytes)
-                    throw new Error(`${entry.name}: ${entry.size} bytes, over ${maxBytes}`);
-                // Deflate never grows data by more than a few bytes per 16 KiB block.
-                if (entry.compressedSize > maxBytes + 1024 + maxBytes / 1000)
-                    throw new Error(`${entry.name}: ${entry.compressedSize} compressed bytes, over ${maxBytes}`);
-                const local = await readAt(file, entry.localOffset, 30);
-                if (local.readUInt32LE(0) !== LOCAL)
-                    throw new Error(`${entry.name}: corrupt local header`);
-                const start = entry.localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
-                if (start + entry.compressedSize > size)
-                    throw new Error(`${entry.name}: truncated`);
-                const raw = await readAt(file, start, entry.compressedSize);
-                let data;
-                if (entry.method === 0)
-                    data = raw;
-                else if (entry.method === 8) {
-                    try {
-                        // The declared size is the attacker's word; the output cap is ours.
-                        data = inflateRawSync(raw, { maxOutputLength: maxBytes });
-                    }
-                    catch (error) {
-                        if (error instanceof RangeError)
-                            throw new Error(`${entry.name}: inflates past ${maxBytes} bytes`);
-                        throw new Error(`${entry.name}: ${error.message}`);
-                    }
-                }
-                else
-                    throw new Error(`${entry.name}: compression method ${entry.method} is not read`);
-                if (data.length !== entry.size || crc32(data) !== entry.crc)
-                    throw new Error(`${entry.name}: size or CRC does not match the directory`);
-                return data;
-            },
-            close: () => file.close(),
-        };
-    }
-    catch (error) {
-        await file.close();
-        throw error;
-    }
-}
-
-/** A run's zip of profiles is a few MB; a GiB is not something we uploaded. */
-const MAX_ARTIFACT_BYTES = 1024 * 1024 * 1024;
-/** As readReports: a real report is well under 1 MiB. */
-const MAX_REPORT_BYTES$1 = 32 * 1024 * 1024;
-/** As readReports: more than any matrix a PR needs. */
-const MAX_ARTIFACTS = 50;
-/** report.json sits at the top of our artifact; a few levels allow for a hand-made one. */
-const MAX_DEPTH$1 = 3;
-const REPORT_FILE$1 = 'report.json';
-/** Directory-safe form of an artifact's name (already free of / and \ by the artifact rules). */
-function dirName(name, id) {
-    return `${name.replace(/[^\w.-]/g, '_').slice(0, 100)}-${id}`;
-}
-/** The report.json entries of one downloaded zip, checked and written under outDir. */
-async function extractReports(zipPath, outDir, label, seen) {
-    const zip = await openZip(zipPath).catch((error) => {
-        throw new Error(`artifact ${label} refused: ${error.message}`);
-    });
-    let written = 0;
-    try {
-        for (const entry of zip.entries) {
-            const parts = entry.name.split('/');
-            if (parts[parts.length - 1] !== REPORT_FILE$1)
-                continue;
-            const refuse = (why) => {
-                throw new Error(`artifact ${label} refused: ${JSON.stringify(entry.name.slice(0, 200))} ${why}`);
-            };
-            if (entry.isLink)
-                refuse('is a symbolic link');
-            if (entry.name.startsWith('/') ||
-                entry.name.includes('\\') ||
-                parts.some((p) => p === '..' || p === ''))
-                refuse('is not a plain relative path');
-            if (parts.length - 1 > MAX_DEPTH$1)
-                refuse(`is more than ${MAX_DEPTH$1} directories deep`);
-            if (entry.size > MAX_REPORT_BYTES$1)
-                refuse(`is ${entry.size} bytes, larger than any real report (${MAX_REPORT_BYTES$1})`);
-            const data = await zip.read(entry, MAX_REPORT_BYTES$1).catch((error) => {
-                throw new Error(`artifact ${label} refused: ${error.message}`);
-            });
-            // The same report uploaded twice (our upload beside an upload-artifact step) is posted once.
-            const digest = createHash('sha256').update(data).digest('hex');
-            if (seen.has(digest))
-                continue;
-            seen.add(digest);
-            const target = join(outDir, ...parts);
-            await mkdir$1(join(target, '..'), { recursive: true });
-            await writeFile$1(target, data, { flag: 'wx' });
-            written++;
-        }
-    }
-    finally {
-        await zip.close();
-    }
-    return written;
-}
-/**
- * Downloads every `memleak-*` artifact of the run and writes the report.json
- * files they hold under dest/reports/<artifact>/. Throws one line naming the
- * artifact when one is refused or when there is none.
- */
-async function downloadReportArtifacts(opts) {
-    const { client, findBy, log } = opts;
-    const where = findBy ? `run ${findBy.workflowRunId}` : 'this run';
-    const { artifacts: all } = await client.listArtifacts({ latest: true, ...(findBy ? { findBy } : {}) });
-    const ours = all.filter((a) => a.name.startsWith(ARTIFACT_PREFIX)).sort((a, b) => a.id - b.id);
-    if (ours.length === 0) {
-        const others = all.map((a) => a.name).slice(0, 10);
-        throw new Error(`no ${ARTIFACT_PREFIX}* artifact in ${where}` +
-            (others.length ? ` (it has ${others.join(', ')})` : '') +
-            '; the measuring step uploads one unless upload-artifact is false (then give report-path)');
-    }
-    if (ours.length > MAX_ARTIFACTS)
-        throw new Error(`${ours.length} ${ARTIFACT_PREFIX}* artifacts in ${where}, more than ${MAX_ARTIFACTS}`);
-    const reportsDir = join(opts.dest, 'reports');
-    await mkdir$1(reportsDir, { recursive: true });
-    const seen = new Set();
-    const out = [];
-    for (const artifact of ours) {
-        const label = `${artifact.name} (${artifact.id})`;
-        if (!Number.isSafeInteger(artifact.id) || artifact.id <= 0)
-            throw new Error(`artifact ${label}: bad id`);
-        if (artifact.size > MAX_ARTIFACT_BYTES)
-            throw new Error(`artifact ${label} refused: ${artifact.size} bytes, more than ${MAX_ARTIFACT_BYTES} (not one of ours)`);
-        const zipDir = join(opts.dest, 'zips', String(artifact.id));
-        await mkdir$1(zipDir, { recursive: true });
-        const { digestMismatch } = await client.downloadArtifact(artifact.id, {
-            path: zipDir,
-            skipDecompress: true,
-            ...(artifact.digest ? { expectedHash: artifact.digest } : {}),
-            ...(findBy ? { findBy } : {}),
-        });
-        if (digestMismatch)
-            throw new Error(`artifact ${label} refused: its content does not match its digest`);
-        const files = await readdir$1(zipDir, { withFileTypes: true });
-        if (files.length !== 1 || !files[0].isFile())
-            throw new Error(`artifact ${label}: expected one zip, got ${files.length} entries`);
-        const reports = await extractReports(join(zipDir, files[0].name), join(reportsDir, dirName(artifact.name, artifact.id)), label, seen);
-        log.info(`Artifact ${label}: ${reports ? `${reports} report${reports > 1 ? 's' : ''}` : 'no report.json (the measuring step stopped before writing one)'}`);
-        out.push({
-            id: artifact.id,
-            name: artifact.name,
-            url: artifactPageUrl(opts.runPageUrl, artifact.id),
-            reports,
-        });
-    }
-    return { reportsDir, artifacts: out };
-}
-
-// The text of a pull request review comment: one finding, on the line that leaks.
-// A reviewer meets it in the diff, so it says what grows and how fast, what to
-// change, and where the whole report is; the hidden first line lets the next run
-// find it again (this job's comment id, the cause's kind, and its site).
-/** GitHub refuses longer comment bodies. */
-const MAX_BODY = 65_536;
-const FIXED = '✅ fixed in';
-/** The start of every review comment marker of this job (its sticky comment id). */
-function reviewMarkerPrefix(commentId) {
-    return `<!-- memleak-action-review:${safeCommentId(commentId)} `;
-}
-/**
- * The hidden first line of a finding's review comment. The site key is made of
- * function names only, so the marker survives the line moving; it is hashed so
- * a long Go symbol cannot make the line unwieldy.
- */
-function reviewMarker(commentId, finding) {
-    const site = createHash('sha256').update(finding.site.key).digest('hex').slice(0, 12);
-    return `${reviewMarkerPrefix(commentId)}${finding.kind} ${site} -->`;
-}
-/** The marker line of a body written by reviewMarker, when it starts with this job's prefix. */
-function markerOf(body, commentId) {
-    const first = body.split('\n', 1)[0];
-    const prefix = reviewMarkerPrefix(commentId);
-    return first.startsWith(prefix) && /^[a-z-]+ [0-9a-f]{12} -->$/.test(first.slice(prefix.length))
-        ? first
-        : undefined;
-}
-function isFixedReviewComment(body) {
-    return body.split('\n', 3)[1]?.startsWith(FIXED) ?? false;
-}
-function titleOf(f) {
-    const label = KIND_LABEL[f.kind];
-    if (f.kind === 'crash')
-        return `❌ Crash under load: ${findingNumber(f)}`;
-    const prefix = f.status === 'new'
-        ? `New ${label}`
-        : f.status === 'worsened'
-            ? `Worse ${label} (at least twice base's rate)`
-            : `${label.charAt(0).toUpperCase()}${label.slice(1)}`;
-    return `❌ ${escapeMarkdown(prefix)}: ${findingNumber(f)}`;
-}
-function footer(reportUrl) {
-    const url = safeUrl(reportUrl);
-    return url ? `<sub>memleak-action · [the full report](${url})</sub>` : '<sub>memleak-action</sub>';
-}
-function clip$1(body) {
-    const chars = Array.from(body);
-    return chars.length > MAX_BODY ? chars.slice(0, MAX_BODY - 1).join('') + '…' : body;
-}
-/** The body of a finding's review comment: the marker, one-line summary with the rate, the fix, the link. */
-function renderReviewComment(f, text) {
-    const at = codeSpan(`${text.path}:${text.line}`, { max: 200 });
-    const lines = [text.marker, `**${titleOf(f)}**`, ''];
-    if (text.fileLevel)
-        lines.push(`At ${at}, a line outside this pull request's diff.`, '');
-    else if (text.moved)
-        lines.push(`Now at ${at}.`, '');
-    if (f.kind !== 'crash' && f.summary)
-        lines.push(prose(f.summary, 600), '');
-    if (f.kind !== 'crash')
-        lines.push(`Growth over the run: ${escapeMarkdown(formatQuantity(f.growth, f.unit))}.`, '');
-    if (f.hint)
-        lines.push(`**Fix:** ${prose(f.hint, 1500)}`, '');
-    lines.push(footer(text.reportUrl));
-    return clip$1(lines.join('\n'));
-}
-/**
- * The body once a push fixed the finding: the marker stays (the comment is still
- * ours and is not reused for a new one), the old text goes under a fold.
- */
-function renderFixedReviewComment(input) {
-    const sha = shortSha(input.headSha) ?? 'head';
-    const before = input.previous
-        .split('\n')
-        .slice(1)
-        .filter((l) => !l.startsWith('<sub>memleak-action'))
-        .join('\n')
-        .trim();
-    const lines = [
-        input.marker,
-        `${FIXED} ${codeSpan(sha)}: this run measured head and no longer finds it.`,
-        '',
-    ];
-    if (before)
-        lines.push('<details><summary>What was reported</summary>', '', before, '', '</details>', '');
-    lines.push(footer(input.reportUrl));
-    return clip$1(lines.join('\n'));
-}
-/** The review's own text: GitHub requires one for a COMMENT review. */
-function renderReviewBody(count, reportUrl) {
-    const url = safeUrl(reportUrl);
-    const what = count === 1 ? 'a leak on a line' : `${count} leaks on lines`;
-    return `memleak-action found ${what} this pull request changes.${url ? ` [The full report](${url}).` : ''}`;
-}
-
-/** GitHub refuses longer comment bodies (it counts characters). */
-const MAX_COMMENT_BODY = 65_536;
-const PER_PAGE = 100;
-/** 10,000 comments: beyond that the PR is not one a bot should be adding to. */
-const MAX_PAGES = 100;
-function statusOf$1(error) {
-    const status = error?.status;
-    return typeof status === 'number' ? status : undefined;
-}
-function messageOf$1(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-/**
- * A refusal that means "this token may not do that": 403 (Resource not accessible
- * by integration) other than a rate limit, or 404 (GitHub hides what a token cannot see).
- */
-function readOnlyResult(error) {
-    const status = statusOf$1(error);
-    const message = messageOf$1(error);
-    if (status === 403 && !/rate limit/i.test(message))
-        return { action: 'read-only', status, message };
-    if (status === 404)
-        return { action: 'read-only', status, message };
-    return undefined;
-}
-/** Parses `<url>; rel="next"` out of a Link header. */
-function nextLink(link) {
-    for (const part of (link ?? '').split(',')) {
-        const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
-        if (m)
-            return m[1];
-    }
-    return undefined;
-}
-/** The first comment (oldest) whose body starts with the marker, searching every page. */
-async function findComment(octokit, input) {
-    const { owner, repo, issueNumber, marker, author } = input;
-    if (!marker.trim())
-        throw new Error('comment marker: empty; it is what finds our comment again');
-    for (let page = 1; page <= MAX_PAGES; page++) {
-        const res = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-            owner,
-            repo,
-            issue_number: issueNumber,
-            per_page: PER_PAGE,
-            page,
-        });
-        const comments = res.data;
-        // A quote of our marker further down someone's comment must not hijack the sticky one.
-        const ours = comments.find((c) => (c.body ?? '').startsWith(marker) && (!author || c.user?.login === author));
-        if (ours)
-            return ours;
-        if (!nextLink(res.headers.link) || comments.length === 0)
-            return undefined;
-    }
-    return undefined;
-}
-/** Updates our comment if it exists, creates it otherwise. */
-async function upsertComment(octokit, input) {
-    const { owner, repo, issueNumber, marker, body } = input;
-    if (!body.startsWith(marker))
-        throw new Error('comment body: must start with its marker, or the next run will not find it');
-    if (Array.from(body).length > MAX_COMMENT_BODY) {
-        throw new Error(`comment body: ${Array.from(body).length} characters, GitHub takes at most ${MAX_COMMENT_BODY}; render it with a cap`);
-    }
-    let existing;
-    try {
-        existing = await findComment(octokit, input);
-    }
-    catch (error) {
-        const ro = readOnlyResult(error);
-        if (ro)
-            return ro;
-        throw error;
-    }
-    try {
-        if (existing) {
-            try {
-                const res = await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
-                    owner,
-                    repo,
-                    comment_id: existing.id,
-                    body,
-                });
-                return { action: 'updated', id: Number(res.data.id), url: res.data.html_url };
-            }
-            catch (error) {
-                // Deleted between the search and the update: fall through and create it again.
-                if (statusOf$1(error) !== 404)
-                    throw error;
-            }
-        }
-        const res = await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-            owner,
-            repo,
-            issue_number: issueNumber,
-            body,
-        });
-        return { action: 'created', id: Number(res.data.id), url: res.data.html_url };
-    }
-    catch (error) {
-        const ro = readOnlyResult(error);
-        if (ro)
-            return ro;
-        throw error;
-    }
-}
-/** Deletes our comment (the "clean, say nothing" mode); absent is not an error. */
-async function deleteComment(octokit, input) {
-    try {
-        const existing = await findComment(octokit, input);
-        if (!existing)
-            return { action: 'absent' };
-        try {
-            await octokit.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', {
-                owner: input.owner,
-                repo: input.repo,
-                comment_id: existing.id,
-            });
-        }
-        catch (error) {
-            // Someone deleted it first: the outcome is the one asked for.
-            if (statusOf$1(error) === 404)
-                return { action: 'absent' };
-            throw error;
-        }
-        return { action: 'deleted', id: existing.id };
-    }
-    catch (error) {
-        const ro = readOnlyResult(error);
-        if (ro)
-            return ro;
-        throw error;
-    }
-}
-
-// Which lines of a file a review comment may sit on: the RIGHT side of the
-// hunks of the file's `patch` (as `GET pulls/{n}/files` gives it), added and
-// context lines alike. GitHub answers 422 for any other line, so this decides
-// between a line comment and a file-level one before anything is sent.
-const HUNK = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/;
-/** The head-side line numbers a patch shows; empty for a deletion or a patch without hunks. */
-function rightSideLines(patch) {
-    const lines = new Set();
-    let next = 0;
-    let left = 0;
-    for (const text of patch.split('\n')) {
-        const hunk = HUNK.exec(text);
-        if (hunk) {
-            next = Number(hunk[1]);
-            left = hunk[2] === undefined ? 1 : Number(hunk[2]);
-            continue;
-        }
-        // Lines before the first hunk (a header), or past the hunk's end.
-        if (left <= 0)
-            continue;
-        const mark = text.charAt(0);
-        if (mark === '+' || mark === ' ') {
-            lines.add(next++);
-            left--;
-        }
-        else if (mark === '' && text === '') {
-            // A blank context line whose leading space was stripped (some tools do).
-            lines.add(next++);
-            left--;
-        }
-        // '-' is the base side only; '\' is "No newline at end of file".
-    }
-    return lines;
-}
-
-/** At most this many comments created or updated a run: the most harmful findings first. */
-const MAX_REVIEW_COMMENTS = 10;
-/** GitHub lists at most 3000 files of a pull request. */
-const MAX_FILE_PAGES = 30;
-const MAX_COMMENT_PAGES = 100;
-const MAX_THREAD_PAGES = 20;
-/**
- * A path GitHub can take as a file of the pull request: relative, forward
- * slashes, no `.` or `..` segment, no control character. The report of a
- * fork's run is the PR's own output, so its paths are checked before use.
- */
-function isSafeRepoPath(path) {
-    if (typeof path !== 'string' || path.length === 0 || path.length > 1024)
-        return false;
-    // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u001f\u007f\\]/.test(path) || path.startsWith('/') || /^[A-Za-z]:/.test(path))
-        return false;
-    return path.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
-}
-/**
- * What to comment on: the new, worse and unmeasured-base leaks of each analysis
- * at their own-code line (where the annotations go too). Pre-existing leaks
- * are not this PR's doing and get none; a clean analysis has no candidates.
- */
-function reviewPlan(sources, commentId) {
-    const candidates = [];
-    const present = new Set();
-    const seen = new Set();
-    for (const { analysis, mapping } of sources) {
-        for (const finding of orderFindings(analysis.findings)) {
-            const marker = reviewMarker(commentId, finding);
-            present.add(marker);
-            if (!isLeak(finding) || finding.status === 'pre-existing' || seen.has(marker))
-                continue;
-            const at = frameLocation(finding.site.ownFrame, mapping);
-            if (!at || !isSafeRepoPath(at.path) || !Number.isSafeInteger(at.line) || at.line < 1)
-                continue;
-            seen.add(marker);
-            candidates.push({ marker, finding, ...at });
-        }
-    }
-    // Across several reports (aggregate), the most harmful first again.
-    const order = orderFindings(candidates.map((c) => c.finding));
-    candidates.sort((a, b) => order.indexOf(a.finding) - order.indexOf(b.finding));
-    return { commentId, candidates, present: [...present] };
-}
-function statusOf(error) {
-    const status = error?.status;
-    return typeof status === 'number' ? status : undefined;
-}
-/** One line: GraphQL errors come as a list. */
-function messageOf(error) {
-    return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
-}
-/** Every page of a list endpoint, following GitHub's Link header. */
-async function listAll(octokit, route, params, maxPages) {
-    const out = [];
-    for (let page = 1; page <= maxPages; page++) {
-        const res = await octokit.request(route, { ...params, per_page: 100, page });
-        const items = res.data;
-        out.push(...items);
-        if (items.length === 0 || !nextLink(res.headers.link))
-            break;
-    }
-    return out;
-}
-/** The PR's files: for each, the head-side lines its hunks show (undefined: no patch, e.g. too large). */
-async function diffLines(octokit, t) {
-    const files = await listAll(octokit, 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files', pullOf(t), MAX_FILE_PAGES);
-    const out = new Map();
-    // A removed file has no head side to comment on.
-    for (const f of files)
-        if (f.status !== 'removed')
-            out.set(f.filename, f.patch ? rightSideLines(f.patch) : undefined);
-    return out;
-}
-/** Our earlier top-level comments by marker, oldest first (a reply quoting a marker is not ours). */
-async function ourComments(octokit, t, commentId) {
-    const all = await listAll(octokit, 'GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', { ...pullOf(t), sort: 'created', direction: 'asc' }, MAX_COMMENT_PAGES);
-    const ours = new Map();
-    for (const c of all) {
-        if (c.in_reply_to_id || (t.author && c.user?.login !== t.author))
-            continue;
-        const marker = markerOf(c.body ?? '', commentId);
-        if (marker && !ours.has(marker))
-            ours.set(marker, c);
-    }
-    return ours;
-}
-/** The route parameters naming the pull request. */
-function pullOf(t) {
-    return { owner: t.owner, repo: t.repo, pull_number: t.pullNumber };
-}
-async function editComment(octokit, t, id, body) {
-    await octokit.request('PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}', {
-        owner: t.owner,
-        repo: t.repo,
-        comment_id: id,
-        body,
-    });
-}
-/**
- * One comment outside a review: on its line, or on the file (the line is outside
- * the diff); false when GitHub refuses it (422).
- */
-async function postComment(octokit, t, c, on) {
-    const where = on === 'line'
-        ? { line: c.candidate.line, side: 'RIGHT', body: c.lineBody }
-        : { subject_type: 'file', body: c.fileBody };
-    try {
-        await octokit.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/comments', {
-            ...pullOf(t),
-            commit_id: t.headSha,
-            path: c.candidate.path,
-            ...where,
-        });
-        return true;
-    }
-    catch (error) {
-        if (statusOf(error) === 422)
-            return false;
-        throw error;
-    }
-}
-/**
- * The line comments as one review. GitHub takes a review all or nothing, and its
- * 422 does not say which comment it refused: then each goes alone, and one it
- * refuses again goes on the file instead.
- */
-async function postLineComments(octokit, t, comments, log) {
-    const counts = { created: 0, fileLevel: 0, skipped: 0 };
-    if (comments.length === 0)
-        return counts;
-    try {
-        await octokit.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
-            ...pullOf(t),
-            commit_id: t.headSha,
-            event: 'COMMENT',
-            body: renderReviewBody(comments.length, t.reportUrl),
-            comments: comments.map((c) => ({
-                path: c.candidate.path,
-                line: c.candidate.line,
-                side: 'RIGHT',
-                body: c.lineBody,
-            })),
-        });
-        counts.created = comments.length;
-        return counts;
-    }
-    catch (error) {
-        if (statusOf(error) !== 422)
-            throw error;
-        log.info(`GitHub refused the review (422: ${messageOf(error)}); posting its comments one by one.`);
-    }
-    for (const c of comments) {
-        if (await postComment(octokit, t, c, 'line'))
-            counts.created++;
-        else if (await postComment(octokit, t, c, 'file'))
-            counts.fileLevel++;
-        else
-            counts.skipped++;
-    }
-    return counts;
-}
-const THREADS = `query($owner: String!, $repo: String!, $number: Int!, $after: String) {
-  repository(owner: $owner, name: $repo) {
-    pullRequest(number: $number) {
-      reviewThreads(first: 100, after: $after) {
-        pageInfo { hasNextPage endCursor }
-        nodes { id isResolved comments(first: 1) { nodes { id } } }
-      }
-    }
-  }
-}`;
-const RESOLVE = `mutation($threadId: ID!) {
-  resolveReviewThread(input: { threadId: $threadId }) { thread { id isResolved } }
-}`;
-/**
- * Resolves the threads our fixed comments start, through GraphQL (REST has no
- * such call). A token may not (a GitHub App without the permission, GHES without
- * the mutation): the edit already says "fixed", so a refusal is only logged.
- */
-async function resolveThreads(octokit, t, commentNodeIds, log) {
-    if (commentNodeIds.size === 0)
-        return 0;
-    let resolved = 0;
-    try {
-        const threadOf = new Map();
-        let after = null;
-        for (let page = 0; page < MAX_THREAD_PAGES; page++) {
-            const res = await octokit.graphql(THREADS, {
-                owner: t.owner,
-                repo: t.repo,
-                number: t.pullNumber,
-                after,
-            });
-            const threads = res.repository?.pullRequest?.reviewThreads;
-            for (const thread of threads?.nodes ?? []) {
-                const first = thread.comments?.nodes?.[0]?.id;
-                if (first && !thread.isResolved)
-                    threadOf.set(first, thread.id);
-            }
-            if (!threads?.pageInfo?.hasNextPage || !threads.pageInfo.endCursor)
-                break;
-            after = threads.pageInfo.endCursor;
-        }
-        for (const id of commentNodeIds) {
-            const threadId = threadOf.get(id);
-            if (!threadId)
-                continue;
-            await octokit.graphql(RESOLVE, { threadId });
-            resolved++;
-        }
-    }
-    catch (error) {
-        log.info(`Could not resolve the fixed review threads (${messageOf(error)}); the edit says they are fixed.`);
-    }
-    return resolved;
-}
-/** Brings the PR's review comments in step with this run's findings. */
-async function syncReviewComments(octokit, target, plan, log) {
-    const counts = {
-        action: 'done',
-        created: 0,
-        fileLevel: 0,
-        updated: 0,
-        unchanged: 0,
-        fixed: 0,
-        resolved: 0,
-        skipped: 0,
-    };
-    try {
-        const chosen = plan.candidates.slice(0, target.max ?? MAX_REVIEW_COMMENTS);
-        const ours = await ourComments(octokit, target, plan.commentId);
-        // The diff matters only to comments not yet posted (a clean PR's run lists no files).
-        const lines = chosen.some((c) => !ours.has(c.marker))
-            ? await diffLines(octokit, target)
-            : new Map();
-        const reportUrl = target.reportUrl;
-        const forLine = [];
-        const forFile = [];
-        for (const candidate of chosen) {
-            const { finding, marker, path, line } = candidate;
-            const existing = ours.get(marker);
-            if (existing) {
-                const fileLevel = existing.subject_type === 'file';
-                const moved = !fileLevel && (existing.path !== path || existing.line !== line);
-                const body = renderReviewComment(finding, { marker, path, line, fileLevel, moved, reportUrl });
-                if (body === existing.body)
-                    counts.unchanged++;
-                else {
-                    await editComment(octokit, target, existing.id, body);
-                    counts.updated++;
-                }
-                continue;
-            }
-            if (!lines.has(path)) {
-                // The PR made an old path hot: the sticky comment explains it.
-                counts.skipped++;
-                log.info(`No review comment for ${path}:${line}: the file is not part of this pull request.`);
-                continue;
-            }
-            const comment = {
-                candidate,
-                lineBody: renderReviewComment(finding, { marker, path, line, reportUrl }),
-                fileBody: renderReviewComment(finding, { marker, path, line, fileLevel: true, reportUrl }),
-            };
-            if (lines.get(path)?.has(line))
-                forLine.push(comment);
-            else
-                forFile.push(comment);
-        }
-        const posted = await postLineComments(octokit, target, forLine, log);
-        counts.created += posted.created;
-        counts.fileLevel += posted.fileLevel;
-        counts.skipped += posted.skipped;
-        for (const c of forFile) {
-            if (await postComment(octokit, target, c, 'file'))
-                counts.fileLevel++;
-            else
-                counts.skipped++;
-        }
-        const present = new Set(plan.present);
-        const fixedNodes = new Set();
-        for (const [marker, comment] of ours) {
-            const body = comment.body ?? '';
-            if (present.has(marker) || isFixedReviewComment(body))
-                continue;
-            await editComment(octokit, target, comment.id, renderFixedReviewComment({ marker, headSha: target.headSha, previous: body, reportUrl }));
-            counts.fixed++;
-            if (comment.node_id)
-                fixedNodes.add(comment.node_id);
-        }
-        counts.resolved = await resolveThreads(octokit, target, fixedNodes, log);
-        return counts;
-    }
-    catch (error) {
-        const ro = readOnlyResult(error);
-        if (ro)
-            return ro;
-        throw error;
-    }
-}
-
-/** GitHub's limits on a check run's output. */
-const MAX_CHECK_SUMMARY = 65_535;
-const MAX_CHECK_TITLE = 255;
-/** Annotations per create or update request. */
-const ANNOTATIONS_PER_REQUEST = 50;
-function toCheckAnnotation(a) {
-    return {
-        path: a.path,
-        start_line: a.line,
-        end_line: a.line,
-        annotation_level: a.level === 'error' ? 'failure' : a.level,
-        title: a.title,
-        message: a.message,
-    };
-}
-function clip(text, max) {
-    const chars = Array.from(text);
-    return chars.length > max ? chars.slice(0, max - 1).join('') + '…' : text;
-}
-/** Creates a completed check run; annotations past the first 50 follow in updates of 50 each. */
-async function createCheckRun(octokit, input) {
-    const annotations = input.annotations.map(toCheckAnnotation);
-    const output = (batch) => ({
-        title: clip(input.title || input.name, MAX_CHECK_TITLE),
-        summary: clip(input.summary, MAX_CHECK_SUMMARY),
-        annotations: batch,
-    });
-    try {
-        const res = await octokit.request('POST /repos/{owner}/{repo}/check-runs', {
-            owner: input.owner,
-            repo: input.repo,
-            name: input.name,
-            head_sha: input.headSha,
-            status: 'completed',
-            conclusion: input.conclusion,
-            completed_at: new Date().toISOString(),
-            ...(input.detailsUrl ? { details_url: input.detailsUrl } : {}),
-            output: output(annotations.slice(0, ANNOTATIONS_PER_REQUEST)),
-        });
-        const id = Number(res.data.id);
-        for (let i = ANNOTATIONS_PER_REQUEST; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) {
-            await octokit.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
-                owner: input.owner,
-                repo: input.repo,
-                check_run_id: id,
-                output: output(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST)),
-            });
-        }
-        return {
-            action: 'created',
-            id,
-            url: typeof res.data.html_url === 'string' ? res.data.html_url : undefined,
-            annotations: annotations.length,
-        };
-    }
-    catch (error) {
-        const ro = readOnlyResult(error);
-        if (ro)
-            return ro;
-        throw error;
-    }
-}
-
-// The job summary (the run's page, kept even when the comment cannot be posted)
-// and the step's outputs.
-/** GitHub drops a step summary larger than this. */
-const MAX_SUMMARY_BYTES = 1024 * 1024;
-/**
- * Appends Markdown to the step summary; `render` gets the UTF-8 bytes left of its
- * 1 MiB (another step or call may have written before) and must stay within them.
- */
-async function appendJobSummary(render, path = process.env.GITHUB_STEP_SUMMARY) {
-    if (!path)
-        return { written: false, bytes: 0 };
-    const used = await stat$1(path).then((s) => s.size, () => 0);
-    // A little room for the separating newline.
-    const budget = MAX_SUMMARY_BYTES - used - 16;
-    if (budget < 1024)
-        return { written: false, path, bytes: 0 };
-    const text = (used > 0 ? '\n' : '') + render(budget);
-    await appendFile$1(path, text, 'utf8');
-    return { written: true, path, bytes: Buffer.byteLength(text) };
-}
-/** The action's outputs, as strings. */
-function outputsFor(verdict, reportPath, extra = {}) {
-    const outputs = {
-        leak: String(verdict.leak),
-        'new-leak': String(verdict.newLeak),
-        regression: String(verdict.regression),
-        report: reportPath,
-    };
-    if (extra.commentUrl)
-        outputs['comment-url'] = extra.commentUrl;
-    if (extra.checkRunUrl)
-        outputs['check-run-url'] = extra.checkRunUrl;
-    if (extra.artifactDir)
-        outputs['artifact-dir'] = extra.artifactDir;
-    return outputs;
-}
-function setOutputs(outputs, set = setOutput) {
-    for (const [name, value] of Object.entries(outputs))
-        if (value !== undefined)
-            set(name, value);
-}
-/** Emits annotations as workflow commands (core escapes the text). */
-function emitAnnotations(annotations, sink = core) {
-    for (const a of annotations) {
-        sink[a.level](a.message, { title: a.title, file: a.path, startLine: a.line });
-    }
-}
-
-// Our Markdown as plain text, for places that do not render it (a check run's
-// title, a <summary> element, which shows Markdown source as typed).
-/** One line of our Markdown without heading marks, backslash escapes, code fences or entities. */
-function plainText(markdown) {
-    return markdown
-        .replace(/^#{1,6}\s+/, '')
-        .replace(/<\/?span>/g, '')
-        .replace(/`+/g, '')
-        .replace(/\\([!-/:-@[-`{-~])/g, '$1')
-        .replace(/&#(\d+);/g, (_, code) => 
-    // The zero-width spaces that break mentions in a comment mean nothing in plain text.
-    code === '8203' ? '' : String.fromCodePoint(Math.min(Number(code), 0x10ffff)))
-        .replace(/&lt;/g, '<')
-        .replace(/&gt;/g, '>')
-        .replace(/&quot;/g, '"')
-        .replace(/&amp;/g, '&')
-        .replace(/\s+/g, ' ')
-        .trim();
-}
-/** The first heading of a rendered report: its verdict with the one number that matters. */
-function headlineOf(markdown) {
-    const line = markdown.split('\n').find((l) => /^#{1,6}\s/.test(l));
-    return line ? plainText(line) : '';
-}
-
-// The action's edge, shared by every mode: job summary, annotations, sticky
-// comment, check run, outputs, and the step's verdict. Publishing never changes
-// the verdict: a token that cannot write (a fork's PR, no `checks: write`)
-// degrades to the job summary with a warning; the exit status is the same.
-/** Step annotations GitHub shows per step and level; more go to the check run only. */
-const STEP_ANNOTATIONS = 10;
-const CHECK_ANNOTATIONS = 50;
-function message(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-function isClean(v) {
-    return !v.leak && !v.newLeak && !v.regression;
-}
-function readOnlyWarning(status) {
-    warning(`The token cannot write to this pull request (HTTP ${status}; a fork's PR gets a read-only token). ` +
-        'The report is in the job summary; for comments on forks, see docs/fork-safe.md in memleak-action.');
-}
-async function publishComment(pub, target) {
-    if (!target.comment)
-        return {};
-    if (target.pullRequest === undefined) {
-        info('No pull request to comment on; the report is in the job summary.');
-        return {};
-    }
-    if (!target.api) {
-        warning(`${target.noApiReason ?? 'No GitHub API'}: the comment was not posted; the report is in the job summary.`);
-        return {};
-    }
-    const { octokit, owner, repo } = target.api;
-    const where = {
-        owner,
-        repo,
-        issueNumber: target.pullRequest,
-        marker: pub.marker,
-        author: target.commentAuthor,
-    };
-    if (target.deleteCommentWhenClean && isClean(pub.verdict)) {
-        const outcome = await deleteComment(octokit, where);
-        if (outcome.action === 'read-only') {
-            readOnlyWarning(outcome.status);
-            return { readOnly: true };
-        }
-        if (outcome.action === 'deleted')
-            info(`Clean: deleted the comment ${outcome.id} (delete-comment-when-clean).`);
-        else
-            info('Clean: no comment to delete (delete-comment-when-clean).');
-        return {};
-    }
-    const outcome = await upsertComment(octokit, { ...where, body: pub.render({ maxChars: MAX_COMMENT_BODY }) });
-    if (outcome.action === 'read-only') {
-        readOnlyWarning(outcome.status);
-        return { readOnly: true };
-    }
-    info(`Comment ${outcome.action}: ${outcome.url}`);
-    return { url: outcome.url };
-}
-/**
- * Review comments on the PR's lines, after the sticky comment so they can link
- * it. A token the sticky comment found read-only was warned about once already.
- */
-async function publishReviews(pub, target, sticky) {
-    if (!target.reviewComments || !pub.reviews || target.pullRequest === undefined || sticky.readOnly)
-        return;
-    if (!target.api) {
-        // Said once: the comment's own warning already named the reason.
-        if (!target.comment)
-            warning(`${target.noApiReason ?? 'No GitHub API'}: no review comments were posted.`);
-        return;
-    }
-    if (!target.headSha) {
-        warning('review-comments: no head commit known for this run, so no review comments were posted.');
-        return;
-    }
-    const outcome = await syncReviewComments(target.api.octokit, {
-        owner: target.api.owner,
-        repo: target.api.repo,
-        pullNumber: target.pullRequest,
-        headSha: target.headSha,
-        author: target.commentAuthor,
-        reportUrl: sticky.url ?? target.detailsUrl,
-    }, pub.reviews, { info: (line) => info(line) });
-    if (outcome.action === 'read-only') {
-        warning(`The token cannot write review comments (HTTP ${outcome.status}; a fork's PR gets a read-only token). ` +
-            'The findings are in the comment and the job summary.');
-        return;
-    }
-    const { created, fileLevel, updated, unchanged, fixed, resolved, skipped } = outcome;
-    info(`Review comments: ${created} on lines, ${fileLevel} on files, ${updated} updated, ${unchanged} unchanged, ` +
-        `${fixed} marked fixed (${resolved} threads resolved), ${skipped} skipped (file not in the PR, or refused).`);
-}
-async function publishCheckRun(pub, target) {
-    if (!target.checkName)
-        return undefined;
-    if (!target.api) {
-        warning(`${target.noApiReason ?? 'No GitHub API'}: no check run was created.`);
-        return undefined;
-    }
-    if (!target.headSha) {
-        warning('check-name: no head commit known for this run, so no check run was created.');
-        return undefined;
-    }
-    const summary = pub.render({ maxChars: MAX_CHECK_SUMMARY });
-    const outcome = await createCheckRun(target.api.octokit, {
-        owner: target.api.owner,
-        repo: target.api.repo,
-        name: target.checkName,
-        headSha: target.headSha,
-        conclusion: pub.failures.length ? 'failure' : 'success',
-        title: headlineOf(summary) || target.checkName,
-        summary,
-        annotations: pub.annotations.slice(0, CHECK_ANNOTATIONS),
-        detailsUrl: target.detailsUrl,
-    });
-    if (outcome.action === 'read-only') {
-        warning(`The token cannot create the check run "${target.checkName}" (HTTP ${outcome.status}): grant \`checks: write\` in the workflow's permissions. The verdict stands.`);
-        return undefined;
-    }
-    info(`Check run "${target.checkName}" created with ${outcome.annotations} annotations: ${outcome.url ?? outcome.id}`);
-    return outcome.url;
-}
-async function publish(pub, target) {
-    await appendJobSummary((budget) => pub.render({ maxChars: budget, maxBytes: budget }));
-    if (target.stepAnnotations)
-        emitAnnotations(pub.annotations.slice(0, STEP_ANNOTATIONS));
-    let sticky = {};
-    let checkRunUrl;
-    try {
-        sticky = await publishComment(pub, target);
-    }
-    catch (error) {
-        // The verdict stands whatever happened to the comment.
-        warning(`Could not post the comment: ${message(error)}`);
-    }
-    try {
-        await publishReviews(pub, target, sticky);
-    }
-    catch (error) {
-        warning(`Could not post the review comments: ${message(error)}`);
-    }
-    try {
-        checkRunUrl = await publishCheckRun(pub, target);
-    }
-    catch (error) {
-        warning(`Could not create the check run: ${message(error)}`);
-    }
-    setOutputs(outputsFor(pub.verdict, pub.reportPath, {
-        commentUrl: sticky.url,
-        checkRunUrl,
-        artifactDir: pub.artifactDir,
-    }));
-    if (pub.failures.length > 0)
-        setFailed(pub.failures.join('; '));
-}
-
-// One comment for a matrix of services: a row per service with its verdict, then
-// each service's full report folded under it. Pure: reports in, Markdown out.
-// When the whole is too long, the folded reports share what is left fairly (the
-// short ones whole, the long ones trimmed by the report's own renderer, which
-// drops detail from the bottom), and one that would get too little is left out
-// with a note; the table is never cut.
-/** A folded report smaller than this says too little to be worth its room. */
-const MIN_DETAILS = 3000;
-/** services/api + ./cmd/api -> services/api/cmd/api. */
-function packagePath(report) {
-    const strip = (p) => p
-        .replace(/^\.\/+/, '')
-        .replace(/\/+$/, '')
-        .replace(/^\.$/, '');
-    const path = [strip(report.meta.workingDirectory), strip(report.meta.package)].filter(Boolean).join('/');
-    return path || report.meta.modulePath || '.';
-}
-/** One name per report, unique: the package path, with the measuring job's comment id when two share it. */
-function serviceNames(reports) {
-    const paths = reports.map(packagePath);
-    const names = paths.map((p, i) => paths.indexOf(p) !== paths.lastIndexOf(p) ? `${p} (${reports[i].meta.commentId})` : p);
-    return names.map((n, i) => (names.indexOf(n) !== i ? `${n} #${i + 1}` : n));
-}
-function fails(report) {
-    return report.failures.length > 0;
-}
-/** The verdict of one service as a few words: what a row says. */
-function verdictWords(report) {
-    const { verdict, findings } = report.analysis;
-    const leaks = orderFindings(findings).filter(isLeak);
-    const parts = [];
-    const crash = leaks.find((f) => f.kind === 'crash');
-    const fresh = leaks.find((f) => f.status === 'new' || f.status === 'worsened');
-    if (crash)
-        parts.push('❌ crashed under load');
-    else if (verdict.newLeak)
-        parts.push(`❌ new ${fresh ? KIND_LABEL[fresh.kind] : 'leak'}`);
-    else if (verdict.leak)
-        parts.push(`ℹ️ pre-existing ${leaks[0] ? KIND_LABEL[leaks[0].kind] : 'leak'}`);
-    if (verdict.regression)
-        parts.push('⚠️ allocation regression');
-    return parts.length ? parts.join(', ') : '✅ clean';
-}
-/** Worst first: failing, then flagged, then clean; by name within each. */
-function rank(s) {
-    const v = s.report.analysis.verdict;
-    return fails(s.report) ? 0 : v.leak || v.newLeak || v.regression ? 1 : 2;
-}
-function row(s) {
-    const { analysis } = s.report;
-    const cell = (text) => escapeMarkdown(text, { max: 120 });
-    const heap = analysis.base
-        ? `${formatSignedBytes(analysis.base.heapGrowthPer1kRequests)} → ${formatSignedBytes(analysis.head.heapGrowthPer1kRequests)}`
-        : formatSignedBytes(analysis.head.heapGrowthPer1kRequests);
-    const total = analysis.total;
-    const alloc = total.base
-        ? `${formatBytes(total.base.bytesPerRequest)} → ${formatBytes(total.head.bytesPerRequest)} (${formatChange(total.change)})`
-        : formatBytes(total.head.bytesPerRequest);
-    return [
-        codeSpan(s.name, { table: true, max: 80 }),
-        cell(verdictWords(s.report)),
-        cell(heap),
-        cell(alloc),
-        fails(s.report) ? '**fails**' : 'passes',
-    ];
-}
-/** The combined verdict: a leak or regression in any service. */
-function combinedVerdict(reports) {
-    return {
-        leak: reports.some((r) => r.analysis.verdict.leak),
-        newLeak: reports.some((r) => r.analysis.verdict.newLeak),
-        regression: reports.some((r) => r.analysis.verdict.regression),
-    };
-}
-function headline(services) {
-    const n = services.length;
-    const failing = services.filter((s) => fails(s.report)).length;
-    const flagged = services.filter((s) => rank(s) === 1).length;
-    const noun = (k) => (k === 1 ? 'service' : 'services');
-    if (failing)
-        return `### ❌ ${failing} of ${n} ${noun(n)} ${failing === 1 ? 'fails' : 'fail'} the memleak check`;
-    if (flagged)
-        return `### ℹ️ ${n} ${noun(n)} pass the memleak check; ${flagged} with findings below`;
-    return `### ✅ ${n} ${noun(n)}: no leak, no allocation regression`;
-}
-function detailsTitle(s, body) {
-    return escapeHtml(`${s.name}: ${headlineOf(body) || verdictWords(s.report)}`, { max: 300 });
-}
-function detailsBlock(title, body) {
-    return `<details><summary>${title}</summary>\n\n${body.trimEnd()}\n\n</details>\n`;
-}
-/** The service's report without its own sticky marker (the aggregate has one). */
-function reportBody(report, artifactUrl, cap) {
-    const text = renderMarkdown(report, { artifactUrl, maxChars: cap, maxBytes: cap });
-    return text.replace(/^<!-- memleak-action:[^\n]*-->\n/, '');
-}
-function renderAggregate(services, opts) {
-    const limit = Math.min(opts.maxChars ?? MAX_COMMENT_CHARS, opts.maxBytes ?? Infinity);
-    // UTF-8 bytes are never fewer than UTF-16 units: counting bytes keeps both caps.
-    const encoder = new TextEncoder();
-    const cost = (t) => (opts.maxBytes === undefined ? t.length : encoder.encode(t).length);
-    const artifactUrl = safeUrl(opts.artifactUrl);
-    const sorted = [...services].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name, 'en', { numeric: true }));
-    const failOn = [...new Set(sorted.flatMap((s) => s.report.meta.failOn))];
-    const table = markdownTable([['Service', 'Verdict', 'Live heap / 1k requests', 'Allocated / request', 'Check'], ...sorted.map(row)], {
-        align: ['l', 'l', 'r', 'r', 'l'],
-        alignDelimiters: false,
-    });
-    const top = [
-        opts.marker,
-        headline(sorted),
-        '',
-        `fail-on: ${failOn.map((w) => codeSpan(w, { max: 20 })).join(', ') || codeSpan('none')}` +
-            (artifactUrl ? ` · profiles and JSON reports: [the run's artifacts](${artifactUrl})` : ''),
-        '',
-        table,
-        '',
-    ].join('\n');
-    const footer = `<sub>${escapeMarkdown(`memleak-action ${opts.version ?? ''}`.trim(), { max: 80 })} · ${sorted.length} services</sub>\n`;
-    const noteRoom = 600;
-    // Fair shares: the shortest reports first get what they need; what they leave goes to the rest.
-    const bodies = sorted.map((s) => reportBody(s.report, artifactUrl));
-    // The headline survives any trimming: the title is the same at every size.
-    const titles = sorted.map((s, i) => detailsTitle(s, bodies[i]));
-    const full = bodies.map((body, i) => detailsBlock(titles[i], body));
-    const blocks = [...full];
-    let remaining = limit - cost(top) - cost(footer) - noteRoom;
-    if (full.reduce((sum, b) => sum + cost(b), 0) > remaining) {
-        const order = sorted.map((_, i) => i).sort((a, b) => cost(full[a]) - cost(full[b]));
-        order.forEach((i, k) => {
-            const share = Math.floor(Math.max(0, remaining) / (order.length - k));
-            let block = full[i];
-            if (cost(block) > share) {
-                const wrapper = cost(detailsBlock(titles[i], '')) + 8;
-                block =
-                    share - wrapper >= MIN_DETAILS
-                        ? detailsBlock(titles[i], reportBody(sorted[i].report, artifactUrl, share - wrapper))
-                        : undefined;
-                if (block !== undefined && cost(block) > share)
-                    block = undefined;
-            }
-            blocks[i] = block;
-            remaining -= block ? cost(block) : 0;
-        });
-    }
-    const left = sorted.filter((_, i) => blocks[i] === undefined).map((s) => s.name);
-    const note = left.length
-        ? `> ✂️ Shortened to fit GitHub's size limit: the full report of ${left
-            .slice(0, 5)
-            .map((n) => codeSpan(n, { max: 60 }))
-            .join(', ')}${left.length > 5 ? ` and ${left.length - 5} more` : ''} is in ${artifactUrl ? `[the run's artifacts](${artifactUrl})` : "the run's artifacts"}.\n`
-        : '';
-    return [top, ...blocks.filter((b) => b !== undefined), note, footer].filter(Boolean).join('\n');
-}
-
-class Context {
-    /**
-     * Hydrate the context from the environment
-     */
-    constructor() {
-        var _a, _b, _c;
-        this.payload = {};
-        if (process.env.GITHUB_EVENT_PATH) {
-            if (existsSync(process.env.GITHUB_EVENT_PATH)) {
-                this.payload = JSON.parse(readFileSync$1(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
-            }
-            else {
-                const path = process.env.GITHUB_EVENT_PATH;
-                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${EOL}`);
-            }
-        }
-        this.eventName = process.env.GITHUB_EVENT_NAME;
-        this.sha = process.env.GITHUB_SHA;
-        this.ref = process.env.GITHUB_REF;
-        this.workflow = process.env.GITHUB_WORKFLOW;
-        this.action = process.env.GITHUB_ACTION;
-        this.actor = process.env.GITHUB_ACTOR;
-        this.job = process.env.GITHUB_JOB;
-        this.runAttempt = parseInt(process.env.GITHUB_RUN_ATTEMPT, 10);
-        this.runNumber = parseInt(process.env.GITHUB_RUN_NUMBER, 10);
-        this.runId = parseInt(process.env.GITHUB_RUN_ID, 10);
-        this.apiUrl = (_a = process.env.GITHUB_API_URL) !== null && _a !== void 0 ? _a : `https://api.github.com`;
-        this.serverUrl = (_b = process.env.GITHUB_SERVER_URL) !== null && _b !== void 0 ? _b : `https://github.com`;
-        this.graphqlUrl =
-            (_c = process.env.GITHUB_GRAPHQL_URL) !== null && _c !== void 0 ? _c : `https://api.github.com/graphql`;
-    }
-    get issue() {
-        const payload = this.payload;
-        return Object.assign(Object.assign({}, this.repo), { number: (payload.issue || payload.pull_request || payload).number });
-    }
-    get repo() {
-        if (process.env.GITHUB_REPOSITORY) {
-            const [owner, repo] = process.env.GITHUB_REPOSITORY.split('/');
-            return { owner, repo };
-        }
-        if (this.payload.repository) {
-            return {
-                owner: this.payload.repository.owner.login,
-                repo: this.payload.repository.name
-            };
-        }
-        throw new Error("context.repo requires a GITHUB_REPOSITORY environment variable like 'owner/repo'");
-    }
-}
-
-var lib = {};
-
-var proxy = {};
-
-var hasRequiredProxy;
-
-function requireProxy () {
-	if (hasRequiredProxy) return proxy;
-	hasRequiredProxy = 1;
-	Object.defineProperty(proxy, "__esModule", { value: true });
-	proxy.getProxyUrl = getProxyUrl;
-	proxy.checkBypass = checkBypass;
-	function getProxyUrl(reqUrl) {
-	    const usingSsl = reqUrl.protocol === 'https:';
-	    if (checkBypass(reqUrl)) {
-	        return undefined;
-	    }
-	    const proxyVar = (() => {
-	        if (usingSsl) {
-	            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-	        }
-	        else {
-	            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-	        }
-	    })();
-	    if (proxyVar) {
-	        try {
-	            return new DecodedURL(proxyVar);
-	        }
-	        catch (_a) {
-	            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-	                return new DecodedURL(`http://${proxyVar}`);
-	        }
-	    }
-	    else {
-	        return undefined;
-	    }
-	}
-	function checkBypass(reqUrl) {
-	    if (!reqUrl.hostname) {
-	        return false;
-	    }
-	    const reqHost = reqUrl.hostname;
-	    if (isLoopbackAddress(reqHost)) {
-	        return true;
-	    }
-	    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-	    if (!noProxy) {
-	        return false;
-	    }
-	    // Determine the request port
-	    let reqPort;
-	    if (reqUrl.port) {
-	        reqPort = Number(reqUrl.port);
-	    }
-	    else if (reqUrl.protocol === 'http:') {
-	        reqPort = 80;
-	    }
-	    else if (reqUrl.protocol === 'https:') {
-	        reqPort = 443;
-	    }
-	    // Format the request hostname and hostname with port
-	    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-	    if (typeof reqPort === 'number') {
-	        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-	    }
-	    // Compare request host against noproxy
-	    for (const upperNoProxyItem of noProxy
-	        .split(',')
-	        .map(x => x.trim().toUpperCase())
-	        .filter(x => x)) {
-	        if (upperNoProxyItem === '*' ||
-	            upperReqHosts.some(x => x === upperNoProxyItem ||
-	                x.endsWith(`.${upperNoProxyItem}`) ||
-	                (upperNoProxyItem.startsWith('.') &&
-	                    x.endsWith(`${upperNoProxyItem}`)))) {
-	            return true;
-	        }
-	    }
-	    return false;
-	}
-	function isLoopbackAddress(host) {
-	    const hostLower = host.toLowerCase();
-	    return (hostLower === 'localhost' ||
-	        hostLower.startsWith('127.') ||
-	        hostLower.startsWith('[::1]') ||
-	        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-	}
-	class DecodedURL extends URL {
-	    constructor(url, base) {
-	        super(url, base);
-	        this._decodedUsername = decodeURIComponent(super.username);
-	        this._decodedPassword = decodeURIComponent(super.password);
-	    }
-	    get username() {
-	        return this._decodedUsername;
-	    }
-	    get password() {
-	        return this._decodedPassword;
-	    }
-	}
-	
-	return proxy;
-}
-
 var hasRequiredLib;
 
 function requireLib () {
@@ -33555,7 +30916,9 @@ function requireLib () {
 
 var libExports = requireLib();
 
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var undiciExports = requireUndici();
+
+var __awaiter$3 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -33583,7 +30946,7 @@ function getProxyAgentDispatcher(destinationUrl) {
 }
 function getProxyFetch(destinationUrl) {
     const httpDispatcher = getProxyAgentDispatcher(destinationUrl);
-    const proxyFetch = (url, opts) => __awaiter(this, void 0, void 0, function* () {
+    const proxyFetch = (url, opts) => __awaiter$3(this, void 0, void 0, function* () {
         return undiciExports.fetch(url, Object.assign(Object.assign({}, opts), { dispatcher: httpDispatcher }));
     });
     return proxyFetch;
@@ -33767,7 +31130,7 @@ var DEFAULTS = {
 };
 
 // pkg/dist-src/util/lowercase-keys.js
-function lowercaseKeys(object) {
+function lowercaseKeys$1(object) {
   if (!object) {
     return {};
   }
@@ -33819,7 +31182,7 @@ function merge(defaults, route, options) {
   } else {
     options = Object.assign({}, route);
   }
-  options.headers = lowercaseKeys(options.headers);
+  options.headers = lowercaseKeys$1(options.headers);
   removeUndefinedProperties(options);
   removeUndefinedProperties(options.headers);
   const mergedOptions = mergeDeep(defaults || {}, options);
@@ -39843,7 +37206,7 @@ throttling.triggersNotification = triggersNotification;
 // runner's proxy settings) with retries on 5xx, rate-limit handling and a
 // deadline on every request, so a stuck API call cannot hang the job.
 const Client = GitHub.plugin(retry, throttling);
-const coreLog = { debug: debug, info: info, warn: warning, error: error };
+const silent = { debug() { }, info() { }, warn() { }, error() { } };
 /** Every request gets its own deadline; a timeout surfaces as a retryable error that names the request. */
 function fetchWithTimeout(base, timeoutMs) {
     return async (input, init = {}) => {
@@ -39865,9 +37228,8 @@ function fetchWithTimeout(base, timeoutMs) {
 function createOctokit(token, opts = {}) {
     if (!token)
         throw new Error('github-token: empty; the comment needs a token (the default is ${{ github.token }})');
-    const mask = opts.mask === undefined ? setSecret : opts.mask;
-    mask?.(token);
-    const log = opts.log ?? coreLog;
+    opts.mask?.(token);
+    const log = opts.log ?? silent;
     const baseUrl = (opts.baseUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
     // @actions/github's fetch routes through the runner's proxy, decided for its own
     // API URL; any other host (a local stand-in, a second GHES) gets the plain fetch.
@@ -39893,13 +37255,17 @@ function createOctokit(token, opts = {}) {
 }
 
 /** The API client, or why there is none. Created only by modes that use the API. */
-function apiFor(env) {
+function apiFor(env, io) {
     const { context, token } = env;
     if (!context.owner || !context.repo)
         return { noApiReason: 'No repository (GITHUB_REPOSITORY is unset)' };
     if (!token)
         return { noApiReason: 'No github-token' };
-    const octokit = createOctokit(token, { baseUrl: context.apiUrl });
+    const octokit = createOctokit(token, {
+        baseUrl: context.apiUrl,
+        log: { debug: io.debug, info: io.info, warn: io.warning, error: io.error },
+        mask: io.setSecret,
+    });
     return { api: { octokit, owner: context.owner, repo: context.repo } };
 }
 
@@ -40074,6 +37440,1229 @@ function withTrustedFields(report, trusted) {
     };
 }
 
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + os.EOL);
+}
+function issue(name, message = '') {
+    issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+function issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!fs.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    fs.appendFileSync(filePath, `${toCommandValue(message)}${os.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
+    const convertedValue = toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
+}
+
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+
+var tunnelExports = requireTunnel();
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter$2 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter$2(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter$2(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter$2(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter$2(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+class HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter$2(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter$2(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter$2(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter$2(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter$2(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter$2(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter$2(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter$2(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter$2(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter$2(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter$2(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter$2(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter$2(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter$2(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? https : http;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnelExports.httpsOverHttps : tunnelExports.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnelExports.httpOverHttps : tunnelExports.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new undiciExports.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter$2(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter$2(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter$2(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+
+var __awaiter$1 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return __awaiter$1(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+
+(undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+(undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+const { access, appendFile, writeFile } = promises;
+
+(undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+const { chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs.promises;
+// export const {open} = 'fs'
+process.platform === 'win32';
+fs.constants.O_RDONLY;
+
+(undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+(undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+/* eslint-disable @typescript-eslint/unbound-method */
+process.platform === 'win32';
+
+(undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+(undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+os__default.platform();
+os__default.arch();
+
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function setSecret(secret) {
+    issueCommand('add-mask', {}, secret);
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    return val.trim();
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(os.EOL);
+    issueCommand('set-output', { name }, toCommandValue(value));
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function debug(message) {
+    issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + os.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return __awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+
+// ActionsIO over @actions/core: the only module that imports it, so the rest of
+// the action talks to the runner (workflow commands, GITHUB_OUTPUT, the exit
+// code) through the interface main.ts hands down.
+const coreIO = {
+    getInput: (name) => getInput(name),
+    setSecret: (value) => setSecret(value),
+    debug: (line) => debug(line),
+    info: (line) => info(line),
+    notice: (line, at) => notice(line, at),
+    warning: (line, at) => warning(line, at),
+    error: (line, at) => error(line, at),
+    group: (title, fn) => group(title, fn),
+    setOutput: (name, value) => setOutput(name, value),
+    setFailed: (message) => setFailed(message),
+};
+
 // Modes `comment` and `aggregate`: publish reports measured by other jobs. In the
 // fork-safe setup this runs in a `workflow_run` workflow with a write token, on
 // reports the PR's own code could have written: each is validated (parseReport),
@@ -40107,7 +38696,7 @@ function choosePullRequest(target, reports) {
  * `workflow_run` event), else of this run (a job after a matrix in the same
  * workflow), downloaded with @actions/artifact.
  */
-async function downloadReports(env, client) {
+async function downloadReports(env, client, io) {
     const { context, token } = env;
     const run = context.workflowRun;
     // Another run's artifacts come through the REST API with github-token; this run's need the runtime token.
@@ -40126,12 +38715,12 @@ async function downloadReports(env, client) {
     const dest = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'memleak-artifacts-'));
     const cleanup = () => rm$1(dest, { recursive: true, force: true });
     try {
-        const { reportsDir, artifacts } = await group('Download the reports', async () => downloadReportArtifacts({
+        const { reportsDir, artifacts } = await io.group('Download the reports', async () => downloadReportArtifacts({
             client: await client(),
             findBy,
             dest,
             runPageUrl: runUrl(context, run?.id),
-            log: { info: (line) => info(line), notice: (line) => notice(line) },
+            log: { info: (line) => io.info(line), notice: (line) => io.notice(line) },
         }));
         const withReports = artifacts.filter((a) => a.reports > 0);
         if (withReports.length === 0)
@@ -40148,7 +38737,7 @@ async function downloadReports(env, client) {
         throw error;
     }
 }
-async function runFromReports(env, artifactClient = loadArtifactClient) {
+async function runFromReports(env, artifactClient = loadArtifactClient, io = coreIO) {
     const { action, context } = env;
     const found = action.reportPath
         ? {
@@ -40156,15 +38745,15 @@ async function runFromReports(env, artifactClient = loadArtifactClient) {
             source: 'report-path',
             cleanup: async () => { },
         }
-        : await downloadReports(env, artifactClient);
+        : await downloadReports(env, artifactClient, io);
     try {
-        await publishReports(env, found);
+        await publishReports(env, found, io);
     }
     finally {
         await found.cleanup();
     }
 }
-async function publishReports(env, found) {
+async function publishReports(env, found, io) {
     const { inputs, action, context, commentId } = env;
     const { path } = found;
     const loaded = await readReports(path);
@@ -40174,22 +38763,22 @@ async function publishReports(env, found) {
                 'Use mode aggregate for a matrix of services, or download one artifact by name.'
             : `${loaded.length} reports in ${found.source}; mode comment posts one. Use mode aggregate for a matrix of services.`);
     }
-    const api = apiFor(env);
+    const api = apiFor(env, io);
     if (!api.api && context.workflowRun && context.workflowRun.pullRequests.length === 0)
-        warning(`${api.noApiReason}: the pull request of a fork cannot be looked up, so no comment is posted.`);
+        io.warning(`${api.noApiReason}: the pull request of a fork cannot be looked up, so no comment is posted.`);
     let target;
     try {
         target = await resolveTarget(context, api.api);
     }
     catch (error) {
-        warning(`Could not look up the pull request: ${error instanceof Error ? error.message : String(error)}`);
+        io.warning(`Could not look up the pull request: ${error instanceof Error ? error.message : String(error)}`);
         target = { pullRequests: [], headSha: context.workflowRun?.headSha, runId: context.runId, source: 'none' };
     }
     const pullRequest = choosePullRequest(target, loaded);
     if (pullRequest !== undefined)
-        info(`Pull request #${pullRequest} (from the ${target.source}).`);
+        io.info(`Pull request #${pullRequest} (from the ${target.source}).`);
     else if (context.workflowRun)
-        info(`No open pull request has head ${context.workflowRun.headSha.slice(0, 12)}: nothing to comment on.`);
+        io.info(`No open pull request has head ${context.workflowRun.headSha.slice(0, 12)}: nothing to comment on.`);
     const repository = context.owner && context.repo ? `${context.owner}/${context.repo}` : undefined;
     const name = (l) => l.path.slice(path.length).replace(/^[\\/]/, '') || l.path;
     for (const l of loaded)
@@ -40219,7 +38808,7 @@ async function publishReports(env, found) {
     else {
         const names = serviceNames(reports);
         const services = reports.map((report, i) => ({ name: names[i], report }));
-        info(`Aggregating ${services.length} reports: ${names.join(', ')}`);
+        io.info(`Aggregating ${services.length} reports: ${names.join(', ')}`);
         publication = {
             render: (caps) => renderAggregate(services, { marker, artifactUrl, version: VERSION$8, ...caps }),
             verdict: combinedVerdict(reports),
@@ -40245,7 +38834,7 @@ async function publishReports(env, found) {
         detailsUrl: runPage,
         // Annotations as workflow commands would land on this run, not the PR's: the check run carries them.
         stepAnnotations: false,
-    });
+    }, io);
 }
 
 function worthMasking(value) {
@@ -40295,38 +38884,40 @@ function refusePrivilegedEvent(eventName, allowUntrustedCode) {
         '(mode: analyze) and comment from a workflow_run workflow (mode: comment), see docs/security.md, ' +
         'or set allow-untrusted-code: true if the checked-out code is trusted');
 }
-const actionsLogger = {
-    // Lines may quote the service (its log tail, an error body): never as workflow commands.
-    info: (line) => info(inert(line)),
-    warn: (line) => warning(line),
-    group: (title, fn) => group(title, fn),
-};
-async function runMeasure(env) {
+function pipelineLogger(io) {
+    return {
+        // Lines may quote the service (its log tail, an error body): never as workflow commands.
+        info: (line) => io.info(inert(line)),
+        warn: (line) => io.warning(line),
+        group: (title, fn) => io.group(title, fn),
+    };
+}
+async function runMeasure(env, io = coreIO) {
     const { inputs, action, context, commentId } = env;
     refusePrivilegedEvent(context.eventName, action.allowUntrustedCode);
     if (context.eventName && PRIVILEGED_EVENTS.includes(context.eventName))
-        warning(`allow-untrusted-code: building and running the checked-out code on ${context.eventName}, with this run's secrets`);
+        io.warning(`allow-untrusted-code: building and running the checked-out code on ${context.eventName}, with this run's secrets`);
     const analyzeOnly = action.mode === 'analyze';
     const baseRef = inputs.baseRef || context.pullRequest?.baseSha;
     if (!baseRef)
-        info('No base to compare against (not a pull request and no base-ref): checking head for leaks only.');
+        io.info('No base to compare against (not a pull request and no base-ref): checking head for leaks only.');
     const runPage = runUrl(context);
     const outDir = join(process.env.RUNNER_TEMP || join(context.workspace, '.memleak'), `memleak-${commentId.replace(/[^\w.-]/g, '_')}`);
     // Also after a failed run: a side that crashed leaves the profiles that explain it.
     const keepFiles = async () => {
         if (!action.uploadArtifact)
             return undefined;
-        const uploaded = await group('Artifact', () => uploadRunArtifact({
+        const uploaded = await io.group('Artifact', () => uploadRunArtifact({
             dir: outDir,
             name: artifactNameFor(commentId),
             runPageUrl: runPage,
-            log: { info: (line) => info(line), notice: (line) => notice(line) },
+            log: { info: (line) => io.info(line), notice: (line) => io.notice(line) },
             timeoutMs: 2 * 60_000,
         }));
         if (uploaded) {
-            setOutput('artifact-id', String(uploaded.id));
+            io.setOutput('artifact-id', String(uploaded.id));
             if (uploaded.url)
-                setOutput('artifact-url', uploaded.url);
+                io.setOutput('artifact-url', uploaded.url);
         }
         return uploaded;
     };
@@ -40344,7 +38935,7 @@ async function runMeasure(env) {
             commentId,
             artifactUrl: runPage,
             serverUrl: context.serverUrl,
-            log: actionsLogger,
+            log: pipelineLogger(io),
             signal: control.signal,
             forbiddenValues: runnerSecrets(env.token, process.env),
         }).catch(async (error) => {
@@ -40359,11 +38950,11 @@ async function runMeasure(env) {
         const uploaded = cancelled ? undefined : await keepFiles();
         const artifactUrl = uploaded?.url ?? runPage;
         if (analyzeOnly) {
-            info(uploaded
+            io.info(uploaded
                 ? `mode analyze: no GitHub API calls. The comment workflow downloads artifact ${uploaded.name}.`
                 : `mode analyze: no GitHub API calls. Upload ${outDir} (the artifact-dir output) for the comment workflow.`);
             if (action.checkName || action.deleteCommentWhenClean || action.reviewComments)
-                info('check-name, delete-comment-when-clean and review-comments take effect in the comment workflow (mode comment).');
+                io.info('check-name, delete-comment-when-clean and review-comments take effect in the comment workflow (mode comment).');
         }
         const mapping = {
             workspace: context.workspace,
@@ -40380,7 +38971,7 @@ async function runMeasure(env) {
             reportPath: result.reportPath,
             artifactDir: outDir,
         }, {
-            ...(analyzeOnly ? {} : apiFor(env)),
+            ...(analyzeOnly ? {} : apiFor(env, io)),
             pullRequest: context.pullRequest?.number,
             headSha: context.pullRequest?.headSha || context.sha,
             comment: inputs.comment && !analyzeOnly,
@@ -40390,7 +38981,7 @@ async function runMeasure(env) {
             checkName: analyzeOnly ? undefined : action.checkName || undefined,
             detailsUrl: runPage,
             stepAnnotations: true,
-        });
+        }, io);
         if (cancelled)
             await keepFiles();
     }
@@ -40404,16 +38995,16 @@ async function runMeasure(env) {
 function defaultCommentId(context, inputs) {
     return `${context.job ?? 'memleak'}:${inputs.workingDirectory}:${inputs.package}`.replace(/[^\w./:-]/g, '_');
 }
-async function run() {
+async function run(io = coreIO) {
     try {
-        const token = getInput('github-token');
+        const token = io.getInput('github-token');
         if (token)
-            setSecret(token);
-        const action = readActionInputs((name) => getInput(name));
-        const inputs = readInputs((name) => getInput(name));
+            io.setSecret(token);
+        const action = readActionInputs((name) => io.getInput(name));
+        const inputs = readInputs((name) => io.getInput(name));
         // Before anything can print them: what the workflow gives the service may well be secrets.
         for (const value of valuesToMask(inputs))
-            setSecret(value);
+            io.setSecret(value);
         const context = readRunContext(process.env);
         const env = {
             inputs,
@@ -40423,9 +39014,9 @@ async function run() {
             commentId: inputs.commentId || defaultCommentId(context, inputs),
         };
         if (action.mode === 'full' || action.mode === 'analyze')
-            await runMeasure(env);
+            await runMeasure(env, io);
         else
-            await runFromReports(env);
+            await runFromReports(env, loadArtifactClient, io);
     }
     catch (error) {
         // A build failure carries the compiler's output: show it, then fail with the first line.
@@ -40433,8 +39024,8 @@ async function run() {
         const [first, ...rest] = text.split('\n');
         // The rest is the compiler's or the service's own words: printed inert.
         if (rest.length > 0)
-            info(inert(rest.join('\n')));
-        setFailed(oneLine(first));
+            io.info(inert(rest.join('\n')));
+        io.setFailed(oneLine(first));
     }
 }
 

@@ -214,6 +214,11 @@ class ResponseParser {
 // and every failure is counted in shared memory as it happens.
 const MAX_ERROR_SAMPLES = 10;
 const MAX_BACKOFF_MS = 200;
+/**
+ * Long (over 80 lines) because it is one worker's whole client: the connections,
+ * the pacer, the pause watch and the watchdog share its counters and stop state
+ * through closures, and the handle it returns is their only way out.
+ */
 function runClient(config, onErrorSample) {
     const counters = new Int32Array(config.counters);
     const control = new Int32Array(config.control);

@@ -424,6 +424,146 @@ function expandPort(text, port) {
     return text.replaceAll('${PORT}', String(port));
 }
 
+// Parsers for the scalar input forms. Each throws UsageError naming the input
+// and showing the expected form, so the message alone tells the user what to fix.
+const UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+function parseDuration(name, raw, { allowZero = false } = {}) {
+    const text = raw.trim();
+    const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+    const joined = parts.map((p) => p[0]).join('');
+    if (!text || joined !== text) {
+        throw new UsageError(`${name}: expected a duration like 30s, 2m or 1m30s, got ${JSON.stringify(raw)}`);
+    }
+    const ms = Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * UNITS_MS[p[2]], 0));
+    if (ms === 0 && !allowZero)
+        throw new UsageError(`${name}: must be longer than 0, got ${JSON.stringify(raw)}`);
+    return ms;
+}
+const UNITS_BYTES = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+/** "256MiB", "1GiB", "512KiB" → bytes; binary units only, so no one wonders whether MB is 10^6. */
+function parseSize(name, raw, min, max) {
+    const m = /^(\d+(?:\.\d+)?) ?(B|KiB|MiB|GiB)$/.exec(raw.trim());
+    const bytes = m ? Math.round(Number(m[1]) * UNITS_BYTES[m[2]]) : NaN;
+    if (!(bytes >= min && bytes <= max)) {
+        const range = m ? ` from ${formatSize(min)} to ${formatSize(max)}` : ' like 256MiB or 1GiB';
+        throw new UsageError(`${name}: expected a size${range}, got ${JSON.stringify(raw)}`);
+    }
+    return bytes;
+}
+function formatSize(bytes) {
+    for (const unit of ['GiB', 'MiB', 'KiB']) {
+        if (bytes >= UNITS_BYTES[unit] && bytes % UNITS_BYTES[unit] === 0)
+            return `${bytes / UNITS_BYTES[unit]}${unit}`;
+    }
+    return `${bytes}B`;
+}
+/** The input form of a duration (90_000 → "1m30s"), so messages quote what the user wrote. */
+function formatDuration$1(ms) {
+    const parts = [];
+    let rest = ms;
+    for (const [unit, size] of [
+        ['h', 3_600_000],
+        ['m', 60_000],
+        ['s', 1000],
+    ]) {
+        if (rest >= size) {
+            parts.push(`${Math.floor(rest / size)}${unit}`);
+            rest %= size;
+        }
+    }
+    if (rest > 0 || parts.length === 0)
+        parts.push(`${rest}ms`);
+    return parts.join('');
+}
+function parseInteger(name, raw, min, max) {
+    const text = raw.trim();
+    if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+        throw new UsageError(`${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    }
+    return Number(text);
+}
+/** "10%" or "0.1" → 0.1 */
+function parseFraction(name, raw) {
+    const text = raw.trim();
+    const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text);
+    if (!m)
+        throw new UsageError(`${name}: expected a percentage like 10% (or a fraction like 0.1), got ${JSON.stringify(raw)}`);
+    const value = m[2] ? Number(m[1]) / 100 : Number(m[1]);
+    if (!(value > 0) || value > 100) {
+        throw new UsageError(`${name}: expected a percentage above 0%, got ${JSON.stringify(raw)}`);
+    }
+    return value;
+}
+function parseBoolean(name, raw) {
+    const text = raw.trim().toLowerCase();
+    if (['true', 'yes', '1', 'on'].includes(text))
+        return true;
+    if (['false', 'no', '0', 'off', ''].includes(text))
+        return false;
+    throw new UsageError(`${name}: expected true or false, got ${JSON.stringify(raw)}`);
+}
+function parseHttpUrl(name, raw) {
+    let url;
+    try {
+        url = new URL(raw.trim());
+    }
+    catch {
+        throw new UsageError(`${name}: expected a URL like http://127.0.0.1:8080/debug/pprof, got ${JSON.stringify(raw)}`);
+    }
+    if (url.protocol !== 'http:') {
+        throw new UsageError(`${name}: expected an http:// URL on this machine, got ${JSON.stringify(raw)}`);
+    }
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+        // The service runs on the runner itself; anything else would send our traffic elsewhere.
+        throw new UsageError(`${name}: expected a loopback host (127.0.0.1, localhost or [::1]), got ${JSON.stringify(url.hostname)}`);
+    }
+    return url.toString();
+}
+/**
+ * Shell-like words for `args`: whitespace separates, single and double quotes group,
+ * backslash escapes. No expansion of any kind: the service gets exactly these strings.
+ */
+function parseArgs(name, raw) {
+    const words = [];
+    let word = '';
+    let inWord = false;
+    let quote = null;
+    for (let i = 0; i < raw.length; i++) {
+        const c = raw[i];
+        if (quote) {
+            if (c === quote)
+                quote = null;
+            else if (c === '\\' && quote === '"' && i + 1 < raw.length)
+                word += raw[++i];
+            else
+                word += c;
+        }
+        else if (c === '"' || c === "'") {
+            quote = c;
+            inWord = true;
+        }
+        else if (c === '\\' && i + 1 < raw.length) {
+            word += raw[++i];
+            inWord = true;
+        }
+        else if (/\s/.test(c)) {
+            if (inWord)
+                words.push(word);
+            word = '';
+            inWord = false;
+        }
+        else {
+            word += c;
+            inWord = true;
+        }
+    }
+    if (quote)
+        throw new UsageError(`${name}: unterminated ${quote} quote in ${JSON.stringify(raw)}`);
+    if (inWord)
+        words.push(word);
+    return words;
+}
+
 // The one table of finding kinds: what each is called and whether it is a leak
 // (a leak sets the verdict; bounded growth is information). Every list of kinds
 // (the verdict, the report's labels, the JSON report's validation) reads this.
@@ -531,7 +671,7 @@ function relativeChange(base, head) {
     return head / base - 1;
 }
 /** 0.8 ms, 12 ms, 1.2 s, 60 s, 2m 5s. */
-function formatDuration$1(ms) {
+function formatDuration(ms) {
     if (!Number.isFinite(ms))
         return 'n/a';
     if (ms < 1)
@@ -743,180 +883,9 @@ function failuresFor(verdict, failOn, analysis) {
     return reasons;
 }
 
-// Parsers for the scalar input forms. Each throws UsageError naming the input
-// and showing the expected form, so the message alone tells the user what to fix.
-const UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-function parseDuration(name, raw, { allowZero = false } = {}) {
-    const text = raw.trim();
-    const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-    const joined = parts.map((p) => p[0]).join('');
-    if (!text || joined !== text) {
-        throw new UsageError(`${name}: expected a duration like 30s, 2m or 1m30s, got ${JSON.stringify(raw)}`);
-    }
-    const ms = Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * UNITS_MS[p[2]], 0));
-    if (ms === 0 && !allowZero)
-        throw new UsageError(`${name}: must be longer than 0, got ${JSON.stringify(raw)}`);
-    return ms;
-}
-const UNITS_BYTES = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
-/** "256MiB", "1GiB", "512KiB" → bytes; binary units only, so no one wonders whether MB is 10^6. */
-function parseSize(name, raw, min, max) {
-    const m = /^(\d+(?:\.\d+)?) ?(B|KiB|MiB|GiB)$/.exec(raw.trim());
-    const bytes = m ? Math.round(Number(m[1]) * UNITS_BYTES[m[2]]) : NaN;
-    if (!(bytes >= min && bytes <= max)) {
-        const range = m ? ` from ${formatSize(min)} to ${formatSize(max)}` : ' like 256MiB or 1GiB';
-        throw new UsageError(`${name}: expected a size${range}, got ${JSON.stringify(raw)}`);
-    }
-    return bytes;
-}
-function formatSize(bytes) {
-    for (const unit of ['GiB', 'MiB', 'KiB']) {
-        if (bytes >= UNITS_BYTES[unit] && bytes % UNITS_BYTES[unit] === 0)
-            return `${bytes / UNITS_BYTES[unit]}${unit}`;
-    }
-    return `${bytes}B`;
-}
-/** The input form of a duration (90_000 → "1m30s"), so messages quote what the user wrote. */
-function formatDuration(ms) {
-    const parts = [];
-    let rest = ms;
-    for (const [unit, size] of [
-        ['h', 3_600_000],
-        ['m', 60_000],
-        ['s', 1000],
-    ]) {
-        if (rest >= size) {
-            parts.push(`${Math.floor(rest / size)}${unit}`);
-            rest %= size;
-        }
-    }
-    if (rest > 0 || parts.length === 0)
-        parts.push(`${rest}ms`);
-    return parts.join('');
-}
-function parseInteger(name, raw, min, max) {
-    const text = raw.trim();
-    if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-        throw new UsageError(`${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-    }
-    return Number(text);
-}
-/** "10%" or "0.1" → 0.1 */
-function parseFraction(name, raw) {
-    const text = raw.trim();
-    const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text);
-    if (!m)
-        throw new UsageError(`${name}: expected a percentage like 10% (or a fraction like 0.1), got ${JSON.stringify(raw)}`);
-    const value = m[2] ? Number(m[1]) / 100 : Number(m[1]);
-    if (!(value > 0) || value > 100) {
-        throw new UsageError(`${name}: expected a percentage above 0%, got ${JSON.stringify(raw)}`);
-    }
-    return value;
-}
-function parseBoolean(name, raw) {
-    const text = raw.trim().toLowerCase();
-    if (['true', 'yes', '1', 'on'].includes(text))
-        return true;
-    if (['false', 'no', '0', 'off', ''].includes(text))
-        return false;
-    throw new UsageError(`${name}: expected true or false, got ${JSON.stringify(raw)}`);
-}
-function parseHttpUrl(name, raw) {
-    let url;
-    try {
-        url = new URL(raw.trim());
-    }
-    catch {
-        throw new UsageError(`${name}: expected a URL like http://127.0.0.1:8080/debug/pprof, got ${JSON.stringify(raw)}`);
-    }
-    if (url.protocol !== 'http:') {
-        throw new UsageError(`${name}: expected an http:// URL on this machine, got ${JSON.stringify(raw)}`);
-    }
-    if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
-        // The service runs on the runner itself; anything else would send our traffic elsewhere.
-        throw new UsageError(`${name}: expected a loopback host (127.0.0.1, localhost or [::1]), got ${JSON.stringify(url.hostname)}`);
-    }
-    return url.toString();
-}
-/**
- * Shell-like words for `args`: whitespace separates, single and double quotes group,
- * backslash escapes. No expansion of any kind: the service gets exactly these strings.
- */
-function parseArgs(name, raw) {
-    const words = [];
-    let word = '';
-    let inWord = false;
-    let quote = null;
-    for (let i = 0; i < raw.length; i++) {
-        const c = raw[i];
-        if (quote) {
-            if (c === quote)
-                quote = null;
-            else if (c === '\\' && quote === '"' && i + 1 < raw.length)
-                word += raw[++i];
-            else
-                word += c;
-        }
-        else if (c === '"' || c === "'") {
-            quote = c;
-            inWord = true;
-        }
-        else if (c === '\\' && i + 1 < raw.length) {
-            word += raw[++i];
-            inWord = true;
-        }
-        else if (/\s/.test(c)) {
-            if (inWord)
-                words.push(word);
-            word = '';
-            inWord = false;
-        }
-        else {
-            word += c;
-            inWord = true;
-        }
-    }
-    if (quote)
-        throw new UsageError(`${name}: unterminated ${quote} quote in ${JSON.stringify(raw)}`);
-    if (inWord)
-        words.push(word);
-    return words;
-}
-
-// One typed Inputs object, validated up front: every error names the input and
-// shows the expected form, before anything is built or started.
-/** Defaults of every input; action.yml states the same (a test keeps them equal). */
-const INPUT_DEFAULTS = {
-    'working-directory': '.',
-    package: '.',
-    'build-command': '',
-    args: '',
-    env: '',
-    port: '8080',
-    'pprof-url': '',
-    'ready-url': '',
-    'ready-timeout': '30s',
-    requests: 'GET /',
-    'requests-file': '',
-    headers: '',
-    rate: '',
-    'setup-command': '',
-    duration: '60s',
-    warmup: '10s',
-    connections: '16',
-    snapshots: '6',
-    'base-ref': '',
-    'fail-on': 'new-leak,regression,no-verdict',
-    'regression-threshold': '10%',
-    memprofilerate: '65536',
-    comment: 'true',
-    'comment-id': '',
-    timeout: '15m',
-    trace: '3s',
-    'self-check': 'false',
-    'max-profile-size': '256MiB',
-    'memory-limit': 'auto',
-};
+// Parsers for particular inputs: fail-on, rate, the repository paths, package,
+// base-ref, memory-limit, and the plain-text check every input's raw text passes.
+// Each throws UsageError naming the input and showing the expected form.
 function parseFailOn(raw) {
     const words = raw
         .split(/[\s,]+/)
@@ -1006,6 +975,41 @@ function parseMemoryLimit(raw) {
         throw new UsageError(`memory-limit: expected auto, none, or a size from 64MiB like 2GiB, got ${JSON.stringify(raw)}`);
     }
 }
+
+// One typed Inputs object, validated up front: every error names the input and
+// shows the expected form, before anything is built or started.
+/** Defaults of every input; action.yml states the same (a test keeps them equal). */
+const INPUT_DEFAULTS = {
+    'working-directory': '.',
+    package: '.',
+    'build-command': '',
+    args: '',
+    env: '',
+    port: '8080',
+    'pprof-url': '',
+    'ready-url': '',
+    'ready-timeout': '30s',
+    requests: 'GET /',
+    'requests-file': '',
+    headers: '',
+    rate: '',
+    'setup-command': '',
+    duration: '60s',
+    warmup: '10s',
+    connections: '16',
+    snapshots: '6',
+    'base-ref': '',
+    'fail-on': 'new-leak,regression,no-verdict',
+    'regression-threshold': '10%',
+    memprofilerate: '65536',
+    comment: 'true',
+    'comment-id': '',
+    timeout: '15m',
+    trace: '3s',
+    'self-check': 'false',
+    'max-profile-size': '256MiB',
+    'memory-limit': 'auto',
+};
 /**
  * Reads and validates every input. `get` returns the raw text of an input or ''
  * (core.getInput in the action, flags in the CLI); '' means the default.
@@ -1443,29 +1447,8 @@ function compareRank(a, b) {
     return 0;
 }
 
-// Small, dependency-free statistics for few, noisy points: robust estimators
-// (Theil-Sen, Hodges-Lehmann) and rank tests (Mann-Kendall, Mann-Whitney) whose
-// validity does not depend on the noise being normal. Heap profiles are sampled,
-// so every series here is count noise plus GC timing, not a bell curve.
-function median(values) {
-    return quantile(values, 0.5);
-}
-/** Linear interpolation between order statistics (Hyndman-Fan type 7, NumPy's default). */
-function quantile(values, q) {
-    if (values.length === 0)
-        return NaN;
-    const sorted = [...values].sort((a, b) => a - b);
-    return quantileSorted(sorted, q);
-}
-function quantileSorted(sorted, q) {
-    if (sorted.length === 0)
-        return NaN;
-    const h = (sorted.length - 1) * Math.min(1, Math.max(0, q));
-    const lo = Math.floor(h);
-    const hi = Math.ceil(h);
-    return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-}
-// ---------------------------------------------------------------- normal law
+// The standard normal law, to double precision: density, tails, quantile. The
+// rank tests' large-sample approximations and the intervals' z come from here.
 const LN_SQRT_2PI = 0.9189385332046728;
 /** Standard normal density. */
 function normalPdf(x) {
@@ -1560,7 +1543,10 @@ function normalQuantile(p) {
     const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
     return x - u / (1 + (x * u) / 2);
 }
-// ---------------------------------------------------------------- helpers
+
+// Rank tests for few, noisy points: Mann-Kendall (a trend in one series) and
+// Mann-Whitney U (one sample above another), exact for small samples without
+// ties, else the normal approximation with tie corrections, as SciPy computes them.
 /** Sizes of the groups of equal values (only groups of 2 or more). */
 function tieGroups(values) {
     const sorted = [...values].sort((a, b) => a - b);
@@ -1576,41 +1562,6 @@ function tieGroups(values) {
         }
     }
     return groups;
-}
-/** Round half to even, as NumPy's round does (Sen's interval indices must match SciPy). */
-function roundHalfEven(x) {
-    const r = Math.round(x);
-    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-/** Median of the pairwise slopes; pairs with equal x are skipped. confidence is e.g. 0.95. */
-function theilSen(x, y, confidence = 0.95) {
-    const slopes = [];
-    for (let i = 0; i < x.length; i++) {
-        for (let j = 0; j < x.length; j++) {
-            const dx = x[j] - x[i];
-            if (dx > 0)
-                slopes.push((y[j] - y[i]) / dx);
-        }
-    }
-    if (slopes.length === 0)
-        return { slope: NaN, intercept: NaN, low: NaN, high: NaN };
-    slopes.sort((a, b) => a - b);
-    const slope = quantileSorted(slopes, 0.5);
-    const intercept = median(y) - slope * median(x);
-    const z = normalQuantile((1 - confidence) / 2);
-    const n = y.length;
-    const tieTerm = (k) => k * (k - 1) * (2 * k + 5);
-    const sigsq = (n * (n - 1) * (2 * n + 5) -
-        tieGroups(x).reduce((s, k) => s + tieTerm(k), 0) -
-        tieGroups(y).reduce((s, k) => s + tieTerm(k), 0)) /
-        18;
-    const nt = slopes.length;
-    if (!(sigsq > 0))
-        return { slope, intercept, low: NaN, high: NaN };
-    const sigma = Math.sqrt(sigsq);
-    const ru = Math.min(roundHalfEven((nt - z * sigma) / 2), nt - 1);
-    const rl = Math.max(roundHalfEven((nt + z * sigma) / 2) - 1, 0);
-    return { slope, intercept, low: slopes[rl], high: slopes[ru] };
 }
 /**
  * Mann-Kendall trend test of y against its order in x (x sorts the points;
@@ -1791,6 +1742,65 @@ function mannWhitneyMinP(m, n) {
         return 1;
     const cdf = mannWhitneyCdf(m, n);
     return Math.min(1, 2 * cdf[0]);
+}
+
+// Small, dependency-free statistics for few, noisy points: quantiles, robust
+// estimators (Theil-Sen, Hodges-Lehmann) and Holm's correction; the rank tests
+// (rank-tests.ts) beside them do not depend on the noise being normal either.
+// Heap profiles are sampled, so every series is count noise plus GC timing.
+function median(values) {
+    return quantile(values, 0.5);
+}
+/** Linear interpolation between order statistics (Hyndman-Fan type 7, NumPy's default). */
+function quantile(values, q) {
+    if (values.length === 0)
+        return NaN;
+    const sorted = [...values].sort((a, b) => a - b);
+    return quantileSorted(sorted, q);
+}
+function quantileSorted(sorted, q) {
+    if (sorted.length === 0)
+        return NaN;
+    const h = (sorted.length - 1) * Math.min(1, Math.max(0, q));
+    const lo = Math.floor(h);
+    const hi = Math.ceil(h);
+    return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+// ---------------------------------------------------------------- helpers
+/** Round half to even, as NumPy's round does (Sen's interval indices must match SciPy). */
+function roundHalfEven(x) {
+    const r = Math.round(x);
+    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+/** Median of the pairwise slopes; pairs with equal x are skipped. confidence is e.g. 0.95. */
+function theilSen(x, y, confidence = 0.95) {
+    const slopes = [];
+    for (let i = 0; i < x.length; i++) {
+        for (let j = 0; j < x.length; j++) {
+            const dx = x[j] - x[i];
+            if (dx > 0)
+                slopes.push((y[j] - y[i]) / dx);
+        }
+    }
+    if (slopes.length === 0)
+        return { slope: NaN, intercept: NaN, low: NaN, high: NaN };
+    slopes.sort((a, b) => a - b);
+    const slope = quantileSorted(slopes, 0.5);
+    const intercept = median(y) - slope * median(x);
+    const z = normalQuantile((1 - confidence) / 2);
+    const n = y.length;
+    const tieTerm = (k) => k * (k - 1) * (2 * k + 5);
+    const sigsq = (n * (n - 1) * (2 * n + 5) -
+        tieGroups(x).reduce((s, k) => s + tieTerm(k), 0) -
+        tieGroups(y).reduce((s, k) => s + tieTerm(k), 0)) /
+        18;
+    const nt = slopes.length;
+    if (!(sigsq > 0))
+        return { slope, intercept, low: NaN, high: NaN };
+    const sigma = Math.sqrt(sigsq);
+    const ru = Math.min(roundHalfEven((nt - z * sigma) / 2), nt - 1);
+    const rl = Math.max(roundHalfEven((nt + z * sigma) / 2) - 1, 0);
+    return { slope, intercept, low: slopes[rl], high: slopes[ru] };
 }
 /**
  * Hodges-Lehmann estimate of the shift of y relative to x, with the interval
@@ -2414,15 +2424,217 @@ function mergeHeap(lead, rest, trendOptions) {
     };
 }
 
-/** A goroutine stack must gain at least this many goroutines over the run. */
-const GOROUTINE_MIN_GROWTH = 8;
-/** Open descriptors must grow at least this much (and by a quarter of the connections) to confirm a connection leak. */
-const FD_MIN_GROWTH = 4;
+/** The runtime function a goroutine is parked in: the last runtime frame before the first non-runtime one. */
+function waitFunction(stack) {
+    let last;
+    for (const f of stack) {
+        if (!isRuntimeFunction(f.func.name))
+            break;
+        last = f.func.name;
+    }
+    return last;
+}
+/** Where the goroutine waits: the first frame outside the runtime (internal/poll's runtime hooks count as runtime). */
+function blockingFrame(stack) {
+    return (stack.find((f) => !isRuntimeFunction(f.func.name) && !f.func.name.startsWith('internal/')) ?? stack[0]);
+}
+const STATE_FROM_WAIT = [
+    [/^runtime\.chansend/, 'chan send'],
+    [/^runtime\.chanrecv/, 'chan receive'],
+    [/^runtime\.selectgo$/, 'select'],
+    [/^runtime\.block$/, 'select (no cases)'],
+    [/^runtime\.netpollblock$/, 'IO wait'],
+    [/^runtime\.semacquire/, 'semacquire'],
+    [/^runtime\.notifyListWait$/, 'sync.Cond.Wait'],
+];
+/** The wait reason a parked goroutine's wait function implies, when the dump has none. */
+function stateFromWait(wait) {
+    return STATE_FROM_WAIT.find(([re]) => wait && re.test(wait))?.[1];
+}
+/**
+ * Goroutines of the text dump (debug=2) standing on this stack. The dump hides
+ * runtime frames, so stacks are compared without them: exactly first, else by
+ * the blocking frame and the own frame alone (lines or inlining may differ).
+ * The state and creator reported are the most common among the matches.
+ */
+function matchDump(stack, dump, modulePath) {
+    if (!dump?.length)
+        return { matched: 0 };
+    const names = stack.map((f) => f.func.name).filter((n) => !isRuntimeFunction(n));
+    const sig = names.join(' < ');
+    const recNames = (r) => r.frames.map((f) => f.func).filter((n) => !isRuntimeFunction(n));
+    let matches = dump.filter((r) => recNames(r).join(' < ') === sig);
+    if (!matches.length && names.length) {
+        const own = names.find((n) => isOwnFunction(n, modulePath));
+        matches = dump.filter((r) => {
+            const rn = recNames(r);
+            return rn[0] === names[0] && (!own || rn.includes(own));
+        });
+    }
+    if (!matches.length)
+        return { matched: 0 };
+    const state = mostCommon(matches.map((r) => r.state));
+    const creator = mostCommon(matches.map((r) => r.createdBy?.func).filter((v) => !!v));
+    const at = matches.find((r) => r.createdBy?.func === creator)?.createdBy;
+    return {
+        state,
+        createdBy: creator,
+        createdAt: at ? `${at.file}:${at.line}` : undefined,
+        matched: matches.length,
+    };
+}
+function mostCommon(values) {
+    const counts = new Map();
+    for (const v of values)
+        counts.set(v, (counts.get(v) ?? 0) + 1);
+    let best;
+    let bestN = 0;
+    for (const [v, c] of counts)
+        if (c > bestN)
+            [best, bestN] = [v, c];
+    return best;
+}
+
 const CONNECTION_KEY = 'net/http.(*persistConn).readLoop';
 const READ_LOOP = 'net/http.(*persistConn).readLoop';
 const WRITE_LOOP = 'net/http.(*persistConn).writeLoop';
 /** Entry points of net/http's client: an own frame calling one of these made the request. */
 const CLIENT_ENTRY = /^net\/http\.(\(\*Client\)\.(Do|Get|Post|PostForm|Head|do|send)|Get|Post|PostForm|Head|send|\(\*Transport\)\.(RoundTrip|roundTrip))$/;
+/**
+ * Who made the outbound requests whose connections stay open. The persistConn
+ * goroutines themselves were created by net/http.(*Transport).dialConn, which the
+ * transport runs in its own goroutine, so their stacks never reach the service's
+ * code. Instead, find stacks that pass through net/http's client entry points
+ * ((*Client).Do/Get/Post/..., (*Transport).RoundTrip) and take the first own frame
+ * above that call: weighted by the bytes allocated along those stacks in the last
+ * heap profile (alloc_space is cumulative, so every request leaves a trace), else
+ * by the goroutines found inside those calls across the snapshots.
+ */
+function findClientCaller(side, modulePath) {
+    const last = side.snapshots[side.snapshots.length - 1];
+    const heapScores = new Map();
+    if (last) {
+        const ia = valueIndex(last.heap, 'alloc_space');
+        for (const s of last.heap.samples) {
+            const caller = callerOfClient(s.stack, modulePath);
+            if (!caller)
+                continue;
+            const cur = heapScores.get(caller.func.name) ?? { frame: caller, score: 0 };
+            cur.score += ia >= 0 ? (s.values[ia] ?? 0) : 1;
+            heapScores.set(caller.func.name, cur);
+        }
+    }
+    const gScores = new Map();
+    for (const snap of side.snapshots) {
+        if (!snap.goroutines)
+            continue;
+        const vi = Math.max(0, valueIndex(snap.goroutines, 'goroutine'));
+        for (const s of snap.goroutines.samples) {
+            const caller = callerOfClient(s.stack, modulePath);
+            if (!caller)
+                continue;
+            const cur = gScores.get(caller.func.name) ?? { frame: caller, score: 0 };
+            cur.score += s.values[vi] ?? 0;
+            gScores.set(caller.func.name, cur);
+        }
+    }
+    const rank = (m) => [...m.values()].sort((a, b) => b.score - a.score);
+    const heap = rank(heapScores);
+    const gor = rank(gScores);
+    if (heap.length) {
+        return {
+            caller: heap[0].frame,
+            evidence: 'heap samples allocated through net/http client calls',
+            others: heap.slice(1, 4).map((h) => h.frame.func.name),
+        };
+    }
+    if (gor.length) {
+        return {
+            caller: gor[0].frame,
+            evidence: 'goroutines inside net/http client calls',
+            others: gor.slice(1, 4).map((h) => h.frame.func.name),
+        };
+    }
+    return { others: [] };
+}
+/** The own frame that called into net/http's client on this stack (leaf first), if any. */
+function callerOfClient(stack, modulePath) {
+    let seenClient = false;
+    for (const f of stack) {
+        if (CLIENT_ENTRY.test(f.func.name))
+            seenClient = true;
+        else if (seenClient && isOwnFunction(f.func.name, modulePath))
+            return f;
+    }
+    return undefined;
+}
+/** The one connection-leak finding for the persistConn loops that grow with requests. */
+function connectionFinding(side, options, x, conns, writers, trend, fdTrend, fds) {
+    const n = x.length;
+    const caller = findClientCaller(side, options.modulePath);
+    const callerName = caller.caller?.func.name;
+    const hint = connectionLeakHint(callerName);
+    const readLoopStack = side.snapshots[n - 1].goroutines.samples.find((s) => s.stack.some((f) => f.func.name === READ_LOOP))?.stack;
+    const site = {
+        key: CONNECTION_KEY,
+        function: callerName ?? READ_LOOP,
+        ownFrame: caller.caller ? sourceFrame(caller.caller) : undefined,
+        stack: makeSite(CONNECTION_KEY, READ_LOOP, readLoopStack ?? [], options.modulePath).stack,
+    };
+    const dump = readLoopStack
+        ? matchDump(readLoopStack, side.goroutineDump, options.modulePath)
+        : { };
+    const details = {
+        readLoopStart: conns[0],
+        readLoopEnd: conns[n - 1],
+        writeLoopEnd: writers[n - 1],
+        per1kRequests: trend.slope * 1000,
+        pValue: trend.pValue,
+        hintRule: hint.rule,
+    };
+    if (trend.settled !== undefined)
+        details.readLoopSettled = trend.settled;
+    if (fds) {
+        details.openFdsStart = fds[0];
+        details.openFdsEnd = fds[n - 1];
+        if (typeof side.settled.openFds === 'number')
+            details.openFdsSettled = side.settled.openFds;
+        if (fdTrend)
+            details.fdsPer1kRequests = fdTrend.slope * 1000;
+    }
+    else {
+        details.openFds = 'unavailable on this platform';
+    }
+    if (callerName)
+        details.caller = callerName;
+    if (caller.evidence)
+        details.callerEvidence = caller.evidence;
+    if (caller.others.length)
+        details.otherCallers = caller.others.join(', ');
+    if (dump.state)
+        details.waitReason = dump.state;
+    if (dump.createdBy)
+        details.createdBy = dump.createdBy;
+    const who = callerName ? `Requests made by ${callerName}` : 'Outbound HTTP requests';
+    const fdText = fds ? `, open descriptors ${fds[0]} -> ${fds[n - 1]}` : '';
+    return {
+        kind: 'connection-leak',
+        status: 'unknown',
+        site,
+        rate: trend.slope,
+        unit: 'connections/req',
+        growth: trend.growth,
+        summary: `${who} leave their connections open: ${conns[0]} -> ${conns[n - 1]} HTTP client connections over ${formatCountInText(x[n - 1] - x[0])} requests${fdText}.`,
+        hint: hint.hint,
+        evidence: { requests: x, values: conns.slice(0, n), settled: trend.settled, pValue: trend.pValue },
+        details,
+    };
+}
+
+/** A goroutine stack must gain at least this many goroutines over the run. */
+const GOROUTINE_MIN_GROWTH = 8;
+/** Open descriptors must grow at least this much (and by a quarter of the connections) to confirm a connection leak. */
+const FD_MIN_GROWTH = 4;
 const goroutineStackKey = (stack) => stack.length ? stack.map((f) => f.func.name).join(' < ') : '(no stack)';
 /** Goroutine counts by stack over the given profiles (absent profile: undefined counts). */
 function byStack(profiles) {
@@ -2504,79 +2716,13 @@ function analyseGoroutines(side, options) {
     const unconfirmed = [...leakKeys].filter((k) => !confirmedStacks.has(k) && !(connectionFlagged && k.includes('persistConn')));
     return { findings, trends, unconfirmedLeakProfileStacks: unconfirmed, available: true };
 }
-/** The runtime function a goroutine is parked in: the last runtime frame before the first non-runtime one. */
-function waitFunction(stack) {
-    let last;
-    for (const f of stack) {
-        if (!isRuntimeFunction(f.func.name))
-            break;
-        last = f.func.name;
-    }
-    return last;
-}
-/** Where the goroutine waits: the first frame outside the runtime (internal/poll's runtime hooks count as runtime). */
-function blockingFrame(stack) {
-    return (stack.find((f) => !isRuntimeFunction(f.func.name) && !f.func.name.startsWith('internal/')) ?? stack[0]);
-}
-const STATE_FROM_WAIT = [
-    [/^runtime\.chansend/, 'chan send'],
-    [/^runtime\.chanrecv/, 'chan receive'],
-    [/^runtime\.selectgo$/, 'select'],
-    [/^runtime\.block$/, 'select (no cases)'],
-    [/^runtime\.netpollblock$/, 'IO wait'],
-    [/^runtime\.semacquire/, 'semacquire'],
-    [/^runtime\.notifyListWait$/, 'sync.Cond.Wait'],
-];
-/**
- * Goroutines of the text dump (debug=2) standing on this stack. The dump hides
- * runtime frames, so stacks are compared without them: exactly first, else by
- * the blocking frame and the own frame alone (lines or inlining may differ).
- * The state and creator reported are the most common among the matches.
- */
-function matchDump(stack, dump, modulePath) {
-    if (!dump?.length)
-        return { matched: 0 };
-    const names = stack.map((f) => f.func.name).filter((n) => !isRuntimeFunction(n));
-    const sig = names.join(' < ');
-    const recNames = (r) => r.frames.map((f) => f.func).filter((n) => !isRuntimeFunction(n));
-    let matches = dump.filter((r) => recNames(r).join(' < ') === sig);
-    if (!matches.length && names.length) {
-        const own = names.find((n) => isOwnFunction(n, modulePath));
-        matches = dump.filter((r) => {
-            const rn = recNames(r);
-            return rn[0] === names[0] && (!own || rn.includes(own));
-        });
-    }
-    if (!matches.length)
-        return { matched: 0 };
-    const state = mostCommon(matches.map((r) => r.state));
-    const creator = mostCommon(matches.map((r) => r.createdBy?.func).filter((v) => !!v));
-    const at = matches.find((r) => r.createdBy?.func === creator)?.createdBy;
-    return {
-        state,
-        createdBy: creator,
-        createdAt: at ? `${at.file}:${at.line}` : undefined,
-        matched: matches.length,
-    };
-}
-function mostCommon(values) {
-    const counts = new Map();
-    for (const v of values)
-        counts.set(v, (counts.get(v) ?? 0) + 1);
-    let best;
-    let bestN = 0;
-    for (const [v, c] of counts)
-        if (c > bestN)
-            [best, bestN] = [v, c];
-    return best;
-}
 function goroutineFinding(side, options, key, row, x, trend, confirmed) {
     const n = x.length;
     const stack = row.stack;
     const blocking = blockingFrame(stack);
     const wait = waitFunction(stack);
     const dump = matchDump(stack, side.goroutineDump, options.modulePath);
-    const stateFromStack = STATE_FROM_WAIT.find(([re]) => wait && re.test(wait))?.[1];
+    const stateFromStack = stateFromWait(wait);
     const waitReason = dump.state ?? stateFromStack;
     const site = makeSite(key, blocking?.func.name ?? '(no stack)', stack, options.modulePath);
     // Wholly inside a library (a client's worker pool, a timer): blame the service's code that started it.
@@ -2632,135 +2778,6 @@ function goroutineFinding(side, options, key, row, x, trend, confirmed) {
         summary: `Goroutines ${what} in ${blocking?.func.name ?? '(unknown)'}${by} pile up: ${row.counts[0]} -> ${row.counts[n - 1]} over ${formatCountInText(x[n - 1] - x[0])} requests (${formatNumber(trend.slope * 1000)} per 1k requests)${confirmed ? ', confirmed by the goroutineleak profile' : ''}.`,
         hint: hint.hint,
         evidence: { requests: x, values: row.counts.slice(0, n), settled: trend.settled, pValue: trend.pValue },
-        details,
-    };
-}
-/**
- * Who made the outbound requests whose connections stay open. The persistConn
- * goroutines themselves were created by net/http.(*Transport).dialConn, which the
- * transport runs in its own goroutine, so their stacks never reach the service's
- * code. Instead, find stacks that pass through net/http's client entry points
- * ((*Client).Do/Get/Post/..., (*Transport).RoundTrip) and take the first own frame
- * above that call: weighted by the bytes allocated along those stacks in the last
- * heap profile (alloc_space is cumulative, so every request leaves a trace), else
- * by the goroutines found inside those calls across the snapshots.
- */
-function findClientCaller(side, modulePath) {
-    const last = side.snapshots[side.snapshots.length - 1];
-    const heapScores = new Map();
-    if (last) {
-        const ia = valueIndex(last.heap, 'alloc_space');
-        for (const s of last.heap.samples) {
-            const caller = callerOfClient(s.stack, modulePath);
-            if (!caller)
-                continue;
-            const cur = heapScores.get(caller.func.name) ?? { frame: caller, score: 0 };
-            cur.score += ia >= 0 ? (s.values[ia] ?? 0) : 1;
-            heapScores.set(caller.func.name, cur);
-        }
-    }
-    const gScores = new Map();
-    for (const snap of side.snapshots) {
-        if (!snap.goroutines)
-            continue;
-        const vi = Math.max(0, valueIndex(snap.goroutines, 'goroutine'));
-        for (const s of snap.goroutines.samples) {
-            const caller = callerOfClient(s.stack, modulePath);
-            if (!caller)
-                continue;
-            const cur = gScores.get(caller.func.name) ?? { frame: caller, score: 0 };
-            cur.score += s.values[vi] ?? 0;
-            gScores.set(caller.func.name, cur);
-        }
-    }
-    const rank = (m) => [...m.values()].sort((a, b) => b.score - a.score);
-    const heap = rank(heapScores);
-    const gor = rank(gScores);
-    if (heap.length) {
-        return {
-            caller: heap[0].frame,
-            evidence: 'heap samples allocated through net/http client calls',
-            others: heap.slice(1, 4).map((h) => h.frame.func.name),
-        };
-    }
-    if (gor.length) {
-        return {
-            caller: gor[0].frame,
-            evidence: 'goroutines inside net/http client calls',
-            others: gor.slice(1, 4).map((h) => h.frame.func.name),
-        };
-    }
-    return { others: [] };
-}
-/** The own frame that called into net/http's client on this stack (leaf first), if any. */
-function callerOfClient(stack, modulePath) {
-    let seenClient = false;
-    for (const f of stack) {
-        if (CLIENT_ENTRY.test(f.func.name))
-            seenClient = true;
-        else if (seenClient && isOwnFunction(f.func.name, modulePath))
-            return f;
-    }
-    return undefined;
-}
-function connectionFinding(side, options, x, conns, writers, trend, fdTrend, fds) {
-    const n = x.length;
-    const caller = findClientCaller(side, options.modulePath);
-    const callerName = caller.caller?.func.name;
-    const hint = connectionLeakHint(callerName);
-    const readLoopStack = side.snapshots[n - 1].goroutines.samples.find((s) => s.stack.some((f) => f.func.name === READ_LOOP))?.stack;
-    const site = {
-        key: CONNECTION_KEY,
-        function: callerName ?? READ_LOOP,
-        ownFrame: caller.caller ? sourceFrame(caller.caller) : undefined,
-        stack: makeSite(CONNECTION_KEY, READ_LOOP, readLoopStack ?? [], options.modulePath).stack,
-    };
-    const dump = readLoopStack
-        ? matchDump(readLoopStack, side.goroutineDump, options.modulePath)
-        : { };
-    const details = {
-        readLoopStart: conns[0],
-        readLoopEnd: conns[n - 1],
-        writeLoopEnd: writers[n - 1],
-        per1kRequests: trend.slope * 1000,
-        pValue: trend.pValue,
-        hintRule: hint.rule,
-    };
-    if (trend.settled !== undefined)
-        details.readLoopSettled = trend.settled;
-    if (fds) {
-        details.openFdsStart = fds[0];
-        details.openFdsEnd = fds[n - 1];
-        if (typeof side.settled.openFds === 'number')
-            details.openFdsSettled = side.settled.openFds;
-        if (fdTrend)
-            details.fdsPer1kRequests = fdTrend.slope * 1000;
-    }
-    else {
-        details.openFds = 'unavailable on this platform';
-    }
-    if (callerName)
-        details.caller = callerName;
-    if (caller.evidence)
-        details.callerEvidence = caller.evidence;
-    if (caller.others.length)
-        details.otherCallers = caller.others.join(', ');
-    if (dump.state)
-        details.waitReason = dump.state;
-    if (dump.createdBy)
-        details.createdBy = dump.createdBy;
-    const who = callerName ? `Requests made by ${callerName}` : 'Outbound HTTP requests';
-    const fdText = fds ? `, open descriptors ${fds[0]} -> ${fds[n - 1]}` : '';
-    return {
-        kind: 'connection-leak',
-        status: 'unknown',
-        site,
-        rate: trend.slope,
-        unit: 'connections/req',
-        growth: trend.growth,
-        summary: `${who} leave their connections open: ${conns[0]} -> ${conns[n - 1]} HTTP client connections over ${formatCountInText(x[n - 1] - x[0])} requests${fdText}.`,
-        hint: hint.hint,
-        evidence: { requests: x, values: conns.slice(0, n), settled: trend.settled, pValue: trend.pValue },
         details,
     };
 }
@@ -4765,6 +4782,208 @@ class Profile {
     }
 }
 
+// Just enough of the protobuf wire format to check a profile's framing and to
+// read its samples fast (see decode.ts for why samples are not left to pprof-format).
+/**
+ * Reads unsigned varints from a buffer; `pos` advances. Values are exact below
+ * 2^53; int64 fields use int64(), which also maps two's-complement negatives
+ * (10-byte varints) to negative numbers.
+ */
+class Reader {
+    buf;
+    end;
+    pos;
+    constructor(buf, start = 0, end = buf.length) {
+        this.buf = buf;
+        this.end = end;
+        this.pos = start;
+    }
+    /** An unsigned varint, or -1 when it runs past `end` or over 10 bytes. */
+    uvarint() {
+        const buf = this.buf;
+        let pos = this.pos;
+        const end = this.end;
+        if (pos < end) {
+            const b = buf[pos];
+            if (b < 0x80) {
+                this.pos = pos + 1;
+                return b;
+            }
+        }
+        let value = 0;
+        let scale = 1;
+        for (let i = 0; i < 10; i++, pos++) {
+            if (pos >= end)
+                return -1;
+            const b = buf[pos];
+            value += (b & 0x7f) * scale;
+            if (b < 0x80) {
+                this.pos = pos + 1;
+                return value;
+            }
+            scale *= 128;
+        }
+        return -1;
+    }
+    /** An int64 varint as a number (negative values come as 10-byte two's complement), or undefined. */
+    int64() {
+        const start = this.pos;
+        const v = this.uvarint();
+        if (v < 0)
+            return undefined;
+        if (this.pos - start < 8)
+            return v; // below 2^49: exact as read
+        let big = 0n;
+        for (let i = this.pos - 1; i >= start; i--)
+            big = (big << 7n) | BigInt(this.buf[i] & 0x7f);
+        return Number(BigInt.asIntN(64, big));
+    }
+}
+/** fields() without a Field object per field (a profile has one per sample). */
+function forEachField(buf, start, end, what, visit) {
+    const r = new Reader(buf, start, end);
+    while (r.pos < end) {
+        const at = r.pos;
+        const tag = r.uvarint();
+        if (tag <= 0)
+            throw new FramingError(`bad field tag in ${what} at byte ${at}`, r.pos >= end);
+        const field = Math.floor(tag / 8);
+        const wire = tag % 8;
+        if (field === 0)
+            throw new FramingError(`field number 0 in ${what} at byte ${at}`, false);
+        let valueStart = r.pos;
+        switch (wire) {
+            case 0:
+                if (r.uvarint() < 0)
+                    throw new FramingError(`varint of field ${field} of ${what} cut off at byte ${at}`, true);
+                break;
+            case 2: {
+                const len = r.uvarint();
+                if (len < 0)
+                    throw new FramingError(`length of field ${field} of ${what} cut off at byte ${at}`, true);
+                valueStart = r.pos;
+                r.pos += len;
+                if (r.pos > end) {
+                    throw new FramingError(`field ${field} of ${what} at byte ${at} needs ${len} bytes, ${end - valueStart} left`, true);
+                }
+                break;
+            }
+            case 1:
+                r.pos += 8;
+                break;
+            case 5:
+                r.pos += 4;
+                break;
+            default:
+                throw new FramingError(`invalid wire type ${wire} in ${what} at byte ${at}`, false);
+        }
+        if (r.pos > end)
+            throw new FramingError(`field ${field} of ${what} at byte ${at} cut off`, true);
+        visit(field, wire, at, valueStart, r.pos);
+    }
+}
+/** A framing problem; `truncated` when the data simply ends too soon. */
+class FramingError extends ProfileError {
+    truncated;
+    constructor(message, truncated) {
+        super(message);
+        this.truncated = truncated;
+    }
+}
+
+// The top level of a pprof profile: its framing checked, its fields counted
+// against the budget before anything is decoded, and the samples split from
+// the rest (pprof-format decodes the rest; samples.ts reads the samples).
+const DEFAULT_BUDGET = {
+    samples: 500_000,
+    locations: 500_000,
+    functions: 200_000,
+    strings: 1_000_000,
+};
+/** profile.proto's field numbers of what the budget counts. */
+const BUDGET_FIELDS = {
+    2: 'samples',
+    4: 'locations',
+    5: 'functions',
+    6: 'strings',
+};
+/** Fields of the Profile message (profile.proto numbers them 1..15). */
+const KNOWN_FIELDS = 15;
+/** Profile fields that are varints; the others (but comment, 13, which may be packed) are length-delimited. */
+const VARINT_FIELDS = new Set([7, 8, 9, 10, 12, 14, 15]);
+/**
+ * Checks the top-level framing (pprof-format walks it without bounds checks:
+ * a truncated profile would decode "successfully" into nonsense, and a tag
+ * longer than one byte, a field number above 15, is misread), and splits the
+ * samples from the rest. Unknown fields, which protobuf allows, are dropped.
+ */
+function splitTopLevel(raw, budget) {
+    const samples = new SampleRanges();
+    const keep = [];
+    let keptBytes = 0;
+    const counts = { samples: 0, locations: 0, functions: 0, strings: 0 };
+    try {
+        forEachField(raw, 0, raw.length, 'profile', (field, wire, start, valueStart, end) => {
+            if (field > KNOWN_FIELDS)
+                return;
+            const wantVarint = VARINT_FIELDS.has(field);
+            const ok = field === 13 ? wire === 0 || wire === 2 : wire === (wantVarint ? 0 : 2);
+            if (!ok)
+                throw notProfile(raw, `field ${field} has wire type ${wire}`);
+            // Counted before anything is decoded: over budget, nothing big is ever allocated.
+            const counted = BUDGET_FIELDS[field];
+            if (counted && ++counts[counted] > budget[counted]) {
+                throw new ProfileError(`over budget: more than ${budget[counted].toLocaleString('en-US')} ${counted} in one profile ` +
+                    '(no real Go profile has that many; the service served something else)');
+            }
+            if (field === 2)
+                samples.push(valueStart, end);
+            else {
+                keep.push({ field, wire, start, valueStart, end });
+                keptBytes += end - start;
+            }
+        });
+    }
+    catch (err) {
+        if (!(err instanceof FramingError))
+            throw err;
+        throw err.truncated
+            ? new ProfileError(`truncated pprof profile: ${err.message}`)
+            : notProfile(raw, err.message);
+    }
+    const rest = new Uint8Array(keptBytes);
+    let at = 0;
+    for (const f of keep) {
+        rest.set(raw.subarray(f.start, f.end), at);
+        at += f.end - f.start;
+    }
+    return { rest, samples };
+}
+/** Where each Sample message's value is in the raw profile: start and end offsets, pairwise. */
+class SampleRanges {
+    count = 0;
+    bounds = new Int32Array(2048);
+    push(start, end) {
+        if (2 * this.count === this.bounds.length) {
+            const grown = new Int32Array(this.bounds.length * 2);
+            grown.set(this.bounds);
+            this.bounds = grown;
+        }
+        this.bounds[2 * this.count] = start;
+        this.bounds[2 * this.count + 1] = end;
+        this.count++;
+    }
+}
+/** "not a pprof profile", with the start of the input when it is text (an HTML error page, say). */
+function notProfile(buf, why) {
+    const head = buf.subarray(0, 40);
+    const printable = head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127));
+    const text = printable
+        ? ` (input looks like text: ${JSON.stringify(Buffer.from(head).toString('latin1'))})`
+        : '';
+    return new ProfileError(`not a pprof profile: ${why}${text}`);
+}
+
 const EMPTY_STACK = Object.freeze([]);
 const EMPTY_LOCATIONS = new Int32Array(0);
 const EMPTY_LABELS$1 = Object.freeze({});
@@ -4886,389 +5105,10 @@ function sampleColumns(profile) {
     return { table, locs: Int32Array.from(ids), offsets, values, nTypes };
 }
 
-// Just enough of the protobuf wire format to check a profile's framing and to
-// read its samples fast (see decode.ts for why samples are not left to pprof-format).
-/**
- * Reads unsigned varints from a buffer; `pos` advances. Values are exact below
- * 2^53; int64 fields use int64(), which also maps two's-complement negatives
- * (10-byte varints) to negative numbers.
- */
-class Reader {
-    buf;
-    end;
-    pos;
-    constructor(buf, start = 0, end = buf.length) {
-        this.buf = buf;
-        this.end = end;
-        this.pos = start;
-    }
-    /** An unsigned varint, or -1 when it runs past `end` or over 10 bytes. */
-    uvarint() {
-        const buf = this.buf;
-        let pos = this.pos;
-        const end = this.end;
-        if (pos < end) {
-            const b = buf[pos];
-            if (b < 0x80) {
-                this.pos = pos + 1;
-                return b;
-            }
-        }
-        let value = 0;
-        let scale = 1;
-        for (let i = 0; i < 10; i++, pos++) {
-            if (pos >= end)
-                return -1;
-            const b = buf[pos];
-            value += (b & 0x7f) * scale;
-            if (b < 0x80) {
-                this.pos = pos + 1;
-                return value;
-            }
-            scale *= 128;
-        }
-        return -1;
-    }
-    /** An int64 varint as a number (negative values come as 10-byte two's complement), or undefined. */
-    int64() {
-        const start = this.pos;
-        const v = this.uvarint();
-        if (v < 0)
-            return undefined;
-        if (this.pos - start < 8)
-            return v; // below 2^49: exact as read
-        let big = 0n;
-        for (let i = this.pos - 1; i >= start; i--)
-            big = (big << 7n) | BigInt(this.buf[i] & 0x7f);
-        return Number(BigInt.asIntN(64, big));
-    }
-}
-/** fields() without a Field object per field (a profile has one per sample). */
-function forEachField(buf, start, end, what, visit) {
-    const r = new Reader(buf, start, end);
-    while (r.pos < end) {
-        const at = r.pos;
-        const tag = r.uvarint();
-        if (tag <= 0)
-            throw new FramingError(`bad field tag in ${what} at byte ${at}`, r.pos >= end);
-        const field = Math.floor(tag / 8);
-        const wire = tag % 8;
-        if (field === 0)
-            throw new FramingError(`field number 0 in ${what} at byte ${at}`, false);
-        let valueStart = r.pos;
-        switch (wire) {
-            case 0:
-                if (r.uvarint() < 0)
-                    throw new FramingError(`varint of field ${field} of ${what} cut off at byte ${at}`, true);
-                break;
-            case 2: {
-                const len = r.uvarint();
-                if (len < 0)
-                    throw new FramingError(`length of field ${field} of ${what} cut off at byte ${at}`, true);
-                valueStart = r.pos;
-                r.pos += len;
-                if (r.pos > end) {
-                    throw new FramingError(`field ${field} of ${what} at byte ${at} needs ${len} bytes, ${end - valueStart} left`, true);
-                }
-                break;
-            }
-            case 1:
-                r.pos += 8;
-                break;
-            case 5:
-                r.pos += 4;
-                break;
-            default:
-                throw new FramingError(`invalid wire type ${wire} in ${what} at byte ${at}`, false);
-        }
-        if (r.pos > end)
-            throw new FramingError(`field ${field} of ${what} at byte ${at} cut off`, true);
-        visit(field, wire, at, valueStart, r.pos);
-    }
-}
-/** A framing problem; `truncated` when the data simply ends too soon. */
-class FramingError extends ProfileError {
-    truncated;
-    constructor(message, truncated) {
-        super(message);
-        this.truncated = truncated;
-    }
-}
-
-const DEFAULT_MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
-const DEFAULT_BUDGET = {
-    samples: 500_000,
-    locations: 500_000,
-    functions: 200_000,
-    strings: 1_000_000,
-};
-/** profile.proto's field numbers of what the budget counts. */
-const BUDGET_FIELDS = {
-    2: 'samples',
-    4: 'locations',
-    5: 'functions',
-    6: 'strings',
-};
+// The samples of a pprof profile, read straight from the protobuf bytes into
+// columns (stacks.ts's SampleColumns): most of a profile's bytes, so no
+// intermediate objects.
 const EMPTY_LABELS = Object.freeze({});
-/**
- * Decodes a pprof profile (gzipped or not) into the resolved model of types.ts.
- * Every failure is a ProfileError with a one-line message.
- *
- * pprof-format decodes everything but the samples. Samples are most of a
- * profile's bytes and pprof-format allocates a Buffer view per varint there
- * (a 60k-sample heap profile took ~90% of its decode time in them), so they
- * are read here straight into stacks, with no intermediate objects.
- */
-function decodeProfile(bytes, opts = {}) {
-    if (bytes.length === 0)
-        throw new ProfileError('not a pprof profile: empty input');
-    const raw = isGzip(bytes)
-        ? gunzip(bytes, opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES)
-        : bytes;
-    if (raw.length === 0)
-        throw new ProfileError('not a pprof profile: empty after gunzip');
-    const { rest, samples } = splitTopLevel(raw, { ...DEFAULT_BUDGET, ...opts.budget });
-    let pb;
-    try {
-        pb = Profile.decode(rest);
-    }
-    catch (err) {
-        throw new ProfileError(`not a pprof profile: ${errorText(err)}`, { cause: err });
-    }
-    try {
-        return resolve(pb, raw, samples);
-    }
-    catch (err) {
-        if (err instanceof ProfileError)
-            throw err;
-        // A malformed nested message can surface as a TypeError deep in the resolver.
-        throw new ProfileError(`malformed pprof profile: ${errorText(err)}`, { cause: err });
-    }
-}
-function isGzip(bytes) {
-    return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
-function gunzip(bytes, max) {
-    try {
-        return gunzipSync(bytes, { maxOutputLength: max });
-    }
-    catch (err) {
-        const code = err.code;
-        if (code === 'ERR_BUFFER_TOO_LARGE') {
-            throw new ProfileError(`decompressed size exceeds ${formatExactBytes(max)}`, { cause: err });
-        }
-        if (code === 'Z_BUF_ERROR')
-            throw new ProfileError('truncated gzip', { cause: err });
-        throw new ProfileError(`corrupt gzip: ${errorText(err)}`, { cause: err });
-    }
-}
-function errorText(err) {
-    return err instanceof Error ? err.message : String(err);
-}
-/** Fields of the Profile message (profile.proto numbers them 1..15). */
-const KNOWN_FIELDS = 15;
-/** Profile fields that are varints; the others (but comment, 13, which may be packed) are length-delimited. */
-const VARINT_FIELDS = new Set([7, 8, 9, 10, 12, 14, 15]);
-/**
- * Checks the top-level framing (pprof-format walks it without bounds checks:
- * a truncated profile would decode "successfully" into nonsense, and a tag
- * longer than one byte, a field number above 15, is misread), and splits the
- * samples from the rest. Unknown fields, which protobuf allows, are dropped.
- */
-function splitTopLevel(raw, budget) {
-    const samples = new SampleRanges();
-    const keep = [];
-    let keptBytes = 0;
-    const counts = { samples: 0, locations: 0, functions: 0, strings: 0 };
-    try {
-        forEachField(raw, 0, raw.length, 'profile', (field, wire, start, valueStart, end) => {
-            if (field > KNOWN_FIELDS)
-                return;
-            const wantVarint = VARINT_FIELDS.has(field);
-            const ok = field === 13 ? wire === 0 || wire === 2 : wire === (wantVarint ? 0 : 2);
-            if (!ok)
-                throw notProfile(raw, `field ${field} has wire type ${wire}`);
-            // Counted before anything is decoded: over budget, nothing big is ever allocated.
-            const counted = BUDGET_FIELDS[field];
-            if (counted && ++counts[counted] > budget[counted]) {
-                throw new ProfileError(`over budget: more than ${budget[counted].toLocaleString('en-US')} ${counted} in one profile ` +
-                    '(no real Go profile has that many; the service served something else)');
-            }
-            if (field === 2)
-                samples.push(valueStart, end);
-            else {
-                keep.push({ field, wire, start, valueStart, end });
-                keptBytes += end - start;
-            }
-        });
-    }
-    catch (err) {
-        if (!(err instanceof FramingError))
-            throw err;
-        throw err.truncated
-            ? new ProfileError(`truncated pprof profile: ${err.message}`)
-            : notProfile(raw, err.message);
-    }
-    const rest = new Uint8Array(keptBytes);
-    let at = 0;
-    for (const f of keep) {
-        rest.set(raw.subarray(f.start, f.end), at);
-        at += f.end - f.start;
-    }
-    return { rest, samples };
-}
-/** Where each Sample message's value is in the raw profile: start and end offsets, pairwise. */
-class SampleRanges {
-    count = 0;
-    bounds = new Int32Array(2048);
-    push(start, end) {
-        if (2 * this.count === this.bounds.length) {
-            const grown = new Int32Array(this.bounds.length * 2);
-            grown.set(this.bounds);
-            this.bounds = grown;
-        }
-        this.bounds[2 * this.count] = start;
-        this.bounds[2 * this.count + 1] = end;
-        this.count++;
-    }
-}
-/** "not a pprof profile", with the start of the input when it is text (an HTML error page, say). */
-function notProfile(buf, why) {
-    const head = buf.subarray(0, 40);
-    const printable = head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127));
-    const text = printable
-        ? ` (input looks like text: ${JSON.stringify(Buffer.from(head).toString('latin1'))})`
-        : '';
-    return new ProfileError(`not a pprof profile: ${why}${text}`);
-}
-function int(v) {
-    return typeof v === 'number' ? v : Number(BigInt.asIntN(64, v));
-}
-function uint(v) {
-    return typeof v === 'number' ? v : Number(BigInt.asUintN(64, v));
-}
-function resolve(pb, raw, sampleRanges) {
-    const strings = pb.stringTable?.strings ?? [];
-    if (strings.length === 0)
-        throw new ProfileError('not a pprof profile: no string table');
-    if (strings[0] !== '')
-        throw new ProfileError('not a pprof profile: string table entry 0 is not empty');
-    const str = (i, what) => {
-        const n = int(i);
-        const s = strings[n];
-        if (s === undefined)
-            throw new ProfileError(`missing string table entry ${n} (${what})`);
-        return s;
-    };
-    const valueType = (v, what) => ({
-        type: str(v.type, `${what} type`),
-        unit: str(v.unit, `${what} unit`),
-    });
-    const sampleTypes = pb.sampleType.map((v, i) => valueType(v, `sample type ${i}`));
-    if (sampleTypes.length === 0)
-        throw new ProfileError('not a pprof profile: no sample types');
-    // One Func object per distinct function, so aggregation can key on identity.
-    const funcs = new Map();
-    const interned = new Map();
-    for (const f of pb.function) {
-        const id = uint(f.id);
-        // Which of two functions a location means would be a guess; pprof's CheckValid rejects it too.
-        const prior = funcs.get(id);
-        if (prior) {
-            throw new ProfileError(`function ${id} defined twice (${prior.name}, ${str(f.name, `function ${id} name`)})`);
-        }
-        const func = Object.freeze({
-            name: str(f.name, `function ${id} name`),
-            systemName: str(f.systemName, `function ${id} system name`),
-            filename: str(f.filename, `function ${id} filename`),
-            startLine: int(f.startLine),
-            index: interned.size,
-        });
-        const key = `${func.name}\0${func.systemName}\0${func.filename}\0${func.startLine}`;
-        const same = interned.get(key);
-        if (same)
-            funcs.set(id, same);
-        else {
-            interned.set(key, func);
-            funcs.set(id, func);
-        }
-    }
-    // The location table, in the order the profile defines locations; samples hold indexes into it.
-    const table = [];
-    const indexOf = new IdIndex();
-    const unsymbolized = new Map();
-    for (const loc of pb.location) {
-        const id = uint(loc.id);
-        if (indexOf.get(id) !== undefined)
-            throw new ProfileError(`location ${id} defined twice`);
-        const address = uint(loc.address);
-        // Go's runtime/pprof (and pprof's profile package) write an inlined call as
-        // one location whose line[] runs from the innermost inlined callee to the
-        // function it was inlined into: line[0] is the leaf, the last line is the
-        // physical caller. Our stacks are leaf first, so line order is frame order.
-        // Checked on test/fixtures/profiles/goroutine.pb.gz, where one location holds
-        // internal/sync.(*Mutex).Lock, sync.(*Mutex).Lock, main.parkGoroutines.func5.
-        const frames = [];
-        const n = loc.line.length;
-        for (let i = 0; i < n; i++) {
-            const line = loc.line[i];
-            const fid = uint(line.functionId);
-            const func = funcs.get(fid);
-            if (!func)
-                throw new ProfileError(`function ${fid} referenced by location ${id} but not defined`);
-            const frame = { func, line: int(line.line), address };
-            if (i < n - 1)
-                frame.inlined = true;
-            frames.push(Object.freeze(frame));
-        }
-        if (n === 0) {
-            // Unsymbolized: pprof names such a node by its address.
-            let func = unsymbolized.get(address);
-            if (!func) {
-                const index = interned.size + unsymbolized.size;
-                func = Object.freeze({
-                    name: `0x${address.toString(16)}`,
-                    systemName: '',
-                    filename: '',
-                    startLine: 0,
-                    index,
-                });
-                unsymbolized.set(address, func);
-            }
-            frames.push(Object.freeze({ func, line: 0, address }));
-        }
-        indexOf.set(id, table.length);
-        table.push(Object.freeze({ id, address, frames: Object.freeze(frames) }));
-    }
-    Object.freeze(table);
-    const columns = decodeSamples(raw, sampleRanges, sampleTypes.length, table, indexOf, strings);
-    const profile = {
-        sampleTypes,
-        samples: [], // replaced by attachColumns
-        locations: table,
-        period: int(pb.period),
-        timeNanos: int(pb.timeNanos),
-        durationNanos: int(pb.durationNanos),
-    };
-    if (pb.periodType)
-        profile.periodType = valueType(pb.periodType, 'period type');
-    const dst = int(pb.defaultSampleType);
-    if (dst !== 0)
-        profile.defaultSampleType = str(dst, 'default sample type');
-    if (pb.comment.length > 0)
-        profile.comments = pb.comment.map((c) => str(c, 'comment'));
-    const main = pb.mapping[0];
-    if (main) {
-        const file = str(main.filename, 'mapping filename');
-        const build = str(main.buildId, 'mapping build id');
-        if (file)
-            profile.mainBinary = file;
-        if (build)
-            profile.buildId = build;
-    }
-    attachColumns(profile, columns);
-    return profile;
-}
 /**
  * Location indexes by id. Go numbers locations 1..n, so an array indexed by id
  * is the fast path; ids that are large or sparse go to a Map.
@@ -5312,6 +5152,9 @@ class Interned {
  * columns: the location indexes of all stacks in one Int32Array (counted
  * first, so it is allocated once at its size), all values in one
  * Float64Array, labels interned.
+ *
+ * One long loop on purpose (over 80 lines): it is the decoder's hot path, and
+ * helpers per field cost a call and a closure per varint on 60k-sample profiles.
  */
 function decodeSamples(raw, ranges, nTypes, table, indexOf, strings) {
     const count = ranges.count;
@@ -5531,6 +5374,203 @@ function skip(r, wire, end, bad) {
         throw bad();
     if (r.pos > end)
         throw bad();
+}
+
+function int(v) {
+    return typeof v === 'number' ? v : Number(BigInt.asIntN(64, v));
+}
+function uint(v) {
+    return typeof v === 'number' ? v : Number(BigInt.asUintN(64, v));
+}
+function resolve(pb, raw, sampleRanges) {
+    const strings = pb.stringTable?.strings ?? [];
+    if (strings.length === 0)
+        throw new ProfileError('not a pprof profile: no string table');
+    if (strings[0] !== '')
+        throw new ProfileError('not a pprof profile: string table entry 0 is not empty');
+    const str = (i, what) => {
+        const n = int(i);
+        const s = strings[n];
+        if (s === undefined)
+            throw new ProfileError(`missing string table entry ${n} (${what})`);
+        return s;
+    };
+    const valueType = (v, what) => ({
+        type: str(v.type, `${what} type`),
+        unit: str(v.unit, `${what} unit`),
+    });
+    const sampleTypes = pb.sampleType.map((v, i) => valueType(v, `sample type ${i}`));
+    if (sampleTypes.length === 0)
+        throw new ProfileError('not a pprof profile: no sample types');
+    const { funcs, distinct } = functionTable(pb, str);
+    const { table, indexOf } = locationTable(pb, funcs, distinct);
+    const columns = decodeSamples(raw, sampleRanges, sampleTypes.length, table, indexOf, strings);
+    const profile = {
+        sampleTypes,
+        samples: [], // replaced by attachColumns
+        locations: table,
+        period: int(pb.period),
+        timeNanos: int(pb.timeNanos),
+        durationNanos: int(pb.durationNanos),
+    };
+    if (pb.periodType)
+        profile.periodType = valueType(pb.periodType, 'period type');
+    const dst = int(pb.defaultSampleType);
+    if (dst !== 0)
+        profile.defaultSampleType = str(dst, 'default sample type');
+    if (pb.comment.length > 0)
+        profile.comments = pb.comment.map((c) => str(c, 'comment'));
+    const main = pb.mapping[0];
+    if (main) {
+        const file = str(main.filename, 'mapping filename');
+        const build = str(main.buildId, 'mapping build id');
+        if (file)
+            profile.mainBinary = file;
+        if (build)
+            profile.buildId = build;
+    }
+    attachColumns(profile, columns);
+    return profile;
+}
+/** One Func object per distinct function, so aggregation can key on identity; by id, and how many distinct. */
+function functionTable(pb, str) {
+    const funcs = new Map();
+    const interned = new Map();
+    for (const f of pb.function) {
+        const id = uint(f.id);
+        // Which of two functions a location means would be a guess; pprof's CheckValid rejects it too.
+        const prior = funcs.get(id);
+        if (prior) {
+            throw new ProfileError(`function ${id} defined twice (${prior.name}, ${str(f.name, `function ${id} name`)})`);
+        }
+        const func = Object.freeze({
+            name: str(f.name, `function ${id} name`),
+            systemName: str(f.systemName, `function ${id} system name`),
+            filename: str(f.filename, `function ${id} filename`),
+            startLine: int(f.startLine),
+            index: interned.size,
+        });
+        const key = `${func.name}\0${func.systemName}\0${func.filename}\0${func.startLine}`;
+        const same = interned.get(key);
+        if (same)
+            funcs.set(id, same);
+        else {
+            interned.set(key, func);
+            funcs.set(id, func);
+        }
+    }
+    return { funcs, distinct: interned.size };
+}
+/** The location table, in the order the profile defines locations (samples hold indexes into it), and each id's index. */
+function locationTable(pb, funcs, distinct) {
+    const table = [];
+    const indexOf = new IdIndex();
+    const unsymbolized = new Map();
+    for (const loc of pb.location) {
+        const id = uint(loc.id);
+        if (indexOf.get(id) !== undefined)
+            throw new ProfileError(`location ${id} defined twice`);
+        const address = uint(loc.address);
+        // Go's runtime/pprof (and pprof's profile package) write an inlined call as
+        // one location whose line[] runs from the innermost inlined callee to the
+        // function it was inlined into: line[0] is the leaf, the last line is the
+        // physical caller. Our stacks are leaf first, so line order is frame order.
+        // Checked on test/fixtures/profiles/goroutine.pb.gz, where one location holds
+        // internal/sync.(*Mutex).Lock, sync.(*Mutex).Lock, main.parkGoroutines.func5.
+        const frames = [];
+        const n = loc.line.length;
+        for (let i = 0; i < n; i++) {
+            const line = loc.line[i];
+            const fid = uint(line.functionId);
+            const func = funcs.get(fid);
+            if (!func)
+                throw new ProfileError(`function ${fid} referenced by location ${id} but not defined`);
+            const frame = { func, line: int(line.line), address };
+            if (i < n - 1)
+                frame.inlined = true;
+            frames.push(Object.freeze(frame));
+        }
+        if (n === 0) {
+            // Unsymbolized: pprof names such a node by its address.
+            let func = unsymbolized.get(address);
+            if (!func) {
+                const index = distinct + unsymbolized.size;
+                func = Object.freeze({
+                    name: `0x${address.toString(16)}`,
+                    systemName: '',
+                    filename: '',
+                    startLine: 0,
+                    index,
+                });
+                unsymbolized.set(address, func);
+            }
+            frames.push(Object.freeze({ func, line: 0, address }));
+        }
+        indexOf.set(id, table.length);
+        table.push(Object.freeze({ id, address, frames: Object.freeze(frames) }));
+    }
+    Object.freeze(table);
+    return { table, indexOf };
+}
+
+// Decoding a pprof profile: gunzip within a size cap, the top level checked and
+// split (framing.ts), the rest decoded by pprof-format, and the resolved model
+// built (resolve.ts) with the samples read directly (samples.ts).
+const DEFAULT_MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
+/**
+ * Decodes a pprof profile (gzipped or not) into the resolved model of types.ts.
+ * Every failure is a ProfileError with a one-line message.
+ *
+ * pprof-format decodes everything but the samples. Samples are most of a
+ * profile's bytes and pprof-format allocates a Buffer view per varint there
+ * (a 60k-sample heap profile took ~90% of its decode time in them), so they
+ * are read here straight into stacks, with no intermediate objects.
+ */
+function decodeProfile(bytes, opts = {}) {
+    if (bytes.length === 0)
+        throw new ProfileError('not a pprof profile: empty input');
+    const raw = isGzip(bytes)
+        ? gunzip(bytes, opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES)
+        : bytes;
+    if (raw.length === 0)
+        throw new ProfileError('not a pprof profile: empty after gunzip');
+    const { rest, samples } = splitTopLevel(raw, { ...DEFAULT_BUDGET, ...opts.budget });
+    let pb;
+    try {
+        pb = Profile.decode(rest);
+    }
+    catch (err) {
+        throw new ProfileError(`not a pprof profile: ${errorText(err)}`, { cause: err });
+    }
+    try {
+        return resolve(pb, raw, samples);
+    }
+    catch (err) {
+        if (err instanceof ProfileError)
+            throw err;
+        // A malformed nested message can surface as a TypeError deep in the resolver.
+        throw new ProfileError(`malformed pprof profile: ${errorText(err)}`, { cause: err });
+    }
+}
+function isGzip(bytes) {
+    return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+function gunzip(bytes, max) {
+    try {
+        return gunzipSync(bytes, { maxOutputLength: max });
+    }
+    catch (err) {
+        const code = err.code;
+        if (code === 'ERR_BUFFER_TOO_LARGE') {
+            throw new ProfileError(`decompressed size exceeds ${formatExactBytes(max)}`, { cause: err });
+        }
+        if (code === 'Z_BUF_ERROR')
+            throw new ProfileError('truncated gzip', { cause: err });
+        throw new ProfileError(`corrupt gzip: ${errorText(err)}`, { cause: err });
+    }
+}
+function errorText(err) {
+    return err instanceof Error ? err.message : String(err);
 }
 
 /** Footer names that map onto a MemStats field. */
@@ -5920,6 +5960,20 @@ function heapChart(head, base) {
         lines.push(`  line [${values(bs).join(', ')}]`);
     lines.push(`  line [${values(hs).join(', ')}]`);
     return { mermaid: codeBlock(lines.join('\n'), 'mermaid'), text };
+}
+
+// The sticky comment's identity: the hidden first line that finds it again, from
+// the comment id (the input, or the job and package).
+/** A comment id reduced to characters that cannot end an HTML comment or the line. */
+function safeCommentId(id) {
+    return (String(id)
+        .replace(/[^A-Za-z0-9._:/@+=-]/g, '_')
+        .replace(/-{2,}/g, '-')
+        .slice(0, 100) || 'default');
+}
+/** The hidden first line that identifies our sticky comment. */
+function commentMarker(id) {
+    return `<!-- memleak-action:${safeCommentId(id)} -->`;
 }
 
 // Where a frame's file lives in the repository. pprof reports a file either as an
@@ -6389,7 +6443,7 @@ function contextLine(ctx) {
         ? `${formatCount(analysis.base.requests)} / ${formatCount(analysis.head.requests)} requests`
         : `${formatCount(analysis.head.requests)} requests`;
     const cutShort = analysis.untrustworthy?.some((n) => n.endsWith('results are partial'));
-    parts.push(`${escapeMarkdown(reqs)} in ${escapeMarkdown(formatDuration$1(meta.durationMs))}${analysis.base ? ' per side' : ''}${cutShort ? ' (cut short)' : ''}`);
+    parts.push(`${escapeMarkdown(reqs)} in ${escapeMarkdown(formatDuration(meta.durationMs))}${analysis.base ? ' per side' : ''}${cutShort ? ' (cut short)' : ''}`);
     return parts.join(' · ');
 }
 function checkLine(ctx) {
@@ -7107,7 +7161,7 @@ const ROWS = [
     },
     { name: 'Open fds start → end', value: (s) => fromTo(s.openFdsStart, s.openFdsEnd, formatCount) },
     { name: 'Throughput', value: (s) => formatRps(s.requestsPerSecond), change: (s) => s.requestsPerSecond },
-    { name: 'p99 latency', value: (s) => formatDuration$1(s.p99LatencyMs), change: (s) => s.p99LatencyMs },
+    { name: 'p99 latency', value: (s) => formatDuration(s.p99LatencyMs), change: (s) => s.p99LatencyMs },
     {
         name: 'Requests (errors)',
         value: (s) => `${formatCount(s.requests)} (${s.errors === 0 ? 'no errors' : `${formatCount(s.errors)} errors`})`,
@@ -7189,17 +7243,6 @@ function headAllocatorTable(rates, ctx) {
 
 /** GitHub refuses a comment body longer than this. */
 const MAX_COMMENT_CHARS = 65_536;
-/** A comment id reduced to characters that cannot end an HTML comment or the line. */
-function safeCommentId(id) {
-    return (String(id)
-        .replace(/[^A-Za-z0-9._:/@+=-]/g, '_')
-        .replace(/-{2,}/g, '-')
-        .slice(0, 100) || 'default');
-}
-/** The hidden first line that identifies our sticky comment. */
-function commentMarker(id) {
-    return `<!-- memleak-action:${safeCommentId(id)} -->`;
-}
 const FULL = {
     stacks: true,
     improvements: 10,
@@ -7363,7 +7406,7 @@ function footer(ctx) {
         reqs.push(escapeMarkdown(`+${meta.requests.length - 3} more`));
     const parts = [
         escapeMarkdown(`${tool.name} ${tool.version}`, { max: 80 }),
-        escapeMarkdown(`${meta.connections} connections, ${formatDuration$1(meta.warmupMs)} warmup + ${formatDuration$1(meta.durationMs)} measured, ${meta.snapshots} snapshots`),
+        escapeMarkdown(`${meta.connections} connections, ${formatDuration(meta.warmupMs)} warmup + ${formatDuration(meta.durationMs)} measured, ${meta.snapshots} snapshots`),
         `requests: ${reqs.join(', ') || '—'}`,
         escapeMarkdown([meta.goVersion, meta.platform].filter(Boolean).join(' '), { max: 80 }),
         escapeMarkdown(`regression threshold ${formatFraction(meta.regressionThreshold)}`),
@@ -8142,6 +8185,11 @@ const DEFAULT_CONNECTIONS = 16;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_DEADLINE_MS = 60 * 60 * 1000;
 const STOP_WAIT_MS = 2000;
+/**
+ * Long (over 80 lines) because the handle it returns (stats, reset, pause, stop)
+ * closes over the workers and shared counters it sets up; split, that state would
+ * be passed around between the halves.
+ */
 async function startLoad(options) {
     const connections = options.connections ?? DEFAULT_CONNECTIONS;
     const threads = Math.max(1, Math.min(options.threads ?? 1, connections));
@@ -8412,6 +8460,106 @@ async function waitListening(wait) {
     }
 }
 
+// The service's process group: stopped with a grace before SIGKILL, and killed
+// with our own process if we end first (a cancelled job), so no process of it
+// outlives the run.
+const STOP_GRACE_MS = 3000;
+const KILL_WAIT_MS = 10_000;
+/**
+ * Stops the group: SIGTERM (or the sandbox scope's terminate), SIGKILL after a
+ * grace, then whatever is left of the group and the scope.
+ */
+async function stopGroup(pid, exited, hasExited, scope) {
+    try {
+        if (!hasExited()) {
+            if (scope)
+                await scope.terminate();
+            else
+                signalGroup(pid, 'SIGTERM');
+            if (!(await within$1(exited, STOP_GRACE_MS))) {
+                if (scope)
+                    await scope.killAll();
+                signalGroup(pid, 'SIGKILL');
+                if (!(await within$1(exited, KILL_WAIT_MS))) {
+                    throw new Error(`service (pid ${pid}) did not exit ${formatSeconds(KILL_WAIT_MS)} after SIGKILL`);
+                }
+            }
+        }
+        // Children the service started share its group and may outlive it; in a sandbox
+        // scope, also those that left the group (setsid): the whole cgroup is killed.
+        signalGroup(pid, 'SIGKILL');
+        if (scope)
+            await scope.killAll();
+    }
+    finally {
+        if (hasExited())
+            unregisterGroup(pid);
+    }
+}
+function signalGroup(pgid, signal) {
+    try {
+        process.kill(-pgid, signal);
+    }
+    catch (err) {
+        // EPERM: a group of another user (the sandbox's, started through sudo); its scope kills it.
+        const code = err.code;
+        if (code !== 'ESRCH' && code !== 'EPERM')
+            throw err;
+    }
+}
+async function within$1(p, ms) {
+    let timer;
+    const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    try {
+        return await Promise.race([p.then(() => true), timeout]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+// Safety net: process groups still running when our process ends are killed.
+// 'exit' covers normal ends and process.exit(); the signal handlers cover a
+// cancelled job (SIGINT/SIGTERM), after which the signal is re-raised so that
+// our process still ends the way it would have without us.
+const liveGroups = new Set();
+const SIGNALS$1 = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+function killAllSync() {
+    for (const pgid of liveGroups) {
+        try {
+            process.kill(-pgid, 'SIGKILL');
+        }
+        catch {
+            // already gone
+        }
+    }
+    liveGroups.clear();
+}
+function onSignal(signal) {
+    killAllSync();
+    removeHandlers();
+    if (process.listenerCount(signal) === 0)
+        process.kill(process.pid, signal);
+}
+function removeHandlers() {
+    process.removeListener('exit', killAllSync);
+    for (const s of SIGNALS$1)
+        process.removeListener(s, onSignal);
+}
+function registerGroup(pgid) {
+    if (liveGroups.size === 0) {
+        process.on('exit', killAllSync);
+        for (const s of SIGNALS$1)
+            process.on(s, onSignal);
+    }
+    liveGroups.add(pgid);
+}
+function unregisterGroup(pgid) {
+    if (!liveGroups.delete(pgid))
+        return;
+    if (liveGroups.size === 0)
+        removeHandlers();
+}
+
 // Lifecycle of the service under test: spawn it in its own process group with its
 // output in a log, wait until it answers, and make sure that whatever happens
 // (stop, readiness failure, our own death) no process of that group survives.
@@ -8430,8 +8578,6 @@ class ServiceStartError extends Error {
         this.lastAttempt = lastAttempt;
     }
 }
-const STOP_GRACE_MS = 3000;
-const KILL_WAIT_MS = 10_000;
 const POLL_INTERVAL_MS = 100;
 const ATTEMPT_TIMEOUT_MS = 1000;
 const NOT_FOUND_GRACE_MS = 5000;
@@ -8569,54 +8715,6 @@ function waitForListener(options, handle, deadline) {
 function describeExit(exit) {
     return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
 }
-async function stopGroup(pid, exited, hasExited, scope) {
-    try {
-        if (!hasExited()) {
-            if (scope)
-                await scope.terminate();
-            else
-                signalGroup(pid, 'SIGTERM');
-            if (!(await within$1(exited, STOP_GRACE_MS))) {
-                if (scope)
-                    await scope.killAll();
-                signalGroup(pid, 'SIGKILL');
-                if (!(await within$1(exited, KILL_WAIT_MS))) {
-                    throw new Error(`service (pid ${pid}) did not exit ${formatSeconds(KILL_WAIT_MS)} after SIGKILL`);
-                }
-            }
-        }
-        // Children the service started share its group and may outlive it; in a sandbox
-        // scope, also those that left the group (setsid): the whole cgroup is killed.
-        signalGroup(pid, 'SIGKILL');
-        if (scope)
-            await scope.killAll();
-    }
-    finally {
-        if (hasExited())
-            unregisterGroup(pid);
-    }
-}
-function signalGroup(pgid, signal) {
-    try {
-        process.kill(-pgid, signal);
-    }
-    catch (err) {
-        // EPERM: a group of another user (the sandbox's, started through sudo); its scope kills it.
-        const code = err.code;
-        if (code !== 'ESRCH' && code !== 'EPERM')
-            throw err;
-    }
-}
-async function within$1(p, ms) {
-    let timer;
-    const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-    try {
-        return await Promise.race([p.then(() => true), timeout]);
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
 function sleep$2(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -8642,48 +8740,6 @@ function readLogTail(path, lines) {
         if (fd !== undefined)
             fs.closeSync(fd);
     }
-}
-// Safety net: process groups still running when our process ends are killed.
-// 'exit' covers normal ends and process.exit(); the signal handlers cover a
-// cancelled job (SIGINT/SIGTERM), after which the signal is re-raised so that
-// our process still ends the way it would have without us.
-const liveGroups = new Set();
-const SIGNALS$1 = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-function killAllSync() {
-    for (const pgid of liveGroups) {
-        try {
-            process.kill(-pgid, 'SIGKILL');
-        }
-        catch {
-            // already gone
-        }
-    }
-    liveGroups.clear();
-}
-function onSignal(signal) {
-    killAllSync();
-    removeHandlers();
-    if (process.listenerCount(signal) === 0)
-        process.kill(process.pid, signal);
-}
-function removeHandlers() {
-    process.removeListener('exit', killAllSync);
-    for (const s of SIGNALS$1)
-        process.removeListener(s, onSignal);
-}
-function registerGroup(pgid) {
-    if (liveGroups.size === 0) {
-        process.on('exit', killAllSync);
-        for (const s of SIGNALS$1)
-            process.on(s, onSignal);
-    }
-    liveGroups.add(pgid);
-}
-function unregisterGroup(pgid) {
-    if (!liveGroups.delete(pgid))
-        return;
-    if (liveGroups.size === 0)
-        removeHandlers();
 }
 
 // Resident memory and open descriptors of the service, read from outside the
@@ -9306,43 +9362,8 @@ function record(value, path, max, maxString) {
     return out;
 }
 
-/** Keys that lead wherever they appear; the rest follow in alphabetical order. */
-const LEADING_KEYS = ['schemaVersion', 'tool', 'meta', 'failures', 'verdict', 'analysis'];
-function ordered(value) {
-    if (Array.isArray(value))
-        return value.map(ordered);
-    if (typeof value === 'number') {
-        // JSON has no Infinity ("new" allocation sites have an infinite change); NaN means unknown.
-        if (Number.isNaN(value))
-            return null;
-        if (!Number.isFinite(value))
-            return value > 0 ? 'Infinity' : '-Infinity';
-        return value;
-    }
-    if (typeof value !== 'object' || value === null)
-        return value;
-    const obj = value;
-    const keys = Object.keys(obj)
-        .filter((k) => obj[k] !== undefined)
-        .sort((a, b) => {
-        const ia = LEADING_KEYS.indexOf(a);
-        const ib = LEADING_KEYS.indexOf(b);
-        if (ia >= 0 || ib >= 0)
-            return (ia < 0 ? Infinity : ia) - (ib < 0 ? Infinity : ib);
-        return a < b ? -1 : a > b ? 1 : 0;
-    });
-    const out = {};
-    for (const k of keys)
-        out[k] = ordered(obj[k]);
-    return out;
-}
-/** Pretty JSON with a stable key order, so two reports diff cleanly. Ends with a newline. */
-function toJson(report) {
-    return JSON.stringify(ordered(report), null, 2) + '\n';
-}
 // Caps: far above what a real report holds, low enough that a hostile one cannot
 // make the renderer slow or the comment huge.
-const MAX_TEXT = 100 * 1024 * 1024;
 const NAME = 1000;
 const SENTENCE = 2000;
 const SHORT = 200;
@@ -9498,7 +9519,8 @@ function sideSummary(value, path) {
         }),
     };
 }
-function analysis(value, path) {
+/** The report's `analysis`, every field the renderer uses checked and capped. */
+function readAnalysis(value, path) {
     const o = object(value, path);
     const v = object(o.verdict, `${path}.verdict`);
     return {
@@ -9526,6 +9548,47 @@ function analysis(value, path) {
             }),
     };
 }
+
+// The JSON rendering of the report (the `report` output) and its reader. The
+// reader is a validator: in the fork-safe two-job mode the report comes from an
+// artifact that the PR's own code could have written, so every field the
+// renderer uses is type-checked and size-capped, and unknown fields are dropped.
+/** Keys that lead wherever they appear; the rest follow in alphabetical order. */
+const LEADING_KEYS = ['schemaVersion', 'tool', 'meta', 'failures', 'verdict', 'analysis'];
+function ordered(value) {
+    if (Array.isArray(value))
+        return value.map(ordered);
+    if (typeof value === 'number') {
+        // JSON has no Infinity ("new" allocation sites have an infinite change); NaN means unknown.
+        if (Number.isNaN(value))
+            return null;
+        if (!Number.isFinite(value))
+            return value > 0 ? 'Infinity' : '-Infinity';
+        return value;
+    }
+    if (typeof value !== 'object' || value === null)
+        return value;
+    const obj = value;
+    const keys = Object.keys(obj)
+        .filter((k) => obj[k] !== undefined)
+        .sort((a, b) => {
+        const ia = LEADING_KEYS.indexOf(a);
+        const ib = LEADING_KEYS.indexOf(b);
+        if (ia >= 0 || ib >= 0)
+            return (ia < 0 ? Infinity : ia) - (ib < 0 ? Infinity : ib);
+        return a < b ? -1 : a > b ? 1 : 0;
+    });
+    const out = {};
+    for (const k of keys)
+        out[k] = ordered(obj[k]);
+    return out;
+}
+/** Pretty JSON with a stable key order, so two reports diff cleanly. Ends with a newline. */
+function toJson(report) {
+    return JSON.stringify(ordered(report), null, 2) + '\n';
+}
+/** Above this the report's text is not even parsed (the other caps are in read-analysis.ts). */
+const MAX_TEXT = 100 * 1024 * 1024;
 function meta(value, path) {
     const o = object(value, path);
     const repository = optString(o.repository, `${path}.repository`, SHORT);
@@ -9590,7 +9653,7 @@ function parseReport(text) {
         schemaVersion: REPORT_SCHEMA_VERSION,
         tool: { name: 'memleak-action', version: string(tool.version, 'report.tool.version', 60) },
         meta: meta(o.meta, 'report.meta'),
-        analysis: analysis(o.analysis, 'report.analysis'),
+        analysis: readAnalysis(o.analysis, 'report.analysis'),
         failures: array(o.failures, 'report.failures', 20, (f, p) => string(f, p, SENTENCE)),
     };
 }
@@ -9917,7 +9980,7 @@ class RunStoppedError extends Error {
 const SIGNALS = ['SIGINT', 'SIGTERM'];
 function startRunControl(timeoutMs) {
     const controller = new AbortController();
-    const limit = formatDuration(timeoutMs);
+    const limit = formatDuration$1(timeoutMs);
     const deadline = setTimeout(() => controller.abort(new RunStoppedError(`timeout: the run took longer than ${limit}`, `timeout after ${limit}`)), timeoutMs);
     // The first signal aborts; a second (SIGTERM after SIGINT) finds it aborted and lets the
     // report already on its way finish. `on`, not `once`: while a listener is registered, the
@@ -10350,13 +10413,9 @@ async function ensureSandboxUser(priv, platform) {
     throw new Error(`cannot create the sandbox user ${name}: ${failure}`);
 }
 
-// The pull request's code (build-command, the service, whatever they start) runs
-// as another, unprivileged user, so it cannot read our environment through
-// /proc (where the token is) nor write the runner's files; on Linux each scope
-// (a side's build, a side's service) is a cgroup, killed whole when it ends, so
-// a process that left its session with setsid still dies; macOS has no cgroups:
-// every process of the sandbox user is killed instead. Where we are neither
-// root nor have passwordless sudo, nothing is isolated and the report says so.
+// The command lines a sandboxed process starts with: on Linux a shell that
+// joins the scope's cgroups and drops to the sandbox user with setpriv; on
+// macOS sudo -u. Always `env -i`, so the command gets exactly its environment.
 /** Joins the cgroups, records the pid, then becomes the sandbox user; exec keeps the pid throughout. */
 const JOIN_SCRIPT = [
     'pidfile=$1 u=$2 g=$3 setpriv=$4 n=$5; shift 5',
@@ -10397,44 +10456,9 @@ function macKillAllCommand(priv, user) {
         ? ['sudo', '-n', '-u', user.name, '--', 'kill', '-KILL', '-1']
         : ['kill', '-KILL', '-1'];
 }
-function noIsolation(reason) {
-    const description = `no isolation: ${reason}; the pull request's code runs as this user and could read the token`;
-    return {
-        isolated: false,
-        description,
-        scope: async (name) => ({
-            name,
-            wrap: (command, args, env) => ({ command, args, env }),
-            mainPid: (pid) => pid,
-            terminate: async () => { },
-            killAll: async () => [],
-            oomKilled: () => false,
-            dispose: async () => { },
-        }),
-        copyTree: async (tree) => tree,
-        readOnlyDir: async (name) => mkdtemp(join$1(fs.realpathSync('/tmp'), `memleak-${name}-`)),
-        handOver: async () => { },
-        dispose: async () => { },
-    };
-}
-function findSetpriv() {
-    for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
-        if (fs.existsSync(join$1(dir, 'setpriv')))
-            return join$1(dir, 'setpriv');
-    }
-    return undefined;
-}
-/** What a pid is, for "still alive: pid 12 (sleep 3600)". */
-function describePid(pid) {
-    let cmd = '';
-    try {
-        cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-    }
-    catch {
-        // not Linux, or gone
-    }
-    return cmd ? `pid ${pid} (${cmd.slice(0, 80)})` : `pid ${pid}`;
-}
+
+// Cleaning up after a run that was killed (a job's timeout) before it could:
+// cgroups and directories named for a pid that is gone, and their processes.
 function pidAlive(pid) {
     try {
         process.kill(pid, 0);
@@ -10489,7 +10513,57 @@ async function sweepStaleDirs(ops) {
             await ops.removeTree(join$1(tmp, name)).catch(() => { });
     }
 }
-/** Sets up the sandbox: the user (created when missing), the cgroup layout, the sandbox's directory. */
+
+// The pull request's code (build-command, the service, whatever they start) runs
+// as another, unprivileged user, so it cannot read our environment through
+// /proc (where the token is) nor write the runner's files; on Linux each scope
+// (a side's build, a side's service) is a cgroup, killed whole when it ends, so
+// a process that left its session with setsid still dies; macOS has no cgroups:
+// every process of the sandbox user is killed instead. Where we are neither
+// root nor have passwordless sudo, nothing is isolated and the report says so.
+function noIsolation(reason) {
+    const description = `no isolation: ${reason}; the pull request's code runs as this user and could read the token`;
+    return {
+        isolated: false,
+        description,
+        scope: async (name) => ({
+            name,
+            wrap: (command, args, env) => ({ command, args, env }),
+            mainPid: (pid) => pid,
+            terminate: async () => { },
+            killAll: async () => [],
+            oomKilled: () => false,
+            dispose: async () => { },
+        }),
+        copyTree: async (tree) => tree,
+        readOnlyDir: async (name) => mkdtemp(join$1(fs.realpathSync('/tmp'), `memleak-${name}-`)),
+        handOver: async () => { },
+        dispose: async () => { },
+    };
+}
+function findSetpriv() {
+    for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+        if (fs.existsSync(join$1(dir, 'setpriv')))
+            return join$1(dir, 'setpriv');
+    }
+    return undefined;
+}
+/** What a pid is, for "still alive: pid 12 (sleep 3600)". */
+function describePid(pid) {
+    let cmd = '';
+    try {
+        cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    }
+    catch {
+        // not Linux, or gone
+    }
+    return cmd ? `pid ${pid} (${cmd.slice(0, 80)})` : `pid ${pid}`;
+}
+/**
+ * Sets up the sandbox: the user (created when missing), the cgroup layout, the
+ * sandbox's directory. Long (over 80 lines) because the scopes and the Sandbox it
+ * returns close over the user, the cgroup plan and the live scopes set up here.
+ */
 async function createSandbox(opts = {}) {
     const platform = opts.platform ?? process.platform;
     if (platform !== 'linux' && platform !== 'darwin')

@@ -3,7 +3,6 @@
 // reports the PR's own code could have written: each is validated (parseReport),
 // must name the commit the triggering run measured, and is posted under this
 // job's comment id and judged by this job's fail-on.
-import * as core from '@actions/core'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -17,7 +16,8 @@ import { downloadReportArtifacts, type FindBy } from '../github/artifact-reports
 import { runUrl } from '../github/context.js'
 import { reviewPlan } from '../github/review-comments.js'
 import { publish, type Publication } from '../github/publish.js'
-import { commentMarker, renderMarkdown } from '../report/markdown.js'
+import { renderMarkdown } from '../report/markdown.js'
+import { commentMarker } from '../report/marker.js'
 import type { Report } from '../model/report.js'
 import { VERSION } from '../model/version.js'
 import { combinedVerdict, renderAggregate, serviceNames } from '../report/multi-service.js'
@@ -25,6 +25,8 @@ import { apiFor, type ActionRun } from './run-env.js'
 import { resolveTarget, type Target } from '../github/pull-request.js'
 import { readReports, type LoadedReport } from './report-files.js'
 import { verifyReport, withTrustedFields } from '../report/trust.js'
+import type { ActionsIO } from '../github/actions-io.js'
+import { coreIO } from './core-io.js'
 
 /**
  * Where the report's files are in the repository. The report is untrusted: every
@@ -69,6 +71,7 @@ interface FoundReports {
 async function downloadReports(
   env: ActionRun,
   client: () => Promise<ArtifactClientLike>,
+  io: ActionsIO,
 ): Promise<FoundReports> {
   const { context, token } = env
   const run = context.workflowRun
@@ -90,13 +93,13 @@ async function downloadReports(
   const dest = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'memleak-artifacts-'))
   const cleanup = () => rm(dest, { recursive: true, force: true })
   try {
-    const { reportsDir, artifacts } = await core.group('Download the reports', async () =>
+    const { reportsDir, artifacts } = await io.group('Download the reports', async () =>
       downloadReportArtifacts({
         client: await client(),
         findBy,
         dest,
         runPageUrl: runUrl(context, run?.id),
-        log: { info: (line) => core.info(line), notice: (line) => core.notice(line) },
+        log: { info: (line) => io.info(line), notice: (line) => io.notice(line) },
       }),
     )
     const withReports = artifacts.filter((a) => a.reports > 0)
@@ -119,6 +122,7 @@ async function downloadReports(
 export async function runFromReports(
   env: ActionRun,
   artifactClient: () => Promise<ArtifactClientLike> = loadArtifactClient,
+  io: ActionsIO = coreIO,
 ): Promise<void> {
   const { action, context } = env
   const found: FoundReports = action.reportPath
@@ -127,15 +131,15 @@ export async function runFromReports(
         source: 'report-path',
         cleanup: async () => {},
       }
-    : await downloadReports(env, artifactClient)
+    : await downloadReports(env, artifactClient, io)
   try {
-    await publishReports(env, found)
+    await publishReports(env, found, io)
   } finally {
     await found.cleanup()
   }
 }
 
-async function publishReports(env: ActionRun, found: FoundReports): Promise<void> {
+async function publishReports(env: ActionRun, found: FoundReports, io: ActionsIO): Promise<void> {
   const { inputs, action, context, commentId } = env
   const { path } = found
   const loaded = await readReports(path)
@@ -148,24 +152,22 @@ async function publishReports(env: ActionRun, found: FoundReports): Promise<void
     )
   }
 
-  const api = apiFor(env)
+  const api = apiFor(env, io)
   if (!api.api && context.workflowRun && context.workflowRun.pullRequests.length === 0)
-    core.warning(
-      `${api.noApiReason}: the pull request of a fork cannot be looked up, so no comment is posted.`,
-    )
+    io.warning(`${api.noApiReason}: the pull request of a fork cannot be looked up, so no comment is posted.`)
   let target: Target
   try {
     target = await resolveTarget(context, api.api)
   } catch (error) {
-    core.warning(
+    io.warning(
       `Could not look up the pull request: ${error instanceof Error ? error.message : String(error)}`,
     )
     target = { pullRequests: [], headSha: context.workflowRun?.headSha, runId: context.runId, source: 'none' }
   }
   const pullRequest = choosePullRequest(target, loaded)
-  if (pullRequest !== undefined) core.info(`Pull request #${pullRequest} (from the ${target.source}).`)
+  if (pullRequest !== undefined) io.info(`Pull request #${pullRequest} (from the ${target.source}).`)
   else if (context.workflowRun)
-    core.info(
+    io.info(
       `No open pull request has head ${context.workflowRun.headSha.slice(0, 12)}: nothing to comment on.`,
     )
 
@@ -203,7 +205,7 @@ async function publishReports(env: ActionRun, found: FoundReports): Promise<void
   } else {
     const names = serviceNames(reports)
     const services = reports.map((report, i) => ({ name: names[i], report }))
-    core.info(`Aggregating ${services.length} reports: ${names.join(', ')}`)
+    io.info(`Aggregating ${services.length} reports: ${names.join(', ')}`)
     publication = {
       render: (caps) => renderAggregate(services, { marker, artifactUrl, version: VERSION, ...caps }),
       verdict: combinedVerdict(reports),
@@ -220,17 +222,21 @@ async function publishReports(env: ActionRun, found: FoundReports): Promise<void
       reportPath: path,
     }
   }
-  await publish(publication, {
-    ...api,
-    pullRequest,
-    headSha: target.headSha,
-    comment: inputs.comment,
-    deleteCommentWhenClean: action.deleteCommentWhenClean,
-    commentAuthor: action.commentAuthor || undefined,
-    reviewComments: action.reviewComments,
-    checkName: action.checkName || undefined,
-    detailsUrl: runPage,
-    // Annotations as workflow commands would land on this run, not the PR's: the check run carries them.
-    stepAnnotations: false,
-  })
+  await publish(
+    publication,
+    {
+      ...api,
+      pullRequest,
+      headSha: target.headSha,
+      comment: inputs.comment,
+      deleteCommentWhenClean: action.deleteCommentWhenClean,
+      commentAuthor: action.commentAuthor || undefined,
+      reviewComments: action.reviewComments,
+      checkName: action.checkName || undefined,
+      detailsUrl: runPage,
+      // Annotations as workflow commands would land on this run, not the PR's: the check run carries them.
+      stepAnnotations: false,
+    },
+    io,
+  )
 }

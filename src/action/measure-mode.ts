@@ -4,7 +4,6 @@
 // binaries are built elsewhere). It is uploaded before publishing, so the
 // comment links the artifact itself; in mode analyze the upload is how the
 // report reaches the comment workflow.
-import * as core from '@actions/core'
 import { join } from 'node:path'
 import { annotationsFor, type PathMapping } from '../github/annotations.js'
 import { artifactNameFor, uploadRunArtifact, type UploadedArtifact } from '../github/artifact.js'
@@ -13,11 +12,14 @@ import { reviewPlan } from '../github/review-comments.js'
 import { runPipeline, type Logger } from '../pipeline.js'
 import { publish } from '../github/publish.js'
 import { RunStoppedError, startRunControl } from '../run/run-control.js'
-import { commentMarker, renderMarkdown } from '../report/markdown.js'
+import { renderMarkdown } from '../report/markdown.js'
+import { commentMarker } from '../report/marker.js'
 import { runnerSecrets } from '../run/secrets.js'
 import { apiFor, type ActionRun } from './run-env.js'
 import { inert } from '../github/echo.js'
 import { UsageError } from '../model/errors.js'
+import type { ActionsIO } from '../github/actions-io.js'
+import { coreIO } from './core-io.js'
 
 /** Events whose runs hold the base repository's secrets and a write token. */
 const PRIVILEGED_EVENTS = ['pull_request_target', 'workflow_run', 'issue_comment']
@@ -37,26 +39,26 @@ export function refusePrivilegedEvent(eventName: string | undefined, allowUntrus
   )
 }
 
-const actionsLogger: Logger = {
-  // Lines may quote the service (its log tail, an error body): never as workflow commands.
-  info: (line) => core.info(inert(line)),
-  warn: (line) => core.warning(line),
-  group: (title, fn) => core.group(title, fn),
+function pipelineLogger(io: ActionsIO): Logger {
+  return {
+    // Lines may quote the service (its log tail, an error body): never as workflow commands.
+    info: (line) => io.info(inert(line)),
+    warn: (line) => io.warning(line),
+    group: (title, fn) => io.group(title, fn),
+  }
 }
 
-export async function runMeasure(env: ActionRun): Promise<void> {
+export async function runMeasure(env: ActionRun, io: ActionsIO = coreIO): Promise<void> {
   const { inputs, action, context, commentId } = env
   refusePrivilegedEvent(context.eventName, action.allowUntrustedCode)
   if (context.eventName && PRIVILEGED_EVENTS.includes(context.eventName))
-    core.warning(
+    io.warning(
       `allow-untrusted-code: building and running the checked-out code on ${context.eventName}, with this run's secrets`,
     )
   const analyzeOnly = action.mode === 'analyze'
   const baseRef = inputs.baseRef || context.pullRequest?.baseSha
   if (!baseRef)
-    core.info(
-      'No base to compare against (not a pull request and no base-ref): checking head for leaks only.',
-    )
+    io.info('No base to compare against (not a pull request and no base-ref): checking head for leaks only.')
   const runPage = runUrl(context)
   const outDir = join(
     process.env.RUNNER_TEMP || join(context.workspace, '.memleak'),
@@ -66,18 +68,18 @@ export async function runMeasure(env: ActionRun): Promise<void> {
   // Also after a failed run: a side that crashed leaves the profiles that explain it.
   const keepFiles = async (): Promise<UploadedArtifact | undefined> => {
     if (!action.uploadArtifact) return undefined
-    const uploaded = await core.group('Artifact', () =>
+    const uploaded = await io.group('Artifact', () =>
       uploadRunArtifact({
         dir: outDir,
         name: artifactNameFor(commentId),
         runPageUrl: runPage,
-        log: { info: (line) => core.info(line), notice: (line) => core.notice(line) },
+        log: { info: (line) => io.info(line), notice: (line) => io.notice(line) },
         timeoutMs: 2 * 60_000,
       }),
     )
     if (uploaded) {
-      core.setOutput('artifact-id', String(uploaded.id))
-      if (uploaded.url) core.setOutput('artifact-url', uploaded.url)
+      io.setOutput('artifact-id', String(uploaded.id))
+      if (uploaded.url) io.setOutput('artifact-url', uploaded.url)
     }
     return uploaded
   }
@@ -96,7 +98,7 @@ export async function runMeasure(env: ActionRun): Promise<void> {
       commentId,
       artifactUrl: runPage,
       serverUrl: context.serverUrl,
-      log: actionsLogger,
+      log: pipelineLogger(io),
       signal: control.signal,
       forbiddenValues: runnerSecrets(env.token, process.env),
     }).catch(async (error: unknown) => {
@@ -111,13 +113,13 @@ export async function runMeasure(env: ActionRun): Promise<void> {
     const uploaded = cancelled ? undefined : await keepFiles()
     const artifactUrl = uploaded?.url ?? runPage
     if (analyzeOnly) {
-      core.info(
+      io.info(
         uploaded
           ? `mode analyze: no GitHub API calls. The comment workflow downloads artifact ${uploaded.name}.`
           : `mode analyze: no GitHub API calls. Upload ${outDir} (the artifact-dir output) for the comment workflow.`,
       )
       if (action.checkName || action.deleteCommentWhenClean || action.reviewComments)
-        core.info(
+        io.info(
           'check-name, delete-comment-when-clean and review-comments take effect in the comment workflow (mode comment).',
         )
     }
@@ -138,7 +140,7 @@ export async function runMeasure(env: ActionRun): Promise<void> {
         artifactDir: outDir,
       },
       {
-        ...(analyzeOnly ? {} : apiFor(env)),
+        ...(analyzeOnly ? {} : apiFor(env, io)),
         pullRequest: context.pullRequest?.number,
         headSha: context.pullRequest?.headSha || context.sha,
         comment: inputs.comment && !analyzeOnly,
@@ -149,6 +151,7 @@ export async function runMeasure(env: ActionRun): Promise<void> {
         detailsUrl: runPage,
         stepAnnotations: true,
       },
+      io,
     )
     if (cancelled) await keepFiles()
   } finally {

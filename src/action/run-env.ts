@@ -3,6 +3,7 @@ import type { RunContext } from '../github/context.js'
 import { createOctokit, type GitHubClient } from '../github/octokit.js'
 import type { ActionInputs, Inputs } from '../run/inputs.js'
 import type { PublishTarget } from '../github/publish.js'
+import type { ActionsIO } from '../github/actions-io.js'
 
 export interface ActionRun {
   inputs: Inputs
@@ -14,10 +15,14 @@ export interface ActionRun {
 }
 
 /** The API client, or why there is none. Created only by modes that use the API. */
-export function apiFor(env: ActionRun): Pick<PublishTarget, 'api' | 'noApiReason'> {
+export function apiFor(env: ActionRun, io: ActionsIO): Pick<PublishTarget, 'api' | 'noApiReason'> {
   const { context, token } = env
   if (!context.owner || !context.repo) return { noApiReason: 'No repository (GITHUB_REPOSITORY is unset)' }
   if (!token) return { noApiReason: 'No github-token' }
-  const octokit: GitHubClient = createOctokit(token, { baseUrl: context.apiUrl })
+  const octokit: GitHubClient = createOctokit(token, {
+    baseUrl: context.apiUrl,
+    log: { debug: io.debug, info: io.info, warn: io.warning, error: io.error },
+    mask: io.setSecret,
+  })
   return { api: { octokit, owner: context.owner, repo: context.repo } }
 }

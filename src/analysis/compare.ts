@@ -1,7 +1,8 @@
 // The analysis stage: pure, from both sides' decoded snapshots to findings,
 // allocation changes and a verdict.
 import { attributeHeapFindings } from './attribute.js'
-import { analyseGoroutines, CONNECTION_KEY, type GoroutineAnalysis } from './goroutines.js'
+import { analyseGoroutines, type GoroutineAnalysis } from './goroutines.js'
+import { CONNECTION_KEY } from './connections.js'
 import { analyseHeap, heapMinGrowth, type HeapAnalysis } from './heap.js'
 import { runNotes, sideNotes } from './notes.js'
 import { analyseRegressions } from './regression.js'

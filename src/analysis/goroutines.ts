@@ -1,28 +1,21 @@
 // Goroutine and connection leaks. Goroutine profiles have one sample per
 // distinct stack with the number of goroutines on it: exact counts, no sampling.
 // A leak is a stack whose count grows with requests and stays after the load.
-// HTTP client connections left open (response bodies not closed) show up as
-// persistConn read/write loops growing together with open descriptors: those
-// become one connection-leak finding instead of two goroutine leaks.
-import type { Frame, GoroutineRecord, Profile } from '../model/profile.js'
+// HTTP client connections left open become one connection-leak finding instead
+// of two goroutine leaks (connections.ts); what a goroutine waits on is waiting.ts.
+import type { Frame, Profile } from '../model/profile.js'
 import { formatCountInText, formatNumber } from '../model/format.js'
-import { connectionLeakHint, goroutineLeakHint } from './hints.js'
-import { isOwnFunction, isRuntimeFunction, makeSite, sourceFrame, valueIndex } from './sites.js'
+import { goroutineLeakHint } from './hints.js'
+import { isOwnFunction, makeSite, valueIndex } from './sites.js'
 import { evaluateTrend, type Trend } from './trend.js'
 import type { AnalysisOptions, Finding, SideData } from '../model/analysis.js'
+import { CONNECTION_KEY, connectionFinding, READ_LOOP, WRITE_LOOP } from './connections.js'
+import { blockingFrame, matchDump, stateFromWait, waitFunction } from './waiting.js'
 
 /** A goroutine stack must gain at least this many goroutines over the run. */
 export const GOROUTINE_MIN_GROWTH = 8
 /** Open descriptors must grow at least this much (and by a quarter of the connections) to confirm a connection leak. */
 export const FD_MIN_GROWTH = 4
-export const CONNECTION_KEY = 'net/http.(*persistConn).readLoop'
-
-const READ_LOOP = 'net/http.(*persistConn).readLoop'
-const WRITE_LOOP = 'net/http.(*persistConn).writeLoop'
-/** Entry points of net/http's client: an own frame calling one of these made the request. */
-const CLIENT_ENTRY =
-  /^net\/http\.(\(\*Client\)\.(Do|Get|Post|PostForm|Head|do|send)|Get|Post|PostForm|Head|send|\(\*Transport\)\.(RoundTrip|roundTrip))$/
-
 export const goroutineStackKey = (stack: readonly Frame[]) =>
   stack.length ? stack.map((f) => f.func.name).join(' < ') : '(no stack)'
 
@@ -129,84 +122,6 @@ export function analyseGoroutines(side: SideData, options: AnalysisOptions): Gor
   return { findings, trends, unconfirmedLeakProfileStacks: unconfirmed, available: true }
 }
 
-/** The runtime function a goroutine is parked in: the last runtime frame before the first non-runtime one. */
-export function waitFunction(stack: readonly Frame[]): string | undefined {
-  let last: string | undefined
-  for (const f of stack) {
-    if (!isRuntimeFunction(f.func.name)) break
-    last = f.func.name
-  }
-  return last
-}
-
-/** Where the goroutine waits: the first frame outside the runtime (internal/poll's runtime hooks count as runtime). */
-export function blockingFrame(stack: readonly Frame[]): Frame | undefined {
-  return (
-    stack.find((f) => !isRuntimeFunction(f.func.name) && !f.func.name.startsWith('internal/')) ?? stack[0]
-  )
-}
-
-const STATE_FROM_WAIT: [RegExp, string][] = [
-  [/^runtime\.chansend/, 'chan send'],
-  [/^runtime\.chanrecv/, 'chan receive'],
-  [/^runtime\.selectgo$/, 'select'],
-  [/^runtime\.block$/, 'select (no cases)'],
-  [/^runtime\.netpollblock$/, 'IO wait'],
-  [/^runtime\.semacquire/, 'semacquire'],
-  [/^runtime\.notifyListWait$/, 'sync.Cond.Wait'],
-]
-
-export interface DumpMatch {
-  state?: string
-  createdBy?: string
-  createdAt?: string
-  matched: number
-}
-
-/**
- * Goroutines of the text dump (debug=2) standing on this stack. The dump hides
- * runtime frames, so stacks are compared without them: exactly first, else by
- * the blocking frame and the own frame alone (lines or inlining may differ).
- * The state and creator reported are the most common among the matches.
- */
-export function matchDump(
-  stack: readonly Frame[],
-  dump: readonly GoroutineRecord[] | undefined,
-  modulePath: string,
-): DumpMatch {
-  if (!dump?.length) return { matched: 0 }
-  const names = stack.map((f) => f.func.name).filter((n) => !isRuntimeFunction(n))
-  const sig = names.join(' < ')
-  const recNames = (r: GoroutineRecord) => r.frames.map((f) => f.func).filter((n) => !isRuntimeFunction(n))
-  let matches = dump.filter((r) => recNames(r).join(' < ') === sig)
-  if (!matches.length && names.length) {
-    const own = names.find((n) => isOwnFunction(n, modulePath))
-    matches = dump.filter((r) => {
-      const rn = recNames(r)
-      return rn[0] === names[0] && (!own || rn.includes(own))
-    })
-  }
-  if (!matches.length) return { matched: 0 }
-  const state = mostCommon(matches.map((r) => r.state))
-  const creator = mostCommon(matches.map((r) => r.createdBy?.func).filter((v): v is string => !!v))
-  const at = matches.find((r) => r.createdBy?.func === creator)?.createdBy
-  return {
-    state,
-    createdBy: creator,
-    createdAt: at ? `${at.file}:${at.line}` : undefined,
-    matched: matches.length,
-  }
-}
-
-function mostCommon(values: readonly string[]): string | undefined {
-  const counts = new Map<string, number>()
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1)
-  let best: string | undefined
-  let bestN = 0
-  for (const [v, c] of counts) if (c > bestN) [best, bestN] = [v, c]
-  return best
-}
-
 function goroutineFinding(
   side: SideData,
   options: AnalysisOptions,
@@ -221,7 +136,7 @@ function goroutineFinding(
   const blocking = blockingFrame(stack)
   const wait = waitFunction(stack)
   const dump = matchDump(stack, side.goroutineDump, options.modulePath)
-  const stateFromStack = STATE_FROM_WAIT.find(([re]) => wait && re.test(wait))?.[1]
+  const stateFromStack = stateFromWait(wait)
   const waitReason = dump.state ?? stateFromStack
   const site = makeSite(key, blocking?.func.name ?? '(no stack)', stack, options.modulePath)
   // Wholly inside a library (a client's worker pool, a timer): blame the service's code that started it.
@@ -271,143 +186,6 @@ function goroutineFinding(
     summary: `Goroutines ${what} in ${blocking?.func.name ?? '(unknown)'}${by} pile up: ${row.counts[0]} -> ${row.counts[n - 1]} over ${formatCountInText(x[n - 1] - x[0])} requests (${formatNumber(trend.slope * 1000)} per 1k requests)${confirmed ? ', confirmed by the goroutineleak profile' : ''}.`,
     hint: hint.hint,
     evidence: { requests: x, values: row.counts.slice(0, n), settled: trend.settled, pValue: trend.pValue },
-    details,
-  }
-}
-
-export interface CallerEvidence {
-  caller?: Frame
-  evidence?: string
-  /** Other own callers seen, most evidence first. */
-  others: string[]
-}
-
-/**
- * Who made the outbound requests whose connections stay open. The persistConn
- * goroutines themselves were created by net/http.(*Transport).dialConn, which the
- * transport runs in its own goroutine, so their stacks never reach the service's
- * code. Instead, find stacks that pass through net/http's client entry points
- * ((*Client).Do/Get/Post/..., (*Transport).RoundTrip) and take the first own frame
- * above that call: weighted by the bytes allocated along those stacks in the last
- * heap profile (alloc_space is cumulative, so every request leaves a trace), else
- * by the goroutines found inside those calls across the snapshots.
- */
-export function findClientCaller(side: SideData, modulePath: string): CallerEvidence {
-  const last = side.snapshots[side.snapshots.length - 1]
-  const heapScores = new Map<string, { frame: Frame; score: number }>()
-  if (last) {
-    const ia = valueIndex(last.heap, 'alloc_space')
-    for (const s of last.heap.samples) {
-      const caller = callerOfClient(s.stack, modulePath)
-      if (!caller) continue
-      const cur = heapScores.get(caller.func.name) ?? { frame: caller, score: 0 }
-      cur.score += ia >= 0 ? (s.values[ia] ?? 0) : 1
-      heapScores.set(caller.func.name, cur)
-    }
-  }
-  const gScores = new Map<string, { frame: Frame; score: number }>()
-  for (const snap of side.snapshots) {
-    if (!snap.goroutines) continue
-    const vi = Math.max(0, valueIndex(snap.goroutines, 'goroutine'))
-    for (const s of snap.goroutines.samples) {
-      const caller = callerOfClient(s.stack, modulePath)
-      if (!caller) continue
-      const cur = gScores.get(caller.func.name) ?? { frame: caller, score: 0 }
-      cur.score += s.values[vi] ?? 0
-      gScores.set(caller.func.name, cur)
-    }
-  }
-  const rank = (m: Map<string, { frame: Frame; score: number }>) =>
-    [...m.values()].sort((a, b) => b.score - a.score)
-  const heap = rank(heapScores)
-  const gor = rank(gScores)
-  if (heap.length) {
-    return {
-      caller: heap[0].frame,
-      evidence: 'heap samples allocated through net/http client calls',
-      others: heap.slice(1, 4).map((h) => h.frame.func.name),
-    }
-  }
-  if (gor.length) {
-    return {
-      caller: gor[0].frame,
-      evidence: 'goroutines inside net/http client calls',
-      others: gor.slice(1, 4).map((h) => h.frame.func.name),
-    }
-  }
-  return { others: [] }
-}
-
-/** The own frame that called into net/http's client on this stack (leaf first), if any. */
-export function callerOfClient(stack: readonly Frame[], modulePath: string): Frame | undefined {
-  let seenClient = false
-  for (const f of stack) {
-    if (CLIENT_ENTRY.test(f.func.name)) seenClient = true
-    else if (seenClient && isOwnFunction(f.func.name, modulePath)) return f
-  }
-  return undefined
-}
-
-function connectionFinding(
-  side: SideData,
-  options: AnalysisOptions,
-  x: number[],
-  conns: number[],
-  writers: number[],
-  trend: Trend,
-  fdTrend: Trend | undefined,
-  fds: number[] | undefined,
-): Finding {
-  const n = x.length
-  const caller = findClientCaller(side, options.modulePath)
-  const callerName = caller.caller?.func.name
-  const hint = connectionLeakHint(callerName)
-  const readLoopStack = side.snapshots[n - 1].goroutines!.samples.find((s) =>
-    s.stack.some((f) => f.func.name === READ_LOOP),
-  )?.stack
-  const site = {
-    key: CONNECTION_KEY,
-    function: callerName ?? READ_LOOP,
-    ownFrame: caller.caller ? sourceFrame(caller.caller) : undefined,
-    stack: makeSite(CONNECTION_KEY, READ_LOOP, readLoopStack ?? [], options.modulePath).stack,
-  }
-  const dump = readLoopStack
-    ? matchDump(readLoopStack, side.goroutineDump, options.modulePath)
-    : { matched: 0 }
-  const details: Record<string, string | number> = {
-    readLoopStart: conns[0],
-    readLoopEnd: conns[n - 1],
-    writeLoopEnd: writers[n - 1],
-    per1kRequests: trend.slope * 1000,
-    pValue: trend.pValue,
-    hintRule: hint.rule,
-  }
-  if (trend.settled !== undefined) details.readLoopSettled = trend.settled
-  if (fds) {
-    details.openFdsStart = fds[0]
-    details.openFdsEnd = fds[n - 1]
-    if (typeof side.settled.openFds === 'number') details.openFdsSettled = side.settled.openFds
-    if (fdTrend) details.fdsPer1kRequests = fdTrend.slope * 1000
-  } else {
-    details.openFds = 'unavailable on this platform'
-  }
-  if (callerName) details.caller = callerName
-  if (caller.evidence) details.callerEvidence = caller.evidence
-  if (caller.others.length) details.otherCallers = caller.others.join(', ')
-  if (dump.state) details.waitReason = dump.state
-  if (dump.createdBy) details.createdBy = dump.createdBy
-  const who = callerName ? `Requests made by ${callerName}` : 'Outbound HTTP requests'
-  const fdText = fds ? `, open descriptors ${fds[0]} -> ${fds[n - 1]}` : ''
-  return {
-    kind: 'connection-leak',
-    status: 'unknown',
-    site,
-    rate: trend.slope,
-    unit: 'connections/req',
-    growth: trend.growth,
-    summary: `${who} leave their connections open: ${conns[0]} -> ${conns[n - 1]} HTTP client connections over ${formatCountInText(x[n - 1] - x[0])} requests${fdText}.`,
-    hint: hint.hint,
-    evidence: { requests: x, values: conns.slice(0, n), settled: trend.settled, pValue: trend.pValue },
     details,
   }
 }

@@ -5,7 +5,7 @@
 import { formatBytesInText, formatCountInText, formatPercent } from '../model/format.js'
 import { heapMinGrowth } from './heap.js'
 import type { RegressionResult } from './regression.js'
-import { mannWhitneyMinP } from './stats.js'
+import { mannWhitneyMinP } from './rank-tests.js'
 import { growthSdFactor, Z_SAMPLING } from './trend.js'
 import type { AnalysisOptions, SideData } from '../model/analysis.js'
 

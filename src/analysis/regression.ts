@@ -4,7 +4,8 @@
 // Medians, a rank test (exact at these sizes) and a Hodges-Lehmann interval
 // keep one noisy window (a GC at the wrong time, a sampling burst) from deciding.
 import type { HeapTable } from './sites.js'
-import { hodgesLehmann, holm, mannWhitney, median } from './stats.js'
+import { hodgesLehmann, holm, median } from './stats.js'
+import { mannWhitney } from './rank-tests.js'
 import type { AllocRate, AllocatorChange, AnalysisOptions, Site } from '../model/analysis.js'
 
 /** Sites allocating less than both of these (per request, on both sides) are left out as noise. */

@@ -2,7 +2,8 @@
 // stacks, open descriptors and RSS: a robust slope against requests served, a
 // rank trend test, still growing at the end of the run, not given back after
 // the load stopped, and a total growth above what noise alone could produce.
-import { mannKendall, median, theilSen } from './stats.js'
+import { median, theilSen } from './stats.js'
+import { mannKendall } from './rank-tests.js'
 
 export interface TrendOptions {
   alpha: number

@@ -1,7 +1,6 @@
 // The GitHub client: @actions/github's Octokit (REST methods, pagination, the
 // runner's proxy settings) with retries on 5xx, rate-limit handling and a
 // deadline on every request, so a stuck API call cannot hang the job.
-import * as core from '@actions/core'
 import { GitHub, defaults as actionsDefaults, getOctokitOptions } from '@actions/github/lib/utils'
 import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
@@ -27,12 +26,13 @@ export interface CreateOctokitOptions {
   timeoutMs?: number
   /** Wait out primary and secondary rate limits up to this long (default 60 s); off when false. */
   throttle?: false | { maxWaitSeconds?: number }
+  /** Where the client's own messages go (default: nowhere). */
   log?: ClientLog
-  /** Masks the token in the job log (default core.setSecret); null when not in a runner. */
+  /** Masks the token in the job log (ActionsIO.setSecret in a runner); null or absent: not masked. */
   mask?: ((secret: string) => void) | null
 }
 
-const coreLog: ClientLog = { debug: core.debug, info: core.info, warn: core.warning, error: core.error }
+const silent: ClientLog = { debug() {}, info() {}, warn() {}, error() {} }
 
 type Fetch = typeof globalThis.fetch
 
@@ -57,9 +57,8 @@ export function fetchWithTimeout(base: Fetch, timeoutMs: number): Fetch {
 export function createOctokit(token: string, opts: CreateOctokitOptions = {}): GitHubClient {
   if (!token)
     throw new Error('github-token: empty; the comment needs a token (the default is ${{ github.token }})')
-  const mask = opts.mask === undefined ? core.setSecret : opts.mask
-  mask?.(token)
-  const log = opts.log ?? coreLog
+  opts.mask?.(token)
+  const log = opts.log ?? silent
   const baseUrl = (opts.baseUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '')
   // @actions/github's fetch routes through the runner's proxy, decided for its own
   // API URL; any other host (a local stand-in, a second GHES) gets the plain fetch.

@@ -2,7 +2,6 @@
 // comment, check run, outputs, and the step's verdict. Publishing never changes
 // the verdict: a token that cannot write (a fork's PR, no `checks: write`)
 // degrades to the job summary with a warning; the exit status is the same.
-import * as core from '@actions/core'
 import type { Verdict } from '../model/analysis.js'
 import type { Annotation } from './annotations.js'
 import { createCheckRun } from './check-run.js'
@@ -12,6 +11,7 @@ import { syncReviewComments, type ReviewPlan } from './review-comments.js'
 import { appendJobSummary, emitAnnotations, outputsFor, setOutputs } from './summary.js'
 import { headlineOf } from '../report/plain-text.js'
 import { MAX_CHECK_SUMMARY } from './check-run.js'
+import type { ActionsIO } from './actions-io.js'
 
 /** Step annotations GitHub shows per step and level; more go to the check run only. */
 const STEP_ANNOTATIONS = 10
@@ -71,21 +71,25 @@ interface CommentOutcome {
   readOnly?: boolean
 }
 
-function readOnlyWarning(status: number): void {
-  core.warning(
+function readOnlyWarning(status: number, io: ActionsIO): void {
+  io.warning(
     `The token cannot write to this pull request (HTTP ${status}; a fork's PR gets a read-only token). ` +
       'The report is in the job summary; for comments on forks, see docs/fork-safe.md in memleak-action.',
   )
 }
 
-async function publishComment(pub: Publication, target: PublishTarget): Promise<CommentOutcome> {
+async function publishComment(
+  pub: Publication,
+  target: PublishTarget,
+  io: ActionsIO,
+): Promise<CommentOutcome> {
   if (!target.comment) return {}
   if (target.pullRequest === undefined) {
-    core.info('No pull request to comment on; the report is in the job summary.')
+    io.info('No pull request to comment on; the report is in the job summary.')
     return {}
   }
   if (!target.api) {
-    core.warning(
+    io.warning(
       `${target.noApiReason ?? 'No GitHub API'}: the comment was not posted; the report is in the job summary.`,
     )
     return {}
@@ -101,20 +105,20 @@ async function publishComment(pub: Publication, target: PublishTarget): Promise<
   if (target.deleteCommentWhenClean && isClean(pub.verdict)) {
     const outcome = await deleteComment(octokit, where)
     if (outcome.action === 'read-only') {
-      readOnlyWarning(outcome.status)
+      readOnlyWarning(outcome.status, io)
       return { readOnly: true }
     }
     if (outcome.action === 'deleted')
-      core.info(`Clean: deleted the comment ${outcome.id} (delete-comment-when-clean).`)
-    else core.info('Clean: no comment to delete (delete-comment-when-clean).')
+      io.info(`Clean: deleted the comment ${outcome.id} (delete-comment-when-clean).`)
+    else io.info('Clean: no comment to delete (delete-comment-when-clean).')
     return {}
   }
   const outcome = await upsertComment(octokit, { ...where, body: pub.render({ maxChars: MAX_COMMENT_BODY }) })
   if (outcome.action === 'read-only') {
-    readOnlyWarning(outcome.status)
+    readOnlyWarning(outcome.status, io)
     return { readOnly: true }
   }
-  core.info(`Comment ${outcome.action}: ${outcome.url}`)
+  io.info(`Comment ${outcome.action}: ${outcome.url}`)
   return { url: outcome.url }
 }
 
@@ -126,16 +130,17 @@ async function publishReviews(
   pub: Publication,
   target: PublishTarget,
   sticky: CommentOutcome,
+  io: ActionsIO,
 ): Promise<void> {
   if (!target.reviewComments || !pub.reviews || target.pullRequest === undefined || sticky.readOnly) return
   if (!target.api) {
     // Said once: the comment's own warning already named the reason.
     if (!target.comment)
-      core.warning(`${target.noApiReason ?? 'No GitHub API'}: no review comments were posted.`)
+      io.warning(`${target.noApiReason ?? 'No GitHub API'}: no review comments were posted.`)
     return
   }
   if (!target.headSha) {
-    core.warning('review-comments: no head commit known for this run, so no review comments were posted.')
+    io.warning('review-comments: no head commit known for this run, so no review comments were posted.')
     return
   }
   const outcome = await syncReviewComments(
@@ -149,30 +154,34 @@ async function publishReviews(
       reportUrl: sticky.url ?? target.detailsUrl,
     },
     pub.reviews,
-    { info: (line) => core.info(line) },
+    { info: (line) => io.info(line) },
   )
   if (outcome.action === 'read-only') {
-    core.warning(
+    io.warning(
       `The token cannot write review comments (HTTP ${outcome.status}; a fork's PR gets a read-only token). ` +
         'The findings are in the comment and the job summary.',
     )
     return
   }
   const { created, fileLevel, updated, unchanged, fixed, resolved, skipped } = outcome
-  core.info(
+  io.info(
     `Review comments: ${created} on lines, ${fileLevel} on files, ${updated} updated, ${unchanged} unchanged, ` +
       `${fixed} marked fixed (${resolved} threads resolved), ${skipped} skipped (file not in the PR, or refused).`,
   )
 }
 
-async function publishCheckRun(pub: Publication, target: PublishTarget): Promise<string | undefined> {
+async function publishCheckRun(
+  pub: Publication,
+  target: PublishTarget,
+  io: ActionsIO,
+): Promise<string | undefined> {
   if (!target.checkName) return undefined
   if (!target.api) {
-    core.warning(`${target.noApiReason ?? 'No GitHub API'}: no check run was created.`)
+    io.warning(`${target.noApiReason ?? 'No GitHub API'}: no check run was created.`)
     return undefined
   }
   if (!target.headSha) {
-    core.warning('check-name: no head commit known for this run, so no check run was created.')
+    io.warning('check-name: no head commit known for this run, so no check run was created.')
     return undefined
   }
   const summary = pub.render({ maxChars: MAX_CHECK_SUMMARY })
@@ -188,37 +197,38 @@ async function publishCheckRun(pub: Publication, target: PublishTarget): Promise
     detailsUrl: target.detailsUrl,
   })
   if (outcome.action === 'read-only') {
-    core.warning(
+    io.warning(
       `The token cannot create the check run "${target.checkName}" (HTTP ${outcome.status}): grant \`checks: write\` in the workflow's permissions. The verdict stands.`,
     )
     return undefined
   }
-  core.info(
+  io.info(
     `Check run "${target.checkName}" created with ${outcome.annotations} annotations: ${outcome.url ?? outcome.id}`,
   )
   return outcome.url
 }
 
-export async function publish(pub: Publication, target: PublishTarget): Promise<void> {
+/** Publishes everywhere it can; what it says goes to `io`, and so does the step's failure. */
+export async function publish(pub: Publication, target: PublishTarget, io: ActionsIO): Promise<void> {
   await appendJobSummary((budget) => pub.render({ maxChars: budget, maxBytes: budget }))
-  if (target.stepAnnotations) emitAnnotations(pub.annotations.slice(0, STEP_ANNOTATIONS))
+  if (target.stepAnnotations) emitAnnotations(pub.annotations.slice(0, STEP_ANNOTATIONS), io)
   let sticky: CommentOutcome = {}
   let checkRunUrl: string | undefined
   try {
-    sticky = await publishComment(pub, target)
+    sticky = await publishComment(pub, target, io)
   } catch (error) {
     // The verdict stands whatever happened to the comment.
-    core.warning(`Could not post the comment: ${message(error)}`)
+    io.warning(`Could not post the comment: ${message(error)}`)
   }
   try {
-    await publishReviews(pub, target, sticky)
+    await publishReviews(pub, target, sticky, io)
   } catch (error) {
-    core.warning(`Could not post the review comments: ${message(error)}`)
+    io.warning(`Could not post the review comments: ${message(error)}`)
   }
   try {
-    checkRunUrl = await publishCheckRun(pub, target)
+    checkRunUrl = await publishCheckRun(pub, target, io)
   } catch (error) {
-    core.warning(`Could not create the check run: ${message(error)}`)
+    io.warning(`Could not create the check run: ${message(error)}`)
   }
   setOutputs(
     outputsFor(pub.verdict, pub.reportPath, {
@@ -226,6 +236,7 @@ export async function publish(pub: Publication, target: PublishTarget): Promise<
       checkRunUrl,
       artifactDir: pub.artifactDir,
     }),
+    io.setOutput,
   )
-  if (pub.failures.length > 0) core.setFailed(pub.failures.join('; '))
+  if (pub.failures.length > 0) io.setFailed(pub.failures.join('; '))
 }

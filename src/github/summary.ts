@@ -1,11 +1,11 @@
 // The job summary (the run's page, kept even when the comment cannot be posted)
 // and the step's outputs.
 import { appendFile, stat } from 'node:fs/promises'
-import * as core from '@actions/core'
 import type { Annotation } from './annotations.js'
 import { renderMarkdown } from '../report/markdown.js'
 import type { Report } from '../model/report.js'
 import type { Verdict } from '../model/analysis.js'
+import type { ActionsIO } from './actions-io.js'
 
 /** GitHub drops a step summary larger than this. */
 export const MAX_SUMMARY_BYTES = 1024 * 1024
@@ -80,17 +80,14 @@ export function outputsFor(verdict: Verdict, reportPath: string, extra: OutputEx
   return outputs
 }
 
-export function setOutputs(
-  outputs: ActionOutputs,
-  set: (name: string, value: string) => void = core.setOutput,
-): void {
+export function setOutputs(outputs: ActionOutputs, set: (name: string, value: string) => void): void {
   for (const [name, value] of Object.entries(outputs)) if (value !== undefined) set(name, value)
 }
 
-/** Emits annotations as workflow commands (core escapes the text). */
+/** Emits annotations as workflow commands (@actions/core, behind ActionsIO, escapes the text). */
 export function emitAnnotations(
   annotations: readonly Annotation[],
-  sink: Pick<typeof core, 'error' | 'warning' | 'notice'> = core,
+  sink: Pick<ActionsIO, 'error' | 'warning' | 'notice'>,
 ): void {
   for (const a of annotations) {
     sink[a.level](a.message, { title: a.title, file: a.path, startLine: a.line })

@@ -31,6 +31,11 @@ export interface LoadClient {
   stopped: Promise<void>
 }
 
+/**
+ * Long (over 80 lines) because it is one worker's whole client: the connections,
+ * the pacer, the pause watch and the watchdog share its counters and stop state
+ * through closures, and the handle it returns is their only way out.
+ */
 export function runClient(config: WorkerConfig, onErrorSample: (text: string) => void): LoadClient {
   const counters = new Int32Array(config.counters)
   const control = new Int32Array(config.control)

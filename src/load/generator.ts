@@ -82,6 +82,11 @@ const DEFAULT_TIMEOUT_MS = 10_000
 const DEFAULT_DEADLINE_MS = 60 * 60 * 1000
 const STOP_WAIT_MS = 2000
 
+/**
+ * Long (over 80 lines) because the handle it returns (stats, reset, pause, stop)
+ * closes over the workers and shared counters it sets up; split, that state would
+ * be passed around between the halves.
+ */
 export async function startLoad(options: LoadOptions): Promise<LoadHandle> {
   const connections = options.connections ?? DEFAULT_CONNECTIONS
   const threads = Math.max(1, Math.min(options.threads ?? 1, connections))

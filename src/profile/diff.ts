@@ -1,4 +1,5 @@
-import { absTotal, FunctionAccumulator, type AggregateOptions, type InlineMark } from './aggregate.js'
+import { absTotal } from './aggregate.js'
+import { FunctionAccumulator, type AggregateOptions, type InlineMark } from './function-accumulator.js'
 import { decodeProfile, type DecodeOptions } from './decode.js'
 import { ProfileError } from './errors.js'
 import { defaultSampleType, hasSampleType, valueIndex } from './sample-types.js'

@@ -1,5 +1,4 @@
 import { ProfileError } from './errors.js'
-import { sampleColumns } from './stacks.js'
 import type { Profile, ValueType } from '../model/profile.js'
 
 /**
@@ -35,14 +34,4 @@ export function defaultSampleType(profile: Profile): string {
   const last = profile.sampleTypes[profile.sampleTypes.length - 1]
   if (!last) throw new ProfileError('profile has no sample types')
   return last.type
-}
-
-/** Sum of one sample type over all samples. */
-export function sumValues(profile: Profile, name: string): number {
-  const i = valueIndex(profile, name)
-  const nTypes = profile.sampleTypes.length
-  const { values } = sampleColumns(profile)
-  let sum = 0
-  for (let at = i; at < values.length; at += nTypes) sum += values[at]!
-  return sum
 }

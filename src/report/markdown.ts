@@ -7,6 +7,7 @@
 import type { Report } from '../model/report.js'
 import type { AllocatorChange, Finding } from '../model/analysis.js'
 import { heapChart } from './chart.js'
+import { commentMarker } from './marker.js'
 import { codeBlock, codeSpan, escapeHtml, escapeMarkdown, safeUrl } from './escape.js'
 import { fixedSection, renderFinding } from './findings.js'
 import { formatDuration, formatFraction } from '../model/format.js'
@@ -25,21 +26,6 @@ export interface RenderOptions {
   maxChars?: number
   /** Cap on the UTF-8 size (the job summary's limit is 1 MiB). */
   maxBytes?: number
-}
-
-/** A comment id reduced to characters that cannot end an HTML comment or the line. */
-export function safeCommentId(id: string): string {
-  return (
-    String(id)
-      .replace(/[^A-Za-z0-9._:/@+=-]/g, '_')
-      .replace(/-{2,}/g, '-')
-      .slice(0, 100) || 'default'
-  )
-}
-
-/** The hidden first line that identifies our sticky comment. */
-export function commentMarker(id: string): string {
-  return `<!-- memleak-action:${safeCommentId(id)} -->`
 }
 
 interface Detail {

@@ -9,7 +9,7 @@ import { formatQuantity, shortSha } from '../model/format.js'
 import { KIND_LABEL } from '../model/finding-kinds.js'
 import { findingNumber } from './headline.js'
 import { prose } from './inline.js'
-import { safeCommentId } from './markdown.js'
+import { safeCommentId } from './marker.js'
 
 /** GitHub refuses longer comment bodies. */
 const MAX_BODY = 65_536

@@ -11,9 +11,11 @@ import { basename, join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { readPlan, SideCgroup, type CgroupPlan } from './cgroup.js'
 import { opsFor } from './ops.js'
-import { detectPrivilege, privileged, run, type Privilege } from './privilege.js'
+import { detectPrivilege, run, type Privilege } from './privilege.js'
 import { ensureSandboxUser, type SandboxUser } from './user.js'
 import { formatMemoryLimit } from '../model/format.js'
+import { linuxWrap, macKillAllCommand, macWrap } from './command-line.js'
+import { sweepStale, sweepStaleDirs } from './sweep.js'
 
 /** How to start one command inside a scope. */
 export interface SpawnSpec {
@@ -70,66 +72,6 @@ export interface SandboxOptions {
   privilege?: Privilege
 }
 
-/** Joins the cgroups, records the pid, then becomes the sandbox user; exec keeps the pid throughout. */
-const JOIN_SCRIPT = [
-  'pidfile=$1 u=$2 g=$3 setpriv=$4 n=$5; shift 5',
-  'echo $$ > "$pidfile" || exit 125',
-  'while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done',
-  'exec "$setpriv" --reuid="$u" --regid="$g" --clear-groups --no-new-privs -- "$@"',
-].join('\n')
-
-/** `env -i K=V...`: the command gets exactly env, whatever sudo's policy on the environment. */
-function envArgv(env: Record<string, string>): string[] {
-  return ['env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)]
-}
-
-/** The Linux command line of a scope: [sudo -n --] env -i ... sh -c JOIN ... setpriv ... command args. */
-export function linuxWrap(
-  priv: Privilege,
-  user: SandboxUser,
-  setpriv: string,
-  pidFile: string,
-  procsFiles: string[],
-  command: string,
-  args: string[],
-  env: Record<string, string>,
-): string[] {
-  return privileged(priv, [
-    ...envArgv(env),
-    '/bin/sh',
-    '-c',
-    JOIN_SCRIPT,
-    'memleak-sandbox',
-    pidFile,
-    String(user.uid),
-    String(user.gid),
-    setpriv,
-    String(procsFiles.length),
-    ...procsFiles,
-    command,
-    ...args,
-  ])
-}
-
-/** The macOS command line: sudo switches the user itself; as root, node does (spawn's uid/gid). */
-export function macWrap(
-  priv: Privilege,
-  user: SandboxUser,
-  command: string,
-  args: string[],
-  env: Record<string, string>,
-): string[] {
-  const argv = [...envArgv(env), command, ...args]
-  return priv.kind === 'sudo' ? ['sudo', '-n', '-u', user.name, '--', ...argv] : argv
-}
-
-/** Kills every process of the user: `kill -KILL -1` run as that user signals all of its processes but itself. */
-export function macKillAllCommand(priv: Privilege, user: SandboxUser): string[] {
-  return priv.kind === 'sudo'
-    ? ['sudo', '-n', '-u', user.name, '--', 'kill', '-KILL', '-1']
-    : ['kill', '-KILL', '-1']
-}
-
 export function noIsolation(reason: string): Sandbox {
   const description = `no isolation: ${reason}; the pull request's code runs as this user and could read the token`
   return {
@@ -169,58 +111,11 @@ export function describePid(pid: number): string {
   return cmd ? `pid ${pid} (${cmd.slice(0, 80)})` : `pid ${pid}`
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /**
- * What a run killed with SIGKILL (a job's timeout) could not clean up: cgroups
- * and directories named for a pid that is gone. Their processes are killed too.
+ * Sets up the sandbox: the user (created when missing), the cgroup layout, the
+ * sandbox's directory. Long (over 80 lines) because the scopes and the Sandbox it
+ * returns close over the user, the cgroup plan and the live scopes set up here.
  */
-async function sweepStale(ops: ReturnType<typeof opsFor>, plan: CgroupPlan, uid: number): Promise<void> {
-  for (const parent of [plan.v2, ...Object.values(plan.v1)]) {
-    if (!parent) continue
-    let names: string[] = []
-    try {
-      names = fs.readdirSync(parent)
-    } catch {
-      continue
-    }
-    for (const name of names) {
-      const m = /^memleak-(\d+)-/.exec(name)
-      if (!m || pidAlive(Number(m[1]))) continue
-      const stale = SideCgroup.adopt(ops, join(parent, name))
-      // Only our sandbox user's processes: a pid that looks dead may be another pid namespace's run.
-      if (stale.members().some((pid) => uidOf(pid) !== uid)) continue
-      await stale.killAll().catch(() => [])
-      await ops.rmdir(join(parent, name)).catch(() => {})
-    }
-  }
-}
-
-function uidOf(pid: number): number | undefined {
-  try {
-    const m = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return m ? Number(m[1]) : undefined
-  } catch {
-    return undefined
-  }
-}
-
-async function sweepStaleDirs(ops: ReturnType<typeof opsFor>): Promise<void> {
-  const tmp = fs.realpathSync('/tmp')
-  for (const name of fs.readdirSync(tmp)) {
-    const m = /^memleak-sandbox-(\d+)-/.exec(name)
-    if (m && !pidAlive(Number(m[1]))) await ops.removeTree(join(tmp, name)).catch(() => {})
-  }
-}
-
-/** Sets up the sandbox: the user (created when missing), the cgroup layout, the sandbox's directory. */
 export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const platform = opts.platform ?? process.platform
   if (platform !== 'linux' && platform !== 'darwin') return noIsolation(`${platform} is not supported`)

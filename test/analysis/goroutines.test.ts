@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { analyseGoroutines, callerOfClient, matchDump, waitFunction } from '../../src/analysis/goroutines.js'
+import { analyseGoroutines } from '../../src/analysis/goroutines.js'
+import { callerOfClient } from '../../src/analysis/connections.js'
+import { matchDump, waitFunction } from '../../src/analysis/waiting.js'
 import type { AnalysisOptions } from '../../src/model/analysis.js'
 import { DEFAULT_RATE, KiB, MODULE, type SideSpec, simulateSide, stackOf, STACKS } from './fixtures.js'
 

@@ -1,21 +1,9 @@
 // Reference values were computed with SciPy 1.17.1 / pymannkendall 1.4.3 /
 // statsmodels 0.14 (Python 3.11); each block quotes the call and its output.
 import { describe, expect, it } from 'vitest'
-import {
-  averageRanks,
-  hodgesLehmann,
-  holm,
-  mannKendall,
-  mannWhitney,
-  mannWhitneyMinP,
-  median,
-  normalCdf,
-  normalQuantile,
-  normalSf,
-  quantile,
-  robustSigma,
-  theilSen,
-} from '../../src/analysis/stats.js'
+import { hodgesLehmann, holm, median, quantile, robustSigma, theilSen } from '../../src/analysis/stats.js'
+import { averageRanks, mannKendall, mannWhitney, mannWhitneyMinP } from '../../src/analysis/rank-tests.js'
+import { normalCdf, normalQuantile, normalSf } from '../../src/analysis/normal.js'
 
 const close = (actual: number, expected: number, rel = 1e-9) =>
   expect(Math.abs(actual - expected)).toBeLessThanOrEqual(rel * Math.max(Math.abs(expected), 1e-300))

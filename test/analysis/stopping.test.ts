@@ -7,7 +7,8 @@ import {
   snapshotSchedule,
   spentAlpha,
 } from '../../src/analysis/spending.js'
-import { mannWhitneyMinP, median } from '../../src/analysis/stats.js'
+import { median } from '../../src/analysis/stats.js'
+import { mannWhitneyMinP } from '../../src/analysis/rank-tests.js'
 import {
   decideStop,
   detectableLeak,

@@ -73,6 +73,11 @@ describe('architecture', () => {
     )
   })
 
+  it('at most two modules import @actions/core: main.ts and the ActionsIO it hands down', () => {
+    const core = [...new Set(edges.filter((e) => e.to === '@actions/core').map((e) => e.from))]
+    expect(core.length, core.join(', ')).toBeLessThanOrEqual(2)
+  })
+
   it('the shared model imports nothing but itself', () => {
     const out = edges.filter((e) => e.local && folderOf(e.from) === 'model' && folderOf(e.to) !== 'model')
     expect(show(out)).toEqual([])

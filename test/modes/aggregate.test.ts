@@ -9,7 +9,7 @@ import {
   serviceNames,
   verdictWords,
 } from '../../src/report/multi-service.js'
-import { commentMarker } from '../../src/report/markdown.js'
+import { commentMarker } from '../../src/report/marker.js'
 import { parseReport } from '../../src/report/json.js'
 import type { Report } from '../../src/model/report.js'
 import { toHtml, visibleText } from '../report/gfm.js'

@@ -7,7 +7,7 @@ import {
   safeUrl,
   truncateMiddle,
 } from '../../src/report/escape.js'
-import { commentMarker } from '../../src/report/markdown.js'
+import { commentMarker } from '../../src/report/marker.js'
 import { dangerousTags, postRenderLinks, toHtml, visibleText } from './gfm.js'
 
 const HOSTILE = [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Analysis, Finding } from '../../src/model/analysis.js'
-import { MAX_COMMENT_CHARS, commentMarker, renderMarkdown } from '../../src/report/markdown.js'
+import { MAX_COMMENT_CHARS, renderMarkdown } from '../../src/report/markdown.js'
+import { commentMarker } from '../../src/report/marker.js'
 import { parseReport, toJson } from '../../src/report/json.js'
 import * as F from './fixtures.js'
 import { dangerousTags, postRenderLinks, toHtml, visibleText } from './gfm.js'

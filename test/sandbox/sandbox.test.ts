@@ -8,14 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parseMountinfo, parseProcCgroup, planCgroups, readCounter } from '../../src/sandbox/cgroup.js'
-import {
-  createSandbox,
-  linuxWrap,
-  macKillAllCommand,
-  macWrap,
-  noIsolation,
-  type Sandbox,
-} from '../../src/sandbox/sandbox.js'
+import { createSandbox, noIsolation, type Sandbox } from '../../src/sandbox/sandbox.js'
+import { linuxWrap, macKillAllCommand, macWrap } from '../../src/sandbox/command-line.js'
 import { freeMacId, linuxCreateCommands, macCreateCommands } from '../../src/sandbox/user.js'
 import { privileged } from '../../src/sandbox/privilege.js'
 
