@@ -29,6 +29,57 @@ function oneLine$1(error) {
     return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
+// Every input's default, as the user writes it: one table that action.yml must
+// agree with (a test keeps them equal), the CLI's flags and help show, readInputs
+// falls back to, and "reproduce locally" leaves out.
+/** Defaults of every input; action.yml states the same (a test keeps them equal). */
+const INPUT_DEFAULTS = {
+    'working-directory': '.',
+    package: '.',
+    'build-command': '',
+    args: '',
+    env: '',
+    port: '8080',
+    'pprof-url': '',
+    'ready-url': '',
+    'ready-timeout': '30s',
+    requests: 'GET /',
+    'requests-file': '',
+    headers: '',
+    rate: '',
+    'setup-command': '',
+    duration: '60s',
+    warmup: '10s',
+    connections: '16',
+    snapshots: '6',
+    'base-ref': '',
+    'fail-on': 'new-leak,regression,no-verdict',
+    'regression-threshold': '10%',
+    memprofilerate: '65536',
+    comment: 'true',
+    'comment-id': '',
+    timeout: '15m',
+    trace: '3s',
+    'self-check': 'false',
+    'max-profile-size': '256MiB',
+    'memory-limit': 'auto',
+};
+/**
+ * Inputs of the action alone (the CLI has no use for them): what the step does
+ * with the measurement, or with reports measured elsewhere. action.yml states the
+ * same defaults (a test keeps them equal).
+ */
+const ACTION_INPUT_DEFAULTS = {
+    mode: 'full',
+    'report-path': '',
+    'check-name': '',
+    'delete-comment-when-clean': 'false',
+    'comment-author': '',
+    'upload-artifact': 'true',
+    'review-comments': '',
+    'allow-untrusted-code': 'false',
+};
+
 const PLACEHOLDER_FORMS = [
     '{{$randomInt MIN MAX}}',
     '{{$random.integer(MIN, MAX)}}',
@@ -978,38 +1029,6 @@ function parseMemoryLimit(raw) {
 
 // One typed Inputs object, validated up front: every error names the input and
 // shows the expected form, before anything is built or started.
-/** Defaults of every input; action.yml states the same (a test keeps them equal). */
-const INPUT_DEFAULTS = {
-    'working-directory': '.',
-    package: '.',
-    'build-command': '',
-    args: '',
-    env: '',
-    port: '8080',
-    'pprof-url': '',
-    'ready-url': '',
-    'ready-timeout': '30s',
-    requests: 'GET /',
-    'requests-file': '',
-    headers: '',
-    rate: '',
-    'setup-command': '',
-    duration: '60s',
-    warmup: '10s',
-    connections: '16',
-    snapshots: '6',
-    'base-ref': '',
-    'fail-on': 'new-leak,regression,no-verdict',
-    'regression-threshold': '10%',
-    memprofilerate: '65536',
-    comment: 'true',
-    'comment-id': '',
-    timeout: '15m',
-    trace: '3s',
-    'self-check': 'false',
-    'max-profile-size': '256MiB',
-    'memory-limit': 'auto',
-};
 /**
  * Reads and validates every input. `get` returns the raw text of an input or ''
  * (core.getInput in the action, flags in the CLI); '' means the default.
@@ -1071,21 +1090,6 @@ function readInputs(get) {
         memoryLimit: parseMemoryLimit(value('memory-limit')),
     };
 }
-/**
- * Inputs of the action alone (the CLI has no use for them): what the step does
- * with the measurement, or with reports measured elsewhere. action.yml states the
- * same defaults (a test keeps them equal).
- */
-const ACTION_INPUT_DEFAULTS = {
-    mode: 'full',
-    'report-path': '',
-    'check-name': '',
-    'delete-comment-when-clean': 'false',
-    'comment-author': '',
-    'upload-artifact': 'true',
-    'review-comments': '',
-    'allow-untrusted-code': 'false',
-};
 const MODES = ['full', 'analyze', 'comment', 'aggregate'];
 function readActionInputs(get) {
     const value = (name) => {
@@ -6619,6 +6623,9 @@ function renderFinding(f, ctx, detail) {
     return out;
 }
 
+// "Reproduce locally": the CLI command that repeats this run, built from the
+// report's meta. Values may come from an untrusted artifact, so every word is
+// shell-quoted: pasting the command runs memleak, never something else.
 /** The repository users run the action from (`uses: org/memleak-action@v1`). */
 const ACTION_REPOSITORY = 'org/memleak-action';
 /** The major tag users pin; the CLI from the same tag measures the same way. */
@@ -6664,22 +6671,18 @@ function reproduceCommand(meta) {
     flag('package', meta.package || '.');
     if (meta.baseSha)
         flag('base-ref', meta.baseSha);
-    const requests = meta.requests.join('\n');
-    if (requests && requests !== 'GET /')
-        flag('requests', requests);
-    if (meta.durationMs !== 60_000)
-        flag('duration', duration(meta.durationMs));
-    if (meta.warmupMs !== 10_000)
-        flag('warmup', duration(meta.warmupMs));
-    if (meta.connections !== 16)
-        flag('connections', String(meta.connections));
-    if (meta.snapshots !== 6)
-        flag('snapshots', String(meta.snapshots));
-    if (Math.abs(meta.regressionThreshold - 0.1) > 1e-9)
-        flag('regression-threshold', `${+(meta.regressionThreshold * 100).toFixed(4)}%`);
-    const failOn = meta.failOn.join(',');
-    if (failOn && failOn !== 'new-leak,regression,no-verdict')
-        flag('fail-on', failOn);
+    // A flag only where the run differs from the default, compared in the input's own spelling.
+    const unlessDefault = (name, value) => {
+        if (value && value !== INPUT_DEFAULTS[name])
+            flag(name, value);
+    };
+    unlessDefault('requests', meta.requests.join('\n'));
+    unlessDefault('duration', duration(meta.durationMs));
+    unlessDefault('warmup', duration(meta.warmupMs));
+    unlessDefault('connections', String(meta.connections));
+    unlessDefault('snapshots', String(meta.snapshots));
+    unlessDefault('regression-threshold', `${+(meta.regressionThreshold * 100).toFixed(4)}%`);
+    unlessDefault('fail-on', meta.failOn.join(','));
     const lines = [];
     if (meta.headSha && /^[0-9a-f]{7,64}$/i.test(meta.headSha))
         lines.push(`git checkout ${meta.headSha}`);
@@ -8961,7 +8964,7 @@ class Exited extends Error {
 async function captureSide(opts, log) {
     const side = opts.side;
     const pprofUrl = opts.pprofUrl.replace(/\/+$/, '');
-    const count = Math.max(1, Math.floor(opts.snapshots ?? 6));
+    const count = Math.max(1, Math.floor(opts.snapshots));
     const settleMs = opts.settleMs ?? SETTLE_MS;
     const traceSeconds = Math.max(0, Math.min(opts.traceSeconds ?? 0, Math.floor(opts.durationMs / 1000)));
     const logPath = join$1(opts.workDir, `${side}-service.log`);

@@ -52,9 +52,9 @@ export interface MeasureOptions {
   connections: number
   warmupMs: number
   durationMs: number
-  /** Snapshots during the measured load after S0 (default 6). */
-  snapshots?: number
-  /** Pause between the end of the load and Sf (default 2000). */
+  /** Snapshots during the measured load after S0 (the snapshots input). */
+  snapshots: number
+  /** Pause between the end of the load and Sf (default SETTLE_MS). */
   settleMs?: number
   /** Seconds of /debug/pprof/trace in the middle of the load; 0 = none (default). */
   traceSeconds?: number
@@ -103,7 +103,7 @@ export async function captureSide(
 ): Promise<SideMeasurement> {
   const side = opts.side
   const pprofUrl = opts.pprofUrl.replace(/\/+$/, '')
-  const count = Math.max(1, Math.floor(opts.snapshots ?? 6))
+  const count = Math.max(1, Math.floor(opts.snapshots))
   const settleMs = opts.settleMs ?? SETTLE_MS
   const traceSeconds = Math.max(0, Math.min(opts.traceSeconds ?? 0, Math.floor(opts.durationMs / 1000)))
   const logPath = join(opts.workDir, `${side}-service.log`)

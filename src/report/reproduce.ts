@@ -1,6 +1,7 @@
 // "Reproduce locally": the CLI command that repeats this run, built from the
 // report's meta. Values may come from an untrusted artifact, so every word is
 // shell-quoted: pasting the command runs memleak, never something else.
+import { INPUT_DEFAULTS } from '../model/input-defaults.js'
 import type { ReportMeta } from '../model/report.js'
 
 /** The repository users run the action from (`uses: org/memleak-action@v1`). */
@@ -55,17 +56,17 @@ export function reproduceCommand(meta: ReportMeta): string[] {
   if (wd && wd !== '.' && wd !== './') flag('working-directory', meta.workingDirectory)
   flag('package', meta.package || '.')
   if (meta.baseSha) flag('base-ref', meta.baseSha)
-  const requests = meta.requests.join('\n')
-  if (requests && requests !== 'GET /') flag('requests', requests)
-  if (meta.durationMs !== 60_000) flag('duration', duration(meta.durationMs))
-  if (meta.warmupMs !== 10_000) flag('warmup', duration(meta.warmupMs))
-  if (meta.connections !== 16) flag('connections', String(meta.connections))
-  if (meta.snapshots !== 6) flag('snapshots', String(meta.snapshots))
-  if (Math.abs(meta.regressionThreshold - 0.1) > 1e-9)
-    flag('regression-threshold', `${+(meta.regressionThreshold * 100).toFixed(4)}%`)
-  const failOn = meta.failOn.join(',')
-  if (failOn && failOn !== 'new-leak,regression,no-verdict') flag('fail-on', failOn)
-
+  // A flag only where the run differs from the default, compared in the input's own spelling.
+  const unlessDefault = (name: keyof typeof INPUT_DEFAULTS, value: string): void => {
+    if (value && value !== INPUT_DEFAULTS[name]) flag(name, value)
+  }
+  unlessDefault('requests', meta.requests.join('\n'))
+  unlessDefault('duration', duration(meta.durationMs))
+  unlessDefault('warmup', duration(meta.warmupMs))
+  unlessDefault('connections', String(meta.connections))
+  unlessDefault('snapshots', String(meta.snapshots))
+  unlessDefault('regression-threshold', `${+(meta.regressionThreshold * 100).toFixed(4)}%`)
+  unlessDefault('fail-on', meta.failOn.join(','))
   const lines: string[] = []
   if (meta.headSha && /^[0-9a-f]{7,64}$/i.test(meta.headSha)) lines.push(`git checkout ${meta.headSha}`)
   lines.push([CLI_COMMAND, 'run', ...args].join(' '))

@@ -1,6 +1,12 @@
 // One typed Inputs object, validated up front: every error names the input and
 // shows the expected form, before anything is built or started.
 import { UsageError } from '../model/errors.js'
+import {
+  ACTION_INPUT_DEFAULTS,
+  INPUT_DEFAULTS,
+  type ActionInputName,
+  type InputName,
+} from '../model/input-defaults.js'
 import { parseHeaderLines, parseRequests, type LoadRequest } from '../load/requests.js'
 import { parseEnvLines } from '../service/env.js'
 import type { FailOnWord } from '../report/verdict.js'
@@ -23,40 +29,14 @@ import {
   relativePath,
 } from './input-values.js'
 
-/** Defaults of every input; action.yml states the same (a test keeps them equal). */
-export const INPUT_DEFAULTS = {
-  'working-directory': '.',
-  package: '.',
-  'build-command': '',
-  args: '',
-  env: '',
-  port: '8080',
-  'pprof-url': '',
-  'ready-url': '',
-  'ready-timeout': '30s',
-  requests: 'GET /',
-  'requests-file': '',
-  headers: '',
-  rate: '',
-  'setup-command': '',
-  duration: '60s',
-  warmup: '10s',
-  connections: '16',
-  snapshots: '6',
-  'base-ref': '',
-  'fail-on': 'new-leak,regression,no-verdict',
-  'regression-threshold': '10%',
-  memprofilerate: '65536',
-  comment: 'true',
-  'comment-id': '',
-  timeout: '15m',
-  trace: '3s',
-  'self-check': 'false',
-  'max-profile-size': '256MiB',
-  'memory-limit': 'auto',
-} as const
-
-export type InputName = keyof typeof INPUT_DEFAULTS
+// The defaults live in the model: the CLI, the comment's "reproduce locally" and this
+// file read the same table.
+export {
+  ACTION_INPUT_DEFAULTS,
+  INPUT_DEFAULTS,
+  type ActionInputName,
+  type InputName,
+} from '../model/input-defaults.js'
 
 export interface Inputs {
   workingDirectory: string
@@ -169,24 +149,6 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     memoryLimit: parseMemoryLimit(value('memory-limit')),
   }
 }
-
-/**
- * Inputs of the action alone (the CLI has no use for them): what the step does
- * with the measurement, or with reports measured elsewhere. action.yml states the
- * same defaults (a test keeps them equal).
- */
-export const ACTION_INPUT_DEFAULTS = {
-  mode: 'full',
-  'report-path': '',
-  'check-name': '',
-  'delete-comment-when-clean': 'false',
-  'comment-author': '',
-  'upload-artifact': 'true',
-  'review-comments': '',
-  'allow-untrusted-code': 'false',
-} as const
-
-export type ActionInputName = keyof typeof ACTION_INPUT_DEFAULTS
 
 export const MODES = ['full', 'analyze', 'comment', 'aggregate'] as const
 export type Mode = (typeof MODES)[number]
