@@ -108,6 +108,26 @@ function allocationNumber(total: AllocatorChange, top: AllocatorChange | undefin
   return text
 }
 
+/** The title of a run with no leak and no regression: clean, a fix, or no verdict when the measurement is in doubt. */
+function noLeakTitle(analysis: RenderContext['report']['analysis']): string {
+  const fixed = analysis.fixed ?? []
+  const hasBase = analysis.base !== undefined
+  const change = hasBase
+    ? ` (${escapeMarkdown(formatChange(analysis.total.change))} allocated per request)`
+    : ''
+  let title = hasBase ? `✅ No leak, no allocation regression${change}` : '✅ No leak found'
+  if (fixed[0])
+    title = `✅ ${fixedText(fixed[0])}${fixed.length > 1 ? ` (and ${fixed.length - 1} more)` : ''}`
+  const doubt = analysis.untrustworthy?.[0]
+  if (doubt) {
+    // The pipeline's stop note ("timeout after 15m: head measured for 8 s of 20 s; results are partial").
+    title = doubt.endsWith('results are partial')
+      ? `⚠️ No verdict: the run was cut short (${escapeMarkdown(doubt.split(':')[0])}; see the notes)`
+      : `⚠️ No verdict: the measurement is not trustworthy (${escapeMarkdown(doubt.split(':')[0])}: requests failed under load; see the notes)`
+  }
+  return title
+}
+
 export function headline(ctx: RenderContext): string[] {
   const { analysis } = ctx.report
   const { verdict } = analysis
@@ -141,19 +161,7 @@ export function headline(ctx: RenderContext): string[] {
       ? `ℹ️ No new leak; pre-existing ${causeLabel(f)}: ${findingNumber(f)}`
       : 'ℹ️ No new leak; a pre-existing one'
   } else {
-    const change = hasBase
-      ? ` (${escapeMarkdown(formatChange(analysis.total.change))} allocated per request)`
-      : ''
-    title = hasBase ? `✅ No leak, no allocation regression${change}` : '✅ No leak found'
-    if (fixed[0])
-      title = `✅ ${fixedText(fixed[0])}${fixed.length > 1 ? ` (and ${fixed.length - 1} more)` : ''}`
-    const doubt = analysis.untrustworthy?.[0]
-    if (doubt) {
-      // The pipeline's stop note ("timeout after 15m: head measured for 8 s of 20 s; results are partial").
-      title = doubt.endsWith('results are partial')
-        ? `⚠️ No verdict: the run was cut short (${escapeMarkdown(doubt.split(':')[0])}; see the notes)`
-        : `⚠️ No verdict: the measurement is not trustworthy (${escapeMarkdown(doubt.split(':')[0])}: requests failed under load; see the notes)`
-    }
+    title = noLeakTitle(analysis)
   }
 
   // What the title did not say.
