@@ -13,7 +13,7 @@ import {
   type ArtifactClientLike,
 } from '../github/artifact.js'
 import { downloadReportArtifacts, type FindBy } from '../github/artifact-reports.js'
-import { runUrl } from '../github/context.js'
+import { runUrl } from '../github/run-context.js'
 import { reviewPlan } from '../github/review-comments.js'
 import { publish, type Publication } from '../github/publish.js'
 import { renderMarkdown } from '../report/markdown.js'

@@ -7,7 +7,7 @@
 import { join } from 'node:path'
 import { annotationsFor, type PathMapping } from '../github/annotations.js'
 import { artifactNameFor, uploadRunArtifact, type UploadedArtifact } from '../github/artifact.js'
-import { runUrl } from '../github/context.js'
+import { runUrl } from '../github/run-context.js'
 import { reviewPlan } from '../github/review-comments.js'
 import { runPipeline, type Logger, type PipelineResult } from '../pipeline.js'
 import { publish } from '../github/publish.js'

@@ -12,7 +12,7 @@ import {
   type ExitStatus,
   type ServiceHandle,
 } from '../service/process.js'
-import { processStats } from '../service/stats.js'
+import { processStats } from '../service/process-stats.js'
 import {
   checkPprof,
   DUMP_TIMEOUT_MS,

@@ -2,7 +2,7 @@
 // shows the expected form, before anything is built or started.
 import { UsageError } from '../model/errors.js'
 import { parseHeaderLines, parseRequests, type LoadRequest } from '../load/requests.js'
-import { parseEnvLines } from '../service/env.js'
+import { parseEnvLines } from '../service/service-env.js'
 import type { FailOnWord } from '../report/verdict.js'
 import {
   parseArgs,

@@ -11,9 +11,9 @@ import { oneLine, UsageError } from '../model/errors.js'
 import type { Inputs } from './inputs.js'
 import type { SideMeasurement, SideName, SideOutcome } from '../model/sides.js'
 import type { Sandbox } from '../sandbox/sandbox.js'
-import { expandPort, serviceEnvironment } from '../service/env.js'
+import { expandPort, serviceEnvironment } from '../service/service-env.js'
 import { isPortInUse, PortInUseError } from '../service/port.js'
-import type { PipelineContext } from './context.js'
+import type { PipelineContext } from './pipeline-context.js'
 import { writeMeasurement } from './write.js'
 
 export interface MeasuredSides {
