@@ -11,7 +11,7 @@ import {
   formatRate,
   shortSha,
 } from '../model/format.js'
-import { fn, prose, shortLocation, type RenderContext } from './inline.js'
+import { fn, proseToMarkdown, shortLocation, type RenderContext } from './inline.js'
 
 const STATUS_RANK: Record<Finding['status'], number> = { new: 0, worsened: 1, unknown: 2, 'pre-existing': 3 }
 
@@ -63,7 +63,7 @@ const VERB: Record<FindingKind, string> = {
 
 /** "+412 B/req retained in `main.rememberResponse` (handlers.go:42)". */
 export function findingNumber(f: Finding): string {
-  if (f.kind === 'crash') return prose(f.summary, 300)
+  if (f.kind === 'crash') return proseToMarkdown(f.summary, 300)
   // RSS has no stack: without a line to blame, say what is known.
   if (f.kind === 'rss-growth' && !f.site.ownFrame)
     return `${escapeMarkdown(formatRate(f.rate, f.unit))} of RSS while the live Go heap stays flat`
