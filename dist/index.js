@@ -1,4 +1,4 @@
-import { e as orderFindings, f as formatBytes, g as formatChange, h as repoRelativePath, i as formatQuantity, K as KIND_LABEL, j as formatRate, k as safeCommentId, l as codeSpan, m as prose, n as escapeMarkdown, q as shortSha, t as findingNumber, u as safeUrl, v as isLeak, w as markdownTable, x as formatSignedBytes, y as renderMarkdown, z as escapeHtml, M as MAX_COMMENT_CHARS, B as parseReport, C as failuresFor, D as commentMarker, V as VERSION$8, a as startRunControl, b as runPipeline, R as RunStoppedError, U as UsageError, E as readActionInputs, r as readInputs, o as oneLine } from './pipeline.js';
+import { e as orderFindings, f as formatBytes, g as formatChange, h as repoRelativePath, i as formatQuantity, K as KIND_LABEL, j as formatRate, k as safeCommentId, l as codeSpan, m as proseToMarkdown, n as escapeMarkdown, q as findingNumber, t as safeUrl, u as shortSha, v as isLeak, w as markdownTable, x as formatSignedBytes, y as renderMarkdown, z as escapeHtml, M as MAX_COMMENT_CHARS, B as parseReport, C as failuresFor, D as commentMarker, V as VERSION$8, a as startRunControl, b as runPipeline, R as RunStoppedError, U as UsageError, E as readActionInputs, r as readInputs, o as oneLine } from './pipeline.js';
 import { randomBytes, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir as readdir$1, open as open$1, mkdir as mkdir$1, writeFile as writeFile$1, stat as stat$1, appendFile as appendFile$1, lstat as lstat$1, readFile, mkdtemp, rm as rm$1 } from 'node:fs/promises';
@@ -662,11 +662,11 @@ function renderReviewComment(f, text) {
     else if (text.moved)
         lines.push(`Now at ${at}.`, '');
     if (f.kind !== 'crash' && f.summary)
-        lines.push(prose(f.summary, 600), '');
+        lines.push(proseToMarkdown(f.summary, 600), '');
     if (f.kind !== 'crash')
         lines.push(`Growth over the run: ${escapeMarkdown(formatQuantity(f.growth, f.unit))}.`, '');
     if (f.hint)
-        lines.push(`**Fix:** ${prose(f.hint, 1500)}`, '');
+        lines.push(`**Fix:** ${proseToMarkdown(f.hint, 1500)}`, '');
     lines.push(footer(text.reportUrl));
     return clip$1(lines.join('\n'));
 }
@@ -1089,6 +1089,30 @@ async function resolveThreads(octokit, t, commentNodeIds, log) {
     }
     return resolved;
 }
+/**
+ * Edits our comments whose finding is gone into their "fixed" form; returns the
+ * count, and the node ids of those comments, whose threads are to be resolved.
+ */
+async function markFixed(octokit, target, ours, present) {
+    const stillFound = new Set(present);
+    const fixedNodes = new Set();
+    let count = 0;
+    for (const [marker, comment] of ours) {
+        const body = comment.body ?? '';
+        if (stillFound.has(marker) || isFixedReviewComment(body))
+            continue;
+        await editComment(octokit, target, comment.id, renderFixedReviewComment({
+            marker,
+            headSha: target.headSha,
+            previous: body,
+            reportUrl: target.reportUrl,
+        }));
+        count++;
+        if (comment.node_id)
+            fixedNodes.add(comment.node_id);
+    }
+    return { count, nodes: fixedNodes };
+}
 /** Brings the PR's review comments in step with this run's findings. */
 async function syncReviewComments(octokit, target, plan, log) {
     const counts = {
@@ -1152,18 +1176,9 @@ async function syncReviewComments(octokit, target, plan, log) {
             else
                 counts.skipped++;
         }
-        const present = new Set(plan.present);
-        const fixedNodes = new Set();
-        for (const [marker, comment] of ours) {
-            const body = comment.body ?? '';
-            if (present.has(marker) || isFixedReviewComment(body))
-                continue;
-            await editComment(octokit, target, comment.id, renderFixedReviewComment({ marker, headSha: target.headSha, previous: body, reportUrl }));
-            counts.fixed++;
-            if (comment.node_id)
-                fixedNodes.add(comment.node_id);
-        }
-        counts.resolved = await resolveThreads(octokit, target, fixedNodes, log);
+        const fixed = await markFixed(octokit, target, ours, plan.present);
+        counts.fixed = fixed.count;
+        counts.resolved = await resolveThreads(octokit, target, fixed.nodes, log);
         return counts;
     }
     catch (error) {
@@ -38753,6 +38768,40 @@ async function runFromReports(env, artifactClient = loadArtifactClient, io = cor
         await found.cleanup();
     }
 }
+/** What is posted: one report's comment (mode comment), or the several services' table (mode aggregate). */
+function publicationOf(mode, reports, loaded, where, io) {
+    const { path, commentId, artifactUrl, workspace } = where;
+    const marker = commentMarker(commentId);
+    if (mode === 'comment') {
+        const report = reports[0];
+        return {
+            render: (caps) => renderMarkdown(report, { artifactUrl, ...caps }),
+            verdict: report.analysis.verdict,
+            failures: report.failures,
+            marker,
+            annotations: annotationsOf(report, workspace),
+            reviews: reviewPlan([{ analysis: report.analysis, mapping: mappingOf(report, workspace) }], commentId),
+            reportPath: loaded[0].path,
+        };
+    }
+    else {
+        const names = serviceNames(reports);
+        const services = reports.map((report, i) => ({ name: names[i], report }));
+        io.info(`Aggregating ${services.length} reports: ${names.join(', ')}`);
+        return {
+            render: (caps) => renderAggregate(services, { marker, artifactUrl, version: VERSION$8, ...caps }),
+            verdict: combinedVerdict(reports),
+            failures: services.flatMap((s) => s.report.failures.map((f) => `${s.name}: ${f}`)),
+            marker,
+            annotations: services.flatMap((s) => annotationsOf(s.report, workspace)),
+            reviews: reviewPlan(services.map((s) => ({
+                analysis: s.report.analysis,
+                mapping: mappingOf(s.report, workspace),
+            })), commentId),
+            reportPath: path,
+        };
+    }
+}
 async function publishReports(env, found, io) {
     const { inputs, action, context, commentId } = env;
     const { path } = found;
@@ -38791,37 +38840,7 @@ async function publishReports(env, found, io) {
     }));
     const runPage = runUrl(context, target.runId);
     const artifactUrl = (action.mode === 'comment' && found.artifactUrl) || runPage;
-    const marker = commentMarker(commentId);
-    let publication;
-    if (action.mode === 'comment') {
-        const report = reports[0];
-        publication = {
-            render: (caps) => renderMarkdown(report, { artifactUrl, ...caps }),
-            verdict: report.analysis.verdict,
-            failures: report.failures,
-            marker,
-            annotations: annotationsOf(report, context.workspace),
-            reviews: reviewPlan([{ analysis: report.analysis, mapping: mappingOf(report, context.workspace) }], commentId),
-            reportPath: loaded[0].path,
-        };
-    }
-    else {
-        const names = serviceNames(reports);
-        const services = reports.map((report, i) => ({ name: names[i], report }));
-        io.info(`Aggregating ${services.length} reports: ${names.join(', ')}`);
-        publication = {
-            render: (caps) => renderAggregate(services, { marker, artifactUrl, version: VERSION$8, ...caps }),
-            verdict: combinedVerdict(reports),
-            failures: services.flatMap((s) => s.report.failures.map((f) => `${s.name}: ${f}`)),
-            marker,
-            annotations: services.flatMap((s) => annotationsOf(s.report, context.workspace)),
-            reviews: reviewPlan(services.map((s) => ({
-                analysis: s.report.analysis,
-                mapping: mappingOf(s.report, context.workspace),
-            })), commentId),
-            reportPath: path,
-        };
-    }
+    const publication = publicationOf(action.mode, reports, loaded, { path, commentId, artifactUrl, workspace: context.workspace }, io);
     await publish(publication, {
         ...api,
         pullRequest,
@@ -38892,12 +38911,51 @@ function pipelineLogger(io) {
         group: (title, fn) => io.group(title, fn),
     };
 }
+/** Publishes the measured report; in mode analyze without GitHub API calls, saying where the comment will come from. */
+async function publishMeasured(env, io, run) {
+    const { inputs, action, context } = env;
+    const { report, outDir, runPage, uploaded } = run;
+    const analyzeOnly = action.mode === 'analyze';
+    const artifactUrl = uploaded?.url ?? runPage;
+    if (analyzeOnly) {
+        io.info(uploaded
+            ? `mode analyze: no GitHub API calls. The comment workflow downloads artifact ${uploaded.name}.`
+            : `mode analyze: no GitHub API calls. Upload ${outDir} (the artifact-dir output) for the comment workflow.`);
+        if (action.checkName || action.deleteCommentWhenClean || action.reviewComments)
+            io.info('check-name, delete-comment-when-clean and review-comments take effect in the comment workflow (mode comment).');
+    }
+    const mapping = {
+        workspace: context.workspace,
+        workingDirectory: inputs.workingDirectory,
+        modulePath: report.meta.modulePath,
+    };
+    await publish({
+        render: (caps) => renderMarkdown(report, { artifactUrl, ...caps }),
+        verdict: report.analysis.verdict,
+        failures: report.failures,
+        marker: commentMarker(report.meta.commentId),
+        annotations: annotationsFor(report.analysis, mapping, 50),
+        reviews: reviewPlan([{ analysis: report.analysis, mapping }], report.meta.commentId),
+        reportPath: run.reportPath,
+        artifactDir: outDir,
+    }, {
+        ...(analyzeOnly ? {} : apiFor(env, io)),
+        pullRequest: context.pullRequest?.number,
+        headSha: context.pullRequest?.headSha || context.sha,
+        comment: inputs.comment && !analyzeOnly,
+        deleteCommentWhenClean: action.deleteCommentWhenClean,
+        commentAuthor: action.commentAuthor || undefined,
+        reviewComments: action.reviewComments && !analyzeOnly,
+        checkName: analyzeOnly ? undefined : action.checkName || undefined,
+        detailsUrl: runPage,
+        stepAnnotations: true,
+    }, io);
+}
 async function runMeasure(env, io = coreIO) {
     const { inputs, action, context, commentId } = env;
     refusePrivilegedEvent(context.eventName, action.allowUntrustedCode);
     if (context.eventName && PRIVILEGED_EVENTS.includes(context.eventName))
         io.warning(`allow-untrusted-code: building and running the checked-out code on ${context.eventName}, with this run's secrets`);
-    const analyzeOnly = action.mode === 'analyze';
     const baseRef = inputs.baseRef || context.pullRequest?.baseSha;
     if (!baseRef)
         io.info('No base to compare against (not a pull request and no base-ref): checking head for leaks only.');
@@ -38948,40 +39006,7 @@ async function runMeasure(env, io = coreIO) {
         // Cancelled: the runner kills the job seconds after its SIGINT, so the summary and outputs go first.
         const cancelled = result.stopped instanceof RunStoppedError && result.stopped.cancelled;
         const uploaded = cancelled ? undefined : await keepFiles();
-        const artifactUrl = uploaded?.url ?? runPage;
-        if (analyzeOnly) {
-            io.info(uploaded
-                ? `mode analyze: no GitHub API calls. The comment workflow downloads artifact ${uploaded.name}.`
-                : `mode analyze: no GitHub API calls. Upload ${outDir} (the artifact-dir output) for the comment workflow.`);
-            if (action.checkName || action.deleteCommentWhenClean || action.reviewComments)
-                io.info('check-name, delete-comment-when-clean and review-comments take effect in the comment workflow (mode comment).');
-        }
-        const mapping = {
-            workspace: context.workspace,
-            workingDirectory: inputs.workingDirectory,
-            modulePath: report.meta.modulePath,
-        };
-        await publish({
-            render: (caps) => renderMarkdown(report, { artifactUrl, ...caps }),
-            verdict: report.analysis.verdict,
-            failures: report.failures,
-            marker: commentMarker(report.meta.commentId),
-            annotations: annotationsFor(report.analysis, mapping, 50),
-            reviews: reviewPlan([{ analysis: report.analysis, mapping }], report.meta.commentId),
-            reportPath: result.reportPath,
-            artifactDir: outDir,
-        }, {
-            ...(analyzeOnly ? {} : apiFor(env, io)),
-            pullRequest: context.pullRequest?.number,
-            headSha: context.pullRequest?.headSha || context.sha,
-            comment: inputs.comment && !analyzeOnly,
-            deleteCommentWhenClean: action.deleteCommentWhenClean,
-            commentAuthor: action.commentAuthor || undefined,
-            reviewComments: action.reviewComments && !analyzeOnly,
-            checkName: analyzeOnly ? undefined : action.checkName || undefined,
-            detailsUrl: runPage,
-            stepAnnotations: true,
-        }, io);
+        await publishMeasured(env, io, { report, reportPath: result.reportPath, outDir, runPage, uploaded });
         if (cancelled)
             await keepFiles();
     }

@@ -1918,6 +1918,34 @@ function fillStep(x, y) {
     }
     return undefined;
 }
+/**
+ * Still growing: the second half keeps up with the overall slope, or falls short of
+ * it by no more than its own noise; and the last value is above the first half's.
+ */
+function lateGrowth(x, y, slope, scatter, sampleBytes) {
+    const n = x.length;
+    const x0 = x[0];
+    const xn = x[n - 1];
+    const mid = Math.floor((n - 1) / 2);
+    const lateX = x.slice(mid);
+    const lateY = y.slice(mid);
+    const lateFit = lateX.length >= 2 ? theilSen(lateX, lateY).slope : slope;
+    const lateSlope = Number.isFinite(lateFit) ? lateFit : 0;
+    const lateSpan = xn - x[mid];
+    const expectedLate = slope * lateSpan;
+    const observedLate = lateSlope * lateSpan;
+    // sd of (expected - observed): both slopes' estimation error from the point noise,
+    // plus the Poisson count of the samples the late half should have added.
+    // The late slope's error comes from the late points' own noise (zero on a plateau of
+    // retained samples, which is exactly when the global estimate is inflated by the rise).
+    const lateScatter = lateX.length >= 3 ? localNoise(lateX, lateY) : scatter;
+    const slopeNoise = (growthSdFactor(lateX.length) * lateScatter) ** 2 +
+        (growthSdFactor(n) * (lateSpan / (xn - x0)) * scatter) ** 2;
+    const lateNoise = Math.sqrt((sampleBytes ?? 0) * Math.max(0, expectedLate) + slopeNoise);
+    const keepsUp = observedLate >= LATE_FRACTION * expectedLate || expectedLate - observedLate <= Z_PLATEAU * lateNoise;
+    const lastAboveFirstHalf = y[n - 1] > median(y.slice(0, mid + 1));
+    return { lateSlope, stillGrowing: keepsUp && lastAboveFirstHalf };
+}
 function evaluateSeries(x, y, settled, opts) {
     const n = x.length;
     const ts = theilSen(x, y);
@@ -1941,27 +1969,7 @@ function evaluateSeries(x, y, settled, opts) {
     const samplingFactor = opts.correlatedSamples ? Math.max(factor, Math.SQRT2) : factor;
     const noiseFloor = Math.max(opts.minGrowth, Z_SAMPLING * samplingSd * samplingFactor, Z_SCATTER * scatter * factor);
     const aboveFloor = growth > noiseFloor;
-    // Still growing: the second half keeps up with the overall slope, or falls short of
-    // it by no more than its own noise; and the last value is above the first half's.
-    const mid = Math.floor((n - 1) / 2);
-    const lateX = x.slice(mid);
-    const lateY = y.slice(mid);
-    const lateFit = lateX.length >= 2 ? theilSen(lateX, lateY).slope : slope;
-    const lateSlope = Number.isFinite(lateFit) ? lateFit : 0;
-    const lateSpan = xn - x[mid];
-    const expectedLate = slope * lateSpan;
-    const observedLate = lateSlope * lateSpan;
-    // sd of (expected - observed): both slopes' estimation error from the point noise,
-    // plus the Poisson count of the samples the late half should have added.
-    // The late slope's error comes from the late points' own noise (zero on a plateau of
-    // retained samples, which is exactly when the global estimate is inflated by the rise).
-    const lateScatter = lateX.length >= 3 ? localNoise(lateX, lateY) : scatter;
-    const slopeNoise = (growthSdFactor(lateX.length) * lateScatter) ** 2 +
-        (growthSdFactor(n) * (lateSpan / (xn - x0)) * scatter) ** 2;
-    const lateNoise = Math.sqrt((opts.sampleBytes ?? 0) * Math.max(0, expectedLate) + slopeNoise);
-    const keepsUp = observedLate >= LATE_FRACTION * expectedLate || expectedLate - observedLate <= Z_PLATEAU * lateNoise;
-    const lastAboveFirstHalf = y[n - 1] > median(y.slice(0, mid + 1));
-    const stillGrowing = keepsUp && lastAboveFirstHalf;
+    const { lateSlope, stillGrowing } = lateGrowth(x, y, slope, scatter, opts.sampleBytes);
     const released = settled !== undefined && growth > 0 && settled - start < RETAINED_FRACTION * growth;
     let verdict = 'none';
     let reason;
@@ -2060,50 +2068,7 @@ function analyseHeap(side, options) {
         trends.set(key, trend);
         if (trend.verdict === 'none')
             continue;
-        const info = table.sites.get(key);
-        const where = info.site.ownFrame?.function ?? info.site.function;
-        const common = {
-            status: 'unknown',
-            site: info.site,
-            unit: 'B/req',
-            evidence: { requests: x, values: y, settled: row[n].inuseSpace, pValue: trend.pValue },
-        };
-        const details = trendDetails(trend, options);
-        details.inuseObjectsStart = row[0].inuseObjects;
-        details.inuseObjectsEnd = row[n - 1].inuseObjects;
-        if (trend.verdict === 'leak') {
-            const hint = heapLeakHint({
-                where,
-                functions: info.functions,
-                inuseObjectsStart: row[0].inuseObjects,
-                inuseObjectsEnd: row[n - 1].inuseObjects,
-                inuseEnd: row[n - 1].inuseSpace,
-                largestObjectStart: row[0].largestObject,
-                largestObjectEnd: row[n - 1].largestObject,
-            });
-            findings.push({
-                kind: 'heap-leak',
-                ...common,
-                rate: trend.slope,
-                growth: trend.growth,
-                summary: heapLeakSummary(where, trend.slope, trend.growth, x[n - 1] - x[0]),
-                hint: hint.hint,
-                details: { ...details, hintRule: hint.rule },
-            });
-        }
-        else {
-            const plateau = Math.max(...y);
-            const hint = boundedGrowthHint(where, plateau);
-            findings.push({
-                kind: 'bounded-growth',
-                ...common,
-                rate: trend.slope,
-                growth: y[n - 1] - y[0],
-                summary: `${where} grew by ${formatBytesInText(y[n - 1] - y[0])}, then levelled off at about ${formatBytesInText(plateau)}.`,
-                hint: hint.hint,
-                details: { ...details, hintRule: hint.rule },
-            });
-        }
+        findings.push(siteFinding(table.sites.get(key), row, x, trend, options));
     }
     // The whole live heap: a leak spread over many sites, or one below every site's floor.
     const totalY = table.totals.slice(0, n).map((v) => v.inuseSpace);
@@ -2116,6 +2081,54 @@ function analyseHeap(side, options) {
         findings.push(totalFinding(table, total, x, totalY, options));
     }
     return { table, trends, findings, total, requests: x };
+}
+/** One site's finding from its trend (a leak or bounded growth), with its summary, hint and details. */
+function siteFinding(info, row, x, trend, options) {
+    const n = x.length;
+    const y = row.slice(0, n).map((v) => v.inuseSpace);
+    const where = info.site.ownFrame?.function ?? info.site.function;
+    const common = {
+        status: 'unknown',
+        site: info.site,
+        unit: 'B/req',
+        evidence: { requests: x, values: y, settled: row[n].inuseSpace, pValue: trend.pValue },
+    };
+    const details = trendDetails(trend, options);
+    details.inuseObjectsStart = row[0].inuseObjects;
+    details.inuseObjectsEnd = row[n - 1].inuseObjects;
+    if (trend.verdict === 'leak') {
+        const hint = heapLeakHint({
+            where,
+            functions: info.functions,
+            inuseObjectsStart: row[0].inuseObjects,
+            inuseObjectsEnd: row[n - 1].inuseObjects,
+            inuseEnd: row[n - 1].inuseSpace,
+            largestObjectStart: row[0].largestObject,
+            largestObjectEnd: row[n - 1].largestObject,
+        });
+        return {
+            kind: 'heap-leak',
+            ...common,
+            rate: trend.slope,
+            growth: trend.growth,
+            summary: heapLeakSummary(where, trend.slope, trend.growth, x[n - 1] - x[0]),
+            hint: hint.hint,
+            details: { ...details, hintRule: hint.rule },
+        };
+    }
+    else {
+        const plateau = Math.max(...y);
+        const hint = boundedGrowthHint(where, plateau);
+        return {
+            kind: 'bounded-growth',
+            ...common,
+            rate: trend.slope,
+            growth: y[n - 1] - y[0],
+            summary: `${where} grew by ${formatBytesInText(y[n - 1] - y[0])}, then levelled off at about ${formatBytesInText(plateau)}.`,
+            hint: hint.hint,
+            details: { ...details, hintRule: hint.rule },
+        };
+    }
 }
 function trendDetails(t, options) {
     return {
@@ -2309,21 +2322,7 @@ function attributeHeapFindings(findings, sites, trendOptions) {
     // Remaining heap leaks of one call path are one cause: the same function a reviewer must
     // change, or a caller whose allocation the callee keeps (a map key built by the handler and
     // stored by the cache it calls). Largest first, so each group's lead is its largest site.
-    const groups = [];
-    const ownFunctions = (f) => f.site.stack.map((s) => s.split(' ')[0]);
-    for (const h of [...heap].sort((a, b) => b.growth - a.growth)) {
-        if (folded.has(h.site.key) || !h.site.ownFrame)
-            continue;
-        const own = h.site.ownFrame.function;
-        const group = groups.find((g) => {
-            const lead = g[0].site.ownFrame.function;
-            return lead === own || ownFunctions(g[0]).includes(own) || ownFunctions(h).includes(lead);
-        });
-        if (group)
-            group.push(h);
-        else
-            groups.push([h]);
-    }
+    const groups = callPathGroups(heap, folded);
     const merged = new Map();
     for (const group of groups) {
         if (group.length < 2)
@@ -2348,20 +2347,43 @@ function attributeHeapFindings(findings, sites, trendOptions) {
             out.push(f);
             continue;
         }
-        const details = { ...f.details };
-        if (parts) {
-            details.heapRetainedPerRequest = parts.reduce((s, p) => s + p.rate, 0);
-            details.heapSites = parts.map((p) => `${p.site.function} ${formatBytesInText(p.rate)}/req`).join(', ');
-        }
-        if (ends) {
-            details.serverEndGoroutines = ends.reduce((s, g) => s + g.rate, 0);
-            details.serverEnd = ends
-                .map((g) => `${g.site.function} ${formatNumber(g.rate)} goroutines/req`)
-                .join(', ');
-        }
-        out.push({ ...f, details });
+        out.push(withAbsorbed(f, parts, ends));
     }
     return { findings: out, folded };
+}
+/** The heap leaks not yet folded, grouped by call path, largest first (so each group's lead is its largest site). */
+function callPathGroups(heap, folded) {
+    const groups = [];
+    const ownFunctions = (f) => f.site.stack.map((s) => s.split(' ')[0]);
+    for (const h of [...heap].sort((a, b) => b.growth - a.growth)) {
+        if (folded.has(h.site.key) || !h.site.ownFrame)
+            continue;
+        const own = h.site.ownFrame.function;
+        const group = groups.find((g) => {
+            const lead = g[0].site.ownFrame.function;
+            return lead === own || ownFunctions(g[0]).includes(own) || ownFunctions(h).includes(lead);
+        });
+        if (group)
+            group.push(h);
+        else
+            groups.push([h]);
+    }
+    return groups;
+}
+/** An owner's finding with what it absorbed: the heap sites it explains and the server ends of its connections. */
+function withAbsorbed(f, parts, ends) {
+    const details = { ...f.details };
+    if (parts) {
+        details.heapRetainedPerRequest = parts.reduce((s, p) => s + p.rate, 0);
+        details.heapSites = parts.map((p) => `${p.site.function} ${formatBytesInText(p.rate)}/req`).join(', ');
+    }
+    if (ends) {
+        details.serverEndGoroutines = ends.reduce((s, g) => s + g.rate, 0);
+        details.serverEnd = ends
+            .map((g) => `${g.site.function} ${formatNumber(g.rate)} goroutines/req`)
+            .join(', ');
+    }
+    return { ...f, details };
 }
 function isServerEnd(g) {
     return g.details.hintRule === 'server-conn' || g.site.stack.some((s) => SERVER_CONN.test(s.split(' ')[0]));
@@ -3086,7 +3108,6 @@ function analyseRss(side, options, liveHeap, goroutineGrowth, baseCpu) {
         const b = last ? f(last) : undefined;
         return a !== undefined && b !== undefined ? b - a : undefined;
     };
-    const unreturned = (m) => m.heapIdle !== undefined && m.heapReleased !== undefined ? m.heapIdle - m.heapReleased : undefined;
     const hint = rssGrowthHint({
         rssGrowth: trend.growth,
         stackInuseGrowth: delta((m) => m.stackInuse),
@@ -3106,33 +3127,10 @@ function analyseRss(side, options, liveHeap, goroutineGrowth, baseCpu) {
     };
     if (typeof side.settled.rssBytes === 'number')
         details.rssSettled = side.settled.rssBytes;
-    for (const field of MEMSTAT_FIELDS) {
-        const a = first?.[field];
-        const b = last?.[field];
-        const name = field[0].toUpperCase() + field.slice(1);
-        if (a !== undefined)
-            details[`${name}Start`] = a;
-        if (b !== undefined)
-            details[`${name}End`] = b;
-    }
-    const u0 = first ? unreturned(first) : undefined;
-    const u1 = last ? unreturned(last) : undefined;
-    if (u0 !== undefined)
-        details.heapUnreturnedStart = u0;
-    if (u1 !== undefined)
-        details.heapUnreturnedEnd = u1;
-    for (const k of ['GOGC', 'GOMEMLIMIT', 'GODEBUG'])
-        if (side.runtimeEnv[k])
-            details[k] = side.runtimeEnv[k];
+    addMemstatDetails(details, first, last, side.runtimeEnv);
     const caller = offHeapCaller(side.cpu, baseCpu, options.modulePath);
-    if (caller) {
-        details.mappingCpuSamples = caller.samples;
-        details.mappingCpuShare = caller.share;
-        if (caller.baseShare !== undefined)
-            details.mappingCpuShareOnBase = caller.baseShare;
-        const onBase = caller.baseShare !== undefined ? ` (base ${percent(caller.baseShare)})` : '';
-        details.mappingCalls = `${caller.own.function} maps memory through ${caller.via} and takes ${percent(caller.share)} of the CPU samples${onBase}`;
-    }
+    if (caller)
+        addCallerDetails(details, caller);
     return {
         trend,
         finding: {
@@ -3151,6 +3149,38 @@ function analyseRss(side, options, liveHeap, goroutineGrowth, baseCpu) {
             details,
         },
     };
+}
+/** Heap memory the runtime holds but has not returned to the OS. */
+const unreturned = (m) => m.heapIdle !== undefined && m.heapReleased !== undefined ? m.heapIdle - m.heapReleased : undefined;
+/** The memstats at the first and last snapshot, and the runtime settings, into the finding's details. */
+function addMemstatDetails(details, first, last, runtimeEnv) {
+    for (const field of MEMSTAT_FIELDS) {
+        const a = first?.[field];
+        const b = last?.[field];
+        const name = field[0].toUpperCase() + field.slice(1);
+        if (a !== undefined)
+            details[`${name}Start`] = a;
+        if (b !== undefined)
+            details[`${name}End`] = b;
+    }
+    const u0 = first ? unreturned(first) : undefined;
+    const u1 = last ? unreturned(last) : undefined;
+    if (u0 !== undefined)
+        details.heapUnreturnedStart = u0;
+    if (u1 !== undefined)
+        details.heapUnreturnedEnd = u1;
+    for (const k of ['GOGC', 'GOMEMLIMIT', 'GODEBUG'])
+        if (runtimeEnv[k])
+            details[k] = runtimeEnv[k];
+}
+/** Who maps the memory off the heap, from the CPU profile, into the finding's details. */
+function addCallerDetails(details, caller) {
+    details.mappingCpuSamples = caller.samples;
+    details.mappingCpuShare = caller.share;
+    if (caller.baseShare !== undefined)
+        details.mappingCpuShareOnBase = caller.baseShare;
+    const onBase = caller.baseShare !== undefined ? ` (base ${percent(caller.baseShare)})` : '';
+    details.mappingCalls = `${caller.own.function} maps memory through ${caller.via} and takes ${percent(caller.share)} of the CPU samples${onBase}`;
 }
 function percent(share) {
     return `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
@@ -6131,7 +6161,7 @@ function shortLocation(frame) {
  * Text that may quote code between single backticks (hints, summaries, notes):
  * the quoted parts become code spans, everything else is escaped.
  */
-function prose(text, max = 1000) {
+function proseToMarkdown(text, max = 1000) {
     const s = text.length > max ? text.slice(0, max - 1) + '…' : text;
     const parts = s.split(/`([^`\n]+)`/);
     return parts
@@ -6262,7 +6292,7 @@ function detailParts(details, skipGroup) {
         else if (/[\r\n]/.test(v))
             blocks.push({ title: item.key, text: v });
         else
-            inline.push(`${name}: ${prose(v, 300)}`);
+            inline.push(`${name}: ${proseToMarkdown(v, 300)}`);
     }
     return { inline, blocks };
 }
@@ -6309,7 +6339,7 @@ const VERB = {
 /** "+412 B/req retained in `main.rememberResponse` (handlers.go:42)". */
 function findingNumber(f) {
     if (f.kind === 'crash')
-        return prose(f.summary, 300);
+        return proseToMarkdown(f.summary, 300);
     // RSS has no stack: without a line to blame, say what is known.
     if (f.kind === 'rss-growth' && !f.site.ownFrame)
         return `${escapeMarkdown(formatRate(f.rate, f.unit))} of RSS while the live Go heap stays flat`;
@@ -6349,6 +6379,25 @@ function allocationNumber(total, top) {
     }
     return text;
 }
+/** The title of a run with no leak and no regression: clean, a fix, or no verdict when the measurement is in doubt. */
+function noLeakTitle(analysis) {
+    const fixed = analysis.fixed ?? [];
+    const hasBase = analysis.base !== undefined;
+    const change = hasBase
+        ? ` (${escapeMarkdown(formatChange(analysis.total.change))} allocated per request)`
+        : '';
+    let title = hasBase ? `✅ No leak, no allocation regression${change}` : '✅ No leak found';
+    if (fixed[0])
+        title = `✅ ${fixedText(fixed[0])}${fixed.length > 1 ? ` (and ${fixed.length - 1} more)` : ''}`;
+    const doubt = analysis.untrustworthy?.[0];
+    if (doubt) {
+        // The pipeline's stop note ("timeout after 15m: head measured for 8 s of 20 s; results are partial").
+        title = doubt.endsWith('results are partial')
+            ? `⚠️ No verdict: the run was cut short (${escapeMarkdown(doubt.split(':')[0])}; see the notes)`
+            : `⚠️ No verdict: the measurement is not trustworthy (${escapeMarkdown(doubt.split(':')[0])}: requests failed under load; see the notes)`;
+    }
+    return title;
+}
 function headline(ctx) {
     const { analysis } = ctx.report;
     const { verdict } = analysis;
@@ -6384,19 +6433,7 @@ function headline(ctx) {
             : 'ℹ️ No new leak; a pre-existing one';
     }
     else {
-        const change = hasBase
-            ? ` (${escapeMarkdown(formatChange(analysis.total.change))} allocated per request)`
-            : '';
-        title = hasBase ? `✅ No leak, no allocation regression${change}` : '✅ No leak found';
-        if (fixed[0])
-            title = `✅ ${fixedText(fixed[0])}${fixed.length > 1 ? ` (and ${fixed.length - 1} more)` : ''}`;
-        const doubt = analysis.untrustworthy?.[0];
-        if (doubt) {
-            // The pipeline's stop note ("timeout after 15m: head measured for 8 s of 20 s; results are partial").
-            title = doubt.endsWith('results are partial')
-                ? `⚠️ No verdict: the run was cut short (${escapeMarkdown(doubt.split(':')[0])}; see the notes)`
-                : `⚠️ No verdict: the measurement is not trustworthy (${escapeMarkdown(doubt.split(':')[0])}: requests failed under load; see the notes)`;
-        }
+        title = noLeakTitle(analysis);
     }
     // What the title did not say.
     const shownLeak = crash ??
@@ -6547,7 +6584,7 @@ function fixedSection(fixed) {
         return [];
     const out = ['#### Fixed by this PR', ''];
     for (const f of fixed.slice(0, 10))
-        out.push(`- ✅ ${fixedText(f)}. On base: ${prose(f.summary, 400)}`);
+        out.push(`- ✅ ${fixedText(f)}. On base: ${proseToMarkdown(f.summary, 400)}`);
     if (fixed.length > 10)
         out.push(`- ${escapeMarkdown(`…and ${fixed.length - 10} more in the JSON report.`)}`);
     out.push('');
@@ -6583,7 +6620,7 @@ function renderFinding(f, ctx, detail) {
     const where = name && !placeless ? ` in ${fn(name)}${frame ? ` at ${location(frame, ctx)}` : ''}` : '';
     const out = [`${title}${where}`, ''];
     if (f.summary && !SUMMARY_RESTATES.has(f.kind))
-        out.push(prose(f.summary), '');
+        out.push(proseToMarkdown(f.summary), '');
     const facts = [];
     const rate = escapeMarkdown(formatRate(f.rate, f.unit));
     const { slopeLow, slopeHigh } = f.details;
@@ -6607,7 +6644,7 @@ function renderFinding(f, ctx, detail) {
     if (inline.length)
         facts.push(`**Details:** ${inline.join(' · ')}`);
     if (f.hint)
-        facts.push(`**Fix:** ${prose(f.hint)}`);
+        facts.push(`**Fix:** ${proseToMarkdown(f.hint)}`);
     for (const fact of facts)
         out.push(`- ${fact}`);
     out.push('');
@@ -7400,7 +7437,7 @@ function notesSection(ctx) {
     const notes = ctx.report.analysis.notes;
     if (notes.length === 0)
         return [];
-    return ['#### Notes', '', ...notes.slice(0, 20).map((n) => `- ${prose(n, 600)}`), ''];
+    return ['#### Notes', '', ...notes.slice(0, 20).map((n) => `- ${proseToMarkdown(n, 600)}`), ''];
 }
 function footer(ctx) {
     const { meta, tool } = ctx.report;
@@ -9184,10 +9221,10 @@ async function captureSide(opts, log) {
                 : 'before the load started';
         const served = loadStats ? ` after ${formatGrouped(loadStats.requests)} measured requests` : '';
         // The kernel's OOM killer at the memory-limit: the leak took the service down, not the runner.
-        const how = opts.scope?.oomKilled()
+        const exitDescription = opts.scope?.oomKilled()
             ? `was killed at ${formatMemoryLimit(opts.scope.memoryLimit)} (the memory-limit input)${served}, ${when}`
             : `${describeExit(exit)} ${when}${served}`;
-        throw new ServiceCrashedError(`${side}: the service ${how}; last log lines:\n${service.logTail()}`, side, exit, service.logTail(), logPath, snapshots, measuring ? elapsedMs : -1, loadStats);
+        throw new ServiceCrashedError(`${side}: the service ${exitDescription}; last log lines:\n${service.logTail()}`, side, exit, service.logTail(), logPath, snapshots, measuring ? elapsedMs : -1, loadStats);
     }
     finally {
         await load?.stop();
@@ -9865,6 +9902,34 @@ async function assertSideGone(side, killAll, port) {
         await new Promise((r) => setTimeout(r, 100));
     }
 }
+/** What measureSide is told for one side (or the self-check): the inputs, the settings, this side's build and scope. */
+function sideOptions(inputs, ctx, settings, one) {
+    const { side, role, dirName, built: b, env, scope, requests } = one;
+    return {
+        side,
+        binary: b.binary,
+        args: settings.args,
+        cwd: b.serviceDir,
+        env,
+        scope,
+        port: inputs.port,
+        pprofUrl: inputs.pprofUrl,
+        readyUrl: inputs.readyUrl,
+        listenUrl: settings.listenUrl,
+        readyTimeoutMs: inputs.readyTimeoutMs,
+        requests,
+        headers: inputs.headers,
+        ...(inputs.rate ? { rate: inputs.rate } : {}),
+        connections: inputs.connections,
+        warmupMs: inputs.warmupMs,
+        durationMs: inputs.durationMs,
+        snapshots: inputs.snapshots,
+        // Whole seconds, at most half the measured load, so the trace never covers a snapshot window whole.
+        traceSeconds: role === 'head' ? Math.floor(Math.min(inputs.traceSeconds, inputs.durationMs / 2000)) : 0,
+        workDir: join$1(ctx.outDir, dirName),
+        signal: ctx.signal,
+    };
+}
 /** Measures every side in turn (a stop ends the turn), then the self-check. */
 async function measureSides(inputs, ctx, sides, built, requests, sandbox) {
     const { log } = ctx;
@@ -9883,30 +9948,7 @@ async function measureSides(inputs, ctx, sides, built, requests, sandbox) {
         // A port busy before the side started is that error's to report, not a survivor of the side.
         let portWasBusy = false;
         try {
-            return await log.group(`Measure ${role}`, () => measureSide({
-                side,
-                binary: b.binary,
-                args: settings.args,
-                cwd: b.serviceDir,
-                env,
-                scope,
-                port: inputs.port,
-                pprofUrl: inputs.pprofUrl,
-                readyUrl: inputs.readyUrl,
-                listenUrl: settings.listenUrl,
-                readyTimeoutMs: inputs.readyTimeoutMs,
-                requests,
-                headers: inputs.headers,
-                ...(inputs.rate ? { rate: inputs.rate } : {}),
-                connections: inputs.connections,
-                warmupMs: inputs.warmupMs,
-                durationMs: inputs.durationMs,
-                snapshots: inputs.snapshots,
-                // Whole seconds, at most half the measured load, so the trace never covers a snapshot window whole.
-                traceSeconds: role === 'head' ? Math.floor(Math.min(inputs.traceSeconds, inputs.durationMs / 2000)) : 0,
-                workDir: join$1(ctx.outDir, dirName),
-                signal: ctx.signal,
-            }, log.info));
+            return await log.group(`Measure ${role}`, () => measureSide(sideOptions(inputs, ctx, settings, { side, role, dirName, built: b, env, scope, requests }), log.info));
         }
         catch (error) {
             portWasBusy = error instanceof PortInUseError;
@@ -10824,4 +10866,4 @@ async function runPipeline(inputs, ctx) {
     }
 }
 
-export { ACTION_INPUT_DEFAULTS as A, parseReport as B, failuresFor as C, commentMarker as D, readActionInputs as E, INPUT_DEFAULTS as I, KIND_LABEL as K, MAX_COMMENT_CHARS as M, ProfileError as P, RunStoppedError as R, UsageError as U, VERSION as V, startRunControl as a, runPipeline as b, runCommand as c, decodeProfile as d, orderFindings as e, formatBytes as f, formatChange as g, repoRelativePath as h, formatQuantity as i, formatRate as j, safeCommentId as k, codeSpan as l, prose as m, escapeMarkdown as n, oneLine$1 as o, parseSize as p, shortSha as q, readInputs as r, sampleColumns as s, findingNumber as t, safeUrl as u, isLeak as v, markdownTable as w, formatSignedBytes as x, renderMarkdown as y, escapeHtml as z };
+export { ACTION_INPUT_DEFAULTS as A, parseReport as B, failuresFor as C, commentMarker as D, readActionInputs as E, INPUT_DEFAULTS as I, KIND_LABEL as K, MAX_COMMENT_CHARS as M, ProfileError as P, RunStoppedError as R, UsageError as U, VERSION as V, startRunControl as a, runPipeline as b, runCommand as c, decodeProfile as d, orderFindings as e, formatBytes as f, formatChange as g, repoRelativePath as h, formatQuantity as i, formatRate as j, safeCommentId as k, codeSpan as l, proseToMarkdown as m, escapeMarkdown as n, oneLine$1 as o, parseSize as p, findingNumber as q, readInputs as r, sampleColumns as s, safeUrl as t, shortSha as u, isLeak as v, markdownTable as w, formatSignedBytes as x, renderMarkdown as y, escapeHtml as z };

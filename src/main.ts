@@ -1,7 +1,7 @@
 // The action: read inputs and the event, run the mode, publish. The one error boundary.
 import { oneLine } from './model/errors.js'
 import { inert } from './github/echo.js'
-import { readRunContext, type RunContext } from './github/context.js'
+import { readRunContext, type RunContext } from './github/run-context.js'
 import {
   readActionInputs,
   readInputs,

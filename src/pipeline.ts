@@ -12,15 +12,15 @@ import { oneLine } from './model/errors.js'
 import { decodeOutcome, decodeSide } from './profile/decode-side.js'
 import { renderMarkdown } from './report/markdown.js'
 import { buildSides } from './run/build-sides.js'
-import type { PipelineContext } from './run/context.js'
+import type { PipelineContext } from './run/pipeline-context.js'
 import { measureSides } from './run/measure-sides.js'
 import { RunStoppedError } from './run/run-control.js'
 import { reportMeta, reportOf, writeReport } from './run/write.js'
 import { createSandbox } from './sandbox/sandbox.js'
-import { assertNoRunnerSecret } from './service/env.js'
+import { assertNoRunnerSecret } from './service/service-env.js'
 import { capLog } from './service/log-cap.js'
 
-export type { Logger, PipelineContext } from './run/context.js'
+export type { Logger, PipelineContext } from './run/pipeline-context.js'
 
 export interface PipelineResult {
   report: Report

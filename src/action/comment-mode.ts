@@ -13,7 +13,7 @@ import {
   type ArtifactClientLike,
 } from '../github/artifact.js'
 import { downloadReportArtifacts, type FindBy } from '../github/artifact-reports.js'
-import { runUrl } from '../github/context.js'
+import { runUrl } from '../github/run-context.js'
 import { reviewPlan } from '../github/review-comments.js'
 import { publish, type Publication } from '../github/publish.js'
 import { renderMarkdown } from '../report/markdown.js'
@@ -139,6 +139,49 @@ export async function runFromReports(
   }
 }
 
+/** What is posted: one report's comment (mode comment), or the several services' table (mode aggregate). */
+function publicationOf(
+  mode: ActionRun['action']['mode'],
+  reports: Report[],
+  loaded: LoadedReport[],
+  where: { path: string; commentId: string; artifactUrl: string | undefined; workspace: string },
+  io: ActionsIO,
+): Publication {
+  const { path, commentId, artifactUrl, workspace } = where
+  const marker = commentMarker(commentId)
+  if (mode === 'comment') {
+    const report = reports[0]
+    return {
+      render: (caps) => renderMarkdown(report, { artifactUrl, ...caps }),
+      verdict: report.analysis.verdict,
+      failures: report.failures,
+      marker,
+      annotations: annotationsOf(report, workspace),
+      reviews: reviewPlan([{ analysis: report.analysis, mapping: mappingOf(report, workspace) }], commentId),
+      reportPath: loaded[0].path,
+    }
+  } else {
+    const names = serviceNames(reports)
+    const services = reports.map((report, i) => ({ name: names[i], report }))
+    io.info(`Aggregating ${services.length} reports: ${names.join(', ')}`)
+    return {
+      render: (caps) => renderAggregate(services, { marker, artifactUrl, version: VERSION, ...caps }),
+      verdict: combinedVerdict(reports),
+      failures: services.flatMap((s) => s.report.failures.map((f) => `${s.name}: ${f}`)),
+      marker,
+      annotations: services.flatMap((s) => annotationsOf(s.report, workspace)),
+      reviews: reviewPlan(
+        services.map((s) => ({
+          analysis: s.report.analysis,
+          mapping: mappingOf(s.report, workspace),
+        })),
+        commentId,
+      ),
+      reportPath: path,
+    }
+  }
+}
+
 async function publishReports(env: ActionRun, found: FoundReports, io: ActionsIO): Promise<void> {
   const { inputs, action, context, commentId } = env
   const { path } = found
@@ -186,42 +229,13 @@ async function publishReports(env: ActionRun, found: FoundReports, io: ActionsIO
   )
   const runPage = runUrl(context, target.runId)
   const artifactUrl = (action.mode === 'comment' && found.artifactUrl) || runPage
-  const marker = commentMarker(commentId)
-  let publication: Publication
-  if (action.mode === 'comment') {
-    const report = reports[0]
-    publication = {
-      render: (caps) => renderMarkdown(report, { artifactUrl, ...caps }),
-      verdict: report.analysis.verdict,
-      failures: report.failures,
-      marker,
-      annotations: annotationsOf(report, context.workspace),
-      reviews: reviewPlan(
-        [{ analysis: report.analysis, mapping: mappingOf(report, context.workspace) }],
-        commentId,
-      ),
-      reportPath: loaded[0].path,
-    }
-  } else {
-    const names = serviceNames(reports)
-    const services = reports.map((report, i) => ({ name: names[i], report }))
-    io.info(`Aggregating ${services.length} reports: ${names.join(', ')}`)
-    publication = {
-      render: (caps) => renderAggregate(services, { marker, artifactUrl, version: VERSION, ...caps }),
-      verdict: combinedVerdict(reports),
-      failures: services.flatMap((s) => s.report.failures.map((f) => `${s.name}: ${f}`)),
-      marker,
-      annotations: services.flatMap((s) => annotationsOf(s.report, context.workspace)),
-      reviews: reviewPlan(
-        services.map((s) => ({
-          analysis: s.report.analysis,
-          mapping: mappingOf(s.report, context.workspace),
-        })),
-        commentId,
-      ),
-      reportPath: path,
-    }
-  }
+  const publication = publicationOf(
+    action.mode,
+    reports,
+    loaded,
+    { path, commentId, artifactUrl, workspace: context.workspace },
+    io,
+  )
   await publish(
     publication,
     {

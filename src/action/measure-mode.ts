@@ -7,9 +7,9 @@
 import { join } from 'node:path'
 import { annotationsFor, type PathMapping } from '../github/annotations.js'
 import { artifactNameFor, uploadRunArtifact, type UploadedArtifact } from '../github/artifact.js'
-import { runUrl } from '../github/context.js'
+import { runUrl } from '../github/run-context.js'
 import { reviewPlan } from '../github/review-comments.js'
-import { runPipeline, type Logger } from '../pipeline.js'
+import { runPipeline, type Logger, type PipelineResult } from '../pipeline.js'
 import { publish } from '../github/publish.js'
 import { RunStoppedError, startRunControl } from '../run/run-control.js'
 import { renderMarkdown } from '../report/markdown.js'
@@ -48,6 +48,65 @@ function pipelineLogger(io: ActionsIO): Logger {
   }
 }
 
+/** Publishes the measured report; in mode analyze without GitHub API calls, saying where the comment will come from. */
+async function publishMeasured(
+  env: ActionRun,
+  io: ActionsIO,
+  run: {
+    report: PipelineResult['report']
+    reportPath: string
+    outDir: string
+    runPage: string | undefined
+    uploaded: UploadedArtifact | undefined
+  },
+): Promise<void> {
+  const { inputs, action, context } = env
+  const { report, outDir, runPage, uploaded } = run
+  const analyzeOnly = action.mode === 'analyze'
+  const artifactUrl = uploaded?.url ?? runPage
+  if (analyzeOnly) {
+    io.info(
+      uploaded
+        ? `mode analyze: no GitHub API calls. The comment workflow downloads artifact ${uploaded.name}.`
+        : `mode analyze: no GitHub API calls. Upload ${outDir} (the artifact-dir output) for the comment workflow.`,
+    )
+    if (action.checkName || action.deleteCommentWhenClean || action.reviewComments)
+      io.info(
+        'check-name, delete-comment-when-clean and review-comments take effect in the comment workflow (mode comment).',
+      )
+  }
+  const mapping: PathMapping = {
+    workspace: context.workspace,
+    workingDirectory: inputs.workingDirectory,
+    modulePath: report.meta.modulePath,
+  }
+  await publish(
+    {
+      render: (caps) => renderMarkdown(report, { artifactUrl, ...caps }),
+      verdict: report.analysis.verdict,
+      failures: report.failures,
+      marker: commentMarker(report.meta.commentId),
+      annotations: annotationsFor(report.analysis, mapping, 50),
+      reviews: reviewPlan([{ analysis: report.analysis, mapping }], report.meta.commentId),
+      reportPath: run.reportPath,
+      artifactDir: outDir,
+    },
+    {
+      ...(analyzeOnly ? {} : apiFor(env, io)),
+      pullRequest: context.pullRequest?.number,
+      headSha: context.pullRequest?.headSha || context.sha,
+      comment: inputs.comment && !analyzeOnly,
+      deleteCommentWhenClean: action.deleteCommentWhenClean,
+      commentAuthor: action.commentAuthor || undefined,
+      reviewComments: action.reviewComments && !analyzeOnly,
+      checkName: analyzeOnly ? undefined : action.checkName || undefined,
+      detailsUrl: runPage,
+      stepAnnotations: true,
+    },
+    io,
+  )
+}
+
 export async function runMeasure(env: ActionRun, io: ActionsIO = coreIO): Promise<void> {
   const { inputs, action, context, commentId } = env
   refusePrivilegedEvent(context.eventName, action.allowUntrustedCode)
@@ -55,7 +114,6 @@ export async function runMeasure(env: ActionRun, io: ActionsIO = coreIO): Promis
     io.warning(
       `allow-untrusted-code: building and running the checked-out code on ${context.eventName}, with this run's secrets`,
     )
-  const analyzeOnly = action.mode === 'analyze'
   const baseRef = inputs.baseRef || context.pullRequest?.baseSha
   if (!baseRef)
     io.info('No base to compare against (not a pull request and no base-ref): checking head for leaks only.')
@@ -111,48 +169,7 @@ export async function runMeasure(env: ActionRun, io: ActionsIO = coreIO): Promis
     // Cancelled: the runner kills the job seconds after its SIGINT, so the summary and outputs go first.
     const cancelled = result.stopped instanceof RunStoppedError && result.stopped.cancelled
     const uploaded = cancelled ? undefined : await keepFiles()
-    const artifactUrl = uploaded?.url ?? runPage
-    if (analyzeOnly) {
-      io.info(
-        uploaded
-          ? `mode analyze: no GitHub API calls. The comment workflow downloads artifact ${uploaded.name}.`
-          : `mode analyze: no GitHub API calls. Upload ${outDir} (the artifact-dir output) for the comment workflow.`,
-      )
-      if (action.checkName || action.deleteCommentWhenClean || action.reviewComments)
-        io.info(
-          'check-name, delete-comment-when-clean and review-comments take effect in the comment workflow (mode comment).',
-        )
-    }
-    const mapping: PathMapping = {
-      workspace: context.workspace,
-      workingDirectory: inputs.workingDirectory,
-      modulePath: report.meta.modulePath,
-    }
-    await publish(
-      {
-        render: (caps) => renderMarkdown(report, { artifactUrl, ...caps }),
-        verdict: report.analysis.verdict,
-        failures: report.failures,
-        marker: commentMarker(report.meta.commentId),
-        annotations: annotationsFor(report.analysis, mapping, 50),
-        reviews: reviewPlan([{ analysis: report.analysis, mapping }], report.meta.commentId),
-        reportPath: result.reportPath,
-        artifactDir: outDir,
-      },
-      {
-        ...(analyzeOnly ? {} : apiFor(env, io)),
-        pullRequest: context.pullRequest?.number,
-        headSha: context.pullRequest?.headSha || context.sha,
-        comment: inputs.comment && !analyzeOnly,
-        deleteCommentWhenClean: action.deleteCommentWhenClean,
-        commentAuthor: action.commentAuthor || undefined,
-        reviewComments: action.reviewComments && !analyzeOnly,
-        checkName: analyzeOnly ? undefined : action.checkName || undefined,
-        detailsUrl: runPage,
-        stepAnnotations: true,
-      },
-      io,
-    )
+    await publishMeasured(env, io, { report, reportPath: result.reportPath, outDir, runPage, uploaded })
     if (cancelled) await keepFiles()
   } finally {
     control.dispose()

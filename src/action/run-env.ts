@@ -1,5 +1,5 @@
 // What every mode is given: the validated inputs, the run's context, the token.
-import type { RunContext } from '../github/context.js'
+import type { RunContext } from '../github/run-context.js'
 import { createOctokit, type GitHubClient } from '../github/octokit.js'
 import type { ActionInputs, Inputs } from '../run/inputs.js'
 import type { PublishTarget } from '../github/publish.js'

@@ -66,18 +66,7 @@ export function attributeHeapFindings(
   // Remaining heap leaks of one call path are one cause: the same function a reviewer must
   // change, or a caller whose allocation the callee keeps (a map key built by the handler and
   // stored by the cache it calls). Largest first, so each group's lead is its largest site.
-  const groups: Finding[][] = []
-  const ownFunctions = (f: Finding) => f.site.stack.map((s) => s.split(' ')[0])
-  for (const h of [...heap].sort((a, b) => b.growth - a.growth)) {
-    if (folded.has(h.site.key) || !h.site.ownFrame) continue
-    const own = h.site.ownFrame.function
-    const group = groups.find((g) => {
-      const lead = g[0].site.ownFrame!.function
-      return lead === own || ownFunctions(g[0]).includes(own) || ownFunctions(h).includes(lead)
-    })
-    if (group) group.push(h)
-    else groups.push([h])
-  }
+  const groups = callPathGroups(heap, folded)
   const merged = new Map<Finding, Finding>()
   for (const group of groups) {
     if (group.length < 2) continue
@@ -100,20 +89,42 @@ export function attributeHeapFindings(
       out.push(f)
       continue
     }
-    const details = { ...f.details }
-    if (parts) {
-      details.heapRetainedPerRequest = parts.reduce((s, p) => s + p.rate, 0)
-      details.heapSites = parts.map((p) => `${p.site.function} ${formatBytesInText(p.rate)}/req`).join(', ')
-    }
-    if (ends) {
-      details.serverEndGoroutines = ends.reduce((s, g) => s + g.rate, 0)
-      details.serverEnd = ends
-        .map((g) => `${g.site.function} ${formatNumber(g.rate)} goroutines/req`)
-        .join(', ')
-    }
-    out.push({ ...f, details })
+    out.push(withAbsorbed(f, parts, ends))
   }
   return { findings: out, folded }
+}
+
+/** The heap leaks not yet folded, grouped by call path, largest first (so each group's lead is its largest site). */
+function callPathGroups(heap: readonly Finding[], folded: ReadonlyMap<string, string>): Finding[][] {
+  const groups: Finding[][] = []
+  const ownFunctions = (f: Finding) => f.site.stack.map((s) => s.split(' ')[0])
+  for (const h of [...heap].sort((a, b) => b.growth - a.growth)) {
+    if (folded.has(h.site.key) || !h.site.ownFrame) continue
+    const own = h.site.ownFrame.function
+    const group = groups.find((g) => {
+      const lead = g[0].site.ownFrame!.function
+      return lead === own || ownFunctions(g[0]).includes(own) || ownFunctions(h).includes(lead)
+    })
+    if (group) group.push(h)
+    else groups.push([h])
+  }
+  return groups
+}
+
+/** An owner's finding with what it absorbed: the heap sites it explains and the server ends of its connections. */
+function withAbsorbed(f: Finding, parts: Finding[] | undefined, ends: Finding[] | undefined): Finding {
+  const details = { ...f.details }
+  if (parts) {
+    details.heapRetainedPerRequest = parts.reduce((s, p) => s + p.rate, 0)
+    details.heapSites = parts.map((p) => `${p.site.function} ${formatBytesInText(p.rate)}/req`).join(', ')
+  }
+  if (ends) {
+    details.serverEndGoroutines = ends.reduce((s, g) => s + g.rate, 0)
+    details.serverEnd = ends
+      .map((g) => `${g.site.function} ${formatNumber(g.rate)} goroutines/req`)
+      .join(', ')
+  }
+  return { ...f, details }
 }
 
 function isServerEnd(g: Finding): boolean {

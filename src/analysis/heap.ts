@@ -2,7 +2,7 @@
 // served; then the whole live heap, for leaks spread thinner than any one site.
 import { formatBytesInText, formatCountInText } from '../model/format.js'
 import { boundedGrowthHint, heapLeakHint, totalHeapHint } from './hints.js'
-import { heapBySite, type HeapTable } from './sites.js'
+import { heapBySite, type HeapSiteInfo, type HeapTable, type HeapValues } from './sites.js'
 import { evaluateTrend, type Trend } from './trend.js'
 import type { AnalysisOptions, Finding, SideData, Site } from '../model/analysis.js'
 
@@ -53,49 +53,7 @@ export function analyseHeap(side: SideData, options: AnalysisOptions): HeapAnaly
     const trend = evaluateTrend(x, y, row[n].inuseSpace, trendOpts)
     trends.set(key, trend)
     if (trend.verdict === 'none') continue
-    const info = table.sites.get(key)!
-    const where = info.site.ownFrame?.function ?? info.site.function
-    const common = {
-      status: 'unknown' as const,
-      site: info.site,
-      unit: 'B/req',
-      evidence: { requests: x, values: y, settled: row[n].inuseSpace, pValue: trend.pValue },
-    }
-    const details = trendDetails(trend, options)
-    details.inuseObjectsStart = row[0].inuseObjects
-    details.inuseObjectsEnd = row[n - 1].inuseObjects
-    if (trend.verdict === 'leak') {
-      const hint = heapLeakHint({
-        where,
-        functions: info.functions,
-        inuseObjectsStart: row[0].inuseObjects,
-        inuseObjectsEnd: row[n - 1].inuseObjects,
-        inuseEnd: row[n - 1].inuseSpace,
-        largestObjectStart: row[0].largestObject,
-        largestObjectEnd: row[n - 1].largestObject,
-      })
-      findings.push({
-        kind: 'heap-leak',
-        ...common,
-        rate: trend.slope,
-        growth: trend.growth,
-        summary: heapLeakSummary(where, trend.slope, trend.growth, x[n - 1] - x[0]),
-        hint: hint.hint,
-        details: { ...details, hintRule: hint.rule },
-      })
-    } else {
-      const plateau = Math.max(...y)
-      const hint = boundedGrowthHint(where, plateau)
-      findings.push({
-        kind: 'bounded-growth',
-        ...common,
-        rate: trend.slope,
-        growth: y[n - 1] - y[0],
-        summary: `${where} grew by ${formatBytesInText(y[n - 1] - y[0])}, then levelled off at about ${formatBytesInText(plateau)}.`,
-        hint: hint.hint,
-        details: { ...details, hintRule: hint.rule },
-      })
-    }
+    findings.push(siteFinding(table.sites.get(key)!, row, x, trend, options))
   }
 
   // The whole live heap: a leak spread over many sites, or one below every site's floor.
@@ -109,6 +67,60 @@ export function analyseHeap(side: SideData, options: AnalysisOptions): HeapAnaly
     findings.push(totalFinding(table, total, x, totalY, options))
   }
   return { table, trends, findings, total, requests: x }
+}
+
+/** One site's finding from its trend (a leak or bounded growth), with its summary, hint and details. */
+function siteFinding(
+  info: HeapSiteInfo,
+  row: readonly HeapValues[],
+  x: number[],
+  trend: Trend,
+  options: AnalysisOptions,
+): Finding {
+  const n = x.length
+  const y = row.slice(0, n).map((v) => v.inuseSpace)
+  const where = info.site.ownFrame?.function ?? info.site.function
+  const common = {
+    status: 'unknown' as const,
+    site: info.site,
+    unit: 'B/req',
+    evidence: { requests: x, values: y, settled: row[n].inuseSpace, pValue: trend.pValue },
+  }
+  const details = trendDetails(trend, options)
+  details.inuseObjectsStart = row[0].inuseObjects
+  details.inuseObjectsEnd = row[n - 1].inuseObjects
+  if (trend.verdict === 'leak') {
+    const hint = heapLeakHint({
+      where,
+      functions: info.functions,
+      inuseObjectsStart: row[0].inuseObjects,
+      inuseObjectsEnd: row[n - 1].inuseObjects,
+      inuseEnd: row[n - 1].inuseSpace,
+      largestObjectStart: row[0].largestObject,
+      largestObjectEnd: row[n - 1].largestObject,
+    })
+    return {
+      kind: 'heap-leak',
+      ...common,
+      rate: trend.slope,
+      growth: trend.growth,
+      summary: heapLeakSummary(where, trend.slope, trend.growth, x[n - 1] - x[0]),
+      hint: hint.hint,
+      details: { ...details, hintRule: hint.rule },
+    }
+  } else {
+    const plateau = Math.max(...y)
+    const hint = boundedGrowthHint(where, plateau)
+    return {
+      kind: 'bounded-growth',
+      ...common,
+      rate: trend.slope,
+      growth: y[n - 1] - y[0],
+      summary: `${where} grew by ${formatBytesInText(y[n - 1] - y[0])}, then levelled off at about ${formatBytesInText(plateau)}.`,
+      hint: hint.hint,
+      details: { ...details, hintRule: hint.rule },
+    }
+  }
 }
 
 function trendDetails(t: Trend, options: AnalysisOptions): Record<string, string | number> {

@@ -56,8 +56,6 @@ export function analyseRss(
     const b = last ? f(last) : undefined
     return a !== undefined && b !== undefined ? b - a : undefined
   }
-  const unreturned = (m: MemStats) =>
-    m.heapIdle !== undefined && m.heapReleased !== undefined ? m.heapIdle - m.heapReleased : undefined
   const hint = rssGrowthHint({
     rssGrowth: trend.growth,
     stackInuseGrowth: delta((m) => m.stackInuse),
@@ -76,26 +74,9 @@ export function analyseRss(
     hintRule: hint.rule,
   }
   if (typeof side.settled.rssBytes === 'number') details.rssSettled = side.settled.rssBytes
-  for (const field of MEMSTAT_FIELDS) {
-    const a = first?.[field]
-    const b = last?.[field]
-    const name = field[0].toUpperCase() + field.slice(1)
-    if (a !== undefined) details[`${name}Start`] = a
-    if (b !== undefined) details[`${name}End`] = b
-  }
-  const u0 = first ? unreturned(first) : undefined
-  const u1 = last ? unreturned(last) : undefined
-  if (u0 !== undefined) details.heapUnreturnedStart = u0
-  if (u1 !== undefined) details.heapUnreturnedEnd = u1
-  for (const k of ['GOGC', 'GOMEMLIMIT', 'GODEBUG']) if (side.runtimeEnv[k]) details[k] = side.runtimeEnv[k]
+  addMemstatDetails(details, first, last, side.runtimeEnv)
   const caller = offHeapCaller(side.cpu, baseCpu, options.modulePath)
-  if (caller) {
-    details.mappingCpuSamples = caller.samples
-    details.mappingCpuShare = caller.share
-    if (caller.baseShare !== undefined) details.mappingCpuShareOnBase = caller.baseShare
-    const onBase = caller.baseShare !== undefined ? ` (base ${percent(caller.baseShare)})` : ''
-    details.mappingCalls = `${caller.own.function} maps memory through ${caller.via} and takes ${percent(caller.share)} of the CPU samples${onBase}`
-  }
+  if (caller) addCallerDetails(details, caller)
 
   return {
     trend,
@@ -115,6 +96,43 @@ export function analyseRss(
       details,
     },
   }
+}
+
+/** Heap memory the runtime holds but has not returned to the OS. */
+const unreturned = (m: MemStats) =>
+  m.heapIdle !== undefined && m.heapReleased !== undefined ? m.heapIdle - m.heapReleased : undefined
+
+/** The memstats at the first and last snapshot, and the runtime settings, into the finding's details. */
+function addMemstatDetails(
+  details: Record<string, string | number>,
+  first: MemStats | undefined,
+  last: MemStats | undefined,
+  runtimeEnv: Record<string, string>,
+): void {
+  for (const field of MEMSTAT_FIELDS) {
+    const a = first?.[field]
+    const b = last?.[field]
+    const name = field[0].toUpperCase() + field.slice(1)
+    if (a !== undefined) details[`${name}Start`] = a
+    if (b !== undefined) details[`${name}End`] = b
+  }
+  const u0 = first ? unreturned(first) : undefined
+  const u1 = last ? unreturned(last) : undefined
+  if (u0 !== undefined) details.heapUnreturnedStart = u0
+  if (u1 !== undefined) details.heapUnreturnedEnd = u1
+  for (const k of ['GOGC', 'GOMEMLIMIT', 'GODEBUG']) if (runtimeEnv[k]) details[k] = runtimeEnv[k]
+}
+
+/** Who maps the memory off the heap, from the CPU profile, into the finding's details. */
+function addCallerDetails(
+  details: Record<string, string | number>,
+  caller: NonNullable<ReturnType<typeof offHeapCaller>>,
+): void {
+  details.mappingCpuSamples = caller.samples
+  details.mappingCpuShare = caller.share
+  if (caller.baseShare !== undefined) details.mappingCpuShareOnBase = caller.baseShare
+  const onBase = caller.baseShare !== undefined ? ` (base ${percent(caller.baseShare)})` : ''
+  details.mappingCalls = `${caller.own.function} maps memory through ${caller.via} and takes ${percent(caller.share)} of the CPU samples${onBase}`
 }
 
 function percent(share: number): string {

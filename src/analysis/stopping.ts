@@ -161,6 +161,62 @@ function certain(t: Trend, span: number): boolean {
   return t.verdict === 'leak' && t.slopeLow * span > t.noiseFloor
 }
 
+/** Why the memory budget stops the run: passed at the latest snapshot, or about to be before the next. */
+function memoryBudgetWhy(
+  snaps: readonly StopSnapshot[],
+  budget: number | undefined,
+  D: number,
+): string | undefined {
+  if (budget === undefined) return undefined
+  const n = snaps.length
+  const t0 = snaps[0]?.elapsedMs ?? 0
+  const at = (i: number) => snaps[i].elapsedMs - t0
+  const elapsed = at(n - 1)
+  const last = snaps[n - 1]
+  const used = Math.max(last.rssBytes ?? 0, last.liveHeapBytes)
+  const prev = snaps[n - 2]
+  const dt = prev ? at(n - 1) - at(n - 2) : 0
+  const rise = prev ? used - Math.max(prev.rssBytes ?? 0, prev.liveHeapBytes) : 0
+  const next = Math.min(D, snapshotDueMs(n, D))
+  const projected = dt > 0 && rise > 0 ? used + (rise / dt) * (next - elapsed) : used
+  if (used >= budget)
+    return `memory ${formatBytesInText(used)} passed the ${formatBytesInText(budget)} budget`
+  if (projected >= budget && elapsed < D)
+    return `memory ${formatBytesInText(used)} would pass the ${formatBytesInText(budget)} budget`
+  return undefined
+}
+
+/** Why a leak is already certain at this look (live heap first, then goroutines), if it is. */
+function certainLeakWhy(
+  snaps: readonly StopSnapshot[],
+  x: number[],
+  span: number,
+  look: number,
+  memProfileRate: number,
+  aopts: AnalysisOptions,
+): string | undefined {
+  const goroutines = snaps.every((s) => s.goroutines !== undefined)
+  const a = look / (goroutines ? 2 : 1)
+  const heap = evaluateTrend(
+    x,
+    snaps.map((s) => s.liveHeapBytes),
+    undefined,
+    { alpha: a, sampleBytes: memProfileRate, minGrowth: heapMinGrowth(aopts) },
+  )
+  if (certain(heap, span)) return `leak certain (live heap +${formatBytesInText(heap.slope)}/req)`
+  if (goroutines) {
+    const g = evaluateTrend(
+      x,
+      snaps.map((s) => s.goroutines!),
+      undefined,
+      { alpha: a, sampleBytes: 1, minGrowth: GOROUTINE_MIN_GROWTH },
+    )
+    if (certain(g, span))
+      return `leak certain (+${formatCountInText(g.slope * 1000)} goroutines per 1k requests)`
+  }
+  return undefined
+}
+
 /** The decision after the latest snapshot. Call after each one; S0 alone always continues. */
 export function decideStop(input: StoppingInput): StopDecision {
   const { snapshots: snaps, options: o } = input
@@ -201,51 +257,11 @@ export function decideStop(input: StoppingInput): StopDecision {
   if (!last) return { action: 'continue', nextDueMs: 0, why: 'no snapshot yet', ...evidence }
 
   // Memory first: past the budget, or about to pass it before the next snapshot.
-  const budget = o.memoryBudgetBytes
-  if (budget !== undefined) {
-    const used = Math.max(last.rssBytes ?? 0, last.liveHeapBytes)
-    const prev = snaps[n - 2]
-    const dt = prev ? at(n - 1) - at(n - 2) : 0
-    const rise = prev ? used - Math.max(prev.rssBytes ?? 0, prev.liveHeapBytes) : 0
-    const next = Math.min(D, snapshotDueMs(n, D))
-    const projected = dt > 0 && rise > 0 ? used + (rise / dt) * (next - elapsed) : used
-    if (used >= budget)
-      return stop(
-        'memory-budget',
-        `memory ${formatBytesInText(used)} passed the ${formatBytesInText(budget)} budget`,
-      )
-    if (projected >= budget && elapsed < D)
-      return stop(
-        'memory-budget',
-        `memory ${formatBytesInText(used)} would pass the ${formatBytesInText(budget)} budget`,
-      )
-  }
+  const overBudget = memoryBudgetWhy(snaps, o.memoryBudgetBytes, D)
+  if (overBudget) return stop('memory-budget', overBudget)
 
-  if (look > 0) {
-    const goroutines = snaps.every((s) => s.goroutines !== undefined)
-    const a = look / (goroutines ? 2 : 1)
-    const heap = evaluateTrend(
-      x,
-      snaps.map((s) => s.liveHeapBytes),
-      undefined,
-      { alpha: a, sampleBytes: o.memProfileRate, minGrowth: heapMinGrowth(aopts) },
-    )
-    if (certain(heap, span))
-      return stop('leak-certain', `leak certain (live heap +${formatBytesInText(heap.slope)}/req)`)
-    if (goroutines) {
-      const g = evaluateTrend(
-        x,
-        snaps.map((s) => s.goroutines!),
-        undefined,
-        { alpha: a, sampleBytes: 1, minGrowth: GOROUTINE_MIN_GROWTH },
-      )
-      if (certain(g, span))
-        return stop(
-          'leak-certain',
-          `leak certain (+${formatCountInText(g.slope * 1000)} goroutines per 1k requests)`,
-        )
-    }
-  }
+  const leak = look > 0 ? certainLeakWhy(snaps, x, span, look, o.memProfileRate, aopts) : undefined
+  if (leak) return stop('leak-certain', leak)
 
   if (
     n >= MIN_CLEAN_SNAPSHOTS &&

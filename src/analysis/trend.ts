@@ -116,6 +116,43 @@ export function fillStep(x: readonly number[], y: readonly number[]): number | u
   return undefined
 }
 
+/**
+ * Still growing: the second half keeps up with the overall slope, or falls short of
+ * it by no more than its own noise; and the last value is above the first half's.
+ */
+function lateGrowth(
+  x: readonly number[],
+  y: readonly number[],
+  slope: number,
+  scatter: number,
+  sampleBytes: number | undefined,
+): { lateSlope: number; stillGrowing: boolean } {
+  const n = x.length
+  const x0 = x[0]
+  const xn = x[n - 1]
+  const mid = Math.floor((n - 1) / 2)
+  const lateX = x.slice(mid)
+  const lateY = y.slice(mid)
+  const lateFit = lateX.length >= 2 ? theilSen(lateX, lateY).slope : slope
+  const lateSlope = Number.isFinite(lateFit) ? lateFit : 0
+  const lateSpan = xn - x[mid]
+  const expectedLate = slope * lateSpan
+  const observedLate = lateSlope * lateSpan
+  // sd of (expected - observed): both slopes' estimation error from the point noise,
+  // plus the Poisson count of the samples the late half should have added.
+  // The late slope's error comes from the late points' own noise (zero on a plateau of
+  // retained samples, which is exactly when the global estimate is inflated by the rise).
+  const lateScatter = lateX.length >= 3 ? localNoise(lateX, lateY) : scatter
+  const slopeNoise =
+    (growthSdFactor(lateX.length) * lateScatter) ** 2 +
+    (growthSdFactor(n) * (lateSpan / (xn - x0)) * scatter) ** 2
+  const lateNoise = Math.sqrt((sampleBytes ?? 0) * Math.max(0, expectedLate) + slopeNoise)
+  const keepsUp =
+    observedLate >= LATE_FRACTION * expectedLate || expectedLate - observedLate <= Z_PLATEAU * lateNoise
+  const lastAboveFirstHalf = y[n - 1] > median(y.slice(0, mid + 1))
+  return { lateSlope, stillGrowing: keepsUp && lastAboveFirstHalf }
+}
+
 function evaluateSeries(
   x: readonly number[],
   y: readonly number[],
@@ -150,29 +187,7 @@ function evaluateSeries(
   )
   const aboveFloor = growth > noiseFloor
 
-  // Still growing: the second half keeps up with the overall slope, or falls short of
-  // it by no more than its own noise; and the last value is above the first half's.
-  const mid = Math.floor((n - 1) / 2)
-  const lateX = x.slice(mid)
-  const lateY = y.slice(mid)
-  const lateFit = lateX.length >= 2 ? theilSen(lateX, lateY).slope : slope
-  const lateSlope = Number.isFinite(lateFit) ? lateFit : 0
-  const lateSpan = xn - x[mid]
-  const expectedLate = slope * lateSpan
-  const observedLate = lateSlope * lateSpan
-  // sd of (expected - observed): both slopes' estimation error from the point noise,
-  // plus the Poisson count of the samples the late half should have added.
-  // The late slope's error comes from the late points' own noise (zero on a plateau of
-  // retained samples, which is exactly when the global estimate is inflated by the rise).
-  const lateScatter = lateX.length >= 3 ? localNoise(lateX, lateY) : scatter
-  const slopeNoise =
-    (growthSdFactor(lateX.length) * lateScatter) ** 2 +
-    (growthSdFactor(n) * (lateSpan / (xn - x0)) * scatter) ** 2
-  const lateNoise = Math.sqrt((opts.sampleBytes ?? 0) * Math.max(0, expectedLate) + slopeNoise)
-  const keepsUp =
-    observedLate >= LATE_FRACTION * expectedLate || expectedLate - observedLate <= Z_PLATEAU * lateNoise
-  const lastAboveFirstHalf = y[n - 1] > median(y.slice(0, mid + 1))
-  const stillGrowing = keepsUp && lastAboveFirstHalf
+  const { lateSlope, stillGrowing } = lateGrowth(x, y, slope, scatter, opts.sampleBytes)
 
   const released = settled !== undefined && growth > 0 && settled - start < RETAINED_FRACTION * growth
 

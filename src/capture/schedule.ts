@@ -12,7 +12,7 @@ import {
   type ExitStatus,
   type ServiceHandle,
 } from '../service/process.js'
-import { processStats } from '../service/stats.js'
+import { processStats } from '../service/process-stats.js'
 import {
   checkPprof,
   DUMP_TIMEOUT_MS,
@@ -342,11 +342,11 @@ export async function captureSide(
         : 'before the load started'
     const served = loadStats ? ` after ${formatGrouped(loadStats.requests)} measured requests` : ''
     // The kernel's OOM killer at the memory-limit: the leak took the service down, not the runner.
-    const how = opts.scope?.oomKilled()
+    const exitDescription = opts.scope?.oomKilled()
       ? `was killed at ${formatMemoryLimit(opts.scope.memoryLimit!)} (the memory-limit input)${served}, ${when}`
       : `${describeExit(exit)} ${when}${served}`
     throw new ServiceCrashedError(
-      `${side}: the service ${how}; last log lines:\n${service.logTail()}`,
+      `${side}: the service ${exitDescription}; last log lines:\n${service.logTail()}`,
       side,
       exit,
       service.logTail(),

@@ -4,7 +4,7 @@
 // out, first with the commit's associated PRs, then among the open PRs.
 import type { GitHubClient } from './octokit.js'
 import { readOnlyResult } from './comment.js'
-import type { RunContext } from './context.js'
+import type { RunContext } from './run-context.js'
 
 export interface Target {
   /** Open PRs whose head is headSha, event's first; usually one. */

@@ -360,6 +360,39 @@ async function resolveThreads(
   return resolved
 }
 
+/**
+ * Edits our comments whose finding is gone into their "fixed" form; returns the
+ * count, and the node ids of those comments, whose threads are to be resolved.
+ */
+async function markFixed(
+  octokit: Octokit,
+  target: ReviewTarget,
+  ours: ReadonlyMap<string, ReviewComment>,
+  present: readonly string[],
+): Promise<{ count: number; nodes: Set<string> }> {
+  const stillFound = new Set(present)
+  const fixedNodes = new Set<string>()
+  let count = 0
+  for (const [marker, comment] of ours) {
+    const body = comment.body ?? ''
+    if (stillFound.has(marker) || isFixedReviewComment(body)) continue
+    await editComment(
+      octokit,
+      target,
+      comment.id,
+      renderFixedReviewComment({
+        marker,
+        headSha: target.headSha,
+        previous: body,
+        reportUrl: target.reportUrl,
+      }),
+    )
+    count++
+    if (comment.node_id) fixedNodes.add(comment.node_id)
+  }
+  return { count, nodes: fixedNodes }
+}
+
 /** Brings the PR's review comments in step with this run's findings. */
 export async function syncReviewComments(
   octokit: Octokit,
@@ -426,21 +459,9 @@ export async function syncReviewComments(
       else counts.skipped++
     }
 
-    const present = new Set(plan.present)
-    const fixedNodes = new Set<string>()
-    for (const [marker, comment] of ours) {
-      const body = comment.body ?? ''
-      if (present.has(marker) || isFixedReviewComment(body)) continue
-      await editComment(
-        octokit,
-        target,
-        comment.id,
-        renderFixedReviewComment({ marker, headSha: target.headSha, previous: body, reportUrl }),
-      )
-      counts.fixed++
-      if (comment.node_id) fixedNodes.add(comment.node_id)
-    }
-    counts.resolved = await resolveThreads(octokit, target, fixedNodes, log)
+    const fixed = await markFixed(octokit, target, ours, plan.present)
+    counts.fixed = fixed.count
+    counts.resolved = await resolveThreads(octokit, target, fixed.nodes, log)
     return counts
   } catch (error) {
     const ro = readOnlyResult(error)

@@ -3,7 +3,7 @@
 // built (resolve.ts) with the samples read directly (samples.ts).
 import { gunzipSync } from 'node:zlib'
 import { Profile as PbProfile } from 'pprof-format'
-import { ProfileError } from './errors.js'
+import { ProfileError } from './profile-error.js'
 import { formatExactBytes } from '../model/format.js'
 import type { Profile } from '../model/profile.js'
 import { DEFAULT_BUDGET, splitTopLevel, type ProfileBudget } from './framing.js'

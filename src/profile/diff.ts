@@ -1,7 +1,7 @@
 import { absTotal } from './aggregate.js'
 import { FunctionAccumulator, type AggregateOptions, type InlineMark } from './function-accumulator.js'
 import { decodeProfile, type DecodeOptions } from './decode.js'
-import { ProfileError } from './errors.js'
+import { ProfileError } from './profile-error.js'
 import { defaultSampleType, hasSampleType, valueIndex } from './sample-types.js'
 import { formatTop } from './top-format.js'
 import type { Func, Profile, ValueType } from '../model/profile.js'

@@ -1,7 +1,7 @@
 // The top level of a pprof profile: its framing checked, its fields counted
 // against the budget before anything is decoded, and the samples split from
 // the rest (pprof-format decodes the rest; samples.ts reads the samples).
-import { ProfileError } from './errors.js'
+import { ProfileError } from './profile-error.js'
 import { FramingError, forEachField, type Field } from './wire.js'
 
 /**

@@ -170,6 +170,9 @@ export class FunctionAccumulator {
    *
    * Edges are only recorded into functions that were inlined somewhere, which
    * keeps memory bounded by their callers.
+   *
+   * Long (over 80 lines) because its three passes over every sample (mark, record edges, label) share the
+   * flattened-frame buffers, grown in place; split up, the hot loop would pass them around per sample.
    */
   inlineMarks(kept?: ReadonlySet<string>, edgeFraction = 0.001): Map<string, InlineMark> {
     let netFlat = 0

@@ -1,4 +1,4 @@
-import { ProfileError } from './errors.js'
+import { ProfileError } from './profile-error.js'
 import type { GoroutineRecord } from '../model/profile.js'
 
 type Frame = GoroutineRecord['frames'][number]

@@ -1,4 +1,4 @@
-import { ProfileError } from './errors.js'
+import { ProfileError } from './profile-error.js'
 import type { MemStats } from '../model/profile.js'
 
 /** Footer names that map onto a MemStats field. */

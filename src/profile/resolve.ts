@@ -2,7 +2,7 @@
 // message: strings looked up, functions interned, locations expanded into
 // frames, and the samples' columns attached.
 import type { Profile as PbProfile } from 'pprof-format'
-import { ProfileError } from './errors.js'
+import { ProfileError } from './profile-error.js'
 import { attachColumns } from './stacks.js'
 import type { Frame, Func, Location, Profile, ValueType } from '../model/profile.js'
 import type { SampleRanges } from './framing.js'

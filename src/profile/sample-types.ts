@@ -1,4 +1,4 @@
-import { ProfileError } from './errors.js'
+import { ProfileError } from './profile-error.js'
 import type { Profile, ValueType } from '../model/profile.js'
 
 /**

@@ -1,7 +1,7 @@
 // The samples of a pprof profile, read straight from the protobuf bytes into
 // columns (stacks.ts's SampleColumns): most of a profile's bytes, so no
 // intermediate objects.
-import { ProfileError } from './errors.js'
+import { ProfileError } from './profile-error.js'
 import type { SampleColumns } from './stacks.js'
 import type { Location } from '../model/profile.js'
 import { Reader } from './wire.js'

@@ -1,6 +1,6 @@
 // Just enough of the protobuf wire format to check a profile's framing and to
 // read its samples fast (see decode.ts for why samples are not left to pprof-format).
-import { ProfileError } from './errors.js'
+import { ProfileError } from './profile-error.js'
 
 export interface Field {
   field: number

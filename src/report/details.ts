@@ -2,7 +2,7 @@
 // contract) as one readable line: start/end/settled/peak of one quantity merged
 // into "a → b", bytes in binary units, the analysis' internal bookkeeping left out.
 import { formatBytes, formatCount, formatSignedBytes } from '../model/format.js'
-import { prose } from './inline.js'
+import { proseToMarkdown } from './inline.js'
 import { escapeMarkdown } from './escape.js'
 
 /** Bookkeeping of the analysis, not facts for a reviewer (the rate and hint already say it). */
@@ -134,7 +134,7 @@ export function detailParts(details: Record<string, string | number>, skipGroup?
     if (typeof v === 'number')
       inline.push(`${name}: ${escapeMarkdown(value(item.key, v, item.key === 'liveHeapGrowth'))}`)
     else if (/[\r\n]/.test(v)) blocks.push({ title: item.key, text: v })
-    else inline.push(`${name}: ${prose(v, 300)}`)
+    else inline.push(`${name}: ${proseToMarkdown(v, 300)}`)
   }
   return { inline, blocks }
 }

@@ -12,7 +12,7 @@ import {
 } from '../model/format.js'
 import { detailParts } from './details.js'
 import { causeLabel, fixedText } from './headline.js'
-import { fn, location, prose, shortFunction, type RenderContext } from './inline.js'
+import { fn, location, proseToMarkdown, shortFunction, type RenderContext } from './inline.js'
 
 /** The title of a finding says how it compares with base. */
 function titleOf(f: Finding): string {
@@ -82,7 +82,8 @@ function alsoLine(f: Finding): string | undefined {
 export function fixedSection(fixed: readonly FixedLeak[]): string[] {
   if (fixed.length === 0) return []
   const out = ['#### Fixed by this PR', '']
-  for (const f of fixed.slice(0, 10)) out.push(`- ✅ ${fixedText(f)}. On base: ${prose(f.summary, 400)}`)
+  for (const f of fixed.slice(0, 10))
+    out.push(`- ✅ ${fixedText(f)}. On base: ${proseToMarkdown(f.summary, 400)}`)
   if (fixed.length > 10) out.push(`- ${escapeMarkdown(`…and ${fixed.length - 10} more in the JSON report.`)}`)
   out.push('')
   return out
@@ -124,7 +125,7 @@ export function renderFinding(f: Finding, ctx: RenderContext, detail: FindingDet
   const placeless = f.kind === 'rss-growth' && !frame
   const where = name && !placeless ? ` in ${fn(name)}${frame ? ` at ${location(frame, ctx)}` : ''}` : ''
   const out = [`${title}${where}`, '']
-  if (f.summary && !SUMMARY_RESTATES.has(f.kind)) out.push(prose(f.summary), '')
+  if (f.summary && !SUMMARY_RESTATES.has(f.kind)) out.push(proseToMarkdown(f.summary), '')
 
   const facts: string[] = []
   const rate = escapeMarkdown(formatRate(f.rate, f.unit))
@@ -147,7 +148,7 @@ export function renderFinding(f: Finding, ctx: RenderContext, detail: FindingDet
   if (also) facts.push(`**Also:** ${also}`)
   const { inline, blocks } = detailParts(f.details, ev ? EVIDENCE_GROUP[f.kind] : undefined)
   if (inline.length) facts.push(`**Details:** ${inline.join(' · ')}`)
-  if (f.hint) facts.push(`**Fix:** ${prose(f.hint)}`)
+  if (f.hint) facts.push(`**Fix:** ${proseToMarkdown(f.hint)}`)
   for (const fact of facts) out.push(`- ${fact}`)
   out.push('')
 

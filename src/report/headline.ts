@@ -11,7 +11,7 @@ import {
   formatRate,
   shortSha,
 } from '../model/format.js'
-import { fn, prose, shortLocation, type RenderContext } from './inline.js'
+import { fn, proseToMarkdown, shortLocation, type RenderContext } from './inline.js'
 
 const STATUS_RANK: Record<Finding['status'], number> = { new: 0, worsened: 1, unknown: 2, 'pre-existing': 3 }
 
@@ -63,7 +63,7 @@ const VERB: Record<FindingKind, string> = {
 
 /** "+412 B/req retained in `main.rememberResponse` (handlers.go:42)". */
 export function findingNumber(f: Finding): string {
-  if (f.kind === 'crash') return prose(f.summary, 300)
+  if (f.kind === 'crash') return proseToMarkdown(f.summary, 300)
   // RSS has no stack: without a line to blame, say what is known.
   if (f.kind === 'rss-growth' && !f.site.ownFrame)
     return `${escapeMarkdown(formatRate(f.rate, f.unit))} of RSS while the live Go heap stays flat`
@@ -108,6 +108,26 @@ function allocationNumber(total: AllocatorChange, top: AllocatorChange | undefin
   return text
 }
 
+/** The title of a run with no leak and no regression: clean, a fix, or no verdict when the measurement is in doubt. */
+function noLeakTitle(analysis: RenderContext['report']['analysis']): string {
+  const fixed = analysis.fixed ?? []
+  const hasBase = analysis.base !== undefined
+  const change = hasBase
+    ? ` (${escapeMarkdown(formatChange(analysis.total.change))} allocated per request)`
+    : ''
+  let title = hasBase ? `✅ No leak, no allocation regression${change}` : '✅ No leak found'
+  if (fixed[0])
+    title = `✅ ${fixedText(fixed[0])}${fixed.length > 1 ? ` (and ${fixed.length - 1} more)` : ''}`
+  const doubt = analysis.untrustworthy?.[0]
+  if (doubt) {
+    // The pipeline's stop note ("timeout after 15m: head measured for 8 s of 20 s; results are partial").
+    title = doubt.endsWith('results are partial')
+      ? `⚠️ No verdict: the run was cut short (${escapeMarkdown(doubt.split(':')[0])}; see the notes)`
+      : `⚠️ No verdict: the measurement is not trustworthy (${escapeMarkdown(doubt.split(':')[0])}: requests failed under load; see the notes)`
+  }
+  return title
+}
+
 export function headline(ctx: RenderContext): string[] {
   const { analysis } = ctx.report
   const { verdict } = analysis
@@ -141,19 +161,7 @@ export function headline(ctx: RenderContext): string[] {
       ? `ℹ️ No new leak; pre-existing ${causeLabel(f)}: ${findingNumber(f)}`
       : 'ℹ️ No new leak; a pre-existing one'
   } else {
-    const change = hasBase
-      ? ` (${escapeMarkdown(formatChange(analysis.total.change))} allocated per request)`
-      : ''
-    title = hasBase ? `✅ No leak, no allocation regression${change}` : '✅ No leak found'
-    if (fixed[0])
-      title = `✅ ${fixedText(fixed[0])}${fixed.length > 1 ? ` (and ${fixed.length - 1} more)` : ''}`
-    const doubt = analysis.untrustworthy?.[0]
-    if (doubt) {
-      // The pipeline's stop note ("timeout after 15m: head measured for 8 s of 20 s; results are partial").
-      title = doubt.endsWith('results are partial')
-        ? `⚠️ No verdict: the run was cut short (${escapeMarkdown(doubt.split(':')[0])}; see the notes)`
-        : `⚠️ No verdict: the measurement is not trustworthy (${escapeMarkdown(doubt.split(':')[0])}: requests failed under load; see the notes)`
-    }
+    title = noLeakTitle(analysis)
   }
 
   // What the title did not say.

@@ -96,7 +96,7 @@ export function shortLocation(frame: SourceFrame | undefined): string | undefine
  * Text that may quote code between single backticks (hints, summaries, notes):
  * the quoted parts become code spans, everything else is escaped.
  */
-export function prose(text: string, max = 1000): string {
+export function proseToMarkdown(text: string, max = 1000): string {
   const s = text.length > max ? text.slice(0, max - 1) + '…' : text
   const parts = s.split(/`([^`\n]+)`/)
   return parts

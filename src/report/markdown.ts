@@ -12,7 +12,7 @@ import { codeBlock, codeSpan, escapeHtml, escapeMarkdown, safeUrl } from './esca
 import { fixedSection, renderFinding } from './findings.js'
 import { formatDuration, formatFraction } from '../model/format.js'
 import { findingOneLiner, headline, orderFindings } from './headline.js'
-import { prose, renderContext, type RenderContext } from './inline.js'
+import { proseToMarkdown, renderContext, type RenderContext } from './inline.js'
 import { pprofCommands, reproduceCommand } from './reproduce.js'
 import { allocatorTable, headAllocatorTable, summaryTable } from './tables.js'
 
@@ -219,7 +219,7 @@ function reproduceSection(ctx: RenderContext, artifactUrl: string | undefined): 
 function notesSection(ctx: RenderContext): Section {
   const notes = ctx.report.analysis.notes
   if (notes.length === 0) return []
-  return ['#### Notes', '', ...notes.slice(0, 20).map((n) => `- ${prose(n, 600)}`), '']
+  return ['#### Notes', '', ...notes.slice(0, 20).map((n) => `- ${proseToMarkdown(n, 600)}`), '']
 }
 
 function footer(ctx: RenderContext): string {

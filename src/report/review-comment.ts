@@ -8,7 +8,7 @@ import { codeSpan, escapeMarkdown, safeUrl } from './escape.js'
 import { formatQuantity, shortSha } from '../model/format.js'
 import { KIND_LABEL } from '../model/finding-kinds.js'
 import { findingNumber } from './headline.js'
-import { prose } from './inline.js'
+import { proseToMarkdown } from './inline.js'
 import { safeCommentId } from './marker.js'
 
 /** GitHub refuses longer comment bodies. */
@@ -84,10 +84,10 @@ export function renderReviewComment(f: Finding, text: ReviewCommentText): string
   const lines = [text.marker, `**${titleOf(f)}**`, '']
   if (text.fileLevel) lines.push(`At ${at}, a line outside this pull request's diff.`, '')
   else if (text.moved) lines.push(`Now at ${at}.`, '')
-  if (f.kind !== 'crash' && f.summary) lines.push(prose(f.summary, 600), '')
+  if (f.kind !== 'crash' && f.summary) lines.push(proseToMarkdown(f.summary, 600), '')
   if (f.kind !== 'crash')
     lines.push(`Growth over the run: ${escapeMarkdown(formatQuantity(f.growth, f.unit))}.`, '')
-  if (f.hint) lines.push(`**Fix:** ${prose(f.hint, 1500)}`, '')
+  if (f.hint) lines.push(`**Fix:** ${proseToMarkdown(f.hint, 1500)}`, '')
   lines.push(footer(text.reportUrl))
   return clip(lines.join('\n'))
 }

@@ -9,8 +9,8 @@ import { readRequestsFile } from '../load/requests-file.js'
 import type { Inputs } from './inputs.js'
 import type { SideName } from '../model/sides.js'
 import type { Sandbox } from '../sandbox/sandbox.js'
-import { assertNoRunnerSecret } from '../service/env.js'
-import type { PipelineContext } from './context.js'
+import { assertNoRunnerSecret } from '../service/service-env.js'
+import type { PipelineContext } from './pipeline-context.js'
 
 export interface BuiltSides {
   built: Partial<Record<SideName, BuiltSide>>

@@ -8,7 +8,7 @@ import {
   type InputName,
 } from '../model/input-defaults.js'
 import { parseHeaderLines, parseRequests, type LoadRequest } from '../load/requests.js'
-import { parseEnvLines } from '../service/env.js'
+import { parseEnvLines } from '../service/service-env.js'
 import type { FailOnWord } from '../report/verdict.js'
 import {
   parseArgs,

@@ -11,9 +11,9 @@ import { oneLine, UsageError } from '../model/errors.js'
 import type { Inputs } from './inputs.js'
 import type { SideMeasurement, SideName, SideOutcome } from '../model/sides.js'
 import type { Sandbox } from '../sandbox/sandbox.js'
-import { expandPort, serviceEnvironment } from '../service/env.js'
+import { expandPort, serviceEnvironment } from '../service/service-env.js'
 import { isPortInUse, PortInUseError } from '../service/port.js'
-import type { PipelineContext } from './context.js'
+import type { PipelineContext } from './pipeline-context.js'
 import { writeMeasurement } from './write.js'
 
 export interface MeasuredSides {
@@ -108,6 +108,48 @@ async function assertSideGone(
   }
 }
 
+/** What measureSide is told for one side (or the self-check): the inputs, the settings, this side's build and scope. */
+function sideOptions(
+  inputs: Inputs,
+  ctx: PipelineContext,
+  settings: ReturnType<typeof serviceSettings>,
+  one: {
+    side: SideName
+    role: string
+    dirName: string
+    built: BuiltSide
+    env: Record<string, string>
+    scope: Awaited<ReturnType<Sandbox['scope']>>
+    requests: LoadRequest[]
+  },
+): Parameters<typeof measureSide>[0] {
+  const { side, role, dirName, built: b, env, scope, requests } = one
+  return {
+    side,
+    binary: b.binary,
+    args: settings.args,
+    cwd: b.serviceDir,
+    env,
+    scope,
+    port: inputs.port,
+    pprofUrl: inputs.pprofUrl,
+    readyUrl: inputs.readyUrl,
+    listenUrl: settings.listenUrl,
+    readyTimeoutMs: inputs.readyTimeoutMs,
+    requests,
+    headers: inputs.headers,
+    ...(inputs.rate ? { rate: inputs.rate } : {}),
+    connections: inputs.connections,
+    warmupMs: inputs.warmupMs,
+    durationMs: inputs.durationMs,
+    snapshots: inputs.snapshots,
+    // Whole seconds, at most half the measured load, so the trace never covers a snapshot window whole.
+    traceSeconds: role === 'head' ? Math.floor(Math.min(inputs.traceSeconds, inputs.durationMs / 2000)) : 0,
+    workDir: join(ctx.outDir, dirName),
+    signal: ctx.signal,
+  }
+}
+
 /** Measures every side in turn (a stop ends the turn), then the self-check. */
 export async function measureSides(
   inputs: Inputs,
@@ -132,31 +174,7 @@ export async function measureSides(
     try {
       return await log.group(`Measure ${role}`, () =>
         measureSide(
-          {
-            side,
-            binary: b.binary,
-            args: settings.args,
-            cwd: b.serviceDir,
-            env,
-            scope,
-            port: inputs.port,
-            pprofUrl: inputs.pprofUrl,
-            readyUrl: inputs.readyUrl,
-            listenUrl: settings.listenUrl,
-            readyTimeoutMs: inputs.readyTimeoutMs,
-            requests,
-            headers: inputs.headers,
-            ...(inputs.rate ? { rate: inputs.rate } : {}),
-            connections: inputs.connections,
-            warmupMs: inputs.warmupMs,
-            durationMs: inputs.durationMs,
-            snapshots: inputs.snapshots,
-            // Whole seconds, at most half the measured load, so the trace never covers a snapshot window whole.
-            traceSeconds:
-              role === 'head' ? Math.floor(Math.min(inputs.traceSeconds, inputs.durationMs / 2000)) : 0,
-            workDir: join(ctx.outDir, dirName),
-            signal: ctx.signal,
-          },
+          sideOptions(inputs, ctx, settings, { side, role, dirName, built: b, env, scope, requests }),
           log.info,
         ),
       )

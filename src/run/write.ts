@@ -14,7 +14,7 @@ import { VERSION } from '../model/version.js'
 import { toJson } from '../report/json.js'
 import { failuresFor } from '../report/verdict.js'
 import { capLog } from '../service/log-cap.js'
-import type { Logger, PipelineContext } from './context.js'
+import type { Logger, PipelineContext } from './pipeline-context.js'
 
 /** A side's snapshots, dumps and trace as files, beside its (capped) service log. */
 export async function writeMeasurement(dir: string, m: SideMeasurement, log: Logger): Promise<void> {

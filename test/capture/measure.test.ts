@@ -7,7 +7,7 @@ import { captureSide, type MeasureOptions } from '../../src/capture/schedule.js'
 import { ServiceCrashedError } from '../../src/capture/cut-short.js'
 import { PprofUnavailableError } from '../../src/capture/pprof.js'
 import { parseRequests } from '../../src/load/requests.js'
-import { serviceEnvironment } from '../../src/service/env.js'
+import { serviceEnvironment } from '../../src/service/service-env.js'
 import { ServiceStartError } from '../../src/service/process.js'
 import { BUILD_TIMEOUT_MS, buildFixtures, canConnect, freePort, isRunning } from '../service/helpers.js'
 

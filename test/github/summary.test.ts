@@ -9,7 +9,7 @@ import {
   outputsFor,
   setOutputs,
   writeJobSummary,
-} from '../../src/github/summary.js'
+} from '../../src/github/job-summary.js'
 import * as F from '../report/fixtures.js'
 
 const dirs: string[] = []

@@ -10,7 +10,7 @@ import { decodeSide, decodeSnapshotProfile, SnapshotError } from '../../src/prof
 import { aggregateByFunction } from '../../src/profile/aggregate.js'
 import { decodeProfile } from '../../src/profile/decode.js'
 import { diffProfiles } from '../../src/profile/diff.js'
-import { ProfileError } from '../../src/profile/errors.js'
+import { ProfileError } from '../../src/profile/profile-error.js'
 import { formatTop } from '../../src/profile/top-format.js'
 import type { Profile } from '../../src/model/profile.js'
 import { measurement, PROFILES } from './measurement.js'

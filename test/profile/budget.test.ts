@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { decodeProfile, DEFAULT_BUDGET } from '../../src/profile/decode.js'
-import { ProfileError } from '../../src/profile/errors.js'
+import { ProfileError } from '../../src/profile/profile-error.js'
 import { decodeSnapshotProfile } from '../../src/profile/decode-side.js'
 
 const HEAP = readFileSync(new URL('../fixtures/profiles/heap.pb.gz', import.meta.url))

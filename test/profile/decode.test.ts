@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { decodeProfile } from '../../src/profile/decode.js'
-import { ProfileError } from '../../src/profile/errors.js'
+import { ProfileError } from '../../src/profile/profile-error.js'
 import { valueIndex } from '../../src/profile/sample-types.js'
 import type { Profile } from '../../src/model/profile.js'
 import { buildProfile, fixture } from './fixtures.js'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { decodeProfile } from '../../src/profile/decode.js'
 import { diffFiles, diffProfiles } from '../../src/profile/diff.js'
-import { ProfileError } from '../../src/profile/errors.js'
+import { ProfileError } from '../../src/profile/profile-error.js'
 import { formatTable } from '../../src/profile/top-format.js'
 import { buildProfile, expected, fixture, fixtureText, fromShowing } from './fixtures.js'
 

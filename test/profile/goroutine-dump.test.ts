@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { decodeProfile } from '../../src/profile/decode.js'
-import { ProfileError } from '../../src/profile/errors.js'
+import { ProfileError } from '../../src/profile/profile-error.js'
 import { parseGoroutineDump } from '../../src/profile/goroutine-dump.js'
 import { fixture, fixtureText } from './fixtures.js'
 

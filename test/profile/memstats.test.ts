@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ProfileError } from '../../src/profile/errors.js'
+import { ProfileError } from '../../src/profile/profile-error.js'
 import { parseMemStats } from '../../src/profile/memstats.js'
 import { fixtureText } from './fixtures.js'
 

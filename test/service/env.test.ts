@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { UsageError } from '../../src/model/errors.js'
-import { assertAllowedEnvName, parseEnvLines, serviceEnvironment } from '../../src/service/env.js'
+import { assertAllowedEnvName, parseEnvLines, serviceEnvironment } from '../../src/service/service-env.js'
 import { startService } from '../../src/service/process.js'
 import { BUILD_TIMEOUT_MS, buildFixtures, freePort } from './helpers.js'
 

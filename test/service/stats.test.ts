@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseLsofCount, parseProcStatusRss, parsePsRss, processStats } from '../../src/service/stats.js'
+import {
+  parseLsofCount,
+  parseProcStatusRss,
+  parsePsRss,
+  processStats,
+} from '../../src/service/process-stats.js'
 import { startService } from '../../src/service/process.js'
 import { BUILD_TIMEOUT_MS, buildFixtures, freePort, minimalEnv } from './helpers.js'
 
