@@ -870,12 +870,68 @@ function rightSideLines(patch) {
     return lines;
 }
 
+const MAX_THREAD_PAGES = 20;
+const THREADS = `query($owner: String!, $repo: String!, $number: Int!, $after: String) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $number) {
+      reviewThreads(first: 100, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        nodes { id isResolved comments(first: 1) { nodes { id } } }
+      }
+    }
+  }
+}`;
+const RESOLVE = `mutation($threadId: ID!) {
+  resolveReviewThread(input: { threadId: $threadId }) { thread { id isResolved } }
+}`;
+/**
+ * Resolves the threads our fixed comments start, through GraphQL (REST has no
+ * such call). A token may not (a GitHub App without the permission, GHES without
+ * the mutation): the edit already says "fixed", so a refusal goes to onRefused, never thrown.
+ */
+async function resolveThreads(octokit, t, commentNodeIds, onRefused) {
+    if (commentNodeIds.size === 0)
+        return 0;
+    let resolved = 0;
+    try {
+        const threadOf = new Map();
+        let after = null;
+        for (let page = 0; page < MAX_THREAD_PAGES; page++) {
+            const res = await octokit.graphql(THREADS, {
+                owner: t.owner,
+                repo: t.repo,
+                number: t.pullNumber,
+                after,
+            });
+            const threads = res.repository?.pullRequest?.reviewThreads;
+            for (const thread of threads?.nodes ?? []) {
+                const first = thread.comments?.nodes?.[0]?.id;
+                if (first && !thread.isResolved)
+                    threadOf.set(first, thread.id);
+            }
+            if (!threads?.pageInfo?.hasNextPage || !threads.pageInfo.endCursor)
+                break;
+            after = threads.pageInfo.endCursor;
+        }
+        for (const id of commentNodeIds) {
+            const threadId = threadOf.get(id);
+            if (!threadId)
+                continue;
+            await octokit.graphql(RESOLVE, { threadId });
+            resolved++;
+        }
+    }
+    catch (error) {
+        onRefused(error);
+    }
+    return resolved;
+}
+
 /** At most this many comments created or updated a run: the most harmful findings first. */
 const MAX_REVIEW_COMMENTS = 10;
 /** GitHub lists at most 3000 files of a pull request. */
 const MAX_FILE_PAGES = 30;
 const MAX_COMMENT_PAGES = 100;
-const MAX_THREAD_PAGES = 20;
 /**
  * A path GitHub can take as a file of the pull request: relative, forward
  * slashes, no `.` or `..` segment, no control character. The report of a
@@ -1034,61 +1090,6 @@ async function postLineComments(octokit, t, comments, log) {
     }
     return counts;
 }
-const THREADS = `query($owner: String!, $repo: String!, $number: Int!, $after: String) {
-  repository(owner: $owner, name: $repo) {
-    pullRequest(number: $number) {
-      reviewThreads(first: 100, after: $after) {
-        pageInfo { hasNextPage endCursor }
-        nodes { id isResolved comments(first: 1) { nodes { id } } }
-      }
-    }
-  }
-}`;
-const RESOLVE = `mutation($threadId: ID!) {
-  resolveReviewThread(input: { threadId: $threadId }) { thread { id isResolved } }
-}`;
-/**
- * Resolves the threads our fixed comments start, through GraphQL (REST has no
- * such call). A token may not (a GitHub App without the permission, GHES without
- * the mutation): the edit already says "fixed", so a refusal is only logged.
- */
-async function resolveThreads(octokit, t, commentNodeIds, log) {
-    if (commentNodeIds.size === 0)
-        return 0;
-    let resolved = 0;
-    try {
-        const threadOf = new Map();
-        let after = null;
-        for (let page = 0; page < MAX_THREAD_PAGES; page++) {
-            const res = await octokit.graphql(THREADS, {
-                owner: t.owner,
-                repo: t.repo,
-                number: t.pullNumber,
-                after,
-            });
-            const threads = res.repository?.pullRequest?.reviewThreads;
-            for (const thread of threads?.nodes ?? []) {
-                const first = thread.comments?.nodes?.[0]?.id;
-                if (first && !thread.isResolved)
-                    threadOf.set(first, thread.id);
-            }
-            if (!threads?.pageInfo?.hasNextPage || !threads.pageInfo.endCursor)
-                break;
-            after = threads.pageInfo.endCursor;
-        }
-        for (const id of commentNodeIds) {
-            const threadId = threadOf.get(id);
-            if (!threadId)
-                continue;
-            await octokit.graphql(RESOLVE, { threadId });
-            resolved++;
-        }
-    }
-    catch (error) {
-        log.info(`Could not resolve the fixed review threads (${messageOf(error)}); the edit says they are fixed.`);
-    }
-    return resolved;
-}
 /**
  * Edits our comments whose finding is gone into their "fixed" form; returns the
  * count, and the node ids of those comments, whose threads are to be resolved.
@@ -1178,7 +1179,7 @@ async function syncReviewComments(octokit, target, plan, log) {
         }
         const fixed = await markFixed(octokit, target, ours, plan.present);
         counts.fixed = fixed.count;
-        counts.resolved = await resolveThreads(octokit, target, fixed.nodes, log);
+        counts.resolved = await resolveThreads(octokit, target, fixed.nodes, (error) => log.info(`Could not resolve the fixed review threads (${messageOf(error)}); the edit says they are fixed.`));
         return counts;
     }
     catch (error) {

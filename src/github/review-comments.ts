@@ -20,13 +20,13 @@ import {
 import { frameLocation, type PathMapping } from './annotations.js'
 import { nextLink, readOnlyResult, type ReadOnlyResult } from './comment.js'
 import { rightSideLines } from './patch.js'
+import { resolveThreads } from './review-threads.js'
 
 /** At most this many comments created or updated a run: the most harmful findings first. */
 export const MAX_REVIEW_COMMENTS = 10
 /** GitHub lists at most 3000 files of a pull request. */
 const MAX_FILE_PAGES = 30
 const MAX_COMMENT_PAGES = 100
-const MAX_THREAD_PAGES = 20
 
 export interface ReviewCandidate {
   /** The comment's hidden first line: comment id, kind, site. */
@@ -289,77 +289,6 @@ async function postLineComments(
   return counts
 }
 
-const THREADS = `query($owner: String!, $repo: String!, $number: Int!, $after: String) {
-  repository(owner: $owner, name: $repo) {
-    pullRequest(number: $number) {
-      reviewThreads(first: 100, after: $after) {
-        pageInfo { hasNextPage endCursor }
-        nodes { id isResolved comments(first: 1) { nodes { id } } }
-      }
-    }
-  }
-}`
-
-const RESOLVE = `mutation($threadId: ID!) {
-  resolveReviewThread(input: { threadId: $threadId }) { thread { id isResolved } }
-}`
-
-interface ThreadsAnswer {
-  repository?: {
-    pullRequest?: {
-      reviewThreads?: {
-        pageInfo?: { hasNextPage?: boolean; endCursor?: string | null }
-        nodes?: { id: string; isResolved?: boolean; comments?: { nodes?: { id: string }[] } }[]
-      }
-    } | null
-  } | null
-}
-
-/**
- * Resolves the threads our fixed comments start, through GraphQL (REST has no
- * such call). A token may not (a GitHub App without the permission, GHES without
- * the mutation): the edit already says "fixed", so a refusal is only logged.
- */
-async function resolveThreads(
-  octokit: Octokit,
-  t: ReviewTarget,
-  commentNodeIds: Set<string>,
-  log: ReviewLog,
-): Promise<number> {
-  if (commentNodeIds.size === 0) return 0
-  let resolved = 0
-  try {
-    const threadOf = new Map<string, string>()
-    let after: string | null = null
-    for (let page = 0; page < MAX_THREAD_PAGES; page++) {
-      const res: ThreadsAnswer = await octokit.graphql<ThreadsAnswer>(THREADS, {
-        owner: t.owner,
-        repo: t.repo,
-        number: t.pullNumber,
-        after,
-      })
-      const threads = res.repository?.pullRequest?.reviewThreads
-      for (const thread of threads?.nodes ?? []) {
-        const first = thread.comments?.nodes?.[0]?.id
-        if (first && !thread.isResolved) threadOf.set(first, thread.id)
-      }
-      if (!threads?.pageInfo?.hasNextPage || !threads.pageInfo.endCursor) break
-      after = threads.pageInfo.endCursor
-    }
-    for (const id of commentNodeIds) {
-      const threadId = threadOf.get(id)
-      if (!threadId) continue
-      await octokit.graphql(RESOLVE, { threadId })
-      resolved++
-    }
-  } catch (error) {
-    log.info(
-      `Could not resolve the fixed review threads (${messageOf(error)}); the edit says they are fixed.`,
-    )
-  }
-  return resolved
-}
-
 /**
  * Edits our comments whose finding is gone into their "fixed" form; returns the
  * count, and the node ids of those comments, whose threads are to be resolved.
@@ -461,7 +390,11 @@ export async function syncReviewComments(
 
     const fixed = await markFixed(octokit, target, ours, plan.present)
     counts.fixed = fixed.count
-    counts.resolved = await resolveThreads(octokit, target, fixed.nodes, log)
+    counts.resolved = await resolveThreads(octokit, target, fixed.nodes, (error) =>
+      log.info(
+        `Could not resolve the fixed review threads (${messageOf(error)}); the edit says they are fixed.`,
+      ),
+    )
     return counts
   } catch (error) {
     const ro = readOnlyResult(error)
