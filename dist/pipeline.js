@@ -3179,11 +3179,8 @@ function addCallerDetails(details, caller) {
     details.mappingCpuShare = caller.share;
     if (caller.baseShare !== undefined)
         details.mappingCpuShareOnBase = caller.baseShare;
-    const onBase = caller.baseShare !== undefined ? ` (base ${percent(caller.baseShare)})` : '';
-    details.mappingCalls = `${caller.own.function} maps memory through ${caller.via} and takes ${percent(caller.share)} of the CPU samples${onBase}`;
-}
-function percent(share) {
-    return `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
+    const onBase = caller.baseShare !== undefined ? ` (base ${formatFraction(caller.baseShare)})` : '';
+    details.mappingCalls = `${caller.own.function} maps memory through ${caller.via} and takes ${formatFraction(caller.share)} of the CPU samples${onBase}`;
 }
 
 /** Head leaks at least this many times faster than base: worsened. */

@@ -2,7 +2,7 @@
 // see (goroutine stacks, runtime metadata, freed memory not returned to the OS,
 // cgo). The MemStats footer says which, so it goes beside RSS in the details.
 import type { MemStats } from '../model/profile.js'
-import { formatBytesInText, formatCountInText } from '../model/format.js'
+import { formatBytesInText, formatCountInText, formatFraction } from '../model/format.js'
 import { rssGrowthHint } from './hints.js'
 import { offHeapCaller } from './offheap.js'
 import type { Profile } from '../model/profile.js'
@@ -131,10 +131,6 @@ function addCallerDetails(
   details.mappingCpuSamples = caller.samples
   details.mappingCpuShare = caller.share
   if (caller.baseShare !== undefined) details.mappingCpuShareOnBase = caller.baseShare
-  const onBase = caller.baseShare !== undefined ? ` (base ${percent(caller.baseShare)})` : ''
-  details.mappingCalls = `${caller.own.function} maps memory through ${caller.via} and takes ${percent(caller.share)} of the CPU samples${onBase}`
-}
-
-function percent(share: number): string {
-  return `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`
+  const onBase = caller.baseShare !== undefined ? ` (base ${formatFraction(caller.baseShare)})` : ''
+  details.mappingCalls = `${caller.own.function} maps memory through ${caller.via} and takes ${formatFraction(caller.share)} of the CPU samples${onBase}`
 }
