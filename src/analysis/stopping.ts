@@ -21,6 +21,9 @@ import { mannWhitneyMinP } from './rank-tests.js'
 import { normalCdf, normalQuantile } from './normal.js'
 import { evaluateTrend, type Trend } from './trend.js'
 import type { AnalysisOptions } from '../model/analysis.js'
+import type { StopReason } from '../model/sides.js'
+
+export type { StopReason } from '../model/sides.js'
 
 /** A leak can be certain from this many snapshots (S0 included): Mann-Kendall's smallest p is 1/n!. */
 export const MIN_LEAK_SNAPSHOTS = 6
@@ -31,7 +34,7 @@ export const MIN_CLEAN_SNAPSHOTS = 8
  * filling reads as a leak until it is full, and a fixed run of `duration` would have seen a
  * cache full by then level off. So caches filling within a tenth of `duration` stay bounded.
  */
-export const LEAK_MIN_SHARE = 0.1
+export const LEAK_MIN_SHARE = 0.08
 /** Chance a leak of exactly min-leak is found by the final analysis when the side stops clean. */
 export const FLOOR_POWER = 0.9
 /** Chance a change of exactly regression-threshold is found by the comparison when the side stops clean. */
@@ -80,8 +83,6 @@ export interface StoppingInput {
    */
   baseWindows?: readonly number[]
 }
-
-export type StopReason = 'leak-certain' | 'memory-budget' | 'floor-reached' | 'max-duration'
 
 /** What the decision rests on, for the log and the report. */
 export interface StopEvidence {
@@ -217,6 +218,28 @@ function certainLeakWhy(
   return undefined
 }
 
+/**
+ * Would the final analysis, stopped here, call the live heap leaking? Then the side measures on
+ * rather than stop clean: a cache still filling is seen to level off (bounded), or the growth
+ * becomes certain at a later look. Stopping clean only on a heap that does not read as a leak
+ * makes every leak reported come from a look's own increment of alpha (or the last look at
+ * `duration`), so the spending bound still holds.
+ */
+function stillGrowing(
+  snaps: readonly StopSnapshot[],
+  x: number[],
+  trendAlpha: number,
+  aopts: AnalysisOptions,
+): boolean {
+  const heap = evaluateTrend(
+    x,
+    snaps.map((s) => s.liveHeapBytes),
+    undefined,
+    { alpha: trendAlpha, sampleBytes: aopts.memProfileRate, minGrowth: heapMinGrowth(aopts) },
+  )
+  return heap.verdict === 'leak'
+}
+
 /** The decision after the latest snapshot. Call after each one; S0 alone always continues. */
 export function decideStop(input: StoppingInput): StopDecision {
   const { snapshots: snaps, options: o } = input
@@ -263,11 +286,12 @@ export function decideStop(input: StoppingInput): StopDecision {
   const leak = look > 0 ? certainLeakWhy(snaps, x, span, look, o.memProfileRate, aopts) : undefined
   if (leak) return stop('leak-certain', leak)
 
-  if (
+  const settled =
     n >= MIN_CLEAN_SNAPSHOTS &&
     evidence.floorAtPower <= o.minLeak &&
     (evidence.regressionPower >= REGRESSION_POWER || balanced(windows.length, input.baseWindows?.length))
-  )
+  const growing = settled && stillGrowing(snaps, x, evidence.trendAlpha, aopts)
+  if (settled && !growing)
     return stop('floor-reached', `floor ${formatBytesInText(evidence.floorAtPower)}/req reached`)
 
   const due = snapshotDueMs(n, D)
@@ -276,8 +300,9 @@ export function decideStop(input: StoppingInput): StopDecision {
   // A slow service: wait for enough requests that the window is not coarse (never past D).
   const rate = span > 0 && elapsed > 0 ? span / elapsed : 0
   const nextDueMs = rate > 0 ? Math.min(D, Math.max(due, elapsed + MIN_WINDOW_REQUESTS / rate)) : due
-  const wanting =
-    evidence.floorAtPower > o.minLeak
+  const wanting = growing
+    ? 'live heap still growing: a leak, or a cache not yet full'
+    : evidence.floorAtPower > o.minLeak
       ? `floor ${formatBytesInText(evidence.floorAtPower)}/req, target ${formatBytesInText(o.minLeak)}/req`
       : `allocation comparison at ${Math.round(100 * evidence.regressionPower)}% power`
   return { action: 'continue', nextDueMs, why: wanting, ...evidence }

@@ -154,8 +154,8 @@ describe('decideStop', () => {
       /^leak certain/,
     ],
     [
-      '1 KiB/req leak before a tenth of duration: not yet',
-      { side: 'head', snapshots: series(7, { leak: 1024 }), options },
+      '1 KiB/req leak before 8% of duration: not yet',
+      { side: 'head', snapshots: series(6, { leak: 1024 }), options },
       'continue',
       /./,
     ],
@@ -262,9 +262,9 @@ describe('sequential stopping under heap sampling noise (calibration)', () => {
     },
     60_000,
   )
-  it('a 1 KiB/req leak is certain at the first look, 7.5 s into a 60 s side', () => {
+  it('a 1 KiB/req leak is certain at the first look, 5.6 s into a 60 s side', () => {
     const r = study(200, { ...healthy, leak: 1024 })
     expect(r.reasons['leak-certain']).toBe(200)
-    expect(r.medianMs).toBeLessThanOrEqual(8_000)
+    expect(r.medianMs).toBeLessThanOrEqual(6_000)
   })
 })
