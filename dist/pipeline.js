@@ -1,7 +1,7 @@
-import * as os from 'node:os';
-import { totalmem, tmpdir } from 'node:os';
 import * as fs$1 from 'node:fs/promises';
 import { chmod, readFile, mkdir, copyFile, mkdtemp, writeFile, cp, rm } from 'node:fs/promises';
+import * as os from 'node:os';
+import { totalmem, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { posix, normalize, join as join$1, sep, resolve as resolve$1, basename } from 'node:path';
 import * as http from 'node:http';
@@ -49,9 +49,11 @@ const INPUT_DEFAULTS = {
     rate: '',
     'setup-command': '',
     duration: '60s',
-    warmup: '10s',
+    warmup: '5s',
     connections: '16',
     snapshots: '6',
+    'stop-early': 'true',
+    'min-leak': '32B',
     'base-ref': '',
     'fail-on': 'new-leak,regression,no-verdict',
     'regression-threshold': '10%',
@@ -1029,6 +1031,16 @@ function parseMemoryLimit(raw) {
 
 // One typed Inputs object, validated up front: every error names the input and
 // shows the expected form, before anything is built or started.
+/** Bytes per request: "32B", "1KiB", or a bare number of bytes. */
+function parseMinLeak(raw) {
+    const text = /^\s*\d+\s*$/.test(raw) ? `${raw.trim()}B` : raw;
+    try {
+        return parseSize('min-leak', text, 1, 1024 ** 2);
+    }
+    catch {
+        throw new UsageError(`min-leak: expected bytes per request from 1B to 1MiB, like 32B or 1KiB, got ${JSON.stringify(raw)}`);
+    }
+}
 /**
  * Reads and validates every input. `get` returns the raw text of an input or ''
  * (core.getInput in the action, flags in the CLI); '' means the default.
@@ -1047,11 +1059,13 @@ function readInputs(get) {
     }
     const durationMs = parseDuration('duration', value('duration'));
     const snapshots = parseInteger('snapshots', value('snapshots'), 3, 60);
-    if (durationMs / snapshots < 500) {
+    const stopEarly = parseBoolean('stop-early', value('stop-early'));
+    // The sequential schedule has its own spacing; the fixed one must leave room between snapshots.
+    if (!stopEarly && durationMs / snapshots < 500) {
         throw new UsageError(`snapshots: ${snapshots} snapshots in ${value('duration')} leaves under 0.5 s between them; use fewer or a longer duration`);
     }
     const rate = value('rate').trim() ? parseRate(value('rate')) : undefined;
-    if (rate !== undefined && (rate * durationMs) / snapshots / 1000 < 10) {
+    if (!stopEarly && rate !== undefined && (rate * durationMs) / snapshots / 1000 < 10) {
         // Fewer would read as "the service stopped answering" between two snapshots, and the
         // per-window allocation figures would rest on a handful of requests.
         throw new UsageError(`rate: ${rate} requests/s leaves under 10 requests between snapshots (${snapshots} in ${value('duration')}); raise it, or use fewer snapshots`);
@@ -1076,6 +1090,8 @@ function readInputs(get) {
         warmupMs: parseDuration('warmup', value('warmup'), { allowZero: true }),
         connections: parseInteger('connections', value('connections'), 1, 1024),
         snapshots,
+        stopEarly,
+        minLeak: parseMinLeak(value('min-leak')),
         baseRef: gitRef(value('base-ref')),
         failOn: parseFailOn(value('fail-on')),
         regressionThreshold: parseFraction('regression-threshold', value('regression-threshold')),
@@ -3325,6 +3341,10 @@ function analyseSide(side, options, other) {
     const { findings: attributed } = attributeHeapFindings([...heap.findings, ...goroutines.findings, ...(rss.finding ? [rss.finding] : [])], heap.table.sites, { alpha: options.alpha, sampleBytes: options.memProfileRate, minGrowth: heapMinGrowth(options) });
     return { heap, goroutines, rss, findings: foldIntoOwner(withHarm(attributed, side)) };
 }
+/** The options a side's trends are tested with: at what its looks left of alpha when it stopped early. */
+function trendOptions(side, options) {
+    return side.trendAlpha === undefined ? options : { ...options, alpha: side.trendAlpha };
+}
 /** A side's findings and its trend at any site, by kind: for comparing against the other side. */
 function evidenceOf(side) {
     return {
@@ -3353,8 +3373,8 @@ const STATUS_ORDER = ['new', 'worsened', 'unknown', 'pre-existing'];
  * growth last as information.
  */
 function compareSides(head, base, options) {
-    const h = analyseSide(head, options, base);
-    const b = base ? analyseSide(base, options, head) : undefined;
+    const h = analyseSide(head, trendOptions(head, options), base);
+    const b = base ? analyseSide(base, trendOptions(base, options), head) : undefined;
     assignStatus(h.findings, b ? evidenceOf(b) : undefined);
     const findings = [...h.findings].sort((x, y) => Number(x.kind === 'bounded-growth') - Number(y.kind === 'bounded-growth') ||
         STATUS_ORDER.indexOf(x.status) - STATUS_ORDER.indexOf(y.status) ||
@@ -3367,8 +3387,8 @@ function compareSides(head, base, options) {
     const total = regressions.total;
     const regression = !!base && total.significant && total.change >= options.regressionThreshold;
     const notes = [
-        ...sideNotes(head, options),
-        ...(base ? sideNotes(base, options) : []),
+        ...sideNotes(head, trendOptions(head, options)),
+        ...(base ? sideNotes(base, trendOptions(base, options)) : []),
         ...runNotes(head, base, options, regressions),
     ];
     for (const stack of h.goroutines.unconfirmedLeakProfileStacks.slice(0, 3)) {
@@ -3401,7 +3421,7 @@ class ProfileError extends Error {
 
 // goroutine 7 [chan send, 3 minutes]:
 // goroutine 1 gp=0xc000002380 m=0 mp=0x5c3ec0 [running]:   (GOTRACEBACK=system)
-const HEADER$1 = /^goroutine (\d+)(?: gp=\S+(?: m=\S+)?(?: mp=\S+)?)? \[(.*)\]:$/;
+const HEADER$2 = /^goroutine (\d+)(?: gp=\S+(?: m=\S+)?(?: mp=\S+)?)? \[(.*)\]:$/;
 // \t/path/file.go:12 +0x1d   (maybe followed by fp= sp= pc=); the greedy path allows "C:/..."
 const FILE_LINE = /^\t(.+):(\d+)(?:\s|$)/;
 const CREATED_BY = /^created by (\S+)(?: in goroutine (\d+))?$/;
@@ -3428,7 +3448,7 @@ function parseGoroutineDump(debug2Text) {
             pendingCreatedBy = undefined;
             continue;
         }
-        const header = HEADER$1.exec(line);
+        const header = HEADER$2.exec(line);
         if (header) {
             current = parseHeader(Number(header[1]), header[2]);
             records.push(current);
@@ -3600,6 +3620,8 @@ function crashFinding(error, modulePath, baseCrashed) {
 // the side ended (measured, crashed, stopped) as data. Nothing here is decoded
 // while the service is under load; decoding and analysis run after both sides
 // are measured, so they never steal its CPU.
+/** Why a side's measured load ended (issue 16's stopping rule, or the fixed schedule's end). */
+const STOP_REASONS = ['leak-certain', 'memory-budget', 'floor-reached', 'max-duration'];
 /** A load that never ran, for a side that ended before it counted anything. */
 const NO_LOAD = {
     requests: 0,
@@ -3843,6 +3865,9 @@ function analyse(run, options) {
         ...(untrustworthy.length > 0 ? { untrustworthy } : {}),
     });
 }
+
+/** The run's significance level: every trend and comparison, spent over the looks when a side stops early. */
+const RUN_ALPHA = 0.05;
 
 /**
  * Unless explicitly stated otherwise all files in this repository are licensed under the MIT License.
@@ -5772,6 +5797,7 @@ function decodeSide(m, opts = {}) {
             : undefined,
         cpu: m.cpuProfile ? decodeSnapshotProfile(m.cpuProfile, `${m.side} CPU profile`, 'cpu', opts) : undefined,
         runtimeEnv: m.runtimeEnv,
+        ...(m.finish ? { trendAlpha: m.finish.trendAlpha } : {}),
     };
 }
 /** A side's outcome with its measurement decoded, for analyse(); problems pass through as they are. */
@@ -6294,6 +6320,47 @@ function detailParts(details, skipGroup) {
     return { inline, blocks };
 }
 
+/** "base stopped at 7.5 s: floor 2.8 B/req reached" (or "measured 60 s" on the fixed schedule). */
+function sideStopText(t) {
+    return t.stop
+        ? `${t.side} stopped at ${formatDuration(t.measuredMs)}: ${t.stop.why}`
+        : `${t.side} measured ${formatDuration(t.measuredMs)}`;
+}
+/**
+ * "⏱ 29.9 s to the verdict: builds 1.6 s · base 0.1 s start + 5 s warmup + 7.5 s measured +
+ * 0.4 s settle (stopped at 7.5 s: …) · … · analysis 1.1 s", escaped: the stop's words come
+ * from a report the PR's run may have written.
+ */
+function timingLine(meta) {
+    const t = meta.timing;
+    if (!t)
+        return undefined;
+    const sides = t.sides.map((s) => {
+        const parts = [
+            `${formatDuration(s.startMs)} start`,
+            `${formatDuration(s.warmupMs)} warmup`,
+            `${formatDuration(s.measuredMs)} measured`,
+            `${formatDuration(s.settleMs)} settle`,
+        ];
+        return `${s.side} ${parts.join(' + ')} (${sideStopText(s).slice(s.side.length + 1)})`;
+    });
+    const text = [
+        `⏱ ${formatDuration(t.totalMs)} to the verdict: builds ${formatDuration(t.buildMs)}`,
+        ...sides,
+        `analysis ${formatDuration(t.analysisMs)}`,
+    ].join(' · ');
+    return escapeMarkdown(text, { max: 600 });
+}
+/** "12.9 s / 7.5 s" (base / head) when the sides stopped early; undefined otherwise. */
+function measuredLengths(meta) {
+    const sides = meta.timing?.sides ?? [];
+    if (!meta.stopEarly || sides.length === 0)
+        return undefined;
+    return sides.map((s) => formatDuration(s.measuredMs)).join(' / ');
+}
+
+// The first thing a reviewer reads: is this PR safe? One verdict, one number,
+// one place in the code; the other verdicts as short lines under it.
 const STATUS_RANK = { new: 0, worsened: 1, unknown: 2, 'pre-existing': 3 };
 function isLeak(f) {
     return isLeakKind(f.kind);
@@ -6481,7 +6548,11 @@ function contextLine(ctx) {
         ? `${formatCount(analysis.base.requests)} / ${formatCount(analysis.head.requests)} requests`
         : `${formatCount(analysis.head.requests)} requests`;
     const cutShort = analysis.untrustworthy?.some((n) => n.endsWith('results are partial'));
-    parts.push(`${escapeMarkdown(reqs)} in ${escapeMarkdown(formatDuration(meta.durationMs))}${analysis.base ? ' per side' : ''}${cutShort ? ' (cut short)' : ''}`);
+    const lengths = measuredLengths(meta);
+    const measured = lengths
+        ? `${lengths}${analysis.base ? ' (base / head, stopped when the answer was known)' : ''}`
+        : `${formatDuration(meta.durationMs)}${analysis.base ? ' per side' : ''}`;
+    parts.push(`${escapeMarkdown(reqs)} in ${escapeMarkdown(measured)}${cutShort ? ' (cut short)' : ''}`);
     return parts.join(' · ');
 }
 function checkLine(ctx) {
@@ -6714,7 +6785,12 @@ function reproduceCommand(meta) {
     unlessDefault('duration', duration(meta.durationMs));
     unlessDefault('warmup', duration(meta.warmupMs));
     unlessDefault('connections', String(meta.connections));
-    unlessDefault('snapshots', String(meta.snapshots));
+    // Reports from before stop-early (or with it off) were measured on the fixed schedule.
+    unlessDefault('stop-early', String(meta.stopEarly === true));
+    if (meta.stopEarly && meta.minLeak !== undefined)
+        unlessDefault('min-leak', `${meta.minLeak}B`);
+    if (!meta.stopEarly)
+        unlessDefault('snapshots', String(meta.snapshots));
     unlessDefault('regression-threshold', `${+(meta.regressionThreshold * 100).toFixed(4)}%`);
     unlessDefault('fail-on', meta.failOn.join(','));
     const lines = [];
@@ -7278,6 +7354,25 @@ function headAllocatorTable(rates, ctx) {
     return table([['Function', 'Location', 'B/req', 'objects/req'], ...rows], ['l', 'l', 'r', 'r']);
 }
 
+// The comment's last lines: what was run, with what, on what, and what it cost.
+function footer(ctx) {
+    const { meta, tool } = ctx.report;
+    const reqs = meta.requests.slice(0, 3).map((r) => codeSpan(r, { max: 60 }));
+    if (meta.requests.length > 3)
+        reqs.push(escapeMarkdown(`+${meta.requests.length - 3} more`));
+    const parts = [
+        escapeMarkdown(`${tool.name} ${tool.version}`, { max: 80 }),
+        escapeMarkdown(meta.stopEarly
+            ? `${meta.connections} connections, ${formatDuration(meta.warmupMs)} warmup + at most ${formatDuration(meta.durationMs)} measured, stopping when the answer is known`
+            : `${meta.connections} connections, ${formatDuration(meta.warmupMs)} warmup + ${formatDuration(meta.durationMs)} measured, ${meta.snapshots} snapshots`),
+        `requests: ${reqs.join(', ') || '—'}`,
+        escapeMarkdown([meta.goVersion, meta.platform].filter(Boolean).join(' '), { max: 80 }),
+        escapeMarkdown(`regression threshold ${formatFraction(meta.regressionThreshold)}`),
+    ];
+    const cost = timingLine(meta);
+    return `<sub>${parts.filter(Boolean).join(' · ')}</sub>` + (cost ? `<br>\n<sub>${cost}</sub>` : '');
+}
+
 /** GitHub refuses a comment body longer than this. */
 const MAX_COMMENT_CHARS = 65_536;
 const FULL = {
@@ -7435,20 +7530,6 @@ function notesSection(ctx) {
     if (notes.length === 0)
         return [];
     return ['#### Notes', '', ...notes.slice(0, 20).map((n) => `- ${proseToMarkdown(n, 600)}`), ''];
-}
-function footer(ctx) {
-    const { meta, tool } = ctx.report;
-    const reqs = meta.requests.slice(0, 3).map((r) => codeSpan(r, { max: 60 }));
-    if (meta.requests.length > 3)
-        reqs.push(escapeMarkdown(`+${meta.requests.length - 3} more`));
-    const parts = [
-        escapeMarkdown(`${tool.name} ${tool.version}`, { max: 80 }),
-        escapeMarkdown(`${meta.connections} connections, ${formatDuration(meta.warmupMs)} warmup + ${formatDuration(meta.durationMs)} measured, ${meta.snapshots} snapshots`),
-        `requests: ${reqs.join(', ') || '—'}`,
-        escapeMarkdown([meta.goVersion, meta.platform].filter(Boolean).join(' '), { max: 80 }),
-        escapeMarkdown(`regression threshold ${formatFraction(meta.regressionThreshold)}`),
-    ];
-    return `<sub>${parts.filter(Boolean).join(' · ')}</sub>`;
 }
 function render(ctx, d, artifactUrl, dropped) {
     const { analysis } = ctx.report;
@@ -7933,7 +8014,7 @@ async function addBaseWorktree(repoDir, ref, log) {
 const VARIABLE = /^@([A-Za-z_][\w.-]*)\s*=\s*(.*)$/;
 // The URL may hold placeholders with spaces inside the braces ({{$randomInt 1 9}}).
 const REQUEST_LINE = /^(?:([A-Za-z]+)\s+)?((?:\{\{.*?\}\}|\S)+)(?:\s+HTTP\/[\d.]+)?$/;
-const HEADER = /^([^\s:]+)\s*:\s*(.*)$/;
+const HEADER$1 = /^([^\s:]+)\s*:\s*(.*)$/;
 const MAX_DEPTH = 10;
 const MAX_REQUESTS = 1000;
 /** Replaces {{name}} by the file's variables (themselves expanded); {{$…}} placeholders stay for the generator. */
@@ -8018,7 +8099,7 @@ function parseBlock(block, vars, name) {
             break;
         if (line.startsWith('#') || line.startsWith('//'))
             continue;
-        const h = HEADER.exec(line);
+        const h = HEADER$1.exec(line);
         if (!h)
             fail(`expected a header "Name: value" or a blank line before the body, got ${JSON.stringify(line)}`);
         headers.push([h[1], expand(h[2].trim(), vars, fail)]);
@@ -8063,8 +8144,8 @@ function readRequestsFile(file, trees) {
 }
 
 // The build step: base's worktree, the load as the requests file gives it, and
-// both binaries, all before anything is measured (build CPU must not overlap a
-// measurement).
+// both binaries, built side by side, all before anything is measured (build CPU
+// must not overlap a measurement).
 /** Every text a request sends, with what to call it, to check none holds a runner secret. */
 function requestTexts(requests) {
     return requests.flatMap((r, i) => [
@@ -8099,11 +8180,12 @@ async function buildSides(inputs, ctx, sides, sandbox, binDir, onBaseTree) {
                 (fromFile.side === 'head' ? ': base has no such file.' : ', so the PR cannot change its own load.');
         log.info(result.requestsNote);
     }
-    for (const side of sides) {
-        const treeDir = side === 'base' ? result.baseTree.dir : ctx.workspace;
+    // Side by side: the builds are the only CPU-bound work before the first measurement, and
+    // nothing is measured until both are done. A failed build waits for the other to end.
+    const builds = await Promise.allSettled(sides.map(async (side) => {
         const b = await buildSide({
             side,
-            treeDir,
+            treeDir: side === 'base' ? result.baseTree.dir : ctx.workspace,
             workingDirectory: inputs.workingDirectory,
             package: inputs.package,
             buildCommand: inputs.buildCommand,
@@ -8113,8 +8195,15 @@ async function buildSides(inputs, ctx, sides, sandbox, binDir, onBaseTree) {
             log: log.info,
         });
         log.info(`${side}: built ${inputs.package} (${b.modulePath}) in ${(b.durationMs / 1000).toFixed(1)}s`);
-        result.built[side] = b;
-    }
+        return [side, b];
+    }));
+    // Base's failure first, as the sides are listed.
+    const failed = builds.find((b) => b.status === 'rejected');
+    if (failed)
+        throw failed.reason;
+    for (const b of builds)
+        if (b.status === 'fulfilled')
+            result.built[b.value[0]] = b.value[1];
     return result;
 }
 
@@ -8922,7 +9011,9 @@ function formatProgress(p) {
     const rss = p.rssBytes === undefined ? '' : `  RSS ${formatDecimalBytes(p.rssBytes)}`;
     const when = p.label === 'Sf'
         ? `${p.side} Sf  settled`
-        : `${p.side} ${p.label}/${p.total}  ${formatSecs(p.elapsedMs)}/${formatSecs(p.durationMs).replace(/\.0s$/, 's')}`;
+        : p.total === undefined
+            ? `${p.side} ${p.label}  ${formatSecs(p.elapsedMs)} (at most ${formatSecs(p.durationMs).replace(/\.0s$/, 's')})`
+            : `${p.side} ${p.label}/${p.total}  ${formatSecs(p.elapsedMs)}/${formatSecs(p.durationMs).replace(/\.0s$/, 's')}`;
     const rate = p.label === 'Sf' ? '' : `  ${formatGrouped(p.requestsPerSecond)} req/s`;
     return `${when}${rate}  ${formatGrouped(p.errors)} errors  ${heap}${rss}`;
 }
@@ -8980,6 +9071,11 @@ const DEADLINE_MARGIN_MS = 5 * 60 * 1000;
 const SETTLE_MS = 250;
 /** A CPU profile this long has thousands of samples on a busy service; longer only costs memory. */
 const CPU_PROFILE_MAX_SECONDS = 10;
+/**
+ * With sequential stopping a side may be done within seconds: a profile that outlasts it would
+ * hold the side. 3 s on a busy service is still hundreds of samples, which offheap.ts needs.
+ */
+const CPU_PROFILE_SEQUENTIAL_SECONDS = 3;
 /** Thrown inside captureSide when the service exits; turned into ServiceCrashedError. */
 class Exited extends Error {
     exit;
@@ -9032,7 +9128,8 @@ async function captureSide(opts, log) {
         }
         throw err;
     }
-    log(`${side}: ready after ${formatSeconds(Date.now() - startedAt)} (pid ${service.pid})`);
+    const readyAt = Date.now();
+    log(`${side}: ready after ${formatSeconds(readyAt - startedAt)} (pid ${service.pid})`);
     const exited = service.exited.then((exit) => {
         throw new Exited(exit);
     });
@@ -9117,7 +9214,7 @@ async function captureSide(opts, log) {
             side,
             label: s.label,
             index,
-            total: count,
+            ...(opts.stopRule ? {} : { total: count }),
             elapsedMs: s.elapsedMs,
             durationMs: opts.durationMs,
             requestsPerSecond: rate,
@@ -9132,19 +9229,22 @@ async function captureSide(opts, log) {
             trace = fetchOptional(url, traceSeconds * 1000 + PROFILE_TIMEOUT_MS, signal, 512 * 1024 * 1024);
             trace.catch(() => { });
         };
-        const traceAt = t0 + Math.max(0, (opts.durationMs - traceSeconds * 1000) / 2);
+        // Sequentially, the side's length is not known: the trace starts with the measured load.
+        const traceAt = opts.stopRule ? t0 : t0 + Math.max(0, (opts.durationMs - traceSeconds * 1000) / 2);
         const s0 = await take('S0');
         snapshots.push(s0);
         progress(s0, 0, warmRate);
         // Where the service maps memory, calls C and faults new pages in: the only pointer to
         // an own line when RSS grows outside the Go heap. It ends before the load does.
-        const cpuSeconds = Math.min(CPU_PROFILE_MAX_SECONDS, Math.floor(opts.durationMs / 1000) - 1);
+        const cpuSeconds = Math.min(opts.stopRule ? CPU_PROFILE_SEQUENTIAL_SECONDS : CPU_PROFILE_MAX_SECONDS, Math.floor(opts.durationMs / 1000) - 1);
         const cpu = cpuSeconds > 0
             ? fetchOptional(`${pprofUrl}/profile?seconds=${cpuSeconds}`, cpuSeconds * 1000 + PROFILE_TIMEOUT_MS, signal)
             : undefined;
         cpu?.catch(() => { });
-        for (let i = 1; i <= count; i++) {
-            const due = t0 + i * interval;
+        // Fixed: `count` snapshots evenly over the duration. Sequential: whenever the rule says.
+        let call = opts.stopRule?.(snapshots);
+        for (let i = 1; call ? call.action === 'continue' : i <= count; i++) {
+            const due = t0 + (call?.action === 'continue' ? call.nextDueMs : i * interval);
             if (traceSeconds > 0 && !trace && traceAt < due) {
                 await sleepUntil(traceAt);
                 startTrace();
@@ -9154,7 +9254,15 @@ async function captureSide(opts, log) {
             const prev = snapshots[snapshots.length - 1];
             snapshots.push(s);
             progress(s, i, ((s.requests - prev.requests) / Math.max(1, s.elapsedMs - prev.elapsedMs)) * 1000);
+            if (call)
+                call = opts.stopRule(snapshots);
         }
+        const finish = call?.action === 'stop'
+            ? { reason: call.reason, why: call.why, trendAlpha: call.trendAlpha }
+            : undefined;
+        if (finish)
+            log(`${side}: stopped at ${formatSeconds(snapshots.at(-1).elapsedMs)}: ${finish.why}`);
+        const measuredMs = performance.now() - t0;
         // Near the end, while the load still runs: who is waiting where, and Go 1.26's leak detector.
         const dump = await guard(fetchOptional(`${pprofUrl}/goroutine?debug=2`, DUMP_TIMEOUT_MS, signal));
         const leak = await guard(fetchOptional(`${pprofUrl}/goroutineleak`, DUMP_TIMEOUT_MS, signal));
@@ -9167,7 +9275,7 @@ async function captureSide(opts, log) {
             `p99 ${loadStats.latencyMs.p99} ms), ${formatGrouped(loadStats.errors)} errors; settling ${formatSeconds(settleMs)}`);
         await sleepUntil(performance.now() + settleMs);
         const settled = await take('Sf');
-        progress(settled, count, 0);
+        progress(settled, snapshots.length, 0);
         const typed = loadProblems(loadStats, snapshots);
         const problems = typed.map((p) => p.text);
         for (const p of [dump.problem, leak.problem, traced?.problem])
@@ -9183,6 +9291,14 @@ async function captureSide(opts, log) {
             logPath,
             runtimeEnv,
             errorFraction: errorFraction(loadStats),
+        };
+        if (finish)
+            result.finish = finish;
+        result.phases = {
+            startMs: readyAt - startedAt,
+            warmupMs: Math.round(t0 - warmupStart),
+            measuredMs: Math.round(measuredMs),
+            settleMs: Math.round(performance.now() - t0 - measuredMs),
         };
         if (problems.length > 0)
             result.problems = problems;
@@ -9295,6 +9411,380 @@ function partialMeasurement(cut) {
                 ],
             }
             : {}),
+    };
+}
+
+// When to take snapshots, and how much of alpha each look at them may spend, for
+// a side measured sequentially (issue 16): at most `duration`, stopping as soon
+// as the answer is known. Pure arithmetic on times; no I/O.
+//
+// The rule is Lan-DeMets error spending (Lan & DeMets 1983, "Discrete sequential
+// boundaries for clinical trials", Biometrika 70(3):659-663) with the Pocock-type
+// spending function alpha*(t) = alpha * ln(1 + (e - 1) t), where the information
+// time t is the elapsed share of the longest measurement (Jennison & Turnbull 2000,
+// "Group Sequential Methods with Applications to Clinical Trials", ch. 7). Each
+// interim look tests at the increment alpha*(t_k) - alpha*(t_prev), so by the union
+// bound the chance that any look rejects a healthy side is at most alpha whatever
+// the correlation between looks: the exact joint law of Mann-Kendall statistics
+// under a noise floor is not needed, and the number and timing of looks may vary.
+/** First interval after S0: a 1 KiB/request leak is visible within a second or two. */
+const FIRST_INTERVAL_MS = 500;
+/** Each interval is this much longer than the one before (denser early). */
+const INTERVAL_GROWTH = 1.25;
+/** A last interval shorter than this share of its planned length is merged into the one before. */
+const MERGE_SHARE = 0.5;
+/**
+ * Due time of snapshot S_index (index >= 1), in ms after S0, for a side measured at
+ * most maxDurationMs: intervals of FIRST_INTERVAL_MS growing by INTERVAL_GROWTH, the last
+ * one landing exactly on maxDurationMs. Infinity past the last snapshot. Dense early
+ * so a large leak is certain within seconds; sparse later so a long run does not pay
+ * for a forced GC every half second (60 s gives 15 snapshots after S0, 600 s 26).
+ */
+function snapshotDueMs(index, maxDurationMs) {
+    if (index < 1)
+        return 0;
+    let due = 0;
+    let interval = FIRST_INTERVAL_MS;
+    for (let i = 1; i <= index; i++) {
+        if (due >= maxDurationMs)
+            return Infinity;
+        const next = due + interval;
+        due =
+            next >= maxDurationMs || maxDurationMs - next < MERGE_SHARE * interval * INTERVAL_GROWTH
+                ? maxDurationMs
+                : next;
+        interval *= INTERVAL_GROWTH;
+    }
+    return due;
+}
+/** alpha*(t): the share of alpha spent by information time t (elapsed / longest measurement). */
+function spentAlpha(t, alpha) {
+    const u = Math.min(1, Math.max(0, t));
+    return alpha * Math.log(1 + (Math.E - 1) * u);
+}
+/** Level of an interim look at time t, the previous look being at prevT (0 for the first). */
+function lookAlpha(prevT, t, alpha) {
+    return Math.max(0, spentAlpha(t, alpha) - spentAlpha(prevT, alpha));
+}
+/**
+ * Level the final analysis of a side must test its trends at (AnalysisOptions.alpha for
+ * evaluateTrend), given the information time of the last interim look before the one it
+ * stopped at (0 when none was taken): alpha - alpha*(prevT). A side that stops for a reason
+ * that does not look at its heap (floor reached, max duration) may spend all that is left;
+ * with the interim looks' increments the total stays at most alpha. The allocation comparison
+ * is done once, at the end, and keeps the full alpha.
+ */
+function finalAlpha(prevT, alpha) {
+    return alpha - spentAlpha(prevT, alpha);
+}
+
+/**
+ * Smallest leak per request the final analysis finds with chance `power` on `points` snapshots
+ * spanning `span` requests: the growth G with G - z * sqrt(rate * G) at the sampling floor
+ * smallestDetectableHeapGrowth (a leak at its own site), i.e. (sqrt(floor) + z sqrt(rate))^2.
+ * power 0.5 is the note's floor.
+ */
+function detectableLeak(points, span, options, power = 0.5) {
+    if (!(span > 0) || points < 3)
+        return Infinity;
+    const g = smallestDetectableHeapGrowth(points, options);
+    const z = Math.max(0, normalQuantile(power));
+    return (Math.sqrt(g) + z * Math.sqrt(options.memProfileRate)) ** 2 / span;
+}
+/**
+ * Chance the two-sided Mann-Whitney comparison at alpha finds a change of `threshold` with these
+ * windows: normal approximation with the test's efficiency 3/pi, the windows' spread on a log
+ * scale from successive differences (robust to a drift), and 0 while the exact test cannot
+ * reach alpha at all. With no base given, a head with as many windows as base is assumed.
+ */
+function regressionPower(windows, baseWindows, threshold, alpha) {
+    const m = windows.length;
+    const b = baseWindows?.length ?? m;
+    if (m < 2 || b < 2 || mannWhitneyMinP(m, b) >= alpha)
+        return 0;
+    const diffs = [windows, baseWindows ?? []].flatMap((w) => {
+        const logs = w.filter((v) => v > 0).map(Math.log);
+        return logs.slice(1).map((v, i) => Math.abs(v - logs[i]));
+    });
+    if (diffs.length < 2)
+        return 0;
+    const sigma = (1.482602218505602 * median(diffs)) / Math.SQRT2;
+    if (!(sigma > 0))
+        return 1;
+    const ncp = (Math.log1p(threshold) * Math.sqrt(3 / Math.PI)) / (sigma * Math.sqrt(1 / m + 1 / b));
+    return normalCdf(ncp - normalQuantile(1 - alpha / 2));
+}
+/**
+ * Head has twice base's windows: base's now limit the comparison, and more of head's would gain
+ * under a fifth of its precision (the variance goes as 1/m + 1/b). Without this, a base that
+ * stopped on a lucky low spread would keep head measuring to `duration` for nothing.
+ */
+function balanced(m, b) {
+    return b !== undefined && b > 0 && m >= 2 * b;
+}
+
+// Sequential stopping (issue 16): after each snapshot, is this side's answer known?
+// A side stops early when a leak is certain or memory passes its budget, or, clean,
+// when a leak of `min-leak` would have been seen and the allocation comparison has
+// the windows to decide; else it runs to `duration`. Pure: the measurement loop
+// calls decideStop() with what it measured so far and sleeps until nextDueMs.
+//
+// Honest under optional stopping (see spending.ts and docs/how-it-decides.md,
+// "Stopping early"): only the leak test looks at the heap, at each look with its
+// increment of Lan-DeMets error spending; the clean stop looks only at request counts
+// and at the spread of allocation windows, never at the heap's trend, so it chooses
+// the end of the run as a fixed design would, and the final analysis of the trends
+// at finalAlpha() keeps the whole chance of a false leak within alpha.
+/** A leak can be certain from this many snapshots (S0 included): Mann-Kendall's smallest p is 1/n!. */
+const MIN_LEAK_SNAPSHOTS = 6;
+/** A clean side is judged on at least this many snapshots (5 allocation windows). */
+const MIN_CLEAN_SNAPSHOTS = 8;
+/**
+ * A leak is not called certain before this share of the longest measurement: a cache still
+ * filling reads as a leak until it is full, and a fixed run of `duration` would have seen a
+ * cache full by then level off. So caches filling within a tenth of `duration` stay bounded.
+ */
+const LEAK_MIN_SHARE = 0.08;
+/** Chance a leak of exactly min-leak is found by the final analysis when the side stops clean. */
+const FLOOR_POWER = 0.9;
+/** Chance a change of exactly regression-threshold is found by the comparison when the side stops clean. */
+const REGRESSION_POWER = 0.95;
+/** A side ends at `duration` with no fewer snapshots than this (S0 included): three windows. */
+const MIN_END_SNAPSHOTS = 4;
+/** Fewer requests than this between two snapshots make a window coarse: the next one waits for them. */
+const MIN_WINDOW_REQUESTS = 200;
+/** Per-window allocated bytes per request, as the comparison will compute them. */
+function stopWindows(snapshots) {
+    const req = snapshots.map((s) => s.requests);
+    const bytes = snapshots.map((s) => s.allocBytes);
+    return allocWindows(req, bytes, bytes).bytes;
+}
+/** A trend that is a leak beyond doubt: the rule's verdict, and Sen's lower bound clearing the floor. */
+function certain(t, span) {
+    return t.verdict === 'leak' && t.slopeLow * span > t.noiseFloor;
+}
+/** Why the memory budget stops the run: passed at the latest snapshot, or about to be before the next. */
+function memoryBudgetWhy(snaps, budget, D) {
+    if (budget === undefined)
+        return undefined;
+    const n = snaps.length;
+    const t0 = snaps[0]?.elapsedMs ?? 0;
+    const at = (i) => snaps[i].elapsedMs - t0;
+    const elapsed = at(n - 1);
+    const last = snaps[n - 1];
+    const used = Math.max(last.rssBytes ?? 0, last.liveHeapBytes);
+    const prev = snaps[n - 2];
+    const dt = prev ? at(n - 1) - at(n - 2) : 0;
+    const rise = prev ? used - Math.max(prev.rssBytes ?? 0, prev.liveHeapBytes) : 0;
+    const next = Math.min(D, snapshotDueMs(n, D));
+    const projected = dt > 0 && rise > 0 ? used + (rise / dt) * (next - elapsed) : used;
+    if (used >= budget)
+        return `memory ${formatBytesInText(used)} passed the ${formatBytesInText(budget)} budget`;
+    if (projected >= budget && elapsed < D)
+        return `memory ${formatBytesInText(used)} would pass the ${formatBytesInText(budget)} budget`;
+    return undefined;
+}
+/** Why a leak is already certain at this look (live heap first, then goroutines), if it is. */
+function certainLeakWhy(snaps, x, span, look, memProfileRate, aopts) {
+    const goroutines = snaps.every((s) => s.goroutines !== undefined);
+    const a = look / (goroutines ? 2 : 1);
+    const heap = evaluateTrend(x, snaps.map((s) => s.liveHeapBytes), undefined, { alpha: a, sampleBytes: memProfileRate, minGrowth: heapMinGrowth(aopts) });
+    if (certain(heap, span))
+        return `leak certain (live heap +${formatBytesInText(heap.slope)}/req)`;
+    if (goroutines) {
+        const g = evaluateTrend(x, snaps.map((s) => s.goroutines), undefined, { alpha: a, sampleBytes: 1, minGrowth: GOROUTINE_MIN_GROWTH });
+        if (certain(g, span))
+            return `leak certain (+${formatCountInText(g.slope * 1000)} goroutines per 1k requests)`;
+    }
+    return undefined;
+}
+/**
+ * Would the final analysis, stopped here, call the live heap leaking? Then the side measures on
+ * rather than stop clean: a cache still filling is seen to level off (bounded), or the growth
+ * becomes certain at a later look. Stopping clean only on a heap that does not read as a leak
+ * makes every leak reported come from a look's own increment of alpha (or the last look at
+ * `duration`), so the spending bound still holds.
+ */
+function stillGrowing(snaps, x, trendAlpha, aopts) {
+    const heap = evaluateTrend(x, snaps.map((s) => s.liveHeapBytes), undefined, { alpha: trendAlpha, sampleBytes: aopts.memProfileRate, minGrowth: heapMinGrowth(aopts) });
+    return heap.verdict === 'leak';
+}
+/** The decision after the latest snapshot. Call after each one; S0 alone always continues. */
+function decideStop(input) {
+    const { snapshots: snaps, options: o } = input;
+    const n = snaps.length;
+    const t0 = snaps[0]?.elapsedMs ?? 0;
+    const at = (i) => snaps[i].elapsedMs - t0;
+    const elapsed = n > 0 ? at(n - 1) : 0;
+    const D = o.maxDurationMs;
+    const aopts = {
+        alpha: o.alpha,
+        regressionThreshold: o.regressionThreshold,
+        memProfileRate: o.memProfileRate,
+    };
+    const isLook = (points, ms) => points >= MIN_LEAK_SNAPSHOTS && ms >= LEAK_MIN_SHARE * D;
+    const prevT = n >= 2 && isLook(n - 1, at(n - 2)) ? at(n - 2) / D : 0;
+    const look = isLook(n, elapsed) ? lookAlpha(prevT, elapsed / D, o.alpha) : 0;
+    const x = snaps.map((s) => s.requests);
+    const span = n > 1 ? x[n - 1] - x[0] : 0;
+    const windows = stopWindows(snaps);
+    const compared = input.side === 'base' || input.baseWindows !== undefined;
+    const evidence = {
+        floor: detectableLeak(n, span, aopts),
+        floorAtPower: detectableLeak(n, span, aopts, FLOOR_POWER),
+        regressionPower: compared
+            ? regressionPower(windows, input.baseWindows, o.regressionThreshold, o.alpha)
+            : 1,
+        lookAlpha: look,
+        trendAlpha: finalAlpha(prevT, o.alpha),
+    };
+    const stop = (reason, why) => ({
+        action: 'stop',
+        reason,
+        why,
+        ...evidence,
+    });
+    const last = snaps[n - 1];
+    if (!last)
+        return { action: 'continue', nextDueMs: 0, why: 'no snapshot yet', ...evidence };
+    // Memory first: past the budget, or about to pass it before the next snapshot.
+    const overBudget = memoryBudgetWhy(snaps, o.memoryBudgetBytes, D);
+    if (overBudget)
+        return stop('memory-budget', overBudget);
+    const leak = look > 0 ? certainLeakWhy(snaps, x, span, look, o.memProfileRate, aopts) : undefined;
+    if (leak)
+        return stop('leak-certain', leak);
+    const settled = n >= MIN_CLEAN_SNAPSHOTS &&
+        evidence.floorAtPower <= o.minLeak &&
+        (evidence.regressionPower >= REGRESSION_POWER || balanced(windows.length, input.baseWindows?.length));
+    const growing = settled && stillGrowing(snaps, x, evidence.trendAlpha, aopts);
+    if (settled && !growing)
+        return stop('floor-reached', `floor ${formatBytesInText(evidence.floorAtPower)}/req reached`);
+    const due = snapshotDueMs(n, D);
+    if (elapsed >= D || !Number.isFinite(due)) {
+        if (n >= MIN_END_SNAPSHOTS)
+            return stop('max-duration', `longest measurement ${Math.round(D / 1000)} s reached`);
+        // Snapshots that took the time themselves (a service that stopped answering holds each one
+        // until its requests time out): take the few a trend and a stall need, at once.
+        return { action: 'continue', nextDueMs: elapsed, why: 'too few snapshots for a trend', ...evidence };
+    }
+    // A slow service: wait for enough requests that the window is not coarse (never past D).
+    const rate = span > 0 && elapsed > 0 ? span / elapsed : 0;
+    const nextDueMs = rate > 0 ? Math.min(D, Math.max(due, elapsed + MIN_WINDOW_REQUESTS / rate)) : due;
+    const wanting = growing
+        ? 'live heap still growing: a leak, or a cache not yet full'
+        : evidence.floorAtPower > o.minLeak
+            ? `floor ${formatBytesInText(evidence.floorAtPower)}/req, target ${formatBytesInText(o.minLeak)}/req`
+            : `allocation comparison at ${Math.round(100 * evidence.regressionPower)}% power`;
+    return { action: 'continue', nextDueMs, why: wanting, ...evidence };
+}
+
+// The heap profile's totals from its text form (heap?debug=1), scaled as the
+// protobuf form scales them: what the stopping rule reads after each snapshot
+// while the load runs, where decoding the protobuf would take the service's CPU.
+// "count: bytes [count: bytes] @ addr...": in use, then allocated since the start.
+const RECORD = /^(\d+): (\d+) \[(\d+): (\d+)\] @/;
+const HEADER = /^heap profile: .*@ heap\/(\d+)/;
+/**
+ * runtime/pprof's scaleHeapSample: a record of `count` sampled objects of total `size` stands
+ * for count / (1 - e^(-avg/rate)) objects, the chance that an object of the average size was
+ * sampled being 1 - e^(-avg/rate).
+ */
+function scaled(count, size, rate) {
+    if (count === 0 || size === 0)
+        return 0;
+    if (rate <= 1)
+        return size;
+    return size / (1 - Math.exp(-size / count / rate));
+}
+/**
+ * Totals of a heap?debug=1 text, or undefined when it is not one. The header says the rate as
+ * twice MemProfileRate ("@ heap/131072"), for the sake of early pprof readers.
+ */
+function heapTextTotals(text) {
+    if (!text)
+        return undefined;
+    const firstLine = text.slice(0, text.indexOf('\n') >>> 0);
+    const header = HEADER.exec(firstLine);
+    if (!header)
+        return undefined;
+    const rate = Number(header[1]) / 2;
+    let inuseBytes = 0;
+    let allocBytes = 0;
+    let start = firstLine.length + 1;
+    while (start < text.length) {
+        let end = text.indexOf('\n', start);
+        if (end < 0)
+            end = text.length;
+        // Records start with a digit; the stack lines under them with '#'.
+        const c = text.charCodeAt(start);
+        if (c >= 48 && c <= 57) {
+            const m = RECORD.exec(text.slice(start, Math.min(end, start + 80)));
+            if (m) {
+                inuseBytes += scaled(Number(m[1]), Number(m[2]), rate);
+                allocBytes += scaled(Number(m[3]), Number(m[4]), rate);
+            }
+        }
+        start = end + 1;
+    }
+    return { inuseBytes: Math.round(inuseBytes), allocBytes: Math.round(allocBytes) };
+}
+
+// Sequential stopping wired to a side's raw snapshots: after each one, the heap's
+// totals from its text form and the service's RSS go to decideStop (analysis/),
+// whose answer capture follows. Reading the text costs the service next to
+// nothing; the protobuf is decoded only after both sides are measured.
+/** What decideStop reads of each snapshot; undefined when one has no heap text to read. */
+function stopSnapshots(raw) {
+    const out = [];
+    for (const s of raw) {
+        const totals = heapTextTotals(s.heapText);
+        if (!totals)
+            return undefined;
+        out.push({
+            elapsedMs: s.elapsedMs,
+            requests: s.requests,
+            liveHeapBytes: totals.inuseBytes,
+            allocBytes: totals.allocBytes,
+            ...(s.process ? { rssBytes: s.process.rssBytes } : {}),
+        });
+    }
+    return out;
+}
+/** Base's allocation windows, for head's rule to plan its comparison against; undefined when unreadable. */
+function comparisonWindows(raw) {
+    const snaps = stopSnapshots(raw);
+    return snaps ? stopWindows(snaps) : undefined;
+}
+/**
+ * The rule for one side. Once a snapshot has no heap?debug=1 to read (a pprof handler that
+ * serves only the protobuf, a failed scrape), nothing more is looked at: the side runs the
+ * schedule to `duration`, and its trends keep what the looks before left of alpha.
+ */
+function stopRuleFor(side, options, baseWindows) {
+    const D = options.maxDurationMs;
+    /** Information time of the last look that tested the heap (0: none yet). */
+    let lastLook = 0;
+    let blind = false;
+    return (raw) => {
+        const snapshots = blind ? undefined : stopSnapshots(raw);
+        if (!snapshots) {
+            blind = true;
+            const elapsed = (raw.at(-1)?.elapsedMs ?? 0) - (raw[0]?.elapsedMs ?? 0);
+            const due = snapshotDueMs(raw.length, D);
+            const why = 'no heap?debug=1 to decide on';
+            if (elapsed >= D || !Number.isFinite(due)) {
+                const trendAlpha = finalAlpha(lastLook, options.alpha);
+                return { action: 'stop', reason: 'max-duration', why: `${why}, measured to the end`, trendAlpha };
+            }
+            return { action: 'continue', nextDueMs: due, why };
+        }
+        const d = decideStop({ side, snapshots, options, ...(baseWindows ? { baseWindows } : {}) });
+        if (d.lookAlpha > 0)
+            lastLook = (snapshots.at(-1).elapsedMs - snapshots[0].elapsedMs) / D;
+        return d.action === 'stop'
+            ? { action: 'stop', reason: d.reason, why: d.why, trendAlpha: d.trendAlpha }
+            : { action: 'continue', nextDueMs: d.nextDueMs, why: d.why };
     };
 }
 
@@ -9626,6 +10116,36 @@ function toJson(report) {
 }
 /** Above this the report's text is not even parsed (the other caps are in read-analysis.ts). */
 const MAX_TEXT = 100 * 1024 * 1024;
+function timing(value, path) {
+    if (value === undefined)
+        return undefined;
+    const o = object(value, path);
+    const ms = (v, p) => number(v, p, { min: 0 });
+    return {
+        buildMs: ms(o.buildMs, `${path}.buildMs`),
+        sides: array(o.sides, `${path}.sides`, 3, (v, p) => {
+            const side = object(v, p);
+            const stop = side.stop === undefined ? undefined : object(side.stop, `${p}.stop`);
+            return {
+                side: oneOf(side.side, `${p}.side`, ['base', 'head']),
+                startMs: ms(side.startMs, `${p}.startMs`),
+                warmupMs: ms(side.warmupMs, `${p}.warmupMs`),
+                measuredMs: ms(side.measuredMs, `${p}.measuredMs`),
+                settleMs: ms(side.settleMs, `${p}.settleMs`),
+                ...(stop
+                    ? {
+                        stop: {
+                            reason: oneOf(stop.reason, `${p}.stop.reason`, STOP_REASONS),
+                            why: string(stop.why, `${p}.stop.why`, SENTENCE),
+                        },
+                    }
+                    : {}),
+            };
+        }),
+        analysisMs: ms(o.analysisMs, `${path}.analysisMs`),
+        totalMs: ms(o.totalMs, `${path}.totalMs`),
+    };
+}
 function meta(value, path) {
     const o = object(value, path);
     const repository = optString(o.repository, `${path}.repository`, SHORT);
@@ -9659,6 +10179,9 @@ function meta(value, path) {
         commentId: string(o.commentId, `${path}.commentId`, SHORT),
         sourceRoots: optArray(o.sourceRoots, `${path}.sourceRoots`, 10, (r, p) => string(r, p, NAME)),
         serverUrl: optString(o.serverUrl, `${path}.serverUrl`, SHORT),
+        ...(o.stopEarly === true ? { stopEarly: true } : {}),
+        ...(o.minLeak !== undefined ? { minLeak: number(o.minLeak, `${path}.minLeak`, { min: 1 }) } : {}),
+        ...(o.timing !== undefined ? { timing: timing(o.timing, `${path}.timing`) } : {}),
     };
 }
 /**
@@ -9766,6 +10289,21 @@ async function writeMeasurement(dir, m, log) {
         await put('trace.out', m.trace);
 }
 /** What was run, where, by whom: the report's `meta`. */
+/** The run's time by phase: the builds, each side's parts and why its load ended, the analysis. */
+function runTiming(outcomes, totals) {
+    const sides = [];
+    for (const side of ['base', 'head']) {
+        const m = outcomes[side]?.measurement;
+        if (!m?.phases)
+            continue;
+        sides.push({
+            side,
+            ...m.phases,
+            ...(m.finish ? { stop: { reason: m.finish.reason, why: m.finish.why } } : {}),
+        });
+    }
+    return { ...totals, sides };
+}
 async function reportMeta(inputs, ctx, run) {
     return {
         repository: ctx.repository,
@@ -9792,6 +10330,8 @@ async function reportMeta(inputs, ctx, run) {
             ...(run.sandboxRoot ? run.sides.map((side) => join$1(run.sandboxRoot, side)) : []),
         ],
         serverUrl: ctx.serverUrl,
+        ...(inputs.stopEarly ? { stopEarly: true, minLeak: inputs.minLeak } : {}),
+        ...(run.timing ? { timing: run.timing } : {}),
     };
 }
 /** The report: the analysis with what was run, where, and why the step fails under fail-on. */
@@ -9902,6 +10442,15 @@ async function assertSideGone(side, killAll, port) {
 /** What measureSide is told for one side (or the self-check): the inputs, the settings, this side's build and scope. */
 function sideOptions(inputs, ctx, settings, one) {
     const { side, role, dirName, built: b, env, scope, requests } = one;
+    const stopping = {
+        alpha: RUN_ALPHA,
+        minLeak: inputs.minLeak,
+        regressionThreshold: inputs.regressionThreshold,
+        maxDurationMs: inputs.durationMs,
+        memProfileRate: settings.memProfileRate,
+        // Stopped short of the sandbox's limit (or of half the machine), head is reported on what it measured.
+        memoryBudgetBytes: Math.floor(0.8 * (inputs.memoryLimit ?? defaultMemoryLimit())),
+    };
     return {
         side,
         binary: b.binary,
@@ -9921,6 +10470,9 @@ function sideOptions(inputs, ctx, settings, one) {
         warmupMs: inputs.warmupMs,
         durationMs: inputs.durationMs,
         snapshots: inputs.snapshots,
+        ...(inputs.stopEarly
+            ? { stopRule: stopRuleFor(role === 'base' ? 'base' : 'head', stopping, one.baseWindows) }
+            : {}),
         // Whole seconds, at most half the measured load, so the trace never covers a snapshot window whole.
         traceSeconds: role === 'head' ? Math.floor(Math.min(inputs.traceSeconds, inputs.durationMs / 2000)) : 0,
         workDir: join$1(ctx.outDir, dirName),
@@ -9931,7 +10483,7 @@ function sideOptions(inputs, ctx, settings, one) {
 async function measureSides(inputs, ctx, sides, built, requests, sandbox) {
     const { log } = ctx;
     const settings = serviceSettings(inputs, requests, sandbox);
-    const measureOne = async (side, role) => {
+    const measureOne = async (side, role, baseWindows) => {
         const b = built[side];
         // The workflow's own command, before the PR's service starts (and outside its scope).
         if (inputs.setupCommand)
@@ -9945,7 +10497,16 @@ async function measureSides(inputs, ctx, sides, built, requests, sandbox) {
         // A port busy before the side started is that error's to report, not a survivor of the side.
         let portWasBusy = false;
         try {
-            return await log.group(`Measure ${role}`, () => measureSide(sideOptions(inputs, ctx, settings, { side, role, dirName, built: b, env, scope, requests }), log.info));
+            return await log.group(`Measure ${role}`, () => measureSide(sideOptions(inputs, ctx, settings, {
+                side,
+                role,
+                dirName,
+                built: b,
+                env,
+                scope,
+                requests,
+                ...(baseWindows ? { baseWindows } : {}),
+            }), log.info));
         }
         catch (error) {
             portWasBusy = error instanceof PortInUseError;
@@ -9965,7 +10526,10 @@ async function measureSides(inputs, ctx, sides, built, requests, sandbox) {
         if (ctx.signal?.aborted)
             break;
         // Stopped from outside while starting: nothing of this side to keep; the sides after it are not started.
-        const outcome = await measureOne(side, side).catch((error) => {
+        // Head plans its comparison against what base measured (a crashed base is not compared against).
+        const base = outcomes.base?.kind === 'measured' ? outcomes.base.measurement : undefined;
+        const baseWindows = side === 'head' && base ? comparisonWindows(base.snapshots) : undefined;
+        const outcome = await measureOne(side, side, baseWindows).catch((error) => {
             if (ctx.signal?.aborted)
                 return undefined;
             throw namedForSide(error, side, ctx.signal);
@@ -9982,7 +10546,7 @@ async function measureSides(inputs, ctx, sides, built, requests, sandbox) {
     // Self-check: head measured a second time as its own base (A/A); what differs is noise.
     const head = outcomes.head;
     const selfCheck = inputs.selfCheck && head?.measurement && head.kind !== 'crashed' && !ctx.signal?.aborted
-        ? await measureOne('head', 'head (self-check)').catch((error) => {
+        ? await measureOne('head', 'head (self-check)', comparisonWindows(head.measurement.snapshots)).catch((error) => {
             // A stop during the A/A run leaves the real measurement whole: report it without the check.
             if (ctx.signal?.aborted)
                 return undefined;
@@ -10805,9 +11369,11 @@ async function runPipeline(inputs, ctx) {
     const binDir = sandbox.isolated
         ? await sandbox.readOnlyDir('bin')
         : await mkdtemp(join$1(tmpdir(), 'memleak-bin-'));
+    const runStart = Date.now();
     try {
         const build = await log.group('Build', () => buildSides(inputs, ctx, sides, sandbox, binDir, (tree) => (baseTree = tree)));
         const { requests, requestsNote } = build;
+        const buildMs = Date.now() - runStart;
         const measured = await measureSides(inputs, ctx, sides, build.built, requests, sandbox);
         const { outcomes } = measured;
         // Nothing measured before the stop: the stop is the whole story, in one line.
@@ -10816,6 +11382,7 @@ async function runPipeline(inputs, ctx) {
         }
         const stopped = ctx.signal?.aborted ? stopReason(ctx.signal) : undefined;
         // Only now, with every service stopped, decode and analyse.
+        const analysisStart = Date.now();
         const modulePath = build.built.head.modulePath;
         const decodeOptions = { maxProfileBytes: inputs.maxProfileBytes };
         const head = outcomes.head && decodeOutcome(outcomes.head, decodeOptions);
@@ -10836,10 +11403,16 @@ async function runPipeline(inputs, ctx) {
         }, {
             modulePath,
             regressionThreshold: inputs.regressionThreshold,
-            alpha: 0.05,
+            alpha: RUN_ALPHA,
             memProfileRate: measured.memProfileRate,
         });
+        const timing = runTiming(outcomes, {
+            buildMs,
+            analysisMs: Date.now() - analysisStart,
+            totalMs: Date.now() - runStart,
+        });
         const meta = await reportMeta(inputs, ctx, {
+            timing,
             sides,
             modulePath,
             requests,

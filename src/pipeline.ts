@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { analyse } from './analysis/analyse.js'
 import type { BaseTree } from './build/worktree.js'
 import type { Inputs } from './run/inputs.js'
+import { RUN_ALPHA } from './model/analysis.js'
 import type { Report } from './model/report.js'
 import type { SideName } from './model/sides.js'
 import { oneLine } from './model/errors.js'
@@ -15,7 +16,7 @@ import { buildSides } from './run/build-sides.js'
 import type { PipelineContext } from './run/pipeline-context.js'
 import { measureSides } from './run/measure-sides.js'
 import { RunStoppedError } from './run/run-control.js'
-import { reportMeta, reportOf, writeReport } from './run/write.js'
+import { reportMeta, reportOf, runTiming, writeReport } from './run/write.js'
 import { createSandbox } from './sandbox/sandbox.js'
 import { assertNoRunnerSecret } from './service/service-env.js'
 import { capLog } from './service/log-cap.js'
@@ -55,11 +56,13 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
   const binDir = sandbox.isolated
     ? await sandbox.readOnlyDir('bin')
     : await mkdtemp(join(tmpdir(), 'memleak-bin-'))
+  const runStart = Date.now()
   try {
     const build = await log.group('Build', () =>
       buildSides(inputs, ctx, sides, sandbox, binDir, (tree) => (baseTree = tree)),
     )
     const { requests, requestsNote } = build
+    const buildMs = Date.now() - runStart
     const measured = await measureSides(inputs, ctx, sides, build.built, requests, sandbox)
     const { outcomes } = measured
     // Nothing measured before the stop: the stop is the whole story, in one line.
@@ -69,6 +72,7 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
     const stopped = ctx.signal?.aborted ? stopReason(ctx.signal) : undefined
 
     // Only now, with every service stopped, decode and analyse.
+    const analysisStart = Date.now()
     const modulePath = build.built.head!.modulePath
     const decodeOptions = { maxProfileBytes: inputs.maxProfileBytes }
     const head = outcomes.head && decodeOutcome(outcomes.head, decodeOptions)
@@ -91,12 +95,18 @@ export async function runPipeline(inputs: Inputs, ctx: PipelineContext): Promise
       {
         modulePath,
         regressionThreshold: inputs.regressionThreshold,
-        alpha: 0.05,
+        alpha: RUN_ALPHA,
         memProfileRate: measured.memProfileRate,
       },
     )
 
+    const timing = runTiming(outcomes, {
+      buildMs,
+      analysisMs: Date.now() - analysisStart,
+      totalMs: Date.now() - runStart,
+    })
     const meta = await reportMeta(inputs, ctx, {
+      timing,
       sides,
       modulePath,
       requests,

@@ -57,6 +57,11 @@ function analyseSide(side: SideData, options: AnalysisOptions, other?: SideData)
   return { heap, goroutines, rss, findings: foldIntoOwner(withHarm(attributed, side)) }
 }
 
+/** The options a side's trends are tested with: at what its looks left of alpha when it stopped early. */
+function trendOptions(side: SideData, options: AnalysisOptions): AnalysisOptions {
+  return side.trendAlpha === undefined ? options : { ...options, alpha: side.trendAlpha }
+}
+
 /** A side's findings and its trend at any site, by kind: for comparing against the other side. */
 function evidenceOf(side: SideAnalysis): BaseEvidence {
   return {
@@ -87,8 +92,8 @@ const STATUS_ORDER = ['new', 'worsened', 'unknown', 'pre-existing']
  * growth last as information.
  */
 export function compareSides(head: SideData, base: SideData | undefined, options: AnalysisOptions): Analysis {
-  const h = analyseSide(head, options, base)
-  const b = base ? analyseSide(base, options, head) : undefined
+  const h = analyseSide(head, trendOptions(head, options), base)
+  const b = base ? analyseSide(base, trendOptions(base, options), head) : undefined
   assignStatus(h.findings, b ? evidenceOf(b) : undefined)
   const findings = [...h.findings].sort(
     (x, y) =>
@@ -110,8 +115,8 @@ export function compareSides(head: SideData, base: SideData | undefined, options
   const regression = !!base && total.significant && total.change >= options.regressionThreshold
 
   const notes = [
-    ...sideNotes(head, options),
-    ...(base ? sideNotes(base, options) : []),
+    ...sideNotes(head, trendOptions(head, options)),
+    ...(base ? sideNotes(base, trendOptions(base, options)) : []),
     ...runNotes(head, base, options, regressions),
   ]
   for (const stack of h.goroutines.unconfirmedLeakProfileStacks.slice(0, 3)) {

@@ -13,12 +13,9 @@
 import { formatBytesInText, formatCountInText } from '../model/format.js'
 import { GOROUTINE_MIN_GROWTH } from './goroutines.js'
 import { heapMinGrowth } from './heap.js'
-import { smallestDetectableHeapGrowth } from './notes.js'
 import { allocWindows } from './regression.js'
 import { finalAlpha, lookAlpha, snapshotDueMs } from './spending.js'
-import { median } from './stats.js'
-import { mannWhitneyMinP } from './rank-tests.js'
-import { normalCdf, normalQuantile } from './normal.js'
+import { balanced, detectableLeak, regressionPower } from './stop-power.js'
 import { evaluateTrend, type Trend } from './trend.js'
 import type { AnalysisOptions } from '../model/analysis.js'
 import type { StopReason } from '../model/sides.js'
@@ -39,8 +36,12 @@ export const LEAK_MIN_SHARE = 0.08
 export const FLOOR_POWER = 0.9
 /** Chance a change of exactly regression-threshold is found by the comparison when the side stops clean. */
 export const REGRESSION_POWER = 0.95
+/** A side ends at `duration` with no fewer snapshots than this (S0 included): three windows. */
+export const MIN_END_SNAPSHOTS = 4
 /** Fewer requests than this between two snapshots make a window coarse: the next one waits for them. */
 export const MIN_WINDOW_REQUESTS = 200
+
+export { detectableLeak, regressionPower } from './stop-power.js'
 
 /** What the measurement loop has of one snapshot. */
 export interface StopSnapshot {
@@ -107,54 +108,6 @@ export function stopWindows(snapshots: readonly StopSnapshot[]): number[] {
   const req = snapshots.map((s) => s.requests)
   const bytes = snapshots.map((s) => s.allocBytes)
   return allocWindows(req, bytes, bytes).bytes
-}
-
-/**
- * Smallest leak per request the final analysis finds with chance `power` on `points` snapshots
- * spanning `span` requests: the growth G with G - z * sqrt(rate * G) at the sampling floor
- * smallestDetectableHeapGrowth (a leak at its own site), i.e. (sqrt(floor) + z sqrt(rate))^2.
- * power 0.5 is the note's floor.
- */
-export function detectableLeak(points: number, span: number, options: AnalysisOptions, power = 0.5): number {
-  if (!(span > 0) || points < 3) return Infinity
-  const g = smallestDetectableHeapGrowth(points, options)
-  const z = Math.max(0, normalQuantile(power))
-  return (Math.sqrt(g) + z * Math.sqrt(options.memProfileRate)) ** 2 / span
-}
-
-/**
- * Chance the two-sided Mann-Whitney comparison at alpha finds a change of `threshold` with these
- * windows: normal approximation with the test's efficiency 3/pi, the windows' spread on a log
- * scale from successive differences (robust to a drift), and 0 while the exact test cannot
- * reach alpha at all. With no base given, a head with as many windows as base is assumed.
- */
-export function regressionPower(
-  windows: readonly number[],
-  baseWindows: readonly number[] | undefined,
-  threshold: number,
-  alpha: number,
-): number {
-  const m = windows.length
-  const b = baseWindows?.length ?? m
-  if (m < 2 || b < 2 || mannWhitneyMinP(m, b) >= alpha) return 0
-  const diffs = [windows, baseWindows ?? []].flatMap((w) => {
-    const logs = w.filter((v) => v > 0).map(Math.log)
-    return logs.slice(1).map((v, i) => Math.abs(v - logs[i]))
-  })
-  if (diffs.length < 2) return 0
-  const sigma = (1.482602218505602 * median(diffs)) / Math.SQRT2
-  if (!(sigma > 0)) return 1
-  const ncp = (Math.log1p(threshold) * Math.sqrt(3 / Math.PI)) / (sigma * Math.sqrt(1 / m + 1 / b))
-  return normalCdf(ncp - normalQuantile(1 - alpha / 2))
-}
-
-/**
- * Head has twice base's windows: base's now limit the comparison, and more of head's would gain
- * under a fifth of its precision (the variance goes as 1/m + 1/b). Without this, a base that
- * stopped on a lucky low spread would keep head measuring to `duration` for nothing.
- */
-function balanced(m: number, b: number | undefined): boolean {
-  return b !== undefined && b > 0 && m >= 2 * b
 }
 
 /** A trend that is a leak beyond doubt: the rule's verdict, and Sen's lower bound clearing the floor. */
@@ -295,8 +248,13 @@ export function decideStop(input: StoppingInput): StopDecision {
     return stop('floor-reached', `floor ${formatBytesInText(evidence.floorAtPower)}/req reached`)
 
   const due = snapshotDueMs(n, D)
-  if (elapsed >= D || !Number.isFinite(due))
-    return stop('max-duration', `longest measurement ${Math.round(D / 1000)} s reached`)
+  if (elapsed >= D || !Number.isFinite(due)) {
+    if (n >= MIN_END_SNAPSHOTS)
+      return stop('max-duration', `longest measurement ${Math.round(D / 1000)} s reached`)
+    // Snapshots that took the time themselves (a service that stopped answering holds each one
+    // until its requests time out): take the few a trend and a stall need, at once.
+    return { action: 'continue', nextDueMs: elapsed, why: 'too few snapshots for a trend', ...evidence }
+  }
   // A slow service: wait for enough requests that the window is not coarse (never past D).
   const rate = span > 0 && elapsed > 0 ? span / elapsed : 0
   const nextDueMs = rate > 0 ? Math.min(D, Math.max(due, elapsed + MIN_WINDOW_REQUESTS / rate)) : due

@@ -17,7 +17,8 @@ export interface ProgressLine {
   side: string
   label: string
   index: number
-  total: number
+  /** Snapshots planned on the fixed schedule; absent when the side stops when its answer is known. */
+  total?: number
   elapsedMs: number
   durationMs: number
   requestsPerSecond: number
@@ -32,7 +33,9 @@ export function formatProgress(p: ProgressLine): string {
   const when =
     p.label === 'Sf'
       ? `${p.side} Sf  settled`
-      : `${p.side} ${p.label}/${p.total}  ${formatSecs(p.elapsedMs)}/${formatSecs(p.durationMs).replace(/\.0s$/, 's')}`
+      : p.total === undefined
+        ? `${p.side} ${p.label}  ${formatSecs(p.elapsedMs)} (at most ${formatSecs(p.durationMs).replace(/\.0s$/, 's')})`
+        : `${p.side} ${p.label}/${p.total}  ${formatSecs(p.elapsedMs)}/${formatSecs(p.durationMs).replace(/\.0s$/, 's')}`
   const rate = p.label === 'Sf' ? '' : `  ${formatGrouped(p.requestsPerSecond)} req/s`
   return `${when}${rate}  ${formatGrouped(p.errors)} errors  ${heap}${rss}`
 }

@@ -27,7 +27,7 @@ import { formatGrouped, formatMemoryLimit } from '../model/format.js'
 import { formatSeconds } from '../service/http.js'
 import { MeasurementStoppedError, ServiceCrashedError } from './cut-short.js'
 import { errorFraction, loadProblems } from './load-problems.js'
-import type { RawSnapshot, SideMeasurement, SideName } from '../model/sides.js'
+import type { RawSnapshot, SideFinish, SideMeasurement, SideName, StopCall } from '../model/sides.js'
 import type { Scope } from '../sandbox/sandbox.js'
 
 export interface MeasureOptions {
@@ -52,8 +52,14 @@ export interface MeasureOptions {
   connections: number
   warmupMs: number
   durationMs: number
-  /** Snapshots during the measured load after S0 (the snapshots input). */
+  /** Snapshots during the measured load after S0 (the snapshots input), without a stopRule. */
   snapshots: number
+  /**
+   * Sequential stopping: asked after every snapshot under load (S0 first) when the next one is
+   * due, or whether to stop; `durationMs` is then the most the side is measured. Absent:
+   * `snapshots` evenly over `durationMs`.
+   */
+  stopRule?: (snapshots: readonly RawSnapshot[]) => StopCall
   /** Pause between the end of the load and Sf (default SETTLE_MS). */
   settleMs?: number
   /** Seconds of /debug/pprof/trace in the middle of the load; 0 = none (default). */
@@ -82,6 +88,11 @@ const DEADLINE_MARGIN_MS = 5 * 60 * 1000
 const SETTLE_MS = 250
 /** A CPU profile this long has thousands of samples on a busy service; longer only costs memory. */
 const CPU_PROFILE_MAX_SECONDS = 10
+/**
+ * With sequential stopping a side may be done within seconds: a profile that outlasts it would
+ * hold the side. 3 s on a busy service is still hundreds of samples, which offheap.ts needs.
+ */
+const CPU_PROFILE_SEQUENTIAL_SECONDS = 3
 
 /** Thrown inside captureSide when the service exits; turned into ServiceCrashedError. */
 class Exited extends Error {
@@ -141,7 +152,8 @@ export async function captureSide(
     }
     throw err
   }
-  log(`${side}: ready after ${formatSeconds(Date.now() - startedAt)} (pid ${service.pid})`)
+  const readyAt = Date.now()
+  log(`${side}: ready after ${formatSeconds(readyAt - startedAt)} (pid ${service.pid})`)
 
   const exited = service.exited.then((exit) => {
     throw new Exited(exit)
@@ -229,7 +241,7 @@ export async function captureSide(
           side,
           label: s.label,
           index,
-          total: count,
+          ...(opts.stopRule ? {} : { total: count }),
           elapsedMs: s.elapsedMs,
           durationMs: opts.durationMs,
           requestsPerSecond: rate,
@@ -246,14 +258,18 @@ export async function captureSide(
       trace = fetchOptional(url, traceSeconds * 1000 + PROFILE_TIMEOUT_MS, signal, 512 * 1024 * 1024)
       trace.catch(() => {})
     }
-    const traceAt = t0 + Math.max(0, (opts.durationMs - traceSeconds * 1000) / 2)
+    // Sequentially, the side's length is not known: the trace starts with the measured load.
+    const traceAt = opts.stopRule ? t0 : t0 + Math.max(0, (opts.durationMs - traceSeconds * 1000) / 2)
 
     const s0 = await take('S0')
     snapshots.push(s0)
     progress(s0, 0, warmRate)
     // Where the service maps memory, calls C and faults new pages in: the only pointer to
     // an own line when RSS grows outside the Go heap. It ends before the load does.
-    const cpuSeconds = Math.min(CPU_PROFILE_MAX_SECONDS, Math.floor(opts.durationMs / 1000) - 1)
+    const cpuSeconds = Math.min(
+      opts.stopRule ? CPU_PROFILE_SEQUENTIAL_SECONDS : CPU_PROFILE_MAX_SECONDS,
+      Math.floor(opts.durationMs / 1000) - 1,
+    )
     const cpu =
       cpuSeconds > 0
         ? fetchOptional(
@@ -263,8 +279,10 @@ export async function captureSide(
           )
         : undefined
     cpu?.catch(() => {})
-    for (let i = 1; i <= count; i++) {
-      const due = t0 + i * interval
+    // Fixed: `count` snapshots evenly over the duration. Sequential: whenever the rule says.
+    let call: StopCall | undefined = opts.stopRule?.(snapshots)
+    for (let i = 1; call ? call.action === 'continue' : i <= count; i++) {
+      const due = t0 + (call?.action === 'continue' ? call.nextDueMs : i * interval)
       if (traceSeconds > 0 && !trace && traceAt < due) {
         await sleepUntil(traceAt)
         startTrace()
@@ -274,7 +292,14 @@ export async function captureSide(
       const prev = snapshots[snapshots.length - 1]!
       snapshots.push(s)
       progress(s, i, ((s.requests - prev.requests) / Math.max(1, s.elapsedMs - prev.elapsedMs)) * 1000)
+      if (call) call = opts.stopRule!(snapshots)
     }
+    const finish: SideFinish | undefined =
+      call?.action === 'stop'
+        ? { reason: call.reason, why: call.why, trendAlpha: call.trendAlpha }
+        : undefined
+    if (finish) log(`${side}: stopped at ${formatSeconds(snapshots.at(-1)!.elapsedMs)}: ${finish.why}`)
+    const measuredMs = performance.now() - t0
 
     // Near the end, while the load still runs: who is waiting where, and Go 1.26's leak detector.
     const dump = await guard(fetchOptional(`${pprofUrl}/goroutine?debug=2`, DUMP_TIMEOUT_MS, signal))
@@ -291,7 +316,7 @@ export async function captureSide(
     )
     await sleepUntil(performance.now() + settleMs)
     const settled = await take('Sf')
-    progress(settled, count, 0)
+    progress(settled, snapshots.length, 0)
 
     const typed = loadProblems(loadStats, snapshots)
     const problems = typed.map((p) => p.text)
@@ -306,6 +331,13 @@ export async function captureSide(
       logPath,
       runtimeEnv,
       errorFraction: errorFraction(loadStats),
+    }
+    if (finish) result.finish = finish
+    result.phases = {
+      startMs: readyAt - startedAt,
+      warmupMs: Math.round(t0 - warmupStart),
+      measuredMs: Math.round(measuredMs),
+      settleMs: Math.round(performance.now() - t0 - measuredMs),
     }
     if (problems.length > 0) result.problems = problems
     if (typed.length > 0) result.loadProblems = typed

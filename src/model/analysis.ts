@@ -28,6 +28,11 @@ export interface SideData {
   /** A CPU profile over part of the measured load: where memory the heap profile cannot see is mapped. */
   cpu?: Profile
   runtimeEnv: Record<string, string>
+  /**
+   * Level of this side's trend tests when it stopped early: what its interim looks left of
+   * the run's alpha (absent: all of it). The allocation comparison keeps the run's alpha.
+   */
+  trendAlpha?: number
 }
 
 /** A side's measurement after decoding, with what capture said of it. */
@@ -38,6 +43,9 @@ export interface DecodedMeasurement {
   /** The load's own problems among them: no clean verdict from such a measurement. */
   loadProblems: LoadProblem[]
 }
+
+/** The run's significance level: every trend and comparison, spent over the looks when a side stops early. */
+export const RUN_ALPHA = 0.05
 
 export interface AnalysisOptions {
   /** Go module path of the service (from go.mod); frames in it are "own". */

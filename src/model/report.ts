@@ -1,8 +1,32 @@
 // The JSON report: the one model both renderings (Markdown, JSON) come from.
 import type { Analysis } from './analysis.js'
+import type { SideName, StopReason } from './sides.js'
 
 /** 2: leaks head fixed (analysis.fixed), each finding's harm (details.harmPerRequest). */
 export const REPORT_SCHEMA_VERSION = 2
+
+/** One side's part of the run's time, and why its measured load ended. */
+export interface SideTiming {
+  side: SideName
+  startMs: number
+  warmupMs: number
+  measuredMs: number
+  settleMs: number
+  /** Absent on the fixed schedule (stop-early: false). */
+  stop?: { reason: StopReason; why: string }
+}
+
+/** What the run cost, phase by phase (issue 16). */
+export interface RunTiming {
+  /** Both builds (run side by side), base's worktree included. */
+  buildMs: number
+  /** In the order measured; the self-check last when there was one. */
+  sides: SideTiming[]
+  /** Decoding and analysing, after every side was measured. */
+  analysisMs: number
+  /** From the start of the run to the finished analysis. */
+  totalMs: number
+}
 
 export interface ReportMeta {
   /** "owner/name" when known. */
@@ -34,6 +58,11 @@ export interface ReportMeta {
   sourceRoots?: string[]
   /** e.g. https://github.com: with repository and headSha, locations link to the PR's files. */
   serverUrl?: string
+  /** Sides stopped when their answer was known (stop-early); durationMs was then the longest. */
+  stopEarly?: boolean
+  /** With stopEarly: the min-leak input, bytes per request. */
+  minLeak?: number
+  timing?: RunTiming
 }
 
 export interface Report {

@@ -44,6 +44,34 @@ export interface RawSnapshot {
   process?: ProcessStats
 }
 
+/** Why a side's measured load ended (issue 16's stopping rule, or the fixed schedule's end). */
+export const STOP_REASONS = ['leak-certain', 'memory-budget', 'floor-reached', 'max-duration'] as const
+export type StopReason = (typeof STOP_REASONS)[number]
+
+/** How the measured load of a side ended, and what that leaves the analysis. */
+export interface SideFinish {
+  reason: StopReason
+  /** In words: "floor 28 B/req reached", "leak certain (live heap +1 KiB/req)". */
+  why: string
+  /** Level the trend tests of this side must use: what the looks before the stop left of alpha. */
+  trendAlpha: number
+}
+
+/** The stopping rule's answer after a snapshot: measure on until nextDueMs (after S0), or stop. */
+export type StopCall =
+  { action: 'continue'; nextDueMs: number; why: string } | ({ action: 'stop' } & SideFinish)
+
+/** Milliseconds each part of a side took, for "what it cost". */
+export interface SidePhases {
+  /** Start until the service answered. */
+  startMs: number
+  warmupMs: number
+  /** S0 to the last snapshot under load. */
+  measuredMs: number
+  /** The end-of-load dumps, the load's stop and the pause before Sf, with Sf. */
+  settleMs: number
+}
+
 export interface SideMeasurement {
   side: SideName
   /** S0..Sn in order. */
@@ -73,6 +101,9 @@ export interface SideMeasurement {
   problems?: string[]
   /** The load's own problems among them, typed: each one means the figures cannot vouch for the code. */
   loadProblems?: LoadProblem[]
+  /** Why the measured load ended when it did; absent on the fixed schedule (stop-early: false). */
+  finish?: SideFinish
+  phases?: SidePhases
 }
 
 /**

@@ -113,6 +113,7 @@ export function decodeSide(m: SideMeasurement, opts: DecodeSideOptions = {}): Si
       : undefined,
     cpu: m.cpuProfile ? decodeSnapshotProfile(m.cpuProfile, `${m.side} CPU profile`, 'cpu', opts) : undefined,
     runtimeEnv: m.runtimeEnv,
+    ...(m.finish ? { trendAlpha: m.finish.trendAlpha } : {}),
   }
 }
 

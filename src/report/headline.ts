@@ -1,5 +1,6 @@
 // The first thing a reviewer reads: is this PR safe? One verdict, one number,
 // one place in the code; the other verdicts as short lines under it.
+import { measuredLengths } from './timing.js'
 import type { AllocatorChange, Finding, FindingKind, FixedLeak } from '../model/analysis.js'
 import { isLeakKind, KIND_LABEL } from '../model/finding-kinds.js'
 import { codeSpan, escapeMarkdown } from './escape.js'
@@ -217,9 +218,11 @@ function contextLine(ctx: RenderContext): string {
     ? `${formatCount(analysis.base.requests)} / ${formatCount(analysis.head.requests)} requests`
     : `${formatCount(analysis.head.requests)} requests`
   const cutShort = analysis.untrustworthy?.some((n) => n.endsWith('results are partial'))
-  parts.push(
-    `${escapeMarkdown(reqs)} in ${escapeMarkdown(formatDuration(meta.durationMs))}${analysis.base ? ' per side' : ''}${cutShort ? ' (cut short)' : ''}`,
-  )
+  const lengths = measuredLengths(meta)
+  const measured = lengths
+    ? `${lengths}${analysis.base ? ' (base / head, stopped when the answer was known)' : ''}`
+    : `${formatDuration(meta.durationMs)}${analysis.base ? ' per side' : ''}`
+  parts.push(`${escapeMarkdown(reqs)} in ${escapeMarkdown(measured)}${cutShort ? ' (cut short)' : ''}`)
   return parts.join(' · ')
 }
 

@@ -2,12 +2,14 @@
 // reader is a validator: in the fork-safe two-job mode the report comes from an
 // artifact that the PR's own code could have written, so every field the
 // renderer uses is type-checked and size-capped, and unknown fields are dropped.
-import { REPORT_SCHEMA_VERSION, type Report, type ReportMeta } from '../model/report.js'
+import { REPORT_SCHEMA_VERSION, type Report, type ReportMeta, type RunTiming } from '../model/report.js'
+import { STOP_REASONS } from '../model/sides.js'
 import {
   ReportValidationError,
   array,
   number,
   object,
+  oneOf,
   optArray,
   optNumber,
   optString,
@@ -51,6 +53,36 @@ export function toJson(report: Report): string {
 /** Above this the report's text is not even parsed (the other caps are in read-analysis.ts). */
 const MAX_TEXT = 100 * 1024 * 1024
 
+function timing(value: unknown, path: string): RunTiming | undefined {
+  if (value === undefined) return undefined
+  const o = object(value, path)
+  const ms = (v: unknown, p: string): number => number(v, p, { min: 0 })
+  return {
+    buildMs: ms(o.buildMs, `${path}.buildMs`),
+    sides: array(o.sides, `${path}.sides`, 3, (v, p) => {
+      const side = object(v, p)
+      const stop = side.stop === undefined ? undefined : object(side.stop, `${p}.stop`)
+      return {
+        side: oneOf(side.side, `${p}.side`, ['base', 'head'] as const),
+        startMs: ms(side.startMs, `${p}.startMs`),
+        warmupMs: ms(side.warmupMs, `${p}.warmupMs`),
+        measuredMs: ms(side.measuredMs, `${p}.measuredMs`),
+        settleMs: ms(side.settleMs, `${p}.settleMs`),
+        ...(stop
+          ? {
+              stop: {
+                reason: oneOf(stop.reason, `${p}.stop.reason`, STOP_REASONS),
+                why: string(stop.why, `${p}.stop.why`, SENTENCE),
+              },
+            }
+          : {}),
+      }
+    }),
+    analysisMs: ms(o.analysisMs, `${path}.analysisMs`),
+    totalMs: ms(o.totalMs, `${path}.totalMs`),
+  }
+}
+
 function meta(value: unknown, path: string): ReportMeta {
   const o = object(value, path)
   const repository = optString(o.repository, `${path}.repository`, SHORT)
@@ -84,6 +116,9 @@ function meta(value: unknown, path: string): ReportMeta {
     commentId: string(o.commentId, `${path}.commentId`, SHORT),
     sourceRoots: optArray(o.sourceRoots, `${path}.sourceRoots`, 10, (r, p) => string(r, p, NAME)),
     serverUrl: optString(o.serverUrl, `${path}.serverUrl`, SHORT),
+    ...(o.stopEarly === true ? { stopEarly: true } : {}),
+    ...(o.minLeak !== undefined ? { minLeak: number(o.minLeak, `${path}.minLeak`, { min: 1 }) } : {}),
+    ...(o.timing !== undefined ? { timing: timing(o.timing, `${path}.timing`) } : {}),
   }
 }
 

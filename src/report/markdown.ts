@@ -10,11 +10,12 @@ import { heapChart } from './chart.js'
 import { commentMarker } from './marker.js'
 import { codeBlock, codeSpan, escapeHtml, escapeMarkdown, safeUrl } from './escape.js'
 import { fixedSection, renderFinding } from './findings.js'
-import { formatDuration, formatFraction } from '../model/format.js'
+import { formatFraction } from '../model/format.js'
 import { findingOneLiner, headline, orderFindings } from './headline.js'
 import { proseToMarkdown, renderContext, type RenderContext } from './inline.js'
 import { pprofCommands, reproduceCommand } from './reproduce.js'
 import { allocatorTable, headAllocatorTable, summaryTable } from './tables.js'
+import { footer } from './footer.js'
 
 /** GitHub refuses a comment body longer than this. */
 export const MAX_COMMENT_CHARS = 65_536
@@ -220,22 +221,6 @@ function notesSection(ctx: RenderContext): Section {
   const notes = ctx.report.analysis.notes
   if (notes.length === 0) return []
   return ['#### Notes', '', ...notes.slice(0, 20).map((n) => `- ${proseToMarkdown(n, 600)}`), '']
-}
-
-function footer(ctx: RenderContext): string {
-  const { meta, tool } = ctx.report
-  const reqs = meta.requests.slice(0, 3).map((r) => codeSpan(r, { max: 60 }))
-  if (meta.requests.length > 3) reqs.push(escapeMarkdown(`+${meta.requests.length - 3} more`))
-  const parts = [
-    escapeMarkdown(`${tool.name} ${tool.version}`, { max: 80 }),
-    escapeMarkdown(
-      `${meta.connections} connections, ${formatDuration(meta.warmupMs)} warmup + ${formatDuration(meta.durationMs)} measured, ${meta.snapshots} snapshots`,
-    ),
-    `requests: ${reqs.join(', ') || '—'}`,
-    escapeMarkdown([meta.goVersion, meta.platform].filter(Boolean).join(' '), { max: 80 }),
-    escapeMarkdown(`regression threshold ${formatFraction(meta.regressionThreshold)}`),
-  ]
-  return `<sub>${parts.filter(Boolean).join(' · ')}</sub>`
 }
 
 function render(ctx: RenderContext, d: Detail, artifactUrl: string | undefined, dropped: string[]): string {

@@ -64,7 +64,10 @@ export function reproduceCommand(meta: ReportMeta): string[] {
   unlessDefault('duration', duration(meta.durationMs))
   unlessDefault('warmup', duration(meta.warmupMs))
   unlessDefault('connections', String(meta.connections))
-  unlessDefault('snapshots', String(meta.snapshots))
+  // Reports from before stop-early (or with it off) were measured on the fixed schedule.
+  unlessDefault('stop-early', String(meta.stopEarly === true))
+  if (meta.stopEarly && meta.minLeak !== undefined) unlessDefault('min-leak', `${meta.minLeak}B`)
+  if (!meta.stopEarly) unlessDefault('snapshots', String(meta.snapshots))
   unlessDefault('regression-threshold', `${+(meta.regressionThreshold * 100).toFixed(4)}%`)
   unlessDefault('fail-on', meta.failOn.join(','))
   const lines: string[] = []

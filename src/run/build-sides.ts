@@ -1,6 +1,6 @@
 // The build step: base's worktree, the load as the requests file gives it, and
-// both binaries, all before anything is measured (build CPU must not overlap a
-// measurement).
+// both binaries, built side by side, all before anything is measured (build CPU
+// must not overlap a measurement).
 import { join } from 'node:path'
 import { buildSide, type BuiltSide } from '../build/go-build.js'
 import { addBaseWorktree, type BaseTree } from '../build/worktree.js'
@@ -63,21 +63,28 @@ export async function buildSides(
       (fromFile.side === 'head' ? ': base has no such file.' : ', so the PR cannot change its own load.')
     log.info(result.requestsNote)
   }
-  for (const side of sides) {
-    const treeDir = side === 'base' ? result.baseTree!.dir : ctx.workspace
-    const b = await buildSide({
-      side,
-      treeDir,
-      workingDirectory: inputs.workingDirectory,
-      package: inputs.package,
-      buildCommand: inputs.buildCommand,
-      binary: join(binDir, `${side}.bin`),
-      signal: ctx.signal,
-      sandbox,
-      log: log.info,
-    })
-    log.info(`${side}: built ${inputs.package} (${b.modulePath}) in ${(b.durationMs / 1000).toFixed(1)}s`)
-    result.built[side] = b
-  }
+  // Side by side: the builds are the only CPU-bound work before the first measurement, and
+  // nothing is measured until both are done. A failed build waits for the other to end.
+  const builds = await Promise.allSettled(
+    sides.map(async (side) => {
+      const b = await buildSide({
+        side,
+        treeDir: side === 'base' ? result.baseTree!.dir : ctx.workspace,
+        workingDirectory: inputs.workingDirectory,
+        package: inputs.package,
+        buildCommand: inputs.buildCommand,
+        binary: join(binDir, `${side}.bin`),
+        signal: ctx.signal,
+        sandbox,
+        log: log.info,
+      })
+      log.info(`${side}: built ${inputs.package} (${b.modulePath}) in ${(b.durationMs / 1000).toFixed(1)}s`)
+      return [side, b] as const
+    }),
+  )
+  // Base's failure first, as the sides are listed.
+  const failed = builds.find((b) => b.status === 'rejected')
+  if (failed) throw failed.reason
+  for (const b of builds) if (b.status === 'fulfilled') result.built[b.value[0]] = b.value[1]
   return result
 }

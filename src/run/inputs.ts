@@ -63,6 +63,10 @@ export interface Inputs {
   warmupMs: number
   connections: number
   snapshots: number
+  /** Sequential stopping (stop-early): a side ends when its answer is known; durationMs is its longest. */
+  stopEarly: boolean
+  /** Bytes per request a clean side must be able to see before it stops early. */
+  minLeak: number
   baseRef: string
   failOn: FailOnWord[]
   regressionThreshold: number
@@ -79,6 +83,18 @@ export interface Inputs {
   maxProfileBytes: number
   /** Bytes the sandbox's cgroup lets a side's processes hold; undefined: no limit (memory-limit: none). */
   memoryLimit?: number
+}
+
+/** Bytes per request: "32B", "1KiB", or a bare number of bytes. */
+function parseMinLeak(raw: string): number {
+  const text = /^\s*\d+\s*$/.test(raw) ? `${raw.trim()}B` : raw
+  try {
+    return parseSize('min-leak', text, 1, 1024 ** 2)
+  } catch {
+    throw new UsageError(
+      `min-leak: expected bytes per request from 1B to 1MiB, like 32B or 1KiB, got ${JSON.stringify(raw)}`,
+    )
+  }
 }
 
 /**
@@ -102,13 +118,15 @@ export function readInputs(get: (name: InputName) => string): Inputs {
   }
   const durationMs = parseDuration('duration', value('duration'))
   const snapshots = parseInteger('snapshots', value('snapshots'), 3, 60)
-  if (durationMs / snapshots < 500) {
+  const stopEarly = parseBoolean('stop-early', value('stop-early'))
+  // The sequential schedule has its own spacing; the fixed one must leave room between snapshots.
+  if (!stopEarly && durationMs / snapshots < 500) {
     throw new UsageError(
       `snapshots: ${snapshots} snapshots in ${value('duration')} leaves under 0.5 s between them; use fewer or a longer duration`,
     )
   }
   const rate = value('rate').trim() ? parseRate(value('rate')) : undefined
-  if (rate !== undefined && (rate * durationMs) / snapshots / 1000 < 10) {
+  if (!stopEarly && rate !== undefined && (rate * durationMs) / snapshots / 1000 < 10) {
     // Fewer would read as "the service stopped answering" between two snapshots, and the
     // per-window allocation figures would rest on a handful of requests.
     throw new UsageError(
@@ -135,6 +153,8 @@ export function readInputs(get: (name: InputName) => string): Inputs {
     warmupMs: parseDuration('warmup', value('warmup'), { allowZero: true }),
     connections: parseInteger('connections', value('connections'), 1, 1024),
     snapshots,
+    stopEarly,
+    minLeak: parseMinLeak(value('min-leak')),
     baseRef: gitRef(value('base-ref')),
     failOn: parseFailOn(value('fail-on')),
     regressionThreshold: parseFraction('regression-threshold', value('regression-threshold')),

@@ -9,11 +9,14 @@ import { measureSide } from '../capture/side.js'
 import { listenUrlFor, type LoadRequest } from '../load/requests.js'
 import { oneLine, UsageError } from '../model/errors.js'
 import type { Inputs } from './inputs.js'
+import { RUN_ALPHA } from '../model/analysis.js'
 import type { SideMeasurement, SideName, SideOutcome } from '../model/sides.js'
 import type { Sandbox } from '../sandbox/sandbox.js'
 import { expandPort, serviceEnvironment } from '../service/service-env.js'
 import { isPortInUse, PortInUseError } from '../service/port.js'
 import type { PipelineContext } from './pipeline-context.js'
+import { defaultMemoryLimit } from './input-values.js'
+import { comparisonWindows, stopRuleFor } from './stop-rule.js'
 import { writeMeasurement } from './write.js'
 
 export interface MeasuredSides {
@@ -121,9 +124,20 @@ function sideOptions(
     env: Record<string, string>
     scope: Awaited<ReturnType<Sandbox['scope']>>
     requests: LoadRequest[]
+    /** The side compared against, for head's plan of the comparison (base, or head for the self-check). */
+    baseWindows?: number[]
   },
 ): Parameters<typeof measureSide>[0] {
   const { side, role, dirName, built: b, env, scope, requests } = one
+  const stopping = {
+    alpha: RUN_ALPHA,
+    minLeak: inputs.minLeak,
+    regressionThreshold: inputs.regressionThreshold,
+    maxDurationMs: inputs.durationMs,
+    memProfileRate: settings.memProfileRate,
+    // Stopped short of the sandbox's limit (or of half the machine), head is reported on what it measured.
+    memoryBudgetBytes: Math.floor(0.8 * (inputs.memoryLimit ?? defaultMemoryLimit())),
+  }
   return {
     side,
     binary: b.binary,
@@ -143,6 +157,9 @@ function sideOptions(
     warmupMs: inputs.warmupMs,
     durationMs: inputs.durationMs,
     snapshots: inputs.snapshots,
+    ...(inputs.stopEarly
+      ? { stopRule: stopRuleFor(role === 'base' ? 'base' : 'head', stopping, one.baseWindows) }
+      : {}),
     // Whole seconds, at most half the measured load, so the trace never covers a snapshot window whole.
     traceSeconds: role === 'head' ? Math.floor(Math.min(inputs.traceSeconds, inputs.durationMs / 2000)) : 0,
     workDir: join(ctx.outDir, dirName),
@@ -161,7 +178,7 @@ export async function measureSides(
 ): Promise<MeasuredSides> {
   const { log } = ctx
   const settings = serviceSettings(inputs, requests, sandbox)
-  const measureOne = async (side: SideName, role: string): Promise<SideOutcome> => {
+  const measureOne = async (side: SideName, role: string, baseWindows?: number[]): Promise<SideOutcome> => {
     const b = built[side]!
     // The workflow's own command, before the PR's service starts (and outside its scope).
     if (inputs.setupCommand) await log.group(`Setup ${role}`, () => runSetup(inputs, ctx, role))
@@ -174,7 +191,16 @@ export async function measureSides(
     try {
       return await log.group(`Measure ${role}`, () =>
         measureSide(
-          sideOptions(inputs, ctx, settings, { side, role, dirName, built: b, env, scope, requests }),
+          sideOptions(inputs, ctx, settings, {
+            side,
+            role,
+            dirName,
+            built: b,
+            env,
+            scope,
+            requests,
+            ...(baseWindows ? { baseWindows } : {}),
+          }),
           log.info,
         ),
       )
@@ -194,7 +220,10 @@ export async function measureSides(
   for (const side of sides) {
     if (ctx.signal?.aborted) break
     // Stopped from outside while starting: nothing of this side to keep; the sides after it are not started.
-    const outcome = await measureOne(side, side).catch((error: unknown) => {
+    // Head plans its comparison against what base measured (a crashed base is not compared against).
+    const base = outcomes.base?.kind === 'measured' ? outcomes.base.measurement : undefined
+    const baseWindows = side === 'head' && base ? comparisonWindows(base.snapshots) : undefined
+    const outcome = await measureOne(side, side, baseWindows).catch((error: unknown) => {
       if (ctx.signal?.aborted) return undefined
       throw namedForSide(error, side, ctx.signal)
     })
@@ -208,11 +237,13 @@ export async function measureSides(
   const head = outcomes.head
   const selfCheck =
     inputs.selfCheck && head?.measurement && head.kind !== 'crashed' && !ctx.signal?.aborted
-      ? await measureOne('head', 'head (self-check)').catch((error: unknown) => {
-          // A stop during the A/A run leaves the real measurement whole: report it without the check.
-          if (ctx.signal?.aborted) return undefined
-          throw error
-        })
+      ? await measureOne('head', 'head (self-check)', comparisonWindows(head.measurement.snapshots)).catch(
+          (error: unknown) => {
+            // A stop during the A/A run leaves the real measurement whole: report it without the check.
+            if (ctx.signal?.aborted) return undefined
+            throw error
+          },
+        )
       : undefined
   // A crash of the A/A run is the run's failure, as any other; a stop of it was handled above.
   if (selfCheck?.kind === 'crashed') throw selfCheck.crash

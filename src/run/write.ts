@@ -8,8 +8,14 @@ import type { LoadRequest } from '../load/requests.js'
 import type { Analysis } from '../model/analysis.js'
 import { oneLine } from '../model/errors.js'
 import type { Inputs } from './inputs.js'
-import { REPORT_SCHEMA_VERSION, type Report, type ReportMeta } from '../model/report.js'
-import type { SideMeasurement, SideName } from '../model/sides.js'
+import {
+  REPORT_SCHEMA_VERSION,
+  type Report,
+  type ReportMeta,
+  type RunTiming,
+  type SideTiming,
+} from '../model/report.js'
+import type { SideMeasurement, SideName, SideOutcome } from '../model/sides.js'
 import { VERSION } from '../model/version.js'
 import { toJson } from '../report/json.js'
 import { failuresFor } from '../report/verdict.js'
@@ -37,10 +43,29 @@ export async function writeMeasurement(dir: string, m: SideMeasurement, log: Log
 }
 
 /** What was run, where, by whom: the report's `meta`. */
+/** The run's time by phase: the builds, each side's parts and why its load ended, the analysis. */
+export function runTiming(
+  outcomes: Partial<Record<SideName, SideOutcome>>,
+  totals: Omit<RunTiming, 'sides'>,
+): RunTiming {
+  const sides: SideTiming[] = []
+  for (const side of ['base', 'head'] as const) {
+    const m = outcomes[side]?.measurement
+    if (!m?.phases) continue
+    sides.push({
+      side,
+      ...m.phases,
+      ...(m.finish ? { stop: { reason: m.finish.reason, why: m.finish.why } } : {}),
+    })
+  }
+  return { ...totals, sides }
+}
+
 export async function reportMeta(
   inputs: Inputs,
   ctx: PipelineContext,
   run: {
+    timing?: RunTiming
     sides: readonly SideName[]
     modulePath: string
     requests: LoadRequest[]
@@ -74,6 +99,8 @@ export async function reportMeta(
       ...(run.sandboxRoot ? run.sides.map((side) => join(run.sandboxRoot!, side)) : []),
     ],
     serverUrl: ctx.serverUrl,
+    ...(inputs.stopEarly ? { stopEarly: true, minLeak: inputs.minLeak } : {}),
+    ...(run.timing ? { timing: run.timing } : {}),
   }
 }
 

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { captureSide, type MeasureOptions } from '../../src/capture/schedule.js'
+import { stopSnapshots } from '../../src/run/stop-rule.js'
 import { ServiceCrashedError } from '../../src/capture/cut-short.js'
 import { PprofUnavailableError } from '../../src/capture/pprof.js'
 import { parseRequests } from '../../src/load/requests.js'
@@ -106,6 +107,43 @@ describe('measureSide', () => {
     const pid = pidFromLog(m.logPath)
     expect(isRunning(pid)).toBe(false)
     expect(await canConnect(opts.port)).toBe(false)
+  })
+
+  it('with a stop rule: snapshots when it says, stops when it says, and records why and the phases', async () => {
+    const lines: string[] = []
+    const seen: number[] = []
+    const rule: MeasureOptions['stopRule'] = (snaps) => {
+      seen.push(snaps.length)
+      // Read as the real rule reads them: the heap text of a live service, scaled.
+      expect(stopSnapshots(snaps)!.every((s) => s.liveHeapBytes > 0 && s.allocBytes > 0)).toBe(true)
+      return snaps.length < 3
+        ? { action: 'continue', nextDueMs: [300, 700][snaps.length - 1]!, why: 'wanting' }
+        : { action: 'stop', reason: 'floor-reached', why: 'floor 3 B/req reached', trendAlpha: 0.04 }
+    }
+    const opts = await options('healthy', { durationMs: 5000, snapshots: 3, stopRule: rule })
+    const m = await captureSide(opts, (l) => lines.push(l))
+
+    expect(seen).toEqual([1, 2, 3])
+    expect(m.snapshots.map((s) => s.label)).toEqual(['S0', 'S1', 'S2'])
+    expect(m.snapshots[1].elapsedMs).toBeGreaterThanOrEqual(300)
+    expect(m.snapshots[2].elapsedMs).toBeGreaterThanOrEqual(700)
+    expect(m.snapshots[2].elapsedMs).toBeLessThan(2000)
+    expect(m.finish).toEqual({ reason: 'floor-reached', why: 'floor 3 B/req reached', trendAlpha: 0.04 })
+    // Allocation grows between snapshots, as the comparison's windows need.
+    const alloc = stopSnapshots(m.snapshots)!.map((s) => s.allocBytes)
+    expect(alloc[1]).toBeGreaterThan(alloc[0]!)
+    expect(alloc[2]).toBeGreaterThan(alloc[1]!)
+    const p = m.phases!
+    expect(p.warmupMs).toBeGreaterThanOrEqual(290)
+    expect(p.measuredMs).toBeGreaterThanOrEqual(m.snapshots[2].elapsedMs)
+    expect(p.measuredMs).toBeLessThan(opts.durationMs)
+    expect(p.settleMs).toBeGreaterThanOrEqual(opts.settleMs)
+    expect(p.startMs).toBeGreaterThanOrEqual(0)
+    expect(
+      lines.filter((l) => /^head: stopped at \d+(\.\d)? s: floor 3 B\/req reached$/.test(l)),
+    ).toHaveLength(1)
+    // No planned count to show: the longest measurement instead.
+    expect(lines.find((l) => l.startsWith('head S1 '))).toMatch(/^head S1 {2}0\.\ds \(at most 5s\)/)
   })
 
   it('passes the runtime settings through and reports them', async () => {

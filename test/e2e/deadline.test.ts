@@ -22,7 +22,19 @@ import { FIXTURES_DIR } from '../support/fixture-repo.js'
 import { startGitHubApi, type GitHubApi } from '../support/github-api.js'
 import { DIST_INDEX, processesMentioning, runAction } from '../support/run-action.js'
 
-const LOAD = ['--warmup', '1s', '--duration', '8s', '--snapshots', '4', '--requests', 'GET /time']
+// The fixed schedule: each side's load runs its whole 8 s, so the stops land where these tests say.
+const LOAD = [
+  '--warmup',
+  '1s',
+  '--duration',
+  '8s',
+  '--snapshots',
+  '4',
+  '--stop-early',
+  'false',
+  '--requests',
+  'GET /time',
+]
 const PARTIAL_HEAD =
   /^(timeout after 17s|interrupted by SIGINT): head measured for \d s of 8 s; results are partial$/
 

@@ -113,8 +113,16 @@ describe.runIf(existsSync(CLI) && existsSync(DIST_INDEX))('service faults', { ti
 
     it('the timeout input, during the load: exit 3 naming the timeout, everything stopped', async (ctx) => {
       const repo = await faultRepo(ctx.task.id, 'healthy', 'healthy')
-      // 25 s: past both builds even on a busy machine, inside base's 40 s of load.
-      const run = await runFault(repo, [...SHORT, '--duration', '40s', '--timeout', '25s'])
+      // 25 s: past both builds even on a busy machine, inside base's 40 s of load (all of it: fixed).
+      const run = await runFault(repo, [
+        ...SHORT,
+        '--duration',
+        '40s',
+        '--stop-early',
+        'false',
+        '--timeout',
+        '25s',
+      ])
       expect(run.code, tail(run.stderr)).toBe(3)
       expect(run.stderr).toMatch(/^base S0\//m)
       expect(lastLine(run.stderr)).toBe('memleak: timeout: the run took longer than 25s')
@@ -146,6 +154,8 @@ describe.runIf(existsSync(CLI) && existsSync(DIST_INDEX))('service faults', { ti
           ...SHORT,
           '--duration',
           '20s',
+          '--stop-early',
+          'false',
         ],
         { cwd: repo.dir, stdio: ['ignore', 'ignore', 'pipe'] },
       )

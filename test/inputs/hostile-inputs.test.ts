@@ -54,6 +54,8 @@ const REFUSED: Partial<Record<Name, string[]>> = {
   warmup: ['-1s'],
   connections: ['0', '100000', '1.5'],
   snapshots: ['1', '1000'],
+  'stop-early': ['maybe', '1; rm -rf /'],
+  'min-leak': ['0', '-32', '2MiB', '32 bytes', '1e400'],
   'fail-on': ['leak;rm', 'none,leak', ''.padEnd(3, ',')],
   'regression-threshold': ['-10%', 'NaN', '1e400%'],
   memprofilerate: ['0', '-1', '99999999999'],

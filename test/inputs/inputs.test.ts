@@ -20,8 +20,10 @@ describe('readInputs', () => {
       readyUrl: 'http://127.0.0.1:8080/debug/pprof/',
       requests: [{ method: 'GET', path: '/' }],
       durationMs: 60_000,
-      warmupMs: 10_000,
+      warmupMs: 5_000,
       connections: 16,
+      stopEarly: true,
+      minLeak: 32,
       failOn: ['new-leak', 'regression', 'no-verdict'],
       regressionThreshold: 0.1,
       comment: true,
@@ -66,7 +68,10 @@ describe('readInputs', () => {
     [{ duration: 'abc' }, 'duration: expected a duration like 30s, 2m or 1m30s, got "abc"'],
     [{ rate: '0' }, 'rate: expected requests per second above 0, like 200 or 200/s, got "0"'],
     [{ rate: 'fast' }, 'rate: expected requests per second above 0'],
-    [{ rate: '0.5' }, 'rate: 0.5 requests/s leaves under 10 requests between snapshots (6 in 60s); raise it'],
+    [
+      { rate: '0.5', 'stop-early': 'false' },
+      'rate: 0.5 requests/s leaves under 10 requests between snapshots (6 in 60s); raise it',
+    ],
     [{ headers: 'Authorization' }, 'headers line 1: no "Name:" in "Authorization"'],
     [{ 'requests-file': '../x.http' }, 'requests-file: expected a path inside the repository'],
     [
@@ -92,7 +97,10 @@ describe('readInputs', () => {
     [{ env: 'GITHUB_TOKEN=x' }, 'env line 1: GITHUB_TOKEN is refused'],
     [{ env: 'FOO' }, 'env line 1: expected KEY=VALUE'],
     [{ args: '--name "unterminated' }, 'args: unterminated " quote'],
-    [{ duration: '2s', snapshots: '10' }, 'snapshots: 10 snapshots in 2s leaves under 0.5 s'],
+    [
+      { duration: '2s', snapshots: '10', 'stop-early': 'false' },
+      'snapshots: 10 snapshots in 2s leaves under 0.5 s',
+    ],
     [{ 'max-profile-size': 'x' }, 'max-profile-size: expected a size like 256MiB or 1GiB, got "x"'],
     // Decimal units are refused rather than guessed at.
     [{ 'max-profile-size': '256MB' }, 'max-profile-size: expected a size like 256MiB or 1GiB, got "256MB"'],

@@ -113,6 +113,38 @@ export function meta(over: Partial<ReportMeta> = {}): ReportMeta {
   }
 }
 
+/** A run whose sides stopped when their answer was known (issue 16), with what each phase took. */
+export function stoppedEarlyMeta(why: { base?: string; head?: string } = {}): Partial<ReportMeta> {
+  return {
+    warmupMs: 5_000,
+    stopEarly: true,
+    minLeak: 32,
+    timing: {
+      buildMs: 2_210,
+      sides: [
+        {
+          side: 'base',
+          startMs: 122,
+          warmupMs: 5_000,
+          measuredMs: 12_900,
+          settleMs: 291,
+          stop: { reason: 'floor-reached', why: why.base ?? 'floor 2.6 B/req reached' },
+        },
+        {
+          side: 'head',
+          startMs: 108,
+          warmupMs: 5_000,
+          measuredMs: 5_640,
+          settleMs: 330,
+          stop: { reason: 'leak-certain', why: why.head ?? 'leak certain (live heap +1022 B/req)' },
+        },
+      ],
+      analysisMs: 206,
+      totalMs: 31_900,
+    },
+  }
+}
+
 export function report(
   analysis: Analysis,
   failures: string[] = [],

@@ -49,6 +49,7 @@ const CASES: [string, () => ReturnType<typeof reportFor>, string?][] = [
     'https://github.com/acme/shop/actions/runs/99/artifacts/7',
   ],
   ['regression', () => reportFor(F.regressionAnalysis())],
+  ['stopped-early', () => reportFor(F.heapLeakAnalysis(), F.stoppedEarlyMeta())],
   ['goroutine-leak', () => reportFor(F.goroutineLeakAnalysis())],
   ['pre-existing-leak', () => reportFor(F.preExistingAnalysis())],
   ['fixes-base-leak', () => reportFor(F.fixesLeakAnalysis())],
