@@ -4,6 +4,7 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { defaultContext, type BenchContext, type Section } from './lib/context.js'
+import { MODES, type Mode } from './lib/detection-summary.js'
 import { machine, machineLine } from './lib/machine.js'
 import { note, setInvocation } from './lib/output.js'
 import { analysisSection } from './sections/analysis.js'
@@ -32,10 +33,12 @@ ${SECTIONS.map((s) => `  ${s.name.padEnd(10)} ${s.about}`).join('\n')}
 options:
   --quick            fewer repetitions and shorter runs (a smoke test of the bench, not figures to quote)
   --reps N           repetitions (analysis, overhead, verdict, detection) or rounds (load)
-  --duration S[,S]   load: seconds per run; verdict: durations to try; detection: measured seconds a side
+  --duration S[,S]   load: seconds per run; verdict: durations to try; detection: seconds a side of the fixed reference (default 60)
   --threads N[,N]    load: worker threads of the built-in generator (and wrk -t), default 1
   --sizes B[,B]      detection: planted leaks in bytes/request (default 8,32,128,1024), or none
   --controls F[,F]   detection: A/A control fixtures (default healthy,churn,boundedcache), or none
+  --modes M[,M]      detection: sequential (the action's defaults), fixed (--stop-early false), or both (default)
+  --fixed-reps N     detection: the fixed reference in the first N reps only (default all of --reps)
   --dist DIR         the built CLI to measure (default dist/; build it first with npm run build)
 
 Needs go, git, and for the load references wrk and ab (apt-get install -y wrk apache2-utils).`
@@ -49,6 +52,15 @@ function list(v: string | undefined, name: string): number[] | undefined {
   return xs
 }
 
+function modes(v: string | undefined): Mode[] | undefined {
+  if (v === undefined) return undefined
+  const ms = v.split(',')
+  const bad = ms.filter((m) => !(MODES as readonly string[]).includes(m))
+  if (bad.length || ms.length === 0)
+    throw new Error(`--modes: expected ${MODES.join(', ')} (comma-separated), got ${v}`)
+  return ms as Mode[]
+}
+
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -59,6 +71,8 @@ async function main(): Promise<number> {
       threads: { type: 'string' },
       sizes: { type: 'string' },
       controls: { type: 'string' },
+      modes: { type: 'string' },
+      'fixed-reps': { type: 'string' },
       dist: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -86,6 +100,8 @@ async function main(): Promise<number> {
     threads: list(values.threads, 'threads') ?? [1],
     sizes: list(values.sizes, 'sizes'),
     controls: values.controls === 'none' ? [] : values.controls?.split(','),
+    modes: modes(values.modes),
+    fixedReps: list(values['fixed-reps'], 'fixed-reps')?.[0],
   }
   if (values.dist) ctx.dist = resolve(values.dist)
   setInvocation(process.argv.slice(2), ctx.quick)

@@ -1,5 +1,6 @@
 // What every section gets from the command line.
 import { join } from 'node:path'
+import type { Mode } from './detection-summary.js'
 import { ROOT } from './repo.js'
 
 export interface BenchContext {
@@ -19,6 +20,10 @@ export interface BenchContext {
   sizes?: number[]
   /** --controls for the detection study, when given. */
   controls?: string[]
+  /** --modes for the detection study (default both). */
+  modes?: Mode[]
+  /** --fixed-reps: detection's fixed reference only in the first N reps (default all). */
+  fixedReps?: number
   cpuProf: boolean
 }
 

@@ -1,8 +1,41 @@
 // One `memleak run` as a user would start it (the CLI as a whole process),
 // with its log lines timed as they arrive so the overhead can be broken down.
+import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { INPUT_DEFAULTS } from '../../src/model/input-defaults.js'
+import { parseDuration } from '../../src/run/input-parsers.js'
 import { freePort, run } from './proc.js'
+
+/** The action's warmup and duration defaults in seconds (what the CLI applies when they are left out). */
+export const ACTION_DEFAULTS = {
+  warmupS: parseDuration('warmup', INPUT_DEFAULTS.warmup) / 1000,
+  durationS: parseDuration('duration', INPUT_DEFAULTS.duration) / 1000,
+}
+
+export interface CliDefaults {
+  /** Whether it has the `--stop-early` flag (issue 16). */
+  stopEarly: boolean
+  warmupS: number
+  durationS: number
+}
+
+/**
+ * What the built CLI does with warmup and duration left out, from its `run --help` (the CLI
+ * measured may be another build than this checkout's src/; ACTION_DEFAULTS where it does not say).
+ */
+export function cliDefaults(cli: string): CliDefaults {
+  const help = execFileSync(process.execPath, [cli, 'run', '--help'], { encoding: 'utf8' })
+  const seconds = (flag: 'warmup' | 'duration'): number => {
+    const m = new RegExp(`^\\s*--${flag} DURATION\\b[^\\n]*\\(default "([^"]+)"\\)`, 'm').exec(help)
+    return m ? parseDuration(flag, m[1]!) / 1000 : ACTION_DEFAULTS[`${flag}S`]
+  }
+  return {
+    stopEarly: /--stop-early\b/.test(help),
+    warmupS: seconds('warmup'),
+    durationS: seconds('duration'),
+  }
+}
 
 export interface MemleakRunOptions {
   cli: string
@@ -10,8 +43,9 @@ export interface MemleakRunOptions {
   baseRef: string
   package: string
   requests: string
-  warmupS: number
-  durationS: number
+  /** Left out: the CLI's own default applies (the action's defaults, literally). */
+  warmupS?: number
+  durationS?: number
   env?: string
   extra?: string[]
   outDir: string
@@ -64,10 +98,8 @@ export async function memleakRun(o: MemleakRunOptions): Promise<MemleakRun> {
     o.package,
     '--requests',
     o.requests,
-    '--warmup',
-    `${o.warmupS}s`,
-    '--duration',
-    `${o.durationS}s`,
+    ...(o.warmupS === undefined ? [] : ['--warmup', `${o.warmupS}s`]),
+    ...(o.durationS === undefined ? [] : ['--duration', `${o.durationS}s`]),
     '--port',
     String(port),
     '--json',
@@ -77,7 +109,8 @@ export async function memleakRun(o: MemleakRunOptions): Promise<MemleakRun> {
     ...(o.extra ?? []),
   ]
   // Generous: two sides, builds on a busy machine; the CLI's own --timeout default is 15 min.
-  const timeoutMs = (2 * (o.warmupS + o.durationS) + 600) * 1000
+  const { warmupS, durationS } = ACTION_DEFAULTS
+  const timeoutMs = (2 * ((o.warmupS ?? warmupS) + (o.durationS ?? durationS)) + 600) * 1000
   const r = await run(process.execPath, args, {
     cwd: o.repo,
     timeoutMs,

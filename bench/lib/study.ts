@@ -38,6 +38,8 @@ export function controlCase(fixture: string, env?: string): Case {
 
 export interface Trial {
   case: string
+  /** Detection study: which way the sides were measured (sequential stopping or fixed). */
+  mode?: string
   rep: number
   durationS: number
   warmupS: number
@@ -57,15 +59,35 @@ export interface Trial {
   headRequests?: number
   headRps?: number
   baseRps?: number
+  /** Measured load a side, s (requests / requests per second): under sequential stopping, at most durationS. */
+  headMeasuredS?: number
+  baseMeasuredS?: number
   wallMs: number
   notes?: string[]
   stderrTail?: string
 }
 
-export async function runTrial(
-  c: Case,
-  opts: { cli: string; workDir: string; warmupS: number; durationS: number; rep: number; env?: string },
-): Promise<Trial> {
+export interface TrialOptions {
+  cli: string
+  workDir: string
+  /** Recorded in the trial, and passed to the CLI unless `leaveDefault` names it. */
+  warmupS: number
+  durationS: number
+  /** Flags left out so the CLI's defaults apply (then warmupS/durationS should be those defaults). */
+  leaveDefault?: ('warmup' | 'duration')[]
+  rep: number
+  env?: string
+  mode?: string
+  /** More CLI flags, e.g. --stop-early false. */
+  extra?: string[]
+}
+
+/** Seconds of measured load of a side: its requests at its rate. */
+function measuredS(side: { requests: number; requestsPerSecond: number } | undefined): number | undefined {
+  return side && side.requestsPerSecond > 0 ? side.requests / side.requestsPerSecond : undefined
+}
+
+export async function runTrial(c: Case, opts: TrialOptions): Promise<Trial> {
   const repo = fixturePr(join(opts.workDir, 'repos'), c.base, c.head)
   try {
     const env = [c.env, opts.env].filter(Boolean).join('\n') || undefined
@@ -75,11 +97,11 @@ export async function runTrial(
       baseRef: repo.baseSha,
       package: './cmd/api',
       requests: 'GET /time',
-      warmupS: opts.warmupS,
-      durationS: opts.durationS,
+      warmupS: opts.leaveDefault?.includes('warmup') ? undefined : opts.warmupS,
+      durationS: opts.leaveDefault?.includes('duration') ? undefined : opts.durationS,
       env,
       // Decide on every verdict, so the exit status never hides one.
-      extra: ['--fail-on', 'leak,new-leak,regression'],
+      extra: ['--fail-on', 'leak,new-leak,regression', ...(opts.extra ?? [])],
       outDir: join(repo.dir, '.memleak'),
     })
     const a = r.report?.analysis
@@ -98,6 +120,7 @@ export async function runTrial(
     )
     const trial: Trial = {
       case: c.name,
+      ...(opts.mode ? { mode: opts.mode } : {}),
       rep: opts.rep,
       durationS: opts.durationS,
       warmupS: opts.warmupS,
@@ -112,19 +135,22 @@ export async function runTrial(
       headRequests: a?.head.requests,
       headRps: a?.head.requestsPerSecond,
       baseRps: a?.base?.requestsPerSecond,
+      headMeasuredS: measuredS(a?.head),
+      baseMeasuredS: measuredS(a?.base),
       wallMs: r.wallMs,
       notes: a?.notes,
       stderrTail: a ? undefined : r.stderrTail,
     }
     const unexpected =
       trial.invalid || (c.kind === 'planted' ? !detected(trial) : trial.leak || trial.regression)
+    const how = opts.mode ?? `${opts.durationS}s`
     const reportPath = join(repo.dir, '.memleak', 'report.json')
     if (unexpected && existsSync(reportPath)) {
       const keep = join(opts.workDir, 'kept')
       mkdirSync(keep, { recursive: true })
       trial.keptReport = join(
         keep,
-        `${c.name.replace(/[^\w]+/g, '-')}-${opts.durationS}s-rep${opts.rep}-${Date.now()}.json`,
+        `${c.name.replace(/[^\w]+/g, '-')}-${how.replace(/[^\w]+/g, '-')}-rep${opts.rep}-${Date.now()}.json`,
       )
       copyFileSync(reportPath, trial.keptReport)
     }
@@ -132,8 +158,9 @@ export async function runTrial(
       ? `invalid (exit ${r.code}${r.timedOut ? ', timed out' : ''})`
       : `leak=${trial.leak} new-leak=${trial.newLeak} regression=${trial.regression}` +
         (trial.atRetain ? ` at retain ${trial.rate?.toFixed(1)} B/req` : '') +
-        ` (${Math.round(trial.headRps ?? 0).toLocaleString('en')} req/s)`
-    note(`  ${c.name}, ${opts.durationS}s, rep ${opts.rep}: ${said} [${(r.wallMs / 1000).toFixed(0)} s]`)
+        ` (${Math.round(trial.headRps ?? 0).toLocaleString('en')} req/s` +
+        (trial.headMeasuredS === undefined ? ')' : `, head measured ${trial.headMeasuredS.toFixed(0)} s)`)
+    note(`  ${c.name}, ${how}, rep ${opts.rep}: ${said} [${(r.wallMs / 1000).toFixed(0)} s]`)
     if (trial.invalid) note(r.stderrTail)
     return trial
   } finally {
