@@ -2466,6 +2466,39 @@ function mergeHeap(lead, rest, trendOptions) {
     };
 }
 
+/** The budget's finding for one side; undefined when no site's live heap grew. */
+function budgetFinding(table, requests, why) {
+    const n = requests.length;
+    const span = n > 1 ? requests[n - 1] - requests[0] : 0;
+    let top;
+    for (const [key, values] of table.series) {
+        const growth = (values[n - 1]?.inuseSpace ?? 0) - (values[0]?.inuseSpace ?? 0);
+        if (growth > 0 && (!top || growth > top.growth))
+            top = { key, growth };
+    }
+    const info = top && table.sites.get(top.key);
+    if (!top || !info || !(span > 0))
+        return undefined;
+    const rate = top.growth / span;
+    const where = info.site.ownFrame ?? info.site;
+    const line = 'line' in where ? ` (${where.file}:${where.line})` : '';
+    return {
+        kind: 'heap-leak',
+        status: 'new',
+        site: info.site,
+        rate,
+        unit: 'B/req',
+        growth: top.growth,
+        summary: `The service's memory reached its budget within ${requests[n - 1].toLocaleString('en-US')} requests (${why}), so it was stopped before the runner ran out; the live heap grew most in ${where.function}${line}, by ${formatBytesInText(rate)} a request.`,
+        hint: `Something keeps what every request allocates at ${where.function}: a global map or slice, a cache without eviction. Bound it (LRU, TTL, maximum size) or drop entries when done; the last heap profile in the artifact shows the whole picture.`,
+        evidence: {
+            requests: [...requests],
+            values: (table.series.get(top.key) ?? []).slice(0, n).map((v) => v.inuseSpace),
+        },
+        details: { hintRule: 'memory-budget', stoppedBecause: why },
+    };
+}
+
 /** The runtime function a goroutine is parked in: the last runtime frame before the first non-runtime one. */
 function waitFunction(stack) {
     let last;
@@ -3339,7 +3372,12 @@ function analyseSide(side, options, other) {
     const g1 = gTotal(n - 1);
     const rss = analyseRss(side, options, heap.total, g0 !== undefined && g1 !== undefined ? g1 - g0 : undefined, other?.cpu);
     const { findings: attributed } = attributeHeapFindings([...heap.findings, ...goroutines.findings, ...(rss.finding ? [rss.finding] : [])], heap.table.sites, { alpha: options.alpha, sampleBytes: options.memProfileRate, minGrowth: heapMinGrowth(options) });
-    return { heap, goroutines, rss, findings: foldIntoOwner(withHarm(attributed, side)) };
+    const findings = foldIntoOwner(withHarm(attributed, side));
+    // Stopped at its memory budget before any leak could be certain: still a leak.
+    const budget = side.budgetStop && !findings.some((f) => isLeakKind(f.kind))
+        ? budgetFinding(heap.table, side.snapshots.map((s) => s.requests), side.budgetStop)
+        : undefined;
+    return { heap, goroutines, rss, findings: budget ? [budget, ...findings] : findings };
 }
 /** The options a side's trends are tested with: at what its looks left of alpha when it stopped early. */
 function trendOptions(side, options) {
@@ -5798,6 +5836,7 @@ function decodeSide(m, opts = {}) {
         cpu: m.cpuProfile ? decodeSnapshotProfile(m.cpuProfile, `${m.side} CPU profile`, 'cpu', opts) : undefined,
         runtimeEnv: m.runtimeEnv,
         ...(m.finish ? { trendAlpha: m.finish.trendAlpha } : {}),
+        ...(m.finish?.reason === 'memory-budget' ? { budgetStop: m.finish.why } : {}),
     };
 }
 /** A side's outcome with its measurement decoded, for analyse(); problems pass through as they are. */
@@ -9549,6 +9588,8 @@ const LEAK_MIN_SHARE = 0.08;
 const FLOOR_POWER = 0.9;
 /** Chance a change of exactly regression-threshold is found by the comparison when the side stops clean. */
 const REGRESSION_POWER = 0.95;
+/** Sites a clean stop checks for growth: the ones that moved most (a leaking site is among them). */
+const SITES_FOLLOWED = 8;
 /** A side ends at `duration` with no fewer snapshots than this (S0 included): three windows. */
 const MIN_END_SNAPSHOTS = 4;
 /** Fewer requests than this between two snapshots make a window coarse: the next one waits for them. */
@@ -9606,8 +9647,30 @@ function certainLeakWhy(snaps, x, span, look, memProfileRate, aopts) {
  * `duration`), so the spending bound still holds.
  */
 function stillGrowing(snaps, x, trendAlpha, aopts) {
-    const heap = evaluateTrend(x, snaps.map((s) => s.liveHeapBytes), undefined, { alpha: trendAlpha, sampleBytes: aopts.memProfileRate, minGrowth: heapMinGrowth(aopts) });
-    return heap.verdict === 'leak';
+    const opts = { alpha: trendAlpha, sampleBytes: aopts.memProfileRate, minGrowth: heapMinGrowth(aopts) };
+    const leaking = (y) => evaluateTrend(x, y, undefined, opts).verdict === 'leak';
+    if (leaking(snaps.map((s) => s.liveHeapBytes)))
+        return true;
+    // A single site too, as the final analysis tests each: a full cache whose sampled entries are
+    // renewed drifts for a cycle, which reads as growth at its own site long before the total.
+    return growingSites(snaps, opts.minGrowth).some(leaking);
+}
+/** Each site's live bytes per snapshot, the SITES_FOLLOWED that moved most by at least minGrowth. */
+function growingSites(snaps, minGrowth) {
+    const last = snaps[snaps.length - 1]?.sites;
+    if (!last || !snaps.every((s) => s.sites))
+        return [];
+    const rows = [];
+    for (const key of last.keys()) {
+        const y = snaps.map((s) => s.sites.get(key) ?? 0);
+        const moved = Math.max(...y) - Math.min(...y);
+        if (moved >= minGrowth)
+            rows.push({ y, moved });
+    }
+    return rows
+        .sort((a, b) => b.moved - a.moved)
+        .slice(0, SITES_FOLLOWED)
+        .map((r) => r.y);
 }
 /** The decision after the latest snapshot. Call after each one; S0 alone always continues. */
 function decideStop(input) {
@@ -9729,6 +9792,33 @@ function heapTextTotals(text) {
     }
     return { inuseBytes: Math.round(inuseBytes), allocBytes: Math.round(allocBytes) };
 }
+/**
+ * Live bytes (scaled) of each allocation stack of a heap?debug=1 text, keyed by its
+ * addresses ("0x4a1b2c 0x4a1d00 ..."), which stay the same for the life of one process:
+ * the stopping rule follows single sites with it, as the final analysis will.
+ */
+function heapTextSites(text) {
+    if (!text)
+        return undefined;
+    const firstLine = text.slice(0, text.indexOf('\n') >>> 0);
+    const header = HEADER.exec(firstLine);
+    if (!header)
+        return undefined;
+    const rate = Number(header[1]) / 2;
+    const sites = new Map();
+    for (const line of text.split('\n')) {
+        const c = line.charCodeAt(0);
+        if (!(c >= 48 && c <= 57))
+            continue;
+        const m = RECORD.exec(line);
+        if (!m || m[1] === '0')
+            continue;
+        const at = line.indexOf('@ ');
+        const key = line.slice(at + 2);
+        sites.set(key, (sites.get(key) ?? 0) + scaled(Number(m[1]), Number(m[2]), rate));
+    }
+    return sites;
+}
 
 // Sequential stopping wired to a side's raw snapshots: after each one, the heap's
 // totals from its text form and the service's RSS go to decideStop (analysis/),
@@ -9739,13 +9829,15 @@ function stopSnapshots(raw) {
     const out = [];
     for (const s of raw) {
         const totals = heapTextTotals(s.heapText);
-        if (!totals)
+        const sites = heapTextSites(s.heapText);
+        if (!totals || !sites)
             return undefined;
         out.push({
             elapsedMs: s.elapsedMs,
             requests: s.requests,
             liveHeapBytes: totals.inuseBytes,
             allocBytes: totals.allocBytes,
+            sites,
             ...(s.process ? { rssBytes: s.process.rssBytes } : {}),
         });
     }

@@ -36,6 +36,8 @@ export const LEAK_MIN_SHARE = 0.08
 export const FLOOR_POWER = 0.9
 /** Chance a change of exactly regression-threshold is found by the comparison when the side stops clean. */
 export const REGRESSION_POWER = 0.95
+/** Sites a clean stop checks for growth: the ones that moved most (a leaking site is among them). */
+export const SITES_FOLLOWED = 8
 /** A side ends at `duration` with no fewer snapshots than this (S0 included): three windows. */
 export const MIN_END_SNAPSHOTS = 4
 /** Fewer requests than this between two snapshots make a window coarse: the next one waits for them. */
@@ -55,6 +57,8 @@ export interface StopSnapshot {
   allocBytes: number
   goroutines?: number
   rssBytes?: number
+  /** Live bytes of each allocation stack (same key, same stack, for one process). */
+  sites?: ReadonlyMap<string, number>
 }
 
 export interface StoppingOptions {
@@ -184,13 +188,28 @@ function stillGrowing(
   trendAlpha: number,
   aopts: AnalysisOptions,
 ): boolean {
-  const heap = evaluateTrend(
-    x,
-    snaps.map((s) => s.liveHeapBytes),
-    undefined,
-    { alpha: trendAlpha, sampleBytes: aopts.memProfileRate, minGrowth: heapMinGrowth(aopts) },
-  )
-  return heap.verdict === 'leak'
+  const opts = { alpha: trendAlpha, sampleBytes: aopts.memProfileRate, minGrowth: heapMinGrowth(aopts) }
+  const leaking = (y: number[]) => evaluateTrend(x, y, undefined, opts).verdict === 'leak'
+  if (leaking(snaps.map((s) => s.liveHeapBytes))) return true
+  // A single site too, as the final analysis tests each: a full cache whose sampled entries are
+  // renewed drifts for a cycle, which reads as growth at its own site long before the total.
+  return growingSites(snaps, opts.minGrowth).some(leaking)
+}
+
+/** Each site's live bytes per snapshot, the SITES_FOLLOWED that moved most by at least minGrowth. */
+function growingSites(snaps: readonly StopSnapshot[], minGrowth: number): number[][] {
+  const last = snaps[snaps.length - 1]?.sites
+  if (!last || !snaps.every((s) => s.sites)) return []
+  const rows: { y: number[]; moved: number }[] = []
+  for (const key of last.keys()) {
+    const y = snaps.map((s) => s.sites!.get(key) ?? 0)
+    const moved = Math.max(...y) - Math.min(...y)
+    if (moved >= minGrowth) rows.push({ y, moved })
+  }
+  return rows
+    .sort((a, b) => b.moved - a.moved)
+    .slice(0, SITES_FOLLOWED)
+    .map((r) => r.y)
 }
 
 /** The decision after the latest snapshot. Call after each one; S0 alone always continues. */

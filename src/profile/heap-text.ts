@@ -52,3 +52,27 @@ export function heapTextTotals(text: string | undefined): HeapTotals | undefined
   }
   return { inuseBytes: Math.round(inuseBytes), allocBytes: Math.round(allocBytes) }
 }
+
+/**
+ * Live bytes (scaled) of each allocation stack of a heap?debug=1 text, keyed by its
+ * addresses ("0x4a1b2c 0x4a1d00 ..."), which stay the same for the life of one process:
+ * the stopping rule follows single sites with it, as the final analysis will.
+ */
+export function heapTextSites(text: string | undefined): Map<string, number> | undefined {
+  if (!text) return undefined
+  const firstLine = text.slice(0, text.indexOf('\n') >>> 0)
+  const header = HEADER.exec(firstLine)
+  if (!header) return undefined
+  const rate = Number(header[1]) / 2
+  const sites = new Map<string, number>()
+  for (const line of text.split('\n')) {
+    const c = line.charCodeAt(0)
+    if (!(c >= 48 && c <= 57)) continue
+    const m = RECORD.exec(line)
+    if (!m || m[1] === '0') continue
+    const at = line.indexOf('@ ')
+    const key = line.slice(at + 2)
+    sites.set(key, (sites.get(key) ?? 0) + scaled(Number(m[1]), Number(m[2]), rate))
+  }
+  return sites
+}

@@ -23,6 +23,17 @@ const options: StoppingOptions = { ...DEFAULTS, memProfileRate: RATE }
 const aopts = { modulePath: '', alpha: 0.05, regressionThreshold: 0.1, memProfileRate: RATE }
 
 /** Snapshots on the schedule at `rps`, heap = level + leak * requests, allocation `alloc` B/req (+-2%). */
+/** Two sites under the same total: `cache` gains `step` bytes a snapshot, `other` loses them. */
+function withSites(snaps: StopSnapshot[], step: number): StopSnapshot[] {
+  return snaps.map((s, i) => ({
+    ...s,
+    sites: new Map([
+      ['0x1 0x2', 8e6 + step * i + 30_000 * Math.sin(i * 1.3)],
+      ['0x3 0x4', 12e6 - step * i + 30_000 * Math.cos(i * 0.7)],
+    ]),
+  }))
+}
+
 function series(
   count: number,
   o: { rps?: number; leak?: number; level?: number; alloc?: number; rss?: number[] } = {},
@@ -126,6 +137,19 @@ describe('decideStop', () => {
       { side: 'base', snapshots: series(8), options },
       'floor-reached',
       /^floor [\d.]+ B\/req reached$/,
+    ],
+    [
+      // A full cache whose sampled entries drift up at its own site while the whole heap does not.
+      'healthy total, one site still growing: measure on',
+      { side: 'base', snapshots: withSites(series(8), 1_000_000), options },
+      'continue',
+      /^live heap still growing/,
+    ],
+    [
+      'healthy total, sites that only wobble: clean',
+      { side: 'base', snapshots: withSites(series(8), 0), options },
+      'floor-reached',
+      /^floor/,
     ],
     [
       'healthy head beside a base of 7 windows',

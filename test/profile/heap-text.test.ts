@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { absTotal } from '../../src/profile/aggregate.js'
 import { decodeProfile } from '../../src/profile/decode.js'
-import { heapTextTotals } from '../../src/profile/heap-text.js'
+import { heapTextSites, heapTextTotals } from '../../src/profile/heap-text.js'
 import { fixture, fixtureText } from './fixtures.js'
 
 /** The protobuf form's total of one sample type: what the final analysis reads. */
@@ -55,5 +55,17 @@ describe('heapTextTotals', () => {
     expect(heapTextTotals(undefined)).toBeUndefined()
     expect(heapTextTotals('')).toBeUndefined()
     expect(heapTextTotals('goroutine profile: total 4\n')).toBeUndefined()
+  })
+
+  it('by site: the live bytes of each stack sum to the total, records of one stack together', () => {
+    const text = fixtureText('heap-sampled.txt')
+    const sites = heapTextSites(text)!
+    const sum = [...sites.values()].reduce((a, b) => a + b, 0)
+    expect(Math.abs(sum - heapTextTotals(text)!.inuseBytes)).toBeLessThan(2)
+    expect([...sites.values()].every((v) => v > 0)).toBe(true)
+    const two = heapTextSites(
+      'heap profile: 2: 128 [2: 128] @ heap/2\n1: 64 [1: 64] @ 0x1 0x2\n1: 64 [1: 64] @ 0x1 0x2\n0: 0 [5: 320] @ 0x3\n',
+    )!
+    expect([...two]).toEqual([['0x1 0x2', 128]])
   })
 })
