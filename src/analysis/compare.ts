@@ -1,6 +1,8 @@
 // The analysis stage: pure, from both sides' decoded snapshots to findings,
 // allocation changes and a verdict.
 import { attributeHeapFindings } from './attribute.js'
+import { budgetFinding } from './budget.js'
+import { isLeakKind } from '../model/finding-kinds.js'
 import { analyseGoroutines, type GoroutineAnalysis } from './goroutines.js'
 import { CONNECTION_KEY } from './connections.js'
 import { analyseHeap, heapMinGrowth, type HeapAnalysis } from './heap.js'
@@ -54,7 +56,17 @@ function analyseSide(side: SideData, options: AnalysisOptions, other?: SideData)
     heap.table.sites,
     { alpha: options.alpha, sampleBytes: options.memProfileRate, minGrowth: heapMinGrowth(options) },
   )
-  return { heap, goroutines, rss, findings: foldIntoOwner(withHarm(attributed, side)) }
+  const findings = foldIntoOwner(withHarm(attributed, side))
+  // Stopped at its memory budget before any leak could be certain: still a leak.
+  const budget =
+    side.budgetStop && !findings.some((f) => isLeakKind(f.kind))
+      ? budgetFinding(
+          heap.table,
+          side.snapshots.map((s) => s.requests),
+          side.budgetStop,
+        )
+      : undefined
+  return { heap, goroutines, rss, findings: budget ? [budget, ...findings] : findings }
 }
 
 /** The options a side's trends are tested with: at what its looks left of alpha when it stopped early. */

@@ -33,6 +33,8 @@ export interface SideData {
    * the run's alpha (absent: all of it). The allocation comparison keeps the run's alpha.
    */
   trendAlpha?: number
+  /** Why the side stopped at its memory budget, when it did: a leak even before one is certain. */
+  budgetStop?: string
 }
 
 /** A side's measurement after decoding, with what capture said of it. */

@@ -114,6 +114,7 @@ export function decodeSide(m: SideMeasurement, opts: DecodeSideOptions = {}): Si
     cpu: m.cpuProfile ? decodeSnapshotProfile(m.cpuProfile, `${m.side} CPU profile`, 'cpu', opts) : undefined,
     runtimeEnv: m.runtimeEnv,
     ...(m.finish ? { trendAlpha: m.finish.trendAlpha } : {}),
+    ...(m.finish?.reason === 'memory-budget' ? { budgetStop: m.finish.why } : {}),
   }
 }
 
