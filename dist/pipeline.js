@@ -9206,7 +9206,22 @@ async function captureSide(opts, log) {
         const activeLoad = load;
         const capped = opts.rate ? `, at most ${formatGrouped(opts.rate)} requests/s` : '';
         log(`${side}: warming up for ${formatSeconds(opts.warmupMs)} with ${opts.connections} connections${capped}`);
+        let trace;
+        const startTrace = () => {
+            const url = `${pprofUrl}/trace?seconds=${traceSeconds}`;
+            log(`${side}: tracing for ${traceSeconds} s`);
+            trace = fetchOptional(url, traceSeconds * 1000 + PROFILE_TIMEOUT_MS, signal, 512 * 1024 * 1024);
+            trace.catch(() => { });
+        };
         const warmupStart = performance.now();
+        if (opts.stopRule && traceSeconds > 0) {
+            // Sequentially the side's length is not known, and the trace handler's own allocations in
+            // a window would read as head's (base is not traced): the trace is taken in the warmup's
+            // last seconds, the warmup lasting until it is done.
+            await sleepUntil(warmupStart + Math.max(0, opts.warmupMs - traceSeconds * 1000 - 250));
+            startTrace();
+            await guard(trace);
+        }
         await sleepUntil(warmupStart + opts.warmupMs);
         const warm = activeLoad.counts();
         const warmRate = (warm.requests / Math.max(1, performance.now() - warmupStart)) * 1000;
@@ -9261,15 +9276,7 @@ async function captureSide(opts, log) {
             heapAlloc: parseHeapAlloc(s.heapText),
             rssBytes: s.process?.rssBytes,
         }));
-        let trace;
-        const startTrace = () => {
-            const url = `${pprofUrl}/trace?seconds=${traceSeconds}`;
-            log(`${side}: tracing for ${traceSeconds} s`);
-            trace = fetchOptional(url, traceSeconds * 1000 + PROFILE_TIMEOUT_MS, signal, 512 * 1024 * 1024);
-            trace.catch(() => { });
-        };
-        // Sequentially, the side's length is not known: the trace starts with the measured load.
-        const traceAt = opts.stopRule ? t0 : t0 + Math.max(0, (opts.durationMs - traceSeconds * 1000) / 2);
+        const traceAt = t0 + Math.max(0, (opts.durationMs - traceSeconds * 1000) / 2);
         const s0 = await take('S0');
         snapshots.push(s0);
         progress(s0, 0, warmRate);
@@ -9725,11 +9732,15 @@ function decideStop(input) {
         return stop('floor-reached', `floor ${formatBytesInText(evidence.floorAtPower)}/req reached`);
     const due = snapshotDueMs(n, D);
     if (elapsed >= D || !Number.isFinite(due)) {
-        if (n >= MIN_END_SNAPSHOTS)
+        // A service that stopped answering holds each snapshot until its requests time out: the
+        // last window may then hold the stall's start and still count requests. One more snapshot,
+        // at once, gives a window wholly after it (and a trend its few points); never more than two.
+        const pastEnd = snaps.filter((_, i) => at(i) > D).length;
+        const lastOverran = n >= 2 && at(n - 1) - at(n - 2) > 2 * (snapshotDueMs(n - 1, D) - snapshotDueMs(n - 2, D)) + 1000;
+        if (n >= MIN_END_SNAPSHOTS && !(lastOverran && pastEnd < 2))
             return stop('max-duration', `longest measurement ${Math.round(D / 1000)} s reached`);
-        // Snapshots that took the time themselves (a service that stopped answering holds each one
-        // until its requests time out): take the few a trend and a stall need, at once.
-        return { action: 'continue', nextDueMs: elapsed, why: 'too few snapshots for a trend', ...evidence };
+        const why = n < MIN_END_SNAPSHOTS ? 'too few snapshots for a trend' : 'the last snapshot was held';
+        return { action: 'continue', nextDueMs: elapsed, why, ...evidence };
     }
     // A slow service: wait for enough requests that the window is not coarse (never past D).
     const rate = span > 0 && elapsed > 0 ? span / elapsed : 0;

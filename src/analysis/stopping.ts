@@ -268,11 +268,16 @@ export function decideStop(input: StoppingInput): StopDecision {
 
   const due = snapshotDueMs(n, D)
   if (elapsed >= D || !Number.isFinite(due)) {
-    if (n >= MIN_END_SNAPSHOTS)
+    // A service that stopped answering holds each snapshot until its requests time out: the
+    // last window may then hold the stall's start and still count requests. One more snapshot,
+    // at once, gives a window wholly after it (and a trend its few points); never more than two.
+    const pastEnd = snaps.filter((_, i) => at(i) > D).length
+    const lastOverran =
+      n >= 2 && at(n - 1) - at(n - 2) > 2 * (snapshotDueMs(n - 1, D) - snapshotDueMs(n - 2, D)) + 1000
+    if (n >= MIN_END_SNAPSHOTS && !(lastOverran && pastEnd < 2))
       return stop('max-duration', `longest measurement ${Math.round(D / 1000)} s reached`)
-    // Snapshots that took the time themselves (a service that stopped answering holds each one
-    // until its requests time out): take the few a trend and a stall need, at once.
-    return { action: 'continue', nextDueMs: elapsed, why: 'too few snapshots for a trend', ...evidence }
+    const why = n < MIN_END_SNAPSHOTS ? 'too few snapshots for a trend' : 'the last snapshot was held'
+    return { action: 'continue', nextDueMs: elapsed, why, ...evidence }
   }
   // A slow service: wait for enough requests that the window is not coarse (never past D).
   const rate = span > 0 && elapsed > 0 ? span / elapsed : 0

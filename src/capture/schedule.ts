@@ -194,7 +194,22 @@ export async function captureSide(
     log(
       `${side}: warming up for ${formatSeconds(opts.warmupMs)} with ${opts.connections} connections${capped}`,
     )
+    let trace: Promise<{ body?: Buffer; problem?: string }> | undefined
+    const startTrace = (): void => {
+      const url = `${pprofUrl}/trace?seconds=${traceSeconds}`
+      log(`${side}: tracing for ${traceSeconds} s`)
+      trace = fetchOptional(url, traceSeconds * 1000 + PROFILE_TIMEOUT_MS, signal, 512 * 1024 * 1024)
+      trace.catch(() => {})
+    }
     const warmupStart = performance.now()
+    if (opts.stopRule && traceSeconds > 0) {
+      // Sequentially the side's length is not known, and the trace handler's own allocations in
+      // a window would read as head's (base is not traced): the trace is taken in the warmup's
+      // last seconds, the warmup lasting until it is done.
+      await sleepUntil(warmupStart + Math.max(0, opts.warmupMs - traceSeconds * 1000 - 250))
+      startTrace()
+      await guard(trace!)
+    }
     await sleepUntil(warmupStart + opts.warmupMs)
     const warm = activeLoad.counts()
     const warmRate = (warm.requests / Math.max(1, performance.now() - warmupStart)) * 1000
@@ -251,15 +266,7 @@ export async function captureSide(
         }),
       )
 
-    let trace: Promise<{ body?: Buffer; problem?: string }> | undefined
-    const startTrace = (): void => {
-      const url = `${pprofUrl}/trace?seconds=${traceSeconds}`
-      log(`${side}: tracing for ${traceSeconds} s`)
-      trace = fetchOptional(url, traceSeconds * 1000 + PROFILE_TIMEOUT_MS, signal, 512 * 1024 * 1024)
-      trace.catch(() => {})
-    }
-    // Sequentially, the side's length is not known: the trace starts with the measured load.
-    const traceAt = opts.stopRule ? t0 : t0 + Math.max(0, (opts.durationMs - traceSeconds * 1000) / 2)
+    const traceAt = t0 + Math.max(0, (opts.durationMs - traceSeconds * 1000) / 2)
 
     const s0 = await take('S0')
     snapshots.push(s0)

@@ -23,6 +23,12 @@ const options: StoppingOptions = { ...DEFAULTS, memProfileRate: RATE }
 const aopts = { modulePath: '', alpha: 0.05, regressionThreshold: 0.1, memProfileRate: RATE }
 
 /** Snapshots on the schedule at `rps`, heap = level + leak * requests, allocation `alloc` B/req (+-2%). */
+/** The last snapshots taken at these times (held by a service that stopped answering). */
+function held(snaps: StopSnapshot[], times: number[]): StopSnapshot[] {
+  const from = snaps.length - times.length
+  return snaps.map((s, i) => (i < from ? s : { ...s, elapsedMs: times[i - from]! }))
+}
+
 /** Two sites under the same total: `cache` gains `step` bytes a snapshot, `other` loses them. */
 function withSites(snaps: StopSnapshot[], step: number): StopSnapshot[] {
   return snaps.map((s, i) => ({
@@ -215,6 +221,22 @@ describe('decideStop', () => {
       { side: 'base', snapshots: series(3), options: { ...options, maxDurationMs: 1_000 } },
       'continue',
       /too few snapshots for a trend/,
+    ],
+    [
+      'S3 held until its requests timed out, past duration: one more, at once',
+      { side: 'base', snapshots: held(series(4), [11_900]), options: { ...options, maxDurationMs: 4_000 } },
+      'continue',
+      /the last snapshot was held/,
+    ],
+    [
+      'and after that one, held too: the end',
+      {
+        side: 'base',
+        snapshots: held(series(5), [11_900, 21_900]),
+        options: { ...options, maxDurationMs: 4_000 },
+      },
+      'max-duration',
+      /longest measurement 4 s/,
     ],
   ]
   it.each(cases)('%s', (_, input, expected, why) => {
