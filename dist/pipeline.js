@@ -6359,11 +6359,11 @@ function detailParts(details, skipGroup) {
     return { inline, blocks };
 }
 
-/** "base stopped at 7.5 s: floor 2.8 B/req reached" (or "measured 60 s" on the fixed schedule). */
-function sideStopText(t) {
+/** "stopped at 7.5 s: floor 2.8 B/req reached" (or "measured 60 s" on the fixed schedule). */
+function stopText(t) {
     return t.stop
-        ? `${t.side} stopped at ${formatDuration(t.measuredMs)}: ${t.stop.why}`
-        : `${t.side} measured ${formatDuration(t.measuredMs)}`;
+        ? `stopped at ${formatDuration(t.measuredMs)}: ${t.stop.why}`
+        : `measured ${formatDuration(t.measuredMs)}`;
 }
 /**
  * "⏱ 29.9 s to the verdict: builds 1.6 s · base 0.1 s start + 5 s warmup + 7.5 s measured +
@@ -6381,7 +6381,7 @@ function timingLine(meta) {
             `${formatDuration(s.measuredMs)} measured`,
             `${formatDuration(s.settleMs)} settle`,
         ];
-        return `${s.side} ${parts.join(' + ')} (${sideStopText(s).slice(s.side.length + 1)})`;
+        return `${s.side} ${parts.join(' + ')} (${stopText(s)})`;
     });
     const text = [
         `⏱ ${formatDuration(t.totalMs)} to the verdict: builds ${formatDuration(t.buildMs)}`,
@@ -9772,10 +9772,10 @@ function scaled(count, size, rate) {
     return size / (1 - Math.exp(-size / count / rate));
 }
 /**
- * Totals of a heap?debug=1 text, or undefined when it is not one. The header says the rate as
- * twice MemProfileRate ("@ heap/131072"), for the sake of early pprof readers.
+ * Reads a heap?debug=1 text in one pass, or undefined when it is not one. The header says the
+ * rate as twice MemProfileRate ("@ heap/131072"), for the sake of early pprof readers.
  */
-function heapTextTotals(text) {
+function readHeapText(text) {
     if (!text)
         return undefined;
     const firstLine = text.slice(0, text.indexOf('\n') >>> 0);
@@ -9785,6 +9785,7 @@ function heapTextTotals(text) {
     const rate = Number(header[1]) / 2;
     let inuseBytes = 0;
     let allocBytes = 0;
+    const sites = new Map();
     let start = firstLine.length + 1;
     while (start < text.length) {
         let end = text.indexOf('\n', start);
@@ -9793,42 +9794,21 @@ function heapTextTotals(text) {
         // Records start with a digit; the stack lines under them with '#'.
         const c = text.charCodeAt(start);
         if (c >= 48 && c <= 57) {
-            const m = RECORD.exec(text.slice(start, Math.min(end, start + 80)));
+            const line = text.slice(start, end);
+            const m = RECORD.exec(line);
             if (m) {
-                inuseBytes += scaled(Number(m[1]), Number(m[2]), rate);
+                const inuse = scaled(Number(m[1]), Number(m[2]), rate);
+                inuseBytes += inuse;
                 allocBytes += scaled(Number(m[3]), Number(m[4]), rate);
+                if (m[1] !== '0') {
+                    const key = line.slice(line.indexOf('@ ') + 2);
+                    sites.set(key, (sites.get(key) ?? 0) + inuse);
+                }
             }
         }
         start = end + 1;
     }
-    return { inuseBytes: Math.round(inuseBytes), allocBytes: Math.round(allocBytes) };
-}
-/**
- * Live bytes (scaled) of each allocation stack of a heap?debug=1 text, keyed by its
- * addresses ("0x4a1b2c 0x4a1d00 ..."), which stay the same for the life of one process:
- * the stopping rule follows single sites with it, as the final analysis will.
- */
-function heapTextSites(text) {
-    if (!text)
-        return undefined;
-    const firstLine = text.slice(0, text.indexOf('\n') >>> 0);
-    const header = HEADER.exec(firstLine);
-    if (!header)
-        return undefined;
-    const rate = Number(header[1]) / 2;
-    const sites = new Map();
-    for (const line of text.split('\n')) {
-        const c = line.charCodeAt(0);
-        if (!(c >= 48 && c <= 57))
-            continue;
-        const m = RECORD.exec(line);
-        if (!m || m[1] === '0')
-            continue;
-        const at = line.indexOf('@ ');
-        const key = line.slice(at + 2);
-        sites.set(key, (sites.get(key) ?? 0) + scaled(Number(m[1]), Number(m[2]), rate));
-    }
-    return sites;
+    return { inuseBytes: Math.round(inuseBytes), allocBytes: Math.round(allocBytes), sites };
 }
 
 // Sequential stopping wired to a side's raw snapshots: after each one, the heap's
@@ -9839,16 +9819,15 @@ function heapTextSites(text) {
 function stopSnapshots(raw) {
     const out = [];
     for (const s of raw) {
-        const totals = heapTextTotals(s.heapText);
-        const sites = heapTextSites(s.heapText);
-        if (!totals || !sites)
+        const heap = readHeapText(s.heapText);
+        if (!heap)
             return undefined;
         out.push({
             elapsedMs: s.elapsedMs,
             requests: s.requests,
-            liveHeapBytes: totals.inuseBytes,
-            allocBytes: totals.allocBytes,
-            sites,
+            liveHeapBytes: heap.inuseBytes,
+            allocBytes: heap.allocBytes,
+            sites: heap.sites,
             ...(s.process ? { rssBytes: s.process.rssBytes } : {}),
         });
     }

@@ -23,11 +23,20 @@ function scaled(count: number, size: number, rate: number): number {
   return size / (1 - Math.exp(-size / count / rate))
 }
 
+/** A heap?debug=1 text read once: its totals, and the live bytes of each allocation stack. */
+export interface HeapText extends HeapTotals {
+  /**
+   * Keyed by the stack's addresses ("0x4a1b2c 0x4a1d00 ..."), which stay the same for the life
+   * of one process: the stopping rule follows single sites with it, as the final analysis will.
+   */
+  sites: Map<string, number>
+}
+
 /**
- * Totals of a heap?debug=1 text, or undefined when it is not one. The header says the rate as
- * twice MemProfileRate ("@ heap/131072"), for the sake of early pprof readers.
+ * Reads a heap?debug=1 text in one pass, or undefined when it is not one. The header says the
+ * rate as twice MemProfileRate ("@ heap/131072"), for the sake of early pprof readers.
  */
-export function heapTextTotals(text: string | undefined): HeapTotals | undefined {
+export function readHeapText(text: string | undefined): HeapText | undefined {
   if (!text) return undefined
   const firstLine = text.slice(0, text.indexOf('\n') >>> 0)
   const header = HEADER.exec(firstLine)
@@ -35,6 +44,7 @@ export function heapTextTotals(text: string | undefined): HeapTotals | undefined
   const rate = Number(header[1]) / 2
   let inuseBytes = 0
   let allocBytes = 0
+  const sites = new Map<string, number>()
   let start = firstLine.length + 1
   while (start < text.length) {
     let end = text.indexOf('\n', start)
@@ -42,37 +52,30 @@ export function heapTextTotals(text: string | undefined): HeapTotals | undefined
     // Records start with a digit; the stack lines under them with '#'.
     const c = text.charCodeAt(start)
     if (c >= 48 && c <= 57) {
-      const m = RECORD.exec(text.slice(start, Math.min(end, start + 80)))
+      const line = text.slice(start, end)
+      const m = RECORD.exec(line)
       if (m) {
-        inuseBytes += scaled(Number(m[1]), Number(m[2]), rate)
+        const inuse = scaled(Number(m[1]), Number(m[2]), rate)
+        inuseBytes += inuse
         allocBytes += scaled(Number(m[3]), Number(m[4]), rate)
+        if (m[1] !== '0') {
+          const key = line.slice(line.indexOf('@ ') + 2)
+          sites.set(key, (sites.get(key) ?? 0) + inuse)
+        }
       }
     }
     start = end + 1
   }
-  return { inuseBytes: Math.round(inuseBytes), allocBytes: Math.round(allocBytes) }
+  return { inuseBytes: Math.round(inuseBytes), allocBytes: Math.round(allocBytes), sites }
 }
 
-/**
- * Live bytes (scaled) of each allocation stack of a heap?debug=1 text, keyed by its
- * addresses ("0x4a1b2c 0x4a1d00 ..."), which stay the same for the life of one process:
- * the stopping rule follows single sites with it, as the final analysis will.
- */
+/** inuse_space and alloc_space of a heap?debug=1 text, or undefined when it is not one. */
+export function heapTextTotals(text: string | undefined): HeapTotals | undefined {
+  const read = readHeapText(text)
+  return read && { inuseBytes: read.inuseBytes, allocBytes: read.allocBytes }
+}
+
+/** Live bytes of each allocation stack of a heap?debug=1 text (readHeapText's sites). */
 export function heapTextSites(text: string | undefined): Map<string, number> | undefined {
-  if (!text) return undefined
-  const firstLine = text.slice(0, text.indexOf('\n') >>> 0)
-  const header = HEADER.exec(firstLine)
-  if (!header) return undefined
-  const rate = Number(header[1]) / 2
-  const sites = new Map<string, number>()
-  for (const line of text.split('\n')) {
-    const c = line.charCodeAt(0)
-    if (!(c >= 48 && c <= 57)) continue
-    const m = RECORD.exec(line)
-    if (!m || m[1] === '0') continue
-    const at = line.indexOf('@ ')
-    const key = line.slice(at + 2)
-    sites.set(key, (sites.get(key) ?? 0) + scaled(Number(m[1]), Number(m[2]), rate))
-  }
-  return sites
+  return readHeapText(text)?.sites
 }

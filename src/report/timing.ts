@@ -4,11 +4,16 @@ import type { ReportMeta, SideTiming } from '../model/report.js'
 import { formatDuration } from '../model/format.js'
 import { escapeMarkdown } from './escape.js'
 
-/** "base stopped at 7.5 s: floor 2.8 B/req reached" (or "measured 60 s" on the fixed schedule). */
-export function sideStopText(t: SideTiming): string {
+/** "stopped at 7.5 s: floor 2.8 B/req reached" (or "measured 60 s" on the fixed schedule). */
+function stopText(t: SideTiming): string {
   return t.stop
-    ? `${t.side} stopped at ${formatDuration(t.measuredMs)}: ${t.stop.why}`
-    : `${t.side} measured ${formatDuration(t.measuredMs)}`
+    ? `stopped at ${formatDuration(t.measuredMs)}: ${t.stop.why}`
+    : `measured ${formatDuration(t.measuredMs)}`
+}
+
+/** "base stopped at 7.5 s: floor 2.8 B/req reached". */
+export function sideStopText(t: SideTiming): string {
+  return `${t.side} ${stopText(t)}`
 }
 
 /**
@@ -26,7 +31,7 @@ export function timingLine(meta: ReportMeta): string | undefined {
       `${formatDuration(s.measuredMs)} measured`,
       `${formatDuration(s.settleMs)} settle`,
     ]
-    return `${s.side} ${parts.join(' + ')} (${sideStopText(s).slice(s.side.length + 1)})`
+    return `${s.side} ${parts.join(' + ')} (${stopText(s)})`
   })
   const text = [
     `⏱ ${formatDuration(t.totalMs)} to the verdict: builds ${formatDuration(t.buildMs)}`,

@@ -5,21 +5,20 @@
 import { decideStop, stopWindows, type StopSnapshot, type StoppingOptions } from '../analysis/stopping.js'
 import { finalAlpha, snapshotDueMs } from '../analysis/spending.js'
 import type { RawSnapshot, SideName, StopCall } from '../model/sides.js'
-import { heapTextSites, heapTextTotals } from '../profile/heap-text.js'
+import { readHeapText } from '../profile/heap-text.js'
 
 /** What decideStop reads of each snapshot; undefined when one has no heap text to read. */
 export function stopSnapshots(raw: readonly RawSnapshot[]): StopSnapshot[] | undefined {
   const out: StopSnapshot[] = []
   for (const s of raw) {
-    const totals = heapTextTotals(s.heapText)
-    const sites = heapTextSites(s.heapText)
-    if (!totals || !sites) return undefined
+    const heap = readHeapText(s.heapText)
+    if (!heap) return undefined
     out.push({
       elapsedMs: s.elapsedMs,
       requests: s.requests,
-      liveHeapBytes: totals.inuseBytes,
-      allocBytes: totals.allocBytes,
-      sites,
+      liveHeapBytes: heap.inuseBytes,
+      allocBytes: heap.allocBytes,
+      sites: heap.sites,
       ...(s.process ? { rssBytes: s.process.rssBytes } : {}),
     })
   }
