@@ -9135,7 +9135,7 @@ async function captureSide(opts, log) {
     const pprofUrl = opts.pprofUrl.replace(/\/+$/, '');
     const count = Math.max(1, Math.floor(opts.snapshots));
     const settleMs = opts.settleMs ?? SETTLE_MS;
-    const traceSeconds = Math.max(0, Math.min(opts.traceSeconds ?? 0, Math.floor(opts.durationMs / 1000)));
+    let traceSeconds = Math.max(0, Math.min(opts.traceSeconds ?? 0, Math.floor(opts.durationMs / 1000)));
     const logPath = join$1(opts.workDir, `${side}-service.log`);
     const signal = opts.signal;
     const runtimeEnv = Object.fromEntries(RUNTIME_ENV.filter((k) => opts.env[k] !== undefined).map((k) => [k, opts.env[k]]));
@@ -9214,11 +9214,14 @@ async function captureSide(opts, log) {
             trace.catch(() => { });
         };
         const warmupStart = performance.now();
+        // Sequentially the side's length is not known, and the trace handler's own allocations in a
+        // window would read as head's (base is not traced): the trace is taken in the warmup's last
+        // seconds, as many whole ones as fit, so the warmup keeps its length.
+        // None at all when none fits: never inside the windows.
+        if (opts.stopRule)
+            traceSeconds = Math.max(0, Math.min(traceSeconds, Math.floor((opts.warmupMs - 250) / 1000)));
         if (opts.stopRule && traceSeconds > 0) {
-            // Sequentially the side's length is not known, and the trace handler's own allocations in
-            // a window would read as head's (base is not traced): the trace is taken in the warmup's
-            // last seconds, the warmup lasting until it is done.
-            await sleepUntil(warmupStart + Math.max(0, opts.warmupMs - traceSeconds * 1000 - 250));
+            await sleepUntil(warmupStart + opts.warmupMs - traceSeconds * 1000 - 250);
             startTrace();
             await guard(trace);
         }
