@@ -2278,7 +2278,8 @@ function foldIntoOwner(findings) {
     const owner = owners[0];
     if (!owner)
         return [...findings];
-    const heapOf = (f) => typeof f.details.heapRetainedPerRequest === 'number' ? f.details.heapRetainedPerRequest : 0;
+    // What the owner's sites retain: the significant ones it absorbed, or every site it explains.
+    const heapOf = (f) => Math.max(0, ...[f.details.heapRetainedPerRequest, f.details.heapExplainedPerRequest].filter((v) => typeof v === 'number'));
     const folded = new Set();
     const details = { ...owner.details };
     for (const f of findings) {
@@ -2303,21 +2304,133 @@ const CLIENT_CALL = /^net\/http\.(\(\*Client\)\.|\(\*Transport\)\.|\(\*persistCo
 const SERVER_CONN = /^net\/http\.(\(\*Server\)\.(Serve|newConn)|\(\*conn\)\.serve)$/;
 /** Goroutine descriptors, the runtime's list of all goroutines, and the parking lots of blocked ones. */
 const GOROUTINE_RUNTIME = /^(runtime\.(malg|newproc1|allgadd|acquireSudog)|sync\.runtime_\w+)$/;
+/**
+ * A value the creator's caller built is the goroutine's only when it piles up at about the
+ * goroutines' pace: each goroutine captures one, where a leak of the caller's own (a map it
+ * fills on every request) grows by one per request however few goroutines are left behind.
+ */
+const CAPTURED_PER_GOROUTINE = 2;
+function heapOwners(owners, heap) {
+    const { table, requests } = heap;
+    const callers = callersByCallee(table);
+    const span = requests.length > 1 ? requests[requests.length - 1] - requests[0] : 0;
+    const objectsPerRequest = (key) => {
+        const row = table.series.get(key);
+        const n = requests.length;
+        if (!row || span <= 0)
+            return NaN;
+        return ((row[n - 1]?.inuseObjects ?? 0) - (row[0]?.inuseObjects ?? 0)) / span;
+    };
+    const capturedFromCaller = (owner, key, own) => {
+        const creator = typeof owner.details.createdBy === 'string' ? owner.details.createdBy : undefined;
+        if (!creator || !callers.get(creator)?.has(own))
+            return false;
+        const objects = objectsPerRequest(key);
+        return objects > 0 && objects <= CAPTURED_PER_GOROUTINE * owner.rate;
+    };
+    const ownerOf = (key) => {
+        const info = table.sites.get(key);
+        if (!info)
+            return undefined;
+        const fns = [...info.functions];
+        const own = info.site.ownFrame?.function;
+        return (owners.find((o) => o.kind === 'connection-leak' && explainsByClient(o, fns, own)) ??
+            owners.find((o) => explains(o, info, fns, own) || (!!own && capturedFromCaller(o, key, own))));
+    };
+    return {
+        owners,
+        ownerOf,
+        explainedHeap(owner, trendOptions) {
+            // Summed before the fit, so the churn of per-request sites its rules also match
+            // cancels out instead of adding up: the goroutine descriptors of a goroutine leak are
+            // one site among many, and a run in which they stay under the site test's floor still
+            // has them in the whole heap's growth.
+            const x = [...requests];
+            const sum = new Array(x.length + 1).fill(0);
+            let seen = false;
+            for (const [key, row] of table.series) {
+                if (ownerOf(key) !== owner)
+                    continue;
+                seen = true;
+                for (let i = 0; i <= x.length; i++)
+                    sum[i] += row[i]?.inuseSpace ?? 0;
+            }
+            if (!seen || x.length < 2)
+                return undefined;
+            return Math.max(0, evaluateTrend(x, sum.slice(0, x.length), sum[x.length], trendOptions).slope);
+        },
+    };
+}
+/** For each function on the heap profile's stacks, the functions seen calling it. */
+function callersByCallee(table) {
+    const callers = new Map();
+    for (const info of table.sites.values()) {
+        for (const stack of info.stacks) {
+            for (let i = 0; i + 1 < stack.length; i++) {
+                const callee = stack[i].func.name;
+                let set = callers.get(callee);
+                if (!set)
+                    callers.set(callee, (set = new Set()));
+                set.add(stack[i + 1].func.name);
+            }
+        }
+    }
+    return callers;
+}
+/** Heap an outbound request in flight keeps alive, allocated on the path of the leaking caller. */
+function explainsByClient(conn, heapFunctions, own) {
+    if (!heapFunctions.some((f) => CLIENT_CALL.test(f)))
+        return false;
+    const caller = typeof conn.details.caller === 'string' ? conn.details.caller : undefined;
+    return !own || !caller || caller === own;
+}
+/**
+ * Allocated by net/http's server for a connection, below the service's own frame (the
+ * code that started the server): the server's per-connection state. A handler's own
+ * allocation has its frame below the server's instead, and stays the handler's.
+ */
+function madeByServerFor(info, own) {
+    return info.stacks.some((stack) => {
+        const server = stack.findIndex((f) => SERVER_CONN.test(f.func.name));
+        const mine = stack.findIndex((f) => f.func.name === own);
+        return server >= 0 && (mine < 0 || server < mine);
+    });
+}
+function explains(owner, info, heapFunctions, own) {
+    const stack = owner.site.stack.map((s) => s.split(' ')[0]);
+    const serverSide = owner.kind === 'connection-leak' || stack.some((f) => SERVER_CONN.test(f));
+    if (own) {
+        // Objects allocated by the leaking goroutine's own code, or by the code that starts it.
+        if (owner.kind === 'goroutine-leak' && (stack.includes(own) || own === owner.details.createdBy))
+            return true;
+        return serverSide && madeByServerFor(info, own);
+    }
+    const clientConn = owner.kind === 'connection-leak' || stack.some((f) => CLIENT_CONN.test(f));
+    if (clientConn && heapFunctions.some((f) => CLIENT_CONN.test(f)))
+        return true;
+    // A service that calls itself holds the server end of each leaked connection too: its
+    // request headers and buffers grow with the leak even in a run where the server-end
+    // goroutines stayed under the goroutine test's floor.
+    if (serverSide && heapFunctions.some((f) => SERVER_CONN.test(f)))
+        return true;
+    return (heapFunctions.some((f) => GOROUTINE_RUNTIME.test(f)) ||
+        heapFunctions.every((f) => f.startsWith('runtime.')));
+}
+
 /** A server-end goroutine leak is the other end of a connection leak when their rates agree this closely. */
 const SAME_RATE_RATIO = 2;
-function attributeHeapFindings(findings, sites, trendOptions) {
+function attributeHeapFindings(findings, heap, trendOptions) {
+    const sites = heap.table.sites;
     const folded = new Map();
     // The goroutines that pile up fastest explain runtime-internal growth first.
     const owners = findings
         .filter((f) => f.kind === 'connection-leak' || f.kind === 'goroutine-leak')
         .sort((a, b) => b.rate * goroutinesPerUnit(b) - a.rate * goroutinesPerUnit(a));
-    const heap = findings.filter((f) => f.kind === 'heap-leak' && sites.has(f.site.key));
+    const ownership = heapOwners(owners, heap);
+    const heapLeaks = findings.filter((f) => f.kind === 'heap-leak' && sites.has(f.site.key));
     const absorbed = new Map();
-    for (const h of heap) {
-        const fns = [...sites.get(h.site.key).functions];
-        const own = h.site.ownFrame?.function;
-        const owner = owners.find((o) => o.kind === 'connection-leak' && explainsByClient(o, fns, own)) ??
-            owners.find((o) => explains(o, fns, own));
+    for (const h of heapLeaks) {
+        const owner = ownership.ownerOf(h.site.key);
         if (!owner)
             continue;
         absorbed.set(owner, [...(absorbed.get(owner) ?? []), h]);
@@ -2338,7 +2451,7 @@ function attributeHeapFindings(findings, sites, trendOptions) {
     // Remaining heap leaks of one call path are one cause: the same function a reviewer must
     // change, or a caller whose allocation the callee keeps (a map key built by the handler and
     // stored by the cache it calls). Largest first, so each group's lead is its largest site.
-    const groups = callPathGroups(heap, folded);
+    const groups = callPathGroups(heapLeaks, folded);
     const merged = new Map();
     for (const group of groups) {
         if (group.length < 2)
@@ -2359,11 +2472,12 @@ function attributeHeapFindings(findings, sites, trendOptions) {
         }
         const parts = absorbed.get(f);
         const ends = serverEnds.get(f);
-        if (!parts && !ends) {
+        const moving = owners.includes(f) ? ownership.explainedHeap(f, trendOptions) : undefined;
+        if (!parts && !ends && moving === undefined) {
             out.push(f);
             continue;
         }
-        out.push(withAbsorbed(f, parts, ends));
+        out.push(withAbsorbed(f, parts, ends, moving));
     }
     return { findings: out, folded };
 }
@@ -2387,8 +2501,10 @@ function callPathGroups(heap, folded) {
     return groups;
 }
 /** An owner's finding with what it absorbed: the heap sites it explains and the server ends of its connections. */
-function withAbsorbed(f, parts, ends) {
+function withAbsorbed(f, parts, ends, movingHeap) {
     const details = { ...f.details };
+    if (movingHeap !== undefined)
+        details.heapExplainedPerRequest = movingHeap;
     if (parts) {
         details.heapRetainedPerRequest = parts.reduce((s, p) => s + p.rate, 0);
         details.heapSites = parts.map((p) => `${p.site.function} ${formatBytesInText(p.rate)}/req`).join(', ');
@@ -2403,33 +2519,6 @@ function withAbsorbed(f, parts, ends) {
 }
 function isServerEnd(g) {
     return g.details.hintRule === 'server-conn' || g.site.stack.some((s) => SERVER_CONN.test(s.split(' ')[0]));
-}
-/** Heap an outbound request in flight keeps alive, allocated on the path of the leaking caller. */
-function explainsByClient(conn, heapFunctions, own) {
-    if (!heapFunctions.some((f) => CLIENT_CALL.test(f)))
-        return false;
-    const caller = typeof conn.details.caller === 'string' ? conn.details.caller : undefined;
-    return !own || !caller || caller === own;
-}
-function explains(owner, heapFunctions, own) {
-    const stack = owner.site.stack.map((s) => s.split(' ')[0]);
-    const creator = typeof owner.details.createdBy === 'string' ? owner.details.createdBy : undefined;
-    if (own) {
-        // Objects allocated by the leaking goroutine's own code, or by the code that starts it.
-        return owner.kind === 'goroutine-leak' && (stack.includes(own) || own === creator);
-    }
-    const clientConn = owner.kind === 'connection-leak' || stack.some((f) => CLIENT_CONN.test(f));
-    if (clientConn && heapFunctions.some((f) => CLIENT_CONN.test(f)))
-        return true;
-    // A service that calls itself holds the server end of each leaked connection too: its
-    // request headers and buffers grow with the leak even in a run where the server-end
-    // goroutines stayed under the goroutine test's floor.
-    if (owner.kind === 'connection-leak' && heapFunctions.some((f) => SERVER_CONN.test(f)))
-        return true;
-    if (stack.some((f) => SERVER_CONN.test(f)) && heapFunctions.some((f) => SERVER_CONN.test(f)))
-        return true;
-    return (heapFunctions.some((f) => GOROUTINE_RUNTIME.test(f)) ||
-        heapFunctions.every((f) => f.startsWith('runtime.')));
 }
 /**
  * One heap finding from several sites of one function. Its rate, interval and fitted
@@ -3371,7 +3460,7 @@ function analyseSide(side, options, other) {
     const g0 = gTotal(0);
     const g1 = gTotal(n - 1);
     const rss = analyseRss(side, options, heap.total, g0 !== undefined && g1 !== undefined ? g1 - g0 : undefined, other?.cpu);
-    const { findings: attributed } = attributeHeapFindings([...heap.findings, ...goroutines.findings, ...(rss.finding ? [rss.finding] : [])], heap.table.sites, { alpha: options.alpha, sampleBytes: options.memProfileRate, minGrowth: heapMinGrowth(options) });
+    const { findings: attributed } = attributeHeapFindings([...heap.findings, ...goroutines.findings, ...(rss.finding ? [rss.finding] : [])], heap, { alpha: options.alpha, sampleBytes: options.memProfileRate, minGrowth: heapMinGrowth(options) });
     const findings = foldIntoOwner(withHarm(attributed, side));
     // Stopped at its memory budget before any leak could be certain: still a leak.
     const budget = side.budgetStop && !findings.some((f) => isLeakKind(f.kind))
@@ -6254,6 +6343,7 @@ const HIDDEN = new Set([
     'slopeHigh',
     // Said in the finding's "Also" line.
     'heapRetainedPerRequest',
+    'heapExplainedPerRequest',
     'harmPerRequest',
     'stackBytesPerGoroutine',
     'stackBytesPerRequest',

@@ -6,19 +6,14 @@
 // leak); every leaked goroutine leaves its descriptor behind. Reporting each as
 // a separate leak buries the cause, so the evidence is folded into the finding
 // that explains it, and stays visible there.
-import type { HeapSiteInfo } from './sites.js'
+import type { HeapTable } from './sites.js'
 import { formatBytesInText, formatNumber } from '../model/format.js'
 import { goroutinesPerUnit } from './harm.js'
 import { heapLeakSummary } from './heap.js'
+import { heapOwners, SERVER_CONN } from './ownership.js'
 import { evaluateTrend, type TrendOptions } from './trend.js'
 import type { Finding } from '../model/analysis.js'
 
-const CLIENT_CONN = /^net\/http\.(\(\*Transport\)\.(dialConn|dialConnFor)|\(\*persistConn\)\.)/
-/** Frames of an outbound request in flight: what a leaked client connection keeps alive. */
-const CLIENT_CALL = /^net\/http\.(\(\*Client\)\.|\(\*Transport\)\.|\(\*persistConn\)\.|send$)/
-const SERVER_CONN = /^net\/http\.(\(\*Server\)\.(Serve|newConn)|\(\*conn\)\.serve)$/
-/** Goroutine descriptors, the runtime's list of all goroutines, and the parking lots of blocked ones. */
-const GOROUTINE_RUNTIME = /^(runtime\.(malg|newproc1|allgadd|acquireSudog)|sync\.runtime_\w+)$/
 /** A server-end goroutine leak is the other end of a connection leak when their rates agree this closely. */
 const SAME_RATE_RATIO = 2
 
@@ -30,23 +25,21 @@ export interface Attribution {
 
 export function attributeHeapFindings(
   findings: readonly Finding[],
-  sites: ReadonlyMap<string, HeapSiteInfo>,
+  heap: { table: HeapTable; requests: readonly number[] },
   trendOptions: TrendOptions,
 ): Attribution {
+  const sites = heap.table.sites
   const folded = new Map<string, string>()
   // The goroutines that pile up fastest explain runtime-internal growth first.
   const owners = findings
     .filter((f) => f.kind === 'connection-leak' || f.kind === 'goroutine-leak')
     .sort((a, b) => b.rate * goroutinesPerUnit(b) - a.rate * goroutinesPerUnit(a))
-  const heap = findings.filter((f) => f.kind === 'heap-leak' && sites.has(f.site.key))
+  const ownership = heapOwners(owners, heap)
+  const heapLeaks = findings.filter((f) => f.kind === 'heap-leak' && sites.has(f.site.key))
   const absorbed = new Map<Finding, Finding[]>()
 
-  for (const h of heap) {
-    const fns = [...sites.get(h.site.key)!.functions]
-    const own = h.site.ownFrame?.function
-    const owner =
-      owners.find((o) => o.kind === 'connection-leak' && explainsByClient(o, fns, own)) ??
-      owners.find((o) => explains(o, fns, own))
+  for (const h of heapLeaks) {
+    const owner = ownership.ownerOf(h.site.key)
     if (!owner) continue
     absorbed.set(owner, [...(absorbed.get(owner) ?? []), h])
     folded.set(h.site.key, owner.site.key)
@@ -66,7 +59,7 @@ export function attributeHeapFindings(
   // Remaining heap leaks of one call path are one cause: the same function a reviewer must
   // change, or a caller whose allocation the callee keeps (a map key built by the handler and
   // stored by the cache it calls). Largest first, so each group's lead is its largest site.
-  const groups = callPathGroups(heap, folded)
+  const groups = callPathGroups(heapLeaks, folded)
   const merged = new Map<Finding, Finding>()
   for (const group of groups) {
     if (group.length < 2) continue
@@ -85,11 +78,12 @@ export function attributeHeapFindings(
     }
     const parts = absorbed.get(f)
     const ends = serverEnds.get(f)
-    if (!parts && !ends) {
+    const moving = owners.includes(f) ? ownership.explainedHeap(f, trendOptions) : undefined
+    if (!parts && !ends && moving === undefined) {
       out.push(f)
       continue
     }
-    out.push(withAbsorbed(f, parts, ends))
+    out.push(withAbsorbed(f, parts, ends, moving))
   }
   return { findings: out, folded }
 }
@@ -112,8 +106,14 @@ function callPathGroups(heap: readonly Finding[], folded: ReadonlyMap<string, st
 }
 
 /** An owner's finding with what it absorbed: the heap sites it explains and the server ends of its connections. */
-function withAbsorbed(f: Finding, parts: Finding[] | undefined, ends: Finding[] | undefined): Finding {
+function withAbsorbed(
+  f: Finding,
+  parts: Finding[] | undefined,
+  ends: Finding[] | undefined,
+  movingHeap: number | undefined,
+): Finding {
   const details = { ...f.details }
+  if (movingHeap !== undefined) details.heapExplainedPerRequest = movingHeap
   if (parts) {
     details.heapRetainedPerRequest = parts.reduce((s, p) => s + p.rate, 0)
     details.heapSites = parts.map((p) => `${p.site.function} ${formatBytesInText(p.rate)}/req`).join(', ')
@@ -129,33 +129,6 @@ function withAbsorbed(f: Finding, parts: Finding[] | undefined, ends: Finding[] 
 
 function isServerEnd(g: Finding): boolean {
   return g.details.hintRule === 'server-conn' || g.site.stack.some((s) => SERVER_CONN.test(s.split(' ')[0]))
-}
-
-/** Heap an outbound request in flight keeps alive, allocated on the path of the leaking caller. */
-function explainsByClient(conn: Finding, heapFunctions: readonly string[], own: string | undefined): boolean {
-  if (!heapFunctions.some((f) => CLIENT_CALL.test(f))) return false
-  const caller = typeof conn.details.caller === 'string' ? conn.details.caller : undefined
-  return !own || !caller || caller === own
-}
-
-function explains(owner: Finding, heapFunctions: readonly string[], own: string | undefined): boolean {
-  const stack = owner.site.stack.map((s) => s.split(' ')[0])
-  const creator = typeof owner.details.createdBy === 'string' ? owner.details.createdBy : undefined
-  if (own) {
-    // Objects allocated by the leaking goroutine's own code, or by the code that starts it.
-    return owner.kind === 'goroutine-leak' && (stack.includes(own) || own === creator)
-  }
-  const clientConn = owner.kind === 'connection-leak' || stack.some((f) => CLIENT_CONN.test(f))
-  if (clientConn && heapFunctions.some((f) => CLIENT_CONN.test(f))) return true
-  // A service that calls itself holds the server end of each leaked connection too: its
-  // request headers and buffers grow with the leak even in a run where the server-end
-  // goroutines stayed under the goroutine test's floor.
-  if (owner.kind === 'connection-leak' && heapFunctions.some((f) => SERVER_CONN.test(f))) return true
-  if (stack.some((f) => SERVER_CONN.test(f)) && heapFunctions.some((f) => SERVER_CONN.test(f))) return true
-  return (
-    heapFunctions.some((f) => GOROUTINE_RUNTIME.test(f)) ||
-    heapFunctions.every((f) => f.startsWith('runtime.'))
-  )
 }
 
 /**

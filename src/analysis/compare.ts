@@ -53,7 +53,7 @@ function analyseSide(side: SideData, options: AnalysisOptions, other?: SideData)
   )
   const { findings: attributed } = attributeHeapFindings(
     [...heap.findings, ...goroutines.findings, ...(rss.finding ? [rss.finding] : [])],
-    heap.table.sites,
+    heap,
     { alpha: options.alpha, sampleBytes: options.memProfileRate, minGrowth: heapMinGrowth(options) },
   )
   const findings = foldIntoOwner(withHarm(attributed, side))

@@ -86,8 +86,14 @@ export function foldIntoOwner(findings: readonly Finding[]): Finding[] {
     .sort((a, b) => harmOf(b) - harmOf(a))
   const owner = owners[0]
   if (!owner) return [...findings]
+  // What the owner's sites retain: the significant ones it absorbed, or every site it explains.
   const heapOf = (f: Finding) =>
-    typeof f.details.heapRetainedPerRequest === 'number' ? f.details.heapRetainedPerRequest : 0
+    Math.max(
+      0,
+      ...[f.details.heapRetainedPerRequest, f.details.heapExplainedPerRequest].filter(
+        (v): v is number => typeof v === 'number',
+      ),
+    )
   const folded = new Set<Finding>()
   const details = { ...owner.details }
   for (const f of findings) {

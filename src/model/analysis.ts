@@ -107,7 +107,8 @@ export interface Finding {
    * contributors (whole-heap finding). Goroutine: countStart/End/Settled, per1kRequests,
    * blockingFrame, waitFunction, waitReason (+ waitReasonSource: 'goroutine dump' | 'stack'),
    * createdBy, createdAt, dumpMatches, confirmedBy ('goroutineleak profile'), heapSites and
-   * heapRetainedPerRequest (heap leaks it explains). Connection: readLoopStart/End/Settled,
+   * heapRetainedPerRequest (heap leaks it explains), heapExplainedPerRequest (live heap moving
+   * at every site it explains, significant or not). Connection: readLoopStart/End/Settled,
    * writeLoopEnd, per1kRequests, openFdsStart/End/Settled or openFds ('unavailable...'),
    * fdsPer1kRequests, caller, callerEvidence, otherCallers, waitReason, createdBy, heapSites.
    * RSS: rssStart/End/Peak/Settled, liveHeapGrowth, HeapInuse/HeapIdle/HeapReleased/HeapSys/

@@ -25,6 +25,7 @@ const HIDDEN = new Set([
   'slopeHigh',
   // Said in the finding's "Also" line.
   'heapRetainedPerRequest',
+  'heapExplainedPerRequest',
   'harmPerRequest',
   'stackBytesPerGoroutine',
   'stackBytesPerRequest',

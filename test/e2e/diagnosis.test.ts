@@ -59,10 +59,8 @@ function expectSkeleton(name: string, run: PrRun): void {
 
 function onlyLeak(run: PrRun) {
   const leaks = run.report.analysis.findings.filter((f) => LEAK_KINDS.includes(f.kind))
-  expect(
-    leaks.map((f) => `${f.kind} ${f.site.key}`),
-    'one cause, one finding',
-  ).toHaveLength(1)
+  const named = leaks.map((f) => `${f.kind} ${f.site.key} (${f.status})`)
+  expect(named, `one cause, one finding: ${named.join('; ')}`).toHaveLength(1)
   return leaks[0]
 }
 
