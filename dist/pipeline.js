@@ -6910,7 +6910,11 @@ function reproduceCommand(meta) {
         if (value && value !== INPUT_DEFAULTS[name])
             flag(name, value);
     };
-    unlessDefault('requests', meta.requests.join('\n'));
+    // The file as base has it holds the requests and their headers, values included.
+    if (meta.requestsFile)
+        flag('requests-file', meta.requestsFile);
+    else
+        unlessDefault('requests', meta.requests.join('\n'));
     unlessDefault('duration', duration(meta.durationMs));
     unlessDefault('warmup', duration(meta.warmupMs));
     unlessDefault('connections', String(meta.connections));
@@ -6920,11 +6924,19 @@ function reproduceCommand(meta) {
         unlessDefault('min-leak', `${meta.minLeak}B`);
     if (!meta.stopEarly)
         unlessDefault('snapshots', String(meta.snapshots));
+    if (meta.rate !== undefined)
+        flag('rate', String(meta.rate));
+    if (meta.memProfileRate !== undefined)
+        unlessDefault('memprofilerate', String(meta.memProfileRate));
     unlessDefault('regression-threshold', `${+(meta.regressionThreshold * 100).toFixed(4)}%`);
     unlessDefault('fail-on', meta.failOn.join(','));
     const lines = [];
     if (meta.headSha && /^[0-9a-f]{7,64}$/i.test(meta.headSha))
         lines.push(`git checkout ${meta.headSha}`);
+    if (meta.headerNames?.length) {
+        // Their values may be secrets, so the report never holds them: the reader supplies them.
+        lines.push(`# the load also sent ${meta.headerNames.join(', ')}: add --headers $'Name: value' (one line each); the report does not keep their values`);
+    }
     lines.push([CLI_COMMAND, 'run', ...args].join(' '));
     return lines;
 }
@@ -10356,6 +10368,16 @@ function meta(value, path) {
         serverUrl: optString(o.serverUrl, `${path}.serverUrl`, SHORT),
         ...(o.stopEarly === true ? { stopEarly: true } : {}),
         ...(o.minLeak !== undefined ? { minLeak: number(o.minLeak, `${path}.minLeak`, { min: 1 }) } : {}),
+        ...(o.rate !== undefined ? { rate: number(o.rate, `${path}.rate`, { min: 0 }) } : {}),
+        ...(o.memProfileRate !== undefined
+            ? { memProfileRate: number(o.memProfileRate, `${path}.memProfileRate`, { integer: true, min: 1 }) }
+            : {}),
+        ...(o.requestsFile !== undefined
+            ? { requestsFile: string(o.requestsFile, `${path}.requestsFile`, SHORT) }
+            : {}),
+        ...(o.headerNames !== undefined
+            ? { headerNames: array(o.headerNames, `${path}.headerNames`, 100, headerName) }
+            : {}),
         ...(o.timing !== undefined ? { timing: timing(o.timing, `${path}.timing`) } : {}),
     };
 }
@@ -10391,6 +10413,13 @@ function parseReport(text) {
         analysis: readAnalysis(o.analysis, 'report.analysis'),
         failures: array(o.failures, 'report.failures', 20, (f, p) => string(f, p, SENTENCE)),
     };
+}
+/** A header's name as the load accepts it: it is shown in the comment's shell block, so nothing else. */
+function headerName(value, path) {
+    const name = string(value, path, 100);
+    if (!/^[A-Za-z0-9_.-]+$/.test(name))
+        throw new ReportValidationError(path, 'expected a header name');
+    return name;
 }
 
 // The service's log as the artifact keeps it: whole when small, else its head
@@ -10506,6 +10535,10 @@ async function reportMeta(inputs, ctx, run) {
         ],
         serverUrl: ctx.serverUrl,
         ...(inputs.stopEarly ? { stopEarly: true, minLeak: inputs.minLeak } : {}),
+        ...(inputs.rate !== undefined ? { rate: inputs.rate } : {}),
+        memProfileRate: inputs.memProfileRate,
+        ...(inputs.requestsFile ? { requestsFile: inputs.requestsFile } : {}),
+        ...headerNamesOf(inputs.headers),
         ...(run.timing ? { timing: run.timing } : {}),
     };
 }
@@ -10528,6 +10561,15 @@ async function writeReport(outDir, report) {
     const reportPath = join$1(outDir, 'report.json');
     await writeFile(reportPath, toJson(report));
     return reportPath;
+}
+/** The headers input's names, once each, as first spelled; none when there were none. */
+function headerNamesOf(headers) {
+    const names = new Map();
+    for (const [name] of headers) {
+        if (!names.has(name.toLowerCase()))
+            names.set(name.toLowerCase(), name);
+    }
+    return names.size ? { headerNames: [...names.values()] } : {};
 }
 
 // The measure step: each side in its own sandbox scope, after the workflow's

@@ -62,6 +62,17 @@ export interface ReportMeta {
   stopEarly?: boolean
   /** With stopEarly: the min-leak input, bytes per request. */
   minLeak?: number
+  /** The rate input: requests per second for the whole load, when capped. */
+  rate?: number
+  /** Bytes per heap sample the services ran with (the memprofilerate input). */
+  memProfileRate?: number
+  /** The requests-file input: the load came from this file, as base has it. */
+  requestsFile?: string
+  /**
+   * Names of the headers input's headers, never their values: those may be secrets, so
+   * "Reproduce locally" asks for them instead (a request file's come with the file).
+   */
+  headerNames?: string[]
   timing?: RunTiming
 }
 

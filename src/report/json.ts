@@ -118,6 +118,16 @@ function meta(value: unknown, path: string): ReportMeta {
     serverUrl: optString(o.serverUrl, `${path}.serverUrl`, SHORT),
     ...(o.stopEarly === true ? { stopEarly: true } : {}),
     ...(o.minLeak !== undefined ? { minLeak: number(o.minLeak, `${path}.minLeak`, { min: 1 }) } : {}),
+    ...(o.rate !== undefined ? { rate: number(o.rate, `${path}.rate`, { min: 0 }) } : {}),
+    ...(o.memProfileRate !== undefined
+      ? { memProfileRate: number(o.memProfileRate, `${path}.memProfileRate`, { integer: true, min: 1 }) }
+      : {}),
+    ...(o.requestsFile !== undefined
+      ? { requestsFile: string(o.requestsFile, `${path}.requestsFile`, SHORT) }
+      : {}),
+    ...(o.headerNames !== undefined
+      ? { headerNames: array(o.headerNames, `${path}.headerNames`, 100, headerName) }
+      : {}),
     ...(o.timing !== undefined ? { timing: timing(o.timing, `${path}.timing`) } : {}),
   }
 }
@@ -155,4 +165,11 @@ export function parseReport(text: string): Report {
     analysis: readAnalysis(o.analysis, 'report.analysis'),
     failures: array(o.failures, 'report.failures', 20, (f, p) => string(f, p, SENTENCE)),
   }
+}
+
+/** A header's name as the load accepts it: it is shown in the comment's shell block, so nothing else. */
+function headerName(value: unknown, path: string): string {
+  const name = string(value, path, 100)
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new ReportValidationError(path, 'expected a header name')
+  return name
 }

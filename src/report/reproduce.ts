@@ -60,7 +60,9 @@ export function reproduceCommand(meta: ReportMeta): string[] {
   const unlessDefault = (name: keyof typeof INPUT_DEFAULTS, value: string): void => {
     if (value && value !== INPUT_DEFAULTS[name]) flag(name, value)
   }
-  unlessDefault('requests', meta.requests.join('\n'))
+  // The file as base has it holds the requests and their headers, values included.
+  if (meta.requestsFile) flag('requests-file', meta.requestsFile)
+  else unlessDefault('requests', meta.requests.join('\n'))
   unlessDefault('duration', duration(meta.durationMs))
   unlessDefault('warmup', duration(meta.warmupMs))
   unlessDefault('connections', String(meta.connections))
@@ -68,10 +70,18 @@ export function reproduceCommand(meta: ReportMeta): string[] {
   unlessDefault('stop-early', String(meta.stopEarly === true))
   if (meta.stopEarly && meta.minLeak !== undefined) unlessDefault('min-leak', `${meta.minLeak}B`)
   if (!meta.stopEarly) unlessDefault('snapshots', String(meta.snapshots))
+  if (meta.rate !== undefined) flag('rate', String(meta.rate))
+  if (meta.memProfileRate !== undefined) unlessDefault('memprofilerate', String(meta.memProfileRate))
   unlessDefault('regression-threshold', `${+(meta.regressionThreshold * 100).toFixed(4)}%`)
   unlessDefault('fail-on', meta.failOn.join(','))
   const lines: string[] = []
   if (meta.headSha && /^[0-9a-f]{7,64}$/i.test(meta.headSha)) lines.push(`git checkout ${meta.headSha}`)
+  if (meta.headerNames?.length) {
+    // Their values may be secrets, so the report never holds them: the reader supplies them.
+    lines.push(
+      `# the load also sent ${meta.headerNames.join(', ')}: add --headers $'Name: value' (one line each); the report does not keep their values`,
+    )
+  }
   lines.push([CLI_COMMAND, 'run', ...args].join(' '))
   return lines
 }

@@ -100,6 +100,10 @@ export async function reportMeta(
     ],
     serverUrl: ctx.serverUrl,
     ...(inputs.stopEarly ? { stopEarly: true, minLeak: inputs.minLeak } : {}),
+    ...(inputs.rate !== undefined ? { rate: inputs.rate } : {}),
+    memProfileRate: inputs.memProfileRate,
+    ...(inputs.requestsFile ? { requestsFile: inputs.requestsFile } : {}),
+    ...headerNamesOf(inputs.headers),
     ...(run.timing ? { timing: run.timing } : {}),
   }
 }
@@ -131,4 +135,13 @@ export async function writeReport(outDir: string, report: Report): Promise<strin
   const reportPath = join(outDir, 'report.json')
   await writeFile(reportPath, toJson(report))
   return reportPath
+}
+
+/** The headers input's names, once each, as first spelled; none when there were none. */
+function headerNamesOf(headers: readonly [string, string][]): { headerNames?: string[] } {
+  const names = new Map<string, string>()
+  for (const [name] of headers) {
+    if (!names.has(name.toLowerCase())) names.set(name.toLowerCase(), name)
+  }
+  return names.size ? { headerNames: [...names.values()] } : {}
 }

@@ -50,6 +50,11 @@ describe.runIf(existsSync(DIST_INDEX))('real services (node dist/index.js, reals
     // The token is the workflow's: masked like a secret.
     expect(run.stdout).toContain('::add-mask::Bearer let-me-in')
     expect(run.stdout).toContain('::add-mask::let-me-in')
+    // "Reproduce locally" names the headers and asks for their values; the report keeps no value.
+    expect(run.report.meta.headerNames).toEqual(['Authorization', 'X-Tenant'])
+    expect(run.comment).toContain('# the load also sent Authorization, X-Tenant: add --headers')
+    expect(readFileSync(run.outputs.report, 'utf8')).not.toContain('let-me-in')
+    expect(run.comment).not.toContain('let-me-in')
   }, 180_000)
 
   it('without the header the same load is all 401s: no verdict, and the step fails saying so', async () => {
@@ -76,6 +81,10 @@ describe.runIf(existsSync(DIST_INDEX))('real services (node dist/index.js, reals
     expect(errorsOf(run)).toEqual([0, 0])
     expect(run.report.analysis.head.requests).toBeGreaterThan(100)
     expect(run.report.meta.requests).toEqual(['GET /me'])
+    // Reproduced from the file itself, which carries its headers and their values.
+    expect(run.report.meta.headerNames).toBeUndefined()
+    expect(run.comment).toContain('--requests-file load/api.http')
+    expect(run.comment).not.toContain('let-me-in')
     expect(run.report.analysis.notes.join('\n')).toContain('The load is load/api.http as base has it')
     expect(run.stdout).toContain('The load is load/api.http as base has it (1 request)')
   }, 180_000)

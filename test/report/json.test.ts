@@ -126,6 +126,26 @@ describe('parseReport validates untrusted input', () => {
     )
   })
 
+  it('keeps the load settings "Reproduce locally" repeats, and refuses a header name that is not one', () => {
+    const text = mutate((r) => {
+      r.meta.rate = 200
+      r.meta.memProfileRate = 4096
+      r.meta.headerNames = ['Authorization', 'X-Tenant']
+    })
+    expect(parseReport(text).meta).toMatchObject({
+      rate: 200,
+      memProfileRate: 4096,
+      headerNames: ['Authorization', 'X-Tenant'],
+    })
+    // Shown inside the comment's shell block: a fence or a command substitution must not get there.
+    expect(errorOf(mutate((r) => (r.meta.headerNames = ['X-A```\n# evil'])))).toBe(
+      'report.meta.headerNames[0]: expected a header name',
+    )
+    expect(errorOf(mutate((r) => (r.meta.headerNames = ['$(id)'])))).toBe(
+      'report.meta.headerNames[0]: expected a header name',
+    )
+  })
+
   it('caps string lengths and drops unknown fields', () => {
     const text = mutate((r) => {
       r.analysis.growing[0].site.function = 'f'.repeat(50_000)

@@ -169,6 +169,24 @@ describe('renderMarkdown', () => {
     expect(mermaid).not.toContain('@org')
   })
 
+  it("'Reproduce locally' repeats the rate, the sampling rate and asks for the headers without their values", () => {
+    const r = F.report(F.heapLeakAnalysis(), [], {
+      rate: 200,
+      memProfileRate: 4096,
+      headerNames: ['Authorization', 'X-Tenant'],
+    })
+    const block = renderMarkdown(r).match(/```sh\n([\s\S]*?)```/)![1]
+    expect(block).toMatch(/ --rate 200 /)
+    expect(block).toMatch(/ --memprofilerate 4096\b/)
+    expect(block).toContain('# the load also sent Authorization, X-Tenant: add --headers')
+    const fromFile = renderMarkdown(F.report(F.heapLeakAnalysis(), [], { requestsFile: 'load/api.http' }))
+    expect(fromFile).toMatch(/ --requests-file load\/api\.http /)
+    expect(fromFile).not.toMatch(/ --requests /)
+    const defaults = renderMarkdown(F.report(F.heapLeakAnalysis(), [], { memProfileRate: 65536 }))
+    const plain = defaults.match(/```sh\n([\s\S]*?)```/)![1]
+    expect(plain).not.toMatch(/--rate|--memprofilerate|--headers|--requests-file/)
+  })
+
   it('strong/emphasis only where the report puts it', () => {
     const evil = '**not bold** _not em_'
     const a = F.heapLeakAnalysis()
