@@ -20,7 +20,9 @@ import {
 import { frameLocation, type PathMapping } from './annotations.js'
 import { nextLink, readOnlyResult, type ReadOnlyResult } from './comment.js'
 import { rightSideLines } from './patch.js'
-import { resolveThreads } from './review-threads.js'
+import { resolveThreads, type ReviewTarget } from './review-threads.js'
+
+export type { ReviewTarget }
 
 /** At most this many comments created or updated a run: the most harmful findings first. */
 export const MAX_REVIEW_COMMENTS = 10
@@ -85,19 +87,6 @@ export function reviewPlan(
   const order = orderFindings(candidates.map((c) => c.finding))
   candidates.sort((a, b) => order.indexOf(a.finding) - order.indexOf(b.finding))
   return { commentId, candidates, present: [...present] }
-}
-
-export interface ReviewTarget {
-  owner: string
-  repo: string
-  pullNumber: number
-  /** The PR's head commit: every new comment is placed on it. */
-  headSha: string
-  /** Only comments by this login count as ours; any author when absent. */
-  author?: string
-  /** The sticky comment (or the run page): each comment links it. */
-  reportUrl?: string
-  max?: number
 }
 
 export interface ReviewLog {

@@ -1,7 +1,19 @@
 // Resolving the review threads of comments marked fixed: GraphQL only (REST has
 // no such call), paged, and a refusal is logged, never thrown.
 import type { Octokit } from '@octokit/core'
-import type { ReviewTarget } from './review-comments.js'
+
+export interface ReviewTarget {
+  owner: string
+  repo: string
+  pullNumber: number
+  /** The PR's head commit: every new comment is placed on it. */
+  headSha: string
+  /** Only comments by this login count as ours; any author when absent. */
+  author?: string
+  /** The sticky comment (or the run page): each comment links it. */
+  reportUrl?: string
+  max?: number
+}
 
 const MAX_THREAD_PAGES = 20
 
