@@ -2328,7 +2328,9 @@ function heapOwners(owners, heap) {
         const objects = objectsPerRequest(key);
         return objects > 0 && objects <= CAPTURED_PER_GOROUTINE * owner.rate;
     };
-    const ownerOf = (key) => {
+    // Asked once per heap leak and once per site for each owner's explained heap: decided once.
+    const decided = new Map();
+    const decide = (key) => {
         const info = table.sites.get(key);
         if (!info)
             return undefined;
@@ -2337,8 +2339,12 @@ function heapOwners(owners, heap) {
         return (owners.find((o) => o.kind === 'connection-leak' && explainsByClient(o, fns, own)) ??
             owners.find((o) => explains(o, info, fns, own) || (!!own && capturedFromCaller(o, key, own))));
     };
+    const ownerOf = (key) => {
+        if (!decided.has(key))
+            decided.set(key, decide(key));
+        return decided.get(key);
+    };
     return {
-        owners,
         ownerOf,
         explainedHeap(owner, trendOptions) {
             // Summed before the fit, so the churn of per-request sites its rules also match
@@ -6925,7 +6931,7 @@ function reproduceCommand(meta) {
     if (!meta.stopEarly)
         unlessDefault('snapshots', String(meta.snapshots));
     if (meta.rate !== undefined)
-        flag('rate', String(meta.rate));
+        unlessDefault('rate', String(meta.rate));
     if (meta.memProfileRate !== undefined)
         unlessDefault('memprofilerate', String(meta.memProfileRate));
     unlessDefault('regression-threshold', `${+(meta.regressionThreshold * 100).toFixed(4)}%`);
@@ -10368,16 +10374,10 @@ function meta(value, path) {
         serverUrl: optString(o.serverUrl, `${path}.serverUrl`, SHORT),
         ...(o.stopEarly === true ? { stopEarly: true } : {}),
         ...(o.minLeak !== undefined ? { minLeak: number(o.minLeak, `${path}.minLeak`, { min: 1 }) } : {}),
-        ...(o.rate !== undefined ? { rate: number(o.rate, `${path}.rate`, { min: 0 }) } : {}),
-        ...(o.memProfileRate !== undefined
-            ? { memProfileRate: number(o.memProfileRate, `${path}.memProfileRate`, { integer: true, min: 1 }) }
-            : {}),
-        ...(o.requestsFile !== undefined
-            ? { requestsFile: string(o.requestsFile, `${path}.requestsFile`, SHORT) }
-            : {}),
-        ...(o.headerNames !== undefined
-            ? { headerNames: array(o.headerNames, `${path}.headerNames`, 100, headerName) }
-            : {}),
+        rate: optNumber(o.rate, `${path}.rate`, { min: 0 }),
+        memProfileRate: optNumber(o.memProfileRate, `${path}.memProfileRate`, { integer: true, min: 1 }),
+        requestsFile: optString(o.requestsFile, `${path}.requestsFile`, SHORT),
+        headerNames: optArray(o.headerNames, `${path}.headerNames`, 100, headerName),
         ...(o.timing !== undefined ? { timing: timing(o.timing, `${path}.timing`) } : {}),
     };
 }

@@ -21,8 +21,6 @@ const GOROUTINE_RUNTIME = /^(runtime\.(malg|newproc1|allgadd|acquireSudog)|sync\
 const CAPTURED_PER_GOROUTINE = 2
 
 export interface HeapOwners {
-  /** Goroutine and connection leaks, the ones that pile up goroutines fastest first. */
-  readonly owners: readonly Finding[]
   /** The owner that explains a heap site, if any. */
   ownerOf(siteKey: string): Finding | undefined
   /** Live heap per request at every site an owner explains, significant or not (see explainedHeap). */
@@ -48,7 +46,9 @@ export function heapOwners(
     const objects = objectsPerRequest(key)
     return objects > 0 && objects <= CAPTURED_PER_GOROUTINE * owner.rate
   }
-  const ownerOf = (key: string): Finding | undefined => {
+  // Asked once per heap leak and once per site for each owner's explained heap: decided once.
+  const decided = new Map<string, Finding | undefined>()
+  const decide = (key: string): Finding | undefined => {
     const info = table.sites.get(key)
     if (!info) return undefined
     const fns = [...info.functions]
@@ -58,8 +58,11 @@ export function heapOwners(
       owners.find((o) => explains(o, info, fns, own) || (!!own && capturedFromCaller(o, key, own)))
     )
   }
+  const ownerOf = (key: string): Finding | undefined => {
+    if (!decided.has(key)) decided.set(key, decide(key))
+    return decided.get(key)
+  }
   return {
-    owners,
     ownerOf,
     explainedHeap(owner, trendOptions) {
       // Summed before the fit, so the churn of per-request sites its rules also match

@@ -118,16 +118,10 @@ function meta(value: unknown, path: string): ReportMeta {
     serverUrl: optString(o.serverUrl, `${path}.serverUrl`, SHORT),
     ...(o.stopEarly === true ? { stopEarly: true } : {}),
     ...(o.minLeak !== undefined ? { minLeak: number(o.minLeak, `${path}.minLeak`, { min: 1 }) } : {}),
-    ...(o.rate !== undefined ? { rate: number(o.rate, `${path}.rate`, { min: 0 }) } : {}),
-    ...(o.memProfileRate !== undefined
-      ? { memProfileRate: number(o.memProfileRate, `${path}.memProfileRate`, { integer: true, min: 1 }) }
-      : {}),
-    ...(o.requestsFile !== undefined
-      ? { requestsFile: string(o.requestsFile, `${path}.requestsFile`, SHORT) }
-      : {}),
-    ...(o.headerNames !== undefined
-      ? { headerNames: array(o.headerNames, `${path}.headerNames`, 100, headerName) }
-      : {}),
+    rate: optNumber(o.rate, `${path}.rate`, { min: 0 }),
+    memProfileRate: optNumber(o.memProfileRate, `${path}.memProfileRate`, { integer: true, min: 1 }),
+    requestsFile: optString(o.requestsFile, `${path}.requestsFile`, SHORT),
+    headerNames: optArray(o.headerNames, `${path}.headerNames`, 100, headerName),
     ...(o.timing !== undefined ? { timing: timing(o.timing, `${path}.timing`) } : {}),
   }
 }

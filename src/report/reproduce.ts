@@ -70,7 +70,7 @@ export function reproduceCommand(meta: ReportMeta): string[] {
   unlessDefault('stop-early', String(meta.stopEarly === true))
   if (meta.stopEarly && meta.minLeak !== undefined) unlessDefault('min-leak', `${meta.minLeak}B`)
   if (!meta.stopEarly) unlessDefault('snapshots', String(meta.snapshots))
-  if (meta.rate !== undefined) flag('rate', String(meta.rate))
+  if (meta.rate !== undefined) unlessDefault('rate', String(meta.rate))
   if (meta.memProfileRate !== undefined) unlessDefault('memprofilerate', String(meta.memProfileRate))
   unlessDefault('regression-threshold', `${+(meta.regressionThreshold * 100).toFixed(4)}%`)
   unlessDefault('fail-on', meta.failOn.join(','))
